@@ -1,0 +1,60 @@
+"""Accounts that sign in, and which centres each staff member works at."""
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from database import UTCDateTime, enum_type, utcnow
+from extensions import db
+from vocabulary import Role
+
+if TYPE_CHECKING:
+    from centres.models import Centre, Province
+    from enrollments.models import Trainee
+
+
+class UserAccount(UserMixin, db.Model):
+    """A login. Overseers with a ``province`` see that province only; without one, the whole nation.
+
+    Emails are stored lower-case so that uniqueness does not depend on how someone typed theirs.
+    """
+
+    __tablename__ = "user_account"
+    __table_args__ = (CheckConstraint("role = 'overseer' OR province_id IS NULL", name="province_only_for_overseers"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[Role] = mapped_column(enum_type(Role, "role"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    province_id: Mapped[int | None] = mapped_column(ForeignKey("province.id"))
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    province: Mapped["Province | None"] = relationship()
+    memberships: Mapped[list["CentreMembership"]] = relationship(back_populates="user", cascade="all, delete-orphan")
+    trainee: Mapped["Trainee | None"] = relationship(back_populates="user")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses sessions of deactivated accounts
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<UserAccount {self.email}>"
+
+
+class CentreMembership(db.Model):
+    """Staff member ↔ centre: a staff member may work at several centres."""
+
+    __tablename__ = "centre_membership"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id", ondelete="CASCADE"), primary_key=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[UserAccount] = relationship(back_populates="memberships")
+    centre: Mapped["Centre"] = relationship()

@@ -1,0 +1,87 @@
+"""Public centre pages: the list (by province, district, partner) and one centre with its cohorts."""
+
+from flask import render_template, request
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
+
+from centres import bp
+from centres.models import Centre, District, Province
+from courses.catalogue import escape_like, upcoming_cohorts_select
+from courses.models import Cohort
+from database import utcnow
+from extensions import db
+from listing import int_arg, page_args, text_arg
+from vocabulary import CohortStatus, PartnerType
+
+
+def open_cohort_counts(centre_ids: list[int]) -> dict[int, int]:
+    """Cohorts open for applications at each of ``centre_ids`` (centres with none are absent)."""
+    if not centre_ids:
+        return {}
+    rows = db.session.execute(
+        select(Cohort.centre_id, func.count(Cohort.id))
+        .where(Cohort.centre_id.in_(centre_ids), Cohort.status == CohortStatus.OPEN)
+        .group_by(Cohort.centre_id)
+    )
+    return dict(rows.tuples().all())
+
+
+@bp.get("/")
+def index():
+    page, per_page = page_args()
+    province = db.session.scalar(select(Province).where(Province.code == request.args.get("province", "")))
+    district_id = int_arg("district", 0, minimum=0)
+    partner_type = PartnerType.parse(request.args.get("partner"))
+    query = text_arg("q")
+
+    stmt = (
+        select(Centre)
+        .join(Centre.district)
+        .join(District.province)
+        .options(contains_eager(Centre.district).contains_eager(District.province))
+        .where(Centre.active.is_(True))
+        .order_by(Province.name, District.name, Centre.code)
+    )
+    districts = []
+    if province:
+        stmt = stmt.where(District.province_id == province.id)
+        districts = db.session.scalars(
+            select(District).where(District.province_id == province.id).order_by(District.name)
+        ).all()
+    if district_id:
+        stmt = stmt.where(District.id == district_id)
+    if partner_type:
+        stmt = stmt.where(Centre.partner_type == partner_type)
+    if query:
+        pattern = f"%{escape_like(query)}%"
+        stmt = stmt.where(
+            Centre.name.ilike(pattern, escape="\\")
+            | Centre.partner_name.ilike(pattern, escape="\\")
+            | District.name.ilike(pattern, escape="\\")
+            | Centre.code.ilike(pattern, escape="\\")
+        )
+    centres = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    return render_template(
+        "centres/index.html",
+        centres=centres,
+        open_counts=open_cohort_counts([centre.id for centre in centres]),
+        province=province,
+        districts=districts,
+        district_id=district_id,
+        partner_type=partner_type,
+        query=query,
+        provinces=db.session.scalars(select(Province).order_by(Province.name)).all(),
+    )
+
+
+@bp.get("/<code>")
+def detail(code: str):
+    centre = db.one_or_404(select(Centre).where(Centre.code == code, Centre.active.is_(True)))
+    page, per_page = page_args()
+    cohorts = db.paginate(
+        upcoming_cohorts_select(utcnow().date()).where(Cohort.centre_id == centre.id),
+        page=page,
+        per_page=per_page,
+        error_out=False,
+    )
+    return render_template("centres/detail.html", centre=centre, cohorts=cohorts, now=utcnow())

@@ -1,0 +1,97 @@
+"""Configuration read from the environment when the app is created (never at import time).
+
+Local use needs nothing set: the database is SQLite under ``instance/`` and a secret key is generated
+once and kept in ``instance/secret_key``. Production (``MARKAZ_ENV=production``) refuses to start
+without ``SECRET_KEY`` and ``DATABASE_URL`` from the environment.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+class ConfigurationError(RuntimeError):
+    """A setting that production requires is missing or wrong."""
+
+
+def instance_dir() -> Path:
+    return Path(os.environ.get("MARKAZ_INSTANCE_PATH", BASE_DIR / "instance"))
+
+
+def instance_secret_key() -> str:
+    """Return the local secret key, creating ``instance/secret_key`` (mode 0600) on first use."""
+    path = instance_dir() / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it first: use theirs
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def normalise_database_url(url: str) -> str:
+    """Point bare ``postgres://`` / ``postgresql://`` URLs at psycopg 3, the driver we install."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings for local use and production; every value can be overridden from the environment."""
+
+    SQLALCHEMY_RECORD_QUERIES = False
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    RATELIMIT_HEADERS_ENABLED = True
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Karachi"
+    LANGUAGES = ("en", "ur")
+    # Public lists are paginated; nobody may ask for more than this per page.
+    PAGE_SIZE = 20
+    MAX_PAGE_SIZE = 100
+
+    def __init__(self) -> None:
+        self.ENV_NAME = os.environ.get("MARKAZ_ENV", "development")
+        production = self.ENV_NAME == "production"
+        if production:
+            missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+            if missing:
+                raise ConfigurationError(f"{' and '.join(missing)} must be set in the environment in production.")
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or instance_secret_key()
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
+            os.environ.get("DATABASE_URL") or f"sqlite:///{instance_dir() / 'markaz.db'}"
+        )
+        # Sessions are signed cookies: the app keeps no state in its processes.
+        self.SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", production)
+        # memory:// counts per process; production sets redis://... so all workers share counters.
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        # A trainee may hold at most this many active places (pending, waitlisted, enrolled) at once.
+        self.MAX_ACTIVE_PLACES = int(os.environ.get("MARKAZ_MAX_ACTIVE_PLACES", "2"))
+
+
+class TestConfig(Config):
+    """Settings for the test suite; the fixtures choose the database."""
+
+    TESTING = True
+
+    def __init__(self, database_url: str) -> None:
+        self.ENV_NAME = "test"
+        self.SECRET_KEY = secrets.token_hex(16)
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(database_url)
+        self.SESSION_COOKIE_SECURE = False
+        self.RATELIMIT_STORAGE_URI = "memory://"
+        self.MAX_ACTIVE_PLACES = 2

@@ -1,0 +1,145 @@
+"""Queries behind the public catalogue: which cohorts a visitor can see, filtered and ordered.
+
+Drafts are never public. Everything else is, cancelled cohorts only on their own page (so a link a
+trainee kept still explains what happened), not in lists.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import contains_eager
+
+from centres.models import Centre, District, Province
+from courses.models import Cohort, Course
+from extensions import db
+from vocabulary import CohortKind, CohortStatus, Mode, Track
+
+LISTED_STATUSES = (CohortStatus.OPEN, CohortStatus.CLOSED, CohortStatus.RUNNING, CohortStatus.FINISHED)
+PUBLIC_STATUSES = (*LISTED_STATUSES, CohortStatus.CANCELLED)
+
+WHEN_CHOICES = {
+    "upcoming": "Starting soon or later",
+    "this_month": "Starting this month",
+    "next_3_months": "Starting in the next 3 months",
+    "running": "Running now",
+    "past": "Finished",
+    "any": "Any time",
+}
+
+
+@dataclass(frozen=True)
+class CatalogueFilters:
+    """What a visitor asked for; every field is already validated (unknown values become None)."""
+
+    track: Track | None = None
+    province: str | None = None  # province code
+    district_id: int | None = None
+    women_only: bool = False
+    camps_only: bool = False
+    mode: Mode | None = None
+    when: str = "upcoming"
+    open_now: bool = False
+    query: str = ""
+
+
+def catalogue_select(filters: CatalogueFilters, today: date) -> Select:
+    """Cohorts matching ``filters`` with course, centre, district and province loaded in one query,
+    soonest start first (then code, so that pages are stable)."""
+    stmt = (
+        select(Cohort)
+        .join(Cohort.course)
+        .join(Cohort.centre)
+        .join(Centre.district)
+        .join(District.province)
+        .options(
+            contains_eager(Cohort.course),
+            contains_eager(Cohort.centre).contains_eager(Centre.district).contains_eager(District.province),
+        )
+        .where(Cohort.status.in_(LISTED_STATUSES), Centre.active.is_(True))
+    )
+    if filters.track:
+        stmt = stmt.where(Course.track == filters.track)
+    if filters.province:
+        stmt = stmt.where(Province.code == filters.province)
+    if filters.district_id:
+        stmt = stmt.where(District.id == filters.district_id)
+    if filters.women_only:
+        stmt = stmt.where(Cohort.women_only.is_(True))
+    if filters.camps_only:
+        stmt = stmt.where(Cohort.kind == CohortKind.CAMP)
+    if filters.mode:
+        stmt = stmt.where(Cohort.mode == filters.mode)
+    if filters.open_now:
+        stmt = stmt.where(Cohort.status == CohortStatus.OPEN)
+    if filters.query:
+        pattern = f"%{escape_like(filters.query)}%"
+        stmt = stmt.where(
+            or_(
+                Course.title.ilike(pattern, escape="\\"),
+                Centre.name.ilike(pattern, escape="\\"),
+                District.name.ilike(pattern, escape="\\"),
+                Cohort.code.ilike(pattern, escape="\\"),
+            )
+        )
+    stmt = stmt.where(*when_clauses(filters.when, today))
+    return stmt.order_by(Cohort.starts_on, Cohort.code)
+
+
+def when_clauses(when: str, today: date) -> list:
+    """Date conditions for the ``when`` filter ("upcoming" keeps cohorts that have not started)."""
+    month_start = today.replace(day=1)
+    next_month_start = (month_start + timedelta(days=32)).replace(day=1)
+    if when == "this_month":
+        return [Cohort.starts_on >= month_start, Cohort.starts_on < next_month_start]
+    if when == "next_3_months":
+        return [Cohort.starts_on >= today, Cohort.starts_on <= today + timedelta(days=92)]
+    if when == "running":
+        return [Cohort.starts_on <= today, Cohort.ends_on >= today]
+    if when == "past":
+        return [Cohort.ends_on < today]
+    if when == "any":
+        return []
+    return [Cohort.starts_on >= today]
+
+
+def escape_like(text: str) -> str:
+    """Escape LIKE wildcards so that a visitor's ``%`` or ``_`` match themselves."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def upcoming_cohorts_select(today: date) -> Select:
+    """Listed cohorts that have not finished yet, soonest first: what a course or centre page shows."""
+    return (
+        select(Cohort)
+        .where(Cohort.status.in_(LISTED_STATUSES), Cohort.ends_on >= today)
+        .order_by(Cohort.starts_on, Cohort.code)
+    )
+
+
+def catalogue_counts(today: date) -> dict[str, int]:
+    """The figures on the front page: active centres, districts they cover, cohorts open for
+    applications, seats still free in them, and cohorts starting from today."""
+    open_cohorts = (
+        select(Cohort).join(Cohort.centre).where(Cohort.status == CohortStatus.OPEN, Centre.active.is_(True)).subquery()
+    )
+
+    centres, districts = db.session.execute(
+        select(func.count(Centre.id), func.count(func.distinct(Centre.district_id))).where(Centre.active.is_(True))
+    ).one()
+    cohorts_open, seats_free = db.session.execute(
+        select(
+            func.count(open_cohorts.c.id),
+            func.coalesce(func.sum(open_cohorts.c.seats - open_cohorts.c.enrolled_count), 0),
+        )
+    ).one()
+    upcoming = db.session.scalar(
+        select(func.count(Cohort.id)).where(and_(Cohort.status.in_(LISTED_STATUSES), Cohort.starts_on >= today))
+    )
+    return {
+        "centres": centres,
+        "districts": districts,
+        "cohorts_open": cohorts_open,
+        "seats_free": int(seats_free),
+        "cohorts_upcoming": upcoming or 0,
+    }

@@ -1,0 +1,122 @@
+"""What is taught (courses) and each run of it at a centre (cohorts, camps among them)."""
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from database import UTCDateTime, enum_type, utcnow
+from extensions import db
+from vocabulary import Admission, CohortKind, CohortStatus, Education, Level, Mode, Shift, Track
+
+if TYPE_CHECKING:
+    from centres.models import Centre, District, Province
+
+
+class Course(db.Model):
+    """A catalogue entry: what is taught, for how long, and who is eligible."""
+
+    __tablename__ = "course"
+    __table_args__ = (
+        CheckConstraint("weeks > 0", name="weeks_positive"),
+        CheckConstraint("min_age IS NULL OR max_age IS NULL OR min_age <= max_age", name="age_range_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    title: Mapped[str] = mapped_column(String(160))
+    track: Mapped[Track] = mapped_column(enum_type(Track, "track"), index=True)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    weeks: Mapped[int] = mapped_column(Integer)
+    level: Mapped[Level] = mapped_column(enum_type(Level, "level"), default=Level.BEGINNER)
+    min_age: Mapped[int | None] = mapped_column(Integer)
+    max_age: Mapped[int | None] = mapped_column(Integer)
+    min_education: Mapped[Education] = mapped_column(enum_type(Education, "min_education"), default=Education.NONE)
+
+    cohorts: Mapped[list["Cohort"]] = relationship(back_populates="course")
+
+    def __repr__(self) -> str:
+        return f"<Course {self.code}>"
+
+
+class Cohort(db.Model):
+    """One run of a course at a centre; a ``camp`` is a short, intensive cohort, usually women-only.
+
+    ``enrolled_count``, ``waitlisted_count`` and ``pending_count`` are counters kept by the enrollment
+    services in the same transaction as each change (truth is the enrollment table). The database
+    refuses ``enrolled_count > seats``, so even a faulty writer cannot overbook.
+    """
+
+    __tablename__ = "cohort"
+    __table_args__ = (
+        CheckConstraint("seats >= 0", name="seats_not_negative"),
+        CheckConstraint(
+            "enrolled_count >= 0 AND waitlisted_count >= 0 AND pending_count >= 0", name="counts_not_negative"
+        ),
+        CheckConstraint("enrolled_count <= seats", name="not_overbooked"),
+        CheckConstraint("starts_on <= ends_on", name="dates_ordered"),
+        CheckConstraint(
+            "applications_open_at IS NULL OR applications_close_at IS NULL "
+            "OR applications_open_at <= applications_close_at",
+            name="window_ordered",
+        ),
+        # The public catalogue filters on status and sorts by start date; staff pages list by centre.
+        Index("ix_cohort_status_starts_on", "status", "starts_on"),
+        Index("ix_cohort_centre_id_starts_on", "centre_id", "starts_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), index=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id"))
+    kind: Mapped[CohortKind] = mapped_column(enum_type(CohortKind, "kind"), default=CohortKind.REGULAR)
+    women_only: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    shift: Mapped[Shift] = mapped_column(enum_type(Shift, "shift"))
+    mode: Mapped[Mode] = mapped_column(enum_type(Mode, "mode"), default=Mode.ON_SITE)
+    seats: Mapped[int] = mapped_column(Integer)
+    applications_open_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    applications_close_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    admission: Mapped[Admission] = mapped_column(enum_type(Admission, "admission"), default=Admission.FIRST_COME)
+    status: Mapped[CohortStatus] = mapped_column(enum_type(CohortStatus, "status"), default=CohortStatus.DRAFT)
+    venue: Mapped[str] = mapped_column(String(240), default="")
+    # Optional restriction of who may apply, e.g. a camp for residents of one district.
+    eligible_province_id: Mapped[int | None] = mapped_column(ForeignKey("province.id"))
+    eligible_district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"))
+    enrolled_count: Mapped[int] = mapped_column(Integer, default=0)
+    waitlisted_count: Mapped[int] = mapped_column(Integer, default=0)
+    pending_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    course: Mapped[Course] = relationship(back_populates="cohorts")
+    centre: Mapped["Centre"] = relationship(back_populates="cohorts")
+    eligible_province: Mapped["Province | None"] = relationship()
+    eligible_district: Mapped["District | None"] = relationship()
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.seats - self.enrolled_count, 0)
+
+    @property
+    def length_weeks(self) -> int:
+        """How many weeks this run lasts (a camp teaches a course in fewer weeks than usual)."""
+        return max(round(((self.ends_on - self.starts_on).days + 1) / 7), 1)
+
+    @property
+    def is_camp(self) -> bool:
+        return self.kind is CohortKind.CAMP
+
+    def window_is_open(self, now: datetime) -> bool:
+        """True while ``now`` lies inside the application window (an unset bound does not limit)."""
+        opens, closes = self.applications_open_at, self.applications_close_at
+        return (opens is None or opens <= now) and (closes is None or now <= closes)
+
+    def accepts_applications(self, now: datetime) -> bool:
+        """True when the cohort is open and its application window contains ``now``."""
+        return self.status is CohortStatus.OPEN and self.window_is_open(now)
+
+    def __repr__(self) -> str:
+        return f"<Cohort {self.code}>"

@@ -1,0 +1,75 @@
+"""Public catalogue pages: cohorts (filterable), a course, a cohort."""
+
+from flask import render_template, request
+from sqlalchemy import select
+
+from centres.models import District, Province
+from courses import bp
+from courses.catalogue import (
+    PUBLIC_STATUSES,
+    WHEN_CHOICES,
+    CatalogueFilters,
+    catalogue_select,
+    upcoming_cohorts_select,
+)
+from courses.models import Cohort, Course
+from database import utcnow
+from extensions import db
+from listing import int_arg, page_args, text_arg
+from vocabulary import Mode, Track
+
+
+def filters_from_request() -> CatalogueFilters:
+    """Read the catalogue filters; values that are not ours (``?track=<script>``) are ignored."""
+    args = request.args
+    province = args.get("province", "")
+    when = args.get("when", "upcoming")
+    return CatalogueFilters(
+        track=Track.parse(args.get("track")),
+        province=province if db.session.scalar(select(Province.id).where(Province.code == province)) else None,
+        district_id=int_arg("district", 0, minimum=0) or None,
+        women_only=args.get("women_only") == "1",
+        camps_only=args.get("camps") == "1",
+        mode=Mode.parse(args.get("mode")),
+        when=when if when in WHEN_CHOICES else "upcoming",
+        open_now=args.get("open") == "1",
+        query=text_arg("q"),
+    )
+
+
+@bp.get("/")
+def catalogue():
+    filters = filters_from_request()
+    page, per_page = page_args()
+    today = utcnow().date()
+    cohorts = db.paginate(catalogue_select(filters, today), page=page, per_page=per_page, error_out=False)
+    provinces = db.session.scalars(select(Province).order_by(Province.name)).all()
+    districts = []
+    if filters.province:
+        districts = db.session.scalars(
+            select(District).join(District.province).where(Province.code == filters.province).order_by(District.name)
+        ).all()
+    return render_template(
+        "courses/catalogue.html",
+        cohorts=cohorts,
+        filters=filters,
+        provinces=provinces,
+        districts=districts,
+        when_choices=WHEN_CHOICES,
+        now=utcnow(),
+    )
+
+
+@bp.get("/<code>")
+def course_detail(code: str):
+    course = db.one_or_404(select(Course).where(Course.code == code))
+    cohorts = db.session.scalars(
+        upcoming_cohorts_select(utcnow().date()).where(Cohort.course_id == course.id).limit(50)
+    ).all()
+    return render_template("courses/course_detail.html", course=course, cohorts=cohorts, now=utcnow())
+
+
+@bp.get("/cohorts/<code>")
+def cohort_detail(code: str):
+    cohort = db.one_or_404(select(Cohort).where(Cohort.code == code, Cohort.status.in_(PUBLIC_STATUSES)))
+    return render_template("courses/cohort_detail.html", cohort=cohort, now=utcnow())

@@ -1,0 +1,86 @@
+"""People and their places: one trainee record per CNIC nationally, one enrollment per cohort."""
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from database import UTCDateTime, enum_type, utcnow
+from extensions import db
+from vocabulary import Area, Education, EnrollmentSource, EnrollmentStatus, Gender
+
+if TYPE_CHECKING:
+    from auth.models import UserAccount
+    from centres.models import District
+    from courses.models import Cohort
+
+
+class Trainee(db.Model):
+    """A person, identified nationally by CNIC (13 digits, stored without dashes).
+
+    ``phone`` is stored in E.164 (``+923001234567``); ``user`` is the optional login of a trainee who
+    signed up online (walk-ins and imported trainees may have none).
+    """
+
+    __tablename__ = "trainee"
+    __table_args__ = (CheckConstraint("length(cnic) = 13", name="cnic_13_digits"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cnic: Mapped[str] = mapped_column(String(13), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    gender: Mapped[Gender] = mapped_column(enum_type(Gender, "gender"))
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    phone: Mapped[str] = mapped_column(String(16))
+    email: Mapped[str | None] = mapped_column(String(254))
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
+    area: Mapped[Area] = mapped_column(enum_type(Area, "area"))
+    education: Mapped[Education] = mapped_column(enum_type(Education, "education"), default=Education.MATRIC)
+    disability: Mapped[bool] = mapped_column(Boolean, default=False)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    district: Mapped["District"] = relationship()
+    user: Mapped["UserAccount | None"] = relationship(back_populates="trainee")
+    enrollments: Mapped[list["Enrollment"]] = relationship(back_populates="trainee")
+
+    def age_on(self, day: date) -> int:
+        """Age in whole years on ``day``."""
+        before_birthday = (day.month, day.day) < (self.date_of_birth.month, self.date_of_birth.day)
+        return day.year - self.date_of_birth.year - before_birthday
+
+    def __repr__(self) -> str:
+        return f"<Trainee {self.id}>"
+
+
+class Enrollment(db.Model):
+    """A trainee's place, or place in line, in one cohort.
+
+    Waitlist order is application order: ``applied_at``, then ``id`` for applications in the same
+    instant. The roster index serves both the waitlist ("waitlisted in cohort X in order") and the
+    per-status counts.
+    """
+
+    __tablename__ = "enrollment"
+    __table_args__ = (
+        UniqueConstraint("trainee_id", "cohort_id"),
+        Index("ix_enrollment_cohort_id_status_applied_at", "cohort_id", "status", "applied_at", "id"),
+        Index("ix_enrollment_trainee_id_status", "trainee_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("trainee.id"))
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id"))
+    status: Mapped[EnrollmentStatus] = mapped_column(enum_type(EnrollmentStatus, "status"))
+    source: Mapped[EnrollmentSource] = mapped_column(enum_type(EnrollmentSource, "source"))
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    trainee: Mapped[Trainee] = relationship(back_populates="enrollments")
+    cohort: Mapped["Cohort"] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Enrollment {self.id} {self.status.value}>"

@@ -1,0 +1,18 @@
+"""Error pages in the site's layout. None shows a stack trace; a 500 rolls the session back first."""
+
+from flask import Flask, render_template
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from extensions import db
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        template = "errors/404.html" if error.code == 404 else "errors/generic.html"
+        return render_template(template, error=error), error.code
+
+    @app.errorhandler(InternalServerError)
+    def internal_error(error: InternalServerError):
+        db.session.rollback()
+        return render_template("errors/500.html"), 500

@@ -1,0 +1,7 @@
+"""The front page. Its own blueprint because ``/`` belongs to no single domain package."""
+
+from flask import Blueprint
+
+bp = Blueprint("home", __name__)
+
+from home import routes  # noqa: E402,F401

@@ -1,0 +1,13 @@
+"""The front page: what Markaz is, a search box, the tracks, and live counts."""
+
+from flask import render_template
+
+from courses.catalogue import catalogue_counts
+from database import utcnow
+from home import bp
+from vocabulary import Track
+
+
+@bp.get("/")
+def index():
+    return render_template("home/index.html", counts=catalogue_counts(utcnow().date()), tracks=list(Track))

@@ -1,0 +1,1 @@
+"""Reference data (provinces, districts) and demo data, loaded by ``flask seed ...``."""

@@ -1,0 +1,43 @@
+"""What every template can use: date formatting for the reader's locale and links that keep filters."""
+
+from datetime import date, datetime
+from urllib.parse import urlencode
+
+from flask import Flask, request
+from flask_babel import format_date, format_datetime, get_locale
+
+import vocabulary
+from enrollments.eligibility import requirements
+
+
+def page_url(**changes: object) -> str:
+    """The current URL with query arguments replaced by ``changes`` (None removes one): lets a
+    pagination link or a filter chip keep every other filter the visitor chose."""
+    args = request.args.to_dict()
+    for key, value in changes.items():
+        if value is None or value == "":
+            args.pop(key, None)
+        else:
+            args[key] = str(value)
+    return f"{request.path}?{urlencode(args)}" if args else request.path
+
+
+def register(app: Flask) -> None:
+    @app.template_filter("day")
+    def day_filter(value: date | None) -> str:
+        return format_date(value, "d MMM y") if value else ""
+
+    @app.template_filter("moment")
+    def moment_filter(value: datetime | None) -> str:
+        # Shown in Pakistan time (BABEL_DEFAULT_TIMEZONE); stored in UTC.
+        return format_datetime(value, "d MMM y, h:mm a") if value else ""
+
+    # Globals (not a context processor) so that macros imported without context can use them too.
+    app.add_template_global(page_url)
+    app.add_template_global(requirements)
+    app.add_template_global(vocabulary, "vocab")
+
+    @app.context_processor
+    def language() -> dict[str, str]:
+        locale = get_locale()
+        return {"lang": str(locale or "en"), "text_dir": locale.text_direction if locale else "ltr"}
