@@ -3,7 +3,7 @@
 from flask import Flask
 
 from config import Config
-from database import configure_sqlite
+from database import configure_sqlite, register_request_hooks
 from extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -21,6 +21,7 @@ def create_app(config: object | None = None) -> Flask:
     babel.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
+    register_request_hooks(app)
 
     register_blueprints(app)
     register_error_pages(app)

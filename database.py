@@ -2,15 +2,27 @@
 
 SQLite is the embedded default, and left to itself it overbooks: the driver's deferred transactions let
 two requests read the same seat count. Every SQLite connection therefore runs in WAL mode, waits for
-locks instead of failing, enforces foreign keys, and starts each transaction with ``BEGIN IMMEDIATE`` so
-that writers queue up instead of interleaving (see ECOSYSTEM.md, "Capacity under concurrency").
+locks instead of failing, enforces foreign keys, and starts each transaction that may write with
+``BEGIN IMMEDIATE`` so that writers queue up instead of interleaving (see ECOSYSTEM.md, "Capacity under
+concurrency"). Requests with a safe method (GET, HEAD, OPTIONS) never change data, so they start a
+plain deferred transaction: in WAL mode readers then neither wait for writers nor hold them up.
 """
 
 import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
+from flask import Flask, g, request
 from sqlalchemy import DateTime, Engine, Enum, event
 from sqlalchemy.types import TypeDecorator
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# Whether the next SQLite transaction in this context may write. True unless a caller said otherwise:
+# CLI commands, services called from tests and unsafe requests all take the write lock up front.
+sqlite_may_write: ContextVar[bool] = ContextVar("sqlite_may_write", default=True)
 
 
 def utcnow() -> datetime:
@@ -72,4 +84,29 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_may_write.get() else "BEGIN")
+
+
+@contextmanager
+def sqlite_read_only() -> Iterator[None]:
+    """Within this block, SQLite transactions start deferred (they must not write)."""
+    token = sqlite_may_write.set(False)
+    try:
+        yield
+    finally:
+        sqlite_may_write.reset(token)
+
+
+def register_request_hooks(app: Flask) -> None:
+    """Start read-only SQLite transactions for safe requests (see the module docstring)."""
+
+    @app.before_request
+    def _declare_read_only() -> None:
+        if request.method in SAFE_METHODS:
+            g.sqlite_read_only_token = sqlite_may_write.set(False)
+
+    @app.teardown_request
+    def _end_read_only(_error: BaseException | None) -> None:
+        token = g.pop("sqlite_read_only_token", None)
+        if token is not None:
+            sqlite_may_write.reset(token)

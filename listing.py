@@ -2,8 +2,12 @@
 
 from flask import current_app, request
 
+# The largest value an INTEGER column holds on PostgreSQL; larger ids cannot exist, and binding one
+# would fail in the database driver instead of simply matching nothing.
+LARGEST_ID = 2**31 - 1
 
-def int_arg(name: str, default: int, *, minimum: int = 1, maximum: int | None = None) -> int:
+
+def int_arg(name: str, default: int, *, minimum: int = 1, maximum: int = LARGEST_ID) -> int:
     """The integer query argument ``name``, or ``default`` when it is missing or not a number;
     clamped into [minimum, maximum] so that ``?page=-1`` or ``?per_page=10000`` stay harmless."""
     raw = request.args.get(name, "")
@@ -11,8 +15,7 @@ def int_arg(name: str, default: int, *, minimum: int = 1, maximum: int | None = 
         value = int(raw)
     except ValueError:
         return default
-    value = max(value, minimum)
-    return min(value, maximum) if maximum is not None else value
+    return min(max(value, minimum), maximum)
 
 
 def page_args() -> tuple[int, int]:
@@ -22,5 +25,7 @@ def page_args() -> tuple[int, int]:
 
 
 def text_arg(name: str, max_length: int = 100) -> str:
-    """A free-text query argument, stripped and cut to ``max_length`` characters."""
-    return request.args.get(name, "").strip()[:max_length]
+    """A free-text query argument, without control characters (PostgreSQL refuses NUL in text),
+    stripped and cut to ``max_length`` characters."""
+    raw = request.args.get(name, "")
+    return "".join(char for char in raw if char.isprintable() or char == " ").strip()[:max_length]

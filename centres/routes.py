@@ -23,13 +23,13 @@ def open_cohort_counts(centre_ids: list[int]) -> dict[int, int]:
         .where(Cohort.centre_id.in_(centre_ids), Cohort.status == CohortStatus.OPEN)
         .group_by(Cohort.centre_id)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 @bp.get("/")
 def index():
     page, per_page = page_args()
-    province = db.session.scalar(select(Province).where(Province.code == request.args.get("province", "")))
+    province = db.session.scalar(select(Province).where(Province.code == text_arg("province", 8)))
     district_id = int_arg("district", 0, minimum=0)
     partner_type = PartnerType.parse(request.args.get("partner"))
     query = text_arg("q")

@@ -5,7 +5,7 @@ trainee kept still explains what happened), not in lists.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import contains_eager
@@ -43,9 +43,11 @@ class CatalogueFilters:
     query: str = ""
 
 
-def catalogue_select(filters: CatalogueFilters, today: date) -> Select:
+def catalogue_select(filters: CatalogueFilters, now: datetime) -> Select:
     """Cohorts matching ``filters`` with course, centre, district and province loaded in one query,
-    soonest start first (then code, so that pages are stable)."""
+    soonest start first (then code, so that pages are stable). "Open now" means the cohort is open and
+    ``now`` lies in its application window, as ``Cohort.accepts_applications`` says."""
+    today = now.date()
     stmt = (
         select(Cohort)
         .join(Cohort.course)
@@ -71,7 +73,11 @@ def catalogue_select(filters: CatalogueFilters, today: date) -> Select:
     if filters.mode:
         stmt = stmt.where(Cohort.mode == filters.mode)
     if filters.open_now:
-        stmt = stmt.where(Cohort.status == CohortStatus.OPEN)
+        stmt = stmt.where(
+            Cohort.status == CohortStatus.OPEN,
+            or_(Cohort.applications_open_at.is_(None), Cohort.applications_open_at <= now),
+            or_(Cohort.applications_close_at.is_(None), Cohort.applications_close_at >= now),
+        )
     if filters.query:
         pattern = f"%{escape_like(filters.query)}%"
         stmt = stmt.where(

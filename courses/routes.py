@@ -22,7 +22,7 @@ from vocabulary import Mode, Track
 def filters_from_request() -> CatalogueFilters:
     """Read the catalogue filters; values that are not ours (``?track=<script>``) are ignored."""
     args = request.args
-    province = args.get("province", "")
+    province = text_arg("province", 8)
     when = args.get("when", "upcoming")
     return CatalogueFilters(
         track=Track.parse(args.get("track")),
@@ -41,8 +41,8 @@ def filters_from_request() -> CatalogueFilters:
 def catalogue():
     filters = filters_from_request()
     page, per_page = page_args()
-    today = utcnow().date()
-    cohorts = db.paginate(catalogue_select(filters, today), page=page, per_page=per_page, error_out=False)
+    now = utcnow()
+    cohorts = db.paginate(catalogue_select(filters, now), page=page, per_page=per_page, error_out=False)
     provinces = db.session.scalars(select(Province).order_by(Province.name)).all()
     districts = []
     if filters.province:
@@ -56,7 +56,7 @@ def catalogue():
         provinces=provinces,
         districts=districts,
         when_choices=WHEN_CHOICES,
-        now=utcnow(),
+        now=now,
     )
 
 

@@ -76,7 +76,8 @@ EDUCATION_WEIGHTS = {
     Education.BACHELOR: 24,
     Education.MASTER: 8,
 }
-MOBILE_PREFIXES = [f"3{n:02d}" for n in range(0, 50)]
+# Mobile network codes in use: Jazz 300-309 and 320-329, Zong 310-318, Ufone 330-337, Telenor 340-349.
+MOBILE_PREFIXES = [str(code) for code in (*range(300, 319), *range(320, 338), *range(340, 350))]
 REJECTION_REASONS = [
     "Did not attend the aptitude test.",
     "Education documents were not provided.",
@@ -611,7 +612,10 @@ def seed_demo() -> SeedReport:
             added["trainees"] += 1
     db.session.flush()
 
-    existing = set(db.session.execute(select(Enrollment.trainee_id, Enrollment.cohort_id)).tuples())
+    existing = {
+        (trainee_id, cohort_id)
+        for trainee_id, cohort_id in db.session.execute(select(Enrollment.trainee_id, Enrollment.cohort_id))
+    }
     for cohort_plan in plan.cohorts:
         cohort = cohorts[cohort_plan.code]
         for item in cohort_plan.enrollments:

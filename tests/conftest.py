@@ -1,0 +1,319 @@
+"""Test harness: every test that uses the database runs on SQLite and, when ``TEST_DATABASE_URL`` is set,
+on PostgreSQL too (the test ids say which: ``[sqlite]`` / ``[postgresql]``).
+
+Each backend's schema is built once per session by the real migrations (``flask db upgrade``), so the
+suite tests the schema production gets. After each test every table is emptied. Factories commit, so
+that what they make is visible to other connections (threads, the browser's server).
+"""
+
+import itertools
+import os
+import re
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from auth.models import CentreMembership, UserAccount
+from centres.models import Centre, District, Province
+from config import TestConfig, normalise_database_url
+from courses.models import Cohort, Course
+from database import utcnow
+from enrollments.models import Enrollment, Trainee
+from extensions import db
+from vocabulary import (
+    Admission,
+    Area,
+    CohortKind,
+    CohortStatus,
+    Education,
+    EnrollmentSource,
+    EnrollmentStatus,
+    Gender,
+    Mode,
+    PartnerType,
+    Role,
+    Shift,
+    Track,
+)
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if IN_CI and not POSTGRES_URL:
+        raise pytest.UsageError("CI is set but TEST_DATABASE_URL is not: the suite must run on PostgreSQL in CI.")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run database tests on every backend, or on those named by ``@pytest.mark.backends(...)``."""
+    if "backend" in metafunc.fixturenames:
+        marker = metafunc.definition.get_closest_marker("backends")
+        backends = [backend for backend in BACKENDS if marker is None or backend in marker.args]
+        metafunc.parametrize("backend", backends, scope="session")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """Print how many tests ran (and passed) on each database, for the CI log."""
+    ran: Counter[str] = Counter()
+    passed: Counter[str] = Counter()
+    for outcome in ("passed", "failed", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if report.when != "call" and outcome == "passed":
+                continue
+            params = re.search(r"\[(.*)\]$", report.nodeid)
+            ids = params.group(1).split("-") if params else []
+            backend = next((b for b in BACKENDS if b in ids), "none")
+            ran[backend] += 1
+            passed[backend] += outcome == "passed"
+    terminalreporter.write_sep("-", "tests per database")
+    for backend in [*BACKENDS, "none"]:
+        label = "no database" if backend == "none" else backend
+        terminalreporter.write_line(f"{label}: {ran[backend]} ran, {passed[backend]} passed")
+
+
+# Databases -----------------------------------------------------------------------------------------
+
+
+def empty_postgres_database() -> str:
+    """A fresh database on the server of ``TEST_DATABASE_URL`` (which is only used to connect)."""
+    server_url = make_url(normalise_database_url(POSTGRES_URL))
+    name = f"markaz_test_{os.getpid()}"
+    engine = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sa.exc.OperationalError as error:
+        pytest.exit(f"PostgreSQL at TEST_DATABASE_URL is not reachable: {error}", returncode=3)
+    finally:
+        engine.dispose()
+    return server_url.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(url: str) -> None:
+    target = make_url(url)
+    engine = sa.create_engine(make_url(normalise_database_url(POSTGRES_URL)), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory):
+    """The URL of an empty database of ``backend``, migrated to the latest revision."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'markaz-test.db'}"
+    else:
+        url = empty_postgres_database()
+    app = create_app(TestConfig(url))
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+        db.engine.dispose()
+    yield url
+    if backend == "postgresql":
+        drop_postgres_database(url)
+
+
+def empty_all_tables() -> None:
+    tables = [table.name for table in db.metadata.sorted_tables]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(database_url: str):
+    """An app on the session's database, inside an app context; every table is emptied afterwards."""
+    application = create_app(TestConfig(database_url))
+    with application.app_context():
+        yield application
+        db.session.rollback()
+        empty_all_tables()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def row_counts(app):
+    """A function returning the number of rows in every table: compare before and after a refusal."""
+
+    def count() -> dict[str, int]:
+        return {
+            table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
+            for table in db.metadata.sorted_tables
+        }
+
+    return count
+
+
+# Factories -----------------------------------------------------------------------------------------
+
+_sequence = itertools.count(1)
+
+
+def next_number() -> int:
+    return next(_sequence)
+
+
+@pytest.fixture
+def make_province(app):
+    def make(**fields) -> Province:
+        number = next_number()
+        values = {"code": f"P{number % 1000:03d}", "name": f"Province {number}", "name_ur": ""} | fields
+        province = Province(**values)
+        db.session.add(province)
+        db.session.commit()
+        return province
+
+    return make
+
+
+@pytest.fixture
+def make_district(app, make_province):
+    def make(province: Province | None = None, **fields) -> District:
+        number = next_number()
+        values = {"code": f"D{number % 1000:03d}", "name": f"District {number}", "name_ur": "", "rural": False} | fields
+        district = District(province=province or make_province(), **values)
+        db.session.add(district)
+        db.session.commit()
+        return district
+
+    return make
+
+
+@pytest.fixture
+def make_centre(app, make_district):
+    def make(district: District | None = None, **fields) -> Centre:
+        number = next_number()
+        values = {
+            "code": f"TS-TST-{number:02d}",
+            "name": f"Test Centre {number}",
+            "address": "1 Test Road",
+            "partner_type": PartnerType.UNIVERSITY,
+            "partner_name": "Test University",
+            "lab_seats": 30,
+            "women_only": False,
+            "active": True,
+        } | fields
+        centre = Centre(district=district or make_district(), **values)
+        db.session.add(centre)
+        db.session.commit()
+        return centre
+
+    return make
+
+
+@pytest.fixture
+def make_course(app):
+    def make(**fields) -> Course:
+        number = next_number()
+        values = {
+            "code": f"TST-{number}",
+            "title": f"Test Course {number}",
+            "track": Track.SOFTWARE_DEVELOPMENT,
+            "summary": "A course for tests.",
+            "weeks": 8,
+            "min_age": 16,
+            "max_age": 40,
+            "min_education": Education.MATRIC,
+        } | fields
+        course = Course(**values)
+        db.session.add(course)
+        db.session.commit()
+        return course
+
+    return make
+
+
+@pytest.fixture
+def make_cohort(app, make_centre, make_course):
+    """``make_cohort(seats=3)``: an open cohort, applications open now, starting in three weeks."""
+
+    def make(centre: Centre | None = None, course: Course | None = None, **fields) -> Cohort:
+        number = next_number()
+        today = utcnow().date()
+        starts_on = fields.pop("starts_on", today + timedelta(days=21))
+        values = {
+            "code": f"COH-{number}",
+            "kind": CohortKind.REGULAR,
+            "women_only": False,
+            "starts_on": starts_on,
+            "ends_on": starts_on + timedelta(days=55),
+            "shift": Shift.MORNING,
+            "mode": Mode.ON_SITE,
+            "seats": 10,
+            # The window opened four weeks before the start and closes on the first day.
+            "applications_open_at": datetime.combine(starts_on, datetime.min.time(), tzinfo=UTC) - timedelta(days=28),
+            "applications_close_at": datetime.combine(starts_on, datetime.min.time(), tzinfo=UTC),
+            "admission": Admission.FIRST_COME,
+            "status": CohortStatus.OPEN,
+        } | fields
+        cohort = Cohort(centre=centre or make_centre(), course=course or make_course(), **values)
+        db.session.add(cohort)
+        db.session.commit()
+        return cohort
+
+    return make
+
+
+@pytest.fixture
+def make_trainee(app, make_district):
+    def make(district: District | None = None, **fields) -> Trainee:
+        number = next_number()
+        values = {
+            "cnic": f"35202{number:07d}2",
+            "full_name": f"Test Trainee {number}",
+            "gender": Gender.FEMALE,
+            "date_of_birth": date(2000, 1, 15),
+            "phone": f"+92300{number:07d}",
+            "area": Area.URBAN,
+            "education": Education.INTERMEDIATE,
+        } | fields
+        trainee = Trainee(district=district or make_district(), **values)
+        db.session.add(trainee)
+        db.session.commit()
+        return trainee
+
+    return make
+
+
+@pytest.fixture
+def make_user(app):
+    def make(role: Role = Role.TRAINEE, *, centres: tuple[Centre, ...] = (), **fields) -> UserAccount:
+        number = next_number()
+        values = {"email": f"user{number}@markaz.test", "password_hash": "!", "full_name": f"User {number}"}
+        user = UserAccount(role=role, **(values | fields))
+        user.memberships = [CentreMembership(centre=centre) for centre in centres]
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_enrollment(app):
+    def make(trainee: Trainee, cohort: Cohort, **fields) -> Enrollment:
+        values = {"status": EnrollmentStatus.ENROLLED, "source": EnrollmentSource.ONLINE} | fields
+        enrollment = Enrollment(trainee=trainee, cohort=cohort, **values)
+        db.session.add(enrollment)
+        db.session.commit()
+        return enrollment
+
+    return make

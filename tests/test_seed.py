@@ -1,0 +1,202 @@
+"""The demo seed holds the figures the brief asks for, obeys the enrollment invariants, and running it
+twice changes nothing."""
+
+import hashlib
+import re
+from collections import Counter, defaultdict
+
+import phonenumbers
+import pytest
+import sqlalchemy as sa
+from werkzeug.security import check_password_hash
+
+from app import create_app
+from auth.models import CentreMembership, UserAccount
+from centres.models import Centre, District, Province
+from config import TestConfig
+from courses.models import Cohort, Course
+from enrollments.counters import recount
+from enrollments.models import Enrollment, Trainee
+from extensions import db
+from seed.demo import DEMO_PASSWORD, seed_demo
+from seed.reference import load_json, load_reference_data
+from tests.conftest import empty_all_tables
+from vocabulary import ACTIVE_ENROLLMENT_STATUSES, CohortKind, CohortStatus, EnrollmentStatus, Gender, Role, Track
+
+URDU = re.compile(r"[\u0600-\u06FF]")
+
+
+def fingerprint() -> str:
+    """A digest of every row of every table: equal fingerprints mean nothing changed."""
+    digest = hashlib.sha256()
+    for table in db.metadata.sorted_tables:
+        for row in db.session.execute(sa.select(table).order_by(*table.primary_key.columns)):
+            digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def seeded(database_url):
+    """The demo data set, seeded twice; yields the fingerprints after the first and second run."""
+    app = create_app(TestConfig(database_url))
+    with app.app_context():
+        first_report = seed_demo()
+        db.session.commit()
+        after_first = fingerprint()
+        second_report = seed_demo()
+        db.session.commit()
+        yield {"first": after_first, "second": fingerprint(), "reports": (first_report, second_report)}
+        db.session.rollback()
+        empty_all_tables()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def session(seeded):
+    return db.session
+
+
+def count(statement) -> int:
+    return db.session.scalar(statement)
+
+
+def test_running_the_seed_twice_changes_nothing(seeded):
+    first, second = seeded["reports"]
+    assert sum(first.added.values()) > 0
+    assert set(second.added.values()) == {0}
+    assert seeded["first"] == seeded["second"]
+
+
+def test_reference_data_has_every_region_and_real_districts(session):
+    regions = {
+        "Punjab",
+        "Sindh",
+        "Khyber Pakhtunkhwa",
+        "Balochistan",
+        "Islamabad Capital Territory",
+        "Gilgit-Baltistan",
+        "Azad Jammu and Kashmir",
+    }
+    assert set(session.scalars(sa.select(Province.name))) == regions
+    assert count(sa.select(sa.func.count(District.id))) == sum(
+        len(province["districts"]) for province in load_json("pakistan.json")["provinces"]
+    )
+    assert {"Lahore", "Karachi South", "Peshawar", "Quetta", "Gilgit", "Muzaffarabad", "Islamabad"} <= set(
+        session.scalars(sa.select(District.name))
+    )
+    assert load_reference_data() == (0, 0)
+
+
+def test_centres_cover_every_region_and_at_least_35_districts(session):
+    assert count(sa.select(sa.func.count(Centre.id))) >= 60
+    assert count(sa.select(sa.func.count(sa.distinct(Centre.district_id)))) >= 35
+    regions = session.scalars(sa.select(Province.code).distinct().join(District).join(Centre))
+    assert set(regions) == {"PB", "SD", "KP", "BL", "IC", "GB", "AJK"}
+    partner_types = set(session.scalars(sa.select(Centre.partner_type).distinct()))
+    assert {"university", "college", "ngo", "it_board"} <= {str(t) for t in partner_types}
+    for centre in session.scalars(sa.select(Centre)):
+        assert re.fullmatch(r"[A-Z]{2,3}-[A-Z]{3}-\d{2}", centre.code), centre.code
+
+
+def test_eight_tracks_with_several_courses_each(session):
+    per_track = Counter(session.scalars(sa.select(Course.track)))
+    assert set(per_track) == set(Track)
+    assert min(per_track.values()) >= 3
+
+
+def test_cohorts_in_every_phase_with_women_only_camps(session):
+    assert count(sa.select(sa.func.count(Cohort.id))) >= 300
+    statuses = Counter(session.scalars(sa.select(Cohort.status)))
+    for status in (CohortStatus.FINISHED, CohortStatus.RUNNING, CohortStatus.OPEN):
+        assert statuses[status] >= 20, status
+    now = db.func.now()
+    upcoming = count(
+        sa.select(sa.func.count(Cohort.id)).where(Cohort.status == CohortStatus.OPEN, Cohort.applications_open_at > now)
+    )
+    open_now = count(
+        sa.select(sa.func.count(Cohort.id)).where(
+            Cohort.status == CohortStatus.OPEN, Cohort.applications_open_at <= now, Cohort.applications_close_at > now
+        )
+    )
+    assert upcoming >= 10 and open_now >= 50
+    camps = sa.select(sa.func.count(Cohort.id)).where(Cohort.kind == CohortKind.CAMP, Cohort.women_only.is_(True))
+    assert count(camps) >= 20
+    camp_venues = sa.select(Cohort.venue).where(Cohort.kind == CohortKind.CAMP, Cohort.venue != "")
+    rural_venues = session.scalars(camp_venues).all()
+    rural_names = set(session.scalars(sa.select(District.name).where(District.rural.is_(True))))
+    assert sum(any(venue.endswith(name) for name in rural_names) for venue in rural_venues) >= 5
+
+
+def test_about_two_thousand_trainees_with_valid_identities(session):
+    trainees = session.scalars(sa.select(Trainee)).all()
+    assert 1900 <= len(trainees) <= 2100
+    assert sum(bool(URDU.search(trainee.full_name)) for trainee in trainees) >= 100
+    assert Counter(trainee.gender for trainee in trainees)[Gender.FEMALE] > len(trainees) / 2
+    for trainee in trainees:
+        assert re.fullmatch(r"\d{13}", trainee.cnic), trainee.cnic
+        # The last digit of a CNIC is even for women and odd for men.
+        if trainee.gender is not Gender.TRANSGENDER:
+            assert (int(trainee.cnic[-1]) % 2 == 0) == (trainee.gender is Gender.FEMALE)
+        number = phonenumbers.parse(trainee.phone)
+        assert phonenumbers.is_valid_number(number), trainee.phone
+        assert phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) == trainee.phone
+
+
+def test_enrollments_in_every_state(session):
+    statuses = Counter(session.scalars(sa.select(Enrollment.status)))
+    assert set(statuses) == set(EnrollmentStatus)
+
+
+def test_enrollment_invariants_hold(session):
+    assert recount() == []
+    for cohort in session.scalars(sa.select(Cohort)):
+        assert cohort.enrolled_count <= cohort.seats, cohort.code
+    women_only_men = count(
+        sa.select(sa.func.count(Enrollment.id))
+        .join(Enrollment.cohort)
+        .join(Enrollment.trainee)
+        .where(Cohort.women_only.is_(True), Trainee.gender != Gender.FEMALE)
+    )
+    assert women_only_men == 0
+    places = defaultdict(list)
+    rows = session.execute(
+        sa.select(Enrollment.trainee_id, Cohort.starts_on, Cohort.ends_on, Cohort.shift)
+        .join(Enrollment.cohort)
+        .where(Enrollment.status.in_(ACTIVE_ENROLLMENT_STATUSES))
+    )
+    for trainee_id, starts, ends, shift in rows:
+        places[trainee_id].append((starts, ends, shift))
+    for held in places.values():
+        assert len(held) <= 2
+        if len(held) == 2:
+            (s1, e1, shift1), (s2, e2, shift2) = held
+            assert shift1 != shift2 or e1 < s2 or e2 < s1
+    # Nobody waits for a seat in a cohort that has free seats.
+    waiting_with_free_seats = count(
+        sa.select(sa.func.count(Cohort.id)).where(Cohort.waitlisted_count > 0, Cohort.enrolled_count < Cohort.seats)
+    )
+    assert waiting_with_free_seats == 0
+    # Drafts and upcoming cohorts have no applicants yet.
+    assert count(sa.select(sa.func.count(Enrollment.id)).join(Enrollment.cohort).where(Cohort.status == "draft")) == 0
+
+
+def test_demo_accounts(session):
+    def account(email: str) -> UserAccount:
+        return session.scalar(sa.select(UserAccount).where(UserAccount.email == email))
+
+    admin = account("admin@markaz.test")
+    assert admin.role is Role.ADMIN and check_password_hash(admin.password_hash, DEMO_PASSWORD)
+    national = account("overseer@markaz.test")
+    assert national.role is Role.OVERSEER and national.province is None
+    punjab = account("punjab.overseer@markaz.test")
+    assert punjab.role is Role.OVERSEER and punjab.province.name == "Punjab"
+    for centre in session.scalars(sa.select(Centre)):
+        staff = account(f"staff.{centre.code.lower()}@markaz.test")
+        assert staff.role is Role.STAFF
+        assert [membership.centre_id for membership in staff.memberships] == [centre.id]
+    trainee_one = account("trainee1@markaz.test")
+    assert trainee_one.role is Role.TRAINEE and trainee_one.trainee is not None
+    assert trainee_one.trainee.gender is Gender.FEMALE
+    assert count(sa.select(sa.func.count(UserAccount.id)).where(UserAccount.role == Role.TRAINEE)) >= 10
+    assert count(sa.select(sa.func.count()).select_from(CentreMembership)) == count(sa.select(sa.func.count(Centre.id)))
