@@ -1,10 +1,18 @@
 """The application factory. Nothing happens at import time: ``create_app`` builds everything."""
 
+import importlib
+import importlib.util
+
 from flask import Flask
 
 from config import Config
 from database import configure_sqlite, register_request_hooks
 from extensions import babel, csrf, db, limiter, login_manager, migrate
+
+# Blueprint name = package name = URL prefix (home serves "/").
+BLUEPRINT_PACKAGES = ("home", "auth", "centres", "courses", "enrollments", "oversight", "api")
+# The modules of a package that hold views: public and role pages in routes.py, admin pages in admin.py.
+VIEW_MODULES = ("routes", "admin")
 
 
 def create_app(config: object | None = None) -> Flask:
@@ -24,6 +32,7 @@ def create_app(config: object | None = None) -> Flask:
     register_request_hooks(app)
 
     register_blueprints(app)
+    register_access_rules(app)
     register_error_pages(app)
     register_template_helpers(app)
     register_commands(app)
@@ -40,16 +49,25 @@ def register_models() -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from api import bp as api_bp
-    from auth import bp as auth_bp
-    from centres import bp as centres_bp
-    from courses import bp as courses_bp
-    from enrollments import bp as enrollments_bp
-    from home import bp as home_bp
-    from oversight import bp as oversight_bp
+    """Register each domain package's blueprint, after importing its view modules (``VIEW_MODULES``,
+    where present) so that the views are attached. Views are imported here, not in the package's ``__init__``, so that
+    importing a package's models never drags in views (and through them every other model)."""
+    import auth.sessions  # noqa: F401  (registers the Flask-Login user loader)
 
-    for blueprint in (home_bp, auth_bp, centres_bp, courses_bp, enrollments_bp, oversight_bp, api_bp):
-        app.register_blueprint(blueprint)
+    for name in BLUEPRINT_PACKAGES:
+        package = importlib.import_module(name)
+        for module in VIEW_MODULES:
+            if importlib.util.find_spec(f"{name}.{module}") is not None:
+                importlib.import_module(f"{name}.{module}")
+        app.register_blueprint(package.bp)
+
+
+def register_access_rules(app: Flask) -> None:
+    import security
+    from auth.permissions import register_gate
+
+    register_gate(app)
+    security.register(app)
 
 
 def register_error_pages(app: Flask) -> None:

@@ -81,6 +81,18 @@ class Config:
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         # A trainee may hold at most this many active places (pending, waitlisted, enrolled) at once.
         self.MAX_ACTIVE_PLACES = int(os.environ.get("MARKAZ_MAX_ACTIVE_PLACES", "2"))
+        # How many reverse proxies stand in front of the app (0: none, trust no X-Forwarded-* header).
+        self.PROXY_COUNT = int(os.environ.get("MARKAZ_PROXY_COUNT", "0"))
+        # Outgoing mail: "log" writes each message to the log (development); "smtp" sends it.
+        self.MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp" if production else "log")
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+        self.MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+        self.MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)
+        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+        self.MAIL_SENDER = os.environ.get("MAIL_SENDER", "Markaz <no-reply@markaz.gov.pk>")
+        # How long a password-reset link works.
+        self.PASSWORD_RESET_MAX_AGE = int(os.environ.get("MARKAZ_PASSWORD_RESET_MAX_AGE", str(60 * 60)))
 
 
 class TestConfig(Config):
@@ -96,3 +108,7 @@ class TestConfig(Config):
         self.SESSION_COOKIE_SECURE = False
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.MAX_ACTIVE_PLACES = 2
+        self.PROXY_COUNT = 0
+        self.MAIL_BACKEND = "memory"  # tests read app.extensions["mail_outbox"]
+        self.MAIL_SENDER = "Markaz <no-reply@markaz.test>"
+        self.PASSWORD_RESET_MAX_AGE = 3600

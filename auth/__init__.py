@@ -6,5 +6,3 @@ The pages arrive with the access-control issue; the models are here from the sta
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
-
-from auth import sessions  # noqa: E402,F401  (registers the Flask-Login user loader)

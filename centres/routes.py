@@ -4,6 +4,7 @@ from flask import render_template, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
+from auth.permissions import PUBLIC, allow
 from centres import bp
 from centres.models import Centre, District, Province
 from courses.catalogue import escape_like, upcoming_cohorts_select
@@ -27,6 +28,7 @@ def open_cohort_counts(centre_ids: list[int]) -> dict[int, int]:
 
 
 @bp.get("/")
+@allow(PUBLIC)
 def index():
     page, per_page = page_args()
     province = db.session.scalar(select(Province).where(Province.code == text_arg("province", 8)))
@@ -75,6 +77,7 @@ def index():
 
 
 @bp.get("/<code>")
+@allow(PUBLIC)
 def detail(code: str):
     centre = db.one_or_404(select(Centre).where(Centre.code == code, Centre.active.is_(True)))
     page, per_page = page_args()

@@ -3,6 +3,7 @@
 from flask import render_template, request
 from sqlalchemy import select
 
+from auth.permissions import PUBLIC, allow
 from centres.models import District, Province
 from courses import bp
 from courses.catalogue import (
@@ -38,6 +39,7 @@ def filters_from_request() -> CatalogueFilters:
 
 
 @bp.get("/")
+@allow(PUBLIC)
 def catalogue():
     filters = filters_from_request()
     page, per_page = page_args()
@@ -61,6 +63,7 @@ def catalogue():
 
 
 @bp.get("/<code>")
+@allow(PUBLIC)
 def course_detail(code: str):
     course = db.one_or_404(select(Course).where(Course.code == code))
     cohorts = db.session.scalars(
@@ -70,6 +73,7 @@ def course_detail(code: str):
 
 
 @bp.get("/cohorts/<code>")
+@allow(PUBLIC)
 def cohort_detail(code: str):
     cohort = db.one_or_404(select(Cohort).where(Cohort.code == code, Cohort.status.in_(PUBLIC_STATUSES)))
     return render_template("courses/cohort_detail.html", cohort=cohort, now=utcnow())

@@ -150,6 +150,20 @@ def client(app):
 
 
 @pytest.fixture
+def sign_in(client):
+    """``sign_in(user)``: make ``client`` signed in as ``user`` (as Flask-Login's session records it)."""
+
+    def sign(user: UserAccount):
+        with client.session_transaction() as session:
+            session.clear()
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+        return client
+
+    return sign
+
+
+@pytest.fixture
 def row_counts(app):
     """A function returning the number of rows in every table: compare before and after a refusal."""
 

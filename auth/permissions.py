@@ -1,0 +1,248 @@
+"""Every access rule of Markaz, in one place (DESIGN.md, "Roles and what each may do").
+
+Three kinds of thing live here:
+
+- **predicates** ``can_<verb>_<noun>(user, obj)``: the single answer to "may this user do that". Views,
+  the API and templates all ask these, so that "show the button" and "allow the action" never drift.
+- **route rules** (``PUBLIC``, ``SIGNED_IN``, ``TRAINEES``, ``STAFF``, ``OVERSIGHT``, ``ADMINS`` ...) that
+  each view declares with ``@allow(rule)``. A global gate (``register_gate``) enforces them before any
+  view runs, and **denies by default**: an endpoint that declared no rule answers 403, and a test walks
+  ``app.url_map`` to fail the build for it.
+- **loaders** ``get_<noun>_or_404(...)`` that fetch an object and check object-level access, answering
+  404 when it does not exist and 403 when the user may not see or change it.
+
+Overseers read; they never change training records: no rule that guards a change admits them.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import Flask, abort, current_app, redirect, request, url_for
+from flask_login import AnonymousUserMixin, current_user
+from sqlalchemy import exists, select
+
+from auth.models import CentreMembership, UserAccount
+from centres.models import Centre, District
+from courses.models import Cohort
+from enrollments.models import Enrollment, Trainee
+from extensions import db
+from vocabulary import Role
+
+AnyUser = UserAccount | AnonymousUserMixin
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+# Who someone is ------------------------------------------------------------------------------------
+
+
+def is_signed_in(user: AnyUser) -> bool:
+    return bool(user and user.is_authenticated)
+
+
+def has_role(user: AnyUser, *roles: Role) -> bool:
+    return is_signed_in(user) and user.role in roles
+
+
+def is_admin(user: AnyUser) -> bool:
+    return has_role(user, Role.ADMIN)
+
+
+def is_overseer(user: AnyUser) -> bool:
+    return has_role(user, Role.OVERSEER)
+
+
+def staff_centre_ids(user: AnyUser) -> frozenset[int]:
+    """The centres a staff member works at (empty for everyone else)."""
+    if not has_role(user, Role.STAFF):
+        return frozenset()
+    return frozenset(membership.centre_id for membership in user.memberships)
+
+
+def overseer_province_id(user: AnyUser) -> int | None:
+    """The one province a provincial overseer sees; None for a national overseer (and non-overseers)."""
+    return user.province_id if is_overseer(user) else None
+
+
+def masks_identity(user: AnyUser) -> bool:
+    """Overseers audit numbers, not people: CNICs and phone numbers are masked for them."""
+    return is_overseer(user)
+
+
+# Predicates on objects -----------------------------------------------------------------------------
+
+
+def can_manage_centre(user: AnyUser, centre: Centre) -> bool:
+    """Admins, and staff who work at ``centre``: its cohorts, trainees and dashboard."""
+    return is_admin(user) or centre.id in staff_centre_ids(user)
+
+
+def can_manage_cohort(user: AnyUser, cohort: Cohort) -> bool:
+    """Create, edit, open, close, cancel, and decide on enrollments: admins and the centre's staff."""
+    return is_admin(user) or cohort.centre_id in staff_centre_ids(user)
+
+
+def can_view_centre_audit(user: AnyUser, centre: Centre) -> bool:
+    """Capacity, inclusion and audit figures of ``centre``: its staff, overseers of its scope, admins."""
+    if can_manage_centre(user, centre):
+        return True
+    if not is_overseer(user):
+        return False
+    province_id = overseer_province_id(user)
+    return province_id is None or centre.district.province_id == province_id
+
+
+def trainee_centre_ids(trainee: Trainee) -> set[int]:
+    """Centres where ``trainee`` has (or had) a place or an application."""
+    return set(
+        db.session.scalars(
+            select(Cohort.centre_id)
+            .join(Enrollment, Enrollment.cohort_id == Cohort.id)
+            .where(Enrollment.trainee_id == trainee.id)
+        )
+    )
+
+
+def can_view_trainee(user: AnyUser, trainee: Trainee) -> bool:
+    """A trainee record is visible to the trainee herself, to staff of a centre where she applied or
+    trained, to overseers whose scope covers her district or one of those centres (masked), and to
+    admins."""
+    if not is_signed_in(user):
+        return False
+    if is_admin(user) or (trainee.user_id is not None and trainee.user_id == user.id):
+        return True
+    if has_role(user, Role.STAFF):
+        return bool(staff_centre_ids(user) & trainee_centre_ids(trainee))
+    if is_overseer(user):
+        province_id = overseer_province_id(user)
+        if province_id is None or trainee.district.province_id == province_id:
+            return True
+        centres = trainee_centre_ids(trainee)
+        return bool(centres) and db.session.scalar(
+            select(
+                exists().where(
+                    Centre.id.in_(centres), Centre.district_id == District.id, District.province_id == province_id
+                )
+            )
+        )
+    return False
+
+
+def can_edit_trainee(user: AnyUser, trainee: Trainee) -> bool:
+    """Changing a trainee record: admins and staff of her centres; she edits her own profile through
+    her account pages. Overseers never."""
+    if is_admin(user):
+        return True
+    return has_role(user, Role.STAFF) and bool(staff_centre_ids(user) & trainee_centre_ids(trainee))
+
+
+def can_administer(user: AnyUser) -> bool:
+    """Centres, the course catalogue and user accounts: admins only."""
+    return is_admin(user)
+
+
+# Route rules ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may reach an endpoint at all (object-level checks come after, in loaders)."""
+
+    name: str
+    admits: Callable[[AnyUser], bool]
+
+
+PUBLIC = Rule("anyone", lambda user: True)
+SIGNED_IN = Rule("any signed-in user", is_signed_in)
+TRAINEES = Rule("trainees", lambda user: has_role(user, Role.TRAINEE))
+STAFF = Rule("centre staff and admins", lambda user: has_role(user, Role.STAFF, Role.ADMIN))
+OVERSIGHT = Rule(
+    "overseers, centre staff and admins", lambda user: has_role(user, Role.OVERSEER, Role.STAFF, Role.ADMIN)
+)
+PEOPLE_READERS = Rule(
+    "trainees, staff, overseers and admins",
+    lambda user: has_role(user, Role.TRAINEE, Role.STAFF, Role.OVERSEER, Role.ADMIN),
+)
+ADMINS = Rule("admins", is_admin)
+
+# Endpoints that belong to Flask itself rather than to a view of ours.
+BUILT_IN_PUBLIC_ENDPOINTS = frozenset({"static"})
+
+
+def allow(rule: Rule) -> Callable[[View], View]:
+    """Declare who may reach a view: ``@allow(STAFF)``. The gate enforces it; declaring nothing denies."""
+
+    def decorate(view: View) -> View:
+        view.access_rule = rule  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+def rule_for(endpoint: str | None) -> Rule | None:
+    """The rule declared by the view behind ``endpoint`` (None: none declared)."""
+    if endpoint in BUILT_IN_PUBLIC_ENDPOINTS:
+        return PUBLIC
+    view = current_app.view_functions.get(endpoint or "")
+    return getattr(view, "access_rule", None)
+
+
+def register_gate(app: Flask) -> None:
+    """Check every request against its endpoint's rule before the view runs (deny by default)."""
+
+    @app.before_request
+    def _gate():
+        if request.endpoint is None:  # no such URL: let routing answer 404/405
+            return None
+        rule = rule_for(request.endpoint)
+        if rule is None:
+            abort(403)
+        if rule.admits(current_user):
+            return None
+        if not is_signed_in(current_user):
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        abort(403)
+
+    @app.context_processor
+    def _permissions_for_templates() -> dict[str, Any]:
+        return {"can": TEMPLATE_PREDICATES}
+
+
+# Loaders -------------------------------------------------------------------------------------------
+
+
+def get_centre_or_404(code: str, *, manage: bool = False) -> Centre:
+    """The centre with ``code`` (404 if none); with ``manage``, 403 unless the user may manage it."""
+    centre = db.one_or_404(select(Centre).where(Centre.code == code))
+    if manage and not can_manage_centre(current_user, centre):
+        abort(403)
+    return centre
+
+
+def get_trainee_or_404(trainee_id: int) -> Trainee:
+    """The trainee with ``trainee_id``: 404 if none, 403 unless ``can_view_trainee``."""
+    trainee = db.get_or_404(Trainee, trainee_id)
+    if not can_view_trainee(current_user, trainee):
+        abort(403)
+    return trainee
+
+
+def staff_centres(user: AnyUser) -> list[Centre]:
+    """The centres a staff member works at, by code; every centre for admins."""
+    stmt = select(Centre).order_by(Centre.code)
+    if not is_admin(user):
+        stmt = stmt.join(CentreMembership, CentreMembership.centre_id == Centre.id).where(
+            CentreMembership.user_id == user.id
+        )
+    return list(db.session.scalars(stmt))
+
+
+TEMPLATE_PREDICATES = {
+    "manage_centre": lambda centre: can_manage_centre(current_user, centre),
+    "manage_cohort": lambda cohort: can_manage_cohort(current_user, cohort),
+    "view_trainee": lambda trainee: can_view_trainee(current_user, trainee),
+    "edit_trainee": lambda trainee: can_edit_trainee(current_user, trainee),
+    "administer": lambda: can_administer(current_user),
+    "oversee": lambda: OVERSIGHT.admits(current_user),
+    "mask_identity": lambda: masks_identity(current_user),
+}

@@ -1,0 +1,264 @@
+"""Accounts: signing in, trainee sign-up, passwords, and the accounts admins manage.
+
+Every function that changes something takes the acting user, writes one audit event per change,
+flushes and never commits: the request (or CLI command) commits once. Refusals are raised before
+anything is written.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from auth.models import CentreMembership, UserAccount
+from centres.models import Centre, District, Province
+from database import utcnow
+from enrollments.identity import check_date_of_birth, normalise_cnic, normalise_name, normalise_phone
+from enrollments.models import Trainee
+from extensions import db
+from oversight.audit import record, snapshot
+from refusals import Conflict, Refusal
+from vocabulary import Area, Education, Gender, Role
+
+MIN_PASSWORD_LENGTH = 10
+ACCOUNT_FIELDS = ("email", "full_name", "role", "active", "province_id")
+RESET_SALT = "markaz.password-reset"
+
+# Compared against when the email is unknown, so that a wrong email costs as much time as a wrong
+# password and timing does not tell which accounts exist.
+_UNKNOWN_USER_HASH = generate_password_hash("markaz: no such account")
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def check_password_strength(password: str, *, email: str = "", field: str = "password") -> None:
+    """Refuse passwords that are short or are the email address itself."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Refusal(f"Use at least {MIN_PASSWORD_LENGTH} characters.", field)
+    if email and password.strip().lower() == email:
+        raise Refusal("The password must not be your email address.", field)
+
+
+def authenticate(email: str, password: str) -> UserAccount | None:
+    """The active account with this email and password, or None. Unknown email, wrong password and a
+    deactivated account are indistinguishable to the caller (and take the same time)."""
+    user = db.session.scalar(select(UserAccount).where(UserAccount.email == normalise_email(email)))
+    if user is None:
+        check_password_hash(_UNKNOWN_USER_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    return user
+
+
+def record_sign_in(user: UserAccount) -> None:
+    """Note the time of a successful sign-in."""
+    user.last_login_at = utcnow()
+    db.session.flush()
+
+
+@dataclass(frozen=True)
+class SignUp:
+    """What a trainee typed on the sign-up form, before normalisation."""
+
+    email: str
+    password: str
+    cnic: str
+    full_name: str
+    gender: Gender
+    date_of_birth: date
+    phone: str
+    district_id: int
+    area: Area
+    education: Education
+
+
+def sign_up_trainee(details: SignUp) -> UserAccount:
+    """Create a trainee's account and her trainee record together.
+
+    A CNIC that already has an account is refused. A CNIC that already has a trainee record without
+    an account (a walk-in or an imported trainee) gets this account linked to it when the date of
+    birth matches; otherwise she is told to ask her centre, so nobody can claim another's record by
+    typing her CNIC. Raises ``Refusal``/``Conflict`` naming the field."""
+    email = normalise_email(details.email)
+    cnic = normalise_cnic(details.cnic)
+    check_password_strength(details.password, email=email)
+    if db.session.scalar(select(UserAccount.id).where(UserAccount.email == email)):
+        raise Conflict("An account with this email already exists. Sign in, or reset your password.", "email")
+    district = db.session.get(District, details.district_id)
+    if district is None:
+        raise Refusal("Choose your district from the list.", "district_id")
+    existing = db.session.scalar(select(Trainee).where(Trainee.cnic == cnic))
+    if existing is not None and existing.user_id is not None:
+        raise Conflict("An account already exists for this CNIC. Sign in, or reset your password.", "cnic")
+    if existing is not None and existing.date_of_birth != details.date_of_birth:
+        raise Conflict(
+            "A trainee record with this CNIC exists with another date of birth. Ask your training centre to "
+            "check it.",
+            "cnic",
+        )
+    user = UserAccount(
+        email=email,
+        password_hash=generate_password_hash(details.password),
+        full_name=normalise_name(details.full_name),
+        role=Role.TRAINEE,
+        active=True,
+    )
+    db.session.add(user)
+    if existing is None:
+        trainee = Trainee(
+            cnic=cnic,
+            full_name=user.full_name,
+            gender=details.gender,
+            date_of_birth=check_date_of_birth(details.date_of_birth, utcnow().date()),
+            phone=normalise_phone(details.phone),
+            email=email,
+            district=district,
+            area=details.area,
+            education=details.education,
+        )
+        db.session.add(trainee)
+    else:
+        trainee = existing
+    trainee.user = user
+    record(user, "account.sign_up", user, after=snapshot(user, ACCOUNT_FIELDS))
+    record(user, "trainee.link_account" if existing else "trainee.create", trainee, after={"user_id": user.id})
+    return user
+
+
+def change_password(user: UserAccount, current: str, new: str) -> None:
+    """Change ``user``'s own password after checking the current one."""
+    if not check_password_hash(user.password_hash, current):
+        raise Refusal("The current password is not correct.", "current_password")
+    check_password_strength(new, email=user.email, field="new_password")
+    user.password_hash = generate_password_hash(new)
+    record(user, "account.password_change", user)
+
+
+def set_password(user: UserAccount, new: str, *, actor: UserAccount | None, reason: str = "") -> None:
+    """Set ``user``'s password (a reset link, an admin or the CLI); ``actor`` None means the CLI."""
+    check_password_strength(new, email=user.email, field="new_password")
+    user.password_hash = generate_password_hash(new)
+    record(actor, "account.password_set", user, reason=reason)
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+
+
+def password_reset_token(user: UserAccount) -> str:
+    """A signed token for a reset link. It carries part of the current password hash, so it stops
+    working as soon as the password changes (used once), and it expires after
+    ``PASSWORD_RESET_MAX_AGE`` seconds."""
+    return _reset_serializer().dumps({"user": user.id, "hash": user.password_hash[-16:]})
+
+
+def user_for_reset_token(token: str) -> UserAccount:
+    """The account a reset token was made for; ``Refusal`` when it is forged, used or expired."""
+    try:
+        data = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except SignatureExpired as error:
+        raise Refusal("This link has expired. Ask for a new one.") from error
+    except BadSignature as error:
+        raise Refusal("This link is not valid. Ask for a new one.") from error
+    user = db.session.get(UserAccount, data.get("user")) if isinstance(data, dict) else None
+    if user is None or not user.active or user.password_hash[-16:] != data.get("hash"):
+        raise Refusal("This link has already been used or is no longer valid. Ask for a new one.")
+    return user
+
+
+def active_user_by_email(email: str) -> UserAccount | None:
+    return db.session.scalar(
+        select(UserAccount).where(UserAccount.email == normalise_email(email), UserAccount.active.is_(True))
+    )
+
+
+# Accounts that admins manage -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountDetails:
+    """An account as an admin (or the CLI) describes it. ``province`` only for overseers (None:
+    national); ``centres`` only for staff (at least one)."""
+
+    email: str
+    full_name: str
+    role: Role
+    province: Province | None = None
+    centres: tuple[Centre, ...] = ()
+    active: bool = True
+
+
+def _check_scope(details: AccountDetails) -> None:
+    if details.role is Role.STAFF and not details.centres:
+        raise Refusal("Staff must work at one centre at least: choose their centres.", "centres")
+    if details.role is not Role.STAFF and details.centres:
+        raise Refusal("Only staff work at centres: remove the centres or make the account staff.", "centres")
+    if details.role is not Role.OVERSEER and details.province is not None:
+        raise Refusal("Only overseers have a province: leave it empty for other roles.", "province")
+    if details.role is Role.TRAINEE:
+        raise Refusal("Trainee accounts are made by signing up, with the trainee's CNIC.", "role")
+
+
+def create_account(details: AccountDetails, password: str, *, actor: UserAccount | None) -> UserAccount:
+    """Create a staff, overseer or admin account. ``actor`` None means the CLI."""
+    email = normalise_email(details.email)
+    _check_scope(details)
+    if db.session.scalar(select(func.count(UserAccount.id)).where(UserAccount.email == email)):
+        raise Conflict("An account with this email already exists.", "email")
+    check_password_strength(password, email=email)
+    user = UserAccount(
+        email=email,
+        full_name=normalise_name(details.full_name),
+        role=details.role,
+        province=details.province,
+        active=details.active,
+        password_hash=generate_password_hash(password),
+    )
+    user.memberships = [CentreMembership(centre=centre) for centre in details.centres]
+    db.session.add(user)
+    record(actor, "account.create", user, after=_account_snapshot(user))
+    return user
+
+
+def update_account(user: UserAccount, details: AccountDetails, *, actor: UserAccount) -> UserAccount:
+    """Change an account's name, email, role, province, centres or active flag. An admin cannot
+    deactivate or demote their own account (someone must stay able to manage accounts)."""
+    email = normalise_email(details.email)
+    if user.role is Role.TRAINEE and details.role is not Role.TRAINEE:
+        raise Refusal("A trainee account cannot be given another role.", "role")
+    if details.role is not Role.TRAINEE:
+        _check_scope(details)
+    if user.id == actor.id and (details.role is not Role.ADMIN or not details.active):
+        raise Refusal("You cannot remove your own admin rights or deactivate yourself.", "role")
+    clash = db.session.scalar(select(UserAccount.id).where(UserAccount.email == email, UserAccount.id != user.id))
+    if clash:
+        raise Conflict("An account with this email already exists.", "email")
+    before = _account_snapshot(user)
+    user.email = email
+    user.full_name = normalise_name(details.full_name)
+    user.role = details.role
+    user.province = details.province
+    user.active = details.active
+    wanted = {centre.id for centre in details.centres}
+    user.memberships = [m for m in user.memberships if m.centre_id in wanted] + [
+        CentreMembership(centre=centre)
+        for centre in details.centres
+        if centre.id not in {m.centre_id for m in user.memberships}
+    ]
+    db.session.flush()
+    after = _account_snapshot(user)
+    if after != before:
+        record(actor, "account.update", user, before=before, after=after)
+    return user
+
+
+def _account_snapshot(user: UserAccount) -> dict:
+    data = snapshot(user, ACCOUNT_FIELDS)
+    data["centres"] = sorted(m.centre.code if m.centre else m.centre_id for m in user.memberships)
+    return data

@@ -1,0 +1,60 @@
+"""Writing the audit trail. Every service that changes state calls ``record`` once per change, in the
+same transaction, so the change and its audit event commit or roll back together."""
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from flask import has_request_context, request
+
+from auth.models import UserAccount
+from extensions import db
+from oversight.models import AuditEvent
+
+
+def jsonable(value: Any) -> Any:
+    """A value as JSON can hold it: enums by value, dates as ISO 8601, sets as sorted lists."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset):
+        return sorted(jsonable(item) for item in value)
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    return value
+
+
+def snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    """The named attributes of ``obj`` as a JSON-ready dict (for ``before``/``after``)."""
+    return {field: jsonable(getattr(obj, field)) for field in fields}
+
+
+def record(
+    actor: UserAccount | None,
+    action: str,
+    obj: Any,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+    centre_id: int | None = None,
+) -> AuditEvent:
+    """Add one audit event: ``actor`` (None for the system) did ``action`` (``"user.create"``) to
+    ``obj``. Flushes so that the event has an id; never commits. The request's client address is
+    kept when there is a request."""
+    db.session.flush()  # obj needs its id
+    event = AuditEvent(
+        actor_id=actor.id if actor is not None and actor.is_authenticated else None,
+        action=action,
+        object_type=obj.__tablename__,
+        object_id=obj.id,
+        centre_id=centre_id,
+        before=before,
+        after=after,
+        reason=reason,
+        ip=request.remote_addr if has_request_context() else None,
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event
