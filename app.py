@@ -83,6 +83,8 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from auth.commands import users_cli
     from seed.commands import seed_cli
 
     app.cli.add_command(seed_cli)
+    app.cli.add_command(users_cli)

@@ -5,9 +5,12 @@ from urllib.parse import urlencode
 
 from flask import Flask, request
 from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
 
 import vocabulary
+from auth.permissions import masks_identity
 from enrollments.eligibility import requirements
+from enrollments.identity import format_cnic, format_phone, mask_cnic, mask_phone
 
 
 def page_url(**changes: object) -> str:
@@ -31,6 +34,15 @@ def register(app: Flask) -> None:
     def moment_filter(value: datetime | None) -> str:
         # Shown in Pakistan time (BABEL_DEFAULT_TIMEZONE); stored in UTC.
         return format_datetime(value, "d MMM y, h:mm a") if value else ""
+
+    @app.template_filter("cnic")
+    def cnic_filter(value: str) -> str:
+        """A CNIC as printed on the card, masked for readers who may not see it whole (overseers)."""
+        return mask_cnic(value) if masks_identity(current_user) else format_cnic(value)
+
+    @app.template_filter("phone")
+    def phone_filter(value: str) -> str:
+        return mask_phone(value) if masks_identity(current_user) else format_phone(value)
 
     # Globals (not a context processor) so that macros imported without context can use them too.
     app.add_template_global(page_url)

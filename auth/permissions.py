@@ -136,6 +136,28 @@ def can_edit_trainee(user: AnyUser, trainee: Trainee) -> bool:
     return has_role(user, Role.STAFF) and bool(staff_centre_ids(user) & trainee_centre_ids(trainee))
 
 
+@dataclass(frozen=True)
+class OversightScope:
+    """What part of the network a user's reports cover: one province, some centres, or everything."""
+
+    province_id: int | None = None
+    centre_ids: frozenset[int] | None = None
+
+    @property
+    def is_national(self) -> bool:
+        return self.province_id is None and self.centre_ids is None
+
+
+def oversight_scope(user: AnyUser) -> OversightScope:
+    """Admins and national overseers see the nation; a provincial overseer her province; staff their
+    own centres. Anyone else has no scope (callers must have checked the route rule first)."""
+    if is_admin(user) or (is_overseer(user) and user.province_id is None):
+        return OversightScope()
+    if is_overseer(user):
+        return OversightScope(province_id=user.province_id)
+    return OversightScope(centre_ids=staff_centre_ids(user))
+
+
 def can_administer(user: AnyUser) -> bool:
     """Centres, the course catalogue and user accounts: admins only."""
     return is_admin(user)
@@ -159,9 +181,8 @@ STAFF = Rule("centre staff and admins", lambda user: has_role(user, Role.STAFF, 
 OVERSIGHT = Rule(
     "overseers, centre staff and admins", lambda user: has_role(user, Role.OVERSEER, Role.STAFF, Role.ADMIN)
 )
-PEOPLE_READERS = Rule(
-    "trainees, staff, overseers and admins",
-    lambda user: has_role(user, Role.TRAINEE, Role.STAFF, Role.OVERSEER, Role.ADMIN),
+STAFF_AND_OVERSEERS = Rule(
+    "staff, overseers and admins", lambda user: has_role(user, Role.STAFF, Role.OVERSEER, Role.ADMIN)
 )
 ADMINS = Rule("admins", is_admin)
 

@@ -1,10 +1,11 @@
 """Public centre pages: the list (by province, district, partner) and one centre with its cohorts."""
 
 from flask import render_template, request
+from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
-from auth.permissions import PUBLIC, allow
+from auth.permissions import PUBLIC, STAFF, allow, get_centre_or_404, staff_centres
 from centres import bp
 from centres.models import Centre, District, Province
 from courses.catalogue import escape_like, upcoming_cohorts_select
@@ -12,6 +13,7 @@ from courses.models import Cohort
 from database import utcnow
 from extensions import db
 from listing import int_arg, page_args, text_arg
+from oversight.queries import CURRENT_STATUSES, centre_summaries
 from vocabulary import CohortStatus, PartnerType
 
 
@@ -88,3 +90,48 @@ def detail(code: str):
         error_out=False,
     )
     return render_template("centres/detail.html", centre=centre, cohorts=cohorts, now=utcnow())
+
+
+# Staff pages: the centres someone runs ----------------------------------------------------------------
+
+DASHBOARD_VIEWS = {
+    "current": "Open, closed or running",
+    "upcoming": "Drafts and opening soon",
+    "past": "Finished or cancelled",
+    "all": "All cohorts",
+}
+
+
+@bp.get("/mine")
+@allow(STAFF)
+def mine():
+    centres = staff_centres(current_user)
+    return render_template(
+        "centres/mine.html", centres=centres, summaries=centre_summaries([centre.id for centre in centres])
+    )
+
+
+@bp.get("/<code>/dashboard")
+@allow(STAFF)
+def dashboard(code: str):
+    centre = get_centre_or_404(code, manage=True)
+    view = request.args.get("show", "current")
+    if view not in DASHBOARD_VIEWS:
+        view = "current"
+    stmt = select(Cohort).where(Cohort.centre_id == centre.id)
+    if view == "current":
+        stmt = stmt.where(Cohort.status.in_(CURRENT_STATUSES)).order_by(Cohort.starts_on, Cohort.code)
+    elif view == "upcoming":
+        stmt = stmt.where(Cohort.status == CohortStatus.DRAFT).order_by(Cohort.starts_on, Cohort.code)
+    elif view == "past":
+        stmt = stmt.where(Cohort.status.in_((CohortStatus.FINISHED, CohortStatus.CANCELLED))).order_by(
+            Cohort.starts_on.desc(), Cohort.code
+        )
+    else:
+        stmt = stmt.order_by(Cohort.starts_on.desc(), Cohort.code)
+    page, per_page = page_args()
+    cohorts = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    summary = centre_summaries([centre.id]).get(centre.id)
+    return render_template(
+        "centres/dashboard.html", centre=centre, cohorts=cohorts, view=view, views=DASHBOARD_VIEWS, summary=summary
+    )

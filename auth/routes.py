@@ -1,0 +1,221 @@
+"""Signing in and out, trainee sign-up, the trainee's profile, passwords and reset links."""
+
+from urllib.parse import urlsplit
+
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from auth import bp
+from auth.forms import ChangePasswordForm, LoginForm, ResetPasswordForm, ResetRequestForm, SignUpForm
+from auth.permissions import PUBLIC, SIGNED_IN, TRAINEES, allow, staff_centres
+from auth.services import (
+    SignUp,
+    active_user_by_email,
+    authenticate,
+    change_password,
+    normalise_email,
+    password_reset_token,
+    record_sign_in,
+    set_password,
+    sign_up_trainee,
+    user_for_reset_token,
+)
+from courses.models import Cohort
+from enrollments.models import Enrollment
+from extensions import db, limiter
+from mail import send_email
+from refusals import Refusal
+from vocabulary import Area, Education, Gender, Role
+
+THROTTLED = "Too many attempts. Wait a few minutes, then try again."
+
+
+def home_for(user) -> str:
+    """Where someone lands after signing in: her profile, his centre(s), the oversight area, admin."""
+    if user.role is Role.TRAINEE:
+        return url_for("auth.profile")
+    if user.role is Role.STAFF:
+        centres = staff_centres(user)
+        if len(centres) == 1:
+            return url_for("centres.dashboard", code=centres[0].code)
+        return url_for("centres.mine")
+    if user.role is Role.OVERSEER:
+        return url_for("oversight.index")
+    return url_for("auth.administration")
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else None: ``next`` must never send anyone elsewhere
+    (``//evil.example``, ``https://evil.example``, ``/\\evil.example`` and control characters are refused)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    if any(ord(char) < 32 or char == "\\" for char in target):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
+def refuse(form, error: Refusal):
+    """Put a service's refusal next to its field (or on top of the form); nothing was written."""
+    db.session.rollback()
+    if error.field and error.field in form:
+        form[error.field].errors = [*form[error.field].errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def sign_in_failed(_response) -> bool:
+    """Only failed attempts count towards the sign-in limits."""
+    return g.get("sign_in_failed", False)
+
+
+def submitted_email() -> str:
+    return "sign-in:" + normalise_email(request.form.get("email", ""))[:254]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@allow(PUBLIC)
+@limiter.limit("20 per 10 minutes", methods=["POST"], deduct_when=sign_in_failed, error_message=THROTTLED)
+@limiter.limit(
+    "5 per 10 minutes", key_func=submitted_email, methods=["POST"], deduct_when=sign_in_failed, error_message=THROTTLED
+)
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is not None:
+            session.clear()  # a fresh session: nothing from before sign-in survives it
+            login_user(user)
+            record_sign_in(user)
+            db.session.commit()
+            return redirect(safe_next(request.args.get("next")) or home_for(user))
+        g.sign_in_failed = True
+        # One message whether the email is unknown or the password wrong: nobody learns who has an account.
+        form.form_errors.append("The email or password is not correct.")
+    status = 401 if form.form_errors else (422 if form.errors else 200)
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+@allow(SIGNED_IN)
+def logout():
+    logout_user()
+    session.clear()
+    flash("You have signed out.", "success")
+    return redirect(url_for("home.index"))
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@allow(PUBLIC)
+@limiter.limit("10 per hour", methods=["POST"], error_message=THROTTLED)
+def signup():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = SignUpForm()
+    if form.validate_on_submit():
+        details = SignUp(
+            email=form.email.data,
+            password=form.password.data,
+            cnic=form.cnic.data,
+            full_name=form.full_name.data,
+            gender=Gender(form.gender.data),
+            date_of_birth=form.date_of_birth.data,
+            phone=form.phone.data,
+            district_id=form.district_id.data,
+            area=Area(form.area.data),
+            education=Education(form.education.data),
+        )
+        try:
+            user = sign_up_trainee(details)
+        except Refusal as error:
+            refuse(form, error)
+        else:
+            db.session.commit()
+            session.clear()
+            login_user(user)
+            flash("Welcome to Markaz. Your account is ready: you can now apply to courses.", "success")
+            return redirect(url_for("auth.profile"))
+    return render_template("auth/signup.html", form=form), 422 if form.errors or form.form_errors else 200
+
+
+@bp.get("/profile")
+@allow(TRAINEES)
+def profile():
+    trainee = current_user.trainee
+    if trainee is None:  # a trainee account whose record was removed by an admin
+        abort(404)
+    enrollments = db.session.scalars(
+        select(Enrollment)
+        .where(Enrollment.trainee_id == trainee.id)
+        .options(selectinload(Enrollment.cohort).selectinload(Cohort.course))
+        .order_by(Enrollment.applied_at.desc())
+    ).all()
+    return render_template("auth/profile.html", trainee=trainee, enrollments=enrollments)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@allow(SIGNED_IN)
+def password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            change_password(current_user, form.current_password.data, form.new_password.data)
+        except Refusal as error:
+            refuse(form, error)
+        else:
+            db.session.commit()
+            flash("Your password has been changed.", "success")
+            return redirect(home_for(current_user))
+    return render_template("auth/password.html", form=form), 422 if form.errors or form.form_errors else 200
+
+
+def reset_email_key() -> str:
+    return "reset:" + normalise_email(request.form.get("email", ""))[:254]
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@allow(PUBLIC)
+@limiter.limit("10 per hour", methods=["POST"], error_message=THROTTLED)
+@limiter.limit("3 per hour", key_func=reset_email_key, methods=["POST"], error_message=THROTTLED)
+def request_reset():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        user = active_user_by_email(form.email.data)
+        if user is not None:
+            link = url_for("auth.reset_password", token=password_reset_token(user), _external=True)
+            send_email(
+                user.email,
+                "Reset your Markaz password",
+                f"Someone (we hope you) asked to reset the password of your Markaz account.\n\n"
+                f"Open this link within an hour to choose a new password:\n{link}\n\n"
+                f"If you did not ask for this, ignore this message: your password stays as it is.",
+            )
+        # The same answer whether or not the account exists.
+        flash("If an account exists for that email, we have sent it a link to reset the password.", "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_request.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@allow(PUBLIC)
+def reset_password(token: str):
+    try:
+        user = user_for_reset_token(token)
+    except Refusal as error:
+        flash(error.message, "error")
+        return redirect(url_for("auth.request_reset"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            set_password(user, form.new_password.data, actor=user, reason="reset link")
+        except Refusal as error:
+            refuse(form, error)
+        else:
+            db.session.commit()
+            flash("Your new password is set. Sign in with it.", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form), 422 if form.errors or form.form_errors else 200
