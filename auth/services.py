@@ -98,8 +98,7 @@ def sign_up_trainee(details: SignUp) -> UserAccount:
         raise Conflict("An account already exists for this CNIC. Sign in, or reset your password.", "cnic")
     if existing is not None and existing.date_of_birth != details.date_of_birth:
         raise Conflict(
-            "A trainee record with this CNIC exists with another date of birth. Ask your training centre to "
-            "check it.",
+            "A trainee record with this CNIC exists with another date of birth. Ask your training centre to check it.",
             "cnic",
         )
     user = UserAccount(
