@@ -5,6 +5,8 @@ Values are what the database and the API hold; labels are what pages show (and l
 
 import enum
 
+from wtforms.fields.choices import SelectChoice
+
 
 class Choice(enum.StrEnum):
     """A stored value with a human label; ``label`` defaults to the value with spaces and a capital."""
@@ -14,8 +16,9 @@ class Choice(enum.StrEnum):
         return LABELS.get(self, self.value.replace("_", " ").capitalize())
 
     @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        return [(member.value, member.label) for member in cls]
+    def choices(cls) -> list[SelectChoice]:
+        """The members as options of a form's ``<select>``."""
+        return [SelectChoice(member.value, member.label) for member in cls]
 
     @classmethod
     def parse(cls, value: str | None) -> "Choice | None":

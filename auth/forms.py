@@ -4,10 +4,12 @@ which field is wrong and why); the rules about accounts live in ``auth/services.
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
 from centres.models import District, Province
-from enrollments.identity import InvalidInput, normalise_cnic, normalise_name, normalise_phone
+from database import utcnow
+from enrollments.identity import InvalidInput, check_date_of_birth, normalise_cnic, normalise_name, normalise_phone
 from extensions import db
 from vocabulary import Area, Education, Gender
 
@@ -24,15 +26,25 @@ def normalised(normaliser):
     return validate
 
 
-def district_choices() -> dict[str, list[tuple[int, str]]]:
-    """Districts grouped by province, for a ``<select>`` with ``<optgroup>``s."""
-    groups: dict[str, list[tuple[int, str]]] = {}
+CHOOSE = SelectChoice("", "Choose…")
+
+
+def optional_int(value) -> int | None:
+    """Coerce a ``<select>`` value to an id; the blank "Choose…" (or junk) becomes None."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def district_choices() -> list[SelectChoice]:
+    """Every district, grouped by province (``<optgroup>``), after a blank "Choose…"."""
     rows = db.session.execute(
         select(District.id, District.name, Province.name).join(District.province).order_by(Province.name, District.name)
     )
-    for district_id, district, province in rows:
-        groups.setdefault(province, []).append((district_id, district))
-    return groups
+    return [CHOOSE] + [
+        SelectChoice(str(district_id), district, optgroup=province) for district_id, district, province in rows
+    ]
 
 
 class LoginForm(FlaskForm):
@@ -46,7 +58,7 @@ class SignUpForm(FlaskForm):
     )
     cnic = StringField("CNIC number", validators=[DataRequired("Enter your CNIC number."), normalised(normalise_cnic)])
     gender = SelectField(
-        "Gender", choices=[("", "Choose…"), *Gender.choices()], validators=[DataRequired("Choose your gender.")]
+        "Gender", choices=[CHOOSE, *Gender.choices()], validators=[DataRequired("Choose your gender.")]
     )
     date_of_birth = DateField(
         "Date of birth", validators=[InputRequired("Enter your date of birth.")], format="%Y-%m-%d"
@@ -54,15 +66,15 @@ class SignUpForm(FlaskForm):
     phone = StringField(
         "Mobile number", validators=[DataRequired("Enter your mobile number."), normalised(normalise_phone)]
     )
-    district_id = SelectField("District where you live", coerce=int, validate_choice=False)
+    district_id = SelectField("District where you live", coerce=optional_int, validate_choice=False)
     area = SelectField(
         "Where you live is",
-        choices=[("", "Choose…"), *Area.choices()],
+        choices=[CHOOSE, *Area.choices()],
         validators=[DataRequired("Choose urban, semi-urban or rural.")],
     )
     education = SelectField(
         "Highest education completed",
-        choices=[("", "Choose…"), *Education.choices()],
+        choices=[CHOOSE, *Education.choices()],
         validators=[DataRequired("Choose your highest education.")],
     )
     email = EmailField(
@@ -86,6 +98,14 @@ class SignUpForm(FlaskForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.district_id.choices = district_choices()
+
+    def validate_date_of_birth(self, field) -> None:
+        if field.data is None:  # not a date at all: DateField has said so already
+            return
+        try:
+            check_date_of_birth(field.data, utcnow().date())
+        except InvalidInput as error:
+            raise ValidationError(error.message) from error
 
     def validate_district_id(self, field) -> None:
         if not field.data or db.session.get(District, field.data) is None:

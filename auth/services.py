@@ -16,7 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from auth.models import CentreMembership, UserAccount
 from centres.models import Centre, District, Province
 from database import utcnow
-from enrollments.identity import check_date_of_birth, normalise_cnic, normalise_name, normalise_phone
+from enrollments.identity import check_date_of_birth, checked, normalise_cnic, normalise_name, normalise_phone
 from enrollments.models import Trainee
 from extensions import db
 from oversight.audit import record, snapshot
@@ -86,7 +86,10 @@ def sign_up_trainee(details: SignUp) -> UserAccount:
     birth matches; otherwise she is told to ask her centre, so nobody can claim another's record by
     typing her CNIC. Raises ``Refusal``/``Conflict`` naming the field."""
     email = normalise_email(details.email)
-    cnic = normalise_cnic(details.cnic)
+    cnic = checked("cnic", normalise_cnic, details.cnic)
+    full_name = checked("full_name", normalise_name, details.full_name)
+    phone = checked("phone", normalise_phone, details.phone)
+    born = checked("date_of_birth", lambda day: check_date_of_birth(day, utcnow().date()), details.date_of_birth)
     check_password_strength(details.password, email=email)
     if db.session.scalar(select(UserAccount.id).where(UserAccount.email == email)):
         raise Conflict("An account with this email already exists. Sign in, or reset your password.", "email")
@@ -104,7 +107,7 @@ def sign_up_trainee(details: SignUp) -> UserAccount:
     user = UserAccount(
         email=email,
         password_hash=generate_password_hash(details.password),
-        full_name=normalise_name(details.full_name),
+        full_name=full_name,
         role=Role.TRAINEE,
         active=True,
     )
@@ -114,8 +117,8 @@ def sign_up_trainee(details: SignUp) -> UserAccount:
             cnic=cnic,
             full_name=user.full_name,
             gender=details.gender,
-            date_of_birth=check_date_of_birth(details.date_of_birth, utcnow().date()),
-            phone=normalise_phone(details.phone),
+            date_of_birth=born,
+            phone=phone,
             email=email,
             district=district,
             area=details.area,
@@ -213,7 +216,7 @@ def create_account(details: AccountDetails, password: str, *, actor: UserAccount
     check_password_strength(password, email=email)
     user = UserAccount(
         email=email,
-        full_name=normalise_name(details.full_name),
+        full_name=checked("full_name", normalise_name, details.full_name),
         role=details.role,
         province=details.province,
         active=details.active,
@@ -240,7 +243,7 @@ def update_account(user: UserAccount, details: AccountDetails, *, actor: UserAcc
         raise Conflict("An account with this email already exists.", "email")
     before = _account_snapshot(user)
     user.email = email
-    user.full_name = normalise_name(details.full_name)
+    user.full_name = checked("full_name", normalise_name, details.full_name)
     user.role = details.role
     user.province = details.province
     user.active = details.active

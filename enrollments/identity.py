@@ -11,6 +11,8 @@ from datetime import date
 
 import phonenumbers
 
+from refusals import Refusal
+
 CNIC_DIGITS = 13
 # Everything people put between the digits of a CNIC or phone number: spaces of any width, dashes of
 # any kind, dots, slashes, brackets.
@@ -22,8 +24,17 @@ URDU_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456
 FORBIDDEN_IN_NAMES = frozenset({"Sm", "Sc", "Sk", "So", "Cc", "Cs", "Co", "Cn"})
 
 
-class InvalidInput(ValueError):
-    """A value a person typed that cannot be accepted; ``str(error)`` says why, in plain words."""
+class InvalidInput(Refusal):
+    """A value a person typed that cannot be accepted; ``str(error)`` says why, in plain words.
+    Services re-raise it with the name of the field (``checked``)."""
+
+
+def checked(field: str, normaliser, value):
+    """``normaliser(value)``, with a refusal naming ``field`` when the value is not acceptable."""
+    try:
+        return normaliser(value)
+    except InvalidInput as error:
+        raise InvalidInput(error.message, field) from error
 
 
 def normalise_cnic(text: str | None) -> str:

@@ -6,6 +6,7 @@ suite tests the schema production gets. After each test every table is emptied. 
 that what they make is visible to other connections (threads, the browser's server).
 """
 
+import contextvars
 import itertools
 import os
 import re
@@ -14,6 +15,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 
@@ -132,10 +135,30 @@ def empty_all_tables() -> None:
     db.session.commit()
 
 
+class RequestIsolatingClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production: its own ``g``
+    and its own database session. Without this, requests would reuse the test's app context (Flask
+    pushes a new one only when none is active) and share ``g`` and the session with each other.
+
+    Before each request the test's own transaction is committed, so that it holds no lock (SQLite
+    writers would wait for it) and the test's objects reload afterwards with what the request did."""
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        context = contextvars.copy_context()
+
+        def in_fresh_app_context():
+            _cv_app.set(None)  # only within this copied context: the request pushes its own
+            return super(RequestIsolatingClient, self).open(*args, **kwargs)
+
+        return context.run(in_fresh_app_context)
+
+
 @pytest.fixture
 def app(database_url: str):
     """An app on the session's database, inside an app context; every table is emptied afterwards."""
     application = create_app(TestConfig(database_url))
+    application.test_client_class = RequestIsolatingClient
     with application.app_context():
         yield application
         db.session.rollback()
@@ -161,6 +184,23 @@ def sign_in(client):
         return client
 
     return sign
+
+
+CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
+
+
+@pytest.fixture
+def csrf_token(client):
+    """``csrf_token(path)``: GET ``path`` with ``client`` and return the CSRF token of its form, as a
+    browser would submit it."""
+
+    def token(path: str) -> str:
+        page = client.get(path).get_data(as_text=True)
+        found = CSRF_INPUT.search(page)
+        assert found, f"no CSRF token on {path}"
+        return found.group(1)
+
+    return token
 
 
 @pytest.fixture
