@@ -1,5 +1,6 @@
 """Accounts that sign in, and which centres each staff member works at."""
 
+import hashlib
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -42,6 +43,17 @@ class UserAccount(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses sessions of deactivated accounts
         return self.active
+
+    @property
+    def session_version(self) -> str:
+        """Changes whenever the password changes: a digest of the hash (never the hash itself, since
+        the session cookie is signed but readable)."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
+    def get_id(self) -> str:
+        """What the session remembers: the id and the session version, so that a new password (a
+        reset after a stolen session, say) ends every session signed in before it."""
+        return f"{self.id}:{self.session_version}"
 
     def __repr__(self) -> str:
         return f"<UserAccount {self.email}>"

@@ -168,7 +168,9 @@ def password():
             refuse(form, error)
         else:
             db.session.commit()
-            flash("Your password has been changed.", "success")
+            # The new password ended every session, this one included: sign back in here only.
+            login_user(current_user._get_current_object())
+            flash("Your password has been changed. Other devices signed in to your account are signed out.", "success")
             return redirect(home_for(current_user))
     return render_template("auth/password.html", form=form), 422 if form.errors or form.form_errors else 200
 

@@ -96,10 +96,11 @@ def format_phone(phone: str) -> str:
 
 
 def mask_phone(phone: str) -> str:
-    """``+923001234567`` → ``+92 300 ****567``: enough to tell numbers apart, not to call one."""
+    """``+923001234567`` → ``+92 *******567``: the country and the last three digits, enough to tell
+    numbers apart in an audit, not to call one."""
     if len(phone) < 8:
         return "*" * len(phone)
-    return f"{phone[:3]} {phone[3:6]} {'*' * (len(phone) - 9)}{phone[-3:]}"
+    return f"{phone[:3]} {'*' * (len(phone) - 6)}{phone[-3:]}"
 
 
 def normalise_name(text: str | None) -> str:

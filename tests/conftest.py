@@ -179,7 +179,7 @@ def sign_in(client):
     def sign(user: UserAccount):
         with client.session_transaction() as session:
             session.clear()
-            session["_user_id"] = str(user.id)
+            session["_user_id"] = user.get_id()
             session["_fresh"] = True
         return client
 

@@ -1,0 +1,563 @@
+"""Who may reach what (DESIGN.md, "Roles and what each may do"): deny by default, the role × endpoint
+matrix, object-level checks across centres and provinces, masking, and the predicates themselves.
+
+The matrix below is the one place where someone adding an endpoint must decide who may use it: a new
+endpoint in ``app.url_map`` without a row here fails ``test_access_matrix`` (and
+``test_every_routed_endpoint_has_a_row_in_the_matrix``), and a row for an endpoint that does not exist
+fails ``test_every_table_entry_is_a_real_endpoint``.
+"""
+
+from dataclasses import dataclass, field
+from functools import cache
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask_login import AnonymousUserMixin
+
+from app import create_app
+from auth.models import UserAccount
+from auth.permissions import (
+    PUBLIC,
+    OversightScope,
+    allow,
+    can_edit_trainee,
+    can_manage_centre,
+    can_manage_cohort,
+    can_view_centre_audit,
+    can_view_trainee,
+    masks_identity,
+    oversight_scope,
+    rule_for,
+)
+from auth.services import password_reset_token
+from centres.models import Centre, District, Province
+from config import TestConfig
+from courses.models import Cohort, Course
+from enrollments.models import Trainee
+from extensions import db, limiter
+from vocabulary import EnrollmentStatus, Role
+
+# The seven people every endpoint is tried as.
+USERS = ("anonymous", "trainee", "staff_a", "staff_b", "overseer", "punjab_overseer", "admin")
+
+# Outcomes that are not a bare status code.
+LOGIN = "302 to /auth/login?next=<this path>"
+REDIRECT = "302 elsewhere on the site (a signed-in user's home, the front page)"
+# The rule let the request through and the view answered without error: for an admin's empty POST,
+# a form shown again with its errors (200/401/422) or, for a form-less action, a redirect back.
+ADMITTED = "admitted: 200, 401, 409, 422 or a redirect that is not to the sign-in page"
+ADMITTED_STATUSES = frozenset({200, 302, 303, 401, 409, 422})
+
+
+def row(anonymous, trainee, staff_a, staff_b, overseer, punjab_overseer, admin) -> dict[str, object]:
+    """One line of the matrix, in the order of ``USERS``."""
+    return dict(zip(USERS, (anonymous, trainee, staff_a, staff_b, overseer, punjab_overseer, admin), strict=True))
+
+
+# GET: what each person gets on each endpoint. URLs use centre A (Lahore, Punjab), a cohort at A, a
+# course, a trainee who applied at A and lives in Punjab, a spare centre and a spare staff account.
+# fmt: off
+EXPECTED_GET: dict[str, dict[str, object]] = {
+    #                                 anonymous trainee   staff_a   staff_b   overseer  punjab    admin
+    "home.index":                 row(200,      200,      200,      200,      200,      200,      200),
+    "auth.login":                 row(200,      REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    "auth.signup":                row(200,      REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    "auth.profile":               row(LOGIN,    200,      403,      403,      403,      403,      403),
+    "auth.password":              row(LOGIN,    200,      200,      200,      200,      200,      200),
+    "auth.request_reset":         row(200,      200,      200,      200,      200,      200,      200),
+    "auth.reset_password":        row(200,      200,      200,      200,      200,      200,      200),
+    "centres.index":              row(200,      200,      200,      200,      200,      200,      200),
+    "centres.detail":             row(200,      200,      200,      200,      200,      200,      200),
+    "centres.mine":               row(LOGIN,    403,      200,      200,      403,      403,      200),
+    "centres.dashboard":          row(LOGIN,    403,      200,      403,      403,      403,      200),
+    "courses.catalogue":          row(200,      200,      200,      200,      200,      200,      200),
+    "courses.course_detail":      row(200,      200,      200,      200,      200,      200,      200),
+    "courses.cohort_detail":      row(200,      200,      200,      200,      200,      200,      200),
+    "enrollments.trainee_detail": row(LOGIN,    403,      200,      403,      200,      200,      200),
+    "oversight.index":            row(LOGIN,    403,      200,      200,      200,      200,      200),
+    # Administration: centres, the course catalogue and user accounts are for admins only.
+    "auth.administration":        row(LOGIN,    403,      403,      403,      403,      403,      200),
+    "auth.users":                 row(LOGIN,    403,      403,      403,      403,      403,      200),
+    "auth.create_user":           row(LOGIN,    403,      403,      403,      403,      403,      200),
+    "auth.edit_user":             row(LOGIN,    403,      403,      403,      403,      403,      200),
+    "auth.deactivate_user":       row(LOGIN,    403,      403,      403,      403,      403,      200),
+    "centres.manage":             row(LOGIN,    403,      403,      403,      403,      403,      200),
+    "centres.create":             row(LOGIN,    403,      403,      403,      403,      403,      200),
+    "centres.edit":               row(LOGIN,    403,      403,      403,      403,      403,      200),
+    "centres.deactivate":         row(LOGIN,    403,      403,      403,      403,      403,      200),
+    "courses.manage":             row(LOGIN,    403,      403,      403,      403,      403,      200),
+    "courses.create":             row(LOGIN,    403,      403,      403,      403,      403,      200),
+    "courses.edit":               row(LOGIN,    403,      403,      403,      403,      403,      200),
+}
+
+# POST, with CSRF off and an empty body: an admitted POST meets its form's refusal, or a form-less admin
+# action does something harmless (reactivating what is active, emailing the spare account a reset link).
+# Overseers get 403 on every state change; they may sign out and change their own password.
+EXPECTED_POST: dict[str, dict[str, object]] = {
+    #                                 anonymous trainee   staff_a   staff_b   overseer  punjab    admin
+    "auth.login":                 row(422,      REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    "auth.signup":                row(422,      REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    "auth.logout":                row(LOGIN,    REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    "auth.password":              row(LOGIN,    422,      422,      422,      422,      422,      422),
+    # A reset link works for whoever holds it (it is the proof); asking for one is open to all.
+    "auth.request_reset":         row(422,      422,      422,      422,      422,      422,      422),
+    "auth.reset_password":        row(422,      422,      422,      422,      422,      422,      422),
+    # Administration.
+    "auth.create_user":           row(LOGIN,    403,      403,      403,      403,      403,      ADMITTED),
+    "auth.edit_user":             row(LOGIN,    403,      403,      403,      403,      403,      ADMITTED),
+    "auth.deactivate_user":       row(LOGIN,    403,      403,      403,      403,      403,      ADMITTED),
+    "auth.reactivate_user":       row(LOGIN,    403,      403,      403,      403,      403,      ADMITTED),
+    "auth.send_password_link":    row(LOGIN,    403,      403,      403,      403,      403,      ADMITTED),
+    "centres.create":             row(LOGIN,    403,      403,      403,      403,      403,      ADMITTED),
+    "centres.edit":               row(LOGIN,    403,      403,      403,      403,      403,      ADMITTED),
+    "centres.deactivate":         row(LOGIN,    403,      403,      403,      403,      403,      ADMITTED),
+    "centres.reactivate":         row(LOGIN,    403,      403,      403,      403,      403,      ADMITTED),
+    "courses.create":             row(LOGIN,    403,      403,      403,      403,      403,      ADMITTED),
+    "courses.edit":               row(LOGIN,    403,      403,      403,      403,      403,      ADMITTED),
+}
+# fmt: on
+
+EXPECTED = {"GET": EXPECTED_GET, "POST": EXPECTED_POST}
+IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
+# Flask's own static files: public, and checked by the security-header tests.
+NOT_IN_MATRIX = frozenset({"static"})
+
+
+def path_values(world: "World") -> dict[str, dict[str, object]]:
+    """The URL arguments of each endpoint, from real objects of ``world``."""
+    centre_a, spare_centre = world.centre_a.code, world.spare_centre.code
+    return {
+        "auth.reset_password": {"token": world.reset_token},
+        "auth.edit_user": {"user_id": world.spare_user.id},
+        "auth.deactivate_user": {"user_id": world.spare_user.id},
+        "auth.reactivate_user": {"user_id": world.spare_user.id},
+        "auth.send_password_link": {"user_id": world.spare_user.id},
+        "centres.detail": {"code": centre_a},
+        "centres.dashboard": {"code": centre_a},
+        "centres.edit": {"code": spare_centre},
+        "centres.deactivate": {"code": spare_centre},
+        "centres.reactivate": {"code": spare_centre},
+        "courses.course_detail": {"code": world.course.code},
+        "courses.edit": {"code": world.course.code},
+        "courses.cohort_detail": {"code": world.cohort_a.code},
+        "enrollments.trainee_detail": {"trainee_id": world.trainee_a.id},
+    }
+
+
+@cache
+def routed_methods() -> dict[str, frozenset[str]]:
+    """Endpoint → methods, read from the url_map of an app built at collection time (no database used)."""
+    app = create_app(TestConfig("sqlite://"))
+    methods: dict[str, set[str]] = {}
+    for rule in app.url_map.iter_rules():
+        methods.setdefault(rule.endpoint, set()).update((rule.methods or set()) - IGNORED_METHODS)
+    with app.app_context():
+        db.engine.dispose()
+    return {endpoint: frozenset(found) for endpoint, found in methods.items()}
+
+
+def matrix_cases() -> list[tuple[str, str]]:
+    """Every (method, endpoint) routed or listed in a table, so that both kinds of gap show up."""
+    cases = {(method, endpoint) for endpoint, methods in routed_methods().items() for method in methods}
+    cases |= {(method, endpoint) for method, table in EXPECTED.items() for endpoint in table}
+    return sorted((method, endpoint) for method, endpoint in cases if endpoint not in NOT_IN_MATRIX)
+
+
+# The world every access test runs in -----------------------------------------------------------------
+
+
+@dataclass
+class World:
+    punjab: Province
+    sindh: Province
+    lahore: District
+    karachi: District
+    centre_a: Centre
+    centre_b: Centre
+    spare_centre: Centre
+    course: Course
+    cohort_a: Cohort
+    cohort_b: Cohort
+    trainee_a: Trainee  # lives in Lahore (Punjab), applied at A
+    trainee_b: Trainee  # lives in Karachi (Sindh), applied only at B
+    trainee_c: Trainee  # lives in Karachi (Sindh), applied at A (in Punjab)
+    own_trainee: Trainee  # the signed-in trainee's own record: Lahore, applied at A
+    spare_user: UserAccount
+    reset_token: str
+    users: dict[str, UserAccount | None] = field(default_factory=dict)
+
+
+@pytest.fixture
+def world(
+    make_province, make_district, make_centre, make_course, make_cohort, make_trainee, make_enrollment, make_user
+):
+    punjab = make_province(code="PB", name="Punjab")
+    sindh = make_province(code="SD", name="Sindh")
+    lahore = make_district(punjab, code="LHR", name="Lahore")
+    karachi = make_district(sindh, code="KHS", name="Karachi South")
+    centre_a = make_centre(lahore, code="PB-LHR-01", name="Lahore Digital Centre")
+    centre_b = make_centre(karachi, code="SD-KHS-01", name="Karachi Digital Centre")
+    spare_centre = make_centre(lahore, code="PB-LHR-02", name="Spare Centre")
+    course = make_course(code="WEB-101", title="Web Development Foundations")
+    cohort_a = make_cohort(centre=centre_a, course=course, code="PB-LHR-01-WEB-1")
+    cohort_b = make_cohort(centre=centre_b, course=course, code="SD-KHS-01-WEB-1")
+    trainee_user = make_user(Role.TRAINEE)
+    own_trainee = make_trainee(lahore, user=trainee_user, full_name="Own Trainee")
+    trainee_a = make_trainee(lahore, cnic="3520212345671", phone="+923009876543", full_name="Ayesha Punjab")
+    trainee_b = make_trainee(karachi, cnic="4210198765432", phone="+923331112223", full_name="Sana Sindh")
+    trainee_c = make_trainee(karachi, full_name="Hina Karachi")
+    make_enrollment(trainee_a, cohort_a)
+    make_enrollment(trainee_b, cohort_b, status=EnrollmentStatus.WAITLISTED)
+    make_enrollment(trainee_c, cohort_a)
+    make_enrollment(own_trainee, cohort_a)
+    spare_user = make_user(Role.STAFF, centres=(spare_centre,))
+    users = {
+        "anonymous": None,
+        "trainee": trainee_user,
+        "staff_a": make_user(Role.STAFF, centres=(centre_a,)),
+        "staff_b": make_user(Role.STAFF, centres=(centre_b,)),
+        "overseer": make_user(Role.OVERSEER),
+        "punjab_overseer": make_user(Role.OVERSEER, province=punjab),
+        "admin": make_user(Role.ADMIN),
+    }
+    return World(
+        punjab=punjab,
+        sindh=sindh,
+        lahore=lahore,
+        karachi=karachi,
+        centre_a=centre_a,
+        centre_b=centre_b,
+        spare_centre=spare_centre,
+        course=course,
+        cohort_a=cohort_a,
+        cohort_b=cohort_b,
+        trainee_a=trainee_a,
+        trainee_b=trainee_b,
+        trainee_c=trainee_c,
+        own_trainee=own_trainee,
+        spare_user=spare_user,
+        reset_token=password_reset_token(spare_user),
+        users=users,
+    )
+
+
+def act_as(client, user: UserAccount | None):
+    """Make ``client`` signed in as ``user`` (None: anonymous) for its next request."""
+    with client.session_transaction() as session:
+        session.clear()
+        if user is not None:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+    return client
+
+
+def login_redirect_target(response) -> str | None:
+    """The ``next`` of a redirect to the sign-in page, or None if ``response`` is not one."""
+    if response.status_code != 302:
+        return None
+    location = urlsplit(response.headers["Location"])
+    if location.path != "/auth/login":
+        return None
+    return parse_qs(location.query).get("next", [""])[0]
+
+
+def describe(response) -> str:
+    location = response.headers.get("Location")
+    return f"{response.status_code}" + (f" → {location}" if location else "")
+
+
+def check_outcome(expected: object, response, path: str) -> bool:
+    status = response.status_code
+    if expected == LOGIN:
+        return login_redirect_target(response) == path
+    if expected == REDIRECT:
+        return status in (302, 303) and login_redirect_target(response) is None
+    if expected == ADMITTED:
+        return status in ADMITTED_STATUSES and login_redirect_target(response) is None
+    return status == expected
+
+
+# 1. Deny by default -----------------------------------------------------------------------------------
+
+
+def test_every_endpoint_declares_an_access_rule(app):
+    undeclared = sorted(rule.endpoint for rule in app.url_map.iter_rules() if rule_for(rule.endpoint) is None)
+    assert not undeclared, f"endpoints without @allow(RULE) (they answer 403 to everyone): {undeclared}"
+
+
+def test_an_endpoint_without_a_rule_answers_403_to_everyone(app, client, world):
+    @app.get("/undeclared-for-test")
+    def undeclared_for_test():
+        return "this view declared no rule"
+
+    @app.post("/undeclared-post-for-test")
+    def undeclared_post_for_test():
+        return "this view declared no rule"
+
+    assert rule_for("undeclared_for_test") is None
+    for name, user in world.users.items():
+        response = act_as(client, user).get("/undeclared-for-test")
+        assert response.status_code == 403, f"{name}: {describe(response)}"
+        assert "this view declared no rule" not in response.get_data(as_text=True)
+    app.config["WTF_CSRF_ENABLED"] = False
+    for name, user in world.users.items():
+        response = act_as(client, user).post("/undeclared-post-for-test")
+        assert response.status_code == 403, f"{name}: {describe(response)}"
+
+
+def test_an_endpoint_declared_public_is_served(app, client):
+    @app.get("/declared-for-test")
+    @allow(PUBLIC)
+    def declared_for_test():
+        return "open to all"
+
+    assert client.get("/declared-for-test").get_data(as_text=True) == "open to all"
+
+
+# 2. The role × endpoint matrix ------------------------------------------------------------------------
+
+
+def test_every_routed_endpoint_has_a_row_in_the_matrix():
+    missing = [
+        f"{method} {endpoint}"
+        for endpoint, methods in sorted(routed_methods().items())
+        if endpoint not in NOT_IN_MATRIX
+        for method in sorted(methods)
+        if endpoint not in EXPECTED.get(method, {})
+    ]
+    assert not missing, f"decide who may use these endpoints and add them to EXPECTED_GET/EXPECTED_POST: {missing}"
+
+
+def test_every_table_entry_is_a_real_endpoint():
+    routed = routed_methods()
+    phantom = [
+        f"{method} {endpoint}"
+        for method, table in EXPECTED.items()
+        for endpoint in sorted(table)
+        if method not in routed.get(endpoint, frozenset())
+    ]
+    assert not phantom, f"the matrix lists endpoints (or methods) that url_map does not have: {phantom}"
+
+
+# What an overseer may POST: her own sign-out and password, and the public account forms (which change
+# nothing for someone signed in, or need a reset link that is itself the proof).
+OVERSEERS_MAY_POST = frozenset(
+    {"auth.logout", "auth.password", "auth.login", "auth.signup", "auth.request_reset", "auth.reset_password"}
+)
+
+
+def test_the_matrix_lets_overseers_change_nothing():
+    """DESIGN.md: overseers read; they get 403 on every state change. Guards the table itself."""
+    wrong = [
+        f"{endpoint}: {who} → {answers[who]}"
+        for endpoint, answers in EXPECTED_POST.items()
+        if endpoint not in OVERSEERS_MAY_POST
+        for who in ("overseer", "punjab_overseer")
+        if answers[who] != 403
+    ]
+    assert not wrong, wrong
+
+
+def test_every_endpoint_has_a_url_to_try(world, app):
+    adapter = app.url_map.bind("localhost")
+    values = path_values(world)
+    for method, endpoint in matrix_cases():
+        if endpoint in routed_methods() and method in routed_methods()[endpoint]:
+            adapter.build(endpoint, values.get(endpoint, {}), method=method)  # raises if an argument is missing
+
+
+@pytest.mark.parametrize(("method", "endpoint"), matrix_cases())
+def test_access_matrix(app, client, world, method, endpoint):
+    """One endpoint and method, tried as each of the seven users in turn (anonymous first, admin last:
+    an admitted empty POST changes nothing the others depend on)."""
+    table = EXPECTED.get(method, {})
+    assert endpoint in table, (
+        f"{method} {endpoint} is routed but has no row in EXPECTED_{method}: decide who may use it and add one"
+    )
+    if method not in routed_methods().get(endpoint, frozenset()):
+        pytest.skip(
+            f"{method} {endpoint} is in the matrix but not routed (see test_every_table_entry_is_a_real_endpoint)"
+        )
+    path = app.url_map.bind("localhost").build(endpoint, path_values(world).get(endpoint, {}), method=method)
+    if method == "POST":
+        app.config["WTF_CSRF_ENABLED"] = False  # the status must reflect the access rule, not a missing token
+    wrong = []
+    for user in USERS:
+        expected = table[endpoint][user]
+        limiter.reset()  # throttles answer 429 whoever asks; here only the access rule may decide
+        try:
+            response = act_as(client, world.users[user]).open(path, method=method, data={})
+        except Exception as error:  # a crash for one user must not hide the answers for the others
+            db.session.rollback()
+            wrong.append(f"{user:>16}: expected {expected}, raised {type(error).__name__}: {error}")
+            continue
+        if not check_outcome(expected, response, path):
+            wrong.append(f"{user:>16}: expected {expected}, got {describe(response)}")
+    assert not wrong, f"{method} {path}\n" + "\n".join(wrong)
+
+
+def test_every_post_endpoint_refuses_a_missing_csrf_token(app, client, world, row_counts):
+    """CSRF is checked on every form POST, whoever sends it, before anything is written. (The JSON API,
+    which authenticates with Bearer tokens rather than the session cookie, is left to its own tests.)"""
+    adapter = app.url_map.bind("localhost")
+    values = path_values(world)
+    before = row_counts()
+    wrong = []
+    for endpoint, methods in sorted(routed_methods().items()):
+        if "POST" not in methods or endpoint.startswith("api."):
+            continue
+        path = adapter.build(endpoint, values.get(endpoint, {}), method="POST")
+        for user in ("anonymous", "trainee", "staff_a", "admin"):
+            limiter.reset()
+            response = act_as(client, world.users[user]).post(path, data={})
+            if response.status_code != 400:
+                wrong.append(f"{user} POST {path}: {describe(response)}")
+    assert not wrong, "POSTs without a CSRF token that were not refused with 400:\n" + "\n".join(wrong)
+    assert row_counts() == before
+
+
+# 3. Object-level access across centres and provinces -----------------------------------------------
+
+
+def status_of(client, user, path: str) -> int:
+    return act_as(client, user).get(path).status_code
+
+
+def test_staff_reach_their_own_centre_only(client, world):
+    staff_a = world.users["staff_a"]
+    assert status_of(client, staff_a, f"/centres/{world.centre_a.code}/dashboard") == 200
+    assert status_of(client, staff_a, f"/centres/{world.centre_b.code}/dashboard") == 403
+    assert status_of(client, staff_a, "/centres/NO-SUCH-CENTRE/dashboard") == 404
+
+
+def test_staff_see_trainees_of_their_own_centres_only(client, world):
+    staff_a = world.users["staff_a"]
+    assert status_of(client, staff_a, f"/enrollments/trainees/{world.trainee_a.id}") == 200
+    assert status_of(client, staff_a, f"/enrollments/trainees/{world.trainee_b.id}") == 403
+    assert status_of(client, world.users["staff_b"], f"/enrollments/trainees/{world.trainee_b.id}") == 200
+    assert status_of(client, staff_a, "/enrollments/trainees/987654") == 404
+
+
+def test_a_trainee_cannot_read_another_trainees_record_or_profile(client, world):
+    trainee = world.users["trainee"]
+    assert status_of(client, trainee, f"/enrollments/trainees/{world.trainee_a.id}") == 403
+    assert status_of(client, trainee, f"/enrollments/trainees/{world.trainee_b.id}") == 403
+    # Her profile is hers: it shows her record whatever she asks for, never another trainee's.
+    for path in (
+        "/auth/profile",
+        f"/auth/profile?trainee_id={world.trainee_a.id}",
+        f"/auth/profile?id={world.trainee_a.id}",
+    ):
+        response = act_as(client, trainee).get(path)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200, path
+        assert world.own_trainee.full_name in page
+        assert world.trainee_a.full_name not in page and "35202-1234567-1" not in page
+
+
+def test_a_provincial_overseer_sees_trainees_of_her_province_only(client, world):
+    overseer = world.users["punjab_overseer"]
+    assert status_of(client, overseer, f"/enrollments/trainees/{world.trainee_a.id}") == 200
+    assert status_of(client, overseer, f"/enrollments/trainees/{world.trainee_b.id}") == 403
+    # A Sindh resident who applied at a Punjab centre is within Punjab's oversight.
+    assert status_of(client, overseer, f"/enrollments/trainees/{world.trainee_c.id}") == 200
+    assert status_of(client, world.users["overseer"], f"/enrollments/trainees/{world.trainee_b.id}") == 200
+
+
+@pytest.mark.parametrize("reader", ["overseer", "punjab_overseer"])
+def test_overseers_see_cnic_and_phone_masked(client, world, reader):
+    response = act_as(client, world.users[reader]).get(f"/enrollments/trainees/{world.trainee_a.id}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert world.trainee_a.full_name in page
+    assert "35202-*******-1" in page
+    assert "+92 *******543" in page
+    assert "3520212345671" not in page and "1234567" not in page
+    for whole_phone in ("+923009876543", "0300 9876543", "300 9876543", "3009876543", "9876543"):
+        assert whole_phone not in page, whole_phone
+
+
+@pytest.mark.parametrize("reader", ["staff_a", "admin"])
+def test_staff_and_admins_see_cnic_and_phone_whole(client, world, reader):
+    response = act_as(client, world.users[reader]).get(f"/enrollments/trainees/{world.trainee_a.id}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "35202-1234567-1" in page
+    assert "0300 9876543" in page
+    assert "*******" not in page
+
+
+def test_signed_in_people_asking_for_the_sign_in_page_land_on_their_home(client, world):
+    homes = {
+        "trainee": "/auth/profile",
+        "staff_a": f"/centres/{world.centre_a.code}/dashboard",
+        "overseer": "/oversight/",
+        "punjab_overseer": "/oversight/",
+        "admin": "/auth/admin/",
+    }
+    for name, home in homes.items():
+        response = act_as(client, world.users[name]).get("/auth/login")
+        assert response.status_code == 302 and urlsplit(response.headers["Location"]).path == home, name
+
+
+# 4. Predicates, without HTTP ----------------------------------------------------------------------------
+
+T, F = True, False
+
+# predicate, object (an attribute of World) → expected answer for each of USERS.
+PREDICATE_TABLE: list[tuple[str, str, dict[str, bool]]] = [
+    #                                                  anonymous trainee staff_a staff_b overseer punjab admin
+    ("can_manage_centre", "centre_a", row(F, F, T, F, F, F, T)),
+    ("can_manage_centre", "centre_b", row(F, F, F, T, F, F, T)),
+    ("can_manage_cohort", "cohort_a", row(F, F, T, F, F, F, T)),
+    ("can_manage_cohort", "cohort_b", row(F, F, F, T, F, F, T)),
+    ("can_view_centre_audit", "centre_a", row(F, F, T, F, T, T, T)),
+    ("can_view_centre_audit", "centre_b", row(F, F, F, T, T, F, T)),
+    ("can_view_trainee", "trainee_a", row(F, F, T, F, T, T, T)),
+    ("can_view_trainee", "trainee_b", row(F, F, F, T, T, F, T)),
+    ("can_view_trainee", "trainee_c", row(F, F, T, F, T, T, T)),
+    ("can_view_trainee", "own_trainee", row(F, T, T, F, T, T, T)),
+    ("can_edit_trainee", "trainee_a", row(F, F, T, F, F, F, T)),
+    ("can_edit_trainee", "trainee_b", row(F, F, F, T, F, F, T)),
+    ("can_edit_trainee", "own_trainee", row(F, F, T, F, F, F, T)),
+]
+PREDICATES = {
+    "can_manage_centre": can_manage_centre,
+    "can_manage_cohort": can_manage_cohort,
+    "can_view_centre_audit": can_view_centre_audit,
+    "can_view_trainee": can_view_trainee,
+    "can_edit_trainee": can_edit_trainee,
+}
+
+
+def as_predicate_user(world: World, name: str):
+    return world.users[name] or AnonymousUserMixin()
+
+
+@pytest.mark.parametrize(
+    ("predicate", "target", "expected"),
+    PREDICATE_TABLE,
+    ids=[f"{name}-{target}" for name, target, _ in PREDICATE_TABLE],
+)
+def test_predicate(world, predicate, target, expected):
+    answers = {name: PREDICATES[predicate](as_predicate_user(world, name), getattr(world, target)) for name in USERS}
+    assert answers == expected
+
+
+def test_masks_identity_for_overseers_only(world):
+    answers = {name: masks_identity(as_predicate_user(world, name)) for name in USERS}
+    assert answers == row(F, F, F, F, T, T, F)
+
+
+def test_oversight_scope_of_each_role(world):
+    scopes = {name: oversight_scope(as_predicate_user(world, name)) for name in USERS}
+    assert scopes == row(
+        OversightScope(centre_ids=frozenset()),
+        OversightScope(centre_ids=frozenset()),
+        OversightScope(centre_ids=frozenset({world.centre_a.id})),
+        OversightScope(centre_ids=frozenset({world.centre_b.id})),
+        OversightScope(),
+        OversightScope(province_id=world.punjab.id),
+        OversightScope(),
+    )
+    assert [name for name, scope in scopes.items() if scope.is_national] == ["overseer", "admin"]
