@@ -93,6 +93,8 @@ class Config:
         self.MAIL_SENDER = os.environ.get("MAIL_SENDER", "Markaz <no-reply@markaz.gov.pk>")
         # How long a password-reset link works.
         self.PASSWORD_RESET_MAX_AGE = int(os.environ.get("MARKAZ_PASSWORD_RESET_MAX_AGE", str(60 * 60)))
+        # How long the set-your-password link of an account made by an admin works.
+        self.ACCOUNT_WELCOME_MAX_AGE = int(os.environ.get("MARKAZ_ACCOUNT_WELCOME_MAX_AGE", str(7 * 24 * 3600)))
 
 
 class TestConfig(Config):
@@ -112,3 +114,4 @@ class TestConfig(Config):
         self.MAIL_BACKEND = "memory"  # tests read app.extensions["mail_outbox"]
         self.MAIL_SENDER = "Markaz <no-reply@markaz.test>"
         self.PASSWORD_RESET_MAX_AGE = 3600
+        self.ACCOUNT_WELCOME_MAX_AGE = 7 * 24 * 3600

@@ -23,3 +23,13 @@ class Conflict(Refusal):
 
     code = "conflict"
     status = 409
+
+
+def show_refusal(form, error: Refusal) -> None:
+    """Put a service's refusal next to the field it names on ``form`` (a WTForms form), or at the top
+    of the form when it names none (or a field this form does not have)."""
+    if error.field and error.field in form:
+        field = form[error.field]
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors = [*form.form_errors, error.message]

@@ -27,6 +27,7 @@ from centres.models import Centre, District
 from courses.models import Cohort
 from enrollments.models import Enrollment, Trainee
 from extensions import db
+from listing import LARGEST_ID
 from vocabulary import Role
 
 AnyUser = UserAccount | AnonymousUserMixin
@@ -242,6 +243,8 @@ def get_centre_or_404(code: str, *, manage: bool = False) -> Centre:
 
 def get_trainee_or_404(trainee_id: int) -> Trainee:
     """The trainee with ``trainee_id``: 404 if none, 403 unless ``can_view_trainee``."""
+    if trainee_id > LARGEST_ID:  # no such row can exist, and the database would refuse the number
+        abort(404)
     trainee = db.get_or_404(Trainee, trainee_id)
     if not can_view_trainee(current_user, trainee):
         abort(403)

@@ -26,7 +26,7 @@ from courses.models import Cohort
 from enrollments.models import Enrollment
 from extensions import db, limiter
 from mail import send_email
-from refusals import Refusal
+from refusals import Refusal, show_refusal
 from vocabulary import Area, Education, Gender, Role
 
 THROTTLED = "Too many attempts. Wait a few minutes, then try again."
@@ -58,12 +58,9 @@ def safe_next(target: str | None) -> str | None:
 
 
 def refuse(form, error: Refusal):
-    """Put a service's refusal next to its field (or on top of the form); nothing was written."""
+    """Undo whatever the refused service call had begun, and show the refusal on the form."""
     db.session.rollback()
-    if error.field and error.field in form:
-        form[error.field].errors = [*form[error.field].errors, error.message]
-    else:
-        form.form_errors.append(error.message)
+    show_refusal(form, error)
 
 
 def sign_in_failed(_response) -> bool:

@@ -149,27 +149,45 @@ def set_password(user: UserAccount, new: str, *, actor: UserAccount | None, reas
     record(actor, "account.password_set", user, reason=reason)
 
 
-def _reset_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+# Two kinds of link set a password: a reset someone asked for (short-lived) and the welcome link of an
+# account an admin made (it may sit in an inbox for days). Different salts keep one from passing as
+# the other.
+LINK_PURPOSES = {"reset": "PASSWORD_RESET_MAX_AGE", "welcome": "ACCOUNT_WELCOME_MAX_AGE"}
 
 
-def password_reset_token(user: UserAccount) -> str:
-    """A signed token for a reset link. It carries part of the current password hash, so it stops
-    working as soon as the password changes (used once), and it expires after
-    ``PASSWORD_RESET_MAX_AGE`` seconds."""
-    return _reset_serializer().dumps({"user": user.id, "hash": user.password_hash[-16:]})
+def _link_serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"{RESET_SALT}.{purpose}")
+
+
+def link_max_age(purpose: str) -> int:
+    """Seconds a ``purpose`` link works (settings ``PASSWORD_RESET_MAX_AGE``, ``ACCOUNT_WELCOME_MAX_AGE``)."""
+    return current_app.config[LINK_PURPOSES[purpose]]
+
+
+def password_reset_token(user: UserAccount, purpose: str = "reset") -> str:
+    """A signed token for a link that sets ``user``'s password. It carries a digest of the current
+    password, so it stops working as soon as the password changes (used once), and it expires after
+    ``link_max_age(purpose)`` seconds."""
+    return _link_serializer(purpose).dumps({"user": user.id, "version": user.session_version})
 
 
 def user_for_reset_token(token: str) -> UserAccount:
-    """The account a reset token was made for; ``Refusal`` when it is forged, used or expired."""
-    try:
-        data = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
-    except SignatureExpired as error:
-        raise Refusal("This link has expired. Ask for a new one.") from error
-    except BadSignature as error:
-        raise Refusal("This link is not valid. Ask for a new one.") from error
+    """The account a reset or welcome token was made for; ``Refusal`` when it is forged, used or expired."""
+    data, expired = None, False
+    for purpose in LINK_PURPOSES:
+        try:
+            data = _link_serializer(purpose).loads(token, max_age=link_max_age(purpose))
+            break
+        except SignatureExpired:
+            expired = True
+        except BadSignature:
+            continue
+    if data is None:
+        if expired:
+            raise Refusal("This link has expired. Ask for a new one.")
+        raise Refusal("This link is not valid. Ask for a new one.")
     user = db.session.get(UserAccount, data.get("user")) if isinstance(data, dict) else None
-    if user is None or not user.active or user.password_hash[-16:] != data.get("hash"):
+    if user is None or not user.active or user.session_version != data.get("version"):
         raise Refusal("This link has already been used or is no longer valid. Ask for a new one.")
     return user
 
@@ -229,21 +247,31 @@ def create_account(details: AccountDetails, password: str, *, actor: UserAccount
 
 
 def update_account(user: UserAccount, details: AccountDetails, *, actor: UserAccount) -> UserAccount:
-    """Change an account's name, email, role, province, centres or active flag. An admin cannot
-    deactivate or demote their own account (someone must stay able to manage accounts)."""
+    """Change an account's name, email, role, province, centres or active flag.
+
+    A trainee account stays a trainee's, with no province or centres. An admin cannot demote or
+    deactivate their own account (someone must stay able to manage accounts). Writes one audit event:
+    ``account.deactivate`` / ``account.reactivate`` when the active flag changes, else
+    ``account.update`` (nothing when nothing changed)."""
     email = normalise_email(details.email)
     if user.role is Role.TRAINEE and details.role is not Role.TRAINEE:
         raise Refusal("A trainee account cannot be given another role.", "role")
-    if details.role is not Role.TRAINEE:
+    if details.role is Role.TRAINEE:
+        if details.province is not None or details.centres:
+            raise Refusal("Trainee accounts have no province or centres.", "role")
+    else:
         _check_scope(details)
-    if user.id == actor.id and (details.role is not Role.ADMIN or not details.active):
-        raise Refusal("You cannot remove your own admin rights or deactivate yourself.", "role")
+    if user.id == actor.id and not details.active:
+        raise Refusal("You cannot deactivate your own account.", "active")
+    if user.id == actor.id and details.role is not Role.ADMIN:
+        raise Refusal("You cannot remove your own admin rights.", "role")
     clash = db.session.scalar(select(UserAccount.id).where(UserAccount.email == email, UserAccount.id != user.id))
     if clash:
         raise Conflict("An account with this email already exists.", "email")
     before = _account_snapshot(user)
     user.email = email
-    user.full_name = checked("full_name", normalise_name, details.full_name)
+    if details.full_name != user.full_name:  # a stored name is not re-judged by today's rules
+        user.full_name = checked("full_name", normalise_name, details.full_name)
     user.role = details.role
     user.province = details.province
     user.active = details.active
@@ -255,7 +283,9 @@ def update_account(user: UserAccount, details: AccountDetails, *, actor: UserAcc
     ]
     db.session.flush()
     after = _account_snapshot(user)
-    if after != before:
+    if before["active"] != after["active"]:
+        record(actor, "account.reactivate" if user.active else "account.deactivate", user, before=before, after=after)
+    elif after != before:
         record(actor, "account.update", user, before=before, after=after)
     return user
 

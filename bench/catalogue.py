@@ -44,8 +44,16 @@ def wait_until_up(url: str, seconds: float = 30) -> None:
 
 def gunicorn(app_spec: str, port: int, workers: int, env: dict, cwd: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [str(VENV_BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-         app_spec],
+        [
+            str(VENV_BIN / "gunicorn"),
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            app_spec,
+        ],
         cwd=cwd,
         env=env,
     )
@@ -54,7 +62,9 @@ def gunicorn(app_spec: str, port: int, workers: int, env: dict, cwd: Path) -> su
 def wrk(url: str, seconds: int, connections: int) -> dict:
     output = subprocess.run(
         ["wrk", "--threads", "1", "--connections", str(connections), "--duration", f"{seconds}s", "--latency", url],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     latency = {p: re.search(rf"\s{p}%\s+([\d.]+\w+)", output).group(1) for p in ("50", "99")}
@@ -74,15 +84,22 @@ def main() -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="markaz-bench-"))
     database_url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
-    env = os.environ | {"DATABASE_URL": database_url, "SECRET_KEY": "bench", "MARKAZ_INSTANCE_PATH": str(workdir),
-                        "FLASK_APP": "app", "PYTHONPATH": str(ROOT)}
+    env = os.environ | {
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "bench",
+        "MARKAZ_INSTANCE_PATH": str(workdir),
+        "FLASK_APP": "app",
+        "PYTHONPATH": str(ROOT),
+    }
     print(f"database: {database_url}", flush=True)
     subprocess.run([str(VENV_BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-    subprocess.run([str(VENV_BIN / "flask"), "seed", "demo", "--if-empty"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [str(VENV_BIN / "flask"), "seed", "demo", "--if-empty"], cwd=ROOT, env=env, check=True, capture_output=True
+    )
 
     results = {}
-    for name, spec, cwd in (("catalogue", "app:create_app()", ROOT), ("bare page", "bare_catalogue:app", ROOT / "bench")):
+    servers = (("catalogue", "app:create_app()", ROOT), ("bare page", "bare_catalogue:app", ROOT / "bench"))
+    for name, spec, cwd in servers:
         port = free_port()
         server = gunicorn(spec, port, args.workers, env, cwd)
         try:
@@ -95,8 +112,10 @@ def main() -> None:
             server.wait(timeout=10)
     shutil.rmtree(workdir, ignore_errors=True)
 
-    print(f"\ngunicorn --workers {args.workers}; wrk --threads 1 --connections {args.connections} "
-          f"--duration {args.seconds}s; {os.cpu_count()} cores")
+    print(
+        f"\ngunicorn --workers {args.workers}; wrk --threads 1 --connections {args.connections} "
+        f"--duration {args.seconds}s; {os.cpu_count()} cores"
+    )
     print(f"{'page':<12}{'req/s':>10}{'p50':>10}{'p99':>10}{'errors':>8}")
     for name, result in results.items():
         print(f"{name:<12}{result['rate']:>10.0f}{result['p50']:>10}{result['p99']:>10}{result['errors']:>8}")

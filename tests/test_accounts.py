@@ -2,6 +2,7 @@
 then the pages through the client. Every refusal shows its reason and writes nothing."""
 
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -10,11 +11,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from auth.models import UserAccount
 from auth.services import (
+    AccountDetails,
     SignUp,
     authenticate,
     change_password,
     password_reset_token,
     sign_up_trainee,
+    update_account,
     user_for_reset_token,
 )
 from enrollments.models import Trainee
@@ -383,3 +386,62 @@ def test_cli_refuses_an_existing_email(app, make_user, row_counts):
     )
     assert result.exit_code != 0 and "already exists" in result.output
     assert row_counts() == before
+
+
+# Accounts admins manage: the rules the admin pages rest on ----------------------------------------------
+
+
+def test_welcome_links_last_longer_than_reset_links(app, make_user):
+    user = make_user(password_hash=generate_password_hash(PASSWORD))
+    app.config["PASSWORD_RESET_MAX_AGE"] = -1  # every reset link has expired
+    with pytest.raises(Refusal, match="expired"):
+        user_for_reset_token(password_reset_token(user, "reset"))
+    assert user_for_reset_token(password_reset_token(user, "welcome")) is user
+
+
+def test_a_trainee_account_takes_no_scope(make_user, make_province, make_trainee, row_counts):
+    admin = make_user(Role.ADMIN)
+    trainee_user = make_user(Role.TRAINEE)
+    make_trainee(user=trainee_user)
+    details = AccountDetails(
+        email=trainee_user.email, full_name="Ayesha Khan", role=Role.TRAINEE, province=make_province()
+    )
+    before = row_counts()
+    with pytest.raises(Refusal, match="Trainee accounts have no province or centres") as refused:
+        update_account(trainee_user, details, actor=admin)
+    db.session.rollback()
+    assert refused.value.field == "role"
+    assert row_counts() == before
+
+
+def test_deactivation_is_its_own_audit_action(make_user):
+    admin = make_user(Role.ADMIN, full_name="Admin Person")
+    staff = make_user(Role.OVERSEER, full_name="Nadia Baig")
+    details = AccountDetails(email=staff.email, full_name=staff.full_name, role=Role.OVERSEER, active=False)
+    update_account(staff, details, actor=admin)
+    update_account(staff, replace(details, active=True), actor=admin)
+    actions = list(db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)))
+    assert actions == ["account.deactivate", "account.reactivate"]
+
+
+def test_an_admin_cannot_lock_themselves_out(make_user, row_counts):
+    admin = make_user(Role.ADMIN, full_name="Admin Person")
+    before = row_counts()
+    for changes, field, message in (
+        ({"active": False}, "active", "You cannot deactivate your own account."),
+        ({"role": Role.OVERSEER}, "role", "You cannot remove your own admin rights."),
+    ):
+        details = replace(AccountDetails(email=admin.email, full_name=admin.full_name, role=Role.ADMIN), **changes)
+        with pytest.raises(Refusal, match=message) as refused:
+            update_account(admin, details, actor=admin)
+        db.session.rollback()
+        assert refused.value.field == field
+    assert row_counts() == before
+
+
+def test_a_stored_name_is_not_rejudged_when_something_else_changes(make_user):
+    admin = make_user(Role.ADMIN, full_name="Admin Person")
+    legacy = make_user(Role.OVERSEER, full_name="Imported 2019")  # a name today's rules would refuse
+    details = AccountDetails(email=legacy.email, full_name=legacy.full_name, role=Role.OVERSEER, active=False)
+    update_account(legacy, details, actor=admin)
+    assert legacy.active is False and legacy.full_name == "Imported 2019"

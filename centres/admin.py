@@ -1,0 +1,181 @@
+"""Admin pages for centres: every centre (inactive ones too), adding and editing one, deactivating and
+reactivating. Admins only; the rules live in ``centres.services``."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import or_, select
+from sqlalchemy.orm import contains_eager
+
+from auth.admin_forms import ConfirmForm
+from auth.models import UserAccount
+from auth.permissions import ADMINS, allow, get_centre_or_404
+from centres import bp
+from centres.forms import CentreForm, NewCentreForm
+from centres.models import Centre, District, Province
+from centres.routes import open_cohort_counts
+from centres.services import (
+    CentreDetails,
+    create_centre,
+    deactivate_centre,
+    open_cohort_codes,
+    reactivate_centre,
+    update_centre,
+)
+from courses.catalogue import escape_like
+from extensions import db
+from listing import page_args, text_arg
+from refusals import Refusal, show_refusal
+from vocabulary import PartnerType
+
+ACTIVE_FILTER = {"1": True, "0": False}
+
+
+def acting_user() -> UserAccount:
+    return current_user._get_current_object()
+
+
+def status_after(method: str) -> int:
+    """A page rendered after a POST is a refused form: 422. A GET renders normally."""
+    return 422 if method == "POST" else 200
+
+
+def centre_details(form: CentreForm, code: str) -> CentreDetails:
+    return CentreDetails(
+        code=code,
+        name=form.name.data,
+        district_id=form.district_id.data,
+        address=form.address.data,
+        partner_type=form.partner_type.data,
+        partner_name=form.partner_name.data,
+        lab_seats=form.lab_seats.data,
+        women_only=form.women_only.data,
+    )
+
+
+@bp.get("/manage")
+@allow(ADMINS)
+def manage():
+    page, per_page = page_args()
+    query = text_arg("q")
+    province = db.session.scalar(select(Province).where(Province.code == text_arg("province", 8)))
+    partner_type = PartnerType.parse(request.args.get("partner"))
+    active = ACTIVE_FILTER.get(request.args.get("active", ""))
+    stmt = (
+        select(Centre)
+        .join(Centre.district)
+        .join(District.province)
+        .options(contains_eager(Centre.district).contains_eager(District.province))
+        .order_by(Centre.code)
+    )
+    if query:
+        pattern = f"%{escape_like(query)}%"
+        stmt = stmt.where(
+            or_(
+                Centre.code.ilike(pattern, escape="\\"),
+                Centre.name.ilike(pattern, escape="\\"),
+                Centre.partner_name.ilike(pattern, escape="\\"),
+                District.name.ilike(pattern, escape="\\"),
+            )
+        )
+    if province:
+        stmt = stmt.where(District.province_id == province.id)
+    if partner_type:
+        stmt = stmt.where(Centre.partner_type == partner_type)
+    if active is not None:
+        stmt = stmt.where(Centre.active.is_(active))
+    centres = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    return render_template(
+        "centres/admin/manage.html",
+        centres=centres,
+        open_counts=open_cohort_counts([centre.id for centre in centres.items]),
+        query=query,
+        province=province,
+        partner_type=partner_type,
+        active=request.args.get("active", "") if active is not None else "",
+        provinces=db.session.scalars(select(Province).order_by(Province.name)).all(),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(ADMINS)
+def create():
+    form = NewCentreForm()
+    if form.validate_on_submit():
+        try:
+            centre = create_centre(centre_details(form, form.code.data), actor=acting_user())
+        except Refusal as error:
+            db.session.rollback()
+            show_refusal(form, error)
+        else:
+            code = centre.code
+            db.session.commit()
+            flash(f"Centre {code} added. It is active and listed publicly.", "success")
+            return redirect(url_for("centres.manage"))
+    return render_template("centres/admin/form.html", form=form, centre=None), status_after(request.method)
+
+
+@bp.route("/<code>/edit", methods=["GET", "POST"])
+@allow(ADMINS)
+def edit(code: str):
+    centre = get_centre_or_404(code, manage=True)
+    form = CentreForm(obj=centre if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            update_centre(centre, centre_details(form, centre.code), actor=acting_user())
+        except Refusal as error:
+            db.session.rollback()
+            show_refusal(form, error)
+        else:
+            db.session.commit()
+            flash(f"Saved centre {code}.", "success")
+            return redirect(url_for("centres.manage"))
+    return render_edit_page(centre, form, status_after(request.method))
+
+
+def render_edit_page(centre: Centre, form: CentreForm, status: int):
+    """The edit page, with the reactivate button in a form of its own (prefixed, so that the two CSRF
+    fields on the page have different ids)."""
+    action_form = ConfirmForm(prefix="status")
+    return render_template("centres/admin/form.html", form=form, centre=centre, action_form=action_form), status
+
+
+@bp.route("/<code>/deactivate", methods=["GET", "POST"])
+@allow(ADMINS)
+def deactivate(code: str):
+    centre = get_centre_or_404(code, manage=True)
+    if not centre.active:
+        flash(f"{centre.code} is inactive already.", "info")
+        return redirect(url_for("centres.edit", code=centre.code))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            deactivate_centre(centre, actor=acting_user())
+        except Refusal as error:
+            db.session.rollback()
+            show_refusal(form, error)
+        else:
+            db.session.commit()
+            flash(f"{code} is inactive: it no longer appears in the public lists.", "success")
+            return redirect(url_for("centres.manage"))
+    return render_template(
+        "centres/admin/deactivate.html", form=form, centre=centre, open_codes=open_cohort_codes(centre)
+    ), status_after(request.method)
+
+
+@bp.post("/<code>/reactivate")
+@allow(ADMINS)
+def reactivate(code: str):
+    centre = get_centre_or_404(code, manage=True)
+    if centre.active:
+        flash(f"{centre.code} is active already.", "info")
+        return redirect(url_for("centres.edit", code=centre.code))
+    try:
+        reactivate_centre(centre, actor=acting_user())
+    except Refusal as error:
+        db.session.rollback()
+        form = CentreForm(formdata=None, obj=centre)
+        show_refusal(form, error)
+        return render_edit_page(centre, form, 422)
+    db.session.commit()
+    flash(f"{code} is active again and listed publicly.", "success")
+    return redirect(url_for("centres.edit", code=code))
