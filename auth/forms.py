@@ -66,7 +66,12 @@ class SignUpForm(FlaskForm):
     phone = StringField(
         "Mobile number", validators=[DataRequired("Enter your mobile number."), normalised(normalise_phone)]
     )
-    district_id = SelectField("District where you live", coerce=optional_int, validate_choice=False)
+    district_id = SelectField(
+        "District where you live",
+        coerce=optional_int,
+        validate_choice=False,
+        validators=[DataRequired("Choose your district from the list.")],
+    )
     area = SelectField(
         "Where you live is",
         choices=[CHOOSE, *Area.choices()],

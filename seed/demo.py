@@ -656,12 +656,18 @@ def seed_accounts(plan: DemoPlan, centres: dict, trainees: dict, added: dict) ->
             {"role": Role.OVERSEER, "full_name": "Punjab IT Board Overseer", "province": punjab},
         ),
     ]
+    people = load_json("people.json")
     for item in plan.centres:
+        # A name of their own, drawn from a generator seeded by the centre code so that the rest of the
+        # demo data does not depend on it.
+        names = random.Random(f"staff-{item.code}")
+        given, _ = names.choice(people["female_given"] + people["male_given"])
+        family, _ = names.choice(people["family"])
         wanted.append(
             (
                 f"staff.{item.code.lower()}@markaz.test",
                 f"staff, {item.code}",
-                {"role": Role.STAFF, "full_name": f"Staff, {item.name}", "centre": centres[item.code]},
+                {"role": Role.STAFF, "full_name": f"{given} {family}", "centre": centres[item.code]},
             )
         )
     for item in plan.trainees[:TRAINEE_ACCOUNTS]:

@@ -27,7 +27,7 @@ from config import TestConfig, normalise_database_url
 from courses.models import Cohort, Course
 from database import utcnow
 from enrollments.models import Enrollment, Trainee
-from extensions import db
+from extensions import db, limiter
 from vocabulary import (
     Admission,
     Area,
@@ -160,6 +160,7 @@ def app(database_url: str):
     application = create_app(TestConfig(database_url))
     application.test_client_class = RequestIsolatingClient
     with application.app_context():
+        limiter.reset()  # rate-limit counters start empty in every test
         yield application
         db.session.rollback()
         empty_all_tables()
