@@ -136,6 +136,11 @@ class EnrollmentSource(Choice):
     IMPORT = "import"
 
 
+class Channel(Choice):
+    EMAIL = "email"
+    SMS = "sms"
+
+
 class Role(Choice):
     TRAINEE = "trainee"
     STAFF = "staff"
@@ -147,6 +152,7 @@ LABELS: dict[enum.Enum, str] = {
     Track.IT_SUPPORT: "IT support",
     PartnerType.NGO: "NGO",
     PartnerType.IT_BOARD: "IT board",
+    Channel.SMS: "SMS",
     Education.NONE: "No formal education",
     Education.MATRIC: "Matriculation",
     Education.INTERMEDIATE: "Intermediate (FA/FSc)",

@@ -1,0 +1,570 @@
+"""The enrollment rules (DESIGN.md, "Enrollment rules"): the only code that changes enrollment state.
+
+Every function takes the acting user, checks the rules before writing anything, raises a refusal a
+person can read, writes one audit event per enrollment that changes (with the reason for staff
+decisions), queues the trainee's notification in the same transaction, flushes, and never commits.
+
+Concurrency. Seats are taken with one conditional UPDATE (``enrolled_count < seats``), so two
+requests can never both take the last seat, on SQLite or PostgreSQL, and the database's CHECK
+constraint backs it up. A trainee's limits (at most ``MAX_ACTIVE_PLACES`` active places, none
+overlapping) span cohorts, so her row is locked (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's
+``BEGIN IMMEDIATE`` serialises writers anyway) before they are checked. Locks are always taken in
+the same order, trainees (by id) before the cohort, so that two transactions never wait for each
+other in a circle.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from auth.models import UserAccount
+from auth.permissions import can_manage_cohort
+from courses.models import Cohort
+from database import utcnow
+from enrollments.eligibility import unmet_requirements
+from enrollments.models import Enrollment, Trainee
+from extensions import db
+from notifications.outbox import queue
+from oversight.audit import record
+from refusals import Refusal
+from vocabulary import ACTIVE_ENROLLMENT_STATUSES, Admission, CohortStatus, EnrollmentSource, EnrollmentStatus
+
+S = EnrollmentStatus
+# Cohorts whose freed seats go to the waitlist: not yet finished or cancelled.
+PROMOTING_STATUSES = (CohortStatus.OPEN, CohortStatus.CLOSED, CohortStatus.RUNNING)
+COUNTER_OF = {S.ENROLLED: "enrolled_count", S.WAITLISTED: "waitlisted_count", S.PENDING: "pending_count"}
+
+
+# Refusals ------------------------------------------------------------------------------------------
+
+
+class EnrollmentRefused(Refusal):
+    """An enrollment action refused by the rules."""
+
+
+class NotAllowed(EnrollmentRefused):
+    code, status = "forbidden", 403
+
+
+class ApplicationsClosed(EnrollmentRefused):
+    code, status = "applications_closed", 409
+
+
+class NotEligible(EnrollmentRefused):
+    code, status = "not_eligible", 422
+
+
+class TooManyPlaces(EnrollmentRefused):
+    code, status = "too_many_places", 409
+
+
+class OverlappingPlace(EnrollmentRefused):
+    code, status = "overlapping_place", 409
+
+
+class NotPossibleNow(EnrollmentRefused):
+    """The enrollment (or cohort) is not in a state that allows this action."""
+
+    code, status = "not_possible", 409
+
+
+class ReasonRequired(EnrollmentRefused):
+    code, status = "reason_required", 422
+
+    def __init__(self, message: str = "Give a reason: the trainee will see it.") -> None:
+        super().__init__(message, "reason")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """What ``apply``/``register`` did: the enrollment, and whether it is new (False: she had
+    applied already and this is her existing place)."""
+
+    enrollment: Enrollment
+    created: bool
+
+
+# Reading -------------------------------------------------------------------------------------------
+
+
+def waitlist_position(enrollment: Enrollment) -> int | None:
+    """Her place in line (1 = next to get a seat), or None when she is not waitlisted. Order of
+    application: ``applied_at``, then id."""
+    if enrollment.status is not S.WAITLISTED:
+        return None
+    ahead = db.session.scalar(
+        select(func.count(Enrollment.id)).where(
+            Enrollment.cohort_id == enrollment.cohort_id,
+            Enrollment.status == S.WAITLISTED,
+            or_(
+                Enrollment.applied_at < enrollment.applied_at,
+                and_(Enrollment.applied_at == enrollment.applied_at, Enrollment.id < enrollment.id),
+            ),
+        )
+    )
+    return ahead + 1
+
+
+def waitlist(cohort: Cohort) -> list[Enrollment]:
+    """The cohort's waitlist in order (first = next to get a seat)."""
+    return list(
+        db.session.scalars(
+            select(Enrollment)
+            .where(Enrollment.cohort_id == cohort.id, Enrollment.status == S.WAITLISTED)
+            .order_by(Enrollment.applied_at, Enrollment.id)
+        )
+    )
+
+
+def active_places(trainee: Trainee, *, excluding: Enrollment | None = None) -> list[Enrollment]:
+    """Her pending, waitlisted and enrolled places (optionally not counting ``excluding``)."""
+    stmt = select(Enrollment).where(
+        Enrollment.trainee_id == trainee.id, Enrollment.status.in_(ACTIVE_ENROLLMENT_STATUSES)
+    )
+    if excluding is not None:
+        stmt = stmt.where(Enrollment.id != excluding.id)
+    return list(db.session.scalars(stmt))
+
+
+def overlaps(first: Cohort, second: Cohort) -> bool:
+    """Two cohorts clash when they share a shift and their dates overlap."""
+    return first.shift == second.shift and first.starts_on <= second.ends_on and second.starts_on <= first.ends_on
+
+
+def find_enrollment(trainee: Trainee, cohort: Cohort) -> Enrollment | None:
+    return db.session.scalar(
+        select(Enrollment).where(Enrollment.trainee_id == trainee.id, Enrollment.cohort_id == cohort.id)
+    )
+
+
+def max_active_places() -> int:
+    return current_app.config["MAX_ACTIVE_PLACES"]
+
+
+def limits_refusal(trainee: Trainee, cohort: Cohort, *, excluding: Enrollment | None = None) -> Refusal | None:
+    """Why ``trainee`` may not hold one more place in ``cohort`` (None: she may)."""
+    held = active_places(trainee, excluding=excluding)
+    if len(held) >= max_active_places():
+        return TooManyPlaces(
+            f"You already hold {len(held)} places (the most anyone may hold at once is {max_active_places()}). "
+            "Withdraw from one to apply here."
+        )
+    for place in held:
+        if overlaps(place.cohort, cohort):
+            return OverlappingPlace(
+                f"This clashes with your place in {place.cohort.course.title} ({place.cohort.code}): same "
+                f"{cohort.shift.label.lower()} shift, overlapping dates."
+            )
+    return None
+
+
+def closed_reason(cohort: Cohort, now: datetime) -> str | None:
+    """Why ``cohort`` takes no applications at ``now`` (None: it does)."""
+    if cohort.status is not CohortStatus.OPEN:
+        return f"This cohort is not taking applications ({cohort.status.label.lower()})."
+    if cohort.applications_open_at is not None and now < cohort.applications_open_at:
+        return "Applications have not opened yet."
+    if cohort.applications_close_at is not None and now > cohort.applications_close_at:
+        return "Applications have closed."
+    return None
+
+
+@dataclass(frozen=True)
+class Prospect:
+    """What a trainee can do on a cohort's page, decided by the same rules as ``apply``.
+
+    ``action`` is one of ``"apply"`` (a seat or, for reviewed admission, a review is waiting),
+    ``"waitlist"`` (full: she would join the line at ``waitlist_position``), ``"applied"`` (she has a
+    place or application already: ``enrollment``), ``"closed"``, ``"ineligible"``, ``"limit"``
+    (her other places stop her) or ``"sign_in"`` (no trainee: sign in or sign up first)."""
+
+    action: str
+    reasons: tuple[str, ...] = ()
+    enrollment: Enrollment | None = None
+    waitlist_position: int | None = None
+
+
+def prospect(trainee: Trainee | None, cohort: Cohort, now: datetime | None = None) -> Prospect:
+    """What ``trainee`` can do on ``cohort`` right now (read-only)."""
+    now = now or utcnow()
+    if trainee is not None and (existing := find_enrollment(trainee, cohort)) is not None:
+        return Prospect("applied", enrollment=existing, waitlist_position=waitlist_position(existing))
+    if (reason := closed_reason(cohort, now)) is not None:
+        return Prospect("closed", (reason,))
+    if trainee is None:
+        return Prospect("sign_in")
+    unmet = unmet_requirements(cohort, trainee)
+    if unmet:
+        return Prospect("ineligible", tuple(requirement.refusal for requirement in unmet))
+    if (refusal := limits_refusal(trainee, cohort)) is not None:
+        return Prospect("limit", (refusal.message,))
+    if cohort.admission is Admission.FIRST_COME and cohort.enrolled_count >= cohort.seats:
+        return Prospect("waitlist", waitlist_position=cohort.waitlisted_count + 1)
+    return Prospect("apply")
+
+
+# Locks and counters --------------------------------------------------------------------------------
+
+
+def lock_trainees(*trainee_ids: int) -> None:
+    """Lock these trainees' rows, in id order, until the transaction ends (PostgreSQL; on SQLite the
+    transaction already holds the write lock). Rows are re-read, so later checks see fresh data."""
+    for trainee_id in sorted(set(trainee_ids)):
+        db.session.get(Trainee, trainee_id, with_for_update=True, populate_existing=True)
+
+
+def refresh_cohort(cohort: Cohort) -> Cohort:
+    """``cohort`` re-read from the database (its status and counters may have changed since it was
+    loaded)."""
+    return db.session.get(Cohort, cohort.id, populate_existing=True)
+
+
+def change_counters(cohort: Cohort, **deltas: int) -> None:
+    """Add ``deltas`` to the cohort's counters in one UPDATE (never read-modify-write)."""
+    values = {name: getattr(Cohort, name) + delta for name, delta in deltas.items() if delta}
+    if values:
+        db.session.execute(
+            update(Cohort).where(Cohort.id == cohort.id).values(**values).execution_options(synchronize_session=False)
+        )
+        db.session.expire(cohort, list(values))
+
+
+def take_seat(cohort: Cohort) -> bool:
+    """Take one seat if one is free: True when taken. Atomic on both databases."""
+    result = db.session.execute(
+        update(Cohort)
+        .where(Cohort.id == cohort.id, Cohort.enrolled_count < Cohort.seats)
+        .values(enrolled_count=Cohort.enrolled_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(cohort, ["enrolled_count"])
+    return result.rowcount == 1
+
+
+def move(enrollment: Enrollment, to: EnrollmentStatus, *, now: datetime, reason: str = "") -> EnrollmentStatus:
+    """Set the status, keep the counters in step (the old status's counter goes down, the new one's up),
+    and return the old status. Taking a seat for an enrollment that becomes ``enrolled`` is the
+    caller's job, atomically, with ``take_seat``, which counts it."""
+    before = enrollment.status
+    deltas = {}
+    if before in COUNTER_OF:
+        deltas[COUNTER_OF[before]] = -1
+    if to in COUNTER_OF and to is not S.ENROLLED:
+        deltas[COUNTER_OF[to]] = deltas.get(COUNTER_OF[to], 0) + 1
+    change_counters(enrollment.cohort, **deltas)
+    enrollment.status = to
+    enrollment.decided_at = now
+    if reason:
+        enrollment.reason = reason
+    db.session.flush()
+    return before
+
+
+def audit(actor: UserAccount | None, action: str, enrollment: Enrollment, before: S | None, reason: str = "") -> None:
+    record(
+        actor,
+        action,
+        enrollment,
+        before={"status": before.value} if before else None,
+        after={
+            "status": enrollment.status.value,
+            "cohort": enrollment.cohort.code,
+            "trainee_id": enrollment.trainee_id,
+        },
+        reason=reason,
+        centre_id=enrollment.cohort.centre_id,
+    )
+
+
+# Notifications -------------------------------------------------------------------------------------
+
+
+def tell(enrollment: Enrollment, kind: str) -> None:
+    """Queue the message about ``kind`` for the trainee of ``enrollment``."""
+    cohort, trainee = enrollment.cohort, enrollment.trainee
+    course = cohort.course.title
+    where = f"{course} at {cohort.centre.name}, starting {cohort.starts_on:%d %b %Y}"
+    texts = {
+        "enrolled": ("You have a place", f"You have a place in {where}."),
+        "pending": ("Application received", f"Your application for {where} is waiting for the centre's review."),
+        "waitlisted": (
+            "You are on the waitlist",
+            f"{course} is full. You are number {waitlist_position(enrollment)} on the waitlist for {where}; "
+            "you will be told at once if a seat frees.",
+        ),
+        "promoted": ("A seat is yours", f"A seat freed up: you now have a place in {where}."),
+        "rejected": ("Application not accepted", f"Your application for {where} was not accepted: {enrollment.reason}"),
+        "withdrawn": ("Place withdrawn", f"Your place in {where} has been withdrawn."),
+        "dropped": ("Removed from the course", f"You have been removed from {where}: {enrollment.reason}"),
+        "completed": ("Course completed", f"Congratulations: you have completed {where}."),
+        "cancelled": ("Cohort cancelled", f"{where} has been cancelled by the centre: {enrollment.reason}"),
+    }
+    subject, body = texts[kind]
+    queue(trainee, f"enrollment.{kind}", f"Markaz: {subject}", body, enrollment=enrollment)
+
+
+# Applying ------------------------------------------------------------------------------------------
+
+
+def apply(trainee: Trainee, cohort: Cohort, *, actor: UserAccount, now: datetime | None = None) -> Placement:
+    """A trainee applies online for herself. See ``place`` for the rules."""
+    if trainee.user_id is None or trainee.user_id != actor.id:
+        raise NotAllowed("Only the trainee herself can apply online.")
+    return place(trainee, cohort, actor=actor, source=EnrollmentSource.ONLINE, now=now)
+
+
+def register(
+    trainee: Trainee,
+    cohort: Cohort,
+    *,
+    actor: UserAccount,
+    source: EnrollmentSource = EnrollmentSource.WALK_IN,
+    now: datetime | None = None,
+) -> Placement:
+    """Staff of the cohort's centre (or an admin) register a trainee: a walk-in or an imported list.
+    Same rules as an online application."""
+    if not can_manage_cohort(actor, cohort):
+        raise NotAllowed("Only staff of this centre can register trainees here.")
+    return place(trainee, cohort, actor=actor, source=source, now=now)
+
+
+def place(
+    trainee: Trainee, cohort: Cohort, *, actor: UserAccount, source: EnrollmentSource, now: datetime | None = None
+) -> Placement:
+    """Give ``trainee`` a place (or a place in line) in ``cohort``.
+
+    Refused (nothing written) when the cohort is not open or its window is closed (``ApplicationsClosed``),
+    she is not eligible (``NotEligible``: women-only, age, education, residence), she holds the maximum
+    number of active places (``TooManyPlaces``) or one whose dates and shift overlap (``OverlappingPlace``).
+    If she applied to this cohort before, her existing enrollment is returned (``created=False``).
+    Otherwise: reviewed admission → ``pending``; first come → ``enrolled`` if a seat is free, else
+    ``waitlisted`` at the end of the line. Writes one audit event and queues her notification."""
+    now = now or utcnow()
+    lock_trainees(trainee.id)
+    cohort = refresh_cohort(cohort)
+    if (existing := find_enrollment(trainee, cohort)) is not None:
+        return Placement(existing, created=False)
+    if (reason := closed_reason(cohort, now)) is not None:
+        raise ApplicationsClosed(reason)
+    if unmet := unmet_requirements(cohort, trainee):
+        raise NotEligible(" ".join(requirement.refusal for requirement in unmet))
+    if (refusal := limits_refusal(trainee, cohort)) is not None:
+        raise refusal
+
+    if cohort.admission is Admission.REVIEWED:
+        status = S.PENDING
+    elif take_seat(cohort):
+        status = S.ENROLLED
+    else:
+        status = S.WAITLISTED
+    enrollment = Enrollment(trainee=trainee, cohort=cohort, status=status, source=source, applied_at=now)
+    try:
+        with db.session.begin_nested():
+            db.session.add(enrollment)
+    except IntegrityError:  # the same application, submitted twice at once: keep the first
+        if status is S.ENROLLED:
+            change_counters(cohort, enrolled_count=-1)
+        return Placement(find_enrollment(trainee, cohort), created=False)
+    if status is not S.ENROLLED:
+        change_counters(cohort, **{COUNTER_OF[status]: 1})
+    if status is S.ENROLLED:
+        enrollment.decided_at = now
+    db.session.flush()
+    audit(actor, "enrollment.apply" if source is EnrollmentSource.ONLINE else "enrollment.register", enrollment, None)
+    tell(enrollment, status.value)
+    return Placement(enrollment, created=True)
+
+
+# Staff decisions -----------------------------------------------------------------------------------
+
+
+def require_manager(actor: UserAccount, cohort: Cohort) -> None:
+    if not can_manage_cohort(actor, cohort):
+        raise NotAllowed("Only staff of this centre can decide on its enrollments.")
+
+
+def require_status(enrollment: Enrollment, *allowed: EnrollmentStatus, action: str) -> None:
+    if enrollment.status not in allowed:
+        raise NotPossibleNow(f"You cannot {action} an application that is {enrollment.status.label.lower()}.")
+
+
+def approve(enrollment: Enrollment, *, actor: UserAccount, now: datetime | None = None) -> Enrollment:
+    """Pending → enrolled if a seat is free, else waitlisted (in application order)."""
+    now = now or utcnow()
+    require_manager(actor, enrollment.cohort)
+    lock_trainees(enrollment.trainee_id)
+    db.session.refresh(enrollment)
+    require_status(enrollment, S.PENDING, action="approve")
+    status = S.ENROLLED if take_seat(enrollment.cohort) else S.WAITLISTED
+    before = move(enrollment, status, now=now)
+    audit(actor, "enrollment.approve", enrollment, before)
+    tell(enrollment, status.value)
+    return enrollment
+
+
+def reject(enrollment: Enrollment, *, actor: UserAccount, reason: str, now: datetime | None = None) -> Enrollment:
+    """Pending or waitlisted → rejected, with a reason the trainee is told."""
+    require_manager(actor, enrollment.cohort)
+    if not (reason := (reason or "").strip()):
+        raise ReasonRequired()
+    db.session.refresh(enrollment)
+    require_status(enrollment, S.PENDING, S.WAITLISTED, action="reject")
+    before = move(enrollment, S.REJECTED, now=now or utcnow(), reason=reason)
+    audit(actor, "enrollment.reject", enrollment, before, reason)
+    tell(enrollment, "rejected")
+    return enrollment
+
+
+def withdraw(
+    enrollment: Enrollment, *, actor: UserAccount, reason: str = "", now: datetime | None = None
+) -> Enrollment:
+    """The trainee (or her centre's staff) withdraws a pending, waitlisted or enrolled place. A freed
+    seat goes at once to the first eligible trainee on the waitlist."""
+    own = enrollment.trainee.user_id is not None and enrollment.trainee.user_id == actor.id
+    if not own and not can_manage_cohort(actor, enrollment.cohort):
+        raise NotAllowed("Only the trainee or her centre's staff can withdraw this place.")
+    return free_place(enrollment, S.WITHDRAWN, actor=actor, reason=reason.strip(), now=now or utcnow())
+
+
+def drop(enrollment: Enrollment, *, actor: UserAccount, reason: str, now: datetime | None = None) -> Enrollment:
+    """Staff remove an enrolled trainee, with a reason she is told; her seat goes to the waitlist."""
+    require_manager(actor, enrollment.cohort)
+    if not (reason := (reason or "").strip()):
+        raise ReasonRequired()
+    require_status(enrollment, S.ENROLLED, action="drop")
+    return free_place(enrollment, S.DROPPED, actor=actor, reason=reason, now=now or utcnow())
+
+
+def free_place(enrollment: Enrollment, to: EnrollmentStatus, *, actor, reason: str, now: datetime) -> Enrollment:
+    """Withdraw or drop: end ``enrollment`` and, if it held a seat, give the seat to the waitlist."""
+    cohort = enrollment.cohort
+    candidates = next_in_line(cohort, limit=1)
+    lock_trainees(enrollment.trainee_id, *(candidate.trainee_id for candidate in candidates))
+    db.session.refresh(enrollment)
+    allowed = (S.ENROLLED,) if to is S.DROPPED else ACTIVE_ENROLLMENT_STATUSES
+    require_status(enrollment, *allowed, action="withdraw" if to is S.WITHDRAWN else "drop")
+    before = move(enrollment, to, now=now, reason=reason)
+    audit(actor, f"enrollment.{to.value}", enrollment, before, reason)
+    tell(enrollment, to.value)
+    if before is S.ENROLLED:
+        promote_next(cohort, actor=actor, now=now)
+    return enrollment
+
+
+def complete(enrollment: Enrollment, *, actor: UserAccount, now: datetime | None = None) -> Enrollment:
+    """Enrolled → completed (the cohort has started)."""
+    require_manager(actor, enrollment.cohort)
+    require_status(enrollment, S.ENROLLED, action="complete")
+    now = now or utcnow()
+    if enrollment.cohort.starts_on > now.date():
+        raise NotPossibleNow("A trainee can complete a course only once it has started.")
+    before = move(enrollment, S.COMPLETED, now=now)
+    audit(actor, "enrollment.complete", enrollment, before)
+    tell(enrollment, "completed")
+    return enrollment
+
+
+# The waitlist --------------------------------------------------------------------------------------
+
+
+def next_in_line(cohort: Cohort, limit: int) -> list[Enrollment]:
+    """The first ``limit`` waitlisted enrollments (read without locks: callers lock, then re-check)."""
+    return list(
+        db.session.scalars(
+            select(Enrollment)
+            .where(Enrollment.cohort_id == cohort.id, Enrollment.status == S.WAITLISTED)
+            .order_by(Enrollment.applied_at, Enrollment.id)
+            .limit(limit)
+        )
+    )
+
+
+def promote_next(cohort: Cohort, *, actor: UserAccount | None, now: datetime | None = None) -> Enrollment | None:
+    """Give a free seat of ``cohort`` to the first eligible trainee on its waitlist (one who has not
+    since taken the maximum number of places or a clashing one). Returns her enrollment, or None when
+    there is no free seat, no one eligible, or the cohort has finished or been cancelled."""
+    now = now or utcnow()
+    cohort = refresh_cohort(cohort)
+    if cohort.status not in PROMOTING_STATUSES or cohort.enrolled_count >= cohort.seats:
+        return None
+    for candidate in next_in_line(cohort, limit=50):
+        lock_trainees(candidate.trainee_id)
+        db.session.refresh(candidate)
+        if candidate.status is not S.WAITLISTED:
+            continue
+        if limits_refusal(candidate.trainee, cohort, excluding=candidate) is not None:
+            continue
+        if not take_seat(cohort):
+            return None
+        before = move(candidate, S.ENROLLED, now=now)
+        audit(actor, "enrollment.promote", candidate, before)
+        tell(candidate, "promoted")
+        return candidate
+    return None
+
+
+# Cohorts -------------------------------------------------------------------------------------------
+
+
+def change_seats(cohort: Cohort, seats: int, *, actor: UserAccount, now: datetime | None = None) -> list[Enrollment]:
+    """Set the number of seats. It may not go below the number enrolled; raising it promotes from the
+    waitlist at once. Returns the promoted enrollments."""
+    require_manager(actor, cohort)
+    cohort = refresh_cohort(cohort)
+    if seats < 0:
+        raise EnrollmentRefused("Seats cannot be negative.", "seats")
+    if seats < cohort.enrolled_count:
+        raise EnrollmentRefused(
+            f"{cohort.enrolled_count} trainees are enrolled: seats cannot go below that. Withdraw or drop places "
+            "first.",
+            "seats",
+        )
+    before = cohort.seats
+    # Lock the people who will be promoted before the cohort row (see the module docstring).
+    lock_trainees(*(candidate.trainee_id for candidate in next_in_line(cohort, limit=max(seats - before, 0))))
+    db.session.execute(
+        update(Cohort).where(Cohort.id == cohort.id).values(seats=seats).execution_options(synchronize_session=False)
+    )
+    db.session.expire(cohort, ["seats"])
+    record(actor, "cohort.seats", cohort, before={"seats": before}, after={"seats": seats}, centre_id=cohort.centre_id)
+    promoted = []
+    while (enrollment := promote_next(cohort, actor=actor, now=now)) is not None:
+        promoted.append(enrollment)
+    return promoted
+
+
+def cancel_cohort(cohort: Cohort, *, actor: UserAccount, reason: str, now: datetime | None = None) -> int:
+    """Cancel a cohort that has not finished: every pending, waitlisted and enrolled place becomes
+    ``cancelled`` and each trainee is told why. Returns how many places were cancelled."""
+    require_manager(actor, cohort)
+    if not (reason := (reason or "").strip()):
+        raise ReasonRequired("Give a reason: every trainee with a place will be told it.")
+    cohort = refresh_cohort(cohort)
+    if cohort.status in (CohortStatus.FINISHED, CohortStatus.CANCELLED):
+        raise NotPossibleNow(f"This cohort is {cohort.status.label.lower()} already.")
+    now = now or utcnow()
+    places = db.session.scalars(
+        select(Enrollment)
+        .where(Enrollment.cohort_id == cohort.id, Enrollment.status.in_(ACTIVE_ENROLLMENT_STATUSES))
+        .order_by(Enrollment.id)
+    ).all()
+    for enrollment in places:
+        before = move(enrollment, S.CANCELLED, now=now, reason=reason)
+        audit(actor, "enrollment.cancel", enrollment, before, reason)
+        tell(enrollment, "cancelled")
+    previous = cohort.status
+    cohort.status = CohortStatus.CANCELLED
+    db.session.flush()
+    record(
+        actor,
+        "cohort.cancel",
+        cohort,
+        before={"status": previous.value},
+        after={"status": CohortStatus.CANCELLED.value},
+        reason=reason,
+        centre_id=cohort.centre_id,
+    )
+    return len(places)
