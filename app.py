@@ -11,8 +11,9 @@ from extensions import babel, csrf, db, limiter, login_manager, migrate
 
 # Blueprint name = package name = URL prefix (home serves "/").
 BLUEPRINT_PACKAGES = ("home", "auth", "centres", "courses", "enrollments", "oversight", "api")
-# The modules of a package that hold views: public and role pages in routes.py, admin pages in admin.py.
-VIEW_MODULES = ("routes", "admin")
+# The modules of a package that hold views: public and role pages in routes.py, admin pages in admin.py,
+# staff pages in staff.py, the bulk import in import_pages.py.
+VIEW_MODULES = ("routes", "admin", "staff", "import_pages")
 
 
 def create_app(config: object | None = None) -> Flask:
