@@ -7,10 +7,13 @@ decisions), queues the trainee's notification in the same transaction, flushes, 
 Concurrency. Seats are taken with one conditional UPDATE (``enrolled_count < seats``), so two
 requests can never both take the last seat, on SQLite or PostgreSQL, and the database's CHECK
 constraint backs it up. A trainee's limits (at most ``MAX_ACTIVE_PLACES`` active places, none
-overlapping) span cohorts, so her row is locked (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's
-``BEGIN IMMEDIATE`` serialises writers anyway) before they are checked. Locks are always taken in
-the same order, trainees (by id) before the cohort, so that two transactions never wait for each
-other in a circle.
+overlapping) span cohorts, so her row is locked before they are checked. On PostgreSQL rows are
+locked with ``SELECT ... FOR UPDATE`` (re-read, never a stale copy); SQLite's ``BEGIN IMMEDIATE``
+serialises writers anyway. Locks are always taken in one order: the cohort first, then trainees.
+Every operation concerns exactly one cohort, so no two transactions can each hold a cohort the other
+waits for; and a withdrawal that promotes the next in line never waits for a trainee while someone
+holding that trainee waits for the cohort (the deadlock the concurrency tests found with the other
+order).
 """
 
 from dataclasses import dataclass
@@ -209,16 +212,21 @@ def prospect(trainee: Trainee | None, cohort: Cohort, now: datetime | None = Non
 # Locks and counters --------------------------------------------------------------------------------
 
 
+def lock_cohort(cohort: Cohort) -> Cohort:
+    """Lock the cohort's row until the transaction ends and re-read it (status, seats and counters as
+    they are now). Always the first lock an operation takes."""
+    return db.session.get(Cohort, cohort.id, with_for_update=True, populate_existing=True)
+
+
 def lock_trainees(*trainee_ids: int) -> None:
-    """Lock these trainees' rows, in id order, until the transaction ends (PostgreSQL; on SQLite the
-    transaction already holds the write lock). Rows are re-read, so later checks see fresh data."""
+    """Lock these trainees' rows, in id order, until the transaction ends; taken after the cohort's.
+    Rows are re-read, so later checks see fresh data."""
     for trainee_id in sorted(set(trainee_ids)):
         db.session.get(Trainee, trainee_id, with_for_update=True, populate_existing=True)
 
 
 def refresh_cohort(cohort: Cohort) -> Cohort:
-    """``cohort`` re-read from the database (its status and counters may have changed since it was
-    loaded)."""
+    """``cohort`` re-read from the database (within a locked operation, after counter changes)."""
     return db.session.get(Cohort, cohort.id, populate_existing=True)
 
 
@@ -343,8 +351,8 @@ def place(
     Otherwise: reviewed admission → ``pending``; first come → ``enrolled`` if a seat is free, else
     ``waitlisted`` at the end of the line. Writes one audit event and queues her notification."""
     now = now or utcnow()
+    cohort = lock_cohort(cohort)
     lock_trainees(trainee.id)
-    cohort = refresh_cohort(cohort)
     if (existing := find_enrollment(trainee, cohort)) is not None:
         return Placement(existing, created=False)
     if (reason := closed_reason(cohort, now)) is not None:
@@ -360,9 +368,11 @@ def place(
         status = S.ENROLLED
     else:
         status = S.WAITLISTED
-    enrollment = Enrollment(trainee=trainee, cohort=cohort, status=status, source=source, applied_at=now)
     try:
-        with db.session.begin_nested():
+        with db.session.begin_nested():  # a savepoint: a duplicate must not undo the whole transaction
+            enrollment = Enrollment(
+                trainee_id=trainee.id, cohort_id=cohort.id, status=status, source=source, applied_at=now
+            )
             db.session.add(enrollment)
     except IntegrityError:  # the same application, submitted twice at once: keep the first
         if status is S.ENROLLED:
@@ -395,6 +405,7 @@ def approve(enrollment: Enrollment, *, actor: UserAccount, now: datetime | None 
     """Pending → enrolled if a seat is free, else waitlisted (in application order)."""
     now = now or utcnow()
     require_manager(actor, enrollment.cohort)
+    lock_cohort(enrollment.cohort)
     lock_trainees(enrollment.trainee_id)
     db.session.refresh(enrollment)
     require_status(enrollment, S.PENDING, action="approve")
@@ -410,6 +421,7 @@ def reject(enrollment: Enrollment, *, actor: UserAccount, reason: str, now: date
     require_manager(actor, enrollment.cohort)
     if not (reason := (reason or "").strip()):
         raise ReasonRequired()
+    lock_cohort(enrollment.cohort)
     db.session.refresh(enrollment)
     require_status(enrollment, S.PENDING, S.WAITLISTED, action="reject")
     before = move(enrollment, S.REJECTED, now=now or utcnow(), reason=reason)
@@ -440,7 +452,7 @@ def drop(enrollment: Enrollment, *, actor: UserAccount, reason: str, now: dateti
 
 def free_place(enrollment: Enrollment, to: EnrollmentStatus, *, actor, reason: str, now: datetime) -> Enrollment:
     """Withdraw or drop: end ``enrollment`` and, if it held a seat, give the seat to the waitlist."""
-    cohort = enrollment.cohort
+    cohort = lock_cohort(enrollment.cohort)
     candidates = next_in_line(cohort, limit=1)
     lock_trainees(enrollment.trainee_id, *(candidate.trainee_id for candidate in candidates))
     db.session.refresh(enrollment)
@@ -457,6 +469,8 @@ def free_place(enrollment: Enrollment, to: EnrollmentStatus, *, actor, reason: s
 def complete(enrollment: Enrollment, *, actor: UserAccount, now: datetime | None = None) -> Enrollment:
     """Enrolled → completed (the cohort has started)."""
     require_manager(actor, enrollment.cohort)
+    lock_cohort(enrollment.cohort)
+    db.session.refresh(enrollment)
     require_status(enrollment, S.ENROLLED, action="complete")
     now = now or utcnow()
     if enrollment.cohort.starts_on > now.date():
@@ -513,7 +527,7 @@ def change_seats(cohort: Cohort, seats: int, *, actor: UserAccount, now: datetim
     """Set the number of seats. It may not go below the number enrolled; raising it promotes from the
     waitlist at once. Returns the promoted enrollments."""
     require_manager(actor, cohort)
-    cohort = refresh_cohort(cohort)
+    cohort = lock_cohort(cohort)
     if seats < 0:
         raise EnrollmentRefused("Seats cannot be negative.", "seats")
     if seats < cohort.enrolled_count:
@@ -523,7 +537,7 @@ def change_seats(cohort: Cohort, seats: int, *, actor: UserAccount, now: datetim
             "seats",
         )
     before = cohort.seats
-    # Lock the people who will be promoted before the cohort row (see the module docstring).
+    # Lock the people who will be promoted, after the cohort (see the module docstring).
     lock_trainees(*(candidate.trainee_id for candidate in next_in_line(cohort, limit=max(seats - before, 0))))
     db.session.execute(
         update(Cohort).where(Cohort.id == cohort.id).values(seats=seats).execution_options(synchronize_session=False)
@@ -542,7 +556,7 @@ def cancel_cohort(cohort: Cohort, *, actor: UserAccount, reason: str, now: datet
     require_manager(actor, cohort)
     if not (reason := (reason or "").strip()):
         raise ReasonRequired("Give a reason: every trainee with a place will be told it.")
-    cohort = refresh_cohort(cohort)
+    cohort = lock_cohort(cohort)
     if cohort.status in (CohortStatus.FINISHED, CohortStatus.CANCELLED):
         raise NotPossibleNow(f"This cohort is {cohort.status.label.lower()} already.")
     now = now or utcnow()
