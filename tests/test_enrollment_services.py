@@ -144,7 +144,7 @@ def test_age_and_education_and_residence(make_cohort, make_course, trainee_with_
         apply(matric, cohort, actor=matric.user)
     local = make_cohort(eligible_district=make_district(name="Tharparkar"))
     outsider = trainee_with_account()
-    with pytest.raises(NotEligible, match="Only residents of Tharparkar district may apply."):
+    with pytest.raises(NotEligible, match="Only residents of Tharparkar district may apply"):
         apply(outsider, local, actor=outsider.user)
 
 
@@ -318,7 +318,7 @@ def test_prospect_says_what_she_can_do(make_cohort, trainee_with_account):
 
 def test_every_change_writes_exactly_one_audit_event(make_cohort, trainee_with_account, staff, centre):
     cohort = make_cohort(centre=centre, seats=1)
-    holder, waiting = fill(cohort, trainee_with_account, 2)  # 2 events
+    holder, _waiting = fill(cohort, trainee_with_account, 2)  # 2 events
     drop(holder, actor=staff, reason="Left")  # 1 for the drop, 1 for the promotion
     changes = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.object_type == "enrollment"))
     assert changes == 4
