@@ -91,6 +91,8 @@ class Config:
         self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
         self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
         self.MAIL_SENDER = os.environ.get("MAIL_SENDER", "Markaz <no-reply@markaz.gov.pk>")
+        # SMS to trainees: no provider is wired yet; "log" writes each message to the log.
+        self.SMS_BACKEND = os.environ.get("SMS_BACKEND", "log")
         # How long a password-reset link works.
         self.PASSWORD_RESET_MAX_AGE = int(os.environ.get("MARKAZ_PASSWORD_RESET_MAX_AGE", str(60 * 60)))
         # How long the set-your-password link of an account made by an admin works.
@@ -112,6 +114,7 @@ class TestConfig(Config):
         self.MAX_ACTIVE_PLACES = 2
         self.PROXY_COUNT = 0
         self.MAIL_BACKEND = "memory"  # tests read app.extensions["mail_outbox"]
+        self.SMS_BACKEND = "log"
         self.MAIL_SENDER = "Markaz <no-reply@markaz.test>"
         self.PASSWORD_RESET_MAX_AGE = 3600
         self.ACCOUNT_WELCOME_MAX_AGE = 7 * 24 * 3600

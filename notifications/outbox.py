@@ -54,7 +54,10 @@ def send_pending(limit: int = 500) -> tuple[int, int]:
     """Send up to ``limit`` queued messages, oldest first. A failure is recorded on the message and
     retried on the next run, up to ``MAX_ATTEMPTS``. Returns (sent, failed). Commits after each message,
     so that a crash never sends a message twice."""
-    sms = SMS_SENDERS[current_app.config.get("SMS_BACKEND", "log")]
+    backend = current_app.config.get("SMS_BACKEND", "log")
+    if backend not in SMS_SENDERS:
+        raise RuntimeError(f"SMS_BACKEND={backend!r} names no SMS sender; known: {', '.join(SMS_SENDERS)}")
+    sms = SMS_SENDERS[backend]
     pending = db.session.scalars(
         select(OutboxMessage)
         .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)

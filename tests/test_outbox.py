@@ -1,0 +1,67 @@
+"""Notifications go through the outbox: queued with the change, sent by ``flask outbox send``."""
+
+import sqlalchemy as sa
+
+from enrollments.services import apply
+from extensions import db
+from notifications.models import OutboxMessage
+from notifications.outbox import SMS_SENDERS
+from vocabulary import Channel, Role
+
+
+def test_applying_queues_a_message_per_channel_and_the_command_sends_them(app, make_cohort, make_user, make_trainee):
+    user = make_user(Role.TRAINEE)
+    trainee = make_trainee(user=user, email="ayesha@example.com")
+    apply(trainee, make_cohort(seats=1), actor=user)
+    db.session.commit()
+    queued = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [(m.channel, m.recipient, m.kind) for m in queued] == [
+        (Channel.SMS, trainee.phone, "enrollment.enrolled"),
+        (Channel.EMAIL, "ayesha@example.com", "enrollment.enrolled"),
+    ]
+    sms_sent = []
+    SMS_SENDERS["test"] = lambda recipient, body: sms_sent.append((recipient, body))
+    app.config["SMS_BACKEND"] = "test"
+    try:
+        result = app.test_cli_runner().invoke(args=["outbox", "send"])
+    finally:
+        del SMS_SENDERS["test"]
+    assert "Sent 2 messages; 0 failed" in result.output
+    assert [message["To"] for message in app.extensions["mail_outbox"]] == ["ayesha@example.com"]
+    assert sms_sent and sms_sent[0][0] == trainee.phone and "You have a place" in sms_sent[0][1]
+    db.session.expire_all()
+    assert all(m.sent_at is not None for m in db.session.scalars(sa.select(OutboxMessage)))
+    app.config["SMS_BACKEND"] = "log"
+    assert "Sent 0 messages" in app.test_cli_runner().invoke(args=["outbox", "send"]).output
+
+
+def test_a_failing_sender_is_retried_later(app, make_cohort, make_user, make_trainee):
+    user = make_user(Role.TRAINEE)
+    apply(make_trainee(user=user), make_cohort(), actor=user)
+    db.session.commit()
+
+    def broken(recipient, body):
+        raise ConnectionError("gateway down")
+
+    SMS_SENDERS["broken"] = broken
+    app.config["SMS_BACKEND"] = "broken"
+    try:
+        result = app.test_cli_runner().invoke(args=["outbox", "send"])
+    finally:
+        del SMS_SENDERS["broken"]
+    assert "Sent 0 messages; 1 failed" in result.output
+    db.session.expire_all()
+    message = db.session.scalar(sa.select(OutboxMessage))
+    assert (message.sent_at, message.attempts) == (None, 1)
+    assert "gateway down" in message.last_error
+    app.config["SMS_BACKEND"] = "log"
+    assert "Sent 1 messages" in app.test_cli_runner().invoke(args=["outbox", "send"]).output
+
+
+def test_recount_reports_and_fixes_drift(app, make_cohort):
+    cohort = make_cohort(seats=5, enrolled_count=3)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["oversight", "recount"])
+    assert result.exit_code == 1 and f"{cohort.code}: enrolled_count stored 3, actual 0" in result.output
+    assert "Fixed 1 counters." in runner.invoke(args=["oversight", "recount", "--fix"]).output
+    assert runner.invoke(args=["oversight", "recount"]).output.strip() == "No drift."
