@@ -86,7 +86,9 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from auth.commands import users_cli
+    from notifications.commands import outbox_cli
+    from oversight.commands import oversight_cli
     from seed.commands import seed_cli
 
-    app.cli.add_command(seed_cli)
-    app.cli.add_command(users_cli)
+    for group in (seed_cli, users_cli, outbox_cli, oversight_cli):
+        app.cli.add_command(group)
