@@ -59,6 +59,8 @@ class Config:
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "Asia/Karachi"
     LANGUAGES = ("en", "ur")
+    # Uploads (trainee lists) are at most 5 MB; a larger request is refused before anything reads it.
+    MAX_CONTENT_LENGTH = 6 * 1024 * 1024
     # Public lists are paginated; nobody may ask for more than this per page.
     PAGE_SIZE = 20
     MAX_PAGE_SIZE = 100

@@ -83,6 +83,17 @@ def can_manage_cohort(user: AnyUser, cohort: Cohort) -> bool:
     return is_admin(user) or cohort.centre_id in staff_centre_ids(user)
 
 
+def is_own_enrollment(user: AnyUser, enrollment: Enrollment) -> bool:
+    """Whether ``user`` is the trainee of ``enrollment`` (through her account)."""
+    user_id = enrollment.trainee.user_id
+    return is_signed_in(user) and user_id is not None and user_id == user.id
+
+
+def can_withdraw_enrollment(user: AnyUser, enrollment: Enrollment) -> bool:
+    """The trainee herself, or staff who manage the cohort (and admins)."""
+    return is_own_enrollment(user, enrollment) or can_manage_cohort(user, enrollment.cohort)
+
+
 def can_view_centre_audit(user: AnyUser, centre: Centre) -> bool:
     """Capacity, inclusion and audit figures of ``centre``: its staff, overseers of its scope, admins."""
     if can_manage_centre(user, centre):
@@ -157,6 +168,15 @@ def oversight_scope(user: AnyUser) -> OversightScope:
     if is_overseer(user):
         return OversightScope(province_id=user.province_id)
     return OversightScope(centre_ids=staff_centre_ids(user))
+
+
+def can_handle_import(user: AnyUser, batch) -> bool:
+    """An uploaded list (``enrollments.import_models.ImportBatch``) is seen and confirmed by the person
+    who uploaded it, while she still manages its centre, and by admins: its preview holds personal data
+    of people who are not yet trainees of the centre."""
+    if is_admin(user):
+        return True
+    return is_signed_in(user) and batch.uploaded_by_id == user.id and can_manage_centre(user, batch.centre)
 
 
 def can_administer(user: AnyUser) -> bool:
@@ -239,6 +259,27 @@ def get_centre_or_404(code: str, *, manage: bool = False) -> Centre:
     if manage and not can_manage_centre(current_user, centre):
         abort(403)
     return centre
+
+
+def get_cohort_or_404(code: str, *, manage: bool = False) -> Cohort:
+    """The cohort with ``code`` (any status, drafts too): 404 if none; with ``manage``, 403 unless
+    ``can_manage_cohort``."""
+    cohort = db.one_or_404(select(Cohort).where(Cohort.code == code))
+    if manage and not can_manage_cohort(current_user, cohort):
+        abort(403)
+    return cohort
+
+
+def get_enrollment_or_404(enrollment_id: int, *, own_allowed: bool = False) -> Enrollment:
+    """The enrollment with ``enrollment_id``: 404 if none, 403 unless the user manages its cohort (or,
+    with ``own_allowed``, is its trainee)."""
+    if enrollment_id > LARGEST_ID:  # no such row can exist, and the database would refuse the number
+        abort(404)
+    enrollment = db.get_or_404(Enrollment, enrollment_id)
+    allowed = can_withdraw_enrollment if own_allowed else lambda user, e: can_manage_cohort(user, e.cohort)
+    if not allowed(current_user, enrollment):
+        abort(403)
+    return enrollment
 
 
 def get_trainee_or_404(trainee_id: int) -> Trainee:

@@ -17,14 +17,15 @@ order).
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from auth.models import UserAccount
-from auth.permissions import can_manage_cohort
+from auth.permissions import can_manage_cohort, can_withdraw_enrollment
 from courses.models import Cohort
 from database import utcnow
 from enrollments.eligibility import unmet_requirements
@@ -36,8 +37,10 @@ from refusals import Refusal
 from vocabulary import ACTIVE_ENROLLMENT_STATUSES, Admission, CohortStatus, EnrollmentSource, EnrollmentStatus
 
 S = EnrollmentStatus
-# Cohorts whose freed seats go to the waitlist: not yet finished or cancelled.
-PROMOTING_STATUSES = (CohortStatus.OPEN, CohortStatus.CLOSED, CohortStatus.RUNNING)
+# Cohorts whose freed seats go to the waitlist: those that have not started (nobody joins a course
+# half-way). Completion happens only once a cohort runs, so enrolled + completed never exceed seats.
+PROMOTING_STATUSES = (CohortStatus.OPEN, CohortStatus.CLOSED)
+COMPLETING_STATUSES = (CohortStatus.RUNNING, CohortStatus.FINISHED)
 COUNTER_OF = {S.ENROLLED: "enrolled_count", S.WAITLISTED: "waitlisted_count", S.PENDING: "pending_count"}
 
 
@@ -147,18 +150,29 @@ def max_active_places() -> int:
     return current_app.config["MAX_ACTIVE_PLACES"]
 
 
-def limits_refusal(trainee: Trainee, cohort: Cohort, *, excluding: Enrollment | None = None) -> Refusal | None:
-    """Why ``trainee`` may not hold one more place in ``cohort`` (None: she may)."""
+def limits_refusal(
+    trainee: Trainee, cohort: Cohort, *, excluding: Enrollment | None = None, to_trainee: bool = True
+) -> Refusal | None:
+    """Why ``trainee`` may not hold one more place in ``cohort`` (None: she may), said to her
+    (``to_trainee``) or to the staff registering her."""
     held = active_places(trainee, excluding=excluding)
     if len(held) >= max_active_places():
+        who, withdraw_hint = (
+            ("You already hold", "Withdraw from one to apply here.")
+            if to_trainee
+            else (
+                "She already holds",
+                "She must leave one before she can be registered here.",
+            )
+        )
         return TooManyPlaces(
-            f"You already hold {len(held)} places (the most anyone may hold at once is {max_active_places()}). "
-            "Withdraw from one to apply here."
+            f"{who} {len(held)} places (the most anyone may hold at once is {max_active_places()}). {withdraw_hint}"
         )
     for place in held:
         if overlaps(place.cohort, cohort):
+            whose = "your" if to_trainee else "her"
             return OverlappingPlace(
-                f"This clashes with your place in {place.cohort.course.title} ({place.cohort.code}): same "
+                f"This clashes with {whose} place in {place.cohort.course.title} ({place.cohort.code}): same "
                 f"{cohort.shift.label.lower()} shift, overlapping dates."
             )
     return None
@@ -190,8 +204,11 @@ class Prospect:
     waitlist_position: int | None = None
 
 
-def prospect(trainee: Trainee | None, cohort: Cohort, now: datetime | None = None) -> Prospect:
-    """What ``trainee`` can do on ``cohort`` right now (read-only)."""
+def prospect(
+    trainee: Trainee | None, cohort: Cohort, now: datetime | None = None, *, to_trainee: bool = True
+) -> Prospect:
+    """What ``trainee`` can do on ``cohort`` right now (read-only); reasons are worded for her, or with
+    ``to_trainee=False`` for the staff registering her."""
     now = now or utcnow()
     if trainee is not None and (existing := find_enrollment(trainee, cohort)) is not None:
         return Prospect("applied", enrollment=existing, waitlist_position=waitlist_position(existing))
@@ -202,7 +219,7 @@ def prospect(trainee: Trainee | None, cohort: Cohort, now: datetime | None = Non
     unmet = unmet_requirements(cohort, trainee)
     if unmet:
         return Prospect("ineligible", tuple(requirement.refusal for requirement in unmet))
-    if (refusal := limits_refusal(trainee, cohort)) is not None:
+    if (refusal := limits_refusal(trainee, cohort, to_trainee=to_trainee)) is not None:
         return Prospect("limit", (refusal.message,))
     if cohort.admission is Admission.FIRST_COME and cohort.enrolled_count >= cohort.seats:
         return Prospect("waitlist", waitlist_position=cohort.waitlisted_count + 1)
@@ -359,7 +376,8 @@ def place(
         raise ApplicationsClosed(reason)
     if unmet := unmet_requirements(cohort, trainee):
         raise NotEligible(" ".join(requirement.refusal for requirement in unmet))
-    if (refusal := limits_refusal(trainee, cohort)) is not None:
+    to_trainee = trainee.user_id is not None and trainee.user_id == actor.id
+    if (refusal := limits_refusal(trainee, cohort, to_trainee=to_trainee)) is not None:
         raise refusal
 
     if cohort.admission is Admission.REVIEWED:
@@ -435,10 +453,9 @@ def withdraw(
 ) -> Enrollment:
     """The trainee (or her centre's staff) withdraws a pending, waitlisted or enrolled place. A freed
     seat goes at once to the first eligible trainee on the waitlist."""
-    own = enrollment.trainee.user_id is not None and enrollment.trainee.user_id == actor.id
-    if not own and not can_manage_cohort(actor, enrollment.cohort):
+    if not can_withdraw_enrollment(actor, enrollment):
         raise NotAllowed("Only the trainee or her centre's staff can withdraw this place.")
-    return free_place(enrollment, S.WITHDRAWN, actor=actor, reason=reason.strip(), now=now or utcnow())
+    return free_place(enrollment, S.WITHDRAWN, actor=actor, reason=(reason or "").strip(), now=now or utcnow())
 
 
 def drop(enrollment: Enrollment, *, actor: UserAccount, reason: str, now: datetime | None = None) -> Enrollment:
@@ -466,15 +483,26 @@ def free_place(enrollment: Enrollment, to: EnrollmentStatus, *, actor, reason: s
     return enrollment
 
 
+def local_date(moment: datetime) -> date:
+    """The calendar date in Pakistan at ``moment`` (course dates are Pakistan dates)."""
+    return moment.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
+def completable(cohort: Cohort, now: datetime | None = None) -> bool:
+    """Whether its enrolled trainees can be marked as having completed: the cohort is running (or
+    finished) and its first day has come, in Pakistan."""
+    return cohort.status in COMPLETING_STATUSES and cohort.starts_on <= local_date(now or utcnow())
+
+
 def complete(enrollment: Enrollment, *, actor: UserAccount, now: datetime | None = None) -> Enrollment:
-    """Enrolled → completed (the cohort has started)."""
+    """Enrolled → completed, once the cohort is running (or finished)."""
     require_manager(actor, enrollment.cohort)
-    lock_cohort(enrollment.cohort)
+    cohort = lock_cohort(enrollment.cohort)
     db.session.refresh(enrollment)
     require_status(enrollment, S.ENROLLED, action="complete")
     now = now or utcnow()
-    if enrollment.cohort.starts_on > now.date():
-        raise NotPossibleNow("A trainee can complete a course only once it has started.")
+    if not completable(cohort, now):
+        raise NotPossibleNow("A trainee can complete a course only once it is running.")
     before = move(enrollment, S.COMPLETED, now=now)
     audit(actor, "enrollment.complete", enrollment, before)
     tell(enrollment, "completed")
@@ -504,7 +532,7 @@ def promote_next(cohort: Cohort, *, actor: UserAccount | None, now: datetime | N
     cohort = refresh_cohort(cohort)
     if cohort.status not in PROMOTING_STATUSES or cohort.enrolled_count >= cohort.seats:
         return None
-    for candidate in next_in_line(cohort, limit=50):
+    for candidate in whole_waitlist(cohort):
         lock_trainees(candidate.trainee_id)
         db.session.refresh(candidate)
         if candidate.status is not S.WAITLISTED:
@@ -518,6 +546,27 @@ def promote_next(cohort: Cohort, *, actor: UserAccount | None, now: datetime | N
         tell(candidate, "promoted")
         return candidate
     return None
+
+
+def whole_waitlist(cohort: Cohort, batch: int = 50):
+    """The waitlist in order, read a batch at a time (a long line is never loaded whole)."""
+    after: tuple | None = None
+    while True:
+        stmt = (
+            select(Enrollment)
+            .where(Enrollment.cohort_id == cohort.id, Enrollment.status == S.WAITLISTED)
+            .order_by(Enrollment.applied_at, Enrollment.id)
+            .limit(batch)
+        )
+        if after is not None:
+            stmt = stmt.where(
+                or_(Enrollment.applied_at > after[0], and_(Enrollment.applied_at == after[0], Enrollment.id > after[1]))
+            )
+        rows = list(db.session.scalars(stmt))
+        yield from rows
+        if len(rows) < batch:
+            return
+        after = (rows[-1].applied_at, rows[-1].id)
 
 
 # Cohorts -------------------------------------------------------------------------------------------
@@ -548,6 +597,25 @@ def change_seats(cohort: Cohort, seats: int, *, actor: UserAccount, now: datetim
     while (enrollment := promote_next(cohort, actor=actor, now=now)) is not None:
         promoted.append(enrollment)
     return promoted
+
+
+def end_waiting(cohort: Cohort, *, actor: UserAccount, now: datetime | None = None) -> int:
+    """Once a cohort has started, nobody still waiting will get in: its waitlisted and pending places
+    become ``cancelled`` (they no longer count against the trainees' limit) and each is told. Called
+    when a cohort starts running or finishes. Returns how many places ended."""
+    now = now or utcnow()
+    cohort = lock_cohort(cohort)
+    reason = "The course started before a seat became free."
+    waiting = db.session.scalars(
+        select(Enrollment)
+        .where(Enrollment.cohort_id == cohort.id, Enrollment.status.in_((S.WAITLISTED, S.PENDING)))
+        .order_by(Enrollment.id)
+    ).all()
+    for enrollment in waiting:
+        before = move(enrollment, S.CANCELLED, now=now, reason=reason)
+        audit(actor, "enrollment.cancel", enrollment, before, reason)
+        tell(enrollment, "cancelled")
+    return len(waiting)
 
 
 def cancel_cohort(cohort: Cohort, *, actor: UserAccount, reason: str, now: datetime | None = None) -> int:

@@ -246,7 +246,7 @@ def test_transitions_that_make_no_sense_are_refused(make_cohort, trainee_with_ac
     withdraw(enrolled, actor=staff, reason="Asked by phone")
     with pytest.raises(NotPossibleNow):
         withdraw(enrolled, actor=staff)
-    with pytest.raises(NotPossibleNow, match="only once it has started"):
+    with pytest.raises(NotPossibleNow, match="only once it is running"):
         complete(fill(make_cohort(centre=centre), trainee_with_account, 1)[0], actor=staff)
 
 
@@ -322,3 +322,30 @@ def test_every_change_writes_exactly_one_audit_event(make_cohort, trainee_with_a
     drop(holder, actor=staff, reason="Left")  # 1 for the drop, 1 for the promotion
     changes = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.object_type == "enrollment"))
     assert changes == 4
+
+
+def test_when_a_cohort_starts_the_people_still_waiting_are_told_and_released(
+    make_cohort, trainee_with_account, staff, centre
+):
+    from courses.cohorts import change_status
+
+    cohort = make_cohort(centre=centre, seats=1, status=CohortStatus.CLOSED)
+    cohort.status = CohortStatus.OPEN
+    holder, waiting = fill(cohort, trainee_with_account, 2)
+    cohort.status = CohortStatus.CLOSED
+    change_status(cohort, CohortStatus.RUNNING, actor=staff)
+    assert (holder.status, waiting.status) == (S.ENROLLED, S.CANCELLED)
+    assert waiting.reason == "The course started before a seat became free."
+    assert [m.trainee_id for m in messages("enrollment.cancelled")] == [waiting.trainee_id]
+    assert recount() == []
+
+
+def test_limits_are_explained_to_staff_in_the_third_person(make_cohort, make_trainee, staff, centre):
+    today = utcnow().date()
+    walk_in = make_trainee()
+    register(
+        walk_in, make_cohort(centre=centre, shift=Shift.MORNING, starts_on=today + timedelta(days=20)), actor=staff
+    )
+    clash = make_cohort(centre=centre, shift=Shift.MORNING, starts_on=today + timedelta(days=22))
+    with pytest.raises(OverlappingPlace, match="clashes with her place"):
+        register(walk_in, clash, actor=staff)

@@ -1,0 +1,351 @@
+"""Cohorts as their centre's staff (or an admin) run them: create one, change it, move it through its
+statuses.
+
+Every function takes the acting user, checks all its rules before it writes anything, records one audit
+event per change (with the centre's id, so that the centre's staff and overseers see it in their scope),
+flushes and never commits: the request commits once. Refusals name the field concerned.
+
+Seats and cancelling belong to the enrollment rules: a change of seats goes through
+``enrollments.services.change_seats`` (raising them fills seats from the waitlist at once; they cannot go
+below the number enrolled), and cancelling through ``enrollments.services.cancel_cohort``.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from auth.models import UserAccount
+from auth.permissions import can_manage_centre, can_manage_cohort
+from centres.models import Centre, District, Province
+from centres.services import tidy_text
+from courses.models import Cohort, Course
+from enrollments.services import NotAllowed, NotPossibleNow, change_seats, end_waiting
+from extensions import db
+from oversight.audit import record, snapshot
+from refusals import Conflict, Refusal
+from vocabulary import Admission, CohortKind, CohortStatus, Mode, Shift
+
+# Application windows are typed, shown and compared with cohort dates in Pakistan time; stored in UTC.
+PAKISTAN_TIME = ZoneInfo("Asia/Karachi")
+MIN_SEATS, MAX_SEATS = 1, 1000
+# Letters, digits and dashes (cohort codes appear in public links): PB-LHR-01-C03.
+COHORT_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{1,31}")
+# What changes through ``update_cohort`` (seats are recorded by ``change_seats`` as ``cohort.seats``).
+COHORT_FIELDS = (
+    "course_id",
+    "kind",
+    "women_only",
+    "starts_on",
+    "ends_on",
+    "shift",
+    "mode",
+    "applications_open_at",
+    "applications_close_at",
+    "admission",
+    "venue",
+    "eligible_province_id",
+    "eligible_district_id",
+)
+CREATED_FIELDS = ("code", "centre_id", *COHORT_FIELDS, "seats", "status")
+
+S = CohortStatus
+# The status changes staff make by hand. Cancelling has rules of its own (``cancel_cohort``).
+TRANSITIONS: dict[CohortStatus, tuple[CohortStatus, ...]] = {
+    S.DRAFT: (S.OPEN,),
+    S.OPEN: (S.CLOSED, S.RUNNING),
+    S.CLOSED: (S.OPEN, S.RUNNING),
+    S.RUNNING: (S.FINISHED,),
+}
+# Cohorts whose details can no longer change.
+ENDED = (S.FINISHED, S.CANCELLED)
+# A new cohort starts as a draft (only its staff see it) or open for applications at once.
+STATUSES_AT_CREATION = (S.DRAFT, S.OPEN)
+
+
+@dataclass(frozen=True)
+class CohortDetails:
+    """A cohort as staff describe it. ``code`` may be empty on creation (one is made up: ``<CENTRE>-C01``,
+    ``<CENTRE>-K01`` for camps) and never changes afterwards; ``women_only`` None means "not said" (camps
+    are women-only, regular cohorts open to all). Window times are timezone-aware."""
+
+    course_id: int | None
+    centre_id: int | None
+    kind: CohortKind | None
+    starts_on: date | None
+    ends_on: date | None
+    shift: Shift | None
+    mode: Mode | None
+    seats: int | None
+    admission: Admission | None = Admission.FIRST_COME
+    applications_open_at: datetime | None = None
+    applications_close_at: datetime | None = None
+    women_only: bool | None = None
+    venue: str = ""
+    eligible_district_id: int | None = None
+    eligible_province_id: int | None = None
+    code: str = ""
+    status: CohortStatus | None = None
+
+
+# Checking ------------------------------------------------------------------------------------------
+
+
+def normalise_cohort_code(code: str | None) -> str:
+    """``pb-lhr-01-c03`` → ``PB-LHR-01-C03`` (empty stays empty: a code is made up). ``Refusal`` on
+    "code" unless letters, digits and dashes, 2 to 32 of them."""
+    cleaned = (code or "").strip().upper()
+    if cleaned and not COHORT_CODE.fullmatch(cleaned):
+        raise Refusal(
+            "A cohort code has 2 to 32 letters, digits and dashes, e.g. PB-LHR-01-C03; leave it empty for one "
+            "to be made up.",
+            "code",
+        )
+    return cleaned
+
+
+def default_code(centre: Centre, kind: CohortKind) -> str:
+    """The next free ``<CENTRE>-C<nn>`` (``-K<nn>`` for camps) at ``centre``: one above the highest taken."""
+    prefix = f"{centre.code}-{'K' if kind is CohortKind.CAMP else 'C'}"
+    taken = db.session.scalars(select(Cohort.code).where(Cohort.code.startswith(prefix, autoescape=True)))
+    numbers = [int(code[len(prefix) :]) for code in taken if code[len(prefix) :].isdigit()]
+    return f"{prefix}{max(numbers, default=0) + 1:02d}"
+
+
+def local_day(moment: datetime) -> date:
+    return moment.astimezone(PAKISTAN_TIME).date()
+
+
+def _window(details: CohortDetails, ends_on: date) -> tuple[datetime | None, datetime | None]:
+    opens, closes = details.applications_open_at, details.applications_close_at
+    for field, moment in (("applications_open_at", opens), ("applications_close_at", closes)):
+        if moment is not None and moment.tzinfo is None:
+            raise Refusal("Give the time with its time zone (Pakistan time on the page).", field)
+    if opens is not None and local_day(opens) > ends_on:
+        raise Refusal(f"Applications must open before the cohort ends ({ends_on:%d %b %Y}).", "applications_open_at")
+    if opens is not None and closes is not None and closes < opens:
+        raise Refusal("Applications cannot close before they open.", "applications_close_at")
+    if closes is not None and local_day(closes) > ends_on:
+        raise Refusal(
+            f"Applications must close by the last day of the cohort ({ends_on:%d %b %Y}).", "applications_close_at"
+        )
+    return opens, closes
+
+
+def _residence(details: CohortDetails) -> tuple[int | None, int | None]:
+    """The optional restriction to residents of one district or one province: ``(district, province)``."""
+    district = province = None
+    if details.eligible_district_id is not None:
+        district = db.session.get(District, details.eligible_district_id)
+        if district is None:
+            raise Refusal("Choose the district from the list, or leave it empty.", "eligible_district_id")
+    if details.eligible_province_id is not None:
+        province = db.session.get(Province, details.eligible_province_id)
+        if province is None:
+            raise Refusal("Choose the province from the list, or leave it empty.", "eligible_province_id")
+    if district is not None and province is not None and district.province_id != province.id:
+        raise Refusal(
+            f"{district.name} is in {district.province.name}, not {province.name}: choose one or the other.",
+            "eligible_district_id",
+        )
+    return (district.id if district else None), (province.id if province else None)
+
+
+def _checked(details: CohortDetails, centre: Centre) -> dict:
+    """The cohort's fields (seats apart) from ``details``, cleaned; refuses the first one that is wrong."""
+    course = db.session.get(Course, details.course_id) if details.course_id is not None else None
+    if course is None:
+        raise Refusal("Choose the course from the catalogue.", "course_id")
+    kind = CohortKind.parse(details.kind)
+    if kind is None:
+        raise Refusal("Choose a regular cohort or a training camp.", "kind")
+    if details.starts_on is None:
+        raise Refusal("Enter the first day of the cohort.", "starts_on")
+    if details.ends_on is None:
+        raise Refusal("Enter the last day of the cohort.", "ends_on")
+    if details.ends_on < details.starts_on:
+        raise Refusal(f"The last day cannot be before the first day ({details.starts_on:%d %b %Y}).", "ends_on")
+    shift = Shift.parse(details.shift)
+    if shift is None:
+        raise Refusal("Choose the shift.", "shift")
+    mode = Mode.parse(details.mode)
+    if mode is None:
+        raise Refusal("Choose on-site, online or hybrid.", "mode")
+    admission = Admission.parse(details.admission)
+    if admission is None:
+        raise Refusal("Choose how seats are given: first come, first served, or reviewed by the centre.", "admission")
+    opens, closes = _window(details, details.ends_on)
+    venue = tidy_text(details.venue, field="venue", what="The venue", max_length=240)
+    district_id, province_id = _residence(details)
+    women_only = details.women_only if details.women_only is not None else kind is CohortKind.CAMP
+    if centre.women_only:
+        women_only = True  # a women-only centre runs women-only cohorts, whatever the form said
+    return {
+        "course_id": course.id,
+        "kind": kind,
+        "women_only": women_only,
+        "starts_on": details.starts_on,
+        "ends_on": details.ends_on,
+        "shift": shift,
+        "mode": mode,
+        "applications_open_at": opens,
+        "applications_close_at": closes,
+        "admission": admission,
+        "venue": venue,
+        "eligible_province_id": province_id,
+        "eligible_district_id": district_id,
+    }
+
+
+def _checked_seats(seats: int | None, mode: Mode, centre: Centre) -> int:
+    if seats is None:
+        raise Refusal("Enter the number of seats.", "seats")
+    if not MIN_SEATS <= seats <= MAX_SEATS:
+        raise Refusal(f"A cohort has from {MIN_SEATS} to {MAX_SEATS:,} seats.", "seats")
+    if mode is Mode.ON_SITE and seats > centre.lab_seats:
+        raise Refusal(
+            f"{centre.code} has {centre.lab_seats} lab seats: an on-site cohort there can have at most "
+            f"{centre.lab_seats}.",
+            "seats",
+        )
+    return seats
+
+
+# Creating and changing -----------------------------------------------------------------------------
+
+
+def create_cohort(details: CohortDetails, *, actor: UserAccount) -> Cohort:
+    """Add a cohort (a draft, or open at once when ``details.status`` says so) and record ``cohort.create``.
+
+    Rules: the centre exists, is active and the actor may manage it (staff of that centre, or an admin:
+    ``NotAllowed`` otherwise); the course exists; the code, when given, is letters, digits and dashes
+    and no other cohort has it (``Conflict``), else the next ``<CENTRE>-C<nn>`` / ``-K<nn>`` is used; the
+    first day is not after the last; the application window is ordered and lies before the last day;
+    1 to 1,000 seats, and no more than the centre's lab seats when on-site; a restriction to residents
+    of a district or a province names existing ones (and a district inside the province). Camps are
+    women-only unless ``women_only`` is False, and always at a women-only centre. Raises ``Refusal``
+    naming the field, before anything is written."""
+    centre = db.session.get(Centre, details.centre_id) if details.centre_id is not None else None
+    if centre is None:
+        raise Refusal("Choose the centre.", "centre_id")
+    if not can_manage_centre(actor, centre):
+        raise NotAllowed(f"Only staff of {centre.code} can add cohorts there.", "centre_id")
+    if not centre.active:
+        raise Refusal(f"{centre.code} is inactive: it cannot run new cohorts.", "centre_id")
+    code = normalise_cohort_code(details.code)
+    values = _checked(details, centre)
+    seats = _checked_seats(details.seats, values["mode"], centre)
+    status = details.status or S.DRAFT
+    if status not in STATUSES_AT_CREATION:
+        raise Refusal("A new cohort is a draft or open for applications.", "status")
+    if code and (existing := db.session.scalar(select(Cohort).where(Cohort.code == code))) is not None:
+        raise Conflict(f"The code {code} belongs to another cohort already ({existing.course.title}).", "code")
+
+    for _attempt in range(3):
+        cohort = Cohort(
+            code=code or default_code(centre, values["kind"]), centre_id=centre.id, seats=seats, status=status, **values
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(cohort)
+        except IntegrityError:  # the same code taken at the same moment by another request
+            if code:
+                raise Conflict(f"The code {code} was taken just now: choose another.", "code") from None
+            continue
+        break
+    else:
+        raise Conflict("Could not make up a free code: type one.", "code")
+    record(actor, "cohort.create", cohort, after=snapshot(cohort, CREATED_FIELDS), centre_id=centre.id)
+    return cohort
+
+
+def update_cohort(cohort: Cohort, details: CohortDetails, *, actor: UserAccount) -> Cohort:
+    """Change a cohort's details and record ``cohort.update`` with the state before and after (nothing
+    when nothing changed). A new number of seats goes through ``enrollments.services.change_seats``,
+    which records ``cohort.seats``, refuses fewer seats than trainees enrolled, and gives new seats to
+    the waitlist at once.
+
+    Rules are those of ``create_cohort``, and: the actor manages the cohort's centre; the code and the
+    centre never change; the course changes only while the cohort is a draft; finished and cancelled
+    cohorts do not change; the status changes only through ``change_status``. The lab-seats limit is
+    checked when the seats or the mode change. Eligibility applies to applications made from now on."""
+    if not can_manage_cohort(actor, cohort):
+        raise NotAllowed("Only staff of this centre can change its cohorts.")
+    if cohort.status in ENDED:
+        raise NotPossibleNow(f"This cohort is {cohort.status.label.lower()}: it can no longer change.")
+    if details.code and details.code.strip().upper() != cohort.code.upper():
+        raise Refusal("A cohort's code cannot change once the cohort exists.", "code")
+    if details.centre_id is not None and details.centre_id != cohort.centre_id:
+        raise Refusal("A cohort cannot move to another centre: cancel it and add one there.", "centre_id")
+    centre = cohort.centre
+    values = _checked(details, centre)
+    if values["course_id"] != cohort.course_id and cohort.status is not S.DRAFT:
+        raise Refusal("The course can change only while the cohort is a draft.", "course_id")
+    seats = details.seats if details.seats is not None else cohort.seats
+    if seats != cohort.seats or values["mode"] is not cohort.mode:
+        _checked_seats(seats, values["mode"], centre)
+
+    before = snapshot(cohort, COHORT_FIELDS)
+    # The details change first, so that seats given to the waitlist are checked against the new dates;
+    # should change_seats refuse, the savepoint takes the details back with it.
+    with db.session.begin_nested():
+        for name, value in values.items():
+            setattr(cohort, name, value)
+        db.session.flush()
+        if seats != cohort.seats:
+            change_seats(cohort, seats, actor=actor)
+    after = snapshot(cohort, COHORT_FIELDS)
+    if after != before:
+        record(actor, "cohort.update", cohort, before=before, after=after, centre_id=cohort.centre_id)
+    return cohort
+
+
+# Statuses ------------------------------------------------------------------------------------------
+
+
+def next_statuses(cohort: Cohort) -> tuple[CohortStatus, ...]:
+    """The statuses ``cohort`` may move to by hand from where it is (cancelling apart)."""
+    return TRANSITIONS.get(cohort.status, ())
+
+
+def change_status(cohort: Cohort, to: CohortStatus, *, actor: UserAccount) -> Cohort:
+    """Move ``cohort`` to ``to`` and record ``cohort.status``.
+
+    Allowed: draft → open; open → closed; closed → open; open or closed → running; running → finished.
+    Anything else raises ``NotPossibleNow`` (cancelling goes through ``enrollments.services.cancel_cohort``),
+    as does a status changed by someone else meanwhile; ``NotAllowed`` unless the actor manages the
+    cohort. The status is changed with one conditional UPDATE, so two people cannot both move it."""
+    if not can_manage_cohort(actor, cohort):
+        raise NotAllowed("Only staff of this centre can change its cohorts.")
+    to = CohortStatus.parse(to)
+    if to is None:
+        raise Refusal("Choose the status to move the cohort to.", "to")
+    db.session.refresh(cohort)
+    before = cohort.status
+    if to not in TRANSITIONS.get(before, ()):
+        if to is S.CANCELLED:
+            raise NotPossibleNow("Cancelling a cohort has its own page: every trainee with a place is told why.")
+        raise NotPossibleNow(f"A cohort that is {before.label.lower()} cannot become {to.label.lower()}.")
+    result = db.session.execute(
+        update(Cohort)
+        .where(Cohort.id == cohort.id, Cohort.status == before)
+        .values(status=to)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise NotPossibleNow("Someone changed this cohort's status meanwhile: look again.")
+    db.session.expire(cohort, ["status", "updated_at"])
+    record(
+        actor,
+        "cohort.status",
+        cohort,
+        before={"status": before.value},
+        after={"status": to.value},
+        centre_id=cohort.centre_id,
+    )
+    if to in (S.RUNNING, S.FINISHED):
+        end_waiting(cohort, actor=actor)
+    return cohort
