@@ -1,14 +1,123 @@
-"""Trainee records, as staff, overseers and admins see them."""
+"""Trainee records, applications, withdrawals and the cohort roster with staff decisions.
 
-from flask import render_template
+Views are thin: load (404) → authorize (403) → validate the form → call one of ``enrollments.services``
+→ commit → flash and redirect. The rules, and the words of every refusal, are the services'; a refusal
+is shown on the page (next to its field when it names one), the session is rolled back and nothing is
+written.
+"""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
-from auth.permissions import STAFF_AND_OVERSEERS, allow, get_trainee_or_404
+from auth.models import UserAccount
+from auth.permissions import (
+    SIGNED_IN,
+    STAFF,
+    STAFF_AND_OVERSEERS,
+    TRAINEES,
+    allow,
+    get_cohort_or_404,
+    get_enrollment_or_404,
+    get_trainee_or_404,
+    is_own_enrollment,
+)
+from courses.catalogue import PUBLIC_STATUSES
 from courses.models import Cohort
-from enrollments import bp
-from enrollments.models import Enrollment
+from enrollments import bp, services
+from enrollments.forms import ConfirmForm, ReasonForm, SeatsForm, WithdrawForm
+from enrollments.models import Enrollment, Trainee
 from extensions import db
+from listing import page_args
+from refusals import Refusal, show_refusal
+from vocabulary import EnrollmentStatus
+
+S = EnrollmentStatus
+
+# The roster's tabs: key → (label, statuses shown). "others" are places that have ended.
+ROSTER_TABS = {
+    "enrolled": ("Enrolled", (S.ENROLLED,)),
+    "waitlist": ("Waitlist", (S.WAITLISTED,)),
+    "pending": ("Waiting for review", (S.PENDING,)),
+    "others": ("Others", (S.REJECTED, S.WITHDRAWN, S.DROPPED, S.COMPLETED, S.CANCELLED)),
+}
+TAB_OF_STATUS = {S.ENROLLED: "enrolled", S.WAITLISTED: "waitlist", S.PENDING: "pending"}
+
+
+@bp.app_template_global("completable")
+def completable(cohort: Cohort) -> bool:
+    """Whether the roster may offer "Complete": the same rule as ``services.complete``."""
+    return services.completable(cohort)
+
+
+@bp.app_template_global("waitlist_position")
+def waitlist_position(enrollment: Enrollment) -> int | None:
+    """Her place in line (None unless waitlisted), for pages that list someone's applications."""
+    return services.waitlist_position(enrollment)
+
+
+# Loading and authorizing ---------------------------------------------------------------------------
+
+
+def acting_user() -> UserAccount:
+    return current_user._get_current_object()
+
+
+# Helpers of the pages ------------------------------------------------------------------------------
+
+
+def refused(form, error: Refusal) -> int:
+    """Undo what the refused service call had begun, show the refusal on ``form``; the status to answer."""
+    db.session.rollback()
+    show_refusal(form, error)
+    return error.status
+
+
+def page_status() -> int:
+    """A form page rendered after a POST is a form with errors: 422. A GET renders normally."""
+    return 422 if request.method == "POST" else 200
+
+
+def standing(enrollment: Enrollment) -> str:
+    """Where the trainee stands, in her words (read before the commit: the position is a query)."""
+    what = f"{enrollment.cohort.course.title} ({enrollment.cohort.code})"
+    if enrollment.status is S.ENROLLED:
+        return f"You have a place in {what}."
+    if enrollment.status is S.WAITLISTED:
+        return f"You are number {services.waitlist_position(enrollment)} on the waitlist for {what}."
+    if enrollment.status is S.PENDING:
+        return f"Your application is waiting for review by {enrollment.cohort.centre.name}."
+    return f"Your application for {what} is {enrollment.status.label.lower()}."
+
+
+def roster_url(enrollment: Enrollment, tab: str) -> str:
+    return url_for("enrollments.roster", code=enrollment.cohort.code, tab=tab)
+
+
+def roster_select(cohort: Cohort, tab: str):
+    """The places of ``cohort`` shown on ``tab``, with their trainees: the waitlist and the review queue
+    in order of application (the waitlist's order), the enrolled by name, ended places latest first."""
+    stmt = (
+        select(Enrollment)
+        .join(Enrollment.trainee)
+        .options(contains_eager(Enrollment.trainee))
+        .where(Enrollment.cohort_id == cohort.id, Enrollment.status.in_(ROSTER_TABS[tab][1]))
+    )
+    if tab == "enrolled":
+        return stmt.order_by(Trainee.full_name, Enrollment.id)
+    if tab == "others":
+        return stmt.order_by(Enrollment.updated_at.desc(), Enrollment.id.desc())
+    return stmt.order_by(Enrollment.applied_at, Enrollment.id)
+
+
+def most_promoted(cohort: Cohort, seats: int) -> int:
+    """How many waitlisted trainees ``seats`` seats would promote at most (``services.change_seats``
+    skips anyone who has since taken a clashing place, so it may be fewer)."""
+    return min(max(seats - cohort.enrolled_count, 0), cohort.waitlisted_count)
+
+
+# Trainee records -----------------------------------------------------------------------------------
 
 
 @bp.get("/trainees/<int:trainee_id>")
@@ -25,3 +134,189 @@ def trainee_detail(trainee_id: int):
         .order_by(Enrollment.applied_at.desc())
     ).all()
     return render_template("enrollments/trainee_detail.html", trainee=trainee, enrollments=enrollments)
+
+
+# Trainees: applying and withdrawing ----------------------------------------------------------------
+
+
+@bp.post("/cohorts/<code>/apply")
+@allow(TRAINEES)
+def apply(code: str):
+    cohort = db.one_or_404(select(Cohort).where(Cohort.code == code, Cohort.status.in_(PUBLIC_STATUSES)))
+    trainee = current_user.trainee
+    if trainee is None:  # a trainee account whose record was removed by an admin
+        abort(404)
+    try:
+        placement = services.apply(trainee, cohort, actor=acting_user())
+    except services.EnrollmentRefused as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("courses.cohort_detail", code=code))
+    message = standing(placement.enrollment)
+    db.session.commit()
+    if placement.created:
+        flash(message, "success")
+    else:  # the same form sent twice (a double tap, a reload): her place stands
+        flash(f"You applied already: {message[0].lower()}{message[1:]}", "info")
+    return redirect(url_for("auth.profile"))
+
+
+@bp.route("/<int:enrollment_id>/withdraw", methods=["GET", "POST"])
+@allow(SIGNED_IN)
+def withdraw(enrollment_id: int):
+    enrollment = get_enrollment_or_404(enrollment_id, own_allowed=True)
+    own, tab = is_own_enrollment(current_user, enrollment), TAB_OF_STATUS.get(enrollment.status, "others")
+    form = WithdrawForm()
+    status = page_status()
+    if form.validate_on_submit():
+        try:
+            services.withdraw(enrollment, actor=acting_user(), reason=form.reason.data or "")
+        except services.EnrollmentRefused as error:
+            status = refused(form, error)
+        else:
+            cohort, name = enrollment.cohort, enrollment.trainee.full_name
+            message = (
+                f"You have withdrawn from {cohort.course.title}." if own else f"{name} is withdrawn from {cohort.code}."
+            )
+            back = url_for("auth.profile") if own else roster_url(enrollment, tab)
+            db.session.commit()
+            flash(message, "success")
+            return redirect(back)
+    return render_template("enrollments/withdraw.html", form=form, enrollment=enrollment, own=own), status
+
+
+# Staff: the roster and decisions -------------------------------------------------------------------
+
+
+@bp.get("/cohorts/<code>/roster")
+@allow(STAFF)
+def roster(code: str):
+    cohort = get_cohort_or_404(code, manage=True)
+    tab = request.args.get("tab", "enrolled")
+    if tab not in ROSTER_TABS:
+        tab = "enrolled"
+    page, per_page = page_args()
+    places = db.paginate(roster_select(cohort, tab), page=page, per_page=per_page, error_out=False)
+    return render_template("enrollments/roster.html", cohort=cohort, tab=tab, tabs=ROSTER_TABS, places=places)
+
+
+def decision_page(enrollment: Enrollment, action: str, form, status: int):
+    return render_template("enrollments/decide.html", enrollment=enrollment, action=action, form=form), status
+
+
+@bp.route("/<int:enrollment_id>/approve", methods=["GET", "POST"])
+@allow(STAFF)
+def approve(enrollment_id: int):
+    enrollment = get_enrollment_or_404(enrollment_id)
+    tab, form, status = TAB_OF_STATUS.get(enrollment.status, "others"), ConfirmForm(), page_status()
+    if form.validate_on_submit():
+        try:
+            services.approve(enrollment, actor=acting_user())
+        except services.EnrollmentRefused as error:
+            status = refused(form, error)
+        else:
+            name, position = enrollment.trainee.full_name, services.waitlist_position(enrollment)
+            db.session.commit()
+            flash(
+                f"No seat was free: {name} is number {position} on the waitlist."
+                if position
+                else f"Approved: {name} has a place.",
+                "success",
+            )
+            return redirect(roster_url(enrollment, tab))
+    return decision_page(enrollment, "approve", form, status)
+
+
+@bp.route("/<int:enrollment_id>/reject", methods=["GET", "POST"])
+@allow(STAFF)
+def reject(enrollment_id: int):
+    enrollment = get_enrollment_or_404(enrollment_id)
+    tab, form, status = TAB_OF_STATUS.get(enrollment.status, "others"), ReasonForm(), page_status()
+    if form.validate_on_submit():
+        try:
+            services.reject(enrollment, actor=acting_user(), reason=form.reason.data or "")
+        except services.EnrollmentRefused as error:
+            status = refused(form, error)
+        else:
+            message = f"{enrollment.trainee.full_name}'s application is rejected; they are told your reason."
+            db.session.commit()
+            flash(message, "success")
+            return redirect(roster_url(enrollment, tab))
+    return decision_page(enrollment, "reject", form, status)
+
+
+@bp.route("/<int:enrollment_id>/drop", methods=["GET", "POST"])
+@allow(STAFF)
+def drop(enrollment_id: int):
+    enrollment = get_enrollment_or_404(enrollment_id)
+    form, status = ReasonForm(), page_status()
+    if form.validate_on_submit():
+        try:
+            services.drop(enrollment, actor=acting_user(), reason=form.reason.data or "")
+        except services.EnrollmentRefused as error:
+            status = refused(form, error)
+        else:
+            message = f"{enrollment.trainee.full_name} is dropped; they are told your reason."
+            db.session.commit()
+            flash(message, "success")
+            return redirect(roster_url(enrollment, "enrolled"))
+    return decision_page(enrollment, "drop", form, status)
+
+
+@bp.route("/<int:enrollment_id>/complete", methods=["GET", "POST"])
+@allow(STAFF)
+def complete(enrollment_id: int):
+    enrollment = get_enrollment_or_404(enrollment_id)
+    form, status = ConfirmForm(), page_status()
+    if form.validate_on_submit():
+        try:
+            services.complete(enrollment, actor=acting_user())
+        except services.EnrollmentRefused as error:
+            status = refused(form, error)
+        else:
+            message = f"{enrollment.trainee.full_name} has completed {enrollment.cohort.course.title}."
+            db.session.commit()
+            flash(message, "success")
+            return redirect(roster_url(enrollment, "enrolled"))
+    return decision_page(enrollment, "complete", form, status)
+
+
+@bp.route("/cohorts/<code>/seats", methods=["GET", "POST"])
+@allow(STAFF)
+def change_seats(code: str):
+    cohort = get_cohort_or_404(code, manage=True)
+    form, status, preview = SeatsForm(), page_status(), None
+    valid = form.validate_on_submit()
+    if valid and form.preview.data:  # "what would change?": nothing is written
+        preview, status = most_promoted(cohort, form.seats.data), 200
+    elif valid:
+        try:
+            promoted = services.change_seats(cohort, form.seats.data, actor=acting_user())
+        except services.EnrollmentRefused as error:
+            status = refused(form, error)
+        else:
+            names = ", ".join(enrollment.trainee.full_name for enrollment in promoted)
+            db.session.commit()
+            outcome = f"Promoted from the waitlist: {names}." if names else "Nobody was promoted from the waitlist."
+            flash(f"{code} has {form.seats.data} seats. {outcome}", "success")
+            return redirect(url_for("enrollments.roster", code=code))
+    return render_template("enrollments/seats.html", cohort=cohort, form=form, preview=preview), status
+
+
+@bp.route("/cohorts/<code>/cancel", methods=["GET", "POST"])
+@allow(STAFF)
+def cancel_cohort(code: str):
+    cohort = get_cohort_or_404(code, manage=True)
+    form, status = ReasonForm(), page_status()
+    if form.validate_on_submit():
+        try:
+            cancelled = services.cancel_cohort(cohort, actor=acting_user(), reason=form.reason.data or "")
+        except services.EnrollmentRefused as error:
+            status = refused(form, error)
+        else:
+            db.session.commit()
+            flash(
+                f"{code} is cancelled. {cancelled} places were cancelled; each trainee is told your reason.", "success"
+            )
+            return redirect(url_for("enrollments.roster", code=code, tab="others"))
+    return render_template("enrollments/cancel_cohort.html", cohort=cohort, form=form), status

@@ -1,0 +1,56 @@
+"""Forms of the enrollment pages. They check the shape of what was typed; whether a reason is needed,
+or how many seats a cohort may have, is for ``enrollments.services`` to say (its refusal is shown next
+to the field)."""
+
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, ValidationError
+
+from auth.admin_forms import strip_text
+from listing import LARGEST_ID
+
+REASON_LENGTH = 1000
+
+
+class ConfirmForm(FlaskForm):
+    """No fields but the CSRF token: the button of a confirmation page (approve, complete)."""
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason (optional)", filters=[strip_text], validators=[Length(max=REASON_LENGTH)], render_kw={"rows": 3}
+    )
+
+
+class ReasonForm(FlaskForm):
+    """A decision the trainee is told about, with the reason she will read (reject, drop, cancel)."""
+
+    reason = TextAreaField(
+        "Reason", filters=[strip_text], validators=[Length(max=REASON_LENGTH)], render_kw={"rows": 3}
+    )
+
+
+class WholeNumberField(IntegerField):
+    """An integer field whose complaint about "12.5" or "twelve" a person can act on."""
+
+    def process_formdata(self, valuelist) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError("Enter a whole number, such as 25.") from error
+
+
+def storable(form, field) -> None:
+    """Numbers beyond what the database column holds cannot be meant (and the driver would refuse them)."""
+    if field.data is not None and field.data > LARGEST_ID:
+        raise ValidationError("That is more seats than any cohort can have.")
+
+
+class SeatsForm(FlaskForm):
+    seats = WholeNumberField(
+        "Seats",
+        validators=[InputRequired("Enter the number of seats."), storable],
+        render_kw={"min": 0, "inputmode": "numeric"},
+    )
+    # The page's second button: show how many would be promoted, without changing anything.
+    preview = SubmitField("Show what would change")
