@@ -29,7 +29,17 @@ def normalised(normaliser):
 CHOOSE = SelectChoice("", "Choose…")
 
 
-def optional_int(value) -> int | None:
+def plausible_birth_date(form, field) -> None:
+    """A WTForms validator: the date of birth gives a trainee's age (``check_date_of_birth``)."""
+    if field.data is None:  # not a date at all: DateField has said so already
+        return
+    try:
+        check_date_of_birth(field.data, utcnow().date())
+    except InvalidInput as error:
+        raise ValidationError(error.message) from error
+
+
+def id_or_none(value) -> int | None:
     """Coerce a ``<select>`` value to an id; the blank "Choose…" (or junk) becomes None."""
     try:
         return int(value)
@@ -61,14 +71,16 @@ class SignUpForm(FlaskForm):
         "Gender", choices=[CHOOSE, *Gender.choices()], validators=[DataRequired("Choose your gender.")]
     )
     date_of_birth = DateField(
-        "Date of birth", validators=[InputRequired("Enter your date of birth.")], format="%Y-%m-%d"
+        "Date of birth",
+        validators=[InputRequired("Enter your date of birth."), plausible_birth_date],
+        format="%Y-%m-%d",
     )
     phone = StringField(
         "Mobile number", validators=[DataRequired("Enter your mobile number."), normalised(normalise_phone)]
     )
     district_id = SelectField(
         "District where you live",
-        coerce=optional_int,
+        coerce=id_or_none,
         validate_choice=False,
         validators=[DataRequired("Choose your district from the list.")],
     )
@@ -103,14 +115,6 @@ class SignUpForm(FlaskForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.district_id.choices = district_choices()
-
-    def validate_date_of_birth(self, field) -> None:
-        if field.data is None:  # not a date at all: DateField has said so already
-            return
-        try:
-            check_date_of_birth(field.data, utcnow().date())
-        except InvalidInput as error:
-            raise ValidationError(error.message) from error
 
     def validate_district_id(self, field) -> None:
         if not field.data or db.session.get(District, field.data) is None:

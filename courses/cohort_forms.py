@@ -1,0 +1,160 @@
+"""Forms of the staff cohort pages. They check the shape of input (a date, a number, one of the
+choices); ``courses.cohorts`` holds the rules.
+
+Application windows are typed as ``datetime-local`` in Pakistan time and handed to the services as
+timezone-aware UTC (``window_details``); the dates of a cohort are plain dates."""
+
+from datetime import UTC, datetime
+
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
+from wtforms.fields import enum_choices, enum_coerce
+from wtforms.validators import InputRequired, Length, Optional
+
+from auth.admin_forms import optional_int
+from centres.models import District, Province
+from courses.cohorts import PAKISTAN_TIME
+from courses.models import Cohort, Course
+from extensions import db
+from vocabulary import Admission, CohortKind, Mode, Shift
+
+DATETIME_LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+# "Who may apply": not said (camps women-only, regular cohorts open to all), or said either way.
+WOMEN_ONLY_CHOICES = [
+    SelectChoice("", "As usual (camps: women only)"),
+    SelectChoice("yes", "Women only"),
+    SelectChoice("no", "Everyone"),
+]
+WOMEN_ONLY_VALUES = {"": None, "yes": True, "no": False}
+
+
+def choices_of(vocabulary: type) -> list:
+    return enum_choices(vocabulary, label=lambda member: member.label)
+
+
+def course_choices() -> list[SelectChoice]:
+    rows = db.session.execute(select(Course.id, Course.code, Course.title).order_by(Course.code))
+    return [SelectChoice("", "Choose a course"), *(SelectChoice(id_, f"{code} · {title}") for id_, code, title in rows)]
+
+
+def eligible_district_choices() -> list[SelectChoice]:
+    rows = db.session.execute(
+        select(District.id, District.name, Province.name).join(District.province).order_by(Province.name, District.name)
+    )
+    return [
+        SelectChoice("", "Any district"),
+        *(SelectChoice(district_id, name, optgroup=province) for district_id, name, province in rows),
+    ]
+
+
+def eligible_province_choices() -> list[SelectChoice]:
+    rows = db.session.execute(select(Province.id, Province.name).order_by(Province.name))
+    return [SelectChoice("", "Any province"), *(SelectChoice(id_, name) for id_, name in rows)]
+
+
+def to_utc(moment: datetime | None) -> datetime | None:
+    """A ``datetime-local`` value, read as Pakistan time, in UTC."""
+    return moment.replace(tzinfo=PAKISTAN_TIME).astimezone(UTC) if moment is not None else None
+
+
+def to_pakistan_time(moment: datetime | None) -> datetime | None:
+    """A stored UTC time as the naive Pakistan wall-clock time a ``datetime-local`` input shows."""
+    return moment.astimezone(PAKISTAN_TIME).replace(tzinfo=None) if moment is not None else None
+
+
+class CohortForm(FlaskForm):
+    """A cohort as staff edit it (the code and the centre are fixed once the cohort exists)."""
+
+    course_id = SelectField("Course", coerce=optional_int, validators=[InputRequired("Choose the course.")])
+    kind = SelectField(
+        "Kind",
+        choices=choices_of(CohortKind),
+        coerce=enum_coerce(CohortKind),
+        default=CohortKind.REGULAR,
+        validators=[InputRequired("Choose a regular cohort or a training camp.")],
+    )
+    women_only = SelectField("Who may apply", choices=WOMEN_ONLY_CHOICES, default="")
+    starts_on = DateField("First day", validators=[InputRequired("Enter the first day as a date.")])
+    ends_on = DateField("Last day", validators=[InputRequired("Enter the last day as a date.")])
+    shift = SelectField(
+        "Shift", choices=choices_of(Shift), coerce=enum_coerce(Shift), validators=[InputRequired("Choose the shift.")]
+    )
+    mode = SelectField(
+        "Mode",
+        choices=choices_of(Mode),
+        coerce=enum_coerce(Mode),
+        default=Mode.ON_SITE,
+        validators=[InputRequired("Choose on-site, online or hybrid.")],
+    )
+    seats = IntegerField(
+        "Seats",
+        validators=[InputRequired("Enter the number of seats, from 1 to 1,000.")],
+        render_kw={"min": 1, "max": 1000},
+    )
+    admission = SelectField(
+        "Admission",
+        choices=choices_of(Admission),
+        coerce=enum_coerce(Admission),
+        default=Admission.FIRST_COME,
+        validators=[InputRequired("Choose how seats are given.")],
+    )
+    applications_open_at = DateTimeLocalField(
+        "Applications open", format=DATETIME_LOCAL_FORMATS, validators=[Optional()]
+    )
+    applications_close_at = DateTimeLocalField(
+        "Applications close", format=DATETIME_LOCAL_FORMATS, validators=[Optional()]
+    )
+    venue = StringField("Venue", validators=[Length(max=240)])
+    eligible_province_id = SelectField("Residents of province", coerce=optional_int, validate_choice=False)
+    eligible_district_id = SelectField("Residents of district", coerce=optional_int, validate_choice=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.course_id.choices = course_choices()
+        self.eligible_province_id.choices = eligible_province_choices()
+        self.eligible_district_id.choices = eligible_district_choices()
+
+    @property
+    def women_only_value(self) -> bool | None:
+        return WOMEN_ONLY_VALUES.get(self.women_only.data)
+
+    @staticmethod
+    def data_of(cohort: Cohort) -> dict:
+        """What the form shows for an existing cohort (window times in Pakistan time)."""
+        return {
+            "course_id": cohort.course_id,
+            "kind": cohort.kind,
+            "women_only": "yes" if cohort.women_only else "no",
+            "starts_on": cohort.starts_on,
+            "ends_on": cohort.ends_on,
+            "shift": cohort.shift,
+            "mode": cohort.mode,
+            "seats": cohort.seats,
+            "admission": cohort.admission,
+            "applications_open_at": to_pakistan_time(cohort.applications_open_at),
+            "applications_close_at": to_pakistan_time(cohort.applications_close_at),
+            "venue": cohort.venue,
+            "eligible_province_id": cohort.eligible_province_id,
+            "eligible_district_id": cohort.eligible_district_id,
+        }
+
+
+class NewCohortForm(CohortForm):
+    """A new cohort: its details, and the code it will keep (empty: one is made up)."""
+
+    code = StringField("Code", validators=[Length(max=32)])
+
+
+class StatusForm(FlaskForm):
+    """The confirmation button of a status change: the status to move to."""
+
+    to = HiddenField("New status", validators=[InputRequired("Choose the status to move the cohort to.")])

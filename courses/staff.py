@@ -1,0 +1,128 @@
+"""Staff pages for the cohorts of their own centres: add one, change it, move it through its statuses.
+Centre staff (their own centres) and admins; the rules live in ``courses.cohorts``."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from auth.models import UserAccount
+from auth.permissions import STAFF, allow, get_centre_or_404, get_cohort_or_404
+from centres.models import Centre
+from courses import bp
+from courses.cohort_forms import CohortForm, NewCohortForm, StatusForm, to_utc
+from courses.cohorts import CohortDetails, change_status, create_cohort, next_statuses, update_cohort
+from extensions import db
+from refusals import Refusal, show_refusal
+from vocabulary import CohortStatus
+
+# What the button of each status change says, and what the confirmation page warns about.
+STATUS_ACTIONS = {
+    CohortStatus.OPEN: ("Open for applications", "Trainees can apply from now on, within the application window."),
+    CohortStatus.CLOSED: ("Close applications", "No one can apply or be registered until you open it again."),
+    CohortStatus.RUNNING: ("Mark as running", "Training has begun. Applications are no longer taken."),
+    CohortStatus.FINISHED: ("Mark as finished", "The cohort has ended. This cannot be undone."),
+}
+
+
+def acting_user() -> UserAccount:
+    return current_user._get_current_object()
+
+
+def status_after(method: str) -> int:
+    """A page rendered after a POST is a refused form: 422. A GET renders normally."""
+    return 422 if method == "POST" else 200
+
+
+def cohort_details(form: CohortForm, centre: Centre, code: str) -> CohortDetails:
+    return CohortDetails(
+        code=code,
+        centre_id=centre.id,
+        course_id=form.course_id.data,
+        kind=form.kind.data,
+        women_only=form.women_only_value,
+        starts_on=form.starts_on.data,
+        ends_on=form.ends_on.data,
+        shift=form.shift.data,
+        mode=form.mode.data,
+        seats=form.seats.data,
+        admission=form.admission.data,
+        applications_open_at=to_utc(form.applications_open_at.data),
+        applications_close_at=to_utc(form.applications_close_at.data),
+        venue=form.venue.data,
+        eligible_province_id=form.eligible_province_id.data,
+        eligible_district_id=form.eligible_district_id.data,
+    )
+
+
+@bp.route("/staff/<centre_code>/cohorts/new", methods=["GET", "POST"])
+@allow(STAFF)
+def new_cohort(centre_code: str):
+    centre = get_centre_or_404(centre_code, manage=True)
+    form = NewCohortForm()
+    if form.validate_on_submit():
+        try:
+            cohort = create_cohort(cohort_details(form, centre, form.code.data), actor=acting_user())
+        except Refusal as error:
+            db.session.rollback()
+            show_refusal(form, error)
+        else:
+            code = cohort.code
+            db.session.commit()
+            flash(f"Cohort {code} added as a draft: open it for applications when it is ready.", "success")
+            return redirect(url_for("courses.edit_cohort", code=code))
+    return render_template("courses/staff/cohort_form.html", form=form, centre=centre, cohort=None), status_after(
+        request.method
+    )
+
+
+@bp.route("/staff/cohorts/<code>/edit", methods=["GET", "POST"])
+@allow(STAFF)
+def edit_cohort(code: str):
+    cohort = get_cohort_or_404(code, manage=True)
+    form = CohortForm(data=CohortForm.data_of(cohort) if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            update_cohort(cohort, cohort_details(form, cohort.centre, cohort.code), actor=acting_user())
+        except Refusal as error:
+            db.session.rollback()
+            show_refusal(form, error)
+        else:
+            db.session.commit()
+            flash(f"Saved cohort {code}.", "success")
+            return redirect(url_for("courses.edit_cohort", code=code))
+    return render_template(
+        "courses/staff/cohort_form.html",
+        form=form,
+        centre=cohort.centre,
+        cohort=cohort,
+        next_statuses=next_statuses(cohort),
+        actions=STATUS_ACTIONS,
+    ), status_after(request.method)
+
+
+@bp.route("/staff/cohorts/<code>/status", methods=["GET", "POST"])
+@allow(STAFF)
+def cohort_status(code: str):
+    cohort = get_cohort_or_404(code, manage=True)
+    form = StatusForm(data={"to": request.args.get("to", "")} if request.method == "GET" else None)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            change_status(cohort, CohortStatus.parse(form.to.data), actor=acting_user())
+        except Refusal as error:
+            db.session.rollback()
+            show_refusal(form, error)
+            status = error.status
+        else:
+            db.session.commit()
+            flash(f"{code} is now {CohortStatus(form.to.data).label.lower()}.", "success")
+            return redirect(url_for("courses.edit_cohort", code=code))
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "courses/staff/cohort_status.html",
+        form=form,
+        cohort=cohort,
+        to=CohortStatus.parse(form.to.data),
+        next_statuses=next_statuses(cohort),
+        actions=STATUS_ACTIONS,
+    ), status

@@ -1,0 +1,236 @@
+"""The walk-in desk of a centre: staff look a trainee up by CNIC (her national record and where she has
+trained), then register her into one of the centre's open cohorts, or create her record and register
+her in one go. Centre staff (their own centres) and admins; the rules live in ``enrollments.trainees``
+and ``enrollments.services``.
+
+Every step is a POST, so that CNICs stay out of URLs and server logs. Looking up writes nothing;
+registering commits once."""
+
+from dataclasses import dataclass
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from auth.models import UserAccount
+from auth.permissions import STAFF, allow, get_centre_or_404
+from centres.models import Centre
+from courses.models import Cohort
+from enrollments import bp
+from enrollments.identity import format_cnic, normalise_cnic
+from enrollments.models import Enrollment, Trainee
+from enrollments.services import Placement, Prospect, prospect, register, waitlist_position
+from enrollments.trainees import TraineeDetails, TraineeExists, create_trainee, find_by_cnic
+from enrollments.walk_in_forms import CREATE, REGISTER, CohortChoiceForm, LookupForm, NewTraineeForm, RegisterForm
+from extensions import db
+from refusals import Refusal, show_refusal
+from vocabulary import Admission, CohortStatus, EnrollmentSource, EnrollmentStatus
+
+S = EnrollmentStatus
+# What staff may still click: the others would only be refused.
+SELECTABLE = frozenset({"apply", "waitlist", "applied", "sign_in"})
+
+
+@dataclass(frozen=True)
+class CohortOption:
+    """One of the centre's open cohorts as the desk offers it: what registering her would do."""
+
+    cohort: Cohort
+    note: str
+    selectable: bool
+
+
+def acting_user() -> UserAccount:
+    return current_user._get_current_object()
+
+
+def open_cohorts(centre: Centre) -> list[Cohort]:
+    return list(
+        db.session.scalars(
+            select(Cohort)
+            .where(Cohort.centre_id == centre.id, Cohort.status == CohortStatus.OPEN)
+            .options(selectinload(Cohort.course))
+            .order_by(Cohort.starts_on, Cohort.code)
+        )
+    )
+
+
+def history(trainee: Trainee) -> list[Enrollment]:
+    """Her places and applications at every centre, latest first."""
+    return list(
+        db.session.scalars(
+            select(Enrollment)
+            .where(Enrollment.trainee_id == trainee.id)
+            .options(
+                selectinload(Enrollment.cohort).selectinload(Cohort.centre),
+                selectinload(Enrollment.cohort).selectinload(Cohort.course),
+            )
+            .order_by(Enrollment.applied_at.desc())
+        )
+    )
+
+
+def outlook(found: Prospect, cohort: Cohort) -> str:
+    """What registering would do, in a few words for the desk."""
+    if found.action == "applied":
+        place = found.enrollment.status.label.lower()
+        position = f", number {found.waitlist_position}" if found.waitlist_position else ""
+        return f"Registered here already: {place}{position}."
+    if found.action == "waitlist":
+        return f"Full: she would be number {found.waitlist_position} on the waitlist."
+    if found.action == "ineligible":
+        return "Not eligible: " + " ".join(found.reasons)
+    if found.action in ("closed", "limit"):
+        return " ".join(found.reasons)
+    if cohort.admission is Admission.REVIEWED:
+        return "Her application would wait for the centre's review."
+    if cohort.enrolled_count >= cohort.seats:
+        return f"Full: a newcomer would be number {cohort.waitlisted_count + 1} on the waitlist."
+    return f"A seat is free ({cohort.seats_left} of {cohort.seats} left)."
+
+
+def options_for(trainee: Trainee | None, cohorts: list[Cohort]) -> dict[int, CohortOption]:
+    """Each cohort with what registering ``trainee`` (None: someone not on record yet) would do."""
+    options = {}
+    for cohort in cohorts:
+        found = prospect(trainee, cohort, to_trainee=False)
+        options[cohort.id] = CohortOption(cohort, outlook(found, cohort), found.action in SELECTABLE)
+    return options
+
+
+def what_happened(placement: Placement) -> str:
+    enrollment = placement.enrollment
+    name, cohort = enrollment.trainee.full_name, enrollment.cohort
+    where = f"{cohort.course.title} ({cohort.code})"
+    if enrollment.status is S.ENROLLED:
+        text = f"{name} has a place in {where}, starting {cohort.starts_on:%d %b %Y}."
+    elif enrollment.status is S.WAITLISTED:
+        text = f"{where} is full: {name} is number {waitlist_position(enrollment)} on the waitlist."
+    elif enrollment.status is S.PENDING:
+        text = f"{name}'s application for {where} is waiting for the centre's review."
+    else:
+        text = f"{name}'s place in {where} is {enrollment.status.label.lower()}."
+    return text if placement.created else f"Registered already, nothing changed: {text}"
+
+
+def refuse(form: CohortChoiceForm, error: Refusal) -> None:
+    """Undo what the refused services had begun; show the refusal next to its field, or next to the
+    choice of cohort when it names none (the enrollment rules are about the cohort chosen)."""
+    db.session.rollback()
+    show_refusal(form, error if error.field else Refusal(error.message, "cohort_id"))
+
+
+def register_and_tell(trainee: Trainee, cohort_id: int, *, prefix: str = "") -> None:
+    """Register ``trainee`` (raises the rules' refusals), commit, and flash what happened."""
+    placement = register(
+        trainee, db.session.get(Cohort, cohort_id), actor=acting_user(), source=EnrollmentSource.WALK_IN
+    )
+    message = prefix + what_happened(placement)
+    db.session.commit()
+    flash(message, "success" if placement.created else "info")
+
+
+# Pages ---------------------------------------------------------------------------------------------
+
+
+def lookup_page(centre: Centre, form: LookupForm, status: int = 200):
+    return render_template("enrollments/walk_in/lookup.html", centre=centre, form=form), status
+
+
+def found_page(centre: Centre, trainee: Trainee, form: RegisterForm, cohorts: list[Cohort], status: int = 200):
+    return render_template(
+        "enrollments/walk_in/found.html",
+        centre=centre,
+        trainee=trainee,
+        history=history(trainee),
+        form=form,
+        options=options_for(trainee, cohorts),
+    ), status
+
+
+def new_trainee_page(centre: Centre, form: NewTraineeForm, cohorts: list[Cohort], status: int = 200):
+    return render_template(
+        "enrollments/walk_in/new_trainee.html", centre=centre, form=form, options=options_for(None, cohorts)
+    ), status
+
+
+@bp.route("/centres/<centre_code>/walk-in", methods=["GET", "POST"])
+@allow(STAFF)
+def walk_in(centre_code: str):
+    centre = get_centre_or_404(centre_code, manage=True)
+    if request.method == "GET":
+        return lookup_page(centre, LookupForm(formdata=None))
+    step = request.form.get("step")
+    if step == REGISTER:
+        return register_step(centre)
+    if step == CREATE:
+        return create_step(centre)
+    return lookup_step(centre)
+
+
+def lookup_step(centre: Centre):
+    form = LookupForm()
+    if not form.validate_on_submit():
+        return lookup_page(centre, form, 422)
+    cohorts = open_cohorts(centre)
+    trainee = find_by_cnic(form.cnic.data)
+    if trainee is None:
+        typed = format_cnic(normalise_cnic(form.cnic.data))
+        return new_trainee_page(centre, NewTraineeForm(formdata=None, data={"cnic": typed}, cohorts=cohorts), cohorts)
+    return found_page(
+        centre, trainee, RegisterForm(formdata=None, data={"cnic": trainee.cnic}, cohorts=cohorts), cohorts
+    )
+
+
+def register_step(centre: Centre):
+    cohorts = open_cohorts(centre)
+    form = RegisterForm(cohorts=cohorts)
+    trainee = find_by_cnic(form.cnic.data or "")
+    if trainee is None:
+        lookup = LookupForm(formdata=None)
+        lookup.cnic.errors = ["No trainee has this CNIC: look her up again."]
+        return lookup_page(centre, lookup, 422)
+    if form.validate_on_submit():
+        try:
+            register_and_tell(trainee, form.cohort_id.data)
+        except Refusal as error:
+            refuse(form, error)
+        else:
+            return redirect(url_for("enrollments.walk_in", centre_code=centre.code))
+    return found_page(centre, trainee, form, cohorts, 422)
+
+
+def create_step(centre: Centre):
+    cohorts = open_cohorts(centre)
+    form = NewTraineeForm(cohorts=cohorts)
+    if form.validate_on_submit():
+        try:
+            trainee = create_trainee(trainee_details(form), actor=acting_user())
+            register_and_tell(trainee, form.cohort_id.data, prefix=f"Record created for {trainee.full_name}. ")
+        except TraineeExists as error:
+            db.session.rollback()
+            existing = RegisterForm(formdata=None, data={"cnic": error.trainee.cnic}, cohorts=cohorts)
+            existing.cohort_id.data = form.cohort_id.data
+            existing.form_errors = ["A trainee with this CNIC is on record already: here is her record."]
+            return found_page(centre, error.trainee, existing, cohorts, 409)
+        except Refusal as error:
+            refuse(form, error)
+        else:
+            return redirect(url_for("enrollments.walk_in", centre_code=centre.code))
+    return new_trainee_page(centre, form, cohorts, 422)
+
+
+def trainee_details(form: NewTraineeForm) -> TraineeDetails:
+    return TraineeDetails(
+        cnic=form.cnic.data,
+        full_name=form.full_name.data,
+        gender=form.gender.data,
+        date_of_birth=form.date_of_birth.data,
+        phone=form.phone.data,
+        email=form.email.data or None,
+        district_id=form.district_id.data,
+        area=form.area.data,
+        education=form.education.data,
+        disability=form.disability.data,
+    )

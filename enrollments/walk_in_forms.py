@@ -1,0 +1,130 @@
+"""Forms of the walk-in desk: look a trainee up by CNIC, register her into a cohort, or create her record
+and register her. They check the shape of what was typed; ``enrollments.trainees`` and
+``enrollments.services`` hold the rules (and normalise CNICs and phone numbers as people type them)."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, EmailField, HiddenField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from auth.admin_forms import optional_int, strip_text
+from auth.forms import normalised, plausible_birth_date
+from centres.forms import district_choices
+from courses.models import Cohort
+from enrollments.identity import normalise_cnic, normalise_name, normalise_phone
+from vocabulary import Area, Choice, Education, Gender
+
+# Which of the desk's forms a POST comes from.
+LOOKUP, REGISTER, CREATE = "lookup", "register", "create"
+
+
+def choices_of(vocabulary: type[Choice]) -> list[SelectChoice]:
+    """The members of ``vocabulary`` after a blank "Choose…", so that nothing is chosen for her by default."""
+    return [SelectChoice("", "Choose…"), *vocabulary.choices()]
+
+
+def optional_member(vocabulary: type[Choice]):
+    """Coerce a select's value to a member of ``vocabulary``; the blank "Choose…" means None (and
+    ``InputRequired`` then says what to choose)."""
+
+    def coerce(value: object) -> Choice | None:
+        if value is None or value == "":
+            return None
+        return vocabulary(value)  # ValueError for what is not ours: WTForms reports it on the field
+
+    return coerce
+
+
+class LookupForm(FlaskForm):
+    """Step 1: the CNIC as the trainee reads it out or shows it (any dashes and spaces)."""
+
+    step = HiddenField(default=LOOKUP)
+    cnic = StringField(
+        "CNIC number",
+        filters=[strip_text],
+        validators=[
+            InputRequired("Enter the trainee's CNIC number, e.g. 35202-1234567-1."),
+            Length(max=40),
+            normalised(normalise_cnic),
+        ],
+    )
+
+
+class CohortChoiceForm(FlaskForm):
+    """A choice of the centre's open cohorts (``cohorts``), by id."""
+
+    cohort_id = RadioField(
+        "Cohort", coerce=optional_int, validate_choice=False, validators=[InputRequired("Choose the cohort.")]
+    )
+
+    def __init__(self, *args, cohorts: list[Cohort], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.cohort_id.choices = [(cohort.id, cohort.code) for cohort in cohorts]
+
+    def validate_cohort_id(self, field) -> None:
+        if field.data not in {cohort_id for cohort_id, _code in field.choices}:
+            raise ValidationError("Choose one of this centre's open cohorts.")
+
+
+class RegisterForm(CohortChoiceForm):
+    """Step 2 for a trainee on record: the cohort to register her into (her CNIC rides along)."""
+
+    step = HiddenField(default=REGISTER)
+    cnic = HiddenField(validators=[InputRequired("Look the trainee up by CNIC first.")])
+
+
+class NewTraineeForm(CohortChoiceForm):
+    """Step 2 for someone not on record: her details, and the cohort to register her into."""
+
+    step = HiddenField(default=CREATE)
+    cnic = StringField(
+        "CNIC number",
+        filters=[strip_text],
+        validators=[
+            InputRequired("Enter the trainee's CNIC number, e.g. 35202-1234567-1."),
+            Length(max=40),
+            normalised(normalise_cnic),
+        ],
+    )
+    full_name = StringField(
+        "Full name (as on the CNIC)",
+        validators=[InputRequired("Enter the full name as on the CNIC."), normalised(normalise_name)],
+    )
+    gender = SelectField(
+        "Gender",
+        choices=choices_of(Gender),
+        coerce=optional_member(Gender),
+        validators=[InputRequired("Choose female, male or transgender.")],
+    )
+    date_of_birth = DateField(
+        "Date of birth", validators=[InputRequired("Enter the date of birth as a date."), plausible_birth_date]
+    )
+    phone = StringField(
+        "Mobile number",
+        filters=[strip_text],
+        validators=[InputRequired("Enter a mobile number, e.g. 0300 1234567."), normalised(normalise_phone)],
+    )
+    email = EmailField("Email (optional)", filters=[strip_text], validators=[Optional(), Length(max=254)])
+    district_id = SelectField(
+        "District where she lives",
+        coerce=optional_int,
+        validate_choice=False,
+        validators=[InputRequired("Choose the district where she lives.")],
+    )
+    area = SelectField(
+        "Where she lives is",
+        choices=choices_of(Area),
+        coerce=optional_member(Area),
+        validators=[InputRequired("Choose urban, semi-urban or rural.")],
+    )
+    education = SelectField(
+        "Highest education completed",
+        choices=choices_of(Education),
+        coerce=optional_member(Education),
+        validators=[InputRequired("Choose the highest education completed.")],
+    )
+    disability = BooleanField("Has a disability")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.district_id.choices = district_choices()
