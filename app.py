@@ -45,6 +45,7 @@ def register_models() -> None:
     import auth.models  # noqa: F401
     import centres.models  # noqa: F401
     import courses.models  # noqa: F401
+    import enrollments.import_models
     import enrollments.models  # noqa: F401
     import notifications.models  # noqa: F401
     import oversight.models  # noqa: F401

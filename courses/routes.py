@@ -1,6 +1,9 @@
 """Public catalogue pages: cohorts (filterable), a course, a cohort."""
 
+from datetime import datetime
+
 from flask import render_template, request
+from flask_login import current_user
 from sqlalchemy import select
 
 from auth.permissions import PUBLIC, allow
@@ -15,9 +18,10 @@ from courses.catalogue import (
 )
 from courses.models import Cohort, Course
 from database import utcnow
+from enrollments.services import Prospect, prospect
 from extensions import db
 from listing import int_arg, page_args, text_arg
-from vocabulary import Mode, Track
+from vocabulary import Mode, Role, Track
 
 
 def filters_from_request() -> CatalogueFilters:
@@ -76,4 +80,15 @@ def course_detail(code: str):
 @allow(PUBLIC)
 def cohort_detail(code: str):
     cohort = db.one_or_404(select(Cohort).where(Cohort.code == code, Cohort.status.in_(PUBLIC_STATUSES)))
-    return render_template("courses/cohort_detail.html", cohort=cohort, now=utcnow())
+    now = utcnow()
+    return render_template("courses/cohort_detail.html", cohort=cohort, now=now, prospect=visitor_prospect(cohort, now))
+
+
+def visitor_prospect(cohort: Cohort, now: datetime) -> Prospect | None:
+    """What the visitor can do about ``cohort`` (``enrollments.services.prospect``): for a trainee and
+    for someone not signed in. None for staff, overseers and admins, who do not apply."""
+    if not current_user.is_authenticated:
+        return prospect(None, cohort, now)
+    if current_user.role is Role.TRAINEE and current_user.trainee is not None:
+        return prospect(current_user.trainee, cohort, now)
+    return None

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask_login import AnonymousUserMixin
+from sqlalchemy import select
 
 from app import create_app
 from auth.models import UserAccount
@@ -33,7 +34,8 @@ from auth.services import password_reset_token
 from centres.models import Centre, District, Province
 from config import TestConfig
 from courses.models import Cohort, Course
-from enrollments.models import Trainee
+from enrollments.counters import recount
+from enrollments.models import Enrollment, Trainee
 from extensions import db, limiter
 from vocabulary import EnrollmentStatus, Role
 
@@ -74,6 +76,15 @@ EXPECTED_GET: dict[str, dict[str, object]] = {
     "courses.course_detail":      row(200,      200,      200,      200,      200,      200,      200),
     "courses.cohort_detail":      row(200,      200,      200,      200,      200,      200,      200),
     "enrollments.trainee_detail": row(LOGIN,    403,      200,      403,      200,      200,      200),
+    # Enrollments: the trainee withdraws her own place; the centre's staff (and admins) run the roster.
+    "enrollments.withdraw":       row(LOGIN,    200,      200,      403,      403,      403,      200),
+    "enrollments.roster":         row(LOGIN,    403,      200,      403,      403,      403,      200),
+    "enrollments.approve":        row(LOGIN,    403,      200,      403,      403,      403,      200),
+    "enrollments.reject":         row(LOGIN,    403,      200,      403,      403,      403,      200),
+    "enrollments.drop":           row(LOGIN,    403,      200,      403,      403,      403,      200),
+    "enrollments.complete":       row(LOGIN,    403,      200,      403,      403,      403,      200),
+    "enrollments.change_seats":   row(LOGIN,    403,      200,      403,      403,      403,      200),
+    "enrollments.cancel_cohort":  row(LOGIN,    403,      200,      403,      403,      403,      200),
     "oversight.index":            row(LOGIN,    403,      200,      200,      200,      200,      200),
     # Administration: centres, the course catalogue and user accounts are for admins only.
     "auth.administration":        row(LOGIN,    403,      403,      403,      403,      403,      200),
@@ -88,6 +99,14 @@ EXPECTED_GET: dict[str, dict[str, object]] = {
     "courses.manage":             row(LOGIN,    403,      403,      403,      403,      403,      200),
     "courses.create":             row(LOGIN,    403,      403,      403,      403,      403,      200),
     "courses.edit":               row(LOGIN,    403,      403,      403,      403,      403,      200),
+    # Staff pages of their own centres (centre A, a cohort at A): staff of A and admins only.
+    "courses.new_cohort":         row(LOGIN,    403,      200,      403,      403,      403,      200),
+    "courses.edit_cohort":        row(LOGIN,    403,      200,      403,      403,      403,      200),
+    "courses.cohort_status":      row(LOGIN,    403,      200,      403,      403,      403,      200),
+    "enrollments.walk_in":        row(LOGIN,    403,      200,      403,      403,      403,      200),
+    # Importing lists at centre A; an upload is seen by whoever uploaded it (staff_a) and admins.
+    "enrollments.import_upload":  row(LOGIN,    403,      200,      403,      403,      403,      200),
+    "enrollments.import_batch":   row(LOGIN,    403,      200,      403,      403,      403,      200),
 }
 
 # POST, with CSRF off and an empty body: an admitted POST meets its form's refusal, or a form-less admin
@@ -114,6 +133,26 @@ EXPECTED_POST: dict[str, dict[str, object]] = {
     "centres.reactivate":         row(LOGIN,    403,      403,      403,      403,      403,      ADMITTED),
     "courses.create":             row(LOGIN,    403,      403,      403,      403,      403,      ADMITTED),
     "courses.edit":               row(LOGIN,    403,      403,      403,      403,      403,      ADMITTED),
+    # Staff pages of their own centres: an empty form is refused (422) for staff of A and admins.
+    "courses.new_cohort":         row(LOGIN,    403,      422,      403,      403,      403,      ADMITTED),
+    "courses.edit_cohort":        row(LOGIN,    403,      422,      403,      403,      403,      ADMITTED),
+    "courses.cohort_status":      row(LOGIN,    403,      422,      403,      403,      403,      ADMITTED),
+    "enrollments.walk_in":        row(LOGIN,    403,      422,      403,      403,      403,      ADMITTED),
+    # An upload without a file is refused; staff_a confirms her (empty) upload, the admin then finds it
+    # imported already (409).
+    "enrollments.import_upload":  row(LOGIN,    403,      422,      403,      403,      403,      422),
+    "enrollments.import_confirm": row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
+    # Enrollments. Applying: trainees only (the signed-in trainee has this cohort already: "applied
+    # already"). Withdrawing her own place: she withdraws it; staff_a and the admin then find it withdrawn.
+    "enrollments.apply":          row(LOGIN,    ADMITTED, 403,      403,      403,      403,      403),
+    "enrollments.withdraw":       row(LOGIN,    ADMITTED, ADMITTED, 403,      403,      403,      ADMITTED),
+    # Decisions on trainee_a's enrolled place at A, and on cohort A: a refusal (409/422) for an empty POST.
+    "enrollments.approve":        row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
+    "enrollments.reject":         row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
+    "enrollments.drop":           row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
+    "enrollments.complete":       row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
+    "enrollments.change_seats":   row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
+    "enrollments.cancel_cohort":  row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
 }
 # fmt: on
 
@@ -126,6 +165,7 @@ NOT_IN_MATRIX = frozenset({"static"})
 def path_values(world: "World") -> dict[str, dict[str, object]]:
     """The URL arguments of each endpoint, from real objects of ``world``."""
     centre_a, spare_centre = world.centre_a.code, world.spare_centre.code
+    upload = upload_of_staff_a(world)
     return {
         "auth.reset_password": {"token": world.reset_token},
         "auth.edit_user": {"user_id": world.spare_user.id},
@@ -140,8 +180,39 @@ def path_values(world: "World") -> dict[str, dict[str, object]]:
         "courses.course_detail": {"code": world.course.code},
         "courses.edit": {"code": world.course.code},
         "courses.cohort_detail": {"code": world.cohort_a.code},
+        "courses.new_cohort": {"centre_code": centre_a},
+        "courses.edit_cohort": {"code": world.cohort_a.code},
+        "courses.cohort_status": {"code": world.cohort_a.code},
+        "enrollments.walk_in": {"centre_code": centre_a},
         "enrollments.trainee_detail": {"trainee_id": world.trainee_a.id},
+        "enrollments.apply": {"code": world.cohort_a.code},
+        "enrollments.withdraw": {"enrollment_id": enrollment_of(world.own_trainee)},
+        "enrollments.roster": {"code": world.cohort_a.code},
+        "enrollments.approve": {"enrollment_id": enrollment_of(world.trainee_a)},
+        "enrollments.reject": {"enrollment_id": enrollment_of(world.trainee_a)},
+        "enrollments.drop": {"enrollment_id": enrollment_of(world.trainee_a)},
+        "enrollments.complete": {"enrollment_id": enrollment_of(world.trainee_a)},
+        "enrollments.change_seats": {"code": world.cohort_a.code},
+        "enrollments.cancel_cohort": {"code": world.cohort_a.code},
+        "enrollments.import_upload": {"centre_code": centre_a},
+        "enrollments.import_batch": {"batch_id": upload},
+        "enrollments.import_confirm": {"batch_id": upload},
     }
+
+
+def upload_of_staff_a(world: "World") -> int:
+    """The id of a list (headings only) staff_a uploaded at centre A, waiting for confirmation."""
+    from enrollments.imports import stage_import
+
+    content = b"CNIC,Name,Gender,Date of birth,Phone,District\r\n"
+    batch = stage_import(content, "list.csv", world.centre_a, None, actor=world.users["staff_a"])
+    db.session.commit()
+    return batch.id
+
+
+def enrollment_of(trainee: Trainee) -> int:
+    """The id of ``trainee``'s one enrollment in the world."""
+    return db.session.scalar(select(Enrollment.id).where(Enrollment.trainee_id == trainee.id))
 
 
 @cache
@@ -210,6 +281,8 @@ def world(
     make_enrollment(trainee_b, cohort_b, status=EnrollmentStatus.WAITLISTED)
     make_enrollment(trainee_c, cohort_a)
     make_enrollment(own_trainee, cohort_a)
+    recount(fix=True)  # make_enrollment writes rows directly: give the cohorts their true counters
+    db.session.commit()
     spare_user = make_user(Role.STAFF, centres=(spare_centre,))
     users = {
         "anonymous": None,

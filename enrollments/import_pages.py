@@ -1,0 +1,129 @@
+"""Importing lists of trainees (CSV or XLSX) at a centre: upload and preview, then confirm.
+
+Staff of the centre and admins upload; the upload waits in the database (``ImportBatch``) with its
+preview, so that any host can show it and take the confirmation. The rules live in
+``enrollments.imports``."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_sqlalchemy.pagination import Pagination
+
+from auth.models import UserAccount
+from auth.permissions import STAFF, allow, can_handle_import, get_centre_or_404
+from enrollments import bp
+from enrollments.import_forms import ImportConfirmForm, ImportUploadForm
+from enrollments.import_models import ImportBatch, ImportStatus
+from enrollments.imports import (
+    COLUMNS,
+    MAX_FILE_BYTES,
+    confirm_import,
+    is_expired,
+    refusal_for_confirming,
+    stage_import,
+)
+from extensions import db
+from listing import LARGEST_ID, page_args
+from refusals import Refusal, show_refusal
+
+TABS = {"problems": "Problems", "rows": "Rows"}
+
+
+class ListPagination(Pagination):
+    """``db.paginate``'s page object over a list already in memory (a batch's stored report)."""
+
+    def __init__(self, items: list, page: int, per_page: int) -> None:
+        self._all = items
+        super().__init__(page=page, per_page=per_page, max_per_page=per_page, error_out=False)
+
+    def _query_items(self) -> list:
+        return self._all[self._query_offset : self._query_offset + self.per_page]
+
+    def _query_count(self) -> int:
+        return len(self._all)
+
+
+def acting_user() -> UserAccount:
+    return current_user._get_current_object()
+
+
+def get_batch_or_404(batch_id: int) -> ImportBatch:
+    """The batch with ``batch_id``: 404 if none, 403 unless ``can_handle_import``."""
+    if batch_id > LARGEST_ID:
+        abort(404)
+    batch = db.get_or_404(ImportBatch, batch_id)
+    if not can_handle_import(current_user, batch):
+        abort(403)
+    return batch
+
+
+@bp.route("/centres/<centre_code>/import", methods=["GET", "POST"])
+@allow(STAFF)
+def import_upload(centre_code: str):
+    centre = get_centre_or_404(centre_code, manage=True)
+    form = ImportUploadForm(centre)
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            batch = stage_import(
+                upload.stream.read(MAX_FILE_BYTES + 1), upload.filename, centre, form.chosen_cohort, actor=acting_user()
+            )
+        except Refusal as error:
+            show_refusal(form, error)
+        else:
+            db.session.commit()
+            return redirect(url_for("enrollments.import_batch", batch_id=batch.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("enrollments/import/upload.html", centre=centre, form=form, columns=COLUMNS), status
+
+
+@bp.get("/imports/<int:batch_id>")
+@allow(STAFF)
+def import_batch(batch_id: int):
+    return render_batch(get_batch_or_404(batch_id))
+
+
+@bp.post("/imports/<int:batch_id>/confirm")
+@allow(STAFF)
+def import_confirm(batch_id: int):
+    batch = get_batch_or_404(batch_id)
+    form = ImportConfirmForm()
+    if not form.validate_on_submit():
+        return render_batch(batch, error="The form expired: confirm again.", status=422)
+    try:
+        result = confirm_import(batch, actor=acting_user())
+    except Refusal as error:
+        db.session.rollback()
+        return render_batch(db.session.get(ImportBatch, batch_id), error=error.message, status=error.status)
+    db.session.commit()
+    counts = result.counts()
+    flash(
+        f"List imported: {counts['created']} new records, {counts['reused']} existing"
+        + (f", {result.skipped} rows skipped." if result.skipped else "."),
+        "success",
+    )
+    return redirect(url_for("enrollments.import_batch", batch_id=batch_id))
+
+
+def render_batch(batch: ImportBatch, *, error: str | None = None, status: int = 200):
+    """The preview (uploaded) or result (imported) of ``batch``, with one tab of its report paged."""
+    report = batch.report or {}
+    tab = request.args.get("show", "problems")
+    if tab not in TABS:
+        tab = "problems"
+    page, per_page = page_args()
+    items = report.get(tab, [])
+    return (
+        render_template(
+            "enrollments/import/batch.html",
+            batch=batch,
+            report=report,
+            counts=report.get("counts", {}),
+            tab=tab,
+            tabs=TABS,
+            listing=ListPagination(items, page, per_page),
+            expired=is_expired(batch),
+            refusal=error or (refusal_for_confirming(batch) if batch.status is not ImportStatus.IMPORTED else None),
+            form=ImportConfirmForm(),
+        ),
+        status,
+    )

@@ -1,0 +1,1091 @@
+"""Bulk import of trainees from the lists partner universities and NGOs send (CSV or XLSX), optionally
+registering them all into one cohort of the centre (DESIGN.md, "Input people will really type").
+
+Three steps, each a plain function:
+
+1. ``read_sheet``: the file as rows of raw cells, whatever it is — XLSX, or CSV in UTF-8 (with or
+   without BOM), UTF-16 (Excel's "Unicode text"), Windows-1252 or Windows-1256 (Urdu Windows),
+   separated by commas, semicolons or tabs. Columns are found by their heading, with common aliases.
+2. ``check_rows``: every row normalised and checked, problems listed by spreadsheet row (the heading
+   is row 1, as the spreadsheet numbers it) and column. Existing CNICs, enrollments and districts are
+   looked up in bulk, one query per chunk of rows. Nothing is written.
+3. ``confirm_import``: the stored file checked again (the data may have changed since the preview),
+   then every valid row created and registered in the caller's transaction. A row the enrollment rules
+   refuse is rolled back on its own (a savepoint) and reported; any other error propagates, and the
+   request rolls back everything.
+
+The upload waits between preview and confirmation in ``ImportBatch`` (the app keeps no state in its
+processes). Nothing here commits.
+"""
+
+import codecs
+import csv
+import difflib
+import io
+import os
+import re
+import unicodedata
+import warnings
+import zipfile
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+
+from auth.models import UserAccount
+from auth.permissions import can_handle_import, can_manage_centre
+from centres.models import Centre, District
+from courses.models import Cohort
+from database import utcnow
+from enrollments.eligibility import unmet_requirements
+from enrollments.identity import (
+    URDU_DIGITS,
+    InvalidInput,
+    check_date_of_birth,
+    format_cnic,
+    normalise_cnic,
+    normalise_name,
+    normalise_phone,
+)
+from enrollments.import_models import ImportBatch, ImportStatus
+from enrollments.models import Enrollment, Trainee
+from enrollments.services import (
+    ApplicationsClosed,
+    NotAllowed,
+    closed_reason,
+    max_active_places,
+    overlaps,
+    register,
+)
+from enrollments.trainees import TraineeDetails, TraineeExists, create_trainee
+from extensions import db
+from oversight.audit import record
+from refusals import Conflict, Refusal
+from vocabulary import (
+    ACTIVE_ENROLLMENT_STATUSES,
+    Area,
+    CohortStatus,
+    Education,
+    EnrollmentSource,
+    EnrollmentStatus,
+    Gender,
+)
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+# An XLSX is a zip: a few megabytes can unpack to gigabytes. A real 20,000-row list unpacks to ~20 MB.
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+MAX_ROWS = 20_000
+# How long an upload waits for its confirmation; after that it must be uploaded again.
+BATCH_LIFETIME = timedelta(days=1)
+# Rows per bulk lookup (well under every database's limit on bound parameters).
+CHUNK = 500
+# Columns read from a sheet, and rows searched for the heading (a title line may come first).
+MAX_COLUMNS = 60
+HEADER_SEARCH_ROWS = 10
+# Windows-1256 has no Urdu yeh (ی): Windows writes the Arabic one (ي, or ى at the end of a word) in its
+# place, and an Urdu file means the Urdu letter.
+URDU_YEH = str.maketrans({"\u064a": "\u06cc", "\u0649": "\u06cc"})
+
+
+class ImportRefused(Refusal):
+    """The file as a whole cannot be imported (unreadable, too big, required columns missing)."""
+
+    code, status = "import_refused", 422
+
+    def __init__(self, message: str, field: str | None = "file") -> None:
+        super().__init__(message, field)
+
+
+class ImportNotPossible(Conflict):
+    """The batch cannot be confirmed (imported already, too old, its cohort stopped taking applications)."""
+
+    code = "import_not_possible"
+
+
+# Permission -----------------------------------------------------------------------------------------
+
+
+# Columns --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column the import reads: ``label`` is how pages name it; ``aliases`` are headings that mean it,
+    compared as ``heading_key`` makes them (case, spaces and punctuation ignored)."""
+
+    field: str
+    label: str
+    required: bool
+    aliases: tuple[str, ...]
+    hint: str = ""
+
+
+COLUMNS = (
+    Column(
+        "cnic",
+        "CNIC",
+        True,
+        ("cnic", "cnicno", "cnicnumber", "cnicnum", "nic", "nicno", "nicnumber", "idcardno", "idcardnumber",
+         "cnicbform", "cnicorbform", "bform", "bformno", "شناختی کارڈ", "شناختی کارڈ نمبر"),
+        "13 digits, with or without dashes: 35202-1234567-1.",
+    ),
+    Column(
+        "full_name",
+        "Name",
+        True,
+        ("name", "fullname", "traineename", "studentname", "candidatename", "applicantname", "participantname",
+         "nameoftrainee", "nameofstudent", "nameofcandidate", "نام", "پورا نام"),
+        "As on the CNIC, in Urdu or English script.",
+    ),
+    Column("gender", "Gender", True, ("gender", "sex", "جنس"), "Female, male or transgender (or F, M, T)."),
+    Column(
+        "date_of_birth",
+        "Date of birth",
+        True,
+        ("dob", "dateofbirth", "birthdate", "dateofbirthdob", "born", "تاریخ پیدائش"),
+        "A date cell, or 15/01/2000, 15-01-2000, 15.1.2000, 2000-01-15.",
+    ),
+    Column(
+        "phone",
+        "Phone",
+        True,
+        ("phone", "phoneno", "phonenumber", "mobile", "mobileno", "mobilenumber", "cell", "cellno", "cellnumber",
+         "contact", "contactno", "contactnumber", "موبائل", "موبائل نمبر", "فون", "فون نمبر"),
+        "0300 1234567, +92 300 1234567 or 92-300-1234567.",
+    ),
+    Column(
+        "district",
+        "District",
+        True,
+        ("district", "districtname", "ضلع"),
+        "Its name in English or Urdu. A name found in several provinces means the centre's province.",
+    ),
+    Column(
+        "area",
+        "Area",
+        False,
+        ("area", "areatype", "urbanrural", "locality", "علاقہ"),
+        "Urban, semi-urban or rural. Empty: rural for a rural district, otherwise urban.",
+    ),
+    Column(
+        "education",
+        "Education",
+        False,
+        ("education", "qualification", "highestqualification", "highesteducation", "تعلیم", "تعلیمی قابلیت"),
+        "Highest completed: none, primary, middle, matric, intermediate (FA/FSc), bachelor, master, doctorate. "
+        "Empty: matric.",
+    ),
+    Column("email", "Email", False, ("email", "emailaddress", "mail", "ای میل"), "May be empty."),
+    Column(
+        "disability",
+        "Disability",
+        False,
+        ("disability", "disabled", "pwd", "personwithdisability", "معذوری"),
+        "Yes or no. Empty: no.",
+    ),
+)  # fmt: skip
+COLUMN_OF = {column.field: column for column in COLUMNS}
+REQUIRED = tuple(column.field for column in COLUMNS if column.required)
+
+
+def heading_key(text: object) -> str:
+    """A heading or a word as compared: NFC, case-folded, without hints in brackets, spaces or
+    punctuation (``"CNIC No."`` → ``"cnicno"``, ``"Date of birth (dd/mm/yyyy)"`` → ``"dateofbirth"``)."""
+    value = unicodedata.normalize("NFC", str(text or "")).casefold().translate(URDU_YEH)
+    value = re.sub(r"\(.*?\)|\[.*?\]", "", value)
+    return "".join(char for char in value if char.isalnum())
+
+
+FIELD_OF_HEADING = {heading_key(alias): column.field for column in COLUMNS for alias in column.aliases}
+
+
+# Reading a file -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Sheet:
+    """A file as read: ``columns`` maps each field found to its heading as written in the file, ``rows``
+    are (spreadsheet row number, field → raw cell) for every non-blank row under the heading."""
+
+    columns: dict[str, str]
+    rows: list[tuple[int, dict[str, Any]]]
+    ignored: list[str] = field(default_factory=list)
+    epoch: datetime | None = None  # XLSX: the workbook's date system, for serial numbers
+
+
+def read_sheet(data: bytes, filename: str = "") -> Sheet:
+    """Read an uploaded list. Raises ``ImportRefused`` saying what to do when the file is empty, too
+    big, not CSV or XLSX, unreadable, has more than ``MAX_ROWS`` rows, or lacks a required column."""
+    if not data:
+        raise ImportRefused("The file is empty.")
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportRefused("The file is larger than 5 MB: split it into smaller files.")
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ImportRefused(
+            "This is an old Excel file (.xls): save it as Excel Workbook (.xlsx) or as CSV and upload it again."
+        )
+    if data.startswith(b"PK\x03\x04"):
+        return read_xlsx(data)
+    if filename.lower().endswith((".xlsx", ".xlsm")):
+        raise ImportRefused("This file is not a valid Excel workbook: save it again as .xlsx or CSV.")
+    return read_csv(data)
+
+
+def read_xlsx(data: bytes) -> Sheet:
+    """The first sheet of an XLSX workbook, read in openpyxl's read-only mode (cells formatted as dates
+    arrive as dates; other numbers as numbers)."""
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as error:
+        raise ImportRefused("This file could not be read as an Excel workbook (.xlsx): save it again.") from error
+    if unpacked > MAX_UNPACKED_BYTES:
+        # zipfile never unpacks more than a member's declared size, so the sum can be trusted.
+        raise ImportRefused("This workbook is too large once unpacked: save the list alone, as CSV or XLSX.")
+    with warnings.catch_warnings():
+        # Files written by other tools make openpyxl warn about styles it does not know: harmless.
+        warnings.simplefilter("ignore")
+        try:
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError, OSError) as error:
+            raise ImportRefused("This file could not be read as an Excel workbook (.xlsx): save it again.") from error
+        try:
+            if not workbook.worksheets:
+                raise ImportRefused("This workbook has no sheet.")
+            rows = workbook.worksheets[0].iter_rows(values_only=True, max_col=MAX_COLUMNS)
+            return build_sheet(rows, epoch=workbook.epoch)
+        except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as error:
+            raise ImportRefused("This file could not be read as an Excel workbook (.xlsx): save it again.") from error
+        finally:
+            workbook.close()
+
+
+def read_csv(data: bytes) -> Sheet:
+    text = decode_text(data).replace("\x00", "")
+    delimiter = choose_delimiter(text)
+    try:
+        return build_sheet(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as error:
+        raise ImportRefused(f"The file could not be read as CSV ({error}): save it again as CSV or XLSX.") from error
+
+
+def decode_text(data: bytes) -> str:
+    """The text of a CSV file: UTF-8 or UTF-16 by their byte-order mark; UTF-16 without one by its
+    zero bytes; then UTF-8 if it decodes, else Windows-1256 or Windows-1252 (``windows_codepage``)."""
+    try:
+        if data.startswith(codecs.BOM_UTF8):
+            return data[len(codecs.BOM_UTF8) :].decode("utf-8")
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return data.decode("utf-16")
+        sample = data[:4096]
+        if sample.count(0) > len(sample) // 4:  # ASCII text in UTF-16 is half zero bytes
+            even_zeros, odd_zeros = sample[0::2].count(0), sample[1::2].count(0)
+            return data.decode("utf-16-be" if even_zeros > odd_zeros else "utf-16-le")
+    except UnicodeDecodeError as error:
+        raise ImportRefused(
+            "The file could not be read as text: save it as CSV UTF-8 or as Excel Workbook (.xlsx)."
+        ) from error
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    codepage = windows_codepage(data)
+    text = data.decode(codepage)
+    return text.translate(URDU_YEH) if codepage == "cp1256" else text
+
+
+def windows_codepage(data: bytes) -> str:
+    """Windows-1256 (Urdu/Arabic) or Windows-1252 (Western) for a file that is not UTF-8.
+
+    Both decode almost any byte, so the shape of the text decides: Urdu words are runs of bytes above
+    127, while accented Latin letters stand alone among ASCII ones (``Zoë``). Bytes Windows-1252 leaves
+    undefined settle it at once."""
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        return "cp1256"
+    runs = re.findall(rb"[\x80-\xff]+", data)
+    high = sum(len(run) for run in runs)
+    in_words = sum(len(run) for run in runs if len(run) > 1)
+    return "cp1256" if high and in_words * 2 > high else "cp1252"
+
+
+def choose_delimiter(text: str) -> str:
+    """The delimiter whose reading of the first rows finds the most known headings; ``csv.Sniffer``'s
+    guess is tried first and wins ties, then comma, semicolon and tab."""
+    sample = "\n".join(text.splitlines()[: HEADER_SEARCH_ROWS + 5])
+    candidates = [",", ";", "\t"]
+    try:
+        sniffed = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+        candidates.insert(0, sniffed)
+    except csv.Error:
+        pass
+
+    def known_headings(delimiter: str) -> int:
+        try:
+            rows = list(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter))
+        except csv.Error:
+            return -1
+        return max((len(mapped_fields(row)) for row in rows[:HEADER_SEARCH_ROWS]), default=0)
+
+    return max(candidates, key=known_headings)  # max keeps the first of equals
+
+
+def mapped_fields(row: Iterable[Any]) -> dict[str, str]:
+    """Field → heading for the cells of ``row`` that are known headings (the first of duplicates)."""
+    found: dict[str, str] = {}
+    for cell in row:
+        field_name = FIELD_OF_HEADING.get(heading_key(cell))
+        if field_name and field_name not in found:
+            found[field_name] = str(cell).strip()
+    return found
+
+
+def is_blank(row: Iterable[Any]) -> bool:
+    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in row)
+
+
+def build_sheet(rows: Iterable[Iterable[Any]], *, epoch: datetime | None = None) -> Sheet:
+    """Find the heading among the first rows (the first one that names at least two known columns),
+    map the columns, and keep every non-blank row under it with its spreadsheet row number."""
+    rows = iter(rows)  # read once: the rows under the heading continue where the search stopped
+    header: list[Any] | None = None
+    header_number = 0
+    for number, row in enumerate(rows, start=1):
+        row = list(row)
+        if len(mapped_fields(row)) >= 2:
+            header, header_number = row, number
+            break
+        if number >= HEADER_SEARCH_ROWS:
+            break
+    if header is None:
+        raise ImportRefused(
+            "No row of headings was found at the top of the file. The first row should name the columns: "
+            + ", ".join(COLUMN_OF[name].label for name in REQUIRED)
+            + "."
+        )
+    columns, positions, ignored = map_columns(header)
+    missing = [COLUMN_OF[name].label for name in REQUIRED if name not in columns]
+    if missing:
+        raise ImportRefused(
+            f"Required column{'s' if len(missing) > 1 else ''} missing: {', '.join(missing)}. "
+            f"The file's headings are: {', '.join(str(cell).strip() for cell in header if not is_blank([cell]))}."
+        )
+    found: list[tuple[int, dict[str, Any]]] = []
+    for number, row in enumerate(rows, start=header_number + 1):
+        row = list(row)
+        if is_blank(row):
+            continue
+        if len(found) >= MAX_ROWS:
+            raise ImportRefused(f"The file has more than {MAX_ROWS:,} rows: split it into smaller files.")
+        found.append((number, {name: row[index] if index < len(row) else None for name, index in positions.items()}))
+    return Sheet(columns=columns, rows=found, ignored=ignored, epoch=epoch)
+
+
+def map_columns(header: list[Any]) -> tuple[dict[str, str], dict[str, int], list[str]]:
+    """(field → heading, field → position, headings ignored). Raises ``ImportRefused`` when two
+    columns mean the same thing."""
+    columns: dict[str, str] = {}
+    positions: dict[str, int] = {}
+    ignored: list[str] = []
+    for index, cell in enumerate(header):
+        heading = str(cell).strip() if cell is not None else ""
+        field_name = FIELD_OF_HEADING.get(heading_key(heading))
+        if field_name is None:
+            if heading:
+                ignored.append(heading)
+            continue
+        if field_name in columns:
+            raise ImportRefused(
+                f"Two columns are read as {COLUMN_OF[field_name].label}: “{columns[field_name]}” and “{heading}”. "
+                "Keep one of them."
+            )
+        columns[field_name] = heading
+        positions[field_name] = index
+    return columns, positions, ignored
+
+
+# Reading cells --------------------------------------------------------------------------------------
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text: whole numbers without ``.0`` (Excel stores CNICs and phones typed as numbers as
+    floats), control characters (line breaks in a cell among them) made spaces, spaces stripped. Format
+    characters stay: Urdu spelling uses the zero-width non-joiner."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime):
+        value = value.date() if value.time() == datetime.min.time() else value
+    if isinstance(value, date):
+        return value.isoformat()
+    return "".join(" " if unicodedata.category(char) == "Cc" else char for char in str(value)).strip()
+
+
+EXPONENT = re.compile(r"^\d(?:[.,]\d+)?[eE]\+?\d+$")
+
+
+def read_cnic(value: Any) -> str:
+    text = cell_text(value)
+    if EXPONENT.match(text):
+        raise InvalidInput(
+            f"Excel turned this CNIC into a number ({text}) and dropped digits: format the column as Text, "
+            "type the CNICs again and save."
+        )
+    return normalise_cnic(text)
+
+
+def read_phone(value: Any) -> str:
+    text = cell_text(value)
+    if EXPONENT.match(text):
+        raise InvalidInput(f"Excel turned this number into {text}: format the column as Text and save again.")
+    return normalise_phone(text)
+
+
+def word_table(words: dict[Any, tuple[str, ...]]) -> dict[str, Any]:
+    return {heading_key(word): member for member, spelled in words.items() for word in spelled}
+
+
+GENDER_WORDS = word_table(
+    {
+        Gender.FEMALE: ("f", "female", "woman", "women", "w", "girl", "fem", "خاتون", "عورت", "لڑکی", "مونث", "مؤنث"),
+        Gender.MALE: ("m", "male", "man", "men", "boy", "مرد", "لڑکا", "مذکر"),
+        Gender.TRANSGENDER: ("t", "tg", "transgender", "trans", "trans gender", "khawaja sira", "خواجہ سرا"),
+    }
+)
+AREA_WORDS = word_table(
+    {
+        Area.URBAN: ("urban", "city", "شہری"),
+        Area.SEMI_URBAN: ("semi urban", "semi-urban", "semi_urban", "suburban", "peri-urban", "town", "نیم شہری"),
+        Area.RURAL: ("rural", "village", "دیہی", "دیہاتی", "گاؤں"),
+    }
+)
+EDUCATION_WORDS = word_table({member: (member.value, member.label) for member in Education}) | word_table(
+    {
+        Education.NONE: ("none", "nil", "no formal education", "illiterate", "uneducated", "ناخواندہ"),
+        Education.PRIMARY: ("primary", "5th", "grade 5", "class 5", "پرائمری"),
+        Education.MIDDLE: ("middle", "8th", "grade 8", "class 8", "elementary", "مڈل"),
+        Education.MATRIC: ("matric", "matriculation", "ssc", "secondary", "10th", "grade 10", "o level", "o levels",
+                           "میٹرک"),
+        Education.INTERMEDIATE: ("intermediate", "inter", "fa", "fsc", "ics", "icom", "hssc", "12th", "a level",
+                                 "a levels", "dae", "fa/fsc", "انٹر", "انٹرمیڈیٹ"),
+        Education.BACHELOR: ("bachelor", "bachelors", "bachelor's degree", "ba", "bsc", "bs", "bcom", "bba", "bscs",
+                             "bsit", "be", "graduate", "graduation", "بیچلر", "گریجویٹ"),
+        Education.MASTER: ("master", "masters", "master's degree", "ma", "msc", "ms", "mphil", "mba", "mcs", "mcom",
+                           "ماسٹر"),
+        Education.DOCTORATE: ("doctorate", "phd", "ph.d", "dphil", "ڈاکٹریٹ"),
+    }
+)  # fmt: skip
+YES_NO = word_table({True: ("yes", "y", "true", "1", "ہاں", "جی ہاں"), False: ("no", "n", "false", "0", "نہیں")})
+
+
+def read_gender(value: Any) -> Gender:
+    text = cell_text(value)
+    if not text:
+        raise InvalidInput("Enter the gender: female, male or transgender.")
+    if (gender := GENDER_WORDS.get(heading_key(text))) is None:
+        raise InvalidInput(f"“{text}” is not a gender we record: write female, male or transgender (F, M or T).")
+    return gender
+
+
+def read_area(value: Any, district: District | None) -> Area:
+    """The area written, or — when the cell is empty — rural for a predominantly rural district."""
+    text = cell_text(value)
+    if not text:
+        return Area.RURAL if district is not None and district.rural else Area.URBAN
+    if (area := AREA_WORDS.get(heading_key(text))) is None:
+        raise InvalidInput(f"“{text}” is not an area: write urban, semi-urban or rural (or leave it empty).")
+    return area
+
+
+def read_education(value: Any) -> Education:
+    text = cell_text(value)
+    if not text:
+        return Education.MATRIC  # as for any trainee whose education nobody gave (``TraineeDetails``)
+    if (education := EDUCATION_WORDS.get(heading_key(text))) is None:
+        raise InvalidInput(
+            f"“{text}” is not a level of education we know: write one of "
+            + ", ".join(member.value for member in Education)
+            + "."
+        )
+    return education
+
+
+def read_email(value: Any) -> str | None:
+    # The same rule as ``enrollments.trainees.normalised``, which checks it again on creation.
+    email = cell_text(value).lower() or None
+    if email is not None and ("@" not in email or len(email) > 254 or " " in email):
+        raise InvalidInput("Enter an email address like name@example.com, or leave it empty.")
+    return email
+
+
+def read_disability(value: Any) -> bool:
+    text = cell_text(value)
+    if not text:
+        return False
+    if (answer := YES_NO.get(heading_key(text))) is None:
+        raise InvalidInput(f"“{text}”: write yes or no (or leave it empty).")
+    return answer
+
+
+# Dates ------------------------------------------------------------------------------------------------
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+            ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"),
+            ("nov", "november"), ("dec", "december"),
+        ],
+        start=1,
+    )
+    for name in names
+}  # fmt: skip
+TIME_SUFFIX = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?)?"
+ISO_DATE = re.compile(rf"^(\d{{4}})[-/.](\d{{1,2}})[-/.](\d{{1,2}}){TIME_SUFFIX}$")
+NUMERIC_DATE = re.compile(rf"^(\d{{1,2}})\s*[-/.]\s*(\d{{1,2}})\s*[-/.]\s*(\d{{2}}|\d{{4}}){TIME_SUFFIX}$")
+DAY_MONTH_NAME = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[\s\-/.]*([A-Za-z]{3,9})[\s\-/.,]*(\d{2}|\d{4})$")
+MONTH_NAME_DAY = re.compile(r"^([A-Za-z]{3,9})[\s\-/.]*(\d{1,2})(?:st|nd|rd|th)?[\s,\-/.]+(\d{2}|\d{4})$")
+SERIAL = re.compile(r"^\d{5}(?:\.0+)?$")
+BAD_DATE = "Write the date of birth as day/month/year, e.g. 15/01/2000."
+SHORT_YEAR = "Write the year with four digits, e.g. 15/01/2000."
+
+
+def month_first(values: Iterable[Any]) -> bool:
+    """Whether the numeric dates of a file are written month first (``1/15/2000``, as US-set Excel
+    exports them): only when some have a second part over 12 and none a first part over 12. Pakistan
+    writes the day first, so that is the default."""
+    firsts = seconds = False
+    for value in values:
+        if isinstance(value, str) and (match := NUMERIC_DATE.match(value.strip().translate(URDU_DIGITS))):
+            firsts = firsts or int(match.group(1)) > 12
+            seconds = seconds or int(match.group(2)) > 12
+    return seconds and not firsts
+
+
+def read_date(value: Any, *, epoch: datetime | None = None, month_first_order: bool = False) -> date:
+    """A date of birth as a spreadsheet gives it: a date cell, an Excel serial number, or text in ISO
+    (``2000-01-15``), ``15/01/2000``, ``15-01-2000``, ``15.1.2000`` or ``15 Jan 2000``."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return from_serial(value, epoch)
+    text = cell_text(value).translate(URDU_DIGITS)
+    if not text:
+        raise InvalidInput("Enter the date of birth.")
+    if SERIAL.match(text):
+        return from_serial(float(text), epoch)
+    if match := ISO_DATE.match(text):
+        year, month, day = (int(part) for part in match.groups())
+    elif match := NUMERIC_DATE.match(text):
+        first, second, year_text = match.groups()
+        if len(year_text) == 2:
+            raise InvalidInput(SHORT_YEAR)
+        day, month = (int(second), int(first)) if month_first_order else (int(first), int(second))
+        year = int(year_text)
+    elif (match := DAY_MONTH_NAME.match(text)) or (match := MONTH_NAME_DAY.match(text)):
+        parts = match.groups()
+        day_text, month_name = (parts[0], parts[1]) if match.re is DAY_MONTH_NAME else (parts[1], parts[0])
+        if (month := MONTHS.get(month_name.lower())) is None:
+            raise InvalidInput(BAD_DATE)
+        if len(parts[2]) == 2:
+            raise InvalidInput(SHORT_YEAR)
+        day, year = int(day_text), int(parts[2])
+    else:
+        raise InvalidInput(BAD_DATE)
+    try:
+        return date(year, month, day)
+    except ValueError as error:
+        raise InvalidInput(f"There is no such date: {text}.") from error
+
+
+def from_serial(number: float, epoch: datetime | None) -> date:
+    """An Excel date serial (days since the workbook's epoch; 1900 system unless it says 1904)."""
+    from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, from_excel
+
+    if not 1 <= number < 2958466:
+        raise InvalidInput(BAD_DATE)
+    return from_excel(number, epoch or CALENDAR_WINDOWS_1900).date()
+
+
+# Districts --------------------------------------------------------------------------------------------
+
+
+class DistrictIndex:
+    """Every district, loaded in one query, found by name (English or Urdu, any case). A name held by
+    districts of several provinces means the one in the centre's province; failing that, the province
+    must be written too (``Hyderabad, Sindh`` or ``Hyderabad (Sindh)``)."""
+
+    def __init__(self, home_province_id: int | None) -> None:
+        self.home_province_id = home_province_id
+        self.districts = list(db.session.scalars(select(District).options(selectinload(District.province))))
+        self.by_name: dict[str, list[District]] = defaultdict(list)
+        for district in self.districts:
+            for name in {heading_key(district.name), heading_key(district.name_ur)} - {""}:
+                self.by_name[name].append(district)
+        self.provinces = {
+            key: district.province
+            for district in self.districts
+            for key in (heading_key(district.province.name), heading_key(district.province.code))
+        }
+        self.names = sorted({district.name for district in self.districts})
+        self.by_id = {district.id: district for district in self.districts}
+
+    def find(self, value: Any) -> District:
+        text = cell_text(value)
+        if not text:
+            raise InvalidInput("Enter the district.")
+        # heading_key drops a bracketed hint: "Hyderabad (Sindh)" is looked up as "Hyderabad" first.
+        named = self.by_name.get(heading_key(text), [])
+        if qualified := re.match(r"^(.*?)\s*(?:,|\()\s*([^,()]+?)\)?$", text):
+            province = self.provinces.get(heading_key(qualified.group(2)))
+            in_province = [
+                district
+                for district in self.by_name.get(heading_key(qualified.group(1)), [])
+                if province is not None and district.province_id == province.id
+            ]
+            named = in_province or named
+        candidates = named
+        if len(named) > 1:
+            candidates = [district for district in named if district.province_id == self.home_province_id]
+        if len(candidates) > 1 or (named and not candidates):
+            provinces = sorted({district.province.name for district in named})
+            raise InvalidInput(
+                f"There is a district called “{text}” in {' and '.join(provinces)}: write the province too, "
+                f"e.g. “{text}, {provinces[0]}”."
+            )
+        if not candidates:
+            close = difflib.get_close_matches(text.title(), self.names, n=1, cutoff=0.75)
+            hint = f" Did you mean {close[0]}?" if close else " Check the spelling."
+            raise InvalidInput(f"There is no district called “{text}”.{hint}")
+        return candidates[0]
+
+
+# Checking rows ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a row cannot be imported: ``row`` as the spreadsheet numbers it, ``column`` the heading as
+    written in the file (empty when the problem is the row as a whole)."""
+
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class RowCheck:
+    """One row, checked: ``details`` are its normalised values (None when a value is wrong),
+    ``existing`` the national record of its CNIC when there is one."""
+
+    number: int
+    cnic: str
+    full_name: str
+    details: TraineeDetails | None = None
+    existing: Trainee | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def is_valid(self) -> bool:
+        return self.details is not None and not self.problems
+
+
+@dataclass
+class Preview:
+    """Every row of a file, checked against the data as it is now."""
+
+    sheet: Sheet
+    rows: list[RowCheck]
+
+    @property
+    def valid(self) -> list[RowCheck]:
+        return [row for row in self.rows if row.is_valid]
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [problem for row in self.rows for problem in row.problems]
+
+    def counts(self) -> dict[str, int]:
+        valid = self.valid
+        existing = sum(row.existing is not None for row in valid)
+        return {
+            "rows": len(self.rows),
+            "new": len(valid) - existing,
+            "existing": existing,
+            "problems": len(self.rows) - len(valid),
+        }
+
+    def report(self) -> dict[str, Any]:
+        """The preview as JSON (kept on the batch for its page)."""
+        return {
+            "stage": "preview",
+            "columns": self.sheet.columns,
+            "ignored": self.sheet.ignored,
+            "counts": self.counts(),
+            "problems": [[problem.row, problem.column, problem.message] for problem in self.problems],
+            "rows": [
+                [row.number, format_cnic(row.cnic), row.full_name, "existing" if row.existing else "new"]
+                for row in self.valid
+            ],
+        }
+
+
+def chunked(items: list, size: int = CHUNK) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def check_rows(sheet: Sheet, centre: Centre, cohort: Cohort | None, *, today: date | None = None) -> Preview:
+    """Normalise and check every row of ``sheet`` for an import at ``centre`` (into ``cohort`` if given).
+
+    A row's problems: a value that is wrong (each normaliser's message, per column), a CNIC on several
+    rows of the file (every such row, naming the others), and with a cohort: not eligible for it
+    (``unmet_requirements``), already in it, or held back by her other places. A CNIC registered
+    already is no problem: the national record is reused as it is. Reads in bulk, writes nothing."""
+    today = today or utcnow().date()
+    districts = DistrictIndex(centre.district.province_id)
+    dates_month_first = month_first(values.get("date_of_birth") for _, values in sheet.rows)
+    rows = [check_values(number, values, sheet, districts, today, dates_month_first) for number, values in sheet.rows]
+    flag_duplicates(rows, sheet.columns["cnic"])
+    by_cnic = {row.cnic: row for row in rows if row.details is not None and not row.problems}
+    for chunk in chunked(list(by_cnic)):
+        for trainee in db.session.scalars(select(Trainee).where(Trainee.cnic.in_(chunk))):
+            by_cnic[trainee.cnic].existing = trainee
+    if cohort is not None:
+        check_places(rows, cohort, districts.by_id)
+    return Preview(sheet=sheet, rows=rows)
+
+
+def check_values(
+    number: int, values: dict[str, Any], sheet: Sheet, districts: DistrictIndex, today: date, dates_month_first: bool
+) -> RowCheck:
+    """One row's values, normalised; a problem per wrong value, named by the file's heading."""
+    problems: list[Problem] = []
+    read: dict[str, Any] = {}
+
+    def attempt(field_name: str, reader, *args) -> None:
+        try:
+            read[field_name] = reader(values.get(field_name), *args)
+        except InvalidInput as error:
+            problems.append(Problem(number, sheet.columns.get(field_name, COLUMN_OF[field_name].label), error.message))
+
+    attempt("cnic", read_cnic)
+    attempt("full_name", lambda value: normalise_name(cell_text(value)))
+    attempt("gender", read_gender)
+    attempt(
+        "date_of_birth",
+        lambda value: check_date_of_birth(
+            read_date(value, epoch=sheet.epoch, month_first_order=dates_month_first), today
+        ),
+    )
+    attempt("phone", read_phone)
+    attempt("district", districts.find)
+    attempt("area", read_area, read.get("district"))
+    attempt("education", read_education)
+    attempt("email", read_email)
+    attempt("disability", read_disability)
+    row = RowCheck(
+        number=number,
+        cnic=read.get("cnic") or cell_text(values.get("cnic")),
+        full_name=read.get("full_name") or cell_text(values.get("full_name")),
+        problems=problems,
+    )
+    if not problems:
+        row.details = TraineeDetails(
+            cnic=read["cnic"],
+            full_name=read["full_name"],
+            gender=read["gender"],
+            date_of_birth=read["date_of_birth"],
+            phone=read["phone"],
+            district_id=read["district"].id,
+            area=read["area"],
+            education=read["education"],
+            email=read["email"],
+            disability=read["disability"],
+        )
+    return row
+
+
+def flag_duplicates(rows: list[RowCheck], column: str) -> None:
+    """Every row whose (valid) CNIC is on another row too gets a problem naming the other rows: which
+    one is right is for the person who made the list to say."""
+    numbers: dict[str, list[int]] = defaultdict(list)
+    for row in rows:
+        if row.details is not None:
+            numbers[row.cnic].append(row.number)
+    for row in rows:
+        others = [number for number in numbers.get(row.cnic, []) if number != row.number]
+        if row.details is not None and others:
+            listed = " and ".join(str(number) for number in sorted([row.number, *others]))
+            row.problems.append(
+                Problem(row.number, column, f"The same CNIC is on rows {listed} of this file: keep one of them.")
+            )
+
+
+def check_places(rows: list[RowCheck], cohort: Cohort, districts: dict[int, District]) -> None:
+    """With a target cohort: eligibility (the cohort's requirements, met by the existing record or by
+    the row's values), and for existing records a place in the cohort already or the limits set by her
+    other places. Places are read in bulk, one query per chunk."""
+    candidates = [row for row in rows if row.is_valid]
+    existing = {row.existing.id: row for row in candidates if row.existing is not None}
+    in_cohort: dict[int, Enrollment] = {}
+    held: dict[int, list[Enrollment]] = defaultdict(list)
+    for chunk in chunked(list(existing)):
+        for enrollment in db.session.scalars(
+            select(Enrollment)
+            .where(Enrollment.trainee_id.in_(chunk))
+            .where((Enrollment.cohort_id == cohort.id) | Enrollment.status.in_(ACTIVE_ENROLLMENT_STATUSES))
+            .options(selectinload(Enrollment.cohort).selectinload(Cohort.course))
+        ):
+            if enrollment.cohort_id == cohort.id:
+                in_cohort[enrollment.trainee_id] = enrollment
+            else:
+                held[enrollment.trainee_id].append(enrollment)
+    limit = max_active_places()
+    for row in candidates:
+        trainee = row.existing or applicant(row.details, districts)
+        if row.existing is not None and (enrollment := in_cohort.get(row.existing.id)) is not None:
+            row.problems.append(Problem(row.number, "", f"Already in this cohort ({enrollment.status.label.lower()})."))
+            continue
+        if unmet := unmet_requirements(cohort, trainee):
+            reasons = " ".join(requirement.refusal for requirement in unmet)
+            row.problems.append(Problem(row.number, "", f"Not eligible for this cohort: {reasons}"))
+            continue
+        places = held.get(trainee.id, []) if row.existing is not None else []
+        if len(places) >= limit:
+            row.problems.append(
+                Problem(
+                    row.number,
+                    "",
+                    f"Already holds {len(places)} places (the most anyone may hold at once is {limit}).",
+                )
+            )
+        elif clash := next((place for place in places if overlaps(place.cohort, cohort)), None):
+            row.problems.append(
+                Problem(
+                    row.number,
+                    "",
+                    f"Clashes with her place in {clash.cohort.course.title} ({clash.cohort.code}): same "
+                    f"{cohort.shift.label.lower()} shift, overlapping dates.",
+                )
+            )
+
+
+def applicant(details: TraineeDetails, districts: dict[int, District]) -> Trainee:
+    """A trainee who does not exist yet, as the eligibility rules read her (never added to the session)."""
+    return Trainee(
+        gender=details.gender,
+        date_of_birth=details.date_of_birth,
+        education=details.education,
+        district_id=details.district_id,
+        district=districts[details.district_id],
+    )
+
+
+def preview_file(data: bytes, filename: str, centre: Centre, cohort: Cohort | None) -> Preview:
+    """Read and check a file (``read_sheet`` then ``check_rows``); writes nothing."""
+    return check_rows(read_sheet(data, filename), centre, cohort)
+
+
+# The batch: upload, confirm ---------------------------------------------------------------------------
+
+
+def clean_filename(filename: str | None) -> str:
+    name = os.path.basename((filename or "").replace("\\", "/"))
+    name = "".join(char for char in name if char.isprintable()).strip()
+    return name[:255] or "upload"
+
+
+def stage_import(
+    data: bytes, filename: str | None, centre: Centre, cohort: Cohort | None, *, actor: UserAccount
+) -> ImportBatch:
+    """Check an uploaded list and keep it, with its preview, as an ``ImportBatch`` waiting for
+    confirmation. Only staff of ``centre`` and admins may; ``cohort`` must be one of the centre's,
+    taking applications. Raises ``ImportRefused`` (nothing kept) when the file cannot be read at all.
+
+    Writes only to the batch table: also marks batches left unconfirmed for more than a day as expired,
+    dropping their files (they hold personal data that nobody imported)."""
+    if not can_manage_centre(actor, centre):
+        raise NotAllowed("Only staff of this centre can import lists of trainees here.")
+    now = utcnow()
+    if cohort is not None:
+        if cohort.centre_id != centre.id:
+            raise ImportRefused("Choose a cohort of this centre.", "cohort")
+        if (reason := closed_reason(cohort, now)) is not None:
+            raise ImportRefused(reason, "cohort")
+    preview = preview_file(data, filename or "", centre, cohort)
+    expire_old_batches(now)
+    batch = ImportBatch(
+        centre=centre,
+        cohort=cohort,
+        uploaded_by=actor,
+        filename=clean_filename(filename),
+        size=len(data),
+        content=data,
+        status=ImportStatus.UPLOADED,
+        report=preview.report(),
+        created_at=now,
+    )
+    db.session.add(batch)
+    db.session.flush()
+    return batch
+
+
+def expire_old_batches(now: datetime) -> None:
+    db.session.execute(
+        update(ImportBatch)
+        .where(ImportBatch.status == ImportStatus.UPLOADED, ImportBatch.created_at < now - BATCH_LIFETIME)
+        .values(status=ImportStatus.EXPIRED, content=b"", report={})
+        .execution_options(synchronize_session=False)
+    )
+
+
+def is_expired(batch: ImportBatch, now: datetime | None = None) -> bool:
+    return batch.status is ImportStatus.EXPIRED or (
+        batch.status is ImportStatus.UPLOADED and batch.created_at < (now or utcnow()) - BATCH_LIFETIME
+    )
+
+
+def refusal_for_confirming(batch: ImportBatch, now: datetime | None = None) -> str | None:
+    """Why ``batch`` cannot be confirmed now (None: it can)."""
+    if batch.status is ImportStatus.IMPORTED:
+        return "This list has been imported already."
+    if is_expired(batch, now):
+        return "This upload is more than a day old: upload it again."
+    if batch.cohort is not None and (reason := closed_reason(batch.cohort, now or utcnow())) is not None:
+        return (
+            f"{batch.cohort.code} is no longer taking applications ({reason.rstrip('.')}): upload the list again "
+            "and choose another cohort, or none."
+        )
+    return None
+
+
+@dataclass
+class ImportResult:
+    """What ``confirm_import`` did, row by row."""
+
+    created: int = 0
+    reused: int = 0
+    placed: dict[str, int] = field(default_factory=lambda: {status.value: 0 for status in PLACED})
+    problems: list[Problem] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> int:
+        return len({problem.row for problem in self.problems})
+
+    def counts(self) -> dict[str, int]:
+        return {"created": self.created, "reused": self.reused, **self.placed, "skipped": self.skipped}
+
+
+PLACED = (EnrollmentStatus.ENROLLED, EnrollmentStatus.WAITLISTED, EnrollmentStatus.PENDING)
+
+
+def confirm_import(batch: ImportBatch, *, actor: UserAccount, now: datetime | None = None) -> ImportResult:
+    """Import a previewed batch: only its uploader (while she manages the centre) or an admin, once,
+    within a day of the upload, and — with a cohort — while it takes applications (``ImportNotPossible``
+    otherwise; ``NotAllowed`` for anyone else).
+
+    The file is checked again against the data as it is now; then, in the caller's transaction, each
+    valid row creates the trainee if her CNIC is new (``create_trainee``) and, with a cohort, registers
+    her (``register``, source import: enrolled, waitlisted when full, or pending for reviewed
+    admission). A row the enrollment rules refuse at this point is reported with the rows that had
+    problems; a refusal about the whole list (the cohort stopped taking applications meanwhile, the
+    actor may no longer register here) raises ``ImportNotPossible``, and like any other error leaves
+    the caller to roll back everything.
+
+    The batch is marked imported first (so that it is imported once), its file dropped and its result
+    kept; one audit event records the import (the trainees and enrollments write their own)."""
+    if not can_handle_import(actor, batch):
+        raise NotAllowed("Only the person who uploaded this list, or an admin, can import it.")
+    now = now or utcnow()
+    if (reason := refusal_for_confirming(batch, now)) is not None:
+        raise ImportNotPossible(reason)
+    # Claim the batch first, atomically: of two confirmations at once (a double click), the second
+    # waits for the first and then finds it imported (or, if the first rolled back, imports it).
+    claimed = db.session.execute(
+        update(ImportBatch)
+        .where(ImportBatch.id == batch.id, ImportBatch.status == ImportStatus.UPLOADED)
+        .values(status=ImportStatus.IMPORTED, imported_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise ImportNotPossible("This list has been imported already.")
+    cohort = batch.cohort
+    preview = preview_file(batch.content, batch.filename, batch.centre, cohort)
+    result = ImportResult(problems=preview.problems)
+    for row in preview.valid:
+        # No savepoint per row: the services refuse before they write anything, so a refused row leaves
+        # nothing behind (and PostgreSQL slows down badly with thousands of subtransactions).
+        trainee, created, status = row.existing, False, None
+        try:
+            if trainee is None:
+                try:
+                    trainee, created = create_trainee(row.details, actor=actor), True
+                except TraineeExists as exists:  # registered since the preview
+                    trainee = exists.trainee
+            if cohort is not None:
+                placement = register(trainee, cohort, actor=actor, source=EnrollmentSource.IMPORT, now=now)
+                if not placement.created:
+                    raise Refusal(f"Already in this cohort ({placement.enrollment.status.label.lower()}).")
+                status = placement.enrollment.status
+        except (ApplicationsClosed, NotAllowed) as refusal:  # about the whole list, not this row
+            raise ImportNotPossible(f"{refusal.message} Nothing was imported.") from refusal
+        except Refusal as refusal:
+            # Only when the cohort changed during the import: her new record stays, without a place.
+            note = " Her record was created; she was not registered." if created else ""
+            column = preview.sheet.columns.get(refusal.field or "", "")
+            result.problems.append(Problem(row.number, column, refusal.message + note))
+            result.created += created
+            continue
+        result.created += created
+        result.reused += not created
+        if status is not None:
+            result.placed[status.value] += 1
+        outcome = "new" if created else "existing"
+        result.rows.append([row.number, format_cnic(row.cnic), row.full_name, outcome, status and status.value])
+    result.problems.sort(key=lambda problem: problem.row)
+    batch.status = ImportStatus.IMPORTED
+    batch.imported_at = now
+    batch.content = b""
+    batch.report = {
+        "stage": "result",
+        "columns": preview.sheet.columns,
+        "ignored": preview.sheet.ignored,
+        "counts": {"rows": len(preview.rows), **result.counts()},
+        "problems": [[problem.row, problem.column, problem.message] for problem in result.problems],
+        "rows": result.rows,
+    }
+    db.session.flush()
+    record(
+        actor,
+        "import.confirm",
+        batch,
+        after={"filename": batch.filename, "cohort": cohort.code if cohort else None, **result.counts()},
+        centre_id=batch.centre_id,
+    )
+    return result
+
+
+def open_cohorts(centre: Centre, now: datetime | None = None) -> list[Cohort]:
+    """The centre's cohorts taking applications now, by start date: the cohorts a list may go into."""
+    now = now or utcnow()
+    cohorts = db.session.scalars(
+        select(Cohort)
+        .where(Cohort.centre_id == centre.id, Cohort.status == CohortStatus.OPEN)
+        .options(selectinload(Cohort.course))
+        .order_by(Cohort.starts_on, Cohort.code)
+    )
+    return [cohort for cohort in cohorts if closed_reason(cohort, now) is None]
