@@ -140,6 +140,11 @@ def can_view_trainee(user: AnyUser, trainee: Trainee) -> bool:
     return False
 
 
+def can_register_trainees(user: AnyUser) -> bool:
+    """Creating a national trainee record (walk-ins, imports, the API): centre staff and admins."""
+    return has_role(user, Role.STAFF, Role.ADMIN)
+
+
 def can_edit_trainee(user: AnyUser, trainee: Trainee) -> bool:
     """Changing a trainee record: admins and staff of her centres; she edits her own profile through
     her account pages. Overseers never."""

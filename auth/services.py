@@ -16,8 +16,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from auth.models import CentreMembership, UserAccount
 from centres.models import Centre, District, Province
 from database import utcnow
-from enrollments.identity import check_date_of_birth, checked, normalise_cnic, normalise_name, normalise_phone
+from enrollments.identity import checked, normalise_name
 from enrollments.models import Trainee
+from enrollments.trainees import TraineeDetails, normalised
 from extensions import db
 from oversight.audit import record, snapshot
 from refusals import Conflict, Refusal
@@ -86,17 +87,25 @@ def sign_up_trainee(details: SignUp) -> UserAccount:
     birth matches; otherwise she is told to ask her centre, so nobody can claim another's record by
     typing her CNIC. Raises ``Refusal``/``Conflict`` naming the field."""
     email = normalise_email(details.email)
-    cnic = checked("cnic", normalise_cnic, details.cnic)
-    full_name = checked("full_name", normalise_name, details.full_name)
-    phone = checked("phone", normalise_phone, details.phone)
-    born = checked("date_of_birth", lambda day: check_date_of_birth(day, utcnow().date()), details.date_of_birth)
     check_password_strength(details.password, email=email)
     if db.session.scalar(select(UserAccount.id).where(UserAccount.email == email)):
         raise Conflict("An account with this email already exists. Sign in, or reset your password.", "email")
-    district = db.session.get(District, details.district_id)
-    if district is None:
+    if db.session.get(District, details.district_id) is None:
         raise Refusal("Choose your district from the list.", "district_id")
-    existing = db.session.scalar(select(Trainee).where(Trainee.cnic == cnic))
+    values = normalised(
+        TraineeDetails(
+            cnic=details.cnic,
+            full_name=details.full_name,
+            gender=details.gender,
+            date_of_birth=details.date_of_birth,
+            phone=details.phone,
+            district_id=details.district_id,
+            area=details.area,
+            education=details.education,
+            email=email,
+        )
+    )
+    existing = db.session.scalar(select(Trainee).where(Trainee.cnic == values["cnic"]))
     if existing is not None and existing.user_id is not None:
         raise Conflict("An account already exists for this CNIC. Sign in, or reset your password.", "cnic")
     if existing is not None and existing.date_of_birth != details.date_of_birth:
@@ -107,26 +116,13 @@ def sign_up_trainee(details: SignUp) -> UserAccount:
     user = UserAccount(
         email=email,
         password_hash=generate_password_hash(details.password),
-        full_name=full_name,
+        full_name=values["full_name"],
         role=Role.TRAINEE,
         active=True,
     )
     db.session.add(user)
-    if existing is None:
-        trainee = Trainee(
-            cnic=cnic,
-            full_name=user.full_name,
-            gender=details.gender,
-            date_of_birth=born,
-            phone=phone,
-            email=email,
-            district=district,
-            area=details.area,
-            education=details.education,
-        )
-        db.session.add(trainee)
-    else:
-        trainee = existing
+    trainee = existing if existing is not None else Trainee(**values)
+    db.session.add(trainee)
     trainee.user = user
     record(user, "account.sign_up", user, after=snapshot(user, ACCOUNT_FIELDS))
     record(user, "trainee.link_account" if existing else "trainee.create", trainee, after={"user_id": user.id})

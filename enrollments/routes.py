@@ -200,85 +200,79 @@ def roster(code: str):
     return render_template("enrollments/roster.html", cohort=cohort, tab=tab, tabs=ROSTER_TABS, places=places)
 
 
-def decision_page(enrollment: Enrollment, action: str, form, status: int):
+def decide(enrollment_id: int, action: str, form, call, outcome, tab: str | None = None):
+    """A staff decision on one enrollment, behind its confirmation page: load it (403 unless the user
+    manages its cohort), run ``call(enrollment, form)`` — one service — on a valid POST, commit once,
+    flash ``outcome(enrollment)`` and go back to the roster tab it was on (or ``tab``). A refusal shows
+    its message on the page and writes nothing."""
+    enrollment = get_enrollment_or_404(enrollment_id)
+    tab, status = tab or TAB_OF_STATUS.get(enrollment.status, "others"), page_status()
+    if form.validate_on_submit():
+        try:
+            call(enrollment, form)
+        except services.EnrollmentRefused as error:
+            status = refused(form, error)
+        else:
+            message = outcome(enrollment)
+            db.session.commit()
+            flash(message, "success")
+            return redirect(roster_url(enrollment, tab))
     return render_template("enrollments/decide.html", enrollment=enrollment, action=action, form=form), status
+
+
+def approved(enrollment: Enrollment) -> str:
+    name, position = enrollment.trainee.full_name, services.waitlist_position(enrollment)
+    return (
+        f"No seat was free: {name} is number {position} on the waitlist."
+        if position
+        else f"Approved: {name} has a place."
+    )
 
 
 @bp.route("/<int:enrollment_id>/approve", methods=["GET", "POST"])
 @allow(STAFF)
 def approve(enrollment_id: int):
-    enrollment = get_enrollment_or_404(enrollment_id)
-    tab, form, status = TAB_OF_STATUS.get(enrollment.status, "others"), ConfirmForm(), page_status()
-    if form.validate_on_submit():
-        try:
-            services.approve(enrollment, actor=acting_user())
-        except services.EnrollmentRefused as error:
-            status = refused(form, error)
-        else:
-            name, position = enrollment.trainee.full_name, services.waitlist_position(enrollment)
-            db.session.commit()
-            flash(
-                f"No seat was free: {name} is number {position} on the waitlist."
-                if position
-                else f"Approved: {name} has a place.",
-                "success",
-            )
-            return redirect(roster_url(enrollment, tab))
-    return decision_page(enrollment, "approve", form, status)
+    return decide(
+        enrollment_id, "approve", ConfirmForm(), lambda e, form: services.approve(e, actor=acting_user()), approved
+    )
 
 
 @bp.route("/<int:enrollment_id>/reject", methods=["GET", "POST"])
 @allow(STAFF)
 def reject(enrollment_id: int):
-    enrollment = get_enrollment_or_404(enrollment_id)
-    tab, form, status = TAB_OF_STATUS.get(enrollment.status, "others"), ReasonForm(), page_status()
-    if form.validate_on_submit():
-        try:
-            services.reject(enrollment, actor=acting_user(), reason=form.reason.data or "")
-        except services.EnrollmentRefused as error:
-            status = refused(form, error)
-        else:
-            message = f"{enrollment.trainee.full_name}'s application is rejected; they are told your reason."
-            db.session.commit()
-            flash(message, "success")
-            return redirect(roster_url(enrollment, tab))
-    return decision_page(enrollment, "reject", form, status)
+    return decide(
+        enrollment_id,
+        "reject",
+        ReasonForm(),
+        lambda e, form: services.reject(e, actor=acting_user(), reason=form.reason.data or ""),
+        lambda e: f"{e.trainee.full_name}'s application is rejected; they are told your reason.",
+    )
 
 
 @bp.route("/<int:enrollment_id>/drop", methods=["GET", "POST"])
 @allow(STAFF)
 def drop(enrollment_id: int):
-    enrollment = get_enrollment_or_404(enrollment_id)
-    form, status = ReasonForm(), page_status()
-    if form.validate_on_submit():
-        try:
-            services.drop(enrollment, actor=acting_user(), reason=form.reason.data or "")
-        except services.EnrollmentRefused as error:
-            status = refused(form, error)
-        else:
-            message = f"{enrollment.trainee.full_name} is dropped; they are told your reason."
-            db.session.commit()
-            flash(message, "success")
-            return redirect(roster_url(enrollment, "enrolled"))
-    return decision_page(enrollment, "drop", form, status)
+    return decide(
+        enrollment_id,
+        "drop",
+        ReasonForm(),
+        lambda e, form: services.drop(e, actor=acting_user(), reason=form.reason.data or ""),
+        lambda e: f"{e.trainee.full_name} is dropped; they are told your reason.",
+        tab="enrolled",
+    )
 
 
 @bp.route("/<int:enrollment_id>/complete", methods=["GET", "POST"])
 @allow(STAFF)
 def complete(enrollment_id: int):
-    enrollment = get_enrollment_or_404(enrollment_id)
-    form, status = ConfirmForm(), page_status()
-    if form.validate_on_submit():
-        try:
-            services.complete(enrollment, actor=acting_user())
-        except services.EnrollmentRefused as error:
-            status = refused(form, error)
-        else:
-            message = f"{enrollment.trainee.full_name} has completed {enrollment.cohort.course.title}."
-            db.session.commit()
-            flash(message, "success")
-            return redirect(roster_url(enrollment, "enrolled"))
-    return decision_page(enrollment, "complete", form, status)
+    return decide(
+        enrollment_id,
+        "complete",
+        ConfirmForm(),
+        lambda e, form: services.complete(e, actor=acting_user()),
+        lambda e: f"{e.trainee.full_name} has completed {e.cohort.course.title}.",
+        tab="enrolled",
+    )
 
 
 @bp.route("/cohorts/<code>/seats", methods=["GET", "POST"])

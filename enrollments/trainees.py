@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import select
 
 from auth.models import UserAccount
-from auth.permissions import can_edit_trainee, has_role
+from auth.permissions import can_edit_trainee, can_register_trainees
 from centres.models import District
 from database import utcnow
 from enrollments.identity import (
@@ -25,7 +25,7 @@ from enrollments.models import Trainee
 from extensions import db
 from oversight.audit import record, snapshot
 from refusals import Conflict, Refusal
-from vocabulary import Area, Education, Gender, Role
+from vocabulary import Area, Education, Gender
 
 TRAINEE_FIELDS = ("cnic", "full_name", "gender", "date_of_birth", "phone", "email", "district_id", "area", "education")
 
@@ -92,7 +92,7 @@ def normalised(details: TraineeDetails) -> dict:
 def create_trainee(details: TraineeDetails, *, actor: UserAccount) -> Trainee:
     """Create the national record of a trainee (staff of any centre, or an admin). Raises
     ``TraineeExists`` (carrying the existing record) when the CNIC is registered already."""
-    if not has_role(actor, Role.STAFF, Role.ADMIN):
+    if not can_register_trainees(actor):
         raise Refusal("Only centre staff and admins register trainees.")
     values = normalised(details)
     existing = db.session.scalar(select(Trainee).where(Trainee.cnic == values["cnic"]))
