@@ -25,6 +25,17 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 sqlite_may_write: ContextVar[bool] = ContextVar("sqlite_may_write", default=True)
 
 
+# Rows per ``IN (...)`` list when reading thousands of rows by key: well under SQLite's and
+# PostgreSQL's parameter limits, and few enough round trips.
+IN_LIST_SIZE = 500
+
+
+def chunked(items: list, size: int = IN_LIST_SIZE) -> Iterator[list]:
+    """``items`` in slices of at most ``size``, for queries with ``IN (...)`` lists."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC; used as the callable default of every ``*_at`` column."""
     return datetime.now(UTC)

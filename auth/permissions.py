@@ -105,19 +105,23 @@ def can_view_centre_audit(user: AnyUser, centre: Centre) -> bool:
 
 
 def trainee_centre_ids(trainee: Trainee) -> set[int]:
-    """Centres where ``trainee`` has (or had) a place or an application."""
-    return set(
+    """Centres where ``trainee`` has (or had) a place or an application, and the centre whose staff
+    registered her record."""
+    centres = set(
         db.session.scalars(
             select(Cohort.centre_id)
             .join(Enrollment, Enrollment.cohort_id == Cohort.id)
             .where(Enrollment.trainee_id == trainee.id)
         )
     )
+    if trainee.registered_centre_id is not None:
+        centres.add(trainee.registered_centre_id)
+    return centres
 
 
 def can_view_trainee(user: AnyUser, trainee: Trainee) -> bool:
     """A trainee record is visible to the trainee herself, to staff of a centre where she applied or
-    trained, to overseers whose scope covers her district or one of those centres (masked), and to
+    trained or whose staff registered her record, to overseers whose scope covers her district or one of those centres (masked), and to
     admins."""
     if not is_signed_in(user):
         return False
@@ -146,7 +150,7 @@ def can_register_trainees(user: AnyUser) -> bool:
 
 
 def can_edit_trainee(user: AnyUser, trainee: Trainee) -> bool:
-    """Changing a trainee record: admins and staff of her centres; she edits her own profile through
+    """Changing a trainee record: admins and staff of her centres (``trainee_centre_ids``); she edits her own profile through
     her account pages. Overseers never."""
     if is_admin(user):
         return True

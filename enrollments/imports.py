@@ -28,7 +28,7 @@ import unicodedata
 import warnings
 import zipfile
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -40,7 +40,7 @@ from auth.models import UserAccount
 from auth.permissions import can_handle_import, can_manage_centre
 from centres.models import Centre, District
 from courses.models import Cohort
-from database import utcnow
+from database import chunked, utcnow
 from enrollments.eligibility import unmet_requirements
 from enrollments.identity import (
     URDU_DIGITS,
@@ -53,15 +53,8 @@ from enrollments.identity import (
 )
 from enrollments.import_models import ImportBatch, ImportStatus
 from enrollments.models import Enrollment, Trainee
-from enrollments.services import (
-    ApplicationsClosed,
-    NotAllowed,
-    closed_reason,
-    max_active_places,
-    overlaps,
-    register,
-)
-from enrollments.trainees import TraineeDetails, TraineeExists, create_trainee
+from enrollments.services import NotAllowed, closed_reason, places_refusal, register_many
+from enrollments.trainees import TraineeDetails, create_trainees
 from extensions import db
 from oversight.audit import record
 from refusals import Conflict, Refusal
@@ -81,8 +74,6 @@ MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 MAX_ROWS = 20_000
 # How long an upload waits for its confirmation; after that it must be uploaded again.
 BATCH_LIFETIME = timedelta(days=1)
-# Rows per bulk lookup (well under every database's limit on bound parameters).
-CHUNK = 500
 # Columns read from a sheet, and rows searched for the heading (a title line may come first).
 MAX_COLUMNS = 60
 HEADER_SEARCH_ROWS = 10
@@ -177,7 +168,7 @@ COLUMNS = (
         False,
         ("education", "qualification", "highestqualification", "highesteducation", "تعلیم", "تعلیمی قابلیت"),
         "Highest completed: none, primary, middle, matric, intermediate (FA/FSc), bachelor, master, doctorate. "
-        "Empty: matric.",
+        "Empty: matric, except for a course that asks for some education: then it must be given.",
     ),
     Column("email", "Email", False, ("email", "emailaddress", "mail", "ای میل"), "May be empty."),
     Column(
@@ -696,6 +687,7 @@ class RowCheck:
     details: TraineeDetails | None = None
     existing: Trainee | None = None
     problems: list[Problem] = field(default_factory=list)
+    education_given: bool = True
 
     @property
     def is_valid(self) -> bool:
@@ -742,19 +734,20 @@ class Preview:
         }
 
 
-def chunked(items: list, size: int = CHUNK) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def check_rows(sheet: Sheet, centre: Centre, cohort: Cohort | None, *, today: date | None = None) -> Preview:
     """Normalise and check every row of ``sheet`` for an import at ``centre`` (into ``cohort`` if given).
 
     A row's problems: a value that is wrong (each normaliser's message, per column), a CNIC on several
-    rows of the file (every such row, naming the others), and with a cohort: not eligible for it
+    rows of the file (every such row, naming the others), and with a cohort: no education given for a
+    course that asks for some (for the whole file when it has no such column), not eligible for it
     (``unmet_requirements``), already in it, or held back by her other places. A CNIC registered
     already is no problem: the national record is reused as it is. Reads in bulk, writes nothing."""
     today = today or utcnow().date()
+    if cohort is not None and "education" not in sheet.columns and cohort.course.min_education is not Education.NONE:
+        raise ImportRefused(
+            f"{cohort.course.title} needs {cohort.course.min_education.label} or higher: add a column with each "
+            "trainee's education (Education), or import the list without a cohort.",
+        )
     districts = DistrictIndex(centre.district.province_id)
     dates_month_first = month_first(values.get("date_of_birth") for _, values in sheet.rows)
     rows = [check_values(number, values, sheet, districts, today, dates_month_first) for number, values in sheet.rows]
@@ -764,7 +757,7 @@ def check_rows(sheet: Sheet, centre: Centre, cohort: Cohort | None, *, today: da
         for trainee in db.session.scalars(select(Trainee).where(Trainee.cnic.in_(chunk))):
             by_cnic[trainee.cnic].existing = trainee
     if cohort is not None:
-        check_places(rows, cohort, districts.by_id)
+        check_places(rows, cohort, districts.by_id, sheet.columns)
     return Preview(sheet=sheet, rows=rows)
 
 
@@ -801,6 +794,7 @@ def check_values(
         cnic=read.get("cnic") or cell_text(values.get("cnic")),
         full_name=read.get("full_name") or cell_text(values.get("full_name")),
         problems=problems,
+        education_given=bool(cell_text(values.get("education"))),
     )
     if not problems:
         row.details = TraineeDetails(
@@ -834,9 +828,10 @@ def flag_duplicates(rows: list[RowCheck], column: str) -> None:
             )
 
 
-def check_places(rows: list[RowCheck], cohort: Cohort, districts: dict[int, District]) -> None:
+def check_places(rows: list[RowCheck], cohort: Cohort, districts: dict[int, District], columns: dict[str, str]) -> None:
     """With a target cohort: eligibility (the cohort's requirements, met by the existing record or by
-    the row's values), and for existing records a place in the cohort already or the limits set by her
+    the row's values; a new trainee's education must be given when the course asks for some), and
+    for existing records a place in the cohort already or the limits set by her
     other places. Places are read in bulk, one query per chunk."""
     candidates = [row for row in rows if row.is_valid]
     existing = {row.existing.id: row for row in candidates if row.existing is not None}
@@ -853,34 +848,29 @@ def check_places(rows: list[RowCheck], cohort: Cohort, districts: dict[int, Dist
                 in_cohort[enrollment.trainee_id] = enrollment
             else:
                 held[enrollment.trainee_id].append(enrollment)
-    limit = max_active_places()
     for row in candidates:
         trainee = row.existing or applicant(row.details, districts)
         if row.existing is not None and (enrollment := in_cohort.get(row.existing.id)) is not None:
             row.problems.append(Problem(row.number, "", f"Already in this cohort ({enrollment.status.label.lower()})."))
+            continue
+        minimum = cohort.course.min_education
+        if row.existing is None and not row.education_given and minimum is not Education.NONE:
+            # Matric, assumed when nobody says, must not decide who gets a place.
+            row.problems.append(
+                Problem(
+                    row.number,
+                    columns.get("education", COLUMN_OF["education"].label),
+                    f"Give her education: this course needs {minimum.label} or higher.",
+                )
+            )
             continue
         if unmet := unmet_requirements(cohort, trainee):
             reasons = " ".join(requirement.refusal for requirement in unmet)
             row.problems.append(Problem(row.number, "", f"Not eligible for this cohort: {reasons}"))
             continue
         places = held.get(trainee.id, []) if row.existing is not None else []
-        if len(places) >= limit:
-            row.problems.append(
-                Problem(
-                    row.number,
-                    "",
-                    f"Already holds {len(places)} places (the most anyone may hold at once is {limit}).",
-                )
-            )
-        elif clash := next((place for place in places if overlaps(place.cohort, cohort)), None):
-            row.problems.append(
-                Problem(
-                    row.number,
-                    "",
-                    f"Clashes with her place in {clash.cohort.course.title} ({clash.cohort.code}): same "
-                    f"{cohort.shift.label.lower()} shift, overlapping dates.",
-                )
-            )
+        if (refusal := places_refusal(places, cohort, to_trainee=False)) is not None:
+            row.problems.append(Problem(row.number, "", refusal.message))
 
 
 def applicant(details: TraineeDetails, districts: dict[int, District]) -> Trainee:
@@ -998,11 +988,12 @@ def confirm_import(batch: ImportBatch, *, actor: UserAccount, now: datetime | No
     within a day of the upload, and — with a cohort — while it takes applications (``ImportNotPossible``
     otherwise; ``NotAllowed`` for anyone else).
 
-    The file is checked again against the data as it is now; then, in the caller's transaction, each
-    valid row creates the trainee if her CNIC is new (``create_trainee``) and, with a cohort, registers
-    her (``register``, source import: enrolled, waitlisted when full, or pending for reviewed
-    admission). A row the enrollment rules refuse at this point is reported with the rows that had
-    problems; a refusal about the whole list (the cohort stopped taking applications meanwhile, the
+    The file is checked again against the data as it is now; then, in the caller's transaction, the
+    valid rows create the trainees whose CNICs are new (``create_trainees``, registered at the batch's
+    centre) and, with a cohort, register them all in file order (``register_many``, source import:
+    enrolled, waitlisted when full, or pending for reviewed admission) — the same rules as one by one,
+    in a few statements per 500 rows. A row the enrollment rules refuse at this point is reported with
+    the rows that had problems; a refusal about the whole list (the cohort stopped taking applications meanwhile, the
     actor may no longer register here) raises ``ImportNotPossible``, and like any other error leaves
     the caller to roll back everything.
 
@@ -1026,34 +1017,34 @@ def confirm_import(batch: ImportBatch, *, actor: UserAccount, now: datetime | No
     cohort = batch.cohort
     preview = preview_file(batch.content, batch.filename, batch.centre, cohort)
     result = ImportResult(problems=preview.problems)
-    for row in preview.valid:
-        # No savepoint per row: the services refuse before they write anything, so a refused row leaves
-        # nothing behind (and PostgreSQL slows down badly with thousands of subtransactions).
-        trainee, created, status = row.existing, False, None
-        try:
-            if trainee is None:
-                try:
-                    trainee, created = create_trainee(row.details, actor=actor), True
-                except TraineeExists as exists:  # registered since the preview
-                    trainee = exists.trainee
-            if cohort is not None:
-                placement = register(trainee, cohort, actor=actor, source=EnrollmentSource.IMPORT, now=now)
-                if not placement.created:
-                    raise Refusal(f"Already in this cohort ({placement.enrollment.status.label.lower()}).")
-                status = placement.enrollment.status
-        except (ApplicationsClosed, NotAllowed) as refusal:  # about the whole list, not this row
-            raise ImportNotPossible(f"{refusal.message} Nothing was imported.") from refusal
-        except Refusal as refusal:
-            # Only when the cohort changed during the import: her new record stays, without a place.
-            note = " Her record was created; she was not registered." if created else ""
-            column = preview.sheet.columns.get(refusal.field or "", "")
-            result.problems.append(Problem(row.number, column, refusal.message + note))
-            result.created += created
-            continue
+    valid = preview.valid
+    try:
+        made = create_trainees([row.details for row in valid if row.existing is None], actor=actor, centre=batch.centre)
+        trainees = [row.existing or made.created.get(row.cnic) or made.existing[row.cnic] for row in valid]
+        placed = None
+        if cohort is not None:
+            placed = register_many(trainees, cohort, actor=actor, source=EnrollmentSource.IMPORT, now=now)
+    except Refusal as refusal:  # about the whole list, not a row: the cohort closed meanwhile, say
+        raise ImportNotPossible(f"{refusal.message} Nothing was imported.") from refusal
+    for row, trainee in zip(valid, trainees, strict=True):
+        created = row.cnic in made.created
         result.created += created
-        result.reused += not created
-        if status is not None:
+        status = None
+        if placed is not None:
+            # Refusals here come only from changes since the preview (her places elsewhere, the cohort's
+            # rules): her new record stays, without a place.
+            note = " Her record was created; she was not registered." if created else ""
+            if (refusal := placed.refused.get(trainee.id)) is not None:
+                result.problems.append(Problem(row.number, "", refusal.message + note))
+                continue
+            if (enrollment := placed.existing.get(trainee.id)) is not None:
+                result.problems.append(
+                    Problem(row.number, "", f"Already in this cohort ({enrollment.status.label.lower()}).{note}")
+                )
+                continue
+            status = placed.placed[trainee.id].status
             result.placed[status.value] += 1
+        result.reused += not created
         outcome = "new" if created else "existing"
         result.rows.append([row.number, format_cnic(row.cnic), row.full_name, outcome, status and status.value])
     result.problems.sort(key=lambda problem: problem.row)

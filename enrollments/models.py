@@ -20,7 +20,8 @@ class Trainee(db.Model):
     """A person, identified nationally by CNIC (13 digits, stored without dashes).
 
     ``phone`` is stored in E.164 (``+923001234567``); ``user`` is the optional login of a trainee who
-    signed up online (walk-ins and imported trainees may have none).
+    signed up online (walk-ins and imported trainees may have none). ``registered_centre_id`` lets the
+    staff who created a record see it before she has any place at their centre.
     """
 
     __tablename__ = "trainee"
@@ -38,6 +39,8 @@ class Trainee(db.Model):
     education: Mapped[Education] = mapped_column(enum_type(Education, "education"), default=Education.MATRIC)
     disability: Mapped[bool] = mapped_column(Boolean, default=False)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), unique=True)
+    # The centre whose staff created the record (walk-in desk, imported list); none for sign-ups.
+    registered_centre_id: Mapped[int | None] = mapped_column(ForeignKey("centre.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -21,18 +21,19 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from auth.models import UserAccount
 from auth.permissions import can_manage_cohort, can_withdraw_enrollment
 from courses.models import Cohort
-from database import utcnow
+from database import chunked, utcnow
 from enrollments.eligibility import unmet_requirements
 from enrollments.models import Enrollment, Trainee
 from extensions import db
-from notifications.outbox import queue
-from oversight.audit import record
+from notifications.outbox import Message, queue, queue_many
+from oversight.audit import record, record_many
 from refusals import Refusal
 from vocabulary import ACTIVE_ENROLLMENT_STATUSES, Admission, CohortStatus, EnrollmentSource, EnrollmentStatus
 
@@ -155,7 +156,12 @@ def limits_refusal(
 ) -> Refusal | None:
     """Why ``trainee`` may not hold one more place in ``cohort`` (None: she may), said to her
     (``to_trainee``) or to the staff registering her."""
-    held = active_places(trainee, excluding=excluding)
+    return places_refusal(active_places(trainee, excluding=excluding), cohort, to_trainee=to_trainee)
+
+
+def places_refusal(held: list[Enrollment], cohort: Cohort, *, to_trainee: bool = True) -> Refusal | None:
+    """Why someone holding the active places ``held`` may not take one in ``cohort`` (None: she may):
+    the most places anyone may hold at once, and no two with the same shift on overlapping dates."""
     if len(held) >= max_active_places():
         who, withdraw_hint = (
             ("You already hold", "Withdraw from one to apply here.")
@@ -288,17 +294,18 @@ def move(enrollment: Enrollment, to: EnrollmentStatus, *, now: datetime, reason:
     return before
 
 
+def audit_state(enrollment: Enrollment) -> dict:
+    """What an enrollment's audit event keeps of it after the change."""
+    return {"status": enrollment.status.value, "cohort": enrollment.cohort.code, "trainee_id": enrollment.trainee_id}
+
+
 def audit(actor: UserAccount | None, action: str, enrollment: Enrollment, before: S | None, reason: str = "") -> None:
     record(
         actor,
         action,
         enrollment,
         before={"status": before.value} if before else None,
-        after={
-            "status": enrollment.status.value,
-            "cohort": enrollment.cohort.code,
-            "trainee_id": enrollment.trainee_id,
-        },
+        after=audit_state(enrollment),
         reason=reason,
         centre_id=enrollment.cohort.centre_id,
     )
@@ -307,28 +314,40 @@ def audit(actor: UserAccount | None, action: str, enrollment: Enrollment, before
 # Notifications -------------------------------------------------------------------------------------
 
 
-def tell(enrollment: Enrollment, kind: str) -> None:
-    """Queue the message about ``kind`` for the trainee of ``enrollment``."""
+def message_for(enrollment: Enrollment, kind: str, *, position: int | None = None) -> Message:
+    """The message telling the trainee of ``enrollment`` about ``kind`` (``"waitlisted"`` names her
+    place in line: ``position``, or read from the database when not given)."""
     cohort, trainee = enrollment.cohort, enrollment.trainee
     course = cohort.course.title
     where = f"{course} at {cohort.centre.name}, starting {cohort.starts_on:%d %b %Y}"
-    texts = {
-        "enrolled": ("You have a place", f"You have a place in {where}."),
-        "pending": ("Application received", f"Your application for {where} is waiting for the centre's review."),
-        "waitlisted": (
+    if kind == "waitlisted":
+        position = position or waitlist_position(enrollment)
+        subject, body = (
             "You are on the waitlist",
-            f"{course} is full. You are number {waitlist_position(enrollment)} on the waitlist for {where}; "
+            f"{course} is full. You are number {position} on the waitlist for {where}; "
             "you will be told at once if a seat frees.",
-        ),
-        "promoted": ("A seat is yours", f"A seat freed up: you now have a place in {where}."),
-        "rejected": ("Application not accepted", f"Your application for {where} was not accepted: {enrollment.reason}"),
-        "withdrawn": ("Place withdrawn", f"Your place in {where} has been withdrawn."),
-        "dropped": ("Removed from the course", f"You have been removed from {where}: {enrollment.reason}"),
-        "completed": ("Course completed", f"Congratulations: you have completed {where}."),
-        "cancelled": ("Cohort cancelled", f"{where} has been cancelled by the centre: {enrollment.reason}"),
-    }
-    subject, body = texts[kind]
-    queue(trainee, f"enrollment.{kind}", f"Markaz: {subject}", body, enrollment=enrollment)
+        )
+    else:
+        subject, body = {
+            "enrolled": ("You have a place", f"You have a place in {where}."),
+            "pending": ("Application received", f"Your application for {where} is waiting for the centre's review."),
+            "promoted": ("A seat is yours", f"A seat freed up: you now have a place in {where}."),
+            "rejected": (
+                "Application not accepted",
+                f"Your application for {where} was not accepted: {enrollment.reason}",
+            ),
+            "withdrawn": ("Place withdrawn", f"Your place in {where} has been withdrawn."),
+            "dropped": ("Removed from the course", f"You have been removed from {where}: {enrollment.reason}"),
+            "completed": ("Course completed", f"Congratulations: you have completed {where}."),
+            "cancelled": ("Cohort cancelled", f"{where} has been cancelled by the centre: {enrollment.reason}"),
+        }[kind]
+    return Message(trainee, f"enrollment.{kind}", f"Markaz: {subject}", body, enrollment.id)
+
+
+def tell(enrollment: Enrollment, kind: str) -> None:
+    """Queue the message about ``kind`` for the trainee of ``enrollment``."""
+    message = message_for(enrollment, kind)
+    queue(message.trainee, message.kind, message.subject, message.body, enrollment=enrollment)
 
 
 # Applying ------------------------------------------------------------------------------------------
@@ -404,6 +423,137 @@ def place(
     audit(actor, "enrollment.apply" if source is EnrollmentSource.ONLINE else "enrollment.register", enrollment, None)
     tell(enrollment, status.value)
     return Placement(enrollment, created=True)
+
+
+@dataclass
+class ListPlacement:
+    """What ``register_many`` did, by trainee id: her new place, the place she had already in the
+    cohort, or why she was refused."""
+
+    placed: dict[int, Enrollment]
+    existing: dict[int, Enrollment]
+    refused: dict[int, Refusal]
+
+
+def register_many(
+    trainees: list[Trainee],
+    cohort: Cohort,
+    *,
+    actor: UserAccount,
+    source: EnrollmentSource = EnrollmentSource.IMPORT,
+    now: datetime | None = None,
+) -> ListPlacement:
+    """Register a list of trainees in ``cohort`` at once (an imported list): for each, in list order,
+    exactly what ``register`` would do, with the same rule functions, but reading and writing in bulk
+    (a few statements per 500 trainees instead of some fifteen per trainee).
+
+    Refusals about the whole list are raised and nothing is written: the actor may not register here
+    (``NotAllowed``), the cohort takes no applications (``ApplicationsClosed``). A trainee who is not
+    eligible or whose other places stop her is refused on her own (``refused``) and the others go on;
+    one who has a place in the cohort already keeps it (``existing``). First come: free seats go in
+    list order, the rest join the end of the waitlist in list order; reviewed: all pending. One
+    audit event per new enrollment and each trainee's message are written as ``register`` writes them.
+
+    Locks: the cohort first, then the trainees in id order, as every other operation does."""
+    now = now or utcnow()
+    if not can_manage_cohort(actor, cohort):
+        raise NotAllowed("Only staff of this centre can register trainees here.")
+    cohort = lock_cohort(cohort)
+    if (reason := closed_reason(cohort, now)) is not None:
+        raise ApplicationsClosed(reason)
+    ordered = list({trainee.id: trainee for trainee in trainees}.values())
+    ids = sorted(trainee.id for trainee in ordered)
+    existing: dict[int, Enrollment] = {}
+    held: dict[int, list[Enrollment]] = {trainee_id: [] for trainee_id in ids}
+    for chunk in chunked(ids):
+        # Lock and re-read (populate_existing) her record, as ``lock_trainees`` does one by one.
+        db.session.scalars(
+            select(Trainee)
+            .where(Trainee.id.in_(chunk))
+            .order_by(Trainee.id)
+            .with_for_update()
+            .options(selectinload(Trainee.district))
+            .execution_options(populate_existing=True)
+        ).all()
+        for enrollment in db.session.scalars(
+            select(Enrollment)
+            .where(
+                Enrollment.trainee_id.in_(chunk),
+                or_(Enrollment.cohort_id == cohort.id, Enrollment.status.in_(ACTIVE_ENROLLMENT_STATUSES)),
+            )
+            .options(selectinload(Enrollment.cohort).selectinload(Cohort.course))
+        ):
+            if enrollment.cohort_id == cohort.id:
+                existing[enrollment.trainee_id] = enrollment
+            else:
+                held[enrollment.trainee_id].append(enrollment)
+
+    outcome = ListPlacement(placed={}, existing={}, refused={})
+    accepted: list[Trainee] = []
+    for trainee in ordered:
+        if trainee.id in existing:
+            outcome.existing[trainee.id] = existing[trainee.id]
+        elif unmet := unmet_requirements(cohort, trainee):
+            outcome.refused[trainee.id] = NotEligible(" ".join(requirement.refusal for requirement in unmet))
+        elif (refusal := places_refusal(held[trainee.id], cohort, to_trainee=False)) is not None:
+            outcome.refused[trainee.id] = refusal
+        else:
+            accepted.append(trainee)
+    if not accepted:
+        return outcome
+
+    if cohort.admission is Admission.REVIEWED:
+        statuses = [S.PENDING] * len(accepted)
+    else:
+        free = max(0, cohort.seats - cohort.enrolled_count)
+        statuses = [S.ENROLLED if index < free else S.WAITLISTED for index in range(len(accepted))]
+    added = {counter: sum(status is counted for status in statuses) for counted, counter in COUNTER_OF.items()}
+    first_position = cohort.waitlisted_count + 1
+    # Seats are taken in the same guarded way as ``take_seat``: never past the seat count.
+    taken = db.session.execute(
+        update(Cohort)
+        .where(Cohort.id == cohort.id, Cohort.enrolled_count + added["enrolled_count"] <= Cohort.seats)
+        .values({getattr(Cohort, counter): getattr(Cohort, counter) + delta for counter, delta in added.items()})
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:  # cannot happen while the cohort is locked; never overbook if it does
+        raise NotPossibleNow("The cohort's seats changed during the registration: try again.")
+    db.session.expire(cohort, list(added))
+    enrollments = db.session.scalars(
+        insert(Enrollment).returning(Enrollment, sort_by_parameter_order=True),
+        [
+            {
+                "trainee_id": trainee.id,
+                "cohort_id": cohort.id,
+                "status": status,
+                "source": source,
+                "applied_at": now,
+                "decided_at": now if status is S.ENROLLED else None,
+            }
+            for trainee, status in zip(accepted, statuses, strict=True)
+        ],
+    ).all()
+    action = "enrollment.apply" if source is EnrollmentSource.ONLINE else "enrollment.register"
+    record_many(
+        actor,
+        action,
+        Enrollment.__tablename__,
+        [
+            {"object_id": enrollment.id, "after": audit_state(enrollment), "centre_id": cohort.centre_id}
+            for enrollment in enrollments
+        ],
+    )
+    messages = []
+    position = first_position
+    for enrollment in enrollments:
+        outcome.placed[enrollment.trainee_id] = enrollment
+        if enrollment.status is S.WAITLISTED:
+            messages.append(message_for(enrollment, "waitlisted", position=position))
+            position += 1
+        else:
+            messages.append(message_for(enrollment, enrollment.status.value))
+    queue_many(messages)
+    return outcome
 
 
 # Staff decisions -----------------------------------------------------------------------------------

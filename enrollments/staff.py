@@ -21,7 +21,7 @@ from enrollments import bp
 from enrollments.identity import format_cnic, normalise_cnic
 from enrollments.models import Enrollment, Trainee
 from enrollments.services import Placement, Prospect, prospect, register, waitlist_position
-from enrollments.trainees import TraineeDetails, TraineeExists, create_trainee, find_by_cnic
+from enrollments.trainees import TraineeDetails, TraineeExists, create_trainee, find_by_cnic, look_up_trainee
 from enrollments.walk_in_forms import CREATE, REGISTER, CohortChoiceForm, LookupForm, NewTraineeForm, RegisterForm
 from extensions import db
 from refusals import Refusal, show_refusal
@@ -174,13 +174,15 @@ def lookup_step(centre: Centre):
     if not form.validate_on_submit():
         return lookup_page(centre, form, 422)
     cohorts = open_cohorts(centre)
-    trainee = find_by_cnic(form.cnic.data)
+    trainee = look_up_trainee(form.cnic.data, actor=acting_user(), centre=centre)
     if trainee is None:
         typed = format_cnic(normalise_cnic(form.cnic.data))
         return new_trainee_page(centre, NewTraineeForm(formdata=None, data={"cnic": typed}, cohorts=cohorts), cohorts)
-    return found_page(
+    page = found_page(
         centre, trainee, RegisterForm(formdata=None, data={"cnic": trainee.cnic}, cohorts=cohorts), cohorts
     )
+    db.session.commit()  # the lookup's audit event
+    return page
 
 
 def register_step(centre: Centre):
@@ -206,7 +208,7 @@ def create_step(centre: Centre):
     form = NewTraineeForm(cohorts=cohorts)
     if form.validate_on_submit():
         try:
-            trainee = create_trainee(trainee_details(form), actor=acting_user())
+            trainee = create_trainee(trainee_details(form), actor=acting_user(), centre=centre)
             register_and_tell(trainee, form.cohort_id.data, prefix=f"Record created for {trainee.full_name}. ")
         except TraineeExists as error:
             db.session.rollback()

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from auth.models import UserAccount
-from auth.permissions import can_edit_trainee, can_register_trainees
-from centres.models import District
-from database import utcnow
+from auth.permissions import can_edit_trainee, can_manage_centre, can_register_trainees
+from centres.models import Centre, District
+from database import chunked, utcnow
 from enrollments.identity import (
     InvalidInput,
     check_date_of_birth,
@@ -23,7 +24,7 @@ from enrollments.identity import (
 )
 from enrollments.models import Trainee
 from extensions import db
-from oversight.audit import record, snapshot
+from oversight.audit import record, record_many, snapshot
 from refusals import Conflict, Refusal
 from vocabulary import Area, Education, Gender
 
@@ -89,19 +90,93 @@ def normalised(details: TraineeDetails) -> dict:
     }
 
 
-def create_trainee(details: TraineeDetails, *, actor: UserAccount) -> Trainee:
-    """Create the national record of a trainee (staff of any centre, or an admin). Raises
-    ``TraineeExists`` (carrying the existing record) when the CNIC is registered already."""
-    if not can_register_trainees(actor):
+def require_registrar(actor: UserAccount, centre: Centre | None) -> None:
+    if not can_register_trainees(actor) or (centre is not None and not can_manage_centre(actor, centre)):
         raise Refusal("Only centre staff and admins register trainees.")
+
+
+def create_trainee(details: TraineeDetails, *, actor: UserAccount, centre: Centre | None = None) -> Trainee:
+    """Create the national record of a trainee (staff of any centre, or an admin), registered at
+    ``centre`` when given (its staff may then see her record). Raises ``TraineeExists`` (carrying
+    the existing record) when the CNIC is registered already."""
+    require_registrar(actor, centre)
     values = normalised(details)
     existing = db.session.scalar(select(Trainee).where(Trainee.cnic == values["cnic"]))
     if existing is not None:
         raise TraineeExists(existing)
-    trainee = Trainee(**values)
+    trainee = Trainee(**values, registered_centre_id=centre.id if centre is not None else None)
     db.session.add(trainee)
     db.session.flush()
-    record(actor, "trainee.create", trainee, after=snapshot(trainee, TRAINEE_FIELDS))
+    record(
+        actor,
+        "trainee.create",
+        trainee,
+        after=snapshot(trainee, TRAINEE_FIELDS),
+        centre_id=trainee.registered_centre_id,
+    )
+    return trainee
+
+
+@dataclass
+class CreatedTrainees:
+    """What ``create_trainees`` did, by normalised CNIC: the new records, and the records found."""
+
+    created: dict[str, Trainee]
+    existing: dict[str, Trainee]
+
+
+def create_trainees(details: list[TraineeDetails], *, actor: UserAccount, centre: Centre) -> CreatedTrainees:
+    """Create many national records at once (an imported list), registered at ``centre``: what
+    ``create_trainee`` does for each, in a few multi-row statements. A CNIC on record already (or
+    registered by someone else while this runs) is not created again: its record is returned in
+    ``existing``. A value ``normalised`` refuses raises that refusal (nothing written): a list
+    reaches this only after every row has been checked. One audit event per new record."""
+    require_registrar(actor, centre)
+    values = {}
+    for item in details:
+        row = normalised(item)
+        values.setdefault(row["cnic"], row)
+    found = {}
+    for chunk in chunked(list(values)):
+        found.update(
+            (trainee.cnic, trainee) for trainee in db.session.scalars(select(Trainee).where(Trainee.cnic.in_(chunk)))
+        )
+    new = [{**row, "registered_centre_id": centre.id} for cnic, row in values.items() if cnic not in found]
+    created: dict[str, Trainee] = {}
+    if new:
+        # ON CONFLICT DO NOTHING: a record created meanwhile by another transaction is simply found
+        # below, instead of failing the whole list on the unique CNIC.
+        insert_for = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        now = utcnow()
+        statement = insert_for(Trainee).on_conflict_do_nothing(index_elements=["cnic"]).returning(Trainee)
+        for trainee in db.session.scalars(statement, [{**row, "created_at": now, "updated_at": now} for row in new]):
+            created[trainee.cnic] = trainee
+        missed = [row["cnic"] for row in new if row["cnic"] not in created]
+        for chunk in chunked(missed):
+            found.update(
+                (trainee.cnic, trainee)
+                for trainee in db.session.scalars(select(Trainee).where(Trainee.cnic.in_(chunk)))
+            )
+    record_many(
+        actor,
+        "trainee.create",
+        Trainee.__tablename__,
+        [
+            {"object_id": trainee.id, "after": snapshot(trainee, TRAINEE_FIELDS), "centre_id": centre.id}
+            for trainee in created.values()
+        ],
+    )
+    return CreatedTrainees(created=created, existing=found)
+
+
+def look_up_trainee(cnic: str, *, actor: UserAccount, centre: Centre) -> Trainee | None:
+    """The trainee with this CNIC, for the walk-in desk of ``centre``: staff see any centre's record
+    here (to reuse the national record rather than create a second), so every lookup that finds one
+    is kept in the audit trail (who looked, at which centre)."""
+    require_registrar(actor, centre)
+    trainee = find_by_cnic(cnic)
+    if trainee is not None:
+        record(actor, "trainee.lookup", trainee, centre_id=centre.id)
     return trainee
 
 

@@ -8,9 +8,10 @@ wired yet, so the default ``log`` sender writes each SMS to the log.
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from database import utcnow
 from enrollments.models import Enrollment, Trainee
@@ -23,24 +24,51 @@ log = logging.getLogger("markaz.sms")
 MAX_ATTEMPTS = 5
 
 
-def queue(trainee: Trainee, kind: str, subject: str, body: str, *, enrollment: Enrollment | None = None) -> None:
-    """Queue ``body`` for ``trainee`` on each channel she has; flushes, never commits."""
+@dataclass(frozen=True)
+class Message:
+    """One message for one trainee (sent on each channel she has)."""
+
+    trainee: Trainee
+    kind: str
+    subject: str
+    body: str
+    enrollment_id: int | None = None
+
+
+def outbox_rows(message: Message) -> list[dict]:
+    """The outbox rows of ``message``: SMS to her phone, and email when she gave an address."""
+    trainee = message.trainee
     channels = [(Channel.SMS, trainee.phone)]
     if trainee.email:
         channels.append((Channel.EMAIL, trainee.email))
-    for channel, recipient in channels:
-        db.session.add(
-            OutboxMessage(
-                trainee_id=trainee.id,
-                enrollment_id=enrollment.id if enrollment is not None else None,
-                kind=kind,
-                channel=channel,
-                recipient=recipient,
-                subject=subject,
-                body=body,
-            )
-        )
+    return [
+        {
+            "trainee_id": trainee.id,
+            "enrollment_id": message.enrollment_id,
+            "kind": message.kind,
+            "channel": channel,
+            "recipient": recipient,
+            "subject": message.subject,
+            "body": message.body,
+        }
+        for channel, recipient in channels
+    ]
+
+
+def queue(trainee: Trainee, kind: str, subject: str, body: str, *, enrollment: Enrollment | None = None) -> None:
+    """Queue ``body`` for ``trainee`` on each channel she has; flushes, never commits."""
+    message = Message(trainee, kind, subject, body, enrollment.id if enrollment is not None else None)
+    for row in outbox_rows(message):
+        db.session.add(OutboxMessage(**row))
     db.session.flush()
+
+
+def queue_many(messages: list[Message]) -> None:
+    """Queue many messages in one multi-row INSERT (work on a whole list at once); never commits."""
+    rows = [row for message in messages for row in outbox_rows(message)]
+    if rows:
+        now = utcnow()
+        db.session.execute(insert(OutboxMessage), [{**row, "created_at": now} for row in rows])
 
 
 def log_sms(recipient: str, body: str) -> None:

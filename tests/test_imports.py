@@ -6,6 +6,7 @@ transaction — or, on an unexpected error, nothing at all.
 Service tests call ``enrollments.imports`` directly; page tests go through the client."""
 
 import codecs
+import html
 import csv
 import io
 import re
@@ -31,7 +32,7 @@ from enrollments.imports import (
     stage_import,
 )
 from enrollments.models import Enrollment, Trainee
-from enrollments.services import ApplicationsClosed, NotAllowed, NotEligible
+from enrollments.services import NotAllowed
 from extensions import db
 from oversight.models import AuditEvent
 from vocabulary import Admission, Area, CohortStatus, Education, EnrollmentSource, EnrollmentStatus, Gender, Role
@@ -408,7 +409,8 @@ def test_eligibility_and_places_in_the_target_cohort(app, place, make_trainee, m
         (4, "", f"Not eligible for this cohort: Age 16–40 on the day the course starts ({starts}). "
                 "This course needs Matriculation or higher."),
         (5, "", "Already in this cohort (waitlisted)."),
-        (6, "", "Already holds 2 places (the most anyone may hold at once is 2)."),
+        (6, "", "She already holds 2 places (the most anyone may hold at once is 2). "
+                "She must leave one before she can be registered here."),
     ]  # fmt: skip
 
 
@@ -499,22 +501,23 @@ def test_confirming_checks_again_what_changed_since_the_preview(app, place, make
 
 
 def test_a_row_refused_at_confirmation_is_reported_and_the_others_imported(app, place, monkeypatch):
-    calls = []
-    real_register = imports.register
+    real_register_many = imports.register_many
 
-    def refuse_the_second(trainee, cohort, **kwargs):
-        calls.append(trainee.cnic)
-        if len(calls) == 2:  # as if the cohort had become women-only, and Sana were not a woman
-            raise NotEligible("This is a women-only cohort.")
-        return real_register(trainee, cohort, **kwargs)
+    def correct_sana_first(trainees, cohort, **kwargs):
+        # As if staff corrected Sana's date of birth between the check and the registration.
+        trainees[1].date_of_birth = date(1970, 1, 15)
+        db.session.flush()
+        return real_register_many(trainees, cohort, **kwargs)
 
-    monkeypatch.setattr(imports, "register", refuse_the_second)
+    monkeypatch.setattr(imports, "register_many", correct_sana_first)
     batch = stage_import(csv_bytes([AYESHA, SANA, HINA]), "list.csv", place.centre, place.cohort, actor=place.staff)
     result = confirm_import(batch, actor=place.staff)
     assert result.counts() == {"created": 3, "reused": 0, "enrolled": 2, "waitlisted": 0, "pending": 0, "skipped": 1}
+    starts = place.cohort.starts_on.strftime("%d %b %Y")
     assert result.problems == [
-        Problem(3, "", "This is a women-only cohort. Her record was created; she was not registered.")
-    ]
+        Problem(3, "", f"Age 16–40 on the day the course starts ({starts}). "
+                       "Her record was created; she was not registered.")
+    ]  # fmt: skip
     sana = db.session.scalar(select(Trainee).where(Trainee.cnic == "3520111111111"))
     assert db.session.scalar(select(func.count(Enrollment.id)).where(Enrollment.trainee_id == sana.id)) == 0
 
@@ -524,23 +527,23 @@ def test_a_cohort_closing_during_the_import_stops_all_of_it(app, client, sign_in
     sign_in(place.staff)
     upload(client, csrf_token, place, csv_bytes([AYESHA, SANA, HINA]), cohort=place.cohort)
     batch_id = latest_batch().id
-    calls = []
-    real_register = imports.register
+    real_register_many = imports.register_many
 
-    def close_at_the_second(trainee, cohort, **kwargs):
-        calls.append(trainee.cnic)
-        if len(calls) == 2:
-            raise ApplicationsClosed("Applications have closed.")
-        return real_register(trainee, cohort, **kwargs)
+    def close_first(trainees, cohort, **kwargs):
+        # As if a colleague closed the cohort between the check and the registration.
+        cohort.status = CohortStatus.CLOSED
+        db.session.flush()
+        return real_register_many(trainees, cohort, **kwargs)
 
-    monkeypatch.setattr(imports, "register", close_at_the_second)
+    monkeypatch.setattr(imports, "register_many", close_first)
     token = csrf_token(f"/enrollments/imports/{batch_id}")
     before = row_counts()
     response = client.post(f"/enrollments/imports/{batch_id}/confirm", data={"csrf_token": token})
     assert response.status_code == 409
-    assert "Applications have closed. Nothing was imported." in page_text(response)
+    assert "This cohort is not taking applications (closed). Nothing was imported." in page_text(response)
     assert row_counts() == before
     assert db.session.get(ImportBatch, batch_id).status is ImportStatus.UPLOADED
+    assert db.session.get(Cohort, place.cohort.id).status is CohortStatus.OPEN
 
 
 def test_only_the_uploader_or_an_admin_confirms_once_within_a_day(app, place):
@@ -707,21 +710,19 @@ def test_an_unexpected_error_mid_import_leaves_nothing(app, client, sign_in, csr
     upload(client, csrf_token, place, csv_bytes([AYESHA, AISHA_URDU, SANA, HINA]), cohort=place.cohort)
     batch_id = latest_batch().id
     calls = []
-    real_register = imports.register
+    real_register_many = imports.register_many
 
-    def fail_on_the_third(trainee, cohort, **kwargs):
-        calls.append(trainee)
-        if len(calls) == 3:
-            raise RuntimeError("the database went away")
-        return real_register(trainee, cohort, **kwargs)
+    def fail_after_writing(trainees, cohort, **kwargs):
+        calls.append(real_register_many(trainees, cohort, **kwargs))  # records, places, audit, outbox written
+        raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(imports, "register", fail_on_the_third)
+    monkeypatch.setattr(imports, "register_many", fail_after_writing)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     token = csrf_token(f"/enrollments/imports/{batch_id}")
     before = row_counts()
     response = client.post(f"/enrollments/imports/{batch_id}/confirm", data={"csrf_token": token})
     assert response.status_code == 500
-    assert len(calls) == 3
+    assert len(calls) == 1 and len(calls[0].placed) == 4
     assert row_counts() == before
     db.session.expire_all()
     batch = db.session.get(ImportBatch, batch_id)
@@ -811,3 +812,47 @@ def test_a_missing_batch_is_404(app, client, sign_in, place):
     sign_in(place.staff)
     assert client.get("/enrollments/imports/987654").status_code == 404
     assert client.get(f"/enrollments/imports/{2**40}").status_code == 404
+
+
+# Education, when the course asks for some -----------------------------------------------------------
+
+
+def test_an_empty_education_is_a_problem_only_when_the_course_asks_for_some(place, make_course, make_cohort):
+    no_schooling_needed = make_cohort(
+        centre=place.centre, course=make_course(min_education=Education.NONE), code="PB-LHR-01-ANY"
+    )
+    ayesha_unsaid = [*AYESHA[:7], "", ""]
+    preview = check(csv_bytes([ayesha_unsaid, HINA]), place, place.cohort)
+    assert problems_of(preview) == [(2, "Education", "Give her education: this course needs Matriculation or higher.")]
+    assert check(csv_bytes([ayesha_unsaid, HINA]), place, no_schooling_needed).problems == []
+    assert check(csv_bytes([ayesha_unsaid, HINA]), place).problems == []  # no cohort: matric, as documented
+    assert check(csv_bytes([ayesha_unsaid]), place).valid[0].details.education is Education.MATRIC
+
+
+def test_a_list_without_education_for_a_course_that_asks_for_it_is_refused_whole(
+    client, sign_in, csrf_token, place, row_counts
+):
+    sign_in(place.staff)
+    header = HEADER[:7]
+    data = csv_bytes([AYESHA[:7], HINA[:7]], header=header)
+    before = row_counts()
+    response = upload(client, csrf_token, place, data, cohort=place.cohort)
+    assert response.status_code == 422
+    assert (
+        "Web Development Foundations needs Matriculation or higher: add a column with each trainee's education "
+        "(Education), or import the list without a cohort." in html.unescape(page_text(response))
+    )
+    assert row_counts() == before
+    response = upload(client, csrf_token, place, data)  # without a cohort it goes in, education matric
+    assert response.status_code == 302
+
+
+def test_staff_open_the_records_they_imported_without_a_cohort(client, sign_in, csrf_token, place):
+    sign_in(place.staff)
+    upload(client, csrf_token, place, csv_bytes([AYESHA]))
+    assert confirm(client, csrf_token, latest_batch().id).status_code == 302
+    ayesha = db.session.scalar(select(Trainee).where(Trainee.cnic == "3520212345671"))
+    assert ayesha.registered_centre_id == place.centre.id
+    assert "Ayesha Khan" in page_text(client.get(f"/enrollments/trainees/{ayesha.id}"))
+    sign_in(place.other_staff)
+    assert client.get(f"/enrollments/trainees/{ayesha.id}").status_code == 403

@@ -146,7 +146,7 @@ def test_the_desk_starts_with_a_cnic_lookup(client, sign_in, staff, centre):
 
 
 @pytest.mark.parametrize("typed", ["35202-1234567-1", " 35202 1234567 1 ", "3520212345671", "35202–1234567–1"])
-def test_a_cnic_typed_any_way_finds_her_record_and_history(desk, ayesha, web, typed, row_counts):
+def test_a_cnic_typed_any_way_finds_her_record_and_history(desk, ayesha, web, typed, row_counts, centre, staff):
     before = row_counts()
     page = text(desk({"step": "lookup", "cnic": typed}))
     assert '<h1 class="h2">Ayesha Khan</h1>' in page
@@ -156,7 +156,15 @@ def test_a_cnic_typed_any_way_finds_her_record_and_history(desk, ayesha, web, ty
     assert "Multan IT Park" in history and "Graphic Design Basics" in history and "Completed" in history
     assert note_of(page, web) == "A seat is free (10 of 10 left)."
     assert f'name="cnic" type="hidden" value="{AYESHA_CNIC}"' in page
-    assert row_counts() == before  # looking up writes nothing
+    # Looking up writes only the audit event saying who looked her up, and where.
+    after = row_counts()
+    assert {table: after[table] - count for table, count in before.items() if after[table] != count} == {
+        "audit_event": 1
+    }
+    event = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert (event.action, event.object_type, event.object_id, event.centre_id, event.actor_id) == (
+        "trainee.lookup", "trainee", ayesha.id, centre.id, staff.id
+    )
 
 
 def test_each_open_cohort_says_what_registering_would_do(

@@ -12,10 +12,10 @@ from werkzeug.security import generate_password_hash
 from vocabulary import Role
 
 PASSWORD = "a-long-password"
-HEADER = ["CNIC No", "Full name", "Sex", "Date of birth", "Mobile", "District"]
-AYESHA = ["35202-1234567-1", "Ayesha Khan", "F", date(2000, 1, 15), "0300 1234567", "Lahore"]
-AISHA = ["35202-7654321-1", "عائشہ بی بی", "خاتون", date(2001, 3, 5), "0301 7654321", "Lahore"]
-SANA = ["35201-1111111-1", "Sana Tariq", "female", "05/06/1999", "0333 1112223", "Lahore"]
+HEADER = ["CNIC No", "Full name", "Sex", "Date of birth", "Mobile", "District", "Qualification"]
+AYESHA = ["35202-1234567-1", "Ayesha Khan", "F", date(2000, 1, 15), "0300 1234567", "Lahore", "BS"]
+AISHA = ["35202-7654321-1", "عائشہ بی بی", "خاتون", date(2001, 3, 5), "0301 7654321", "Lahore", "FSc"]
+SANA = ["35201-1111111-1", "Sana Tariq", "female", "05/06/1999", "0333 1112223", "Lahore", "Matric"]
 
 
 def workbook(*rows) -> bytes:
