@@ -121,8 +121,8 @@ def trainee_centre_ids(trainee: Trainee) -> set[int]:
 
 def can_view_trainee(user: AnyUser, trainee: Trainee) -> bool:
     """A trainee record is visible to the trainee herself, to staff of a centre where she applied or
-    trained or whose staff registered her record, to overseers whose scope covers her district or one of those centres (masked), and to
-    admins."""
+    trained or whose staff registered her record, to overseers whose scope covers her district or one
+    of those centres (masked), and to admins."""
     if not is_signed_in(user):
         return False
     if is_admin(user) or (trainee.user_id is not None and trainee.user_id == user.id):
@@ -150,8 +150,8 @@ def can_register_trainees(user: AnyUser) -> bool:
 
 
 def can_edit_trainee(user: AnyUser, trainee: Trainee) -> bool:
-    """Changing a trainee record: admins and staff of her centres (``trainee_centre_ids``); she edits her own profile through
-    her account pages. Overseers never."""
+    """Changing a trainee record: admins and staff of her centres (``trainee_centre_ids``); she edits
+    her own profile through her account pages. Overseers never."""
     if is_admin(user):
         return True
     return has_role(user, Role.STAFF) and bool(staff_centre_ids(user) & trainee_centre_ids(trainee))

@@ -6,8 +6,8 @@ transaction — or, on an unexpected error, nothing at all.
 Service tests call ``enrollments.imports`` directly; page tests go through the client."""
 
 import codecs
-import html
 import csv
+import html
 import io
 import re
 from datetime import date, timedelta

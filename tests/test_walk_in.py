@@ -163,7 +163,11 @@ def test_a_cnic_typed_any_way_finds_her_record_and_history(desk, ayesha, web, ty
     }
     event = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id.desc())).first()
     assert (event.action, event.object_type, event.object_id, event.centre_id, event.actor_id) == (
-        "trainee.lookup", "trainee", ayesha.id, centre.id, staff.id
+        "trainee.lookup",
+        "trainee",
+        ayesha.id,
+        centre.id,
+        staff.id,
     )
 
 
