@@ -62,7 +62,10 @@ def register_blueprints(app: Flask) -> None:
         for module in VIEW_MODULES:
             if importlib.util.find_spec(f"{name}.{module}") is not None:
                 importlib.import_module(f"{name}.{module}")
-        app.register_blueprint(package.bp)
+        if hasattr(package, "register_with"):  # a package that registers itself (the API)
+            package.register_with(app)
+        else:
+            app.register_blueprint(package.bp)
 
 
 def register_access_rules(app: Flask) -> None:

@@ -83,6 +83,8 @@ class Config:
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         # A trainee may hold at most this many active places (pending, waitlisted, enrolled) at once.
         self.MAX_ACTIVE_PLACES = int(os.environ.get("MARKAZ_MAX_ACTIVE_PLACES", "2"))
+        # How long an API token lasts before its owner must make a new one.
+        self.API_TOKEN_DAYS = int(os.environ.get("MARKAZ_API_TOKEN_DAYS", "30"))
         # How many reverse proxies stand in front of the app (0: none, trust no X-Forwarded-* header).
         self.PROXY_COUNT = int(os.environ.get("MARKAZ_PROXY_COUNT", "0"))
         # Outgoing mail: "log" writes each message to the log (development); "smtp" sends it.

@@ -1,8 +1,64 @@
-"""JSON API v1 at ``/api/v1`` over the same services and permissions as the pages.
+"""JSON API v1 at ``/api/v1`` (DESIGN.md, "JSON API v1"), over the same services and the same
+``auth.permissions`` predicates as the pages: no rule lives here twice.
 
-The endpoints arrive with the API issue.
+flask-smorest generates the OpenAPI 3 description (``/api/v1/openapi.json``) from the marshmallow
+schemas that also parse every request and shape every answer, so the description cannot drift from the
+code. Requests authenticate with ``Authorization: Bearer <token>`` only (``api.auth``); errors are JSON
+in one shape (``api.errors``). Operations live in modules by domain: ``catalogue`` (centres, courses,
+cohorts), ``people`` (tokens, me, trainees), ``enrollments``, ``reports``.
 """
 
-from flask import Blueprint
+import importlib
+import importlib.util
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+from flask import Flask
+from flask_smorest import Api, Blueprint
+
+from api.errors import refusal
+from api.schemas import ErrorSchema
+from refusals import Refusal
+
+bp = Blueprint(
+    "api",
+    __name__,
+    url_prefix="/api/v1",
+    description="Centres, courses and cohorts; trainees and their enrollments; capacity reports.",
+)
+bp.register_error_handler(Refusal, refusal)
+OPERATION_MODULES = ("tokens", "catalogue", "trainees", "enrollments", "reports")
+
+
+class MarkazApi(Api):
+    """flask-smorest's ``Api``, with errors in Markaz's shape: its own app-wide JSON error handler is
+    not installed (it would answer the HTML pages too); ``api.errors`` handles errors under /api/v1."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self) -> None:
+        pass
+
+
+SPEC_INFO = {
+    "description": "The JSON API of Markaz, the enrollment system of Pakistan's digital-skills centres. "
+    "Authenticate with `Authorization: Bearer <token>`; get a token from `POST /api/v1/tokens`.",
+}
+
+
+def register_with(app: Flask) -> None:
+    """Configure and register the API: its operations, the OpenAPI description, the docs page, the
+    token authentication and the JSON errors."""
+    app.config.setdefault("API_TITLE", "Markaz API")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    from api import auth, docs
+
+    for module in OPERATION_MODULES:
+        if importlib.util.find_spec(f"api.{module}") is not None:
+            importlib.import_module(f"api.{module}")
+    api = MarkazApi(app, spec_kwargs={"info": SPEC_INFO})  # one per app: each builds its own description
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    api.register_blueprint(bp)
+    auth.register(app)
+    docs.register(app)

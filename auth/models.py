@@ -70,3 +70,27 @@ class CentreMembership(db.Model):
 
     user: Mapped[UserAccount] = relationship(back_populates="memberships")
     centre: Mapped["Centre"] = relationship()
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API. Only a SHA-256 digest of the token is stored: the token itself
+    is shown once, when it is made. ``prefix`` (its first characters) lets its owner tell tokens apart."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[UserAccount] = relationship()
+
+    def is_usable(self, now: datetime) -> bool:
+        return self.revoked_at is None and now < self.expires_at and self.user.active
+
+    def __repr__(self) -> str:
+        return f"<ApiToken {self.prefix}… of user {self.user_id}>"

@@ -22,7 +22,7 @@ from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import AnonymousUserMixin, current_user
 from sqlalchemy import exists, select
 
-from auth.models import CentreMembership, UserAccount
+from auth.models import ApiToken, CentreMembership, UserAccount
 from centres.models import Centre, District
 from courses.models import Cohort
 from enrollments.models import Enrollment, Trainee
@@ -144,6 +144,11 @@ def can_view_trainee(user: AnyUser, trainee: Trainee) -> bool:
     return False
 
 
+def can_revoke_token(user: AnyUser, token: ApiToken) -> bool:
+    """An API token is revoked by its owner or by an admin."""
+    return is_signed_in(user) and (is_admin(user) or token.user_id == user.id)
+
+
 def can_register_trainees(user: AnyUser) -> bool:
     """Creating a national trainee record (walk-ins, imports, the API): centre staff and admins."""
     return has_role(user, Role.STAFF, Role.ADMIN)
@@ -216,8 +221,9 @@ STAFF_AND_OVERSEERS = Rule(
 )
 ADMINS = Rule("admins", is_admin)
 
-# Endpoints that belong to Flask itself rather than to a view of ours.
-BUILT_IN_PUBLIC_ENDPOINTS = frozenset({"static"})
+# Endpoints that belong to Flask (static files) or flask-smorest (the OpenAPI description) rather than to a
+# view of ours.
+BUILT_IN_PUBLIC_ENDPOINTS = frozenset({"static", "api-docs.openapi_json"})
 
 
 def allow(rule: Rule) -> Callable[[View], View]:
@@ -238,6 +244,14 @@ def rule_for(endpoint: str | None) -> Rule | None:
     return getattr(view, "access_rule", None)
 
 
+API_PREFIX = "/api/v1"
+
+
+def is_api_request() -> bool:
+    """Whether this request is for the JSON API (bearer tokens, JSON errors, never the cookie session)."""
+    return request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/")
+
+
 def register_gate(app: Flask) -> None:
     """Check every request against its endpoint's rule before the view runs (deny by default)."""
 
@@ -251,6 +265,8 @@ def register_gate(app: Flask) -> None:
         if rule.admits(current_user):
             return None
         if not is_signed_in(current_user):
+            if is_api_request():  # a program, not a person: no sign-in page, say what is missing
+                abort(401)
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         abort(403)
 

@@ -1,0 +1,99 @@
+"""Tokens and the caller: ``POST /tokens`` (email and password → a bearer token) and ``GET /me``."""
+
+from flask import g
+from flask_login import current_user
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from api import bp
+from api.schemas import ErrorSchema
+from auth.permissions import PUBLIC, SIGNED_IN, allow, staff_centre_ids
+from auth.services import authenticate, normalise_email
+from auth.tokens import issue_token
+from centres.models import Centre
+from extensions import db, limiter
+from refusals import Refusal
+
+THROTTLED = "Too many attempts. Wait a few minutes, then try again."
+
+
+class Unauthenticated(Refusal):
+    code, status = "unauthorized", 401
+
+
+class TokenRequestSchema(Schema):
+    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1000), load_only=True)
+    name = fields.String(load_default="", validate=validate.Length(max=100), metadata={"example": "Punjab IT Board"})
+
+
+class TokenSchema(Schema):
+    token = fields.String(required=True, metadata={"description": "Shown once: keep it secret."})
+    expires_at = fields.DateTime(required=True)
+
+
+class MeSchema(Schema):
+    id = fields.Integer(required=True)
+    email = fields.String(required=True)
+    full_name = fields.String(required=True)
+    role = fields.String(required=True, metadata={"example": "staff"})
+    province = fields.String(allow_none=True, metadata={"description": "An overseer's province code (none: nation)."})
+    centres = fields.List(fields.String(), required=True, metadata={"description": "Staff: the centres' codes."})
+    trainee_id = fields.Integer(allow_none=True, metadata={"description": "A trainee's own record."})
+
+
+def sign_in_failed(_response) -> bool:
+    return g.get("sign_in_failed", False)
+
+
+def submitted_email() -> str:
+    from flask import request
+
+    body = request.get_json(silent=True)
+    email = body.get("email") if isinstance(body, dict) else ""
+    return "sign-in:" + normalise_email(email if isinstance(email, str) else "")[:254]
+
+
+@bp.route("/tokens", methods=["POST"])
+@allow(PUBLIC)
+@limiter.limit("20 per 10 minutes", methods=["POST"], deduct_when=sign_in_failed, error_message=THROTTLED)
+@limiter.limit(
+    "5 per 10 minutes", key_func=submitted_email, methods=["POST"], deduct_when=sign_in_failed, error_message=THROTTLED
+)
+@bp.arguments(TokenRequestSchema)
+@bp.response(201, TokenSchema)
+@bp.alt_response(401, schema=ErrorSchema, description="Wrong email or password (or a deactivated account).")
+@bp.alt_response(429, schema=ErrorSchema, description="Too many failed attempts; the same limits as the sign-in page.")
+def create_token(body: dict):
+    """Get a token: email and password, as on the sign-in page (and throttled like it).
+
+    The token lasts `API_TOKEN_DAYS` (30 by default); its owner can list and revoke it on her account's
+    API tokens page."""
+    user = authenticate(body["email"], body["password"])
+    if user is None:
+        g.sign_in_failed = True
+        raise Unauthenticated("Wrong email or password.")
+    token, secret = issue_token(user, name=body["name"] or "API", actor=user)
+    db.session.commit()
+    return {"token": secret, "expires_at": token.expires_at}
+
+
+@bp.route("/me")
+@allow(SIGNED_IN)
+@bp.response(200, MeSchema)
+@bp.alt_response(401, schema=ErrorSchema, description="No token, or not a valid one.")
+@bp.doc(security=[{"bearer": []}])
+def me():
+    """Who the token belongs to."""
+    user = current_user
+    centre_ids = staff_centre_ids(user)
+    centres = db.session.scalars(select(Centre.code).where(Centre.id.in_(centre_ids)).order_by(Centre.code))
+    return {
+        "id": user.id,
+        "email": user.email,
+        "full_name": user.full_name,
+        "role": user.role.value,
+        "province": user.province.code if user.province is not None else None,
+        "centres": list(centres) if centre_ids else [],
+        "trainee_id": user.trainee.id if user.trainee is not None else None,
+    }

@@ -1,0 +1,84 @@
+"""API tokens: made from a password (``POST /api/v1/tokens``), by an admin's command (``flask users
+token``) or on the account's token page; listed and revoked there.
+
+A token is 32 random bytes, URL-safe, prefixed ``mkz_`` so that it is recognisable in a leaked log or
+file. Only its SHA-256 digest is stored; expiry is ``API_TOKEN_DAYS`` after it was made. A revoked
+or expired token, or one whose account is deactivated, authenticates nobody. Nothing commits here."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from auth.models import ApiToken, UserAccount
+from auth.permissions import can_revoke_token
+from database import utcnow
+from extensions import db
+from oversight.audit import record
+from refusals import Refusal
+
+TOKEN_PREFIX = "mkz_"
+
+
+class TokenRefused(Refusal):
+    code, status = "forbidden", 403
+
+
+def digest_of(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: UserAccount, *, name: str = "", actor: UserAccount | None) -> tuple[ApiToken, str]:
+    """Make a token for ``user``; returns the record and the token itself (shown once, never stored).
+    One audit event. ``actor`` is who asked: the user herself, or an admin at the command line (None)."""
+    if not user.active:
+        raise TokenRefused("This account is deactivated: it cannot have API tokens.")
+    name = " ".join((name or "").split())
+    if len(name) > 100:
+        raise Refusal("Keep the name under 100 characters.", "name")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = utcnow()
+    token = ApiToken(
+        user=user,
+        name=name,
+        digest=digest_of(secret),
+        prefix=secret[: len(TOKEN_PREFIX) + 4],
+        created_at=now,
+        expires_at=now + timedelta(days=current_app.config["API_TOKEN_DAYS"]),
+    )
+    db.session.add(token)
+    db.session.flush()
+    record(actor or user, "token.create", token, after={"user_id": user.id, "name": name, "prefix": token.prefix})
+    return token, secret
+
+
+def user_for_token(secret: str) -> UserAccount | None:
+    """The account a presented token authenticates (None: unknown, revoked, expired or deactivated)."""
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.digest == digest_of(secret)))
+    if token is None or not token.is_usable(utcnow()):
+        return None
+    return token.user
+
+
+def tokens_of(user: UserAccount) -> list[ApiToken]:
+    """Her tokens, newest first, revoked and expired ones too (so she can see what happened)."""
+    return list(
+        db.session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )
+
+
+def revoke_token(token: ApiToken, *, actor: UserAccount) -> ApiToken:
+    """Revoke ``token`` at once (its owner, or an admin). Revoking a revoked token changes nothing."""
+    if not can_revoke_token(actor, token):
+        raise TokenRefused("Only the token's owner or an admin can revoke it.")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.flush()
+        record(actor, "token.revoke", token, after={"user_id": token.user_id, "prefix": token.prefix})
+    return token
