@@ -3,8 +3,8 @@
 from datetime import date, datetime
 from urllib.parse import urlencode
 
-from flask import Flask, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask import Flask, g, request
+from flask_babel import format_date, format_datetime, get_locale, get_translations
 from flask_login import current_user
 
 import vocabulary
@@ -25,7 +25,24 @@ def page_url(**changes: object) -> str:
     return f"{request.path}?{urlencode(args)}" if args else request.path
 
 
+def request_translations():
+    """The reader's translations, looked up once per request: Flask-Babel's own template callables
+    look them up again for every string (some 80 times on the catalogue page)."""
+    translations = g.get("_markaz_translations")
+    if translations is None:
+        translations = g._markaz_translations = get_translations()
+    return translations
+
+
 def register(app: Flask) -> None:
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda text: request_translations().ugettext(text),
+        ngettext=lambda singular, plural, n: request_translations().ungettext(singular, plural, n),
+        pgettext=lambda context, text: request_translations().upgettext(context, text),
+        npgettext=lambda context, singular, plural, n: request_translations().unpgettext(context, singular, plural, n),
+        newstyle=True,
+    )
+
     @app.template_filter("day")
     def day_filter(value: date | None) -> str:
         return format_date(value, "d MMM y") if value else ""
