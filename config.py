@@ -85,6 +85,8 @@ class Config:
         self.MAX_ACTIVE_PLACES = int(os.environ.get("MARKAZ_MAX_ACTIVE_PLACES", "2"))
         # How long an API token lasts before its owner must make a new one.
         self.API_TOKEN_DAYS = int(os.environ.get("MARKAZ_API_TOKEN_DAYS", "30"))
+        # Seconds a worker keeps the catalogue as rendered for readers who are not signed in (0: off).
+        self.PUBLIC_PAGE_CACHE_SECONDS = float(os.environ.get("MARKAZ_PUBLIC_PAGE_CACHE_SECONDS", "5"))
         # How many reverse proxies stand in front of the app (0: none, trust no X-Forwarded-* header).
         self.PROXY_COUNT = int(os.environ.get("MARKAZ_PROXY_COUNT", "0"))
         # Outgoing mail: "log" writes each message to the log (development); "smtp" sends it.
@@ -116,6 +118,8 @@ class TestConfig(Config):
         self.SESSION_COOKIE_SECURE = False
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.MAX_ACTIVE_PLACES = 2
+        self.API_TOKEN_DAYS = 30
+        self.PUBLIC_PAGE_CACHE_SECONDS = 0  # tests see every change at once; the cache has its own tests
         self.PROXY_COUNT = 0
         self.MAIL_BACKEND = "memory"  # tests read app.extensions["mail_outbox"]
         self.SMS_BACKEND = "log"

@@ -21,6 +21,7 @@ from database import utcnow
 from enrollments.services import Prospect, prospect
 from extensions import db
 from listing import int_arg, page_args, text_arg
+from pagecache import cached_for_anonymous_readers
 from vocabulary import Mode, Role, Track
 
 
@@ -44,6 +45,7 @@ def filters_from_request() -> CatalogueFilters:
 
 @bp.get("/")
 @allow(PUBLIC)
+@cached_for_anonymous_readers
 def catalogue():
     filters = filters_from_request()
     page, per_page = page_args()
