@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app
 
-.PHONY: run test lint format serve-gunicorn clean
+.PHONY: run test fuzz lint format serve-gunicorn clean
 
 run: $(VENV)/.installed
 	$(BIN)/flask db upgrade
@@ -15,6 +15,10 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+# The JSON API fuzzed by schemathesis, served by gunicorn on a fresh demo database (.ci/schemathesis).
+fuzz: $(VENV)/.installed-dev
+	VENV=$(VENV) .ci/schemathesis
 
 # Production-like: gunicorn with two workers on the same database (see README, "Production").
 serve-gunicorn: $(VENV)/.installed

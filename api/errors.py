@@ -79,7 +79,10 @@ def http_error(error: HTTPException):
     if status == 422 and "messages" in data:
         return error_response(422, MESSAGES[422], code="invalid", fields=field_messages(data["messages"]))
     described = error.description if error.description and error.description != type(error).description else None
-    return error_response(status, described or MESSAGES.get(status, error.name))
+    response = error_response(status, described or MESSAGES.get(status, error.name))
+    if status == 405 and getattr(error, "valid_methods", None):  # RFC 9110: a 405 says what is allowed
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
 
 
 def refusal(error: Refusal):

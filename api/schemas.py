@@ -35,3 +35,13 @@ class PageSchema(Schema):
 def page_of(item_schema: type[Schema], name: str) -> type[Schema]:
     """The schema of one page of ``item_schema`` items: ``{"items", "page", "per_page", "total"}``."""
     return type(name, (PageSchema,), {"items": fields.List(fields.Nested(item_schema), required=True)})
+
+
+class StrictBoolean(fields.Boolean):
+    """JSON ``true`` or ``false`` only: not 1, 0 or "yes" (marshmallow's Boolean takes those, and
+    ``truthy={True}`` cannot exclude 1, which equals True)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value

@@ -1,4 +1,5 @@
-"""Tokens and the caller: ``POST /tokens`` (email and password → a bearer token) and ``GET /me``."""
+"""Tokens and the caller: ``POST /tokens`` (email and password → a bearer token), ``GET /me`` and
+``DELETE /tokens/current`` (a program revokes its own token)."""
 
 from flask import g
 from flask_login import current_user
@@ -6,10 +7,12 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from api import bp
+from api.auth import bearer_token
 from api.schemas import ErrorSchema
+from auth.models import ApiToken
 from auth.permissions import PUBLIC, SIGNED_IN, allow, staff_centre_ids
 from auth.services import authenticate, normalise_email
-from auth.tokens import issue_token
+from auth.tokens import digest_of, issue_token, revoke_token
 from centres.models import Centre
 from extensions import db, limiter
 from refusals import Refusal
@@ -97,3 +100,18 @@ def me():
         "centres": list(centres) if centre_ids else [],
         "trainee_id": user.trainee.id if user.trainee is not None else None,
     }
+
+
+@bp.route("/tokens/current", methods=["DELETE"])
+@allow(SIGNED_IN)
+@bp.response(204, description="Revoked: this token authenticates nobody from now on.")
+@bp.alt_response(401, schema=ErrorSchema, description="No token, or not a valid one (revoked already, expired).")
+@bp.doc(security=[{"bearer": []}])
+def revoke_current_token():
+    """Revoke the token making this request.
+
+    For a program that is done with its token (or fears it has leaked): from now on the token is
+    refused with 401. Other tokens of the same account are untouched."""
+    token = db.session.scalar(select(ApiToken).where(ApiToken.digest == digest_of(bearer_token())))
+    revoke_token(token, actor=current_user._get_current_object())
+    db.session.commit()

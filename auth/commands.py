@@ -1,5 +1,6 @@
-"""``flask users create`` and ``flask users set-password``: accounts from the command line, for the first
-admin of an install and for scripted set-ups. Each command commits once, at the end."""
+"""``flask users create``, ``flask users set-password`` and ``flask users token``: accounts and API tokens
+from the command line, for the first admin of an install and for scripted set-ups. Each command commits
+once, at the end."""
 
 import click
 from flask.cli import AppGroup
@@ -7,12 +8,13 @@ from sqlalchemy import select
 
 from auth.models import UserAccount
 from auth.services import AccountDetails, create_account, normalise_email, set_password
+from auth.tokens import issue_token
 from centres.models import Centre, Province
 from extensions import db
 from refusals import Refusal
 from vocabulary import Role
 
-users_cli = AppGroup("users", help="Create accounts and set passwords.")
+users_cli = AppGroup("users", help="Create accounts, set passwords, make API tokens.")
 
 ROLES_FROM_CLI = [Role.STAFF.value, Role.OVERSEER.value, Role.ADMIN.value]
 
@@ -74,3 +76,24 @@ def set_password_command(email, password) -> None:
         fail(error.message)
     db.session.commit()
     click.echo(f"Password set for {user.email}.")
+
+
+@users_cli.command("token")
+@click.argument("email")
+@click.option("--name", default="command line", show_default=True, help="What the token is for (on her tokens page).")
+def token_command(email, name) -> None:
+    """Make an API token for the account with EMAIL and print it (once: only its digest is kept)."""
+    user = db.session.scalar(select(UserAccount).where(UserAccount.email == normalise_email(email)))
+    if user is None:
+        fail(f"No account has the email {email!r}.")
+    try:
+        token, secret = issue_token(user, name=name, actor=None)
+    except Refusal as error:
+        fail(f"{error.field}: {error.message}" if error.field else error.message)
+    db.session.commit()
+    click.echo(secret)
+    click.echo(
+        f"API token {token.name!r} for {user.email}, valid until {token.expires_at:%Y-%m-%d %H:%M} UTC. "
+        "It is shown only this once; it can be revoked on the account's API tokens page (/auth/tokens).",
+        err=True,
+    )

@@ -140,3 +140,13 @@ class ResetPasswordForm(FlaskForm):
         "Type the new password again",
         validators=[DataRequired("Type the new password again."), EqualTo("new_password", "The two passwords differ.")],
     )
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(
+        "Name",
+        validators=[
+            DataRequired("Name the token after what will use it, so that you can tell your tokens apart."),
+            Length(max=100, message="Keep the name under 100 characters."),
+        ],
+    )

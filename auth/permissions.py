@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import AnonymousUserMixin, current_user
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, exists, or_, select, true
 
 from auth.models import ApiToken, CentreMembership, UserAccount
 from centres.models import Centre, District
@@ -28,7 +28,7 @@ from courses.models import Cohort
 from enrollments.models import Enrollment, Trainee
 from extensions import db
 from listing import LARGEST_ID
-from vocabulary import Role
+from vocabulary import CohortStatus, Role
 
 AnyUser = UserAccount | AnonymousUserMixin
 View = TypeVar("View", bound=Callable[..., Any])
@@ -81,6 +81,21 @@ def can_manage_centre(user: AnyUser, centre: Centre) -> bool:
 def can_manage_cohort(user: AnyUser, cohort: Cohort) -> bool:
     """Create, edit, open, close, cancel, and decide on enrollments: admins and the centre's staff."""
     return is_admin(user) or cohort.centre_id in staff_centre_ids(user)
+
+
+def can_view_cohort(user: AnyUser, cohort: Cohort) -> bool:
+    """Every cohort but a draft is public (cancelled ones too, so that a kept link explains itself); a
+    draft is seen only by those who manage it: its centre's staff and admins."""
+    return cohort.status is not CohortStatus.DRAFT or can_manage_cohort(user, cohort)
+
+
+def viewable_cohorts(user: AnyUser) -> ColumnElement[bool]:
+    """``can_view_cohort`` as a condition on ``Cohort``, for lists: the same rule, asked of the database."""
+    if is_admin(user):
+        return true()
+    public = Cohort.status != CohortStatus.DRAFT
+    centre_ids = staff_centre_ids(user)
+    return or_(public, Cohort.centre_id.in_(centre_ids)) if centre_ids else public
 
 
 def is_own_enrollment(user: AnyUser, enrollment: Enrollment) -> bool:
@@ -213,6 +228,10 @@ PUBLIC = Rule("anyone", lambda user: True)
 SIGNED_IN = Rule("any signed-in user", is_signed_in)
 TRAINEES = Rule("trainees", lambda user: has_role(user, Role.TRAINEE))
 STAFF = Rule("centre staff and admins", lambda user: has_role(user, Role.STAFF, Role.ADMIN))
+# Taking places: a trainee for herself, staff (their centres, checked by the services) and admins for anyone.
+TRAINEES_AND_STAFF = Rule(
+    "trainees, centre staff and admins", lambda user: has_role(user, Role.TRAINEE, Role.STAFF, Role.ADMIN)
+)
 OVERSIGHT = Rule(
     "overseers, centre staff and admins", lambda user: has_role(user, Role.OVERSEER, Role.STAFF, Role.ADMIN)
 )
@@ -290,6 +309,19 @@ def get_cohort_or_404(code: str, *, manage: bool = False) -> Cohort:
     """The cohort with ``code`` (any status, drafts too): 404 if none; with ``manage``, 403 unless
     ``can_manage_cohort``."""
     cohort = db.one_or_404(select(Cohort).where(Cohort.code == code))
+    if manage and not can_manage_cohort(current_user, cohort):
+        abort(403)
+    return cohort
+
+
+def get_cohort_by_id_or_404(cohort_id: int, *, manage: bool = False) -> Cohort:
+    """The cohort with ``cohort_id``: 404 if none or if the user may not see it (another centre's draft,
+    ``can_view_cohort``); with ``manage``, 403 unless ``can_manage_cohort``."""
+    if cohort_id > LARGEST_ID:  # no such row can exist, and the database would refuse the number
+        abort(404)
+    cohort = db.get_or_404(Cohort, cohort_id)
+    if not can_view_cohort(current_user, cohort):
+        abort(404)
     if manage and not can_manage_cohort(current_user, cohort):
         abort(403)
     return cohort

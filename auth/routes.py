@@ -1,4 +1,5 @@
-"""Signing in and out, trainee sign-up, the trainee's profile, passwords and reset links."""
+"""Signing in and out, trainee sign-up, the trainee's profile, passwords and reset links, and each
+user's API tokens."""
 
 from urllib.parse import urlsplit
 
@@ -8,8 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from auth import bp
-from auth.forms import ChangePasswordForm, LoginForm, ResetPasswordForm, ResetRequestForm, SignUpForm
-from auth.permissions import PUBLIC, SIGNED_IN, TRAINEES, allow, staff_centres
+from auth.admin_forms import ConfirmForm
+from auth.forms import ApiTokenForm, ChangePasswordForm, LoginForm, ResetPasswordForm, ResetRequestForm, SignUpForm
+from auth.models import ApiToken
+from auth.permissions import PUBLIC, SIGNED_IN, TRAINEES, allow, can_revoke_token, staff_centres
 from auth.services import (
     SignUp,
     active_user_by_email,
@@ -22,9 +25,13 @@ from auth.services import (
     sign_up_trainee,
     user_for_reset_token,
 )
+from auth.tokens import issue_token, tokens_of
+from auth.tokens import revoke_token as revoke
 from courses.models import Cohort
+from database import utcnow
 from enrollments.models import Enrollment
 from extensions import db, limiter
+from listing import LARGEST_ID
 from mail import send_email
 from refusals import Refusal, show_refusal
 from vocabulary import Area, Education, Gender, Role
@@ -218,3 +225,71 @@ def reset_password(token: str):
             flash("Your new password is set. Sign in with it.", "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form), 422 if form.errors or form.form_errors else 200
+
+
+# API tokens -----------------------------------------------------------------------------------------
+
+
+def token_status(token: ApiToken, now) -> str:
+    """What the token page says of a token: "revoked", "expired" or "active"."""
+    if token.revoked_at is not None:
+        return "revoked"
+    return "expired" if now >= token.expires_at else "active"
+
+
+def get_token_or_404(token_id: int) -> ApiToken:
+    """The API token with ``token_id``: 404 if none, 403 unless ``can_revoke_token`` (its owner, admins).
+    A token of someone else is refused, not hidden, as the site's other loaders do."""
+    if token_id > LARGEST_ID:  # no such row can exist, and the database would refuse the number
+        abort(404)
+    token = db.get_or_404(ApiToken, token_id)
+    if not can_revoke_token(current_user, token):
+        abort(403, "This token belongs to another account: only its owner or an admin can revoke it.")
+    return token
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@allow(SIGNED_IN)
+def tokens():
+    user = current_user._get_current_object()
+    form = ApiTokenForm()
+    made = secret = None
+    if form.validate_on_submit():
+        try:
+            made, secret = issue_token(user, name=form.name.data, actor=user)
+        except Refusal as error:
+            refuse(form, error)
+        else:
+            db.session.commit()
+            form = ApiTokenForm(formdata=None)
+    # A new token is shown in the answer to the POST that made it, not after a redirect: it is never
+    # stored anywhere (the database keeps its digest only), not even for a moment in the session
+    # cookie, which would carry it back to us and keep it in the browser's cookie jar. Reloading the
+    # page asks to send the form again, which makes another token rather than showing this one.
+    status = 201 if made else 422 if form.errors or form.form_errors else 200
+    listed = tokens_of(user)
+    now = utcnow()
+    statuses = {token.id: token_status(token, now) for token in listed}
+    page = render_template("auth/tokens.html", form=form, tokens=listed, statuses=statuses, made=made, secret=secret)
+    return page, status
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["GET", "POST"])
+@allow(SIGNED_IN)
+def revoke_token(token_id: int):
+    token = get_token_or_404(token_id)
+    status = token_status(token, utcnow())
+    if status != "active":
+        flash(f"The token “{token.name}” ({token.prefix}…) is {status}: nothing can use it any more.", "info")
+        return redirect(url_for("auth.tokens"))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            revoke(token, actor=current_user._get_current_object())
+        except Refusal as error:
+            refuse(form, error)
+        else:
+            db.session.commit()
+            flash(f"The token “{token.name}” ({token.prefix}…) is revoked: nothing can use it any more.", "success")
+            return redirect(url_for("auth.tokens"))
+    return render_template("auth/revoke_token.html", form=form, token=token), 422 if request.method == "POST" else 200

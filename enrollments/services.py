@@ -386,9 +386,11 @@ def place(
     If she applied to this cohort before, her existing enrollment is returned (``created=False``).
     Otherwise: reviewed admission → ``pending``; first come → ``enrolled`` if a seat is free, else
     ``waitlisted`` at the end of the line. Writes one audit event and queues her notification."""
-    now = now or utcnow()
     cohort = lock_cohort(cohort)
     lock_trainees(trainee.id)
+    # The time of application is read once the cohort is locked: applications are then timed in the
+    # order they take seats, so the waitlist (ordered by it) and every position told are that order.
+    now = now or utcnow()
     if (existing := find_enrollment(trainee, cohort)) is not None:
         return Placement(existing, created=False)
     if (reason := closed_reason(cohort, now)) is not None:
@@ -461,6 +463,9 @@ def register_many(
     cohort = lock_cohort(cohort)
     if (reason := closed_reason(cohort, now)) is not None:
         raise ApplicationsClosed(reason)
+    # Timed once the cohort is locked, as ``place`` does: the list joins the line after everyone who
+    # applied while it waited for the lock, and the positions it is told are that order.
+    applied_at = max(now, utcnow())
     ordered = list({trainee.id: trainee for trainee in trainees}.values())
     ids = sorted(trainee.id for trainee in ordered)
     existing: dict[int, Enrollment] = {}
@@ -527,8 +532,8 @@ def register_many(
                 "cohort_id": cohort.id,
                 "status": status,
                 "source": source,
-                "applied_at": now,
-                "decided_at": now if status is S.ENROLLED else None,
+                "applied_at": applied_at,
+                "decided_at": applied_at if status is S.ENROLLED else None,
             }
             for trainee, status in zip(accepted, statuses, strict=True)
         ],
@@ -598,18 +603,41 @@ def reject(enrollment: Enrollment, *, actor: UserAccount, reason: str, now: date
     return enrollment
 
 
+@dataclass(frozen=True)
+class FreedPlace:
+    """What a withdrawal or a drop did: the place that ended, and the waitlisted place that got its
+    seat (None: it held no seat, or nobody in line could take it)."""
+
+    enrollment: Enrollment
+    promoted: Enrollment | None
+
+
 def withdraw(
     enrollment: Enrollment, *, actor: UserAccount, reason: str = "", now: datetime | None = None
 ) -> Enrollment:
     """The trainee (or her centre's staff) withdraws a pending, waitlisted or enrolled place. A freed
-    seat goes at once to the first eligible trainee on the waitlist."""
+    seat goes at once to the first eligible trainee on the waitlist. ``withdraw_place`` does the same
+    and also says who got the seat."""
+    return withdraw_place(enrollment, actor=actor, reason=reason, now=now).enrollment
+
+
+def withdraw_place(
+    enrollment: Enrollment, *, actor: UserAccount, reason: str = "", now: datetime | None = None
+) -> FreedPlace:
+    """``withdraw``, answering with the ended place and the one promoted into its seat."""
     if not can_withdraw_enrollment(actor, enrollment):
         raise NotAllowed("Only the trainee or her centre's staff can withdraw this place.")
     return free_place(enrollment, S.WITHDRAWN, actor=actor, reason=(reason or "").strip(), now=now or utcnow())
 
 
 def drop(enrollment: Enrollment, *, actor: UserAccount, reason: str, now: datetime | None = None) -> Enrollment:
-    """Staff remove an enrolled trainee, with a reason she is told; her seat goes to the waitlist."""
+    """Staff remove an enrolled trainee, with a reason she is told; her seat goes to the waitlist.
+    ``drop_place`` does the same and also says who got the seat."""
+    return drop_place(enrollment, actor=actor, reason=reason, now=now).enrollment
+
+
+def drop_place(enrollment: Enrollment, *, actor: UserAccount, reason: str, now: datetime | None = None) -> FreedPlace:
+    """``drop``, answering with the ended place and the one promoted into its seat."""
     require_manager(actor, enrollment.cohort)
     if not (reason := (reason or "").strip()):
         raise ReasonRequired()
@@ -617,7 +645,7 @@ def drop(enrollment: Enrollment, *, actor: UserAccount, reason: str, now: dateti
     return free_place(enrollment, S.DROPPED, actor=actor, reason=reason, now=now or utcnow())
 
 
-def free_place(enrollment: Enrollment, to: EnrollmentStatus, *, actor, reason: str, now: datetime) -> Enrollment:
+def free_place(enrollment: Enrollment, to: EnrollmentStatus, *, actor, reason: str, now: datetime) -> FreedPlace:
     """Withdraw or drop: end ``enrollment`` and, if it held a seat, give the seat to the waitlist."""
     cohort = lock_cohort(enrollment.cohort)
     candidates = next_in_line(cohort, limit=1)
@@ -628,9 +656,8 @@ def free_place(enrollment: Enrollment, to: EnrollmentStatus, *, actor, reason: s
     before = move(enrollment, to, now=now, reason=reason)
     audit(actor, f"enrollment.{to.value}", enrollment, before, reason)
     tell(enrollment, to.value)
-    if before is S.ENROLLED:
-        promote_next(cohort, actor=actor, now=now)
-    return enrollment
+    promoted = promote_next(cohort, actor=actor, now=now) if before is S.ENROLLED else None
+    return FreedPlace(enrollment, promoted)
 
 
 def local_date(moment: datetime) -> date:

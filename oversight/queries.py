@@ -4,15 +4,17 @@
 Templates only format these rows.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from datetime import date
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, case, func, select
 
 from auth.permissions import OversightScope
 from centres.models import Centre, District, Province
-from courses.models import Cohort
+from courses.models import Cohort, Course
+from enrollments.models import Enrollment, Trainee
 from extensions import db
-from vocabulary import CohortStatus
+from vocabulary import Area, CohortStatus, EnrollmentStatus, Gender, Track
 
 # Cohorts whose seats count as capacity now: taking applications, about to start, or running.
 CURRENT_STATUSES = (CohortStatus.OPEN, CohortStatus.CLOSED, CohortStatus.RUNNING)
@@ -102,3 +104,181 @@ def centre_summaries(centre_ids: list[int]) -> dict[int, CapacityRow]:
     rows = capacity(OversightScope(centre_ids=frozenset(centre_ids)), group_by="centre")
     codes = dict(db.session.execute(select(Centre.code, Centre.id).where(Centre.id.in_(centre_ids or [-1]))).all())
     return {codes[row.key]: row for row in rows}
+
+
+# The capacity report (API: GET /reports/capacity) -------------------------------------------------------
+
+# Cohorts a report counts: those offered to trainees. Drafts are not offered yet; cancelled cohorts were
+# withdrawn before anyone trained. Finished cohorts are in, so that completion can be measured.
+REPORTED_STATUSES = (CohortStatus.OPEN, CohortStatus.CLOSED, CohortStatus.RUNNING, CohortStatus.FINISHED)
+REPORT_GROUPINGS = ("province", "district", "centre", "track")
+# Places that hold (or held, to the end) a seat: the people a cohort trains.
+SEAT_HOLDING = (EnrollmentStatus.ENROLLED, EnrollmentStatus.COMPLETED)
+# Outcomes of a place once the cohort has finished: completed, dropped, or still "enrolled" (never marked
+# as completed), which counts as not completed.
+OUTCOMES = (EnrollmentStatus.ENROLLED, EnrollmentStatus.COMPLETED, EnrollmentStatus.DROPPED)
+
+
+def ratio(part: int, whole: int) -> float | None:
+    """``part / whole``, or None when ``whole`` is 0 (no denominator: no figure, rather than a false 0)."""
+    return part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class CapacityReportRow:
+    """One group of cohorts in the capacity report: the counters of its cohorts (seats, enrolled,
+    waitlisted, pending) and counts from its enrollments (completed, dropped, and the numerators and
+    denominators of the shares). The ratios are properties, so that a total computes them from sums."""
+
+    key: str
+    name: str
+    cohorts: int = 0
+    seats: int = 0
+    enrolled: int = 0
+    waitlisted: int = 0
+    pending: int = 0
+    completed: int = 0
+    dropped: int = 0
+    trained: int = 0  # enrolled + completed places, from the enrollment table
+    women: int = 0  # of ``trained``, women
+    rural: int = 0  # of ``trained``, trainees who live in a rural area
+    finished_places: int = 0  # enrolled, completed or dropped places in finished cohorts
+    finished_completed: int = 0  # of ``finished_places``, completed
+
+    @property
+    def utilisation(self) -> float | None:
+        """Seats filled: (enrolled + completed) / seats. A completed trainee kept her seat to the end, and
+        enrolled + completed never exceed seats (completion starts once a cohort runs)."""
+        return ratio(self.enrolled + self.completed, self.seats)
+
+    @property
+    def women_share(self) -> float | None:
+        """Women among the enrolled and completed places."""
+        return ratio(self.women, self.trained)
+
+    @property
+    def rural_share(self) -> float | None:
+        """Trainees whose area is rural among the enrolled and completed places."""
+        return ratio(self.rural, self.trained)
+
+    @property
+    def completion_rate(self) -> float | None:
+        """In finished cohorts: completed / (completed + dropped + still enrolled)."""
+        return ratio(self.finished_completed, self.finished_places)
+
+
+COUNTED_FIELDS = tuple(field.name for field in fields(CapacityReportRow))[2:]
+
+
+def _report_keys(group_by: str) -> tuple[list, object]:
+    """The columns a group is keyed by, and its name column (None for tracks, named from the vocabulary)."""
+    if group_by == "centre":
+        return [Centre.code], Centre.name
+    if group_by == "district":  # district codes repeat across provinces: the key is PROVINCE-DISTRICT
+        return [Province.code, District.code], District.name
+    if group_by == "track":
+        return [Course.track], None
+    return [Province.code], Province.name
+
+
+def _reported(
+    stmt: Select,
+    scope: OversightScope,
+    province_code: str | None,
+    starts_from: date | None,
+    starts_to: date | None,
+) -> Select:
+    """``stmt`` (with ``Cohort`` in its FROM) joined to the cohort's course, centre, district and province,
+    limited to reported cohorts of ``scope``, of ``province_code`` and starting within the period."""
+    stmt = (
+        stmt.join(Cohort.course)
+        .join(Cohort.centre)
+        .join(Centre.district)
+        .join(District.province)
+        .where(Cohort.status.in_(REPORTED_STATUSES))
+    )
+    if province_code is not None:
+        stmt = stmt.where(Province.code == province_code)
+    if starts_from is not None:
+        stmt = stmt.where(Cohort.starts_on >= starts_from)
+    if starts_to is not None:
+        stmt = stmt.where(Cohort.starts_on <= starts_to)
+    return scoped(stmt, scope)
+
+
+def capacity_report(
+    scope: OversightScope,
+    group_by: str = "province",
+    *,
+    province_code: str | None = None,
+    starts_from: date | None = None,
+    starts_to: date | None = None,
+) -> list[CapacityReportRow]:
+    """Capacity, inclusion and completion per province, district (key ``PROVINCE-DISTRICT``), centre or
+    track, within ``scope``, ordered by key; groups without a reported cohort are absent.
+
+    Counted cohorts: open, closed, running or finished (``REPORTED_STATUSES``), of the province with
+    ``province_code`` when given, whose first day lies in [``starts_from``, ``starts_to``] (either bound
+    optional). Seats, enrolled, waitlisted and pending are sums of the cohort counters; completed,
+    dropped and the shares come from the enrollment table (see ``CapacityReportRow`` for each ratio)."""
+    keys, name = _report_keys(group_by)
+    labels = [*keys, *([name] if name is not None else [])]
+    counters = _reported(
+        select(
+            *labels,
+            func.count(Cohort.id),
+            func.sum(Cohort.seats),
+            func.sum(Cohort.enrolled_count),
+            func.sum(Cohort.waitlisted_count),
+            func.sum(Cohort.pending_count),
+        ).select_from(Cohort),
+        scope,
+        province_code,
+        starts_from,
+        starts_to,
+    ).group_by(*labels)
+
+    status, trained = Enrollment.status, Enrollment.status.in_(SEAT_HOLDING)
+    finished = Cohort.status == CohortStatus.FINISHED
+
+    def count_where(*conditions) -> object:
+        return func.sum(case((and_(*conditions), 1), else_=0))
+
+    places = _reported(
+        select(
+            *keys,
+            count_where(status == EnrollmentStatus.COMPLETED),
+            count_where(status == EnrollmentStatus.DROPPED),
+            count_where(trained),
+            count_where(trained, Trainee.gender == Gender.FEMALE),
+            count_where(trained, Trainee.area == Area.RURAL),
+            count_where(finished),
+            count_where(finished, status == EnrollmentStatus.COMPLETED),
+        )
+        .select_from(Enrollment)
+        .join(Cohort, Cohort.id == Enrollment.cohort_id)
+        .join(Trainee, Trainee.id == Enrollment.trainee_id)
+        .where(status.in_(OUTCOMES)),
+        scope,
+        province_code,
+        starts_from,
+        starts_to,
+    ).group_by(*keys)
+
+    def key_of(values: tuple) -> str:
+        return "-".join(str(value.value if isinstance(value, Track) else value) for value in values)
+
+    width = len(keys)
+    counts = {key_of(row[:width]): [int(value or 0) for value in row[width:]] for row in db.session.execute(places)}
+    rows = []
+    for row in db.session.execute(counters):
+        key = key_of(row[:width])
+        label = row[width] if name is not None else Track(row[0]).label
+        cohort_counts = [int(value or 0) for value in row[len(labels) :]]
+        rows.append(CapacityReportRow(key, label, *cohort_counts, *counts.get(key, [0] * 7)))
+    return sorted(rows, key=lambda row: row.key)
+
+
+def report_totals(rows: list[CapacityReportRow]) -> CapacityReportRow:
+    """The sum of ``rows`` as one row (key ``total``); its ratios are computed from the sums."""
+    return CapacityReportRow("total", "Total", *(sum(getattr(row, field) for row in rows) for field in COUNTED_FIELDS))

@@ -31,6 +31,7 @@ from auth.permissions import (
     rule_for,
 )
 from auth.services import password_reset_token
+from auth.tokens import issue_token
 from centres.models import Centre, District, Province
 from config import TestConfig
 from courses.models import Cohort, Course
@@ -107,6 +108,13 @@ EXPECTED_GET: dict[str, dict[str, object]] = {
     # Importing lists at centre A; an upload is seen by whoever uploaded it (staff_a) and admins.
     "enrollments.import_upload":  row(LOGIN,    403,      200,      403,      403,      403,      200),
     "enrollments.import_batch":   row(LOGIN,    403,      200,      403,      403,      403,      200),
+    # The API's docs page and its OpenAPI description are public; its operations are in test_api_access.
+    "api_docs":                   row(200,      200,      200,      200,      200,      200,      200),
+    "api-docs.openapi_json":      row(200,      200,      200,      200,      200,      200,      200),
+    # Everyone signed in lists and makes her own API tokens; a token (staff_a's) is revoked by its owner
+    # and admins.
+    "auth.tokens":                row(LOGIN,    200,      200,      200,      200,      200,      200),
+    "auth.revoke_token":          row(LOGIN,    403,      200,      403,      403,      403,      200),
 }
 
 # POST, with CSRF off and an empty body: an admitted POST meets its form's refusal, or a form-less admin
@@ -153,6 +161,9 @@ EXPECTED_POST: dict[str, dict[str, object]] = {
     "enrollments.complete":       row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
     "enrollments.change_seats":   row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
     "enrollments.cancel_cohort":  row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
+    # API tokens: an unnamed token is refused (422); staff_a revokes her token, the admin finds it revoked.
+    "auth.tokens":                row(LOGIN,    ADMITTED, ADMITTED, ADMITTED, ADMITTED, ADMITTED, ADMITTED),
+    "auth.revoke_token":          row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
 }
 # fmt: on
 
@@ -160,6 +171,12 @@ EXPECTED = {"GET": EXPECTED_GET, "POST": EXPECTED_POST}
 IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
 # Flask's own static files: public, and checked by the security-header tests.
 NOT_IN_MATRIX = frozenset({"static"})
+# The JSON API's operations have their own matrix, called with bearer tokens: tests/test_api_access.py.
+API_OPERATIONS_PREFIX = "api."
+
+
+def in_matrix(endpoint: str) -> bool:
+    return endpoint not in NOT_IN_MATRIX and not endpoint.startswith(API_OPERATIONS_PREFIX)
 
 
 def path_values(world: "World") -> dict[str, dict[str, object]]:
@@ -197,6 +214,7 @@ def path_values(world: "World") -> dict[str, dict[str, object]]:
         "enrollments.import_upload": {"centre_code": centre_a},
         "enrollments.import_batch": {"batch_id": upload},
         "enrollments.import_confirm": {"batch_id": upload},
+        "auth.revoke_token": {"token_id": token_of_staff_a(world)},
     }
 
 
@@ -208,6 +226,13 @@ def upload_of_staff_a(world: "World") -> int:
     batch = stage_import(content, "list.csv", world.centre_a, None, actor=world.users["staff_a"])
     db.session.commit()
     return batch.id
+
+
+def token_of_staff_a(world: "World") -> int:
+    """The id of a new API token of staff_a."""
+    token, _ = issue_token(world.users["staff_a"], name="matrix", actor=world.users["staff_a"])
+    db.session.commit()
+    return token.id
 
 
 def enrollment_of(trainee: Trainee) -> int:
@@ -231,7 +256,7 @@ def matrix_cases() -> list[tuple[str, str]]:
     """Every routed (method, endpoint). A routed one without a row fails in ``test_access_matrix``; a row
     without a route fails in ``test_every_table_entry_is_a_real_endpoint``."""
     cases = {(method, endpoint) for endpoint, methods in routed_methods().items() for method in methods}
-    return sorted((method, endpoint) for method, endpoint in cases if endpoint not in NOT_IN_MATRIX)
+    return sorted((method, endpoint) for method, endpoint in cases if in_matrix(endpoint))
 
 
 # The world every access test runs in -----------------------------------------------------------------
@@ -394,7 +419,7 @@ def test_every_routed_endpoint_has_a_row_in_the_matrix():
     missing = [
         f"{method} {endpoint}"
         for endpoint, methods in sorted(routed_methods().items())
-        if endpoint not in NOT_IN_MATRIX
+        if in_matrix(endpoint)
         for method in sorted(methods)
         if endpoint not in EXPECTED.get(method, {})
     ]
@@ -412,10 +437,18 @@ def test_every_table_entry_is_a_real_endpoint():
     assert not phantom, f"the matrix lists endpoints (or methods) that url_map does not have: {phantom}"
 
 
-# What an overseer may POST: her own sign-out and password, and the public account forms (which change
-# nothing for someone signed in, or need a reset link that is itself the proof).
+# What an overseer may POST: her own sign-out, password and API tokens, and the public account forms
+# (which change nothing for someone signed in, or need a reset link that is itself the proof).
 OVERSEERS_MAY_POST = frozenset(
-    {"auth.logout", "auth.password", "auth.login", "auth.signup", "auth.request_reset", "auth.reset_password"}
+    {
+        "auth.logout",
+        "auth.password",
+        "auth.tokens",
+        "auth.login",
+        "auth.signup",
+        "auth.request_reset",
+        "auth.reset_password",
+    }
 )
 
 

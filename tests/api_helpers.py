@@ -1,0 +1,31 @@
+"""Helpers for calling the JSON API in tests (the API ignores the cookie session of ``sign_in``).
+
+client.get("/api/v1/me", headers=bearer(staff))
+status, code, message, fields = api_error(response)
+"""
+
+from auth.models import UserAccount
+from auth.tokens import issue_token
+from extensions import db
+
+
+def token_for(user: UserAccount) -> str:
+    """A new API token for ``user``, committed so that requests (their own sessions) can see it."""
+    _, secret = issue_token(user, name="test", actor=user)
+    db.session.commit()
+    return secret
+
+
+def bearer(user: UserAccount) -> dict[str, str]:
+    """Headers authenticating a request as ``user`` with a new token."""
+    return {"Authorization": f"Bearer {token_for(user)}"}
+
+
+def api_error(response) -> tuple[int, str, str, dict | None]:
+    """An error answer as ``(status, code, message, fields)``; ``fields`` is None when absent. Fails if
+    the body is not the API's error shape ``{"error": {"code", "message", "fields"?}}``."""
+    body = response.get_json()
+    assert isinstance(body, dict) and set(body) == {"error"}, f"not an API error: {response.status} {body!r}"
+    error = body["error"]
+    assert set(error) <= {"code", "message", "fields"}, f"unexpected keys in error: {error!r}"
+    return response.status_code, error["code"], error["message"], error.get("fields")
