@@ -43,8 +43,9 @@ class Course(db.Model):
 class Cohort(db.Model):
     """One run of a course at a centre; a ``camp`` is a short, intensive cohort, usually women-only.
 
-    ``enrolled_count``, ``waitlisted_count`` and ``pending_count`` are counters kept by the enrollment
-    services in the same transaction as each change (truth is the enrollment table). The database
+    ``enrolled_count``, ``waitlisted_count``, ``pending_count`` and the report counters
+    (``enrollments.counters``) are kept by the enrollment services in the same transaction as each
+    change (truth is the enrollment table). The database
     refuses ``enrolled_count > seats``, so even a faulty writer cannot overbook.
     """
 
@@ -55,6 +56,11 @@ class Cohort(db.Model):
             "enrolled_count >= 0 AND waitlisted_count >= 0 AND pending_count >= 0", name="counts_not_negative"
         ),
         CheckConstraint("enrolled_count <= seats", name="not_overbooked"),
+        CheckConstraint(
+            "completed_count >= 0 AND dropped_count >= 0 AND women_count >= 0 AND rural_count >= 0 "
+            "AND applications_count >= 0",
+            name="report_counts_not_negative",
+        ),
         CheckConstraint("starts_on <= ends_on", name="dates_ordered"),
         CheckConstraint(
             "applications_open_at IS NULL OR applications_close_at IS NULL "
@@ -88,6 +94,13 @@ class Cohort(db.Model):
     enrolled_count: Mapped[int] = mapped_column(Integer, default=0)
     waitlisted_count: Mapped[int] = mapped_column(Integer, default=0)
     pending_count: Mapped[int] = mapped_column(Integer, default=0)
+    # For the ministry's reports (``enrollments.counters``): outcomes, women and rural trainees among
+    # enrolled and completed places, and every application ever made.
+    completed_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    dropped_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    women_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rural_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    applications_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

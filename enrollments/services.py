@@ -16,6 +16,7 @@ holding that trainee waits for the cohort (the deadlock the concurrency tests fo
 order).
 """
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -29,6 +30,7 @@ from auth.models import UserAccount
 from auth.permissions import can_manage_cohort, can_withdraw_enrollment
 from courses.models import Cohort
 from database import chunked, utcnow
+from enrollments.counters import deltas as counter_deltas
 from enrollments.eligibility import unmet_requirements
 from enrollments.models import Enrollment, Trainee
 from extensions import db
@@ -42,7 +44,6 @@ S = EnrollmentStatus
 # half-way). Completion happens only once a cohort runs, so enrolled + completed never exceed seats.
 PROMOTING_STATUSES = (CohortStatus.OPEN, CohortStatus.CLOSED)
 COMPLETING_STATUSES = (CohortStatus.RUNNING, CohortStatus.FINISHED)
-COUNTER_OF = {S.ENROLLED: "enrolled_count", S.WAITLISTED: "waitlisted_count", S.PENDING: "pending_count"}
 
 
 # Refusals ------------------------------------------------------------------------------------------
@@ -276,16 +277,14 @@ def take_seat(cohort: Cohort) -> bool:
 
 
 def move(enrollment: Enrollment, to: EnrollmentStatus, *, now: datetime, reason: str = "") -> EnrollmentStatus:
-    """Set the status, keep the counters in step (the old status's counter goes down, the new one's up),
-    and return the old status. Taking a seat for an enrollment that becomes ``enrolled`` is the
-    caller's job, atomically, with ``take_seat``, which counts it."""
+    """Set the status, keep the cohort's counters in step (``enrollments.counters``: by status, and the
+    report counters), and return the old status. Taking a seat for an enrollment that becomes
+    ``enrolled`` is the caller's job, atomically, with ``take_seat``, which counts it."""
     before = enrollment.status
-    deltas = {}
-    if before in COUNTER_OF:
-        deltas[COUNTER_OF[before]] = -1
-    if to in COUNTER_OF and to is not S.ENROLLED:
-        deltas[COUNTER_OF[to]] = deltas.get(COUNTER_OF[to], 0) + 1
-    change_counters(enrollment.cohort, **deltas)
+    changes = counter_deltas(before, to, enrollment.trainee)
+    if to is S.ENROLLED:
+        changes.pop("enrolled_count", None)  # counted by take_seat
+    change_counters(enrollment.cohort, **changes)
     enrollment.status = to
     enrollment.decided_at = now
     if reason:
@@ -417,8 +416,10 @@ def place(
         if status is S.ENROLLED:
             change_counters(cohort, enrolled_count=-1)
         return Placement(find_enrollment(trainee, cohort), created=False)
-    if status is not S.ENROLLED:
-        change_counters(cohort, **{COUNTER_OF[status]: 1})
+    changes = counter_deltas(None, status, trainee)
+    if status is S.ENROLLED:
+        changes.pop("enrolled_count")  # counted by take_seat
+    change_counters(cohort, **changes)
     if status is S.ENROLLED:
         enrollment.decided_at = now
     db.session.flush()
@@ -512,7 +513,9 @@ def register_many(
     else:
         free = max(0, cohort.seats - cohort.enrolled_count)
         statuses = [S.ENROLLED if index < free else S.WAITLISTED for index in range(len(accepted))]
-    added = {counter: sum(status is counted for status in statuses) for counted, counter in COUNTER_OF.items()}
+    added: Counter[str] = Counter()
+    for trainee, status in zip(accepted, statuses, strict=True):
+        added.update(counter_deltas(None, status, trainee))
     first_position = cohort.waitlisted_count + 1
     # Seats are taken in the same guarded way as ``take_seat``: never past the seat count.
     taken = db.session.execute(

@@ -6,6 +6,7 @@ field. Nothing commits here."""
 
 from dataclasses import dataclass
 from datetime import date
+from types import SimpleNamespace
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -14,6 +15,7 @@ from auth.models import UserAccount
 from auth.permissions import can_edit_trainee, can_manage_centre, can_register_trainees
 from centres.models import Centre, District
 from database import chunked, utcnow
+from enrollments.counters import TRAINED, deltas_for_trainee_change
 from enrollments.identity import (
     InvalidInput,
     check_date_of_birth,
@@ -22,7 +24,8 @@ from enrollments.identity import (
     normalise_name,
     normalise_phone,
 )
-from enrollments.models import Trainee
+from enrollments.models import Enrollment, Trainee
+from enrollments.services import change_counters
 from extensions import db
 from oversight.audit import record, record_many, snapshot
 from refusals import Conflict, Refusal
@@ -180,6 +183,18 @@ def look_up_trainee(cnic: str, *, actor: UserAccount, centre: Centre) -> Trainee
     return trainee
 
 
+def recount_her_places(trainee: Trainee, as_counted: SimpleNamespace) -> None:
+    """Keep the report counters of her cohorts (women, rural among trained) in step when her gender or
+    area has been corrected; ``as_counted`` is what they counted her as."""
+    if (as_counted.gender, as_counted.area) == (trainee.gender, trainee.area):
+        return
+    places = db.session.scalars(
+        select(Enrollment).where(Enrollment.trainee_id == trainee.id, Enrollment.status.in_(TRAINED))
+    )
+    for place in places:
+        change_counters(place.cohort, **deltas_for_trainee_change(place.status, as_counted, trainee))
+
+
 def update_trainee(trainee: Trainee, details: TraineeDetails, *, actor: UserAccount) -> Trainee:
     """Correct a trainee's record (staff of a centre where she applied, or an admin). The CNIC may be
     corrected too, unless it belongs to another record."""
@@ -190,9 +205,11 @@ def update_trainee(trainee: Trainee, details: TraineeDetails, *, actor: UserAcco
     if clash is not None:
         raise TraineeExists(clash)
     before = snapshot(trainee, TRAINEE_FIELDS)
+    as_counted = SimpleNamespace(gender=trainee.gender, area=trainee.area)
     for name, value in values.items():
         setattr(trainee, name, value)
     db.session.flush()
+    recount_her_places(trainee, as_counted)
     after = snapshot(trainee, TRAINEE_FIELDS)
     if after != before:
         record(actor, "trainee.update", trainee, before=before, after=after)

@@ -7,14 +7,13 @@ Templates only format these rows.
 from dataclasses import dataclass, fields
 from datetime import date
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, case, func, select
 
 from auth.permissions import OversightScope
 from centres.models import Centre, District, Province
 from courses.models import Cohort, Course
-from enrollments.models import Enrollment, Trainee
 from extensions import db
-from vocabulary import Area, CohortStatus, EnrollmentStatus, Gender, Track
+from vocabulary import CohortStatus, Track
 
 # Cohorts whose seats count as capacity now: taking applications, about to start, or running.
 CURRENT_STATUSES = (CohortStatus.OPEN, CohortStatus.CLOSED, CohortStatus.RUNNING)
@@ -112,11 +111,6 @@ def centre_summaries(centre_ids: list[int]) -> dict[int, CapacityRow]:
 # withdrawn before anyone trained. Finished cohorts are in, so that completion can be measured.
 REPORTED_STATUSES = (CohortStatus.OPEN, CohortStatus.CLOSED, CohortStatus.RUNNING, CohortStatus.FINISHED)
 REPORT_GROUPINGS = ("province", "district", "centre", "track")
-# Places that hold (or held, to the end) a seat: the people a cohort trains.
-SEAT_HOLDING = (EnrollmentStatus.ENROLLED, EnrollmentStatus.COMPLETED)
-# Outcomes of a place once the cohort has finished: completed, dropped, or still "enrolled" (never marked
-# as completed), which counts as not completed.
-OUTCOMES = (EnrollmentStatus.ENROLLED, EnrollmentStatus.COMPLETED, EnrollmentStatus.DROPPED)
 
 
 def ratio(part: int, whole: int) -> float | None:
@@ -126,9 +120,9 @@ def ratio(part: int, whole: int) -> float | None:
 
 @dataclass(frozen=True)
 class CapacityReportRow:
-    """One group of cohorts in the capacity report: the counters of its cohorts (seats, enrolled,
-    waitlisted, pending) and counts from its enrollments (completed, dropped, and the numerators and
-    denominators of the shares). The ratios are properties, so that a total computes them from sums."""
+    """One group of cohorts in the capacity report: sums of its cohorts' counters (seats, places by
+    status, and the numerators and denominators of the shares). The ratios are properties, so that a
+    total computes them from sums."""
 
     key: str
     name: str
@@ -139,7 +133,7 @@ class CapacityReportRow:
     pending: int = 0
     completed: int = 0
     dropped: int = 0
-    trained: int = 0  # enrolled + completed places, from the enrollment table
+    trained: int = 0  # enrolled + completed places
     women: int = 0  # of ``trained``, women
     rural: int = 0  # of ``trained``, trainees who live in a rural area
     finished_places: int = 0  # enrolled, completed or dropped places in finished cohorts
@@ -219,11 +213,16 @@ def capacity_report(
 
     Counted cohorts: open, closed, running or finished (``REPORTED_STATUSES``), of the province with
     ``province_code`` when given, whose first day lies in [``starts_from``, ``starts_to``] (either bound
-    optional). Seats, enrolled, waitlisted and pending are sums of the cohort counters; completed,
-    dropped and the shares come from the enrollment table (see ``CapacityReportRow`` for each ratio)."""
+    optional). Every figure is a sum of the cohorts' counters (``enrollments.counters``), kept by the
+    enrollment services: one pass over the cohort table, never over the enrollments."""
     keys, name = _report_keys(group_by)
     labels = [*keys, *([name] if name is not None else [])]
-    counters = _reported(
+    finished = Cohort.status == CohortStatus.FINISHED
+
+    def finished_only(column) -> object:
+        return func.sum(case((finished, column), else_=0))
+
+    stmt = _reported(
         select(
             *labels,
             func.count(Cohort.id),
@@ -231,6 +230,13 @@ def capacity_report(
             func.sum(Cohort.enrolled_count),
             func.sum(Cohort.waitlisted_count),
             func.sum(Cohort.pending_count),
+            func.sum(Cohort.completed_count),
+            func.sum(Cohort.dropped_count),
+            func.sum(Cohort.enrolled_count + Cohort.completed_count),
+            func.sum(Cohort.women_count),
+            func.sum(Cohort.rural_count),
+            finished_only(Cohort.enrolled_count + Cohort.completed_count + Cohort.dropped_count),
+            finished_only(Cohort.completed_count),
         ).select_from(Cohort),
         scope,
         province_code,
@@ -238,44 +244,14 @@ def capacity_report(
         starts_to,
     ).group_by(*labels)
 
-    status, trained = Enrollment.status, Enrollment.status.in_(SEAT_HOLDING)
-    finished = Cohort.status == CohortStatus.FINISHED
-
-    def count_where(*conditions) -> object:
-        return func.sum(case((and_(*conditions), 1), else_=0))
-
-    places = _reported(
-        select(
-            *keys,
-            count_where(status == EnrollmentStatus.COMPLETED),
-            count_where(status == EnrollmentStatus.DROPPED),
-            count_where(trained),
-            count_where(trained, Trainee.gender == Gender.FEMALE),
-            count_where(trained, Trainee.area == Area.RURAL),
-            count_where(finished),
-            count_where(finished, status == EnrollmentStatus.COMPLETED),
-        )
-        .select_from(Enrollment)
-        .join(Cohort, Cohort.id == Enrollment.cohort_id)
-        .join(Trainee, Trainee.id == Enrollment.trainee_id)
-        .where(status.in_(OUTCOMES)),
-        scope,
-        province_code,
-        starts_from,
-        starts_to,
-    ).group_by(*keys)
-
     def key_of(values: tuple) -> str:
         return "-".join(str(value.value if isinstance(value, Track) else value) for value in values)
 
     width = len(keys)
-    counts = {key_of(row[:width]): [int(value or 0) for value in row[width:]] for row in db.session.execute(places)}
     rows = []
-    for row in db.session.execute(counters):
-        key = key_of(row[:width])
+    for row in db.session.execute(stmt):
         label = row[width] if name is not None else Track(row[0]).label
-        cohort_counts = [int(value or 0) for value in row[len(labels) :]]
-        rows.append(CapacityReportRow(key, label, *cohort_counts, *counts.get(key, [0] * 7)))
+        rows.append(CapacityReportRow(key_of(row[:width]), label, *(int(value or 0) for value in row[len(labels) :])))
     return sorted(rows, key=lambda row: row.key)
 
 

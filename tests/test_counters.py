@@ -1,0 +1,96 @@
+"""The cohort counters (``enrollments.counters``): what each change adds, and a corrected record keeping
+the report counters right."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from enrollments.counters import deltas, recount
+from enrollments.models import Trainee
+from enrollments.services import apply, complete, drop, register
+from enrollments.trainees import TraineeDetails, update_trainee
+from extensions import db
+from vocabulary import Area, CohortStatus, Education, EnrollmentStatus, Gender, Role
+
+S = EnrollmentStatus
+
+
+def woman(area: Area = Area.RURAL) -> Trainee:
+    return Trainee(gender=Gender.FEMALE, area=area)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "trainee", "expected"),
+    [
+        (None, S.ENROLLED, woman(), {"enrolled_count": 1, "women_count": 1, "rural_count": 1, "applications_count": 1}),
+        (None, S.WAITLISTED, woman(), {"waitlisted_count": 1, "applications_count": 1}),
+        (S.PENDING, S.WAITLISTED, woman(), {"pending_count": -1, "waitlisted_count": 1}),
+        (S.ENROLLED, S.COMPLETED, woman(), {"enrolled_count": -1, "completed_count": 1}),
+        (S.ENROLLED, S.DROPPED, woman(Area.URBAN), {"enrolled_count": -1, "dropped_count": 1, "women_count": -1}),
+        (S.WAITLISTED, S.ENROLLED, Trainee(gender=Gender.MALE, area=Area.URBAN), {"waitlisted_count": -1,
+                                                                                  "enrolled_count": 1}),
+    ],
+)  # fmt: skip
+def test_what_each_change_adds(before, after, trainee, expected):
+    assert deltas(before, after, trainee) == expected
+
+
+@pytest.fixture
+def staff_and_cohort(make_user, make_centre, make_cohort):
+    centre = make_centre()
+    return make_user(Role.STAFF, centres=(centre,)), make_cohort(centre=centre, seats=5)
+
+
+def test_every_counter_follows_the_services(staff_and_cohort, make_trainee, make_district):
+    staff, cohort = staff_and_cohort
+    district = make_district(rural=True)
+    people = [
+        make_trainee(district, gender=gender, area=area)
+        for gender, area in [(Gender.FEMALE, Area.RURAL), (Gender.MALE, Area.RURAL), (Gender.FEMALE, Area.URBAN)]
+    ]
+    places = [register(trainee, cohort, actor=staff).enrollment for trainee in people]
+    db.session.commit()
+    assert (cohort.women_count, cohort.rural_count, cohort.applications_count) == (2, 2, 3)
+    cohort.status, cohort.starts_on = CohortStatus.RUNNING, date.today() - timedelta(days=7)  # under way
+    db.session.commit()
+    complete(places[0], actor=staff)
+    drop(places[1], actor=staff, reason="Absent for three weeks.")
+    db.session.commit()
+    db.session.refresh(cohort)
+    assert (cohort.enrolled_count, cohort.completed_count, cohort.dropped_count) == (1, 1, 1)
+    assert (cohort.women_count, cohort.rural_count) == (2, 1)  # the dropped man is no longer counted
+    assert recount() == []
+
+
+def test_a_corrected_gender_or_area_moves_her_in_the_report_counters(staff_and_cohort, make_trainee, make_district):
+    staff, cohort = staff_and_cohort
+    district = make_district()
+    trainee = make_trainee(district, gender=Gender.MALE, area=Area.URBAN, full_name="Sana Bibi")
+    register(trainee, cohort, actor=staff)
+    db.session.commit()
+    details = TraineeDetails(
+        cnic=trainee.cnic,
+        full_name=trainee.full_name,
+        gender=Gender.FEMALE,
+        date_of_birth=date(2000, 1, 15),
+        phone=trainee.phone,
+        district_id=district.id,
+        area=Area.RURAL,
+        education=Education.INTERMEDIATE,
+    )
+    update_trainee(trainee, details, actor=staff)
+    db.session.commit()
+    db.session.refresh(cohort)
+    assert (cohort.women_count, cohort.rural_count) == (1, 1)
+    assert recount() == []
+
+
+def test_an_application_is_counted_once_whatever_becomes_of_it(make_user, make_trainee, make_cohort):
+    cohort = make_cohort(seats=1)
+    trainees = [make_trainee(user=make_user(Role.TRAINEE)) for _ in range(3)]
+    for trainee in trainees:
+        apply(trainee, cohort, actor=trainee.user)
+    db.session.commit()
+    db.session.refresh(cohort)
+    assert (cohort.applications_count, cohort.enrolled_count, cohort.waitlisted_count) == (3, 1, 2)
+    assert recount() == []
