@@ -12,8 +12,9 @@ from extensions import babel, csrf, db, limiter, login_manager, migrate
 # Blueprint name = package name = URL prefix (home serves "/").
 BLUEPRINT_PACKAGES = ("home", "auth", "centres", "courses", "enrollments", "oversight", "api")
 # The modules of a package that hold views: public and role pages in routes.py, admin pages in admin.py,
-# staff pages in staff.py, the bulk import in import_pages.py.
-VIEW_MODULES = ("routes", "admin", "staff", "import_pages")
+# staff pages in staff.py, the bulk import in import_pages.py, downloads in exports.py, the audit log's
+# pages in audit_log.py.
+VIEW_MODULES = ("routes", "admin", "staff", "import_pages", "exports", "audit_log")
 
 
 def create_app(config: object | None = None) -> Flask:
