@@ -23,7 +23,7 @@ fuzz: $(VENV)/.installed-dev
 # Production-like: gunicorn with two workers on the same database (see README, "Production").
 serve-gunicorn: $(VENV)/.installed
 	$(BIN)/flask db upgrade
-	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:8000 "app:create_app()"
+	$(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:8000 "app:create_app()"
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -103,6 +103,10 @@ class Config:
         self.PASSWORD_RESET_MAX_AGE = int(os.environ.get("MARKAZ_PASSWORD_RESET_MAX_AGE", str(60 * 60)))
         # How long the set-your-password link of an account made by an admin works.
         self.ACCOUNT_WELCOME_MAX_AGE = int(os.environ.get("MARKAZ_ACCOUNT_WELCOME_MAX_AGE", str(7 * 24 * 3600)))
+        # Oversight flags: running cohorts filling less than this share of their seats are "under-used";
+        # a women's share of places below this target is flagged (fractions: 0.6 is 60%).
+        self.UNDERUSED_BELOW = float(os.environ.get("MARKAZ_UNDERUSED_BELOW", "0.6"))
+        self.WOMEN_SHARE_TARGET = float(os.environ.get("MARKAZ_WOMEN_SHARE_TARGET", "0.5"))
 
 
 class TestConfig(Config):
@@ -126,3 +130,5 @@ class TestConfig(Config):
         self.MAIL_SENDER = "Markaz <no-reply@markaz.test>"
         self.PASSWORD_RESET_MAX_AGE = 3600
         self.ACCOUNT_WELCOME_MAX_AGE = 7 * 24 * 3600
+        self.UNDERUSED_BELOW = 0.6
+        self.WOMEN_SHARE_TARGET = 0.5

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import AnonymousUserMixin, current_user
-from sqlalchemy import ColumnElement, exists, or_, select, true
+from sqlalchemy import ColumnElement, exists, false, or_, select, true
 
 from auth.models import ApiToken, CentreMembership, UserAccount
 from centres.models import Centre, District
@@ -28,6 +28,7 @@ from courses.models import Cohort
 from enrollments.models import Enrollment, Trainee
 from extensions import db
 from listing import LARGEST_ID
+from oversight.models import AuditEvent
 from vocabulary import CohortStatus, Role
 
 AnyUser = UserAccount | AnonymousUserMixin
@@ -197,6 +198,57 @@ def oversight_scope(user: AnyUser) -> OversightScope:
     if is_overseer(user):
         return OversightScope(province_id=user.province_id)
     return OversightScope(centre_ids=staff_centre_ids(user))
+
+
+def _province_centre_ids(province_id: int):
+    """The ids of the centres of one province, as a subquery."""
+    return (
+        select(Centre.id).join(District, Centre.district_id == District.id).where(District.province_id == province_id)
+    )
+
+
+def viewable_trainees(user: AnyUser) -> ColumnElement[bool]:
+    """``can_view_trainee`` as a condition on ``Trainee``, for lists and exports: every trainee for admins
+    and national overseers; for a provincial overseer those who live in her province or applied at (or
+    were registered by) one of its centres; for staff those who applied at or were registered by one of
+    their centres; for a trainee her own record; nothing for anyone else."""
+    if is_admin(user) or (is_overseer(user) and user.province_id is None):
+        return true()
+    if is_overseer(user):
+        centres = _province_centre_ids(user.province_id)
+        return or_(
+            Trainee.district_id.in_(select(District.id).where(District.province_id == user.province_id)),
+            Trainee.registered_centre_id.in_(centres),
+            exists().where(
+                Enrollment.trainee_id == Trainee.id, Enrollment.cohort_id == Cohort.id, Cohort.centre_id.in_(centres)
+            ),
+        )
+    if has_role(user, Role.STAFF):
+        centre_ids = staff_centre_ids(user)
+        if not centre_ids:
+            return false()
+        return or_(
+            Trainee.registered_centre_id.in_(centre_ids),
+            exists().where(
+                Enrollment.trainee_id == Trainee.id, Enrollment.cohort_id == Cohort.id, Cohort.centre_id.in_(centre_ids)
+            ),
+        )
+    if is_signed_in(user):
+        return Trainee.user_id == user.id
+    return false()
+
+
+def viewable_audit_events(user: AnyUser) -> ColumnElement[bool]:
+    """Which audit events ``user`` may read (``can_view_centre_audit``, as a condition on ``AuditEvent``):
+    admins and national overseers every event; a provincial overseer the events of centres in her
+    province; staff the events of their own centres; nobody else any. Events that belong to no centre
+    (accounts, the course catalogue) are for admins and national overseers only."""
+    if is_admin(user) or (is_overseer(user) and user.province_id is None):
+        return true()
+    if is_overseer(user):
+        return AuditEvent.centre_id.in_(_province_centre_ids(user.province_id))
+    centre_ids = staff_centre_ids(user)
+    return AuditEvent.centre_id.in_(centre_ids) if centre_ids else false()
 
 
 def can_handle_import(user: AnyUser, batch) -> bool:

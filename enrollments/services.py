@@ -753,8 +753,9 @@ def whole_waitlist(cohort: Cohort, batch: int = 50):
 
 
 def change_seats(cohort: Cohort, seats: int, *, actor: UserAccount, now: datetime | None = None) -> list[Enrollment]:
-    """Set the number of seats. It may not go below the number enrolled; raising it promotes from the
-    waitlist at once. Returns the promoted enrollments."""
+    """Set the number of seats. It may not go below the seats held (enrolled, and completed: a trainee
+    who completed kept her seat to the end); raising it promotes from the waitlist at once. The same
+    number changes nothing (no audit event). Returns the promoted enrollments."""
     require_manager(actor, cohort)
     cohort = lock_cohort(cohort)
     if seats < 0:
@@ -765,7 +766,15 @@ def change_seats(cohort: Cohort, seats: int, *, actor: UserAccount, now: datetim
             "first.",
             "seats",
         )
+    if seats < (held := cohort.enrolled_count + cohort.completed_count):
+        raise EnrollmentRefused(
+            f"{held} seats are held ({cohort.enrolled_count} enrolled, {cohort.completed_count} completed): seats "
+            "cannot go below that.",
+            "seats",
+        )
     before = cohort.seats
+    if seats == before:
+        return []
     # Lock the people who will be promoted, after the cohort (see the module docstring).
     lock_trainees(*(candidate.trainee_id for candidate in next_in_line(cohort, limit=max(seats - before, 0))))
     db.session.execute(

@@ -25,6 +25,8 @@ class AuditEvent(db.Model):
     __table_args__ = (
         Index("ix_audit_event_object", "object_type", "object_id"),
         Index("ix_audit_event_centre_id_occurred_at", "centre_id", "occurred_at"),
+        # The audit log filtered by action, newest first.
+        Index("ix_audit_event_action_occurred_at", "action", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -70,6 +70,13 @@ EXPECTED_GET: dict[str, dict[str, object]] = {
     "auth.request_reset":         row(200,      200,      200,      200,      200,      200,      200),
     "auth.reset_password":        row(200,      200,      200,      200,      200,      200,      200),
     "centres.index":              row(200,      200,      200,      200,      200,      200,      200),
+    # Downloads (oversight/exports.py) and the audit log: overseers, staff and admins, each in her scope;
+    # a centre's cohorts (centre A) for its staff, overseers of Punjab or the nation, and admins.
+    "oversight.export_capacity":  row(LOGIN,    403,      200,      200,      200,      200,      200),
+    "oversight.export_cohorts":   row(LOGIN,    403,      200,      403,      200,      200,      200),
+    "oversight.export_trainees":  row(LOGIN,    403,      200,      200,      200,      200,      200),
+    "oversight.audit_log_page":   row(LOGIN,    403,      200,      200,      200,      200,      200),
+    "oversight.export_audit_log": row(LOGIN,    403,      200,      200,      200,      200,      200),
     "centres.detail":             row(200,      200,      200,      200,      200,      200,      200),
     "centres.mine":               row(LOGIN,    403,      200,      200,      403,      403,      200),
     "centres.dashboard":          row(LOGIN,    403,      200,      403,      403,      403,      200),
@@ -87,6 +94,12 @@ EXPECTED_GET: dict[str, dict[str, object]] = {
     "enrollments.change_seats":   row(LOGIN,    403,      200,      403,      403,      403,      200),
     "enrollments.cancel_cohort":  row(LOGIN,    403,      200,      403,      403,      403,      200),
     "oversight.index":            row(LOGIN,    403,      200,      200,      200,      200,      200),
+    # The capacity audit's drill-down (Punjab, Lahore, centre A) and its view by track: staff reach the places
+    # of their own centres (staff_b's centre is in Sindh), overseers their scope.
+    "oversight.province":         row(LOGIN,    403,      200,      403,      200,      200,      200),
+    "oversight.district":         row(LOGIN,    403,      200,      403,      200,      200,      200),
+    "oversight.centre":           row(LOGIN,    403,      200,      403,      200,      200,      200),
+    "oversight.tracks":           row(LOGIN,    403,      200,      200,      200,      200,      200),
     # Administration: centres, the course catalogue and user accounts are for admins only.
     "auth.administration":        row(LOGIN,    403,      403,      403,      403,      403,      200),
     "auth.users":                 row(LOGIN,    403,      403,      403,      403,      403,      200),
@@ -185,11 +198,18 @@ def path_values(world: "World") -> dict[str, dict[str, object]]:
     upload = upload_of_staff_a(world)
     return {
         "auth.reset_password": {"token": world.reset_token},
+        "oversight.export_capacity": {"fmt": "csv"},
+        "oversight.export_cohorts": {"code": world.centre_a.code, "fmt": "xlsx"},
+        "oversight.export_trainees": {"fmt": "xlsx"},
+        "oversight.export_audit_log": {"fmt": "csv"},
         "auth.edit_user": {"user_id": world.spare_user.id},
         "auth.deactivate_user": {"user_id": world.spare_user.id},
         "auth.reactivate_user": {"user_id": world.spare_user.id},
         "auth.send_password_link": {"user_id": world.spare_user.id},
         "centres.detail": {"code": centre_a},
+        "oversight.province": {"code": world.punjab.code},
+        "oversight.district": {"province_code": world.punjab.code, "district_code": world.lahore.code},
+        "oversight.centre": {"code": centre_a},
         "centres.dashboard": {"code": centre_a},
         "centres.edit": {"code": spare_centre},
         "centres.deactivate": {"code": spare_centre},

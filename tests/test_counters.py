@@ -7,9 +7,10 @@ import pytest
 
 from enrollments.counters import deltas, recount
 from enrollments.models import Trainee
-from enrollments.services import apply, complete, drop, register
+from enrollments.services import apply, change_seats, complete, drop, register
 from enrollments.trainees import TraineeDetails, update_trainee
 from extensions import db
+from refusals import Refusal
 from vocabulary import Area, CohortStatus, Education, EnrollmentStatus, Gender, Role
 
 S = EnrollmentStatus
@@ -94,3 +95,22 @@ def test_an_application_is_counted_once_whatever_becomes_of_it(make_user, make_t
     db.session.refresh(cohort)
     assert (cohort.applications_count, cohort.enrolled_count, cohort.waitlisted_count) == (3, 1, 2)
     assert recount() == []
+
+
+def test_seats_never_go_below_the_seats_held_and_the_same_number_changes_nothing(
+    staff_and_cohort, make_trainee, row_counts
+):
+    staff, cohort = staff_and_cohort
+    places = [register(make_trainee(), cohort, actor=staff).enrollment for _ in range(2)]
+    cohort.status, cohort.starts_on = CohortStatus.RUNNING, date.today() - timedelta(days=7)
+    db.session.commit()
+    complete(places[0], actor=staff)
+    db.session.commit()
+    before = row_counts()
+    with pytest.raises(Refusal) as refused:
+        change_seats(cohort, 1, actor=staff)
+    assert refused.value.message == "2 seats are held (1 enrolled, 1 completed): seats cannot go below that."
+    assert refused.value.field == "seats"
+    db.session.rollback()
+    assert change_seats(cohort, 5, actor=staff) == []  # five already: nothing to write
+    assert row_counts() == before

@@ -1,0 +1,318 @@
+"""Downloads at ``/oversight/exports``: the capacity audit at any grouping, one centre's cohorts, and the
+trainees in the reader's scope, each as CSV or XLSX (``oversight.export_files`` streams and records them).
+
+The capacity and cohort downloads take the query string of the audit pages (``oversight.routes``):
+``from``/``to`` (first days), ``camps`` (women-only camps; ``women_only`` is read the same), ``mode``, and
+for the capacity table ``by`` (province, district, centre or track), ``province`` and ``district`` (codes:
+a drill-down page's place). Arguments they do not know are ignored; a value they cannot use is refused
+with 400 and a sentence naming it, rather than left out: a download must hold what its link says.
+"""
+
+from typing import NoReturn
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import select
+
+from auth.permissions import (
+    OVERSIGHT,
+    OversightScope,
+    allow,
+    can_view_centre_audit,
+    masks_identity,
+    oversight_scope,
+    viewable_trainees,
+)
+from centres.models import Centre, District, Province
+from enrollments.models import Trainee
+from extensions import db
+from listing import text_arg
+from oversight import bp
+from oversight.export_files import KeysetSource, ListSource, Table, exported_cnic, exported_phone, send
+from oversight.queries import (
+    REPORT_GROUPINGS,
+    AuditFilters,
+    CapacityReportRow,
+    after_trainee,
+    audit_report,
+    centre_cohorts,
+    cohort_figures,
+    district_names,
+    flags_of,
+    report_totals,
+    scope_reaches,
+    trainees_for_export,
+)
+from oversight.routes import CHECKED, CODE, read_filters, thresholds
+from vocabulary import Area, Education, Gender
+
+FORMAT = "<any(csv, xlsx):fmt>"
+UNCHECKED = frozenset({"", "0", "off", "false", "no"})
+
+# The figures of a group of cohorts (a report row, or one cohort), in the order of the pages.
+FIGURE_HEADINGS = [
+    "Cohorts",
+    "Seats",
+    "Applications",
+    "Enrolled",
+    "Waitlisted",
+    "Pending",
+    "Completed",
+    "Dropped",
+    "Utilisation",
+    "Waitlist pressure",
+    "Women's share",
+    "Women-only camp seats",
+    "Women-only camp fill",
+    "Rural share",
+    "Completion rate",
+    "Dropout rate",
+    "Flags",
+]
+
+
+def figures(row: CapacityReportRow) -> list:
+    flags = "; ".join(flag.label for flag in flags_of(row, thresholds()))
+    return [
+        row.cohorts,
+        row.seats,
+        row.applications,
+        row.enrolled,
+        row.waitlisted,
+        row.pending,
+        row.completed,
+        row.dropped,
+        row.utilisation,
+        row.waitlist_pressure,
+        row.women_share,
+        row.camp_seats,
+        row.camp_fill,
+        row.rural_share,
+        row.completion_rate,
+        row.dropout_rate,
+        flags,
+    ]
+
+
+# Reading the query string ------------------------------------------------------------------------------
+
+PROBLEM_WORDS = {
+    "not_a_date": "is not a date: write it as YYYY-MM-DD, e.g. 2026-11-21",
+    "out_of_range": "must lie between the years 2000 and 2100",
+    "ends_before_start": "cannot come before the start of the period (from)",
+    "unknown_mode": "must be on_site, online or hybrid",
+}
+
+
+def refuse(field: str, value: str, why: str) -> NoReturn:
+    """Answer 400 with a sentence naming the argument: nothing is downloaded, nothing recorded."""
+    abort(400, f"The download was not made: {field} “{value}” {why}.")
+
+
+def read_export_filters() -> AuditFilters:
+    """The audit pages' filters (``oversight.routes.read_filters``); 400 for any value they would leave out."""
+    filters, problems = read_filters()
+    for problem in problems:
+        refuse(problem.field, problem.value, PROBLEM_WORDS.get(problem.kind, "is not understood"))
+    women_only = text_arg("women_only", 10).lower()
+    if women_only not in CHECKED | UNCHECKED:
+        refuse("women_only", women_only, "must be 1 or 0")
+    if women_only in CHECKED and not filters.women_only_camps:
+        filters = AuditFilters(**(filters.arguments() | {"women_only_camps": True}))
+    return filters
+
+
+def place_filters(scope: OversightScope) -> dict:
+    """``province`` and ``district`` (codes) of the query string as capacity report arguments: 400 for a
+    code that names nothing, 403 for a place outside the reader's scope."""
+    province_code, district_code = text_arg("province", 40), text_arg("district", 40)
+    if not province_code:
+        if district_code:
+            refuse("district", district_code, "needs its province (province=CODE)")
+        return {}
+    province = (
+        db.session.scalar(select(Province).where(Province.code == province_code.upper()))
+        if CODE.fullmatch(province_code)
+        else None
+    )
+    if province is None:
+        refuse("province", province_code, "is not the code of a province")
+    if not scope_reaches(scope, province_id=province.id):
+        abort(403, f"Your reports do not cover {province.name}.")
+    if not district_code:
+        return {"province_code": province.code}
+    district = (
+        db.session.scalar(
+            select(District).where(District.province_id == province.id, District.code == district_code.upper())
+        )
+        if CODE.fullmatch(district_code)
+        else None
+    )
+    if district is None:
+        refuse("district", district_code, f"is not the code of a district of {province.name}")
+    if not scope_reaches(scope, province_id=province.id, district_id=district.id):
+        abort(403, f"Your reports do not cover {district.name}.")
+    return {"province_code": province.code, "district_id": district.id}
+
+
+def grouping(scope: OversightScope) -> str:
+    """``by``, defaulting to what the top audit page shows the reader (provinces, districts, centres)."""
+    default = "province" if scope.is_national else ("district" if scope.province_id is not None else "centre")
+    group_by = text_arg("by", 20) or default
+    if group_by not in REPORT_GROUPINGS:
+        refuse("by", group_by, "must be province, district, centre or track")
+    return group_by
+
+
+def applied(filters: AuditFilters, **extra) -> dict:
+    """What the audit event keeps of the filters: the query string's names and values."""
+    values = {
+        "from": filters.starts_from,
+        "to": filters.starts_to,
+        "camps": filters.women_only_camps,
+        "mode": filters.mode,
+    }
+    return values | extra
+
+
+# Downloads ---------------------------------------------------------------------------------------------
+
+
+@bp.get(f"/exports/capacity.{FORMAT}")
+@allow(OVERSIGHT)
+def export_capacity(fmt: str):
+    """The capacity audit table at one grouping, with its total, in the reader's scope."""
+    scope = oversight_scope(current_user)
+    group_by = grouping(scope)
+    filters = read_export_filters()
+    places = place_filters(scope)
+    narrowed = AuditFilters(**(filters.arguments() | places))
+    rows = audit_report(scope, group_by, narrowed)
+    table = Table(
+        what="capacity",
+        title=f"Capacity by {group_by}",
+        headings=["Key", group_by.capitalize(), *FIGURE_HEADINGS],
+        source=ListSource([[row.key, row.name, *figures(row)] for row in [*rows, report_totals(rows)]]),
+        filters=applied(
+            filters,
+            by=group_by,
+            province=places.get("province_code"),
+            district=text_arg("district", 40).upper() if "district_id" in places else None,
+        ),
+        name_parts=(group_by,),
+    )
+    return send(table, fmt, actor=current_user._get_current_object())
+
+
+@bp.get(f"/exports/centres/<code>/cohorts.{FORMAT}")
+@allow(OVERSIGHT)
+def export_cohorts(code: str, fmt: str):
+    """One centre's reported cohorts with their own figures (the audit page of the centre), latest first."""
+    if not CODE.fullmatch(code):
+        abort(404)
+    centre = db.one_or_404(select(Centre).where(Centre.code == code.upper()))
+    if not can_view_centre_audit(current_user, centre):
+        abort(403)
+    scope = oversight_scope(current_user)
+    filters = read_export_filters()
+    cohorts = db.session.scalars(
+        centre_cohorts(scope, AuditFilters(**(filters.arguments() | {"centre_id": centre.id})))
+    ).all()
+    shown = cohort_figures([cohort.id for cohort in cohorts])
+    rows = [
+        [
+            cohort.code,
+            cohort.course.title,
+            cohort.course.track.label,
+            cohort.kind.label,
+            cohort.women_only,
+            cohort.mode.label,
+            cohort.shift.label,
+            cohort.starts_on,
+            cohort.ends_on,
+            cohort.status.label,
+            *figures(shown[cohort.id])[1:],
+        ]
+        for cohort in cohorts
+    ]
+    table = Table(
+        what="cohorts",
+        title=f"Cohorts {centre.code}",
+        headings=[
+            "Cohort",
+            "Course",
+            "Track",
+            "Kind",
+            "Women only",
+            "Mode",
+            "Shift",
+            "Starts",
+            "Ends",
+            "Status",
+            *FIGURE_HEADINGS[1:],
+        ],
+        source=ListSource(rows),
+        filters=applied(filters, centre=centre.code),
+        name_parts=(centre.code,),
+        about=centre,
+        centre_id=centre.id,
+    )
+    return send(table, fmt, actor=current_user._get_current_object())
+
+
+TRAINEE_HEADINGS = [
+    "ID",
+    "CNIC",
+    "Full name",
+    "Gender",
+    "Date of birth",
+    "Mobile",
+    "Province",
+    "District",
+    "Area",
+    "Education",
+    "Disability",
+    "Registered (UTC)",
+]
+
+
+@bp.get(f"/exports/trainees.{FORMAT}")
+@allow(OVERSIGHT)
+def export_trainees(fmt: str):
+    """Every trainee in the reader's scope (``viewable_trainees``), by id; CNIC and mobile masked for
+    overseers (``masks_identity``)."""
+    user = current_user._get_current_object()
+    masked = masks_identity(user)
+    # Labels looked up once, not a million times.
+    genders, areas, educations = ({member: member.label for member in kind} for kind in (Gender, Area, Education))
+    places = district_names()
+
+    def shape(row) -> list:
+        (trainee_id, cnic, name, gender, born, phone, district_id, area, education, disability, created) = row
+        return [
+            trainee_id,
+            exported_cnic(cnic, masked),
+            name,
+            genders[gender],
+            born,
+            exported_phone(phone, masked),
+            *places[district_id],
+            areas[area],
+            educations[education],
+            disability,
+            created,
+        ]
+
+    table = Table(
+        what="trainees",
+        title="Trainees",
+        headings=TRAINEE_HEADINGS,
+        source=KeysetSource(
+            trainees_for_export(viewable_trainees(user)),
+            Trainee.id,
+            after_trainee,
+            lambda rows: [shape(row) for row in rows],
+        ),
+        filters={"masked": masked},
+    )
+    return send(table, fmt, actor=user)

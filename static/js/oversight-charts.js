@@ -1,0 +1,76 @@
+// The capacity audit's charts, drawn with the vendored Chart.js from the page's JSON block
+// (#oversight-chart-data); no inline script: the site's CSP. Each chart's numbers are also in a table on the page.
+window.addEventListener("DOMContentLoaded", function () {
+  "use strict";
+  var holder = document.getElementById("oversight-chart-data");
+  if (!holder || !window.Chart) {
+    return;
+  }
+  var data = JSON.parse(holder.textContent);
+  var reduceMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  var green = "#0b6e4f";
+  var amber = "#b45309";
+
+  function percentAxis() {
+    return { beginAtZero: true, suggestedMax: 100, ticks: { callback: function (value) { return value + "%"; } } };
+  }
+
+  function options(extra) {
+    var base = {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: reduceMotion ? false : { duration: 400 },
+      plugins: { legend: { display: false } },
+    };
+    return Object.assign(base, extra || {});
+  }
+
+  var builders = {
+    utilisation: function (chart) {
+      return {
+        type: "bar",
+        data: {
+          labels: chart.labels,
+          datasets: [{ label: chart.label, data: chart.values, backgroundColor: green }],
+        },
+        options: options({ scales: { y: percentAxis() } }),
+      };
+    },
+    women: function (chart) {
+      return {
+        type: "line",
+        data: {
+          labels: chart.labels,
+          datasets: [
+            { label: chart.label, data: chart.values, borderColor: green, backgroundColor: green, spanGaps: true },
+            {
+              label: chart.targetLabel,
+              data: chart.labels.map(function () { return chart.target; }),
+              borderColor: amber,
+              borderDash: [6, 4],
+              pointRadius: 0,
+            },
+          ],
+        },
+        options: options({ scales: { y: percentAxis() }, plugins: { legend: { display: true } } }),
+      };
+    },
+    funnel: function (chart) {
+      return {
+        type: "bar",
+        data: {
+          labels: chart.labels,
+          datasets: [{ label: chart.label, data: chart.values, backgroundColor: green }],
+        },
+        options: options({ scales: { y: { beginAtZero: true } } }),
+      };
+    },
+  };
+
+  document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+    var name = canvas.dataset.chart;
+    if (data[name] && builders[name]) {
+      new window.Chart(canvas, builders[name](data[name]));
+    }
+  });
+});
