@@ -11,10 +11,13 @@ run: $(VENV)/.installed
 	$(BIN)/flask seed demo --if-empty
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# Tests run in TEST_WORKERS processes (pytest-xdist); each has its own SQLite file and PostgreSQL database.
+TEST_WORKERS ?= 2
+
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 # The JSON API fuzzed by schemathesis, served by gunicorn on a fresh demo database (.ci/schemathesis).
 fuzz: $(VENV)/.installed-dev
