@@ -200,6 +200,23 @@ def oversight_scope(user: AnyUser) -> OversightScope:
     return OversightScope(centre_ids=staff_centre_ids(user))
 
 
+def scope_reaches(scope: OversightScope, *, province_id: int, district_id: int | None = None) -> bool:
+    """Whether ``scope`` covers any of the province with ``province_id`` (or of its district with
+    ``district_id``): a national scope covers everything, a provincial one its own province, a staff
+    member's the places of the centres she works at."""
+    if scope.province_id is not None and scope.province_id != province_id:
+        return False
+    if scope.centre_ids is None:
+        return True
+    place = District.province_id == province_id if district_id is None else District.id == district_id
+    return bool(
+        scope.centre_ids
+        and db.session.scalar(
+            select(exists().where(Centre.id.in_(scope.centre_ids), Centre.district_id == District.id, place))
+        )
+    )
+
+
 def _province_centre_ids(province_id: int):
     """The ids of the centres of one province, as a subquery."""
     return (

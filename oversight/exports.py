@@ -21,6 +21,7 @@ from auth.permissions import (
     can_view_centre_audit,
     masks_identity,
     oversight_scope,
+    scope_reaches,
     viewable_trainees,
 )
 from centres.models import Centre, District, Province
@@ -40,7 +41,6 @@ from oversight.queries import (
     district_names,
     flags_of,
     report_totals,
-    scope_reaches,
     trainees_for_export,
 )
 from oversight.routes import CHECKED, CODE, read_filters, thresholds

@@ -7,7 +7,7 @@ Templates only format these rows.
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, extract, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, extract, false, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from auth.models import UserAccount
@@ -412,23 +412,6 @@ def flags_of(row: CapacityReportRow, thresholds: Thresholds) -> list[Flag]:
     if row.women_share is not None and row.women_share < thresholds.women_share_target:
         found.append(Flag.WOMEN_BELOW_TARGET)
     return found
-
-
-def scope_reaches(scope: OversightScope, *, province_id: int, district_id: int | None = None) -> bool:
-    """Whether ``scope`` covers any of the province with ``province_id`` (or of its district with
-    ``district_id``): a national scope covers everything, a provincial one its own province, a staff
-    member's the places of the centres she works at."""
-    if scope.province_id is not None and scope.province_id != province_id:
-        return False
-    if scope.centre_ids is None:
-        return True
-    place = District.province_id == province_id if district_id is None else District.id == district_id
-    return bool(
-        scope.centre_ids
-        and db.session.scalar(
-            select(exists().where(Centre.id.in_(scope.centre_ids), Centre.district_id == District.id, place))
-        )
-    )
 
 
 def centre_cohorts(scope: OversightScope, filters: AuditFilters) -> Select:

@@ -18,7 +18,7 @@ from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 
-from auth.permissions import OVERSIGHT, OversightScope, allow, can_view_centre_audit, oversight_scope
+from auth.permissions import OVERSIGHT, OversightScope, allow, can_view_centre_audit, oversight_scope, scope_reaches
 from centres.models import Centre, District, Province
 from extensions import db
 from listing import page_args, text_arg
@@ -33,7 +33,6 @@ from oversight.queries import (
     cohort_figures,
     flags_of,
     report_totals,
-    scope_reaches,
     women_share_by_month,
 )
 from vocabulary import Mode
