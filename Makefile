@@ -4,9 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app
 
-.PHONY: run test fuzz lint format serve-gunicorn clean
+.PHONY: run test fuzz lint format serve-gunicorn clean i18n i18n-check
 
-run: $(VENV)/.installed
+# The Urdu catalogue: edited as .po (committed), served compiled (.mo, built here, not committed).
+CATALOGUE := translations/ur/LC_MESSAGES/messages.po
+COMPILED := translations/ur/LC_MESSAGES/messages.mo
+
+run: $(VENV)/.installed $(COMPILED)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed demo --if-empty
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
@@ -14,17 +18,18 @@ run: $(VENV)/.installed
 # Tests run in TEST_WORKERS processes (pytest-xdist); each has its own SQLite file and PostgreSQL database.
 TEST_WORKERS ?= 2
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev $(COMPILED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python .ci/check-catalogue
 	$(BIN)/pytest -n $(TEST_WORKERS)
 
 # The JSON API fuzzed by schemathesis, served by gunicorn on a fresh demo database (.ci/schemathesis).
-fuzz: $(VENV)/.installed-dev
+fuzz: $(VENV)/.installed-dev $(COMPILED)
 	VENV=$(VENV) .ci/schemathesis
 
 # Production-like: gunicorn with two workers on the same database (see README, "Production").
-serve-gunicorn: $(VENV)/.installed
+serve-gunicorn: $(VENV)/.installed $(COMPILED)
 	$(BIN)/flask db upgrade
 	$(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:8000 "app:create_app()"
 
@@ -35,6 +40,20 @@ lint: $(VENV)/.installed-dev
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Messages marked in the code and templates → the catalogue: adds new ones (untranslated), drops gone ones.
+i18n: $(VENV)/.installed-dev
+	mkdir -p build
+	$(BIN)/pybabel extract $(shell $(BIN)/python .ci/check-catalogue --print-extract-args) -o build/messages.pot .
+	$(BIN)/pybabel update -i build/messages.pot -d translations -l ur --no-fuzzy-matching --ignore-obsolete --width 120
+	$(BIN)/python .ci/check-catalogue || true
+
+# Fails when the catalogue is out of date with the code or pages lack Urdu (CI runs it through make test).
+i18n-check: $(VENV)/.installed-dev
+	$(BIN)/python .ci/check-catalogue
+
+$(COMPILED): $(CATALOGUE) | $(VENV)/.installed
+	$(BIN)/pybabel compile -d translations -l ur
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -8,6 +8,7 @@ from flask import Flask
 from config import Config
 from database import configure_sqlite, register_request_hooks
 from extensions import babel, csrf, db, limiter, login_manager, migrate
+from language import select_locale
 
 # Blueprint name = package name = URL prefix (home serves "/").
 BLUEPRINT_PACKAGES = ("home", "auth", "centres", "courses", "enrollments", "oversight", "api")
@@ -28,7 +29,7 @@ def create_app(config: object | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
     with app.app_context():
         configure_sqlite(db.engine)
     register_request_hooks(app)

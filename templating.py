@@ -4,7 +4,7 @@ from datetime import date, datetime
 from urllib.parse import urlencode
 
 from flask import Flask, g, request
-from flask_babel import format_date, format_datetime, get_locale, get_translations
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale, get_translations
 from flask_login import current_user
 
 import vocabulary
@@ -51,6 +51,18 @@ def register(app: Flask) -> None:
     def moment_filter(value: datetime | None) -> str:
         # Shown in Pakistan time (BABEL_DEFAULT_TIMEZONE); stored in UTC.
         return format_datetime(value, "d MMM y, h:mm a") if value else ""
+
+    @app.template_filter("number")
+    def number_filter(value: float | None) -> str:
+        """A count or figure with the locale's grouping (1,234,567)."""
+        return format_decimal(value) if value is not None else ""
+
+    @app.template_filter("percent")
+    def percent_filter(value: float | None, digits: int = 1) -> str:
+        """A fraction (0.425) as a percentage in the reader's locale (42.5%), to ``digits`` decimals."""
+        if value is None:
+            return ""
+        return format_percent(value, "#,##0" + ("." + "0" * digits if digits else "") + "%")
 
     @app.template_filter("cnic")
     def cnic_filter(value: str) -> str:

@@ -20,6 +20,7 @@ from enrollments.identity import checked, normalise_name
 from enrollments.models import Trainee
 from enrollments.trainees import TraineeDetails, normalised
 from extensions import db
+from language import current_language
 from oversight.audit import record, snapshot
 from refusals import Conflict, Refusal
 from vocabulary import Area, Education, Gender, Role
@@ -122,6 +123,7 @@ def sign_up_trainee(details: SignUp) -> UserAccount:
     )
     db.session.add(user)
     trainee = existing if existing is not None else Trainee(**values)
+    trainee.language = current_language()  # she reads the site in it: her messages follow
     db.session.add(trainee)
     trainee.user = user
     record(user, "account.sign_up", user, after=snapshot(user, ACCOUNT_FIELDS))

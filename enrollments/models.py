@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 class Trainee(db.Model):
     """A person, identified nationally by CNIC (13 digits, stored without dashes).
 
-    ``phone`` is stored in E.164 (``+923001234567``); ``user`` is the optional login of a trainee who
+    ``phone`` is stored in E.164 (``+923001234567``); ``language`` is the one messages to her are
+    written in (``language.message_language``); ``user`` is the optional login of a trainee who
     signed up online (walk-ins and imported trainees may have none). ``registered_centre_id`` lets the
     staff who created a record see it before she has any place at their centre.
     """
@@ -41,6 +42,9 @@ class Trainee(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), unique=True)
     # The centre whose staff created the record (walk-in desk, imported list); none for sign-ups.
     registered_centre_id: Mapped[int | None] = mapped_column(ForeignKey("centre.id"), index=True)
+    # The language her SMS and email are written in ("en" or "ur"): hers when she signs up or switches,
+    # else that of the staff who registered her.
+    language: Mapped[str] = mapped_column(String(2), default="en", server_default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -27,6 +27,7 @@ from enrollments.identity import (
 from enrollments.models import Enrollment, Trainee
 from enrollments.services import change_counters
 from extensions import db
+from language import current_language, languages
 from oversight.audit import record, record_many, snapshot
 from refusals import Conflict, Refusal
 from vocabulary import Area, Education, Gender
@@ -100,14 +101,17 @@ def require_registrar(actor: UserAccount, centre: Centre | None) -> None:
 
 def create_trainee(details: TraineeDetails, *, actor: UserAccount, centre: Centre | None = None) -> Trainee:
     """Create the national record of a trainee (staff of any centre, or an admin), registered at
-    ``centre`` when given (its staff may then see her record). Raises ``TraineeExists`` (carrying
+    ``centre`` when given (its staff may then see her record); her messages are in the language the
+    registering reader uses until she picks her own. Raises ``TraineeExists`` (carrying
     the existing record) when the CNIC is registered already."""
     require_registrar(actor, centre)
     values = normalised(details)
     existing = db.session.scalar(select(Trainee).where(Trainee.cnic == values["cnic"]))
     if existing is not None:
         raise TraineeExists(existing)
-    trainee = Trainee(**values, registered_centre_id=centre.id if centre is not None else None)
+    trainee = Trainee(
+        **values, registered_centre_id=centre.id if centre is not None else None, language=current_language()
+    )
     db.session.add(trainee)
     db.session.flush()
     record(
@@ -132,7 +136,8 @@ def create_trainees(details: list[TraineeDetails], *, actor: UserAccount, centre
     """Create many national records at once (an imported list), registered at ``centre``: what
     ``create_trainee`` does for each, in a few multi-row statements. A CNIC on record already (or
     registered by someone else while this runs) is not created again: its record is returned in
-    ``existing``. A value ``normalised`` refuses raises that refusal (nothing written): a list
+    ``existing``. New records' messages are in the registering reader's language. A value
+    ``normalised`` refuses raises that refusal (nothing written): a list
     reaches this only after every row has been checked. One audit event per new record."""
     require_registrar(actor, centre)
     values = {}
@@ -144,7 +149,12 @@ def create_trainees(details: list[TraineeDetails], *, actor: UserAccount, centre
         found.update(
             (trainee.cnic, trainee) for trainee in db.session.scalars(select(Trainee).where(Trainee.cnic.in_(chunk)))
         )
-    new = [{**row, "registered_centre_id": centre.id} for cnic, row in values.items() if cnic not in found]
+    language = current_language()
+    new = [
+        {**row, "registered_centre_id": centre.id, "language": language}
+        for cnic, row in values.items()
+        if cnic not in found
+    ]
     created: dict[str, Trainee] = {}
     if new:
         # ON CONFLICT DO NOTHING: a record created meanwhile by another transaction is simply found
@@ -170,6 +180,13 @@ def create_trainees(details: list[TraineeDetails], *, actor: UserAccount, centre
         ],
     )
     return CreatedTrainees(created=created, existing=found)
+
+
+def set_message_language(trainee: Trainee, language: str) -> None:
+    """Write ``trainee``'s messages in ``language`` from now on (she switched the site's language).
+    A preference, not a change to her record: no audit event."""
+    if language in languages():
+        trainee.language = language
 
 
 def look_up_trainee(cnic: str, *, actor: UserAccount, centre: Centre) -> Trainee | None:

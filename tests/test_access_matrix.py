@@ -63,6 +63,7 @@ def row(anonymous, trainee, staff_a, staff_b, overseer, punjab_overseer, admin) 
 EXPECTED_GET: dict[str, dict[str, object]] = {
     #                                 anonymous trainee   staff_a   staff_b   overseer  punjab    admin
     "home.index":                 row(200,      200,      200,      200,      200,      200,      200),
+    "home.switch_language":       row(REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
     "auth.login":                 row(200,      REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
     "auth.signup":                row(200,      REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
     "auth.profile":               row(LOGIN,    200,      403,      403,      403,      403,      403),
@@ -198,6 +199,7 @@ def path_values(world: "World") -> dict[str, dict[str, object]]:
     upload = upload_of_staff_a(world)
     return {
         "auth.reset_password": {"token": world.reset_token},
+        "home.switch_language": {"code": "ur"},
         "oversight.export_capacity": {"fmt": "csv"},
         "oversight.export_cohorts": {"code": world.centre_a.code, "fmt": "xlsx"},
         "oversight.export_trainees": {"fmt": "xlsx"},

@@ -1,0 +1,73 @@
+"""The base of every form on the site: its messages, WTForms' own included, in the reader's language.
+
+WTForms ships no Urdu, so its built-in messages (``This field is required.``, ``Not a valid choice.``, …)
+are looked up in our catalogue instead: ``BUILT_IN_MESSAGES`` lists the ones our forms can show, so
+that ``pybabel extract`` puts them in ``messages.po``. Flask-WTF's CSRF errors never pass through
+gettext at all; ``Form`` replaces them with one message a person can act on.
+"""
+
+from flask_babel import get_translations, gettext
+from flask_wtf import FlaskForm
+
+
+def N_(text: str) -> str:
+    return text
+
+
+def N_plural(singular: str, plural: str) -> tuple[str, str]:
+    return singular, plural
+
+
+BUILT_IN_MESSAGES = (
+    N_("This field is required."),
+    N_("Not a valid choice."),
+    N_("Not a valid date value."),
+    N_("Not a valid datetime value."),
+    N_("Not a valid integer value."),
+    N_("Not a valid decimal value."),
+    N_("Invalid email address."),
+    N_("Invalid input."),
+    N_("Invalid Choice: could not coerce."),
+    N_("Field must be equal to %(other_name)s."),
+    N_("Field must be between %(min)d and %(max)d characters long."),
+    N_("Number must be at least %(min)s."),
+    N_("Number must be at most %(max)s."),
+    N_("Number must be between %(min)s and %(max)s."),
+    N_("File does not have an approved extension."),
+)
+# WTForms asks for these through ngettext (babel.cfg extracts N_plural's two arguments as one message).
+BUILT_IN_PLURALS = (
+    N_plural("Field cannot be longer than %(max)d character.", "Field cannot be longer than %(max)d characters."),
+    N_plural("Field must be at least %(min)d character long.", "Field must be at least %(min)d characters long."),
+)
+
+
+class CatalogueTranslations:
+    """WTForms' translations object, answered from Markaz's catalogue in the reader's language."""
+
+    # WTForms fills in the placeholders itself, so these return the bare translation (Flask-Babel's
+    # ngettext would format it with ``num`` and fail on ``%(max)d``).
+    def gettext(self, string: str) -> str:
+        return get_translations().ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return get_translations().ungettext(singular, plural, n)
+
+
+TRANSLATIONS = CatalogueTranslations()
+
+
+class Form(FlaskForm):
+    """Every Markaz form: WTForms' messages in the reader's language; an expired form says so."""
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form):
+            return TRANSLATIONS
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        csrf = getattr(self, "csrf_token", None)
+        if csrf is not None and csrf.errors:
+            # Flask-WTF's own wording is English only and names no remedy.
+            csrf.errors = [gettext("This form has expired or came from elsewhere. Reload the page and send it again.")]
+        return valid
