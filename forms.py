@@ -3,7 +3,7 @@
 WTForms ships no Urdu, so its built-in messages (``This field is required.``, ``Not a valid choice.``, …)
 are looked up in our catalogue instead: ``BUILT_IN_MESSAGES`` lists the ones our forms can show, so
 that ``pybabel extract`` puts them in ``messages.po``. Flask-WTF's CSRF errors never pass through
-gettext at all; ``Form`` replaces them with one message a person can act on.
+gettext at all; ``Form`` replaces them with one message a person can act on, shown at the top of the form.
 """
 
 from flask_babel import get_translations, gettext
@@ -39,6 +39,7 @@ BUILT_IN_MESSAGES = (
 BUILT_IN_PLURALS = (
     N_plural("Field cannot be longer than %(max)d character.", "Field cannot be longer than %(max)d characters."),
     N_plural("Field must be at least %(min)d character long.", "Field must be at least %(min)d characters long."),
+    N_plural("'%(value)s' is not a valid choice for this field.", "'%(value)s' are not valid choices for this field."),
 )
 
 
@@ -68,6 +69,9 @@ class Form(FlaskForm):
         valid = super().validate(extra_validators)
         csrf = getattr(self, "csrf_token", None)
         if csrf is not None and csrf.errors:
-            # Flask-WTF's own wording is English only and names no remedy.
-            csrf.errors = [gettext("This form has expired or came from elsewhere. Reload the page and send it again.")]
+            # Flask-WTF's own wording is English only and names no remedy; no page shows the hidden
+            # field's errors, so the message goes to the top of the form.
+            message = gettext("This form has expired or came from elsewhere. Reload the page and send it again.")
+            csrf.errors = [message]
+            self.form_errors = [*self.form_errors, message]
         return valid

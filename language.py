@@ -52,3 +52,12 @@ def message_language(language: str | None) -> AbstractContextManager:
 def long_date(day: date) -> str:
     """A date inside a sentence, in the current locale: ``05 Jan 2027`` (English), ``05 جنوری 2027`` (Urdu)."""
     return format_date(day, "dd MMM y")
+
+
+def place_name(place) -> str:
+    """A province's or district's name in the current language: its Urdu name (``name_ur``, from the
+    reference data) on Urdu pages when it has one, else its English name."""
+    if place is None:
+        return ""
+    urdu = getattr(place, "name_ur", "")
+    return urdu if urdu and current_language() == "ur" else place.name

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from urllib.parse import urlencode
 
-from flask import Flask, g, request
+from flask import Flask, g, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale, get_translations
 from flask_login import current_user
 
@@ -11,6 +11,7 @@ import vocabulary
 from auth.permissions import masks_identity
 from enrollments.eligibility import requirements
 from enrollments.identity import format_cnic, format_phone, mask_cnic, mask_phone
+from language import LANGUAGE_NAMES, current_language, languages, place_name
 
 
 def page_url(**changes: object) -> str:
@@ -23,6 +24,17 @@ def page_url(**changes: object) -> str:
         else:
             args[key] = str(value)
     return f"{request.path}?{urlencode(args)}" if args else request.path
+
+
+def other_languages() -> list[dict[str, str]]:
+    """The languages the reader could switch to, each named in itself, with a link that brings her back here."""
+    here = request.full_path.rstrip("?") if request.query_string else request.path
+    current = current_language()
+    return [
+        {"code": code, "name": LANGUAGE_NAMES[code], "url": url_for("home.switch_language", code=code, next=here)}
+        for code in languages()
+        if code != current
+    ]
 
 
 def request_translations():
@@ -64,6 +76,9 @@ def register(app: Flask) -> None:
             return ""
         return format_percent(value, "#,##0" + ("." + "0" * digits if digits else "") + "%")
 
+    # A province's or district's name in the reader's language: ``{{ district|place }}``.
+    app.add_template_filter(place_name, "place")
+
     @app.template_filter("cnic")
     def cnic_filter(value: str) -> str:
         """A CNIC as printed on the card, masked for readers who may not see it whole (overseers)."""
@@ -75,6 +90,7 @@ def register(app: Flask) -> None:
 
     # Globals (not a context processor) so that macros imported without context can use them too.
     app.add_template_global(page_url)
+    app.add_template_global(other_languages)
     app.add_template_global(requirements)
     app.add_template_global(vocabulary, "vocab")
 

@@ -1,24 +1,44 @@
 """The words of the domain (DESIGN.md, "Vocabulary") as enums, each member with the label people read.
 
-Values are what the database and the API hold; labels are what pages show (and later translate).
+Values are what the database and the API hold; labels are what pages show, in the reader's language
+(``label``). Downloads and the API's own sentences are data, the same for every reader: they use the
+English label (``plain_label``).
 """
 
 import enum
 
+from flask import has_app_context
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from wtforms.fields.choices import SelectChoice
 
 
 class Choice(enum.StrEnum):
-    """A stored value with a human label; ``label`` defaults to the value with spaces and a capital."""
+    """A stored value with a human label (``LABELS``)."""
 
     @property
-    def label(self) -> str:
-        return LABELS.get(self, self.value.replace("_", " ").capitalize())
+    def label(self) -> str | LazyString:
+        """What pages show, in the reader's language: a ``str`` translated now while the app runs. Before
+        it runs (a constant built at import time, such as a form's choices) there is no reader yet: the
+        label is then a lazy string, translated each time it is shown (``lazy_label``)."""
+        return str(self.lazy_label) if has_app_context() else self.lazy_label
+
+    @property
+    def lazy_label(self) -> LazyString:
+        """The label translated only when it is shown: for lists built once, at import time."""
+        return LABELS[type(self)][self]
+
+    @property
+    def plain_label(self) -> str:
+        """The English label, whatever the reader's language: for downloads and the API's messages."""
+        with force_locale("en"):
+            return str(self.lazy_label)
 
     @classmethod
     def choices(cls) -> list[SelectChoice]:
         """The members as options of a form's ``<select>``."""
-        return [SelectChoice(member.value, member.label) for member in cls]
+        return [SelectChoice(member.value, member.lazy_label) for member in cls]
 
     @classmethod
     def parse(cls, value: str | None) -> "Choice | None":
@@ -148,20 +168,101 @@ class Role(Choice):
     ADMIN = "admin"
 
 
-LABELS: dict[enum.Enum, str] = {
-    Track.IT_SUPPORT: "IT support",
-    PartnerType.NGO: "NGO",
-    PartnerType.IT_BOARD: "IT board",
-    Channel.SMS: "SMS",
-    Education.NONE: "No formal education",
-    Education.MATRIC: "Matriculation",
-    Education.INTERMEDIATE: "Intermediate (FA/FSc)",
-    Education.BACHELOR: "Bachelor's degree",
-    Education.MASTER: "Master's degree",
-    Area.SEMI_URBAN: "Semi-urban",
-    Mode.ON_SITE: "On-site",
-    Admission.FIRST_COME: "First come, first served",
-    Admission.REVIEWED: "Reviewed by the centre",
-    CohortKind.CAMP: "Training camp",
-    CohortKind.REGULAR: "Regular cohort",
+# What pages show for each member, in the reader's language. Keyed by class first: members of two
+# vocabularies with the same value (Level.INTERMEDIATE, Education.INTERMEDIATE) are equal strings.
+LABELS: dict[type[Choice], dict[Choice, LazyString]] = {
+    Track: {
+        Track.SOFTWARE_DEVELOPMENT: _l("Software development"),
+        Track.DIGITAL_MARKETING: _l("Digital marketing"),
+        Track.CONTENT_CREATION: _l("Content creation"),
+        Track.IT_SUPPORT: _l("IT support"),
+        Track.GRAPHIC_DESIGN: _l("Graphic design"),
+        Track.VIRTUAL_ASSISTANCE: _l("Virtual assistance"),
+        Track.CUSTOMER_SUPPORT: _l("Customer support"),
+        Track.ONLINE_TUTORING: _l("Online tutoring"),
+    },
+    PartnerType: {
+        PartnerType.UNIVERSITY: _l("University"),
+        PartnerType.COLLEGE: _l("College"),
+        PartnerType.NGO: _l("NGO"),
+        PartnerType.IT_BOARD: _l("IT board"),
+        PartnerType.PRIVATE: _l("Private"),
+    },
+    Level: {
+        Level.BEGINNER: _l("Beginner"),
+        Level.INTERMEDIATE: _l("Intermediate"),
+        Level.ADVANCED: _l("Advanced"),
+    },
+    Education: {
+        Education.NONE: _l("No formal education"),
+        Education.PRIMARY: _l("Primary"),
+        Education.MIDDLE: _l("Middle"),
+        Education.MATRIC: _l("Matriculation"),
+        Education.INTERMEDIATE: _l("Intermediate (FA/FSc)"),
+        Education.BACHELOR: _l("Bachelor's degree"),
+        Education.MASTER: _l("Master's degree"),
+        Education.DOCTORATE: _l("Doctorate"),
+    },
+    Gender: {
+        Gender.FEMALE: _l("Female"),
+        Gender.MALE: _l("Male"),
+        Gender.TRANSGENDER: _l("Transgender"),
+    },
+    Area: {
+        Area.URBAN: _l("Urban"),
+        Area.SEMI_URBAN: _l("Semi-urban"),
+        Area.RURAL: _l("Rural"),
+    },
+    CohortKind: {
+        CohortKind.REGULAR: _l("Regular cohort"),
+        CohortKind.CAMP: _l("Training camp"),
+    },
+    Shift: {
+        Shift.MORNING: _l("Morning"),
+        Shift.AFTERNOON: _l("Afternoon"),
+        Shift.EVENING: _l("Evening"),
+        Shift.WEEKEND: _l("Weekend"),
+    },
+    Mode: {
+        Mode.ON_SITE: _l("On-site"),
+        Mode.ONLINE: _l("Online"),
+        Mode.HYBRID: _l("Hybrid"),
+    },
+    Admission: {
+        Admission.FIRST_COME: _l("First come, first served"),
+        Admission.REVIEWED: _l("Reviewed by the centre"),
+    },
+    CohortStatus: {
+        CohortStatus.DRAFT: _l("Draft"),
+        CohortStatus.OPEN: _l("Open"),
+        CohortStatus.CLOSED: _l("Closed"),
+        CohortStatus.RUNNING: _l("Running"),
+        CohortStatus.FINISHED: _l("Finished"),
+        CohortStatus.CANCELLED: _l("Cancelled"),
+    },
+    EnrollmentStatus: {
+        EnrollmentStatus.PENDING: _l("Pending"),
+        EnrollmentStatus.WAITLISTED: _l("Waitlisted"),
+        EnrollmentStatus.ENROLLED: _l("Enrolled"),
+        EnrollmentStatus.REJECTED: _l("Rejected"),
+        EnrollmentStatus.WITHDRAWN: _l("Withdrawn"),
+        EnrollmentStatus.DROPPED: _l("Dropped"),
+        EnrollmentStatus.COMPLETED: _l("Completed"),
+        EnrollmentStatus.CANCELLED: _l("Cancelled"),
+    },
+    EnrollmentSource: {
+        EnrollmentSource.ONLINE: _l("Online"),
+        EnrollmentSource.WALK_IN: _l("Walk in"),
+        EnrollmentSource.IMPORT: _l("Import"),
+    },
+    Channel: {
+        Channel.EMAIL: _l("Email"),
+        Channel.SMS: _l("SMS"),
+    },
+    Role: {
+        Role.TRAINEE: _l("Trainee"),
+        Role.STAFF: _l("Staff"),
+        Role.OVERSEER: _l("Overseer"),
+        Role.ADMIN: _l("Admin"),
+    },
 }

@@ -227,7 +227,7 @@ def trainee_to_place(body: dict, cohort: Cohort) -> tuple[Trainee, bool]:
 
 
 def already_applied(enrollment: Enrollment, *, herself: bool) -> AlreadyApplied:
-    state = enrollment.status.label.lower()
+    state = enrollment.status.plain_label.lower()
     if herself:
         return AlreadyApplied(f"You have applied to this cohort already: your place is {state}.")
     return AlreadyApplied(f"This trainee is in this cohort already: her place is {state}.")

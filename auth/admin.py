@@ -9,6 +9,8 @@ import secrets
 from dataclasses import replace
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -79,23 +81,22 @@ def details_as_they_are(user: UserAccount) -> AccountDetails:
 def scope_label(user: UserAccount) -> str:
     """What an account covers, in a few words: a province, centre codes, or everything."""
     if user.role is Role.OVERSEER:
-        return user.province.name if user.province else "National"
+        return user.province.name if user.province else _("National")
     if user.role is Role.STAFF:
-        return ", ".join(sorted(m.centre.code for m in user.memberships)) or "No centre"
+        return ", ".join(sorted(m.centre.code for m in user.memberships)) or _("No centre")
     if user.role is Role.ADMIN:
-        return "Everything"
-    return "Own records"
+        return _("Everything")
+    return _("Own records")
 
 
 def link_lifetime(purpose: str) -> str:
+    """How long a ``purpose`` link works, in words: "7 days", "1 hour", "30 minutes"."""
     seconds = link_max_age(purpose)
     if seconds >= 2 * 86400:
-        return f"{seconds // 86400} days"
+        return ngettext("%(num)d day", "%(num)d days", seconds // 86400)
     if seconds >= 3600:
-        hours = seconds // 3600
-        return f"{hours} hour" if hours == 1 else f"{hours} hours"
-    minutes = max(seconds // 60, 1)
-    return f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"
+        return ngettext("%(num)d hour", "%(num)d hours", seconds // 3600)
+    return ngettext("%(num)d minute", "%(num)d minutes", max(seconds // 60, 1))
 
 
 def email_password_link(user: UserAccount, *, new_account: bool) -> bool:
@@ -103,19 +104,24 @@ def email_password_link(user: UserAccount, *, new_account: bool) -> bool:
     Call it after the commit: the link must never name an account that was rolled back."""
     purpose = "welcome" if new_account else "reset"
     link = url_for("auth.reset_password", token=password_reset_token(user, purpose), _external=True)
+    # In the language of this request (the admin's), as every email to an account holder is.
     if new_account:
-        subject = "Your Markaz account: choose your password"
-        opening = f"An administrator has made you a Markaz account ({user.role.label}) with this email address."
+        subject = _("Your Markaz account: choose your password")
+        opening = _(
+            "An administrator has made you a Markaz account (%(role)s) with this email address.", role=user.role.label
+        )
     else:
-        subject = "Markaz: choose your password"
-        opening = "An administrator has sent you a link to choose a new password for your Markaz account."
-    body = (
-        f"Hello {user.full_name or user.email},\n\n"
-        f"{opening}\nChoose your password here:\n\n{link}\n\n"
-        f"The link works once, for {link_lifetime(purpose)}. If it has expired, use “Forgot your password?” on the "
-        "sign-in page, or ask your administrator for a new link.\n\n"
-        "If you were not expecting this message, you can ignore it.\n"
+        subject = _("Markaz: choose your password")
+        opening = _("An administrator has sent you a link to choose a new password for your Markaz account.")
+    greeting = _("Hello %(name)s,", name=user.full_name or user.email)
+    lifetime = _(
+        "The link works once, for %(lifetime)s. If it has expired, use “Forgot your password?” on the sign-in page, "
+        "or ask your administrator for a new link.",
+        lifetime=link_lifetime(purpose),
     )
+    choose = _("Choose your password here:")
+    unexpected = _("If you were not expecting this message, you can ignore it.")
+    body = f"{greeting}\n\n{opening}\n{choose}\n\n{link}\n\n{lifetime}\n\n{unexpected}\n"
     try:
         send_email(user.email, subject, body)
     except OSError:
@@ -201,11 +207,20 @@ def create_user():
         else:
             db.session.commit()
             if email_password_link(user, new_account=True):
-                flash(f"Account created for {user.email}. We emailed them a link to choose their password.", "success")
+                flash(
+                    _(
+                        "Account created for %(email)s. We emailed them a link to choose their password.",
+                        email=user.email,
+                    ),
+                    "success",
+                )
             else:
                 flash(
-                    f"Account created for {user.email}, but the email with their password link could not be sent. "
-                    "Send it again from their account page.",
+                    _(
+                        "Account created for %(email)s, but the email with their password link could not be sent. "
+                        "Send it again from their account page.",
+                        email=user.email,
+                    ),
                     "warning",
                 )
             return redirect(url_for("auth.users"))
@@ -225,7 +240,7 @@ def edit_user(user_id: int):
             show_refusal(form, error)
         else:
             db.session.commit()
-            flash(f"Saved the account of {user.email}.", "success")
+            flash(_("Saved the account of %(email)s.", email=user.email), "success")
             return redirect(url_for("auth.users"))
     return render_user_form(user, form, status_after(request.method))
 
@@ -244,7 +259,7 @@ def render_user_form(user: UserAccount, form: EditAccountForm, status: int):
 def deactivate_user(user_id: int):
     user = get_account_or_404(user_id)
     if not user.active:
-        flash(f"{user.email} is deactivated already.", "info")
+        flash(_("%(email)s is deactivated already.", email=user.email), "info")
         return redirect(url_for("auth.edit_user", user_id=user.id))
     form = ConfirmForm()
     if form.validate_on_submit():
@@ -255,7 +270,7 @@ def deactivate_user(user_id: int):
             show_refusal(form, error)
         else:
             db.session.commit()
-            flash(f"{user.email} is deactivated: they can no longer sign in.", "success")
+            flash(_("%(email)s is deactivated: they can no longer sign in.", email=user.email), "success")
             return redirect(url_for("auth.users"))
     return render_template("auth/admin/user_deactivate.html", form=form, user=user), status_after(request.method)
 
@@ -265,7 +280,7 @@ def deactivate_user(user_id: int):
 def reactivate_user(user_id: int):
     user = get_account_or_404(user_id)
     if user.active:
-        flash(f"{user.email} is active already.", "info")
+        flash(_("%(email)s is active already.", email=user.email), "info")
         return redirect(url_for("auth.edit_user", user_id=user.id))
     try:
         update_account(user, replace(details_as_they_are(user), active=True), actor=acting_user())
@@ -276,7 +291,7 @@ def reactivate_user(user_id: int):
         show_refusal(form, error)
         return render_user_form(user, form, 422)
     db.session.commit()
-    flash(f"{user.email} is active again and can sign in.", "success")
+    flash(_("%(email)s is active again and can sign in.", email=user.email), "success")
     return redirect(url_for("auth.edit_user", user_id=user_id))
 
 
@@ -286,9 +301,9 @@ def send_password_link(user_id: int):
     """Email the person a new link to choose their password (nothing is written)."""
     user = get_account_or_404(user_id)
     if not user.active:
-        flash("Reactivate the account first: a deactivated account cannot choose a password.", "error")
+        flash(_("Reactivate the account first: a deactivated account cannot choose a password."), "error")
     elif email_password_link(user, new_account=False):
-        flash(f"We emailed {user.email} a link to choose their password.", "success")
+        flash(_("We emailed %(email)s a link to choose their password.", email=user.email), "success")
     else:
-        flash(f"The email to {user.email} could not be sent. Try again later.", "error")
+        flash(_("The email to %(email)s could not be sent. Try again later.", email=user.email), "error")
     return redirect(url_for("auth.edit_user", user_id=user.id))

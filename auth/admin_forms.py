@@ -5,7 +5,8 @@ Forms check the shape of input (present, a number, one of the choices); the rule
 """
 
 from email_validator import EmailNotValidError, validate_email
-from flask_wtf import FlaskForm
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from wtforms import BooleanField, EmailField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.fields import enum_coerce
@@ -14,6 +15,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 from auth.models import UserAccount
 from centres.models import Centre, District, Province
 from extensions import db
+from forms import Form
 from vocabulary import Role
 
 # Accounts admins make; trainees make their own by signing up.
@@ -36,20 +38,20 @@ class EmailAddress:
     """An email address in the usual syntax (no DNS look-up). Unlike WTForms' ``Email``, addresses at
     ``.test`` domains pass: the demo and staging accounts live there."""
 
-    def __call__(self, form: FlaskForm, field: StringField) -> None:
+    def __call__(self, form: Form, field: StringField) -> None:
         try:
             validate_email(field.data or "", check_deliverability=False, test_environment=True)
         except EmailNotValidError as error:
             raise ValidationError(str(error)) from error
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """No fields but the CSRF token: the POST button of a confirmation page or a one-click action."""
 
 
 def province_choices() -> list[SelectChoice]:
     provinces = db.session.scalars(select(Province).order_by(Province.name))
-    return [SelectChoice("", "National: every province"), *(SelectChoice(p.id, p.name) for p in provinces)]
+    return [SelectChoice("", _("National: every province")), *(SelectChoice(p.id, p.name) for p in provinces)]
 
 
 def centre_choices(keep: frozenset[int] = frozenset()) -> list[SelectChoice]:
@@ -63,25 +65,29 @@ def centre_choices(keep: frozenset[int] = frozenset()) -> list[SelectChoice]:
         .order_by(Province.name, Centre.code)
     )
     return [
-        SelectChoice(centre_id, f"{code} · {name}" + ("" if active else " (inactive)"), optgroup=province)
+        SelectChoice(
+            centre_id,
+            f"{code} · {name}" if active else _("%(code)s · %(name)s (inactive)", code=code, name=name),
+            optgroup=province,
+        )
         for centre_id, code, name, active, province in rows
     ]
 
 
-class AccountForm(FlaskForm):
+class AccountForm(Form):
     """A new staff, overseer or admin account."""
 
     email = EmailField(
-        "Email",
+        _l("Email"),
         filters=[strip_text],
-        validators=[InputRequired("Enter the email address."), Length(max=254), EmailAddress()],
+        validators=[InputRequired(_l("Enter the email address.")), Length(max=254), EmailAddress()],
     )
     full_name = StringField(
-        "Full name", filters=[strip_text], validators=[InputRequired("Enter the full name."), Length(max=200)]
+        _l("Full name"), filters=[strip_text], validators=[InputRequired(_l("Enter the full name.")), Length(max=200)]
     )
-    role = SelectField("Role", coerce=enum_coerce(Role), validators=[InputRequired("Choose the role.")])
-    province = SelectField("Province (overseers)", coerce=optional_int)
-    centres = SelectMultipleField("Centres (staff)", coerce=int, render_kw={"size": 10})
+    role = SelectField(_l("Role"), coerce=enum_coerce(Role), validators=[InputRequired(_l("Choose the role."))])
+    province = SelectField(_l("Province (overseers)"), coerce=optional_int)
+    centres = SelectMultipleField(_l("Centres (staff)"), coerce=int, render_kw={"size": 10})
 
     def __init__(self, *args, account: UserAccount | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -112,4 +118,4 @@ class AccountForm(FlaskForm):
 class EditAccountForm(AccountForm):
     """An existing account: the same fields, and whether it may sign in."""
 
-    active = BooleanField("Active: may sign in")
+    active = BooleanField(_l("Active: may sign in"))

@@ -1,8 +1,10 @@
 """Forms for signing in, signing up and passwords. They check the shape of what was typed (and say
 which field is wrong and why); the rules about accounts live in ``auth/services.py``."""
 
-from flask_wtf import FlaskForm
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
@@ -11,6 +13,8 @@ from centres.models import District, Province
 from database import utcnow
 from enrollments.identity import InvalidInput, check_date_of_birth, normalise_cnic, normalise_name, normalise_phone
 from extensions import db
+from forms import Form
+from language import place_name
 from vocabulary import Area, Education, Gender
 
 
@@ -26,7 +30,7 @@ def normalised(normaliser):
     return validate
 
 
-CHOOSE = SelectChoice("", "Choose…")
+CHOOSE = SelectChoice("", _l("Choose…"))
 
 
 def plausible_birth_date(form, field) -> None:
@@ -48,68 +52,76 @@ def id_or_none(value) -> int | None:
 
 
 def district_choices() -> list[SelectChoice]:
-    """Every district, grouped by province (``<optgroup>``), after a blank "Choose…"."""
-    rows = db.session.execute(
-        select(District.id, District.name, Province.name).join(District.province).order_by(Province.name, District.name)
+    """Every district, grouped by province (``<optgroup>``), after a blank "Choose…"; names in the reader's
+    language."""
+    districts = db.session.scalars(
+        select(District)
+        .join(District.province)
+        .options(contains_eager(District.province))
+        .order_by(Province.name, District.name)
     )
     return [CHOOSE] + [
-        SelectChoice(str(district_id), district, optgroup=province) for district_id, district, province in rows
+        SelectChoice(str(district.id), place_name(district), optgroup=place_name(district.province))
+        for district in districts
     ]
 
 
-class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired("Enter your email address.")])
-    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+class LoginForm(Form):
+    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address."))])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
 
 
-class SignUpForm(FlaskForm):
+class SignUpForm(Form):
     full_name = StringField(
-        "Full name (as on your CNIC)", validators=[DataRequired("Enter your full name."), normalised(normalise_name)]
+        _l("Full name (as on your CNIC)"),
+        validators=[DataRequired(_l("Enter your full name.")), normalised(normalise_name)],
     )
-    cnic = StringField("CNIC number", validators=[DataRequired("Enter your CNIC number."), normalised(normalise_cnic)])
+    cnic = StringField(
+        _l("CNIC number"), validators=[DataRequired(_l("Enter your CNIC number.")), normalised(normalise_cnic)]
+    )
     gender = SelectField(
-        "Gender", choices=[CHOOSE, *Gender.choices()], validators=[DataRequired("Choose your gender.")]
+        _l("Gender"), choices=[CHOOSE, *Gender.choices()], validators=[DataRequired(_l("Choose your gender."))]
     )
     date_of_birth = DateField(
-        "Date of birth",
-        validators=[InputRequired("Enter your date of birth."), plausible_birth_date],
+        _l("Date of birth"),
+        validators=[InputRequired(_l("Enter your date of birth.")), plausible_birth_date],
         format="%Y-%m-%d",
     )
     phone = StringField(
-        "Mobile number", validators=[DataRequired("Enter your mobile number."), normalised(normalise_phone)]
+        _l("Mobile number"), validators=[DataRequired(_l("Enter your mobile number.")), normalised(normalise_phone)]
     )
     district_id = SelectField(
-        "District where you live",
+        _l("District where you live"),
         coerce=id_or_none,
         validate_choice=False,
-        validators=[DataRequired("Choose your district from the list.")],
+        validators=[DataRequired(_l("Choose your district from the list."))],
     )
     area = SelectField(
-        "Where you live is",
+        _l("Where you live is"),
         choices=[CHOOSE, *Area.choices()],
-        validators=[DataRequired("Choose urban, semi-urban or rural.")],
+        validators=[DataRequired(_l("Choose urban, semi-urban or rural."))],
     )
     education = SelectField(
-        "Highest education completed",
+        _l("Highest education completed"),
         choices=[CHOOSE, *Education.choices()],
-        validators=[DataRequired("Choose your highest education.")],
+        validators=[DataRequired(_l("Choose your highest education."))],
     )
     email = EmailField(
-        "Email",
+        _l("Email"),
         validators=[
-            DataRequired("Enter your email address: we send password-reset links there."),
-            Email("Enter an email address like name@example.com.", check_deliverability=False),
+            DataRequired(_l("Enter your email address: we send password-reset links there.")),
+            Email(_l("Enter an email address like name@example.com."), check_deliverability=False),
             Length(max=254),
         ],
     )
-    password = PasswordField("Choose a password", validators=[DataRequired("Choose a password.")])
+    password = PasswordField(_l("Choose a password"), validators=[DataRequired(_l("Choose a password."))])
     confirm = PasswordField(
-        "Type the password again",
-        validators=[DataRequired("Type the password again."), EqualTo("password", "The two passwords differ.")],
+        _l("Type the password again"),
+        validators=[DataRequired(_l("Type the password again.")), EqualTo("password", _l("The two passwords differ."))],
     )
     consent = BooleanField(
-        "I agree that my training centre and the programme may use these details to run and report on my training.",
-        validators=[DataRequired("You need to agree before you can apply.")],
+        _l("I agree that my training centre and the programme may use these details to run and report on my training."),
+        validators=[DataRequired(_l("You need to agree before you can apply."))],
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -118,35 +130,43 @@ class SignUpForm(FlaskForm):
 
     def validate_district_id(self, field) -> None:
         if not field.data or db.session.get(District, field.data) is None:
-            raise ValidationError("Choose your district from the list.")
+            raise ValidationError(_("Choose your district from the list."))
 
 
-class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password.")])
-    new_password = PasswordField("New password", validators=[DataRequired("Choose a new password.")])
-    confirm = PasswordField(
-        "Type the new password again",
-        validators=[DataRequired("Type the new password again."), EqualTo("new_password", "The two passwords differ.")],
+class ChangePasswordForm(Form):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(_l("Enter your current password."))]
     )
-
-
-class ResetRequestForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired("Enter the email address of your account.")])
-
-
-class ResetPasswordForm(FlaskForm):
-    new_password = PasswordField("New password", validators=[DataRequired("Choose a new password.")])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(_l("Choose a new password."))])
     confirm = PasswordField(
-        "Type the new password again",
-        validators=[DataRequired("Type the new password again."), EqualTo("new_password", "The two passwords differ.")],
-    )
-
-
-class ApiTokenForm(FlaskForm):
-    name = StringField(
-        "Name",
+        _l("Type the new password again"),
         validators=[
-            DataRequired("Name the token after what will use it, so that you can tell your tokens apart."),
-            Length(max=100, message="Keep the name under 100 characters."),
+            DataRequired(_l("Type the new password again.")),
+            EqualTo("new_password", _l("The two passwords differ.")),
+        ],
+    )
+
+
+class ResetRequestForm(Form):
+    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter the email address of your account."))])
+
+
+class ResetPasswordForm(Form):
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(_l("Choose a new password."))])
+    confirm = PasswordField(
+        _l("Type the new password again"),
+        validators=[
+            DataRequired(_l("Type the new password again.")),
+            EqualTo("new_password", _l("The two passwords differ.")),
+        ],
+    )
+
+
+class ApiTokenForm(Form):
+    name = StringField(
+        _l("Name"),
+        validators=[
+            DataRequired(_l("Name the token after what will use it, so that you can tell your tokens apart.")),
+            Length(max=100, message=_l("Keep the name under 100 characters.")),
         ],
     )

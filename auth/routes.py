@@ -4,6 +4,7 @@ user's API tokens."""
 from urllib.parse import urlsplit
 
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -36,7 +37,10 @@ from mail import send_email
 from refusals import Refusal, show_refusal
 from vocabulary import Area, Education, Gender, Role
 
-THROTTLED = "Too many attempts. Wait a few minutes, then try again."
+
+def throttled() -> str:
+    """The page a throttled visitor sees (Flask-Limiter calls it when it refuses, in her language)."""
+    return _("Too many attempts. Wait a few minutes, then try again.")
 
 
 def home_for(user) -> str:
@@ -81,9 +85,9 @@ def submitted_email() -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @allow(PUBLIC)
-@limiter.limit("20 per 10 minutes", methods=["POST"], deduct_when=sign_in_failed, error_message=THROTTLED)
+@limiter.limit("20 per 10 minutes", methods=["POST"], deduct_when=sign_in_failed, error_message=throttled)
 @limiter.limit(
-    "5 per 10 minutes", key_func=submitted_email, methods=["POST"], deduct_when=sign_in_failed, error_message=THROTTLED
+    "5 per 10 minutes", key_func=submitted_email, methods=["POST"], deduct_when=sign_in_failed, error_message=throttled
 )
 def login():
     if current_user.is_authenticated:
@@ -99,7 +103,7 @@ def login():
             return redirect(safe_next(request.args.get("next")) or home_for(user))
         g.sign_in_failed = True
         # One message whether the email is unknown or the password wrong: nobody learns who has an account.
-        form.form_errors.append("The email or password is not correct.")
+        form.form_errors.append(_("The email or password is not correct."))
     status = 401 if form.form_errors else (422 if form.errors else 200)
     return render_template("auth/login.html", form=form), status
 
@@ -109,13 +113,13 @@ def login():
 def logout():
     logout_user()
     session.clear()
-    flash("You have signed out.", "success")
+    flash(_("You have signed out."), "success")
     return redirect(url_for("home.index"))
 
 
 @bp.route("/signup", methods=["GET", "POST"])
 @allow(PUBLIC)
-@limiter.limit("10 per hour", methods=["POST"], error_message=THROTTLED)
+@limiter.limit("10 per hour", methods=["POST"], error_message=throttled)
 def signup():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
@@ -141,7 +145,7 @@ def signup():
             db.session.commit()
             session.clear()
             login_user(user)
-            flash("Welcome to Markaz. Your account is ready: you can now apply to courses.", "success")
+            flash(_("Welcome to Markaz. Your account is ready: you can now apply to courses."), "success")
             return redirect(url_for("auth.profile"))
     return render_template("auth/signup.html", form=form), 422 if form.errors or form.form_errors else 200
 
@@ -174,7 +178,9 @@ def password():
             db.session.commit()
             # The new password ended every session, this one included: sign back in here only.
             login_user(current_user._get_current_object())
-            flash("Your password has been changed. Other devices signed in to your account are signed out.", "success")
+            flash(
+                _("Your password has been changed. Other devices signed in to your account are signed out."), "success"
+            )
             return redirect(home_for(current_user))
     return render_template("auth/password.html", form=form), 422 if form.errors or form.form_errors else 200
 
@@ -185,23 +191,23 @@ def reset_email_key() -> str:
 
 @bp.route("/reset", methods=["GET", "POST"])
 @allow(PUBLIC)
-@limiter.limit("10 per hour", methods=["POST"], error_message=THROTTLED)
-@limiter.limit("3 per hour", key_func=reset_email_key, methods=["POST"], error_message=THROTTLED)
+@limiter.limit("10 per hour", methods=["POST"], error_message=throttled)
+@limiter.limit("3 per hour", key_func=reset_email_key, methods=["POST"], error_message=throttled)
 def request_reset():
     form = ResetRequestForm()
     if form.validate_on_submit():
         user = active_user_by_email(form.email.data)
         if user is not None:
             link = url_for("auth.reset_password", token=password_reset_token(user), _external=True)
-            send_email(
-                user.email,
-                "Reset your Markaz password",
-                f"Someone (we hope you) asked to reset the password of your Markaz account.\n\n"
-                f"Open this link within an hour to choose a new password:\n{link}\n\n"
-                f"If you did not ask for this, ignore this message: your password stays as it is.",
+            body = _(
+                "Someone (we hope you) asked to reset the password of your Markaz account.\n\n"
+                "Open this link within an hour to choose a new password:\n%(link)s\n\n"
+                "If you did not ask for this, ignore this message: your password stays as it is.",
+                link=link,
             )
+            send_email(user.email, _("Reset your Markaz password"), body)
         # The same answer whether or not the account exists.
-        flash("If an account exists for that email, we have sent it a link to reset the password.", "info")
+        flash(_("If an account exists for that email, we have sent it a link to reset the password."), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_request.html", form=form), 422 if form.errors else 200
 
@@ -222,7 +228,7 @@ def reset_password(token: str):
             refuse(form, error)
         else:
             db.session.commit()
-            flash("Your new password is set. Sign in with it.", "success")
+            flash(_("Your new password is set. Sign in with it."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form), 422 if form.errors or form.form_errors else 200
 
@@ -237,6 +243,21 @@ def token_status(token: ApiToken, now) -> str:
     return "expired" if now >= token.expires_at else "active"
 
 
+def unusable_message(token: ApiToken, status: str) -> str:
+    """What the token pages say of a token nothing can use any more (``status`` "revoked" or "expired")."""
+    if status == "expired":
+        return _(
+            "The token “%(name)s” (%(prefix)s…) is expired: nothing can use it any more.",
+            name=token.name,
+            prefix=token.prefix,
+        )
+    return _(
+        "The token “%(name)s” (%(prefix)s…) is revoked: nothing can use it any more.",
+        name=token.name,
+        prefix=token.prefix,
+    )
+
+
 def get_token_or_404(token_id: int) -> ApiToken:
     """The API token with ``token_id``: 404 if none, 403 unless ``can_revoke_token`` (its owner, admins).
     A token of someone else is refused, not hidden, as the site's other loaders do."""
@@ -244,7 +265,7 @@ def get_token_or_404(token_id: int) -> ApiToken:
         abort(404)
     token = db.get_or_404(ApiToken, token_id)
     if not can_revoke_token(current_user, token):
-        abort(403, "This token belongs to another account: only its owner or an admin can revoke it.")
+        abort(403, _("This token belongs to another account: only its owner or an admin can revoke it."))
     return token
 
 
@@ -280,7 +301,7 @@ def revoke_token(token_id: int):
     token = get_token_or_404(token_id)
     status = token_status(token, utcnow())
     if status != "active":
-        flash(f"The token “{token.name}” ({token.prefix}…) is {status}: nothing can use it any more.", "info")
+        flash(unusable_message(token, status), "info")
         return redirect(url_for("auth.tokens"))
     form = ConfirmForm()
     if form.validate_on_submit():
@@ -290,6 +311,6 @@ def revoke_token(token_id: int):
             refuse(form, error)
         else:
             db.session.commit()
-            flash(f"The token “{token.name}” ({token.prefix}…) is revoked: nothing can use it any more.", "success")
+            flash(unusable_message(token, "revoked"), "success")
             return redirect(url_for("auth.tokens"))
     return render_template("auth/revoke_token.html", form=form, token=token), 422 if request.method == "POST" else 200

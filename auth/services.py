@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -41,9 +42,9 @@ def normalise_email(email: str) -> str:
 def check_password_strength(password: str, *, email: str = "", field: str = "password") -> None:
     """Refuse passwords that are short or are the email address itself."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise Refusal(f"Use at least {MIN_PASSWORD_LENGTH} characters.", field)
+        raise Refusal(_("Use at least %(count)s characters.", count=MIN_PASSWORD_LENGTH), field)
     if email and password.strip().lower() == email:
-        raise Refusal("The password must not be your email address.", field)
+        raise Refusal(_("The password must not be your email address."), field)
 
 
 def authenticate(email: str, password: str) -> UserAccount | None:
@@ -90,9 +91,9 @@ def sign_up_trainee(details: SignUp) -> UserAccount:
     email = normalise_email(details.email)
     check_password_strength(details.password, email=email)
     if db.session.scalar(select(UserAccount.id).where(UserAccount.email == email)):
-        raise Conflict("An account with this email already exists. Sign in, or reset your password.", "email")
+        raise Conflict(_("An account with this email already exists. Sign in, or reset your password."), "email")
     if db.session.get(District, details.district_id) is None:
-        raise Refusal("Choose your district from the list.", "district_id")
+        raise Refusal(_("Choose your district from the list."), "district_id")
     values = normalised(
         TraineeDetails(
             cnic=details.cnic,
@@ -108,10 +109,13 @@ def sign_up_trainee(details: SignUp) -> UserAccount:
     )
     existing = db.session.scalar(select(Trainee).where(Trainee.cnic == values["cnic"]))
     if existing is not None and existing.user_id is not None:
-        raise Conflict("An account already exists for this CNIC. Sign in, or reset your password.", "cnic")
+        raise Conflict(_("An account already exists for this CNIC. Sign in, or reset your password."), "cnic")
     if existing is not None and existing.date_of_birth != details.date_of_birth:
         raise Conflict(
-            "A trainee record with this CNIC exists with another date of birth. Ask your training centre to check it.",
+            _(
+                "A trainee record with this CNIC exists with another date of birth. "
+                "Ask your training centre to check it."
+            ),
             "cnic",
         )
     user = UserAccount(
@@ -134,7 +138,7 @@ def sign_up_trainee(details: SignUp) -> UserAccount:
 def change_password(user: UserAccount, current: str, new: str) -> None:
     """Change ``user``'s own password after checking the current one."""
     if not check_password_hash(user.password_hash, current):
-        raise Refusal("The current password is not correct.", "current_password")
+        raise Refusal(_("The current password is not correct."), "current_password")
     check_password_strength(new, email=user.email, field="new_password")
     user.password_hash = generate_password_hash(new)
     record(user, "account.password_change", user)
@@ -182,11 +186,11 @@ def user_for_reset_token(token: str) -> UserAccount:
             continue
     if data is None:
         if expired:
-            raise Refusal("This link has expired. Ask for a new one.")
-        raise Refusal("This link is not valid. Ask for a new one.")
+            raise Refusal(_("This link has expired. Ask for a new one."))
+        raise Refusal(_("This link is not valid. Ask for a new one."))
     user = db.session.get(UserAccount, data.get("user")) if isinstance(data, dict) else None
     if user is None or not user.active or user.session_version != data.get("version"):
-        raise Refusal("This link has already been used or is no longer valid. Ask for a new one.")
+        raise Refusal(_("This link has already been used or is no longer valid. Ask for a new one."))
     return user
 
 
@@ -214,13 +218,13 @@ class AccountDetails:
 
 def _check_scope(details: AccountDetails) -> None:
     if details.role is Role.STAFF and not details.centres:
-        raise Refusal("Staff must work at one centre at least: choose their centres.", "centres")
+        raise Refusal(_("Staff must work at one centre at least: choose their centres."), "centres")
     if details.role is not Role.STAFF and details.centres:
-        raise Refusal("Only staff work at centres: remove the centres or make the account staff.", "centres")
+        raise Refusal(_("Only staff work at centres: remove the centres or make the account staff."), "centres")
     if details.role is not Role.OVERSEER and details.province is not None:
-        raise Refusal("Only overseers have a province: leave it empty for other roles.", "province")
+        raise Refusal(_("Only overseers have a province: leave it empty for other roles."), "province")
     if details.role is Role.TRAINEE:
-        raise Refusal("Trainee accounts are made by signing up, with the trainee's CNIC.", "role")
+        raise Refusal(_("Trainee accounts are made by signing up, with the trainee's CNIC."), "role")
 
 
 def create_account(details: AccountDetails, password: str, *, actor: UserAccount | None) -> UserAccount:
@@ -228,7 +232,7 @@ def create_account(details: AccountDetails, password: str, *, actor: UserAccount
     email = normalise_email(details.email)
     _check_scope(details)
     if db.session.scalar(select(func.count(UserAccount.id)).where(UserAccount.email == email)):
-        raise Conflict("An account with this email already exists.", "email")
+        raise Conflict(_("An account with this email already exists."), "email")
     check_password_strength(password, email=email)
     user = UserAccount(
         email=email,
@@ -253,19 +257,19 @@ def update_account(user: UserAccount, details: AccountDetails, *, actor: UserAcc
     ``account.update`` (nothing when nothing changed)."""
     email = normalise_email(details.email)
     if user.role is Role.TRAINEE and details.role is not Role.TRAINEE:
-        raise Refusal("A trainee account cannot be given another role.", "role")
+        raise Refusal(_("A trainee account cannot be given another role."), "role")
     if details.role is Role.TRAINEE:
         if details.province is not None or details.centres:
-            raise Refusal("Trainee accounts have no province or centres.", "role")
+            raise Refusal(_("Trainee accounts have no province or centres."), "role")
     else:
         _check_scope(details)
     if user.id == actor.id and not details.active:
-        raise Refusal("You cannot deactivate your own account.", "active")
+        raise Refusal(_("You cannot deactivate your own account."), "active")
     if user.id == actor.id and details.role is not Role.ADMIN:
-        raise Refusal("You cannot remove your own admin rights.", "role")
+        raise Refusal(_("You cannot remove your own admin rights."), "role")
     clash = db.session.scalar(select(UserAccount.id).where(UserAccount.email == email, UserAccount.id != user.id))
     if clash:
-        raise Conflict("An account with this email already exists.", "email")
+        raise Conflict(_("An account with this email already exists."), "email")
     before = _account_snapshot(user)
     user.email = email
     if details.full_name != user.full_name:  # a stored name is not re-judged by today's rules

@@ -10,6 +10,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from auth.models import ApiToken, UserAccount
@@ -34,10 +35,10 @@ def issue_token(user: UserAccount, *, name: str = "", actor: UserAccount | None)
     """Make a token for ``user``; returns the record and the token itself (shown once, never stored).
     One audit event. ``actor`` is who asked: the user herself, or an admin at the command line (None)."""
     if not user.active:
-        raise TokenRefused("This account is deactivated: it cannot have API tokens.")
+        raise TokenRefused(_("This account is deactivated: it cannot have API tokens."))
     name = " ".join((name or "").split())
     if len(name) > 100:
-        raise Refusal("Keep the name under 100 characters.", "name")
+        raise Refusal(_("Keep the name under 100 characters."), "name")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
     token = ApiToken(
@@ -76,7 +77,7 @@ def tokens_of(user: UserAccount) -> list[ApiToken]:
 def revoke_token(token: ApiToken, *, actor: UserAccount) -> ApiToken:
     """Revoke ``token`` at once (its owner, or an admin). Revoking a revoked token changes nothing."""
     if not can_revoke_token(actor, token):
-        raise TokenRefused("Only the token's owner or an admin can revoke it.")
+        raise TokenRefused(_("Only the token's owner or an admin can revoke it."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.flush()

@@ -2,6 +2,7 @@
 reactivating. Admins only; the rules live in ``centres.services``."""
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager
@@ -109,7 +110,7 @@ def create():
         else:
             code = centre.code
             db.session.commit()
-            flash(f"Centre {code} added. It is active and listed publicly.", "success")
+            flash(_("Centre %(code)s added. It is active and listed publicly.", code=code), "success")
             return redirect(url_for("centres.manage"))
     return render_template("centres/admin/form.html", form=form, centre=None), status_after(request.method)
 
@@ -127,7 +128,7 @@ def edit(code: str):
             show_refusal(form, error)
         else:
             db.session.commit()
-            flash(f"Saved centre {code}.", "success")
+            flash(_("Saved centre %(code)s.", code=code), "success")
             return redirect(url_for("centres.manage"))
     return render_edit_page(centre, form, status_after(request.method))
 
@@ -144,7 +145,7 @@ def render_edit_page(centre: Centre, form: CentreForm, status: int):
 def deactivate(code: str):
     centre = get_centre_or_404(code, manage=True)
     if not centre.active:
-        flash(f"{centre.code} is inactive already.", "info")
+        flash(_("%(code)s is inactive already.", code=centre.code), "info")
         return redirect(url_for("centres.edit", code=centre.code))
     form = ConfirmForm()
     if form.validate_on_submit():
@@ -155,7 +156,7 @@ def deactivate(code: str):
             show_refusal(form, error)
         else:
             db.session.commit()
-            flash(f"{code} is inactive: it no longer appears in the public lists.", "success")
+            flash(_("%(code)s is inactive: it no longer appears in the public lists.", code=code), "success")
             return redirect(url_for("centres.manage"))
     return render_template(
         "centres/admin/deactivate.html", form=form, centre=centre, open_codes=open_cohort_codes(centre)
@@ -167,7 +168,7 @@ def deactivate(code: str):
 def reactivate(code: str):
     centre = get_centre_or_404(code, manage=True)
     if centre.active:
-        flash(f"{centre.code} is active already.", "info")
+        flash(_("%(code)s is active already.", code=centre.code), "info")
         return redirect(url_for("centres.edit", code=centre.code))
     try:
         reactivate_centre(centre, actor=acting_user())
@@ -177,5 +178,5 @@ def reactivate(code: str):
         show_refusal(form, error)
         return render_edit_page(centre, form, 422)
     db.session.commit()
-    flash(f"{code} is active again and listed publicly.", "success")
+    flash(_("%(code)s is active again and listed publicly.", code=code), "success")
     return redirect(url_for("centres.edit", code=code))

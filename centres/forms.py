@@ -1,6 +1,7 @@
 """Forms of the centre admin pages. They check the shape of input; ``centres.services`` holds the rules."""
 
-from flask_wtf import FlaskForm
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.fields import enum_choices, enum_coerce
@@ -9,6 +10,7 @@ from wtforms.validators import InputRequired, Length
 from auth.admin_forms import optional_int
 from centres.models import District, Province
 from extensions import db
+from forms import Form
 from vocabulary import PartnerType
 
 
@@ -18,30 +20,34 @@ def district_choices() -> list[SelectChoice]:
         select(District.id, District.name, Province.name).join(District.province).order_by(Province.name, District.name)
     )
     return [
-        SelectChoice("", "Choose a district"),
+        SelectChoice("", _("Choose a district")),
         *(SelectChoice(district_id, name, optgroup=province) for district_id, name, province in rows),
     ]
 
 
-class CentreForm(FlaskForm):
+class CentreForm(Form):
     """A centre's details as an admin edits them (the code is fixed once the centre exists)."""
 
-    name = StringField("Name", validators=[InputRequired("Enter the name."), Length(max=160)])
-    district_id = SelectField("District", coerce=optional_int, validators=[InputRequired("Choose the district.")])
-    address = TextAreaField("Address", validators=[Length(max=1000)], render_kw={"rows": 3})
+    name = StringField(_l("Name"), validators=[InputRequired(_l("Enter the name.")), Length(max=160)])
+    district_id = SelectField(
+        _l("District"), coerce=optional_int, validators=[InputRequired(_l("Choose the district."))]
+    )
+    address = TextAreaField(_l("Address"), validators=[Length(max=1000)], render_kw={"rows": 3})
     partner_type = SelectField(
-        "Kind of partner",
+        _l("Kind of partner"),
         choices=enum_choices(PartnerType, label=lambda member: member.label),
         coerce=enum_coerce(PartnerType),
-        validators=[InputRequired("Choose the kind of partner.")],
+        validators=[InputRequired(_l("Choose the kind of partner."))],
     )
-    partner_name = StringField("Partner", validators=[InputRequired("Enter the name of the partner."), Length(max=200)])
+    partner_name = StringField(
+        _l("Partner"), validators=[InputRequired(_l("Enter the name of the partner.")), Length(max=200)]
+    )
     lab_seats = IntegerField(
-        "Lab seats",
-        validators=[InputRequired("Enter the number of lab seats (0 if the centre has no lab).")],
+        _l("Lab seats"),
+        validators=[InputRequired(_l("Enter the number of lab seats (0 if the centre has no lab)."))],
         render_kw={"min": 0},
     )
-    women_only = BooleanField("Women-only centre")
+    women_only = BooleanField(_l("Women-only centre"))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -51,4 +57,6 @@ class CentreForm(FlaskForm):
 class NewCentreForm(CentreForm):
     """A new centre: its details and the code it will keep."""
 
-    code = StringField("Code", validators=[InputRequired("Enter the centre's code, e.g. PB-LHR-01."), Length(max=16)])
+    code = StringField(
+        _l("Code"), validators=[InputRequired(_l("Enter the centre's code, e.g. PB-LHR-01.")), Length(max=16)]
+    )

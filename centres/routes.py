@@ -1,6 +1,7 @@
 """Public centre pages: the list (by province, district, partner) and one centre with its cohorts."""
 
 from flask import render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
@@ -95,10 +96,10 @@ def detail(code: str):
 # Staff pages: the centres someone runs ----------------------------------------------------------------
 
 DASHBOARD_VIEWS = {
-    "current": "Open, closed or running",
-    "upcoming": "Drafts and opening soon",
-    "past": "Finished or cancelled",
-    "all": "All cohorts",
+    "current": _l("Open, closed or running"),
+    "upcoming": _l("Drafts and opening soon"),
+    "past": _l("Finished or cancelled"),
+    "all": _l("All cohorts"),
 }
 
 

@@ -9,6 +9,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from flask_babel import format_number, ngettext
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from auth.models import UserAccount
@@ -55,15 +57,23 @@ class CentreDetails:
 def tidy_text(value: str | None, *, field: str, what: str, max_length: int, multiline: bool = False) -> str:
     """``value`` stripped of surrounding space; single-line text also has inner runs of spaces made one.
     Refuses (naming ``field``) control characters and text longer than ``max_length``; ``what`` names
-    the input in the message ("The name")."""
+    the input in the message, translated (``_("The name")``)."""
     text = unicodedata.normalize("NFC", value or "").strip()
     if not multiline:
         text = " ".join(text.split())
     allowed = MULTILINE_WHITESPACE if multiline else frozenset()
     if any(unicodedata.category(char) == "Cc" and char not in allowed for char in text):
-        raise Refusal(f"{what} holds invisible control characters: type it again.", field)
+        raise Refusal(_("%(what)s holds invisible control characters: type it again.", what=what), field)
     if len(text) > max_length:
-        raise Refusal(f"{what} can be at most {max_length} characters; this is {len(text)}.", field)
+        raise Refusal(
+            _(
+                "%(what)s can be at most %(most)s characters; this is %(length)s.",
+                what=what,
+                most=max_length,
+                length=len(text),
+            ),
+            field,
+        )
     return text
 
 
@@ -79,11 +89,13 @@ def normalise_centre_code(code: str | None) -> str:
     """``pb-lhr-01`` → ``PB-LHR-01``; ``Refusal`` on "code" unless the result has the centre code format."""
     cleaned = (code or "").strip().upper()
     if not cleaned:
-        raise Refusal("Enter the centre's code, e.g. PB-LHR-01.", "code")
+        raise Refusal(_("Enter the centre's code, e.g. PB-LHR-01."), "code")
     if not CENTRE_CODE.fullmatch(cleaned):
         raise Refusal(
-            "A centre code is the province code (2–3 letters), the district code (3 letters) and two digits, "
-            "e.g. PB-LHR-01.",
+            _(
+                "A centre code is the province code (2–3 letters), the district code (3 letters) and two digits, "
+                "e.g. PB-LHR-01."
+            ),
             "code",
         )
     return cleaned
@@ -91,28 +103,31 @@ def normalise_centre_code(code: str | None) -> str:
 
 def _checked(details: CentreDetails) -> dict:
     """The centre's fields from ``details``, cleaned; refuses the first one that is wrong."""
-    name = required_text(details.name, field="name", what="The name", max_length=160, missing="Enter the name.")
+    name = required_text(details.name, field="name", what=_("The name"), max_length=160, missing=_("Enter the name."))
     district = db.session.get(District, details.district_id) if details.district_id else None
     if district is None:
-        raise Refusal("Choose the district from the list.", "district_id")
-    address = tidy_text(details.address, field="address", what="The address", max_length=1000, multiline=True)
+        raise Refusal(_("Choose the district from the list."), "district_id")
+    address = tidy_text(details.address, field="address", what=_("The address"), max_length=1000, multiline=True)
     partner_type = PartnerType.parse(details.partner_type)
     if partner_type is None:
-        raise Refusal("Choose the kind of partner that runs the centre.", "partner_type")
+        raise Refusal(_("Choose the kind of partner that runs the centre."), "partner_type")
     partner_name = required_text(
         details.partner_name,
         field="partner_name",
-        what="The partner's name",
+        what=_("The partner's name"),
         max_length=200,
-        missing="Enter the name of the partner that runs the centre.",
+        missing=_("Enter the name of the partner that runs the centre."),
     )
     seats = details.lab_seats
     if seats is None:
-        raise Refusal("Enter the number of lab seats (0 if the centre has no lab).", "lab_seats")
+        raise Refusal(_("Enter the number of lab seats (0 if the centre has no lab)."), "lab_seats")
     if seats < 0:
-        raise Refusal("Lab seats cannot be negative.", "lab_seats")
+        raise Refusal(_("Lab seats cannot be negative."), "lab_seats")
     if seats > MAX_LAB_SEATS:
-        raise Refusal(f"{seats:,} lab seats is more than any centre has: check the number.", "lab_seats")
+        raise Refusal(
+            _("%(seats)s lab seats is more than any centre has: check the number.", seats=format_number(seats)),
+            "lab_seats",
+        )
     return {
         "name": name,
         "district": district,
@@ -137,12 +152,24 @@ def create_centre(details: CentreDetails, *, actor: UserAccount) -> Centre:
     prefix = f"{district.province.code}-{district.code}-"
     if not code.startswith(prefix):
         raise Refusal(
-            f"A centre in {district.name} ({district.province.name}) has a code starting {prefix}, e.g. {prefix}01.",
+            _(
+                "A centre in %(district)s (%(province)s) has a code starting %(prefix)s, e.g. %(prefix)s01.",
+                district=district.name,
+                province=district.province.name,
+                prefix=prefix,
+            ),
             "code",
         )
     existing = db.session.scalar(select(Centre).where(Centre.code == code))
     if existing is not None:
-        raise Conflict(f"The code {code} belongs to {existing.name} already: choose another number.", "code")
+        raise Conflict(
+            _(
+                "The code %(code)s belongs to %(centre)s already: choose another number.",
+                code=code,
+                centre=existing.name,
+            ),
+            "code",
+        )
     centre = Centre(code=code, active=True, **values)
     db.session.add(centre)
     db.session.flush()
@@ -158,7 +185,7 @@ def update_centre(centre: Centre, details: CentreDetails, *, actor: UserAccount)
     a different code is refused. The other rules are those of ``create_centre``; ``active`` changes only
     through ``deactivate_centre`` and ``reactivate_centre``."""
     if (details.code or "").strip().upper() != centre.code:
-        raise Refusal("A centre's code cannot change once the centre exists.", "code")
+        raise Refusal(_("A centre's code cannot change once the centre exists."), "code")
     values = _checked(details)
     before = snapshot(centre, CENTRE_FIELDS)
     for name, value in values.items():
@@ -187,14 +214,22 @@ def deactivate_centre(centre: Centre, *, actor: UserAccount) -> Centre:
     Refused while the centre has cohorts open for applications (trainees could be applying to them
     right now), and for a centre that is inactive already. Its cohorts, staff and records stay."""
     if not centre.active:
-        raise Refusal(f"{centre.code} is inactive already.")
+        raise Refusal(_("%(code)s is inactive already.", code=centre.code))
     open_codes = open_cohort_codes(centre)
     if open_codes:
-        shown = ", ".join(open_codes[:5]) + (f" and {len(open_codes) - 5} more" if len(open_codes) > 5 else "")
-        noun = "cohort is" if len(open_codes) == 1 else "cohorts are"
+        shown = ", ".join(open_codes[:5])
+        if len(open_codes) > 5:
+            shown = _("%(codes)s and %(more)s more", codes=shown, more=len(open_codes) - 5)
         raise Refusal(
-            f"{len(open_codes)} {noun} open for applications at {centre.code} ({shown}): "
-            "close or cancel its open cohorts first."
+            ngettext(
+                "%(num)d cohort is open for applications at %(centre)s (%(codes)s): "
+                "close or cancel its open cohorts first.",
+                "%(num)d cohorts are open for applications at %(centre)s (%(codes)s): "
+                "close or cancel its open cohorts first.",
+                len(open_codes),
+                centre=centre.code,
+                codes=shown,
+            )
         )
     centre.active = False
     db.session.flush()
@@ -206,7 +241,7 @@ def reactivate_centre(centre: Centre, *, actor: UserAccount) -> Centre:
     """Bring an inactive centre back into the public lists and record ``centre.reactivate``; refused
     for a centre that is active already."""
     if centre.active:
-        raise Refusal(f"{centre.code} is active already.")
+        raise Refusal(_("%(code)s is active already.", code=centre.code))
     centre.active = True
     db.session.flush()
     record(actor, "centre.reactivate", centre, before={"active": False}, after={"active": True}, centre_id=centre.id)

@@ -2,6 +2,7 @@
 live in ``courses.services``."""
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
@@ -92,7 +93,7 @@ def create():
         else:
             code = course.code
             db.session.commit()
-            flash(f"Course {code} added to the catalogue.", "success")
+            flash(_("Course %(code)s added to the catalogue.", code=code), "success")
             return redirect(url_for("courses.manage"))
     return render_template("courses/admin/form.html", form=form, course=None), status_after(request.method)
 
@@ -110,6 +111,6 @@ def edit(code: str):
             show_refusal(form, error)
         else:
             db.session.commit()
-            flash(f"Saved course {code}.", "success")
+            flash(_("Saved course %(code)s.", code=code), "success")
             return redirect(url_for("courses.manage"))
     return render_template("courses/admin/form.html", form=form, course=course), status_after(request.method)

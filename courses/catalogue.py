@@ -7,6 +7,7 @@ trainee kept still explains what happened), not in lists.
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import contains_eager
 
@@ -19,12 +20,12 @@ LISTED_STATUSES = (CohortStatus.OPEN, CohortStatus.CLOSED, CohortStatus.RUNNING,
 PUBLIC_STATUSES = (*LISTED_STATUSES, CohortStatus.CANCELLED)
 
 WHEN_CHOICES = {
-    "upcoming": "Starting soon or later",
-    "this_month": "Starting this month",
-    "next_3_months": "Starting in the next 3 months",
-    "running": "Running now",
-    "past": "Finished",
-    "any": "Any time",
+    "upcoming": _l("Starting soon or later"),
+    "this_month": _l("Starting this month"),
+    "next_3_months": _l("Starting in the next 3 months"),
+    "running": _l("Running now"),
+    "past": _l("Finished"),
+    "any": _l("Any time"),
 }
 
 

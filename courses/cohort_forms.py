@@ -6,8 +6,10 @@ timezone-aware UTC (``window_details``); the dates of a cohort are plain dates."
 
 from datetime import UTC, datetime
 
-from flask_wtf import FlaskForm
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 from wtforms import (
     DateField,
     DateTimeLocalField,
@@ -25,40 +27,48 @@ from centres.models import District, Province
 from courses.cohorts import PAKISTAN_TIME
 from courses.models import Cohort, Course
 from extensions import db
+from forms import Form
+from language import place_name
 from vocabulary import Admission, CohortKind, Mode, Shift
 
 DATETIME_LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 # "Who may apply": not said (camps women-only, regular cohorts open to all), or said either way.
 WOMEN_ONLY_CHOICES = [
-    SelectChoice("", "As usual (camps: women only)"),
-    SelectChoice("yes", "Women only"),
-    SelectChoice("no", "Everyone"),
+    SelectChoice("", _l("As usual (camps: women only)")),
+    SelectChoice("yes", _l("Women only")),
+    SelectChoice("no", _l("Everyone")),
 ]
 WOMEN_ONLY_VALUES = {"": None, "yes": True, "no": False}
 
 
 def choices_of(vocabulary: type) -> list:
-    return enum_choices(vocabulary, label=lambda member: member.label)
+    return enum_choices(vocabulary, label=lambda member: member.lazy_label)
 
 
 def course_choices() -> list[SelectChoice]:
     rows = db.session.execute(select(Course.id, Course.code, Course.title).order_by(Course.code))
-    return [SelectChoice("", "Choose a course"), *(SelectChoice(id_, f"{code} · {title}") for id_, code, title in rows)]
+    return [
+        SelectChoice("", _("Choose a course")),
+        *(SelectChoice(id_, f"{code} · {title}") for id_, code, title in rows),
+    ]
 
 
 def eligible_district_choices() -> list[SelectChoice]:
-    rows = db.session.execute(
-        select(District.id, District.name, Province.name).join(District.province).order_by(Province.name, District.name)
+    districts = db.session.scalars(
+        select(District)
+        .join(District.province)
+        .options(contains_eager(District.province))
+        .order_by(Province.name, District.name)
     )
     return [
-        SelectChoice("", "Any district"),
-        *(SelectChoice(district_id, name, optgroup=province) for district_id, name, province in rows),
+        SelectChoice("", _("Any district")),
+        *(SelectChoice(d.id, place_name(d), optgroup=place_name(d.province)) for d in districts),
     ]
 
 
 def eligible_province_choices() -> list[SelectChoice]:
-    rows = db.session.execute(select(Province.id, Province.name).order_by(Province.name))
-    return [SelectChoice("", "Any province"), *(SelectChoice(id_, name) for id_, name in rows)]
+    provinces = db.session.scalars(select(Province).order_by(Province.name))
+    return [SelectChoice("", _("Any province")), *(SelectChoice(p.id, place_name(p)) for p in provinces)]
 
 
 def to_utc(moment: datetime | None) -> datetime | None:
@@ -71,51 +81,54 @@ def to_pakistan_time(moment: datetime | None) -> datetime | None:
     return moment.astimezone(PAKISTAN_TIME).replace(tzinfo=None) if moment is not None else None
 
 
-class CohortForm(FlaskForm):
+class CohortForm(Form):
     """A cohort as staff edit it (the code and the centre are fixed once the cohort exists)."""
 
-    course_id = SelectField("Course", coerce=optional_int, validators=[InputRequired("Choose the course.")])
+    course_id = SelectField(_l("Course"), coerce=optional_int, validators=[InputRequired(_l("Choose the course."))])
     kind = SelectField(
-        "Kind",
+        _l("Kind"),
         choices=choices_of(CohortKind),
         coerce=enum_coerce(CohortKind),
         default=CohortKind.REGULAR,
-        validators=[InputRequired("Choose a regular cohort or a training camp.")],
+        validators=[InputRequired(_l("Choose a regular cohort or a training camp."))],
     )
-    women_only = SelectField("Who may apply", choices=WOMEN_ONLY_CHOICES, default="")
-    starts_on = DateField("First day", validators=[InputRequired("Enter the first day as a date.")])
-    ends_on = DateField("Last day", validators=[InputRequired("Enter the last day as a date.")])
+    women_only = SelectField(_l("Who may apply"), choices=WOMEN_ONLY_CHOICES, default="")
+    starts_on = DateField(_l("First day"), validators=[InputRequired(_l("Enter the first day as a date."))])
+    ends_on = DateField(_l("Last day"), validators=[InputRequired(_l("Enter the last day as a date."))])
     shift = SelectField(
-        "Shift", choices=choices_of(Shift), coerce=enum_coerce(Shift), validators=[InputRequired("Choose the shift.")]
+        _l("Shift"),
+        choices=choices_of(Shift),
+        coerce=enum_coerce(Shift),
+        validators=[InputRequired(_l("Choose the shift."))],
     )
     mode = SelectField(
-        "Mode",
+        _l("Mode"),
         choices=choices_of(Mode),
         coerce=enum_coerce(Mode),
         default=Mode.ON_SITE,
-        validators=[InputRequired("Choose on-site, online or hybrid.")],
+        validators=[InputRequired(_l("Choose on-site, online or hybrid."))],
     )
     seats = IntegerField(
-        "Seats",
-        validators=[InputRequired("Enter the number of seats, from 1 to 1,000.")],
+        _l("Seats"),
+        validators=[InputRequired(_l("Enter the number of seats, from 1 to 1,000."))],
         render_kw={"min": 1, "max": 1000},
     )
     admission = SelectField(
-        "Admission",
+        _l("Admission"),
         choices=choices_of(Admission),
         coerce=enum_coerce(Admission),
         default=Admission.FIRST_COME,
-        validators=[InputRequired("Choose how seats are given.")],
+        validators=[InputRequired(_l("Choose how seats are given."))],
     )
     applications_open_at = DateTimeLocalField(
-        "Applications open", format=DATETIME_LOCAL_FORMATS, validators=[Optional()]
+        _l("Applications open"), format=DATETIME_LOCAL_FORMATS, validators=[Optional()]
     )
     applications_close_at = DateTimeLocalField(
-        "Applications close", format=DATETIME_LOCAL_FORMATS, validators=[Optional()]
+        _l("Applications close"), format=DATETIME_LOCAL_FORMATS, validators=[Optional()]
     )
-    venue = StringField("Venue", validators=[Length(max=240)])
-    eligible_province_id = SelectField("Residents of province", coerce=optional_int, validate_choice=False)
-    eligible_district_id = SelectField("Residents of district", coerce=optional_int, validate_choice=False)
+    venue = StringField(_l("Venue"), validators=[Length(max=240)])
+    eligible_province_id = SelectField(_l("Residents of province"), coerce=optional_int, validate_choice=False)
+    eligible_district_id = SelectField(_l("Residents of district"), coerce=optional_int, validate_choice=False)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -151,10 +164,10 @@ class CohortForm(FlaskForm):
 class NewCohortForm(CohortForm):
     """A new cohort: its details, and the code it will keep (empty: one is made up)."""
 
-    code = StringField("Code", validators=[Length(max=32)])
+    code = StringField(_l("Code"), validators=[Length(max=32)])
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     """The confirmation button of a status change: the status to move to."""
 
-    to = HiddenField("New status", validators=[InputRequired("Choose the status to move the cohort to.")])
+    to = HiddenField(_l("New status"), validators=[InputRequired(_l("Choose the status to move the cohort to."))])

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import format_number
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -25,6 +27,7 @@ from centres.services import tidy_text
 from courses.models import Cohort, Course
 from enrollments.services import NotAllowed, NotPossibleNow, change_seats, end_waiting
 from extensions import db
+from language import long_date
 from oversight.audit import record, snapshot
 from refusals import Conflict, Refusal
 from vocabulary import Admission, CohortKind, CohortStatus, Mode, Shift
@@ -100,8 +103,10 @@ def normalise_cohort_code(code: str | None) -> str:
     cleaned = (code or "").strip().upper()
     if cleaned and not COHORT_CODE.fullmatch(cleaned):
         raise Refusal(
-            "A cohort code has 2 to 32 letters, digits and dashes, e.g. PB-LHR-01-C03; leave it empty for one "
-            "to be made up.",
+            _(
+                "A cohort code has 2 to 32 letters, digits and dashes, e.g. PB-LHR-01-C03; leave it empty for one "
+                "to be made up."
+            ),
             "code",
         )
     return cleaned
@@ -123,14 +128,18 @@ def _window(details: CohortDetails, ends_on: date) -> tuple[datetime | None, dat
     opens, closes = details.applications_open_at, details.applications_close_at
     for field, moment in (("applications_open_at", opens), ("applications_close_at", closes)):
         if moment is not None and moment.tzinfo is None:
-            raise Refusal("Give the time with its time zone (Pakistan time on the page).", field)
+            raise Refusal(_("Give the time with its time zone (Pakistan time on the page)."), field)
     if opens is not None and local_day(opens) > ends_on:
-        raise Refusal(f"Applications must open before the cohort ends ({ends_on:%d %b %Y}).", "applications_open_at")
+        raise Refusal(
+            _("Applications must open before the cohort ends (%(day)s).", day=long_date(ends_on)),
+            "applications_open_at",
+        )
     if opens is not None and closes is not None and closes < opens:
-        raise Refusal("Applications cannot close before they open.", "applications_close_at")
+        raise Refusal(_("Applications cannot close before they open."), "applications_close_at")
     if closes is not None and local_day(closes) > ends_on:
         raise Refusal(
-            f"Applications must close by the last day of the cohort ({ends_on:%d %b %Y}).", "applications_close_at"
+            _("Applications must close by the last day of the cohort (%(day)s).", day=long_date(ends_on)),
+            "applications_close_at",
         )
     return opens, closes
 
@@ -141,14 +150,19 @@ def _residence(details: CohortDetails) -> tuple[int | None, int | None]:
     if details.eligible_district_id is not None:
         district = db.session.get(District, details.eligible_district_id)
         if district is None:
-            raise Refusal("Choose the district from the list, or leave it empty.", "eligible_district_id")
+            raise Refusal(_("Choose the district from the list, or leave it empty."), "eligible_district_id")
     if details.eligible_province_id is not None:
         province = db.session.get(Province, details.eligible_province_id)
         if province is None:
-            raise Refusal("Choose the province from the list, or leave it empty.", "eligible_province_id")
+            raise Refusal(_("Choose the province from the list, or leave it empty."), "eligible_province_id")
     if district is not None and province is not None and district.province_id != province.id:
         raise Refusal(
-            f"{district.name} is in {district.province.name}, not {province.name}: choose one or the other.",
+            _(
+                "%(district)s is in %(its_province)s, not %(province)s: choose one or the other.",
+                district=district.name,
+                its_province=district.province.name,
+                province=province.name,
+            ),
             "eligible_district_id",
         )
     return (district.id if district else None), (province.id if province else None)
@@ -158,27 +172,31 @@ def _checked(details: CohortDetails, centre: Centre) -> dict:
     """The cohort's fields (seats apart) from ``details``, cleaned; refuses the first one that is wrong."""
     course = db.session.get(Course, details.course_id) if details.course_id is not None else None
     if course is None:
-        raise Refusal("Choose the course from the catalogue.", "course_id")
+        raise Refusal(_("Choose the course from the catalogue."), "course_id")
     kind = CohortKind.parse(details.kind)
     if kind is None:
-        raise Refusal("Choose a regular cohort or a training camp.", "kind")
+        raise Refusal(_("Choose a regular cohort or a training camp."), "kind")
     if details.starts_on is None:
-        raise Refusal("Enter the first day of the cohort.", "starts_on")
+        raise Refusal(_("Enter the first day of the cohort."), "starts_on")
     if details.ends_on is None:
-        raise Refusal("Enter the last day of the cohort.", "ends_on")
+        raise Refusal(_("Enter the last day of the cohort."), "ends_on")
     if details.ends_on < details.starts_on:
-        raise Refusal(f"The last day cannot be before the first day ({details.starts_on:%d %b %Y}).", "ends_on")
+        raise Refusal(
+            _("The last day cannot be before the first day (%(day)s).", day=long_date(details.starts_on)), "ends_on"
+        )
     shift = Shift.parse(details.shift)
     if shift is None:
-        raise Refusal("Choose the shift.", "shift")
+        raise Refusal(_("Choose the shift."), "shift")
     mode = Mode.parse(details.mode)
     if mode is None:
-        raise Refusal("Choose on-site, online or hybrid.", "mode")
+        raise Refusal(_("Choose on-site, online or hybrid."), "mode")
     admission = Admission.parse(details.admission)
     if admission is None:
-        raise Refusal("Choose how seats are given: first come, first served, or reviewed by the centre.", "admission")
+        raise Refusal(
+            _("Choose how seats are given: first come, first served, or reviewed by the centre."), "admission"
+        )
     opens, closes = _window(details, details.ends_on)
-    venue = tidy_text(details.venue, field="venue", what="The venue", max_length=240)
+    venue = tidy_text(details.venue, field="venue", what=_("The venue"), max_length=240)
     district_id, province_id = _residence(details)
     women_only = details.women_only if details.women_only is not None else kind is CohortKind.CAMP
     if centre.women_only:
@@ -202,13 +220,23 @@ def _checked(details: CohortDetails, centre: Centre) -> dict:
 
 def _checked_seats(seats: int | None, mode: Mode, centre: Centre) -> int:
     if seats is None:
-        raise Refusal("Enter the number of seats.", "seats")
+        raise Refusal(_("Enter the number of seats."), "seats")
     if not MIN_SEATS <= seats <= MAX_SEATS:
-        raise Refusal(f"A cohort has from {MIN_SEATS} to {MAX_SEATS:,} seats.", "seats")
+        raise Refusal(
+            _(
+                "A cohort has from %(fewest)s to %(most)s seats.",
+                fewest=format_number(MIN_SEATS),
+                most=format_number(MAX_SEATS),
+            ),
+            "seats",
+        )
     if mode is Mode.ON_SITE and seats > centre.lab_seats:
         raise Refusal(
-            f"{centre.code} has {centre.lab_seats} lab seats: an on-site cohort there can have at most "
-            f"{centre.lab_seats}.",
+            _(
+                "%(centre)s has %(lab)s lab seats: an on-site cohort there can have at most %(lab)s.",
+                centre=centre.code,
+                lab=centre.lab_seats,
+            ),
             "seats",
         )
     return seats
@@ -230,19 +258,26 @@ def create_cohort(details: CohortDetails, *, actor: UserAccount) -> Cohort:
     naming the field, before anything is written."""
     centre = db.session.get(Centre, details.centre_id) if details.centre_id is not None else None
     if centre is None:
-        raise Refusal("Choose the centre.", "centre_id")
+        raise Refusal(_("Choose the centre."), "centre_id")
     if not can_manage_centre(actor, centre):
-        raise NotAllowed(f"Only staff of {centre.code} can add cohorts there.", "centre_id")
+        raise NotAllowed(_("Only staff of %(centre)s can add cohorts there.", centre=centre.code), "centre_id")
     if not centre.active:
-        raise Refusal(f"{centre.code} is inactive: it cannot run new cohorts.", "centre_id")
+        raise Refusal(_("%(centre)s is inactive: it cannot run new cohorts.", centre=centre.code), "centre_id")
     code = normalise_cohort_code(details.code)
     values = _checked(details, centre)
     seats = _checked_seats(details.seats, values["mode"], centre)
     status = details.status or S.DRAFT
     if status not in STATUSES_AT_CREATION:
-        raise Refusal("A new cohort is a draft or open for applications.", "status")
+        raise Refusal(_("A new cohort is a draft or open for applications."), "status")
     if code and (existing := db.session.scalar(select(Cohort).where(Cohort.code == code))) is not None:
-        raise Conflict(f"The code {code} belongs to another cohort already ({existing.course.title}).", "code")
+        raise Conflict(
+            _(
+                "The code %(code)s belongs to another cohort already (%(course)s).",
+                code=code,
+                course=existing.course.title,
+            ),
+            "code",
+        )
 
     for _attempt in range(3):
         cohort = Cohort(
@@ -253,11 +288,11 @@ def create_cohort(details: CohortDetails, *, actor: UserAccount) -> Cohort:
                 db.session.add(cohort)
         except IntegrityError:  # the same code taken at the same moment by another request
             if code:
-                raise Conflict(f"The code {code} was taken just now: choose another.", "code") from None
+                raise Conflict(_("The code %(code)s was taken just now: choose another.", code=code), "code") from None
             continue
         break
     else:
-        raise Conflict("Could not make up a free code: type one.", "code")
+        raise Conflict(_("Could not make up a free code: type one."), "code")
     record(actor, "cohort.create", cohort, after=snapshot(cohort, CREATED_FIELDS), centre_id=centre.id)
     return cohort
 
@@ -273,17 +308,19 @@ def update_cohort(cohort: Cohort, details: CohortDetails, *, actor: UserAccount)
     cohorts do not change; the status changes only through ``change_status``. The lab-seats limit is
     checked when the seats or the mode change. Eligibility applies to applications made from now on."""
     if not can_manage_cohort(actor, cohort):
-        raise NotAllowed("Only staff of this centre can change its cohorts.")
+        raise NotAllowed(_("Only staff of this centre can change its cohorts."))
     if cohort.status in ENDED:
-        raise NotPossibleNow(f"This cohort is {cohort.status.label.lower()}: it can no longer change.")
+        raise NotPossibleNow(
+            _("This cohort is %(status)s: it can no longer change.", status=cohort.status.label.lower())
+        )
     if details.code and details.code.strip().upper() != cohort.code.upper():
-        raise Refusal("A cohort's code cannot change once the cohort exists.", "code")
+        raise Refusal(_("A cohort's code cannot change once the cohort exists."), "code")
     if details.centre_id is not None and details.centre_id != cohort.centre_id:
-        raise Refusal("A cohort cannot move to another centre: cancel it and add one there.", "centre_id")
+        raise Refusal(_("A cohort cannot move to another centre: cancel it and add one there."), "centre_id")
     centre = cohort.centre
     values = _checked(details, centre)
     if values["course_id"] != cohort.course_id and cohort.status is not S.DRAFT:
-        raise Refusal("The course can change only while the cohort is a draft.", "course_id")
+        raise Refusal(_("The course can change only while the cohort is a draft."), "course_id")
     seats = details.seats if details.seats is not None else cohort.seats
     if seats != cohort.seats or values["mode"] is not cohort.mode:
         _checked_seats(seats, values["mode"], centre)
@@ -319,16 +356,22 @@ def change_status(cohort: Cohort, to: CohortStatus, *, actor: UserAccount) -> Co
     as does a status changed by someone else meanwhile; ``NotAllowed`` unless the actor manages the
     cohort. The status is changed with one conditional UPDATE, so two people cannot both move it."""
     if not can_manage_cohort(actor, cohort):
-        raise NotAllowed("Only staff of this centre can change its cohorts.")
+        raise NotAllowed(_("Only staff of this centre can change its cohorts."))
     to = CohortStatus.parse(to)
     if to is None:
-        raise Refusal("Choose the status to move the cohort to.", "to")
+        raise Refusal(_("Choose the status to move the cohort to."), "to")
     db.session.refresh(cohort)
     before = cohort.status
     if to not in TRANSITIONS.get(before, ()):
         if to is S.CANCELLED:
-            raise NotPossibleNow("Cancelling a cohort has its own page: every trainee with a place is told why.")
-        raise NotPossibleNow(f"A cohort that is {before.label.lower()} cannot become {to.label.lower()}.")
+            raise NotPossibleNow(_("Cancelling a cohort has its own page: every trainee with a place is told why."))
+        raise NotPossibleNow(
+            _(
+                "A cohort that is %(now)s cannot become %(to)s.",
+                now=before.label.lower(),
+                to=to.label.lower(),
+            )
+        )
     result = db.session.execute(
         update(Cohort)
         .where(Cohort.id == cohort.id, Cohort.status == before)
@@ -336,7 +379,7 @@ def change_status(cohort: Cohort, to: CohortStatus, *, actor: UserAccount) -> Co
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise NotPossibleNow("Someone changed this cohort's status meanwhile: look again.")
+        raise NotPossibleNow(_("Someone changed this cohort's status meanwhile: look again."))
     db.session.expire(cohort, ["status", "updated_at"])
     record(
         actor,

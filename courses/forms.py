@@ -1,45 +1,54 @@
 """Forms of the course catalogue's admin pages. They check the shape of input; ``courses.services``
 holds the rules."""
 
-from flask_wtf import FlaskForm
+from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields import enum_choices, enum_coerce
 from wtforms.validators import InputRequired, Length, Optional
 
+from forms import Form
 from vocabulary import Education, Level, Track
 
 
 def choices_of(vocabulary: type) -> list:
-    return enum_choices(vocabulary, label=lambda member: member.label)
+    return enum_choices(vocabulary, label=lambda member: member.lazy_label)
 
 
-class CourseForm(FlaskForm):
+class CourseForm(Form):
     """A course as an admin edits it (the code is fixed once the course exists)."""
 
-    title = StringField("Title", validators=[InputRequired("Enter the title."), Length(max=160)])
+    title = StringField(_l("Title"), validators=[InputRequired(_l("Enter the title.")), Length(max=160)])
     track = SelectField(
-        "Track", choices=choices_of(Track), coerce=enum_coerce(Track), validators=[InputRequired("Choose the track.")]
+        _l("Track"),
+        choices=choices_of(Track),
+        coerce=enum_coerce(Track),
+        validators=[InputRequired(_l("Choose the track."))],
     )
-    summary = TextAreaField("Summary", validators=[Length(max=4000)], render_kw={"rows": 4})
+    summary = TextAreaField(_l("Summary"), validators=[Length(max=4000)], render_kw={"rows": 4})
     weeks = IntegerField(
-        "Length in weeks",
-        validators=[InputRequired("Enter how many weeks the course lasts.")],
+        _l("Length in weeks"),
+        validators=[InputRequired(_l("Enter how many weeks the course lasts."))],
         render_kw={"min": 1, "max": 104},
     )
     level = SelectField(
-        "Level", choices=choices_of(Level), coerce=enum_coerce(Level), validators=[InputRequired("Choose the level.")]
+        _l("Level"),
+        choices=choices_of(Level),
+        coerce=enum_coerce(Level),
+        validators=[InputRequired(_l("Choose the level."))],
     )
-    min_age = IntegerField("Lowest age", validators=[Optional()], render_kw={"min": 14, "max": 100})
-    max_age = IntegerField("Highest age", validators=[Optional()], render_kw={"min": 14, "max": 100})
+    min_age = IntegerField(_l("Lowest age"), validators=[Optional()], render_kw={"min": 14, "max": 100})
+    max_age = IntegerField(_l("Highest age"), validators=[Optional()], render_kw={"min": 14, "max": 100})
     min_education = SelectField(
-        "Education needed",
+        _l("Education needed"),
         choices=choices_of(Education),
         coerce=enum_coerce(Education),
-        validators=[InputRequired("Choose the education needed.")],
+        validators=[InputRequired(_l("Choose the education needed."))],
     )
 
 
 class NewCourseForm(CourseForm):
     """A new course: its details and the code it will keep."""
 
-    code = StringField("Code", validators=[InputRequired("Enter the course code, e.g. SWD-101."), Length(max=16)])
+    code = StringField(
+        _l("Code"), validators=[InputRequired(_l("Enter the course code, e.g. SWD-101.")), Length(max=16)]
+    )

@@ -7,6 +7,7 @@ event per change, flushes and never commits: the request commits once. Refusals 
 import re
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from auth.models import UserAccount
@@ -45,42 +46,52 @@ def normalise_course_code(code: str | None) -> str:
     """``swd-101`` → ``SWD-101``; ``Refusal`` on "code" unless the result has the course code format."""
     cleaned = (code or "").strip().upper()
     if not cleaned:
-        raise Refusal("Enter the course code, e.g. SWD-101.", "code")
+        raise Refusal(_("Enter the course code, e.g. SWD-101."), "code")
     if not COURSE_CODE.fullmatch(cleaned):
-        raise Refusal("A course code is three letters and three digits, e.g. SWD-101.", "code")
+        raise Refusal(_("A course code is three letters and three digits, e.g. SWD-101."), "code")
     return cleaned
 
 
 def _checked_age(age: int | None, field: str) -> int | None:
     if age is not None and not YOUNGEST <= age <= OLDEST:
         raise Refusal(
-            f"Ages run from {YOUNGEST} (the youngest trainees) to {OLDEST}; leave it empty for no limit.", field
+            _(
+                "Ages run from %(youngest)s (the youngest trainees) to %(oldest)s; leave it empty for no limit.",
+                youngest=YOUNGEST,
+                oldest=OLDEST,
+            ),
+            field,
         )
     return age
 
 
 def _checked(details: CourseDetails) -> dict:
     """The course's fields from ``details``, cleaned; refuses the first one that is wrong."""
-    title = required_text(details.title, field="title", what="The title", max_length=160, missing="Enter the title.")
+    title = required_text(
+        details.title, field="title", what=_("The title"), max_length=160, missing=_("Enter the title.")
+    )
     track = Track.parse(details.track)
     if track is None:
-        raise Refusal("Choose the track the course belongs to.", "track")
-    summary = tidy_text(details.summary, field="summary", what="The summary", max_length=4000, multiline=True)
+        raise Refusal(_("Choose the track the course belongs to."), "track")
+    summary = tidy_text(details.summary, field="summary", what=_("The summary"), max_length=4000, multiline=True)
     weeks = details.weeks
     if weeks is None:
-        raise Refusal("Enter how many weeks the course lasts.", "weeks")
+        raise Refusal(_("Enter how many weeks the course lasts."), "weeks")
     if not MIN_WEEKS <= weeks <= MAX_WEEKS:
-        raise Refusal(f"A course lasts from {MIN_WEEKS} to {MAX_WEEKS} weeks (two years).", "weeks")
+        raise Refusal(
+            _("A course lasts from %(fewest)s to %(most)s weeks (two years).", fewest=MIN_WEEKS, most=MAX_WEEKS),
+            "weeks",
+        )
     level = Level.parse(details.level)
     if level is None:
-        raise Refusal("Choose the level of the course.", "level")
+        raise Refusal(_("Choose the level of the course."), "level")
     min_age = _checked_age(details.min_age, "min_age")
     max_age = _checked_age(details.max_age, "max_age")
     if min_age is not None and max_age is not None and min_age > max_age:
-        raise Refusal(f"The highest age cannot be below the lowest age ({min_age}).", "max_age")
+        raise Refusal(_("The highest age cannot be below the lowest age (%(age)s).", age=min_age), "max_age")
     min_education = Education.parse(details.min_education)
     if min_education is None:
-        raise Refusal("Choose the education needed (or no formal education).", "min_education")
+        raise Refusal(_("Choose the education needed (or no formal education)."), "min_education")
     return {
         "title": title,
         "track": track,
@@ -104,7 +115,10 @@ def create_course(details: CourseDetails, *, actor: UserAccount) -> Course:
     values = _checked(details)
     existing = db.session.scalar(select(Course).where(Course.code == code))
     if existing is not None:
-        raise Conflict(f"The code {code} belongs to “{existing.title}” already: choose another.", "code")
+        raise Conflict(
+            _("The code %(code)s belongs to “%(course)s” already: choose another.", code=code, course=existing.title),
+            "code",
+        )
     course = Course(code=code, **values)
     db.session.add(course)
     record(actor, "course.create", course, after=snapshot(course, COURSE_FIELDS))
@@ -119,7 +133,7 @@ def update_course(course: Course, details: CourseDetails, *, actor: UserAccount)
     refused. The other rules are those of ``create_course``. Cohorts already running keep their dates;
     eligibility applies to applications made from now on."""
     if (details.code or "").strip().upper() != course.code:
-        raise Refusal("A course's code cannot change once the course exists.", "code")
+        raise Refusal(_("A course's code cannot change once the course exists."), "code")
     values = _checked(details)
     before = snapshot(course, COURSE_FIELDS)
     for name, value in values.items():

@@ -2,6 +2,8 @@
 Centre staff (their own centres) and admins; the rules live in ``courses.cohorts``."""
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from auth.models import UserAccount
@@ -16,10 +18,16 @@ from vocabulary import CohortStatus
 
 # What the button of each status change says, and what the confirmation page warns about.
 STATUS_ACTIONS = {
-    CohortStatus.OPEN: ("Open for applications", "Trainees can apply from now on, within the application window."),
-    CohortStatus.CLOSED: ("Close applications", "No one can apply or be registered until you open it again."),
-    CohortStatus.RUNNING: ("Mark as running", "Training has begun. Applications are no longer taken."),
-    CohortStatus.FINISHED: ("Mark as finished", "The cohort has ended. This cannot be undone."),
+    CohortStatus.OPEN: (
+        _l("Open for applications"),
+        _l("Trainees can apply from now on, within the application window."),
+    ),
+    CohortStatus.CLOSED: (
+        _l("Close applications"),
+        _l("No one can apply or be registered until you open it again."),
+    ),
+    CohortStatus.RUNNING: (_l("Mark as running"), _l("Training has begun. Applications are no longer taken.")),
+    CohortStatus.FINISHED: (_l("Mark as finished"), _l("The cohort has ended. This cannot be undone.")),
 }
 
 
@@ -67,7 +75,9 @@ def new_cohort(centre_code: str):
         else:
             code = cohort.code
             db.session.commit()
-            flash(f"Cohort {code} added as a draft: open it for applications when it is ready.", "success")
+            flash(
+                _("Cohort %(code)s added as a draft: open it for applications when it is ready.", code=code), "success"
+            )
             return redirect(url_for("courses.edit_cohort", code=code))
     return render_template("courses/staff/cohort_form.html", form=form, centre=centre, cohort=None), status_after(
         request.method
@@ -87,7 +97,7 @@ def edit_cohort(code: str):
             show_refusal(form, error)
         else:
             db.session.commit()
-            flash(f"Saved cohort {code}.", "success")
+            flash(_("Saved cohort %(code)s.", code=code), "success")
             return redirect(url_for("courses.edit_cohort", code=code))
     return render_template(
         "courses/staff/cohort_form.html",
@@ -114,7 +124,10 @@ def cohort_status(code: str):
             status = error.status
         else:
             db.session.commit()
-            flash(f"{code} is now {CohortStatus(form.to.data).label.lower()}.", "success")
+            flash(
+                _("%(code)s is now %(status)s.", code=code, status=CohortStatus(form.to.data).label.lower()),
+                "success",
+            )
             return redirect(url_for("courses.edit_cohort", code=code))
     elif request.method == "POST":
         status = 422

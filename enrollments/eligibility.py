@@ -7,8 +7,11 @@ Age is reckoned on the day the cohort starts; education by the order of ``vocabu
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
 from courses.models import Cohort
 from enrollments.models import Trainee
+from language import long_date
 from vocabulary import Education, Gender
 
 
@@ -23,31 +26,35 @@ class Requirement:
 
 
 def requirements(cohort: Cohort) -> list[Requirement]:
-    """The requirements of ``cohort``, in the order a person would check them."""
+    """The requirements of ``cohort``, in the order a person would check them, in the reader's language."""
     course = cohort.course
     found: list[Requirement] = []
     if cohort.women_only:
-        noun = "camp" if cohort.is_camp else "cohort"
         found.append(
             Requirement(
                 "women_only",
-                "Women only",
-                f"This is a women-only {noun}.",
+                _("Women only"),
+                _("This is a women-only camp.") if cohort.is_camp else _("This is a women-only cohort."),
                 lambda trainee: trainee.gender is Gender.FEMALE,
             )
         )
     if course.min_age is not None or course.max_age is not None:
         low, high = course.min_age, course.max_age
-        label = (
-            f"Age {low}–{high}"
-            if low is not None and high is not None
-            else (f"Age {low} or older" if low is not None else f"Age {high} or younger")
-        )
+        ages = {"low": low, "high": high, "starts": long_date(cohort.starts_on)}
+        if low is not None and high is not None:
+            label = _("Age %(low)s–%(high)s", **ages)
+            refusal = _("Age %(low)s–%(high)s on the day the course starts (%(starts)s).", **ages)
+        elif low is not None:
+            label = _("Age %(low)s or older", **ages)
+            refusal = _("Age %(low)s or older on the day the course starts (%(starts)s).", **ages)
+        else:
+            label = _("Age %(high)s or younger", **ages)
+            refusal = _("Age %(high)s or younger on the day the course starts (%(starts)s).", **ages)
         found.append(
             Requirement(
                 "age",
                 label,
-                f"{label} on the day the course starts ({cohort.starts_on:%d %b %Y}).",
+                refusal,
                 lambda trainee: (
                     (low is None or trainee.age_on(cohort.starts_on) >= low)
                     and (high is None or trainee.age_on(cohort.starts_on) <= high)
@@ -56,12 +63,11 @@ def requirements(cohort: Cohort) -> list[Requirement]:
         )
     if course.min_education is not Education.NONE:
         minimum = course.min_education
-        label = f"Education: {minimum.label} or higher"
         found.append(
             Requirement(
                 "education",
-                label,
-                f"This course needs {minimum.label} or higher.",
+                _("Education: %(level)s or higher", level=minimum.label),
+                _("This course needs %(level)s or higher.", level=minimum.label),
                 lambda trainee: trainee.education.rank >= minimum.rank,
             )
         )
@@ -70,8 +76,8 @@ def requirements(cohort: Cohort) -> list[Requirement]:
         found.append(
             Requirement(
                 "residence",
-                f"Residents of {district.name} district",
-                f"Only residents of {district.name} district may apply.",
+                _("Residents of %(district)s district", district=district.name),
+                _("Only residents of %(district)s district may apply.", district=district.name),
                 lambda trainee: trainee.district_id == district.id,
             )
         )
@@ -80,8 +86,8 @@ def requirements(cohort: Cohort) -> list[Requirement]:
         found.append(
             Requirement(
                 "residence",
-                f"Residents of {province.name}",
-                f"Only residents of {province.name} may apply.",
+                _("Residents of %(province)s", province=province.name),
+                _("Only residents of %(province)s may apply.", province=province.name),
                 lambda trainee: trainee.district.province_id == province.id,
             )
         )

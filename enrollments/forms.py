@@ -2,31 +2,33 @@
 or how many seats a cohort may have, is for ``enrollments.services`` to say (its refusal is shown next
 to the field)."""
 
-from flask_wtf import FlaskForm
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from auth.admin_forms import strip_text
+from forms import Form
 from listing import LARGEST_ID
 
 REASON_LENGTH = 1000
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """No fields but the CSRF token: the button of a confirmation page (approve, complete)."""
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(Form):
     reason = TextAreaField(
-        "Reason (optional)", filters=[strip_text], validators=[Length(max=REASON_LENGTH)], render_kw={"rows": 3}
+        _l("Reason (optional)"), filters=[strip_text], validators=[Length(max=REASON_LENGTH)], render_kw={"rows": 3}
     )
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     """A decision the trainee is told about, with the reason she will read (reject, drop, cancel)."""
 
     reason = TextAreaField(
-        "Reason", filters=[strip_text], validators=[Length(max=REASON_LENGTH)], render_kw={"rows": 3}
+        _l("Reason"), filters=[strip_text], validators=[Length(max=REASON_LENGTH)], render_kw={"rows": 3}
     )
 
 
@@ -37,20 +39,20 @@ class WholeNumberField(IntegerField):
         try:
             super().process_formdata(valuelist)
         except ValueError as error:
-            raise ValueError("Enter a whole number, such as 25.") from error
+            raise ValueError(_("Enter a whole number, such as 25.")) from error
 
 
 def storable(form, field) -> None:
     """Numbers beyond what the database column holds cannot be meant (and the driver would refuse them)."""
     if field.data is not None and field.data > LARGEST_ID:
-        raise ValidationError("That is more seats than any cohort can have.")
+        raise ValidationError(_("That is more seats than any cohort can have."))
 
 
-class SeatsForm(FlaskForm):
+class SeatsForm(Form):
     seats = WholeNumberField(
-        "Seats",
-        validators=[InputRequired("Enter the number of seats."), storable],
+        _l("Seats"),
+        validators=[InputRequired(_l("Enter the number of seats.")), storable],
         render_kw={"min": 0, "inputmode": "numeric"},
     )
     # The page's second button: show how many would be promoted, without changing anything.
-    preview = SubmitField("Show what would change")
+    preview = SubmitField(_l("Show what would change"))

@@ -10,6 +10,7 @@ import unicodedata
 from datetime import date
 
 import phonenumbers
+from flask_babel import gettext as _
 
 from refusals import Refusal
 
@@ -41,13 +42,13 @@ def normalise_cnic(text: str | None) -> str:
     """``35202-1234567-1`` → ``3520212345671``. Raises ``InvalidInput`` unless exactly 13 digits remain."""
     cleaned = SEPARATORS.sub("", (text or "").translate(URDU_DIGITS))
     if not cleaned:
-        raise InvalidInput("Enter the 13-digit CNIC number, e.g. 35202-1234567-1.")
+        raise InvalidInput(_("Enter the 13-digit CNIC number, e.g. 35202-1234567-1."))
     if not cleaned.isdigit():
-        raise InvalidInput("A CNIC has digits only, e.g. 35202-1234567-1.")
+        raise InvalidInput(_("A CNIC has digits only, e.g. 35202-1234567-1."))
     if len(cleaned) != CNIC_DIGITS:
-        raise InvalidInput(f"A CNIC has 13 digits; this one has {len(cleaned)}.")
+        raise InvalidInput(_("A CNIC has 13 digits; this one has %(digits)s.", digits=len(cleaned)))
     if cleaned[0] == "0":
-        raise InvalidInput("A CNIC does not start with 0.")
+        raise InvalidInput(_("A CNIC does not start with 0."))
     return cleaned
 
 
@@ -68,7 +69,7 @@ def normalise_phone(text: str | None) -> str:
     is not a real, dialable one."""
     raw = (text or "").translate(URDU_DIGITS).strip()
     if not raw:
-        raise InvalidInput("Enter a mobile number, e.g. 0300 1234567.")
+        raise InvalidInput(_("Enter a mobile number, e.g. 0300 1234567."))
     digits = SEPARATORS.sub("", raw)
     # "92300..." without the plus is how many people write the country code.
     if digits.startswith("92") and len(digits) == 12:
@@ -78,9 +79,9 @@ def normalise_phone(text: str | None) -> str:
     try:
         number = phonenumbers.parse(digits, "PK")
     except phonenumbers.NumberParseException as error:
-        raise InvalidInput("This does not look like a phone number, e.g. 0300 1234567.") from error
+        raise InvalidInput(_("This does not look like a phone number, e.g. 0300 1234567.")) from error
     if not phonenumbers.is_valid_number(number):
-        raise InvalidInput("This phone number does not exist; check the digits, e.g. 0300 1234567.")
+        raise InvalidInput(_("This phone number does not exist; check the digits, e.g. 0300 1234567."))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -108,23 +109,23 @@ def normalise_name(text: str | None) -> str:
     ``InvalidInput`` when empty, too long, or holding digits or symbols that no name has."""
     name = " ".join(unicodedata.normalize("NFC", text or "").split())
     if not name:
-        raise InvalidInput("Enter the full name as on the CNIC.")
+        raise InvalidInput(_("Enter the full name as on the CNIC."))
     if len(name) > 200:
-        raise InvalidInput("A name can be at most 200 characters.")
+        raise InvalidInput(_("A name can be at most 200 characters."))
     # Symbols and control characters have no place in a name; format characters (Cf) stay, because
     # Urdu spelling uses the zero-width non-joiner.
     if any(char.isdigit() or unicodedata.category(char) in FORBIDDEN_IN_NAMES for char in name):
-        raise InvalidInput("A name has letters only (Urdu or English), with spaces, dots or dashes.")
+        raise InvalidInput(_("A name has letters only (Urdu or English), with spaces, dots or dashes."))
     return name
 
 
 def check_date_of_birth(born: date, today: date, *, youngest: int = 14, oldest: int = 100) -> date:
     """``born`` if it gives an age between ``youngest`` and ``oldest`` on ``today``; else InvalidInput."""
     if born > today:
-        raise InvalidInput("The date of birth is in the future.")
+        raise InvalidInput(_("The date of birth is in the future."))
     age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
     if age < youngest:
-        raise InvalidInput(f"Trainees must be at least {youngest} years old.")
+        raise InvalidInput(_("Trainees must be at least %(age)s years old.", age=youngest))
     if age > oldest:
-        raise InvalidInput("Check the year of birth: that would be over 100 years old.")
+        raise InvalidInput(_("Check the year of birth: that would be over 100 years old."))
     return born

@@ -5,6 +5,9 @@ preview, so that any host can show it and take the confirmation. The rules live 
 ``enrollments.imports``."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_number
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
 
@@ -25,7 +28,7 @@ from extensions import db
 from listing import LARGEST_ID, page_args
 from refusals import Refusal, show_refusal
 
-TABS = {"problems": "Problems", "rows": "Rows"}
+TABS = {"problems": _l("Problems"), "rows": _l("Rows")}
 
 
 class ListPagination(Pagination):
@@ -88,7 +91,7 @@ def import_confirm(batch_id: int):
     batch = get_batch_or_404(batch_id)
     form = ImportConfirmForm()
     if not form.validate_on_submit():
-        return render_batch(batch, error="The form expired: confirm again.", status=422)
+        return render_batch(batch, error=_("The form expired: confirm again."), status=422)
     try:
         result = confirm_import(batch, actor=acting_user())
     except Refusal as error:
@@ -96,9 +99,11 @@ def import_confirm(batch_id: int):
         return render_batch(db.session.get(ImportBatch, batch_id), error=error.message, status=error.status)
     db.session.commit()
     counts = result.counts()
+    figures = {name: format_number(counts[name]) for name in ("created", "reused", "skipped")}
     flash(
-        f"List imported: {counts['created']} new records, {counts['reused']} existing"
-        + (f", {result.skipped} rows skipped." if result.skipped else "."),
+        _("List imported: %(created)s new records, %(reused)s existing, %(skipped)s rows skipped.", **figures)
+        if result.skipped
+        else _("List imported: %(created)s new records, %(reused)s existing.", **figures),
         "success",
     )
     return redirect(url_for("enrollments.import_batch", batch_id=batch_id))

@@ -33,6 +33,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from babel.lists import format_list
+from flask_babel import format_number, get_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
@@ -118,69 +122,76 @@ class Column:
 COLUMNS = (
     Column(
         "cnic",
-        "CNIC",
+        _l("CNIC"),
         True,
         ("cnic", "cnicno", "cnicnumber", "cnicnum", "nic", "nicno", "nicnumber", "idcardno", "idcardnumber",
          "cnicbform", "cnicorbform", "bform", "bformno", "شناختی کارڈ", "شناختی کارڈ نمبر"),
-        "13 digits, with or without dashes: 35202-1234567-1.",
+        _l("13 digits, with or without dashes: 35202-1234567-1."),
     ),
     Column(
         "full_name",
-        "Name",
+        _l("Name"),
         True,
         ("name", "fullname", "traineename", "studentname", "candidatename", "applicantname", "participantname",
          "nameoftrainee", "nameofstudent", "nameofcandidate", "نام", "پورا نام"),
-        "As on the CNIC, in Urdu or English script.",
+        _l("As on the CNIC, in Urdu or English script."),
     ),
-    Column("gender", "Gender", True, ("gender", "sex", "جنس"), "Female, male or transgender (or F, M, T)."),
+    Column("gender", _l("Gender"), True, ("gender", "sex", "جنس"), _l("Female, male or transgender (or F, M, T).")),
     Column(
         "date_of_birth",
-        "Date of birth",
+        _l("Date of birth"),
         True,
         ("dob", "dateofbirth", "birthdate", "dateofbirthdob", "born", "تاریخ پیدائش"),
-        "A date cell, or 15/01/2000, 15-01-2000, 15.1.2000, 2000-01-15.",
+        _l("A date cell, or 15/01/2000, 15-01-2000, 15.1.2000, 2000-01-15."),
     ),
     Column(
         "phone",
-        "Phone",
+        _l("Phone"),
         True,
         ("phone", "phoneno", "phonenumber", "mobile", "mobileno", "mobilenumber", "cell", "cellno", "cellnumber",
          "contact", "contactno", "contactnumber", "موبائل", "موبائل نمبر", "فون", "فون نمبر"),
-        "0300 1234567, +92 300 1234567 or 92-300-1234567.",
+        _l("0300 1234567, +92 300 1234567 or 92-300-1234567."),
     ),
     Column(
         "district",
-        "District",
+        _l("District"),
         True,
         ("district", "districtname", "ضلع"),
-        "Its name in English or Urdu. A name found in several provinces means the centre's province.",
+        _l("Its name in English or Urdu. A name found in several provinces means the centre's province."),
     ),
     Column(
         "area",
-        "Area",
+        _l("Area"),
         False,
         ("area", "areatype", "urbanrural", "locality", "علاقہ"),
-        "Urban, semi-urban or rural. Empty: rural for a rural district, otherwise urban.",
+        _l("Urban, semi-urban or rural. Empty: rural for a rural district, otherwise urban."),
     ),
     Column(
         "education",
-        "Education",
+        _l("Education"),
         False,
         ("education", "qualification", "highestqualification", "highesteducation", "تعلیم", "تعلیمی قابلیت"),
-        "Highest completed: none, primary, middle, matric, intermediate (FA/FSc), bachelor, master, doctorate. "
-        "Empty: matric, except for a course that asks for some education: then it must be given.",
+        _l(
+            "Highest completed: none, primary, middle, matric, intermediate (FA/FSc), bachelor, master, doctorate. "
+            "Empty: matric, except for a course that asks for some education: then it must be given."
+        ),
     ),
-    Column("email", "Email", False, ("email", "emailaddress", "mail", "ای میل"), "May be empty."),
+    Column("email", _l("Email"), False, ("email", "emailaddress", "mail", "ای میل"), _l("May be empty.")),
     Column(
         "disability",
-        "Disability",
+        _l("Disability"),
         False,
         ("disability", "disabled", "pwd", "personwithdisability", "معذوری"),
-        "Yes or no. Empty: no.",
+        _l("Yes or no. Empty: no."),
     ),
 )  # fmt: skip
 COLUMN_OF = {column.field: column for column in COLUMNS}
 REQUIRED = tuple(column.field for column in COLUMNS if column.required)
+
+
+def listed(items: Iterable[object]) -> str:
+    """``a and b`` (``a, b, and c``) in the reader's language: provinces, row numbers."""
+    return format_list([str(item) for item in items], locale=get_locale() or "en")
 
 
 def heading_key(text: object) -> str:
@@ -212,17 +223,17 @@ def read_sheet(data: bytes, filename: str = "") -> Sheet:
     """Read an uploaded list. Raises ``ImportRefused`` saying what to do when the file is empty, too
     big, not CSV or XLSX, unreadable, has more than ``MAX_ROWS`` rows, or lacks a required column."""
     if not data:
-        raise ImportRefused("The file is empty.")
+        raise ImportRefused(_("The file is empty."))
     if len(data) > MAX_FILE_BYTES:
-        raise ImportRefused("The file is larger than 5 MB: split it into smaller files.")
+        raise ImportRefused(_("The file is larger than 5 MB: split it into smaller files."))
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportRefused(
-            "This is an old Excel file (.xls): save it as Excel Workbook (.xlsx) or as CSV and upload it again."
+            _("This is an old Excel file (.xls): save it as Excel Workbook (.xlsx) or as CSV and upload it again.")
         )
     if data.startswith(b"PK\x03\x04"):
         return read_xlsx(data)
     if filename.lower().endswith((".xlsx", ".xlsm")):
-        raise ImportRefused("This file is not a valid Excel workbook: save it again as .xlsx or CSV.")
+        raise ImportRefused(_("This file is not a valid Excel workbook: save it again as .xlsx or CSV."))
     return read_csv(data)
 
 
@@ -236,24 +247,28 @@ def read_xlsx(data: bytes) -> Sheet:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(member.file_size for member in archive.infolist())
     except (zipfile.BadZipFile, ValueError) as error:
-        raise ImportRefused("This file could not be read as an Excel workbook (.xlsx): save it again.") from error
+        raise ImportRefused(_("This file could not be read as an Excel workbook (.xlsx): save it again.")) from error
     if unpacked > MAX_UNPACKED_BYTES:
         # zipfile never unpacks more than a member's declared size, so the sum can be trusted.
-        raise ImportRefused("This workbook is too large once unpacked: save the list alone, as CSV or XLSX.")
+        raise ImportRefused(_("This workbook is too large once unpacked: save the list alone, as CSV or XLSX."))
     with warnings.catch_warnings():
         # Files written by other tools make openpyxl warn about styles it does not know: harmless.
         warnings.simplefilter("ignore")
         try:
             workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError, OSError) as error:
-            raise ImportRefused("This file could not be read as an Excel workbook (.xlsx): save it again.") from error
+            raise ImportRefused(
+                _("This file could not be read as an Excel workbook (.xlsx): save it again.")
+            ) from error
         try:
             if not workbook.worksheets:
-                raise ImportRefused("This workbook has no sheet.")
+                raise ImportRefused(_("This workbook has no sheet."))
             rows = workbook.worksheets[0].iter_rows(values_only=True, max_col=MAX_COLUMNS)
             return build_sheet(rows, epoch=workbook.epoch)
         except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as error:
-            raise ImportRefused("This file could not be read as an Excel workbook (.xlsx): save it again.") from error
+            raise ImportRefused(
+                _("This file could not be read as an Excel workbook (.xlsx): save it again.")
+            ) from error
         finally:
             workbook.close()
 
@@ -264,7 +279,9 @@ def read_csv(data: bytes) -> Sheet:
     try:
         return build_sheet(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as error:
-        raise ImportRefused(f"The file could not be read as CSV ({error}): save it again as CSV or XLSX.") from error
+        raise ImportRefused(
+            _("The file could not be read as CSV (%(error)s): save it again as CSV or XLSX.", error=error)
+        ) from error
 
 
 def decode_text(data: bytes) -> str:
@@ -281,7 +298,7 @@ def decode_text(data: bytes) -> str:
             return data.decode("utf-16-be" if even_zeros > odd_zeros else "utf-16-le")
     except UnicodeDecodeError as error:
         raise ImportRefused(
-            "The file could not be read as text: save it as CSV UTF-8 or as Excel Workbook (.xlsx)."
+            _("The file could not be read as text: save it as CSV UTF-8 or as Excel Workbook (.xlsx).")
         ) from error
     try:
         return data.decode("utf-8")
@@ -358,16 +375,23 @@ def build_sheet(rows: Iterable[Iterable[Any]], *, epoch: datetime | None = None)
             break
     if header is None:
         raise ImportRefused(
-            "No row of headings was found at the top of the file. The first row should name the columns: "
-            + ", ".join(COLUMN_OF[name].label for name in REQUIRED)
-            + "."
+            _(
+                "No row of headings was found at the top of the file. The first row should name the columns: "
+                "%(columns)s.",
+                columns=", ".join(str(COLUMN_OF[name].label) for name in REQUIRED),
+            )
         )
     columns, positions, ignored = map_columns(header)
-    missing = [COLUMN_OF[name].label for name in REQUIRED if name not in columns]
+    missing = [str(COLUMN_OF[name].label) for name in REQUIRED if name not in columns]
     if missing:
         raise ImportRefused(
-            f"Required column{'s' if len(missing) > 1 else ''} missing: {', '.join(missing)}. "
-            f"The file's headings are: {', '.join(str(cell).strip() for cell in header if not is_blank([cell]))}."
+            ngettext(
+                "Required column missing: %(missing)s. The file's headings are: %(headings)s.",
+                "Required columns missing: %(missing)s. The file's headings are: %(headings)s.",
+                len(missing),
+                missing=", ".join(missing),
+                headings=", ".join(str(cell).strip() for cell in header if not is_blank([cell])),
+            )
         )
     found: list[tuple[int, dict[str, Any]]] = []
     for number, row in enumerate(rows, start=header_number + 1):
@@ -375,7 +399,9 @@ def build_sheet(rows: Iterable[Iterable[Any]], *, epoch: datetime | None = None)
         if is_blank(row):
             continue
         if len(found) >= MAX_ROWS:
-            raise ImportRefused(f"The file has more than {MAX_ROWS:,} rows: split it into smaller files.")
+            raise ImportRefused(
+                _("The file has more than %(most)s rows: split it into smaller files.", most=format_number(MAX_ROWS))
+            )
         found.append((number, {name: row[index] if index < len(row) else None for name, index in positions.items()}))
     return Sheet(columns=columns, rows=found, ignored=ignored, epoch=epoch)
 
@@ -395,8 +421,12 @@ def map_columns(header: list[Any]) -> tuple[dict[str, str], dict[str, int], list
             continue
         if field_name in columns:
             raise ImportRefused(
-                f"Two columns are read as {COLUMN_OF[field_name].label}: “{columns[field_name]}” and “{heading}”. "
-                "Keep one of them."
+                _(
+                    "Two columns are read as %(column)s: “%(first)s” and “%(second)s”. Keep one of them.",
+                    column=COLUMN_OF[field_name].label,
+                    first=columns[field_name],
+                    second=heading,
+                )
             )
         columns[field_name] = heading
         positions[field_name] = index
@@ -428,8 +458,11 @@ def read_cnic(value: Any) -> str:
     text = cell_text(value)
     if EXPONENT.match(text):
         raise InvalidInput(
-            f"Excel turned this CNIC into a number ({text}) and dropped digits: format the column as Text, "
-            "type the CNICs again and save."
+            _(
+                "Excel turned this CNIC into a number (%(number)s) and dropped digits: format the column as Text, "
+                "type the CNICs again and save.",
+                number=text,
+            )
         )
     return normalise_cnic(text)
 
@@ -437,7 +470,9 @@ def read_cnic(value: Any) -> str:
 def read_phone(value: Any) -> str:
     text = cell_text(value)
     if EXPONENT.match(text):
-        raise InvalidInput(f"Excel turned this number into {text}: format the column as Text and save again.")
+        raise InvalidInput(
+            _("Excel turned this number into %(number)s: format the column as Text and save again.", number=text)
+        )
     return normalise_phone(text)
 
 
@@ -481,9 +516,11 @@ YES_NO = word_table({True: ("yes", "y", "true", "1", "ہاں", "جی ہاں"), F
 def read_gender(value: Any) -> Gender:
     text = cell_text(value)
     if not text:
-        raise InvalidInput("Enter the gender: female, male or transgender.")
+        raise InvalidInput(_("Enter the gender: female, male or transgender."))
     if (gender := GENDER_WORDS.get(heading_key(text))) is None:
-        raise InvalidInput(f"“{text}” is not a gender we record: write female, male or transgender (F, M or T).")
+        raise InvalidInput(
+            _("“%(text)s” is not a gender we record: write female, male or transgender (F, M or T).", text=text)
+        )
     return gender
 
 
@@ -493,7 +530,9 @@ def read_area(value: Any, district: District | None) -> Area:
     if not text:
         return Area.RURAL if district is not None and district.rural else Area.URBAN
     if (area := AREA_WORDS.get(heading_key(text))) is None:
-        raise InvalidInput(f"“{text}” is not an area: write urban, semi-urban or rural (or leave it empty).")
+        raise InvalidInput(
+            _("“%(text)s” is not an area: write urban, semi-urban or rural (or leave it empty).", text=text)
+        )
     return area
 
 
@@ -503,9 +542,11 @@ def read_education(value: Any) -> Education:
         return Education.MATRIC  # as for any trainee whose education nobody gave (``TraineeDetails``)
     if (education := EDUCATION_WORDS.get(heading_key(text))) is None:
         raise InvalidInput(
-            f"“{text}” is not a level of education we know: write one of "
-            + ", ".join(member.value for member in Education)
-            + "."
+            _(
+                "“%(text)s” is not a level of education we know: write one of %(levels)s.",
+                text=text,
+                levels=", ".join(member.value for member in Education),
+            )
         )
     return education
 
@@ -514,7 +555,7 @@ def read_email(value: Any) -> str | None:
     # The same rule as ``enrollments.trainees.normalised``, which checks it again on creation.
     email = cell_text(value).lower() or None
     if email is not None and ("@" not in email or len(email) > 254 or " " in email):
-        raise InvalidInput("Enter an email address like name@example.com, or leave it empty.")
+        raise InvalidInput(_("Enter an email address like name@example.com, or leave it empty."))
     return email
 
 
@@ -523,7 +564,7 @@ def read_disability(value: Any) -> bool:
     if not text:
         return False
     if (answer := YES_NO.get(heading_key(text))) is None:
-        raise InvalidInput(f"“{text}”: write yes or no (or leave it empty).")
+        raise InvalidInput(_("“%(text)s”: write yes or no (or leave it empty).", text=text))
     return answer
 
 
@@ -547,8 +588,8 @@ NUMERIC_DATE = re.compile(rf"^(\d{{1,2}})\s*[-/.]\s*(\d{{1,2}})\s*[-/.]\s*(\d{{2
 DAY_MONTH_NAME = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[\s\-/.]*([A-Za-z]{3,9})[\s\-/.,]*(\d{2}|\d{4})$")
 MONTH_NAME_DAY = re.compile(r"^([A-Za-z]{3,9})[\s\-/.]*(\d{1,2})(?:st|nd|rd|th)?[\s,\-/.]+(\d{2}|\d{4})$")
 SERIAL = re.compile(r"^\d{5}(?:\.0+)?$")
-BAD_DATE = "Write the date of birth as day/month/year, e.g. 15/01/2000."
-SHORT_YEAR = "Write the year with four digits, e.g. 15/01/2000."
+BAD_DATE = _l("Write the date of birth as day/month/year, e.g. 15/01/2000.")
+SHORT_YEAR = _l("Write the year with four digits, e.g. 15/01/2000.")
 
 
 def month_first(values: Iterable[Any]) -> bool:
@@ -574,7 +615,7 @@ def read_date(value: Any, *, epoch: datetime | None = None, month_first_order: b
         return from_serial(value, epoch)
     text = cell_text(value).translate(URDU_DIGITS)
     if not text:
-        raise InvalidInput("Enter the date of birth.")
+        raise InvalidInput(_("Enter the date of birth."))
     if SERIAL.match(text):
         return from_serial(float(text), epoch)
     if match := ISO_DATE.match(text):
@@ -582,23 +623,23 @@ def read_date(value: Any, *, epoch: datetime | None = None, month_first_order: b
     elif match := NUMERIC_DATE.match(text):
         first, second, year_text = match.groups()
         if len(year_text) == 2:
-            raise InvalidInput(SHORT_YEAR)
+            raise InvalidInput(str(SHORT_YEAR))
         day, month = (int(second), int(first)) if month_first_order else (int(first), int(second))
         year = int(year_text)
     elif (match := DAY_MONTH_NAME.match(text)) or (match := MONTH_NAME_DAY.match(text)):
         parts = match.groups()
         day_text, month_name = (parts[0], parts[1]) if match.re is DAY_MONTH_NAME else (parts[1], parts[0])
         if (month := MONTHS.get(month_name.lower())) is None:
-            raise InvalidInput(BAD_DATE)
+            raise InvalidInput(str(BAD_DATE))
         if len(parts[2]) == 2:
-            raise InvalidInput(SHORT_YEAR)
+            raise InvalidInput(str(SHORT_YEAR))
         day, year = int(day_text), int(parts[2])
     else:
-        raise InvalidInput(BAD_DATE)
+        raise InvalidInput(str(BAD_DATE))
     try:
         return date(year, month, day)
     except ValueError as error:
-        raise InvalidInput(f"There is no such date: {text}.") from error
+        raise InvalidInput(_("There is no such date: %(text)s.", text=text)) from error
 
 
 def from_serial(number: float, epoch: datetime | None) -> date:
@@ -606,7 +647,7 @@ def from_serial(number: float, epoch: datetime | None) -> date:
     from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, from_excel
 
     if not 1 <= number < 2958466:
-        raise InvalidInput(BAD_DATE)
+        raise InvalidInput(str(BAD_DATE))
     return from_excel(number, epoch or CALENDAR_WINDOWS_1900).date()
 
 
@@ -636,7 +677,7 @@ class DistrictIndex:
     def find(self, value: Any) -> District:
         text = cell_text(value)
         if not text:
-            raise InvalidInput("Enter the district.")
+            raise InvalidInput(_("Enter the district."))
         # heading_key drops a bracketed hint: "Hyderabad (Sindh)" is looked up as "Hyderabad" first.
         named = self.by_name.get(heading_key(text), [])
         if qualified := re.match(r"^(.*?)\s*(?:,|\()\s*([^,()]+?)\)?$", text):
@@ -653,13 +694,21 @@ class DistrictIndex:
         if len(candidates) > 1 or (named and not candidates):
             provinces = sorted({district.province.name for district in named})
             raise InvalidInput(
-                f"There is a district called “{text}” in {' and '.join(provinces)}: write the province too, "
-                f"e.g. “{text}, {provinces[0]}”."
+                _(
+                    "There is a district called “%(text)s” in %(provinces)s: write the province too, "
+                    "e.g. “%(text)s, %(province)s”.",
+                    text=text,
+                    provinces=listed(provinces),
+                    province=provinces[0],
+                )
             )
         if not candidates:
             close = difflib.get_close_matches(text.title(), self.names, n=1, cutoff=0.75)
-            hint = f" Did you mean {close[0]}?" if close else " Check the spelling."
-            raise InvalidInput(f"There is no district called “{text}”.{hint}")
+            if close:
+                raise InvalidInput(
+                    _("There is no district called “%(text)s”. Did you mean %(name)s?", text=text, name=close[0])
+                )
+            raise InvalidInput(_("There is no district called “%(text)s”. Check the spelling.", text=text))
         return candidates[0]
 
 
@@ -745,8 +794,12 @@ def check_rows(sheet: Sheet, centre: Centre, cohort: Cohort | None, *, today: da
     today = today or utcnow().date()
     if cohort is not None and "education" not in sheet.columns and cohort.course.min_education is not Education.NONE:
         raise ImportRefused(
-            f"{cohort.course.title} needs {cohort.course.min_education.label} or higher: add a column with each "
-            "trainee's education (Education), or import the list without a cohort.",
+            _(
+                "%(course)s needs %(level)s or higher: add a column with each trainee's education (Education), or "
+                "import the list without a cohort.",
+                course=cohort.course.title,
+                level=cohort.course.min_education.label,
+            )
         )
     districts = DistrictIndex(centre.district.province_id)
     dates_month_first = month_first(values.get("date_of_birth") for _, values in sheet.rows)
@@ -772,7 +825,9 @@ def check_values(
         try:
             read[field_name] = reader(values.get(field_name), *args)
         except InvalidInput as error:
-            problems.append(Problem(number, sheet.columns.get(field_name, COLUMN_OF[field_name].label), error.message))
+            problems.append(
+                Problem(number, sheet.columns.get(field_name, str(COLUMN_OF[field_name].label)), error.message)
+            )
 
     attempt("cnic", read_cnic)
     attempt("full_name", lambda value: normalise_name(cell_text(value)))
@@ -822,9 +877,13 @@ def flag_duplicates(rows: list[RowCheck], column: str) -> None:
     for row in rows:
         others = [number for number in numbers.get(row.cnic, []) if number != row.number]
         if row.details is not None and others:
-            listed = " and ".join(str(number) for number in sorted([row.number, *others]))
+            rows_listed = listed(str(number) for number in sorted([row.number, *others]))
             row.problems.append(
-                Problem(row.number, column, f"The same CNIC is on rows {listed} of this file: keep one of them.")
+                Problem(
+                    row.number,
+                    column,
+                    _("The same CNIC is on rows %(rows)s of this file: keep one of them.", rows=rows_listed),
+                )
             )
 
 
@@ -851,7 +910,11 @@ def check_places(rows: list[RowCheck], cohort: Cohort, districts: dict[int, Dist
     for row in candidates:
         trainee = row.existing or applicant(row.details, districts)
         if row.existing is not None and (enrollment := in_cohort.get(row.existing.id)) is not None:
-            row.problems.append(Problem(row.number, "", f"Already in this cohort ({enrollment.status.label.lower()})."))
+            row.problems.append(
+                Problem(
+                    row.number, "", _("Already in this cohort (%(status)s).", status=enrollment.status.label.lower())
+                )
+            )
             continue
         minimum = cohort.course.min_education
         if row.existing is None and not row.education_given and minimum is not Education.NONE:
@@ -859,14 +922,16 @@ def check_places(rows: list[RowCheck], cohort: Cohort, districts: dict[int, Dist
             row.problems.append(
                 Problem(
                     row.number,
-                    columns.get("education", COLUMN_OF["education"].label),
-                    f"Give her education: this course needs {minimum.label} or higher.",
+                    columns.get("education", str(COLUMN_OF["education"].label)),
+                    _("Give her education: this course needs %(level)s or higher.", level=minimum.label),
                 )
             )
             continue
         if unmet := unmet_requirements(cohort, trainee):
             reasons = " ".join(requirement.refusal for requirement in unmet)
-            row.problems.append(Problem(row.number, "", f"Not eligible for this cohort: {reasons}"))
+            row.problems.append(
+                Problem(row.number, "", _("Not eligible for this cohort: %(reasons)s", reasons=reasons))
+            )
             continue
         places = held.get(trainee.id, []) if row.existing is not None else []
         if (refusal := places_refusal(places, cohort, to_trainee=False)) is not None:
@@ -908,11 +973,11 @@ def stage_import(
     Writes only to the batch table: also marks batches left unconfirmed for more than a day as expired,
     dropping their files (they hold personal data that nobody imported)."""
     if not can_manage_centre(actor, centre):
-        raise NotAllowed("Only staff of this centre can import lists of trainees here.")
+        raise NotAllowed(_("Only staff of this centre can import lists of trainees here."))
     now = utcnow()
     if cohort is not None:
         if cohort.centre_id != centre.id:
-            raise ImportRefused("Choose a cohort of this centre.", "cohort")
+            raise ImportRefused(_("Choose a cohort of this centre."), "cohort")
         if (reason := closed_reason(cohort, now)) is not None:
             raise ImportRefused(reason, "cohort")
     preview = preview_file(data, filename or "", centre, cohort)
@@ -951,13 +1016,15 @@ def is_expired(batch: ImportBatch, now: datetime | None = None) -> bool:
 def refusal_for_confirming(batch: ImportBatch, now: datetime | None = None) -> str | None:
     """Why ``batch`` cannot be confirmed now (None: it can)."""
     if batch.status is ImportStatus.IMPORTED:
-        return "This list has been imported already."
+        return _("This list has been imported already.")
     if is_expired(batch, now):
-        return "This upload is more than a day old: upload it again."
+        return _("This upload is more than a day old: upload it again.")
     if batch.cohort is not None and (reason := closed_reason(batch.cohort, now or utcnow())) is not None:
-        return (
-            f"{batch.cohort.code} is no longer taking applications ({reason.rstrip('.')}): upload the list again "
-            "and choose another cohort, or none."
+        return _(
+            "%(code)s is no longer taking applications (%(reason)s): upload the list again and choose another "
+            "cohort, or none.",
+            code=batch.cohort.code,
+            reason=reason.rstrip(".۔"),
         )
     return None
 
@@ -1000,7 +1067,7 @@ def confirm_import(batch: ImportBatch, *, actor: UserAccount, now: datetime | No
     The batch is marked imported first (so that it is imported once), its file dropped and its result
     kept; one audit event records the import (the trainees and enrollments write their own)."""
     if not can_handle_import(actor, batch):
-        raise NotAllowed("Only the person who uploaded this list, or an admin, can import it.")
+        raise NotAllowed(_("Only the person who uploaded this list, or an admin, can import it."))
     now = now or utcnow()
     if (reason := refusal_for_confirming(batch, now)) is not None:
         raise ImportNotPossible(reason)
@@ -1013,7 +1080,7 @@ def confirm_import(batch: ImportBatch, *, actor: UserAccount, now: datetime | No
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
-        raise ImportNotPossible("This list has been imported already.")
+        raise ImportNotPossible(_("This list has been imported already."))
     cohort = batch.cohort
     preview = preview_file(batch.content, batch.filename, batch.centre, cohort)
     result = ImportResult(problems=preview.problems)
@@ -1025,7 +1092,7 @@ def confirm_import(batch: ImportBatch, *, actor: UserAccount, now: datetime | No
         if cohort is not None:
             placed = register_many(trainees, cohort, actor=actor, source=EnrollmentSource.IMPORT, now=now)
     except Refusal as refusal:  # about the whole list, not a row: the cohort closed meanwhile, say
-        raise ImportNotPossible(f"{refusal.message} Nothing was imported.") from refusal
+        raise ImportNotPossible(_("%(refusal)s Nothing was imported.", refusal=refusal.message)) from refusal
     for row, trainee in zip(valid, trainees, strict=True):
         created = row.cnic in made.created
         result.created += created
@@ -1033,13 +1100,17 @@ def confirm_import(batch: ImportBatch, *, actor: UserAccount, now: datetime | No
         if placed is not None:
             # Refusals here come only from changes since the preview (her places elsewhere, the cohort's
             # rules): her new record stays, without a place.
-            note = " Her record was created; she was not registered." if created else ""
+            note = " " + _("Her record was created; she was not registered.") if created else ""
             if (refusal := placed.refused.get(trainee.id)) is not None:
                 result.problems.append(Problem(row.number, "", refusal.message + note))
                 continue
             if (enrollment := placed.existing.get(trainee.id)) is not None:
                 result.problems.append(
-                    Problem(row.number, "", f"Already in this cohort ({enrollment.status.label.lower()}).{note}")
+                    Problem(
+                        row.number,
+                        "",
+                        _("Already in this cohort (%(status)s).", status=enrollment.status.label.lower()) + note,
+                    )
                 )
                 continue
             status = placed.placed[trainee.id].status

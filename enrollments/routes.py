@@ -7,6 +7,9 @@ written.
 """
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_number
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
@@ -37,10 +40,10 @@ S = EnrollmentStatus
 
 # The roster's tabs: key → (label, statuses shown). "others" are places that have ended.
 ROSTER_TABS = {
-    "enrolled": ("Enrolled", (S.ENROLLED,)),
-    "waitlist": ("Waitlist", (S.WAITLISTED,)),
-    "pending": ("Waiting for review", (S.PENDING,)),
-    "others": ("Others", (S.REJECTED, S.WITHDRAWN, S.DROPPED, S.COMPLETED, S.CANCELLED)),
+    "enrolled": (_l("Enrolled"), (S.ENROLLED,)),
+    "waitlist": (_l("Waitlist"), (S.WAITLISTED,)),
+    "pending": (_l("Waiting for review"), (S.PENDING,)),
+    "others": (_l("Others"), (S.REJECTED, S.WITHDRAWN, S.DROPPED, S.COMPLETED, S.CANCELLED)),
 }
 TAB_OF_STATUS = {S.ENROLLED: "enrolled", S.WAITLISTED: "waitlist", S.PENDING: "pending"}
 
@@ -81,14 +84,21 @@ def page_status() -> int:
 
 def standing(enrollment: Enrollment) -> str:
     """Where the trainee stands, in her words (read before the commit: the position is a query)."""
-    what = f"{enrollment.cohort.course.title} ({enrollment.cohort.code})"
+    cohort = enrollment.cohort
+    names = {"course": cohort.course.title, "code": cohort.code}
     if enrollment.status is S.ENROLLED:
-        return f"You have a place in {what}."
+        return _("You have a place in %(course)s (%(code)s).", **names)
     if enrollment.status is S.WAITLISTED:
-        return f"You are number {services.waitlist_position(enrollment)} on the waitlist for {what}."
+        return _(
+            "You are number %(position)s on the waitlist for %(course)s (%(code)s).",
+            position=format_number(services.waitlist_position(enrollment)),
+            **names,
+        )
     if enrollment.status is S.PENDING:
-        return f"Your application is waiting for review by {enrollment.cohort.centre.name}."
-    return f"Your application for {what} is {enrollment.status.label.lower()}."
+        return _("Your application is waiting for review by %(centre)s.", centre=cohort.centre.name)
+    return _(
+        "Your application for %(course)s (%(code)s) is %(status)s.", status=enrollment.status.label.lower(), **names
+    )
 
 
 def roster_url(enrollment: Enrollment, tab: str) -> str:
@@ -157,7 +167,7 @@ def apply(code: str):
     if placement.created:
         flash(message, "success")
     else:  # the same form sent twice (a double tap, a reload): her place stands
-        flash(f"You applied already: {message[0].lower()}{message[1:]}", "info")
+        flash(_("You applied already: %(standing)s", standing=message[0].lower() + message[1:]), "info")
     return redirect(url_for("auth.profile"))
 
 
@@ -176,7 +186,9 @@ def withdraw(enrollment_id: int):
         else:
             cohort, name = enrollment.cohort, enrollment.trainee.full_name
             message = (
-                f"You have withdrawn from {cohort.course.title}." if own else f"{name} is withdrawn from {cohort.code}."
+                _("You have withdrawn from %(course)s.", course=cohort.course.title)
+                if own
+                else _("%(name)s is withdrawn from %(code)s.", name=name, code=cohort.code)
             )
             back = url_for("auth.profile") if own else roster_url(enrollment, tab)
             db.session.commit()
@@ -223,9 +235,13 @@ def decide(enrollment_id: int, action: str, form, call, outcome, tab: str | None
 def approved(enrollment: Enrollment) -> str:
     name, position = enrollment.trainee.full_name, services.waitlist_position(enrollment)
     return (
-        f"No seat was free: {name} is number {position} on the waitlist."
+        _(
+            "No seat was free: %(name)s is number %(position)s on the waitlist.",
+            name=name,
+            position=format_number(position),
+        )
         if position
-        else f"Approved: {name} has a place."
+        else _("Approved: %(name)s has a place.", name=name)
     )
 
 
@@ -245,7 +261,7 @@ def reject(enrollment_id: int):
         "reject",
         ReasonForm(),
         lambda e, form: services.reject(e, actor=acting_user(), reason=form.reason.data or ""),
-        lambda e: f"{e.trainee.full_name}'s application is rejected; they are told your reason.",
+        lambda e: _("%(name)s's application is rejected; they are told your reason.", name=e.trainee.full_name),
     )
 
 
@@ -257,7 +273,7 @@ def drop(enrollment_id: int):
         "drop",
         ReasonForm(),
         lambda e, form: services.drop(e, actor=acting_user(), reason=form.reason.data or ""),
-        lambda e: f"{e.trainee.full_name} is dropped; they are told your reason.",
+        lambda e: _("%(name)s is dropped; they are told your reason.", name=e.trainee.full_name),
         tab="enrolled",
     )
 
@@ -270,7 +286,7 @@ def complete(enrollment_id: int):
         "complete",
         ConfirmForm(),
         lambda e, form: services.complete(e, actor=acting_user()),
-        lambda e: f"{e.trainee.full_name} has completed {e.cohort.course.title}.",
+        lambda e: _("%(name)s has completed %(course)s.", name=e.trainee.full_name, course=e.cohort.course.title),
         tab="enrolled",
     )
 
@@ -291,8 +307,18 @@ def change_seats(code: str):
         else:
             names = ", ".join(enrollment.trainee.full_name for enrollment in promoted)
             db.session.commit()
-            outcome = f"Promoted from the waitlist: {names}." if names else "Nobody was promoted from the waitlist."
-            flash(f"{code} has {form.seats.data} seats. {outcome}", "success")
+            seats = format_number(form.seats.data)
+            flash(
+                _(
+                    "%(code)s has %(seats)s seats. Promoted from the waitlist: %(names)s.",
+                    code=code,
+                    seats=seats,
+                    names=names,
+                )
+                if names
+                else _("%(code)s has %(seats)s seats. Nobody was promoted from the waitlist.", code=code, seats=seats),
+                "success",
+            )
             return redirect(url_for("enrollments.roster", code=code))
     return render_template("enrollments/seats.html", cohort=cohort, form=form, preview=preview), status
 
@@ -310,7 +336,12 @@ def cancel_cohort(code: str):
         else:
             db.session.commit()
             flash(
-                f"{code} is cancelled. {cancelled} places were cancelled; each trainee is told your reason.", "success"
+                _(
+                    "%(code)s is cancelled. %(cancelled)s places were cancelled; each trainee is told your reason.",
+                    code=code,
+                    cancelled=format_number(cancelled),
+                ),
+                "success",
             )
             return redirect(url_for("enrollments.roster", code=code, tab="others"))
     return render_template("enrollments/cancel_cohort.html", cohort=cohort, form=form), status

@@ -85,8 +85,8 @@ class NotPossibleNow(EnrollmentRefused):
 class ReasonRequired(EnrollmentRefused):
     code, status = "reason_required", 422
 
-    def __init__(self, message: str = "Give a reason: the trainee will see it.") -> None:
-        super().__init__(message, "reason")
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or _("Give a reason: the trainee will see it."), "reason")
 
 
 @dataclass(frozen=True)
@@ -167,23 +167,37 @@ def places_refusal(held: list[Enrollment], cohort: Cohort, *, to_trainee: bool =
     """Why someone holding the active places ``held`` may not take one in ``cohort`` (None: she may):
     the most places anyone may hold at once, and no two with the same shift on overlapping dates."""
     if len(held) >= max_active_places():
-        who, withdraw_hint = (
-            ("You already hold", "Withdraw from one to apply here.")
-            if to_trainee
-            else (
-                "She already holds",
-                "She must leave one before she can be registered here.",
-            )
-        )
+        counts = {"held": format_number(len(held)), "most": format_number(max_active_places())}
         return TooManyPlaces(
-            f"{who} {len(held)} places (the most anyone may hold at once is {max_active_places()}). {withdraw_hint}"
+            _(
+                "You already hold %(held)s places (the most anyone may hold at once is %(most)s). "
+                "Withdraw from one to apply here.",
+                **counts,
+            )
+            if to_trainee
+            else _(
+                "She already holds %(held)s places (the most anyone may hold at once is %(most)s). "
+                "She must leave one before she can be registered here.",
+                **counts,
+            )
         )
     for place in held:
         if overlaps(place.cohort, cohort):
-            whose = "your" if to_trainee else "her"
+            names = {
+                "course": place.cohort.course.title,
+                "code": place.cohort.code,
+                "shift": cohort.shift.label.lower(),
+            }
             return OverlappingPlace(
-                f"This clashes with {whose} place in {place.cohort.course.title} ({place.cohort.code}): same "
-                f"{cohort.shift.label.lower()} shift, overlapping dates."
+                _(
+                    "This clashes with your place in %(course)s (%(code)s): same %(shift)s shift, overlapping dates.",
+                    **names,
+                )
+                if to_trainee
+                else _(
+                    "This clashes with her place in %(course)s (%(code)s): same %(shift)s shift, overlapping dates.",
+                    **names,
+                )
             )
     return None
 
@@ -191,11 +205,11 @@ def places_refusal(held: list[Enrollment], cohort: Cohort, *, to_trainee: bool =
 def closed_reason(cohort: Cohort, now: datetime) -> str | None:
     """Why ``cohort`` takes no applications at ``now`` (None: it does)."""
     if cohort.status is not CohortStatus.OPEN:
-        return f"This cohort is not taking applications ({cohort.status.label.lower()})."
+        return _("This cohort is not taking applications (%(status)s).", status=cohort.status.label.lower())
     if cohort.applications_open_at is not None and now < cohort.applications_open_at:
-        return "Applications have not opened yet."
+        return _("Applications have not opened yet.")
     if cohort.applications_close_at is not None and now > cohort.applications_close_at:
-        return "Applications have closed."
+        return _("Applications have closed.")
     return None
 
 
@@ -386,7 +400,7 @@ def tell(enrollment: Enrollment, kind: str) -> None:
 def apply(trainee: Trainee, cohort: Cohort, *, actor: UserAccount, now: datetime | None = None) -> Placement:
     """A trainee applies online for herself. See ``place`` for the rules."""
     if trainee.user_id is None or trainee.user_id != actor.id:
-        raise NotAllowed("Only the trainee herself can apply online.")
+        raise NotAllowed(_("Only the trainee herself can apply online."))
     return place(trainee, cohort, actor=actor, source=EnrollmentSource.ONLINE, now=now)
 
 
@@ -401,7 +415,7 @@ def register(
     """Staff of the cohort's centre (or an admin) register a trainee: a walk-in or an imported list.
     Same rules as an online application."""
     if not can_manage_cohort(actor, cohort):
-        raise NotAllowed("Only staff of this centre can register trainees here.")
+        raise NotAllowed(_("Only staff of this centre can register trainees here."))
     return place(trainee, cohort, actor=actor, source=source, now=now)
 
 
@@ -491,7 +505,7 @@ def register_many(
     Locks: the cohort first, then the trainees in id order, as every other operation does."""
     now = now or utcnow()
     if not can_manage_cohort(actor, cohort):
-        raise NotAllowed("Only staff of this centre can register trainees here.")
+        raise NotAllowed(_("Only staff of this centre can register trainees here."))
     cohort = lock_cohort(cohort)
     if (reason := closed_reason(cohort, now)) is not None:
         raise ApplicationsClosed(reason)
@@ -556,7 +570,7 @@ def register_many(
         .execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:  # cannot happen while the cohort is locked; never overbook if it does
-        raise NotPossibleNow("The cohort's seats changed during the registration: try again.")
+        raise NotPossibleNow(_("The cohort's seats changed during the registration: try again."))
     db.session.expire(cohort, list(added))
     enrollments = db.session.scalars(
         insert(Enrollment).returning(Enrollment, sort_by_parameter_order=True),
@@ -600,12 +614,28 @@ def register_many(
 
 def require_manager(actor: UserAccount, cohort: Cohort) -> None:
     if not can_manage_cohort(actor, cohort):
-        raise NotAllowed("Only staff of this centre can decide on its enrollments.")
+        raise NotAllowed(_("Only staff of this centre can decide on its enrollments."))
 
 
 def require_status(enrollment: Enrollment, *allowed: EnrollmentStatus, action: str) -> None:
     if enrollment.status not in allowed:
-        raise NotPossibleNow(f"You cannot {action} an application that is {enrollment.status.label.lower()}.")
+        raise NotPossibleNow(cannot(action, enrollment.status.label.lower()))
+
+
+def cannot(action: str, status: str) -> str:
+    """Why ``action`` (approve, reject, withdraw, drop, complete) is refused on an application that is
+    ``status``: one whole sentence per action, for word orders that differ."""
+    if action == "approve":
+        return _("You cannot approve an application that is %(status)s.", status=status)
+    if action == "reject":
+        return _("You cannot reject an application that is %(status)s.", status=status)
+    if action == "withdraw":
+        return _("You cannot withdraw an application that is %(status)s.", status=status)
+    if action == "drop":
+        return _("You cannot drop an application that is %(status)s.", status=status)
+    if action == "complete":
+        return _("You cannot complete an application that is %(status)s.", status=status)
+    raise ValueError(f"no refusal for {action!r}")
 
 
 def approve(enrollment: Enrollment, *, actor: UserAccount, now: datetime | None = None) -> Enrollment:
@@ -660,7 +690,7 @@ def withdraw_place(
 ) -> FreedPlace:
     """``withdraw``, answering with the ended place and the one promoted into its seat."""
     if not can_withdraw_enrollment(actor, enrollment):
-        raise NotAllowed("Only the trainee or her centre's staff can withdraw this place.")
+        raise NotAllowed(_("Only the trainee or her centre's staff can withdraw this place."))
     return free_place(enrollment, S.WITHDRAWN, actor=actor, reason=(reason or "").strip(), now=now or utcnow())
 
 
@@ -713,7 +743,7 @@ def complete(enrollment: Enrollment, *, actor: UserAccount, now: datetime | None
     require_status(enrollment, S.ENROLLED, action="complete")
     now = now or utcnow()
     if not completable(cohort, now):
-        raise NotPossibleNow("A trainee can complete a course only once it is running.")
+        raise NotPossibleNow(_("A trainee can complete a course only once it is running."))
     before = move(enrollment, S.COMPLETED, now=now)
     audit(actor, "enrollment.complete", enrollment, before)
     tell(enrollment, "completed")
@@ -790,17 +820,23 @@ def change_seats(cohort: Cohort, seats: int, *, actor: UserAccount, now: datetim
     require_manager(actor, cohort)
     cohort = lock_cohort(cohort)
     if seats < 0:
-        raise EnrollmentRefused("Seats cannot be negative.", "seats")
+        raise EnrollmentRefused(_("Seats cannot be negative."), "seats")
     if seats < cohort.enrolled_count:
         raise EnrollmentRefused(
-            f"{cohort.enrolled_count} trainees are enrolled: seats cannot go below that. Withdraw or drop places "
-            "first.",
+            _(
+                "%(enrolled)s trainees are enrolled: seats cannot go below that. Withdraw or drop places first.",
+                enrolled=format_number(cohort.enrolled_count),
+            ),
             "seats",
         )
     if seats < (held := cohort.enrolled_count + cohort.completed_count):
         raise EnrollmentRefused(
-            f"{held} seats are held ({cohort.enrolled_count} enrolled, {cohort.completed_count} completed): seats "
-            "cannot go below that.",
+            _(
+                "%(held)s seats are held (%(enrolled)s enrolled, %(completed)s completed): seats cannot go below that.",
+                held=format_number(held),
+                enrolled=format_number(cohort.enrolled_count),
+                completed=format_number(cohort.completed_count),
+            ),
             "seats",
         )
     before = cohort.seats
@@ -825,13 +861,15 @@ def end_waiting(cohort: Cohort, *, actor: UserAccount, now: datetime | None = No
     when a cohort starts running or finishes. Returns how many places ended."""
     now = now or utcnow()
     cohort = lock_cohort(cohort)
-    reason = "The course started before a seat became free."
     waiting = db.session.scalars(
         select(Enrollment)
         .where(Enrollment.cohort_id == cohort.id, Enrollment.status.in_((S.WAITLISTED, S.PENDING)))
         .order_by(Enrollment.id)
     ).all()
     for enrollment in waiting:
+        # The reason is what she reads (in her message and on her page): written in her language.
+        with message_language(enrollment.trainee.language):
+            reason = _("The course started before a seat became free.")
         before = move(enrollment, S.CANCELLED, now=now, reason=reason)
         audit(actor, "enrollment.cancel", enrollment, before, reason)
         tell(enrollment, "cancelled")
@@ -843,10 +881,10 @@ def cancel_cohort(cohort: Cohort, *, actor: UserAccount, reason: str, now: datet
     ``cancelled`` and each trainee is told why. Returns how many places were cancelled."""
     require_manager(actor, cohort)
     if not (reason := (reason or "").strip()):
-        raise ReasonRequired("Give a reason: every trainee with a place will be told it.")
+        raise ReasonRequired(_("Give a reason: every trainee with a place will be told it."))
     cohort = lock_cohort(cohort)
     if cohort.status in (CohortStatus.FINISHED, CohortStatus.CANCELLED):
-        raise NotPossibleNow(f"This cohort is {cohort.status.label.lower()} already.")
+        raise NotPossibleNow(_("This cohort is %(status)s already.", status=cohort.status.label.lower()))
     now = now or utcnow()
     places = db.session.scalars(
         select(Enrollment)

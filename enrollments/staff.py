@@ -9,6 +9,8 @@ registering commits once."""
 from dataclasses import dataclass
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import format_number
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -24,6 +26,7 @@ from enrollments.services import Placement, Prospect, prospect, register, waitli
 from enrollments.trainees import TraineeDetails, TraineeExists, create_trainee, find_by_cnic, look_up_trainee
 from enrollments.walk_in_forms import CREATE, REGISTER, CohortChoiceForm, LookupForm, NewTraineeForm, RegisterForm
 from extensions import db
+from language import long_date
 from refusals import Refusal, show_refusal
 from vocabulary import Admission, CohortStatus, EnrollmentSource, EnrollmentStatus
 
@@ -75,19 +78,33 @@ def outlook(found: Prospect, cohort: Cohort) -> str:
     """What registering would do, in a few words for the desk."""
     if found.action == "applied":
         place = found.enrollment.status.label.lower()
-        position = f", number {found.waitlist_position}" if found.waitlist_position else ""
-        return f"Registered here already: {place}{position}."
+        if found.waitlist_position:
+            return _(
+                "Registered here already: %(status)s, number %(position)s.",
+                status=place,
+                position=format_number(found.waitlist_position),
+            )
+        return _("Registered here already: %(status)s.", status=place)
     if found.action == "waitlist":
-        return f"Full: she would be number {found.waitlist_position} on the waitlist."
+        return _(
+            "Full: she would be number %(position)s on the waitlist.", position=format_number(found.waitlist_position)
+        )
     if found.action == "ineligible":
-        return "Not eligible: " + " ".join(found.reasons)
+        return _("Not eligible: %(reasons)s", reasons=" ".join(found.reasons))
     if found.action in ("closed", "limit"):
         return " ".join(found.reasons)
     if cohort.admission is Admission.REVIEWED:
-        return "Her application would wait for the centre's review."
+        return _("Her application would wait for the centre's review.")
     if cohort.enrolled_count >= cohort.seats:
-        return f"Full: a newcomer would be number {cohort.waitlisted_count + 1} on the waitlist."
-    return f"A seat is free ({cohort.seats_left} of {cohort.seats} left)."
+        return _(
+            "Full: a newcomer would be number %(position)s on the waitlist.",
+            position=format_number(cohort.waitlisted_count + 1),
+        )
+    return _(
+        "A seat is free (%(left)s of %(seats)s left).",
+        left=format_number(cohort.seats_left),
+        seats=format_number(cohort.seats),
+    )
 
 
 def options_for(trainee: Trainee | None, cohorts: list[Cohort]) -> dict[int, CohortOption]:
@@ -101,17 +118,27 @@ def options_for(trainee: Trainee | None, cohorts: list[Cohort]) -> dict[int, Coh
 
 def what_happened(placement: Placement) -> str:
     enrollment = placement.enrollment
-    name, cohort = enrollment.trainee.full_name, enrollment.cohort
-    where = f"{cohort.course.title} ({cohort.code})"
+    cohort = enrollment.cohort
+    names = {"name": enrollment.trainee.full_name, "course": cohort.course.title, "code": cohort.code}
     if enrollment.status is S.ENROLLED:
-        text = f"{name} has a place in {where}, starting {cohort.starts_on:%d %b %Y}."
+        text = _(
+            "%(name)s has a place in %(course)s (%(code)s), starting %(starts)s.",
+            starts=long_date(cohort.starts_on),
+            **names,
+        )
     elif enrollment.status is S.WAITLISTED:
-        text = f"{where} is full: {name} is number {waitlist_position(enrollment)} on the waitlist."
+        text = _(
+            "%(course)s (%(code)s) is full: %(name)s is number %(position)s on the waitlist.",
+            position=format_number(waitlist_position(enrollment)),
+            **names,
+        )
     elif enrollment.status is S.PENDING:
-        text = f"{name}'s application for {where} is waiting for the centre's review."
+        text = _("%(name)s's application for %(course)s (%(code)s) is waiting for the centre's review.", **names)
     else:
-        text = f"{name}'s place in {where} is {enrollment.status.label.lower()}."
-    return text if placement.created else f"Registered already, nothing changed: {text}"
+        text = _(
+            "%(name)s's place in %(course)s (%(code)s) is %(status)s.", status=enrollment.status.label.lower(), **names
+        )
+    return text if placement.created else _("Registered already, nothing changed: %(what)s", what=text)
 
 
 def refuse(form: CohortChoiceForm, error: Refusal) -> None:
@@ -191,7 +218,7 @@ def register_step(centre: Centre):
     trainee = find_by_cnic(form.cnic.data or "")
     if trainee is None:
         lookup = LookupForm(formdata=None)
-        lookup.cnic.errors = ["No trainee has this CNIC: look her up again."]
+        lookup.cnic.errors = [_("No trainee has this CNIC: look her up again.")]
         return lookup_page(centre, lookup, 422)
     if form.validate_on_submit():
         try:
@@ -209,12 +236,13 @@ def create_step(centre: Centre):
     if form.validate_on_submit():
         try:
             trainee = create_trainee(trainee_details(form), actor=acting_user(), centre=centre)
-            register_and_tell(trainee, form.cohort_id.data, prefix=f"Record created for {trainee.full_name}. ")
+            created = _("Record created for %(name)s.", name=trainee.full_name)
+            register_and_tell(trainee, form.cohort_id.data, prefix=created + " ")
         except TraineeExists as error:
             db.session.rollback()
             existing = RegisterForm(formdata=None, data={"cnic": error.trainee.cnic}, cohorts=cohorts)
             existing.cohort_id.data = form.cohort_id.data
-            existing.form_errors = ["A trainee with this CNIC is on record already: here is her record."]
+            existing.form_errors = [_("A trainee with this CNIC is on record already: here is her record.")]
             return found_page(centre, error.trainee, existing, cohorts, 409)
         except Refusal as error:
             refuse(form, error)

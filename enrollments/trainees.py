@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from types import SimpleNamespace
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -41,7 +42,7 @@ class TraineeExists(Conflict):
     code = "trainee_exists"
 
     def __init__(self, trainee: Trainee) -> None:
-        super().__init__("A trainee with this CNIC is registered already.", "cnic")
+        super().__init__(_("A trainee with this CNIC is registered already."), "cnic")
         self.trainee = trainee
 
 
@@ -74,10 +75,10 @@ def normalised(details: TraineeDetails) -> dict:
     """The stored values of ``details``; raises a refusal naming the first field that is wrong."""
     district = db.session.get(District, details.district_id) if details.district_id else None
     if district is None:
-        raise Refusal("Choose the trainee's district from the list.", "district_id")
+        raise Refusal(_("Choose the trainee's district from the list."), "district_id")
     email = (details.email or "").strip().lower() or None
     if email is not None and ("@" not in email or len(email) > 254):
-        raise Refusal("Enter an email address like name@example.com, or leave it empty.", "email")
+        raise Refusal(_("Enter an email address like name@example.com, or leave it empty."), "email")
     return {
         "cnic": checked("cnic", normalise_cnic, details.cnic),
         "full_name": checked("full_name", normalise_name, details.full_name),
@@ -96,7 +97,7 @@ def normalised(details: TraineeDetails) -> dict:
 
 def require_registrar(actor: UserAccount, centre: Centre | None) -> None:
     if not can_register_trainees(actor) or (centre is not None and not can_manage_centre(actor, centre)):
-        raise Refusal("Only centre staff and admins register trainees.")
+        raise Refusal(_("Only centre staff and admins register trainees."))
 
 
 def create_trainee(details: TraineeDetails, *, actor: UserAccount, centre: Centre | None = None) -> Trainee:
@@ -216,7 +217,7 @@ def update_trainee(trainee: Trainee, details: TraineeDetails, *, actor: UserAcco
     """Correct a trainee's record (staff of a centre where she applied, or an admin). The CNIC may be
     corrected too, unless it belongs to another record."""
     if not can_edit_trainee(actor, trainee):
-        raise Refusal("Only staff of her centres can correct this record.")
+        raise Refusal(_("Only staff of her centres can correct this record."))
     values = normalised(details)
     clash = db.session.scalar(select(Trainee).where(Trainee.cnic == values["cnic"], Trainee.id != trainee.id))
     if clash is not None:

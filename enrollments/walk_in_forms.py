@@ -2,7 +2,8 @@
 and register her. They check the shape of what was typed; ``enrollments.trainees`` and
 ``enrollments.services`` hold the rules (and normalise CNICs and phone numbers as people type them)."""
 
-from flask_wtf import FlaskForm
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, EmailField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
@@ -12,6 +13,7 @@ from auth.forms import normalised, plausible_birth_date
 from centres.forms import district_choices
 from courses.models import Cohort
 from enrollments.identity import normalise_cnic, normalise_name, normalise_phone
+from forms import Form
 from vocabulary import Area, Choice, Education, Gender
 
 # Which of the desk's forms a POST comes from.
@@ -20,7 +22,7 @@ LOOKUP, REGISTER, CREATE = "lookup", "register", "create"
 
 def choices_of(vocabulary: type[Choice]) -> list[SelectChoice]:
     """The members of ``vocabulary`` after a blank "Choose…", so that nothing is chosen for her by default."""
-    return [SelectChoice("", "Choose…"), *vocabulary.choices()]
+    return [SelectChoice("", _l("Choose…")), *vocabulary.choices()]
 
 
 def optional_member(vocabulary: type[Choice]):
@@ -35,26 +37,26 @@ def optional_member(vocabulary: type[Choice]):
     return coerce
 
 
-class LookupForm(FlaskForm):
+class LookupForm(Form):
     """Step 1: the CNIC as the trainee reads it out or shows it (any dashes and spaces)."""
 
     step = HiddenField(default=LOOKUP)
     cnic = StringField(
-        "CNIC number",
+        _l("CNIC number"),
         filters=[strip_text],
         validators=[
-            InputRequired("Enter the trainee's CNIC number, e.g. 35202-1234567-1."),
+            InputRequired(_l("Enter the trainee's CNIC number, e.g. 35202-1234567-1.")),
             Length(max=40),
             normalised(normalise_cnic),
         ],
     )
 
 
-class CohortChoiceForm(FlaskForm):
+class CohortChoiceForm(Form):
     """A choice of the centre's open cohorts (``cohorts``), by id."""
 
     cohort_id = RadioField(
-        "Cohort", coerce=optional_int, validate_choice=False, validators=[InputRequired("Choose the cohort.")]
+        _l("Cohort"), coerce=optional_int, validate_choice=False, validators=[InputRequired(_l("Choose the cohort."))]
     )
 
     def __init__(self, *args, cohorts: list[Cohort], **kwargs) -> None:
@@ -63,14 +65,14 @@ class CohortChoiceForm(FlaskForm):
 
     def validate_cohort_id(self, field) -> None:
         if field.data not in {cohort_id for cohort_id, _code in field.choices}:
-            raise ValidationError("Choose one of this centre's open cohorts.")
+            raise ValidationError(_("Choose one of this centre's open cohorts."))
 
 
 class RegisterForm(CohortChoiceForm):
     """Step 2 for a trainee on record: the cohort to register her into (her CNIC rides along)."""
 
     step = HiddenField(default=REGISTER)
-    cnic = HiddenField(validators=[InputRequired("Look the trainee up by CNIC first.")])
+    cnic = HiddenField(validators=[InputRequired(_l("Look the trainee up by CNIC first."))])
 
 
 class NewTraineeForm(CohortChoiceForm):
@@ -78,52 +80,52 @@ class NewTraineeForm(CohortChoiceForm):
 
     step = HiddenField(default=CREATE)
     cnic = StringField(
-        "CNIC number",
+        _l("CNIC number"),
         filters=[strip_text],
         validators=[
-            InputRequired("Enter the trainee's CNIC number, e.g. 35202-1234567-1."),
+            InputRequired(_l("Enter the trainee's CNIC number, e.g. 35202-1234567-1.")),
             Length(max=40),
             normalised(normalise_cnic),
         ],
     )
     full_name = StringField(
-        "Full name (as on the CNIC)",
-        validators=[InputRequired("Enter the full name as on the CNIC."), normalised(normalise_name)],
+        _l("Full name (as on the CNIC)"),
+        validators=[InputRequired(_l("Enter the full name as on the CNIC.")), normalised(normalise_name)],
     )
     gender = SelectField(
-        "Gender",
+        _l("Gender"),
         choices=choices_of(Gender),
         coerce=optional_member(Gender),
-        validators=[InputRequired("Choose female, male or transgender.")],
+        validators=[InputRequired(_l("Choose female, male or transgender."))],
     )
     date_of_birth = DateField(
-        "Date of birth", validators=[InputRequired("Enter the date of birth as a date."), plausible_birth_date]
+        _l("Date of birth"), validators=[InputRequired(_l("Enter the date of birth as a date.")), plausible_birth_date]
     )
     phone = StringField(
-        "Mobile number",
+        _l("Mobile number"),
         filters=[strip_text],
-        validators=[InputRequired("Enter a mobile number, e.g. 0300 1234567."), normalised(normalise_phone)],
+        validators=[InputRequired(_l("Enter a mobile number, e.g. 0300 1234567.")), normalised(normalise_phone)],
     )
-    email = EmailField("Email (optional)", filters=[strip_text], validators=[Optional(), Length(max=254)])
+    email = EmailField(_l("Email (optional)"), filters=[strip_text], validators=[Optional(), Length(max=254)])
     district_id = SelectField(
-        "District where she lives",
+        _l("District where she lives"),
         coerce=optional_int,
         validate_choice=False,
-        validators=[InputRequired("Choose the district where she lives.")],
+        validators=[InputRequired(_l("Choose the district where she lives."))],
     )
     area = SelectField(
-        "Where she lives is",
+        _l("Where she lives is"),
         choices=choices_of(Area),
         coerce=optional_member(Area),
-        validators=[InputRequired("Choose urban, semi-urban or rural.")],
+        validators=[InputRequired(_l("Choose urban, semi-urban or rural."))],
     )
     education = SelectField(
-        "Highest education completed",
+        _l("Highest education completed"),
         choices=choices_of(Education),
         coerce=optional_member(Education),
-        validators=[InputRequired("Choose the highest education completed.")],
+        validators=[InputRequired(_l("Choose the highest education completed."))],
     )
-    disability = BooleanField("Has a disability")
+    disability = BooleanField(_l("Has a disability"))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

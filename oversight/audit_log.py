@@ -16,6 +16,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, render_template, request
+from flask_babel import format_number
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -65,32 +67,40 @@ def read_log_filters() -> tuple[AuditLogFilters, dict[str, str], dict[str, str]]
     if actor := typed["actor"]:
         actors = matching_actors(actor, ACTOR_MATCHES + 1)
         if len(actors) > ACTOR_MATCHES:
-            problems["actor"] = f"More than {ACTOR_MATCHES} accounts match “{actor}”: type more of the email."
+            problems["actor"] = _(
+                "More than %(limit)s accounts match “%(actor)s”: type more of the email.",
+                limit=format_number(ACTOR_MATCHES),
+                actor=actor,
+            )
         else:
             values["actor_ids"] = tuple(actors)
 
     if code := typed["centre"]:
         centre = db.session.scalar(select(Centre).where(Centre.code == code.upper())) if CODE.fullmatch(code) else None
         if centre is None:
-            problems["centre"] = f"There is no centre with the code “{code}”."
+            problems["centre"] = _("There is no centre with the code “%(code)s”.", code=code)
         elif not can_view_centre_audit(current_user, centre):
-            abort(403, f"The audit log of {centre.code} is outside what you oversee.")
+            abort(403, _("The audit log of %(centre)s is outside what you oversee.", centre=centre.code))
         else:
             values["centre_id"] = centre.id
     action = typed["action"]
     if action and action not in KNOWN_ACTIONS and not (action.endswith(".*") and action[:-2] in AUDIT_ACTIONS):
-        problems["action"] = f"“{action}” is not an action the audit trail records; choose one from the list."
+        problems["action"] = _(
+            "“%(action)s” is not an action the audit trail records; choose one from the list.", action=action
+        )
     else:
         values["action"] = action
     if typed["object_type"] and typed["object_type"] not in AUDIT_OBJECT_TYPES:
-        problems["object_type"] = f"“{typed['object_type']}” is not a kind of object; choose one from the list."
+        problems["object_type"] = _(
+            "“%(kind)s” is not a kind of object; choose one from the list.", kind=typed["object_type"]
+        )
     else:
         values["object_type"] = typed["object_type"]
     if raw := typed["object_id"]:
         if raw.isdigit() and int(raw) <= LARGEST_ID:
             values["object_id"] = int(raw)
         else:
-            problems["object_id"] = f"“{raw}” is not an object number (a whole number such as 42)."
+            problems["object_id"] = _("“%(value)s” is not an object number (a whole number such as 42).", value=raw)
 
     days = {}
     for name in ("from", "to"):
@@ -99,14 +109,14 @@ def read_log_filters() -> tuple[AuditLogFilters, dict[str, str], dict[str, str]]
         try:
             day = date.fromisoformat(raw)
         except ValueError:
-            problems[name] = f"“{raw}” is not a date: write it as YYYY-MM-DD, e.g. 2026-11-21."
+            problems[name] = _("“%(value)s” is not a date: write it as YYYY-MM-DD, e.g. 2026-11-21.", value=raw)
             continue
         if not EARLIEST <= day <= LATEST:
-            problems[name] = f"“{raw}” is not between 2000-01-01 and 2100-12-31."
+            problems[name] = _("“%(value)s” is not between 2000-01-01 and 2100-12-31.", value=raw)
             continue
         days[name] = day
     if "from" in days and "to" in days and days["to"] < days["from"]:
-        problems["to"] = "The period cannot end before it starts."
+        problems["to"] = _("The period cannot end before it starts.")
     elif "from" in days or "to" in days:
         values["occurred_from"] = local_day_start(days["from"]) if "from" in days else None
         values["occurred_before"] = local_day_start(days["to"] + timedelta(days=1)) if "to" in days else None
@@ -130,13 +140,16 @@ def masked(value: Any, mask: bool) -> Any:
     return value
 
 
-def shown(value: Any) -> str:
-    """A value of a before/after state as a person reads it (``None``: empty)."""
+def shown(value: Any, *, translated: bool = False) -> str:
+    """A value of a before/after state as a person reads it (``None``: empty). Values are shown as recorded;
+    only yes and no are words, in the reader's language on the page (``translated``), English in a file."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
+        if translated:
+            return _("yes") if value else _("no")
         return "yes" if value else "no"
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
@@ -152,13 +165,17 @@ class Change:
         return self.before != self.after
 
 
-def changes(before: dict | None, after: dict | None, mask: bool) -> list[Change]:
+def changes(before: dict | None, after: dict | None, mask: bool, *, translated: bool = False) -> list[Change]:
     """The fields of an event's before and after states, side by side, in the order the event wrote
-    them; masked for overseers. A state that is not a JSON object is shown whole under ``value``."""
+    them; masked for overseers. A state that is not a JSON object is shown whole under ``value``. Yes and
+    no in the reader's language when ``translated`` (the page; a download stays English)."""
     before = masked(before if isinstance(before, dict) or before is None else {"value": before}, mask) or {}
     after = masked(after if isinstance(after, dict) or after is None else {"value": after}, mask) or {}
     names = list(dict.fromkeys([*before, *after]))
-    return [Change(name, shown(before.get(name)), shown(after.get(name))) for name in names]
+    return [
+        Change(name, shown(before.get(name), translated=translated), shown(after.get(name), translated=translated))
+        for name in names
+    ]
 
 
 def changes_text(before: dict | None, after: dict | None, mask: bool) -> str:
@@ -193,7 +210,9 @@ def audit_log_page():
         events=events,
         emails=labels[0] if labels else {},
         centres=labels[1] if labels else {},
-        changes={event.id: changes(event.before, event.after, mask) for event in events.items} if events else {},
+        changes={event.id: changes(event.before, event.after, mask, translated=True) for event in events.items}
+        if events
+        else {},
         typed=typed,
         problems=problems,
         filtered=any(typed.values()),
@@ -227,7 +246,7 @@ def export_audit_log(fmt: str):
     filters, typed, problems = read_log_filters()
     if problems:
         field, message = next(iter(problems.items()))
-        abort(400, f"The download was not made: {field}: {message}")
+        abort(400, _("The download was not made: %(field)s: %(problem)s", field=field, problem=message))
     user = current_user._get_current_object()
     mask = masks_identity(user)
 

@@ -11,6 +11,7 @@ with 400 and a sentence naming it, rather than left out: a download must hold wh
 from typing import NoReturn
 
 from flask import abort
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -43,7 +44,7 @@ from oversight.queries import (
     report_totals,
     trainees_for_export,
 )
-from oversight.routes import CHECKED, CODE, read_filters, thresholds
+from oversight.routes import CHECKED, CODE, Problem, read_filters, thresholds
 from vocabulary import Area, Education, Gender
 
 FORMAT = "<any(csv, xlsx):fmt>"
@@ -72,7 +73,7 @@ FIGURE_HEADINGS = [
 
 
 def figures(row: CapacityReportRow) -> list:
-    flags = "; ".join(flag.label for flag in flags_of(row, thresholds()))
+    flags = "; ".join(flag.plain_label for flag in flags_of(row, thresholds()))
     return [
         row.cohorts,
         row.seats,
@@ -96,27 +97,57 @@ def figures(row: CapacityReportRow) -> list:
 
 # Reading the query string ------------------------------------------------------------------------------
 
-PROBLEM_WORDS = {
-    "not_a_date": "is not a date: write it as YYYY-MM-DD, e.g. 2026-11-21",
-    "out_of_range": "must lie between the years 2000 and 2100",
-    "ends_before_start": "cannot come before the start of the period (from)",
-    "unknown_mode": "must be on_site, online or hybrid",
-}
+
+def refuse(message: str) -> NoReturn:
+    """Answer 400 with ``message``, a sentence naming the argument: nothing is downloaded, nothing recorded."""
+    abort(400, message)
 
 
-def refuse(field: str, value: str, why: str) -> NoReturn:
-    """Answer 400 with a sentence naming the argument: nothing is downloaded, nothing recorded."""
-    abort(400, f"The download was not made: {field} “{value}” {why}.")
+def problem_message(problem: Problem) -> str:
+    """Why the download of a filter the audit pages would leave out was not made (the argument is named as
+    typed in the query string)."""
+    field, value = problem.field, problem.value
+    if problem.kind == "not_a_date":
+        return _(
+            "The download was not made: %(field)s “%(value)s” is not a date: write it as YYYY-MM-DD, e.g. 2026-11-21.",
+            field=field,
+            value=value,
+        )
+    if problem.kind == "out_of_range":
+        return _(
+            "The download was not made: %(field)s “%(value)s” must lie between the years 2000 and 2100.",
+            field=field,
+            value=value,
+        )
+    if problem.kind == "ends_before_start":
+        return _(
+            "The download was not made: %(field)s “%(value)s” cannot come before the start of the period (from).",
+            field=field,
+            value=value,
+        )
+    if problem.kind == "unknown_mode":
+        return _(
+            "The download was not made: %(field)s “%(value)s” must be on_site, online or hybrid.",
+            field=field,
+            value=value,
+        )
+    return _("The download was not made: %(field)s “%(value)s” is not understood.", field=field, value=value)
 
 
 def read_export_filters() -> AuditFilters:
     """The audit pages' filters (``oversight.routes.read_filters``); 400 for any value they would leave out."""
     filters, problems = read_filters()
     for problem in problems:
-        refuse(problem.field, problem.value, PROBLEM_WORDS.get(problem.kind, "is not understood"))
+        refuse(problem_message(problem))
     women_only = text_arg("women_only", 10).lower()
     if women_only not in CHECKED | UNCHECKED:
-        refuse("women_only", women_only, "must be 1 or 0")
+        refuse(
+            _(
+                "The download was not made: %(field)s “%(value)s” must be 1 or 0.",
+                field="women_only",
+                value=women_only,
+            )
+        )
     if women_only in CHECKED and not filters.women_only_camps:
         filters = AuditFilters(**(filters.arguments() | {"women_only_camps": True}))
     return filters
@@ -128,7 +159,13 @@ def place_filters(scope: OversightScope) -> dict:
     province_code, district_code = text_arg("province", 40), text_arg("district", 40)
     if not province_code:
         if district_code:
-            refuse("district", district_code, "needs its province (province=CODE)")
+            refuse(
+                _(
+                    "The download was not made: %(field)s “%(value)s” needs its province (province=CODE).",
+                    field="district",
+                    value=district_code,
+                )
+            )
         return {}
     province = (
         db.session.scalar(select(Province).where(Province.code == province_code.upper()))
@@ -136,9 +173,15 @@ def place_filters(scope: OversightScope) -> dict:
         else None
     )
     if province is None:
-        refuse("province", province_code, "is not the code of a province")
+        refuse(
+            _(
+                "The download was not made: %(field)s “%(value)s” is not the code of a province.",
+                field="province",
+                value=province_code,
+            )
+        )
     if not scope_reaches(scope, province_id=province.id):
-        abort(403, f"Your reports do not cover {province.name}.")
+        abort(403, _("Your reports do not cover %(place)s.", place=province.name))
     if not district_code:
         return {"province_code": province.code}
     district = (
@@ -149,9 +192,16 @@ def place_filters(scope: OversightScope) -> dict:
         else None
     )
     if district is None:
-        refuse("district", district_code, f"is not the code of a district of {province.name}")
+        refuse(
+            _(
+                "The download was not made: %(field)s “%(value)s” is not the code of a district of %(province)s.",
+                field="district",
+                value=district_code,
+                province=province.name,
+            )
+        )
     if not scope_reaches(scope, province_id=province.id, district_id=district.id):
-        abort(403, f"Your reports do not cover {district.name}.")
+        abort(403, _("Your reports do not cover %(place)s.", place=district.name))
     return {"province_code": province.code, "district_id": district.id}
 
 
@@ -160,7 +210,13 @@ def grouping(scope: OversightScope) -> str:
     default = "province" if scope.is_national else ("district" if scope.province_id is not None else "centre")
     group_by = text_arg("by", 20) or default
     if group_by not in REPORT_GROUPINGS:
-        refuse("by", group_by, "must be province, district, centre or track")
+        refuse(
+            _(
+                "The download was not made: %(field)s “%(value)s” must be province, district, centre or track.",
+                field="by",
+                value=group_by,
+            )
+        )
     return group_by
 
 
@@ -223,14 +279,14 @@ def export_cohorts(code: str, fmt: str):
         [
             cohort.code,
             cohort.course.title,
-            cohort.course.track.label,
-            cohort.kind.label,
+            cohort.course.track.plain_label,
+            cohort.kind.plain_label,
             cohort.women_only,
-            cohort.mode.label,
-            cohort.shift.label,
+            cohort.mode.plain_label,
+            cohort.shift.plain_label,
             cohort.starts_on,
             cohort.ends_on,
-            cohort.status.label,
+            cohort.status.plain_label,
             *figures(shown[cohort.id])[1:],
         ]
         for cohort in cohorts
@@ -283,8 +339,8 @@ def export_trainees(fmt: str):
     overseers (``masks_identity``)."""
     user = current_user._get_current_object()
     masked = masks_identity(user)
-    # Labels looked up once, not a million times.
-    genders, areas, educations = ({member: member.label for member in kind} for kind in (Gender, Area, Education))
+    # English labels (a download is the same file for every reader), looked up once, not a million times.
+    genders, areas, educations = ({member: member.plain_label for member in kind} for kind in (Gender, Area, Education))
     places = district_names()
 
     def shape(row) -> list:

@@ -7,6 +7,8 @@ Templates only format these rows.
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import ColumnElement, Select, and_, case, extract, false, func, or_, select
 from sqlalchemy.orm import contains_eager
 
@@ -328,7 +330,9 @@ def capacity_report(
     width = len(keys)
     rows = []
     for row in db.session.execute(stmt):
-        label = row[width] if name is not None else Track(row[0]).label
+        # A track's name in English, like every name here (the API and the downloads are data); the audit
+        # pages show the track's label in the reader's language instead.
+        label = row[width] if name is not None else Track(row[0]).plain_label
         rows.append(CapacityReportRow(key_of(row[:width]), label, **_counted(row[len(labels) :])))
     return sorted(rows, key=lambda row: row.key)
 
@@ -372,14 +376,14 @@ class Flag(Choice):
     WOMEN_BELOW_TARGET = "women_below_target"
 
     @property
-    def label(self) -> str:
+    def lazy_label(self) -> LazyString:
         return FLAG_LABELS[self]
 
 
 FLAG_LABELS = {
-    Flag.UNDER_USED: "Under-used",
-    Flag.OVER_SUBSCRIBED: "Over-subscribed",
-    Flag.WOMEN_BELOW_TARGET: "Women below target",
+    Flag.UNDER_USED: _l("Under-used"),
+    Flag.OVER_SUBSCRIBED: _l("Over-subscribed"),
+    Flag.WOMEN_BELOW_TARGET: _l("Women below target"),
 }
 
 # Over-subscribed: at least this many waitlisted per seat (half the seats: the rule).

@@ -14,6 +14,7 @@ from math import ceil
 
 from flask import abort, current_app, render_template, request, url_for
 from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
@@ -21,6 +22,7 @@ from sqlalchemy import select
 from auth.permissions import OVERSIGHT, OversightScope, allow, can_view_centre_audit, oversight_scope, scope_reaches
 from centres.models import Centre, District, Province
 from extensions import db
+from language import place_name
 from listing import page_args, text_arg
 from oversight import bp
 from oversight.queries import (
@@ -203,15 +205,15 @@ def crumbs(
     if scope.is_national:
         trail = [Crumb("", top, "national")]
     elif scope.province_id is not None:
-        trail = [Crumb(db.session.get(Province, scope.province_id).name, top)]
+        trail = [Crumb(place_name(db.session.get(Province, scope.province_id)), top)]
     else:
         trail = [Crumb("", top, "centres")]
     if province is not None and scope.province_id is None:
-        trail.append(Crumb(province.name, url_for("oversight.province", code=province.code, **keep)))
+        trail.append(Crumb(place_name(province), url_for("oversight.province", code=province.code, **keep)))
     if district is not None:
         trail.append(
             Crumb(
-                district.name,
+                place_name(district),
                 url_for("oversight.district", province_code=province.code, district_code=district.code, **keep),
             )
         )
@@ -258,7 +260,8 @@ def chart_data(
     months = women_share_by_month(scope, filters)
     return ChartData(
         utilisation=[(row.name, percent(row.utilisation)) for row in provinces],
-        women=[(format_date(row.month, "MMM y"), percent(row.women_share), row.women, row.trained) for row in months],
+        # Month names in the reader's language, in their standalone form (a label, not inside a date).
+        women=[(format_date(row.month, "LLL y"), percent(row.women_share), row.women, row.trained) for row in months],
         funnel=[
             ("seats", total.seats),
             ("applied", total.applications),
@@ -360,7 +363,7 @@ def district(province_code: str, district_code: str):
         table=centres_table(scope, narrowed),
         crumbs=crumbs(scope, filters, province=place.province, district=place),
         province=place.province,
-        heading=f"{place.name}, {place.province.name}",
+        heading=_("%(district)s, %(province)s", district=place_name(place), province=place_name(place.province)),
         downloads=downloads(
             "oversight.export_capacity", filters, by="centre", province=place.province.code, district=place.code
         ),

@@ -1,0 +1,164 @@
+"""English and Urdu: how the reader's language is chosen, kept and used — pages, form errors, and the
+messages sent to trainees, which follow the trainee's language whoever causes them."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+from flask_babel import force_locale, gettext
+
+from enrollments.models import Trainee
+from enrollments.services import apply, message_for
+from extensions import db
+from language import LANGUAGE_COOKIE
+from notifications.models import OutboxMessage
+from vocabulary import Admission, Role
+
+URDU_LETTERS = re.compile(r"[\u0600-\u06FF]")
+
+
+def html_tag(page: str) -> str:
+    return re.search(r"<html[^>]*>", page).group(0)
+
+
+def in_urdu(text: str) -> str:
+    with force_locale("ur"):
+        return gettext(text)
+
+
+def test_pages_are_english_by_default(client):
+    page = client.get("/").get_data(as_text=True)
+    assert html_tag(page) == '<html lang="en" dir="ltr">'
+    assert "bootstrap.min.css" in page and "bootstrap.rtl.min.css" not in page
+    assert 'lang="ur" hreflang="ur">اردو</a>' in page
+
+
+def test_a_browser_that_asks_for_urdu_gets_urdu_right_to_left(client):
+    page = client.get("/", headers={"Accept-Language": "ur-PK,ur;q=0.9,en;q=0.5"}).get_data(as_text=True)
+    assert html_tag(page) == '<html lang="ur" dir="rtl">'
+    assert "bootstrap.rtl.min.css" in page
+    assert in_urdu("Courses") != "Courses" and f">{in_urdu('Courses')}</a>" in page
+    assert 'lang="en" hreflang="en">English</a>' in page
+
+
+def test_the_switch_keeps_the_choice_in_a_cookie_over_the_browser_default(client):
+    response = client.get("/language/ur?next=/courses/?track=it_support")
+    assert response.status_code == 302 and response.headers["Location"] == "/courses/?track=it_support"
+    cookie = client.get_cookie(LANGUAGE_COOKIE)
+    assert cookie.value == "ur" and cookie.http_only
+    page = client.get("/courses/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert html_tag(page) == '<html lang="ur" dir="rtl">'
+    client.get("/language/en")
+    page = client.get("/courses/", headers={"Accept-Language": "ur"}).get_data(as_text=True)
+    assert html_tag(page) == '<html lang="en" dir="ltr">'
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", ""])
+def test_the_switch_never_sends_anyone_off_the_site(client, target):
+    response = client.get("/language/ur", query_string={"next": target})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_an_unknown_language_is_not_found_and_sets_nothing(client, row_counts):
+    before = row_counts()
+    response = client.get("/language/fr?next=/courses/")
+    assert response.status_code == 404
+    assert client.get_cookie(LANGUAGE_COOKIE) is None
+    assert row_counts() == before
+
+
+def test_the_switch_link_brings_the_reader_back_to_the_same_page(client):
+    page = client.get("/courses/?track=it_support").get_data(as_text=True)
+    assert 'href="/language/ur?next=/courses/?track%3Dit_support"' in page
+
+
+def test_a_trainee_who_switches_gets_her_messages_in_urdu(client, sign_in, make_user, make_trainee, make_cohort):
+    user = make_user(Role.TRAINEE)
+    trainee = make_trainee(user=user)
+    assert trainee.language == "en"
+    sign_in(user).get("/language/ur")
+    db.session.refresh(trainee)
+    assert trainee.language == "ur"
+
+    cohort = make_cohort(seats=5)
+    placement = apply(trainee, cohort, actor=user)
+    db.session.commit()
+    message = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.enrollment_id == placement.enrollment.id))
+    assert URDU_LETTERS.search(message.body) and URDU_LETTERS.search(message.subject)
+    assert cohort.course.title in message.body  # data stays as it was written
+    with force_locale("ur"):
+        assert message.body == gettext("You have a place in %(where)s.", where=message_for_where(placement.enrollment))
+
+
+def message_for_where(enrollment) -> str:
+    from language import long_date
+
+    cohort = enrollment.cohort
+    return gettext(
+        "%(course)s at %(centre)s, starting %(starts)s",
+        course=cohort.course.title,
+        centre=cohort.centre.name,
+        starts=long_date(cohort.starts_on),
+    )
+
+
+def test_staff_reading_english_still_write_to_an_urdu_trainee_in_urdu(app, make_trainee, make_cohort, make_enrollment):
+    cohort = make_cohort(admission=Admission.REVIEWED)
+    enrollment = make_enrollment(make_trainee(language="ur"), cohort)
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        message = message_for(enrollment, "enrolled")
+        assert gettext("Courses") == "Courses"  # the page around it stays English
+    assert URDU_LETTERS.search(message.body), "the message follows the trainee, not the staff member"
+
+
+def test_a_sign_up_in_urdu_makes_an_urdu_record(client, make_district):
+    from tests.test_accounts import sign_up_form
+
+    district = make_district()
+    client.get("/language/ur")
+    page = client.get("/auth/signup").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    response = client.post("/auth/signup", data=sign_up_form(district, token))
+    assert response.status_code == 302
+    trainee = db.session.scalar(sa.select(Trainee))
+    assert trainee.language == "ur"
+
+
+def test_form_errors_are_in_the_readers_language_wtforms_own_included(client, make_district, row_counts):
+    from tests.test_accounts import sign_up_form
+
+    district = make_district()
+    client.get("/language/ur")
+    page = client.get("/auth/signup").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    before = row_counts()
+    page = client.post("/auth/signup", data=sign_up_form(district, token, gender="robot")).get_data(as_text=True)
+    assert row_counts() == before
+    assert in_urdu("Not a valid choice.") != "Not a valid choice."
+    assert in_urdu("Not a valid choice.") in page
+    assert "Not a valid choice" not in page
+
+
+def test_an_expired_form_says_so_in_the_readers_language(client, row_counts):
+    client.get("/language/ur")
+    before = row_counts()
+    page = client.post("/auth/login", data={"csrf_token": "stale", "email": "a@b.pk", "password": "x"}).get_data(
+        as_text=True
+    )
+    assert row_counts() == before
+    expected = in_urdu("This form has expired or came from elsewhere. Reload the page and send it again.")
+    assert URDU_LETTERS.search(expected) and expected in page
+
+
+def test_the_api_answers_in_the_language_the_client_asks_for_not_the_cookie(client):
+    client.get("/language/ur")
+    response = client.get("/api/v1/me", headers={"Accept-Language": "en"})
+    assert response.status_code == 401
+    assert not URDU_LETTERS.search(response.get_data(as_text=True))
+
+
+def test_error_pages_speak_the_readers_language(client):
+    client.get("/language/ur")
+    page = client.get("/no/such/page").get_data(as_text=True)
+    assert html_tag(page) == '<html lang="ur" dir="rtl">'
+    assert URDU_LETTERS.search(re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S).group(1))
