@@ -4,6 +4,7 @@ Centre staff (their own centres) and admins; the rules live in ``courses.cohorts
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 
 from auth.models import UserAccount
@@ -19,7 +20,8 @@ from vocabulary import CohortStatus
 # What the button of each status change says, and what the confirmation page warns about.
 STATUS_ACTIONS = {
     CohortStatus.OPEN: (
-        _l("Open for applications"),
+        # A command here; the same English is a state on the catalogue's badges (Urdu needs two wordings).
+        lazy_pgettext("button", "Open for applications"),
         _l("Trainees can apply from now on, within the application window."),
     ),
     CohortStatus.CLOSED: (
