@@ -7,8 +7,10 @@ The reader's language is chosen as a reader chooses it, with the ``markaz_lang``
 switch; signed-in pages are opened with the session cookie Flask-Login would have set at sign-in.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -185,6 +187,11 @@ def user_for(world: World, audience: str) -> UserAccount:
 
 
 AUDIENCES = ["public", "trainee", "staff", "overseer"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots" / "pages"
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -211,6 +218,8 @@ def test_pages_have_no_serious_wcag_violation(
                 screen.prepare(page, world)
             expect(page.locator("html")).to_have_attribute("lang", language)
             expect(page.locator("html")).to_have_attribute("dir", DIRECTION[language])
+            # Kept for people to look at (CI keeps build/): the same page in both languages side by side.
+            page.screenshot(path=SCREENSHOTS / f"{audience}-{slug(screen.name)}-{language}.png", full_page=True)
             assert_accessible(page)
         except (AssertionError, PlaywrightError) as error:
             faults.append(f"--- {screen.name} ({path}, {language}):\n{error}")
