@@ -91,6 +91,7 @@ def register(app: Flask) -> None:
     # Globals (not a context processor) so that macros imported without context can use them too.
     app.add_template_global(page_url)
     app.add_template_global(other_languages)
+    app.add_template_global(LANGUAGE_NAMES, "language_names")
     app.add_template_global(requirements)
     app.add_template_global(vocabulary, "vocab")
 

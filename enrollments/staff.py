@@ -263,4 +263,5 @@ def trainee_details(form: NewTraineeForm) -> TraineeDetails:
         area=form.area.data,
         education=form.education.data,
         disability=form.disability.data,
+        language=form.language.data,
     )

@@ -60,6 +60,8 @@ class TraineeDetails:
     education: Education = Education.MATRIC
     email: str | None = None
     disability: bool = False
+    # The language of her SMS and email ("en", "ur"); None: the registering reader's.
+    language: str | None = None
 
 
 def find_by_cnic(cnic: str) -> Trainee | None:
@@ -102,8 +104,8 @@ def require_registrar(actor: UserAccount, centre: Centre | None) -> None:
 
 def create_trainee(details: TraineeDetails, *, actor: UserAccount, centre: Centre | None = None) -> Trainee:
     """Create the national record of a trainee (staff of any centre, or an admin), registered at
-    ``centre`` when given (its staff may then see her record); her messages are in the language the
-    registering reader uses until she picks her own. Raises ``TraineeExists`` (carrying
+    ``centre`` when given (its staff may then see her record); her messages are in the language staff
+    chose for her, else the one the registering reader uses, until she picks her own. Raises ``TraineeExists`` (carrying
     the existing record) when the CNIC is registered already."""
     require_registrar(actor, centre)
     values = normalised(details)
@@ -111,7 +113,9 @@ def create_trainee(details: TraineeDetails, *, actor: UserAccount, centre: Centr
     if existing is not None:
         raise TraineeExists(existing)
     trainee = Trainee(
-        **values, registered_centre_id=centre.id if centre is not None else None, language=current_language()
+        **values,
+        registered_centre_id=centre.id if centre is not None else None,
+        language=message_language_of(details),
     )
     db.session.add(trainee)
     db.session.flush()
@@ -143,19 +147,14 @@ def create_trainees(details: list[TraineeDetails], *, actor: UserAccount, centre
     require_registrar(actor, centre)
     values = {}
     for item in details:
-        row = normalised(item)
+        row = normalised(item) | {"language": message_language_of(item)}
         values.setdefault(row["cnic"], row)
     found = {}
     for chunk in chunked(list(values)):
         found.update(
             (trainee.cnic, trainee) for trainee in db.session.scalars(select(Trainee).where(Trainee.cnic.in_(chunk)))
         )
-    language = current_language()
-    new = [
-        {**row, "registered_centre_id": centre.id, "language": language}
-        for cnic, row in values.items()
-        if cnic not in found
-    ]
+    new = [{**row, "registered_centre_id": centre.id} for cnic, row in values.items() if cnic not in found]
     created: dict[str, Trainee] = {}
     if new:
         # ON CONFLICT DO NOTHING: a record created meanwhile by another transaction is simply found
@@ -181,6 +180,15 @@ def create_trainees(details: list[TraineeDetails], *, actor: UserAccount, centre
         ],
     )
     return CreatedTrainees(created=created, existing=found)
+
+
+def message_language_of(details: TraineeDetails) -> str:
+    """The language a new record's messages are written in: the one chosen for her, else the reader's."""
+    if details.language is None:
+        return current_language()
+    if details.language not in languages():
+        raise Refusal(_("Choose English or Urdu for her messages."), "language")
+    return details.language
 
 
 def set_message_language(trainee: Trainee, language: str) -> None:

@@ -14,6 +14,7 @@ from centres.forms import district_choices
 from courses.models import Cohort
 from enrollments.identity import normalise_cnic, normalise_name, normalise_phone
 from forms import Form
+from language import LANGUAGE_NAMES, current_language
 from vocabulary import Area, Choice, Education, Gender
 
 # Which of the desk's forms a POST comes from.
@@ -126,7 +127,14 @@ class NewTraineeForm(CohortChoiceForm):
         validators=[InputRequired(_l("Choose the highest education completed."))],
     )
     disability = BooleanField(_l("Has a disability"))
+    # Each language named in itself, so that she can point at hers; the reader's own comes first.
+    # Not sent (an older page, a script): the desk's own language, as before this field existed.
+    language = SelectField(_l("Language of her SMS and email"), validate_choice=False, validators=[Optional()])
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.district_id.choices = district_choices()
+        reader = current_language()
+        self.language.choices = sorted(LANGUAGE_NAMES.items(), key=lambda item: item[0] != reader)
+        if not self.language.data:
+            self.language.data = reader

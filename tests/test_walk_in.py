@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from enrollments.models import Enrollment, Trainee
 from enrollments.services import register
 from extensions import db
+from notifications.models import OutboxMessage
 from oversight.models import AuditEvent
 from vocabulary import Admission, Area, Education, EnrollmentSource, EnrollmentStatus, Gender, Role
 
@@ -339,6 +340,7 @@ def test_a_new_walk_in_creates_one_trainee_and_one_enrollment(client, desk, laho
         ({"area": ""}, "area", "Choose urban, semi-urban or rural."),
         ({"email": "not-an-address"}, "email", "Enter an email address like name@example.com"),
         ({"cohort_id": ""}, "cohort_id", "Choose the cohort."),
+        ({"language": "fr"}, "language", "Choose English or Urdu for her messages."),
     ],
 )
 def test_bad_details_are_shown_next_to_their_field_and_nothing_is_written(
@@ -419,3 +421,26 @@ def test_admins_register_walk_ins_at_any_centre(client, sign_in, csrf_token, mak
     )
     assert response.status_code == 302
     assert [enrollment.cohort_id for enrollment in enrollments_of(ayesha)].count(web.id) == 1
+
+
+# The language of her messages ----------------------------------------------------------------------------
+
+
+def test_staff_choose_the_language_of_her_messages_whatever_their_own(desk, lahore, web):
+    """The desk reads English; she reads Urdu: her SMS is in Urdu."""
+    text(desk(new_trainee(web, district_id=str(lahore.id), language="ur")), 302)
+    trainee = db.session.scalar(sa.select(Trainee).where(Trainee.cnic == "3520276543213"))
+    assert trainee.language == "ur"
+    sms = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.trainee_id == trainee.id))
+    assert re.search(r"[\u0600-\u06FF]", sms.body) and web.course.title in sms.body
+
+
+def test_without_a_choice_her_messages_are_in_the_desks_language(desk, lahore, web):
+    desk(new_trainee(web, district_id=str(lahore.id)))
+    trainee = db.session.scalar(sa.select(Trainee).where(Trainee.cnic == "3520276543213"))
+    assert trainee.language == "en"
+
+
+def test_the_language_choice_offers_the_desks_language_first(desk):
+    page = text(desk({"step": "lookup", "cnic": "35202 7654321 3"}))
+    assert re.search(r'<select[^>]*id="language"[^>]*>\s*<option selected value="en">English</option>', page)
