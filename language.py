@@ -15,6 +15,8 @@ from datetime import date
 from flask import current_app, has_request_context, request
 from flask_babel import force_locale, format_date, get_locale
 
+from auth.permissions import is_api_request
+
 LANGUAGE_COOKIE = "markaz_lang"
 LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
 # Each language named in itself, for the switch: a reader who cannot read the page can still find hers.
@@ -29,7 +31,6 @@ def select_locale() -> str:
     """Flask-Babel's locale selector: the reader's chosen language, else her browser's, else English."""
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    from auth.permissions import is_api_request
 
     if not is_api_request():
         chosen = request.cookies.get(LANGUAGE_COOKIE)
