@@ -2,7 +2,6 @@
 the session back first."""
 
 from flask import Flask, render_template
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -10,6 +9,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from api import errors as api_errors
 from auth.permissions import is_api_request
 from extensions import db
+from forms import expired_form_message
 
 # Werkzeug's own names and descriptions of the errors the site answers with, in the reader's language. A
 # description given to ``abort`` is shown instead; whoever calls ``abort`` translates it.
@@ -42,8 +42,7 @@ def error_text(error: HTTPException) -> tuple[str, str]:
     """The title and the explanation of an error page."""
     title = str(TITLES.get(error.code, error.name))
     if isinstance(error, CSRFError):
-        # Flask-WTF's reasons ("The CSRF token is missing.") name no remedy; forms.Form says the same.
-        return title, _("This form has expired or came from elsewhere. Reload the page and send it again.")
+        return title, expired_form_message()
     if error.description == type(error).description:
         return title, str(DESCRIPTIONS.get(error.code, error.description))
     return title, str(error.description)

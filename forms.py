@@ -58,6 +58,12 @@ class CatalogueTranslations:
 TRANSLATIONS = CatalogueTranslations()
 
 
+def expired_form_message() -> str:
+    """What a form refused for its CSRF token says (here and on the error page of a CSRF failure):
+    Flask-WTF's own wording is English only and names no remedy."""
+    return gettext("This form has expired or came from elsewhere. Reload the page and send it again.")
+
+
 class Form(FlaskForm):
     """Every Markaz form: WTForms' messages in the reader's language; an expired form says so."""
 
@@ -69,9 +75,8 @@ class Form(FlaskForm):
         valid = super().validate(extra_validators)
         csrf = getattr(self, "csrf_token", None)
         if csrf is not None and csrf.errors:
-            # Flask-WTF's own wording is English only and names no remedy; no page shows the hidden
-            # field's errors, so the message goes to the top of the form.
-            message = gettext("This form has expired or came from elsewhere. Reload the page and send it again.")
+            # No page shows the hidden field's errors, so the message goes to the top of the form.
+            message = expired_form_message()
             csrf.errors = [message]
             self.form_errors = [*self.form_errors, message]
         return valid
