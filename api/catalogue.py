@@ -24,10 +24,10 @@ from auth.permissions import PUBLIC, STAFF, allow, get_cohort_by_id_or_404, view
 from centres.models import Centre, District, Province
 from courses import cohorts as cohort_services
 from courses.catalogue import escape_like
-from courses.cohorts import MAX_SEATS, MIN_SEATS, CohortDetails
+from courses.cohorts import CohortDetails
 from courses.models import Cohort, Course
 from database import utcnow
-from enrollments.services import cancel_cohort
+from enrollments.services import MAX_SEATS, MIN_SEATS, cancel_cohort
 from extensions import db
 from refusals import Refusal
 from vocabulary import Admission, CohortKind, CohortStatus, Education, Level, Mode, PartnerType, Shift, Track
