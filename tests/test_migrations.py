@@ -38,11 +38,14 @@ def test_migration_file_names_start_with_a_date():
 
 def test_downgrade_to_empty_and_upgrade_again(app, capfd):
     capfd.readouterr()
-    downgrade(directory=MIGRATIONS, revision="base")
-    with db.engine.connect() as connection:
-        assert set(db.inspect(connection).get_table_names()) <= {"alembic_version"}
-    assert "Downgrading" not in capfd.readouterr().err  # an empty database loses nothing: nothing is said
-    upgrade(directory=MIGRATIONS)
+    try:
+        downgrade(directory=MIGRATIONS, revision="base")
+        with db.engine.connect() as connection:
+            assert set(db.inspect(connection).get_table_names()) <= {"alembic_version"}
+        said = capfd.readouterr().err
+    finally:
+        upgrade(directory=MIGRATIONS)
+    assert "Downgrading" not in said  # an empty database loses nothing: nothing is said
     assert differences() == []
 
 
@@ -57,11 +60,13 @@ def test_downgrading_the_message_language_says_how_many_trainees_lose_theirs(app
     for language in ("ur", "ur", "en"):
         make_trainee(language=language)
     capfd.readouterr()
-    downgrade(directory=MIGRATIONS, revision="a83ecd6c24d5")
-    said = capfd.readouterr().err
+    try:
+        downgrade(directory=MIGRATIONS, revision="a83ecd6c24d5")
+        said = capfd.readouterr().err
+    finally:
+        upgrade(directory=MIGRATIONS)  # whatever happens: the tests after this one need the schema
     assert LANGUAGE_LOST.format(2) in said
     assert said.count("Downgrading") == 1  # one loss, said once
-    upgrade(directory=MIGRATIONS)
     assert differences() == []
 
 
@@ -82,9 +87,11 @@ def test_downgrading_to_empty_says_what_each_step_loses(app, make_trainee, make_
     )
     db.session.commit()
     capfd.readouterr()
-    downgrade(directory=MIGRATIONS, revision="base")
-    said = [line for line in capfd.readouterr().err.splitlines() if "Downgrading" in line]
-    upgrade(directory=MIGRATIONS)
+    try:
+        downgrade(directory=MIGRATIONS, revision="base")
+        said = [line for line in capfd.readouterr().err.splitlines() if "Downgrading" in line]
+    finally:
+        upgrade(directory=MIGRATIONS)
     assert [line.split("] ", 1)[1] for line in said] == [
         LANGUAGE_LOST.format(1),
         "Downgrading 0b6f9f907478 drops table api_token: 1 API tokens that were not revoked are deleted (programs "
