@@ -191,7 +191,13 @@ class CohortArgsSchema(PageArgsSchema):
 class CohortCreateSchema(Schema):
     course = CodeOf(Course, "course", required=True, metadata={"example": "SWD-101"})
     centre = CodeOf(Centre, "centre", required=True)
-    code = Code(metadata={"description": "The cohort's code; when absent one is made up (<CENTRE>-C<nn>)."})
+    code = Code(
+        metadata={
+            "description": "The cohort's code: the centre's code, a dash and the cohort's own part "
+            "(PB-LHR-01-C03 at PB-LHR-01); when absent one is made up (<CENTRE>-C<nn>).",
+            "example": "PB-LHR-01-C03",
+        }
+    )
     kind = enum(CohortKind, required=True)
     women_only = StrictBoolean(
         load_default=None,
