@@ -670,6 +670,7 @@ def test_the_seats_preview_warns_below_the_enrolled_instead_of_promising_nobody(
         place(make_applicant(), cohort)
     sign_in(people["staff"])
     path = f"/enrollments/cohorts/{cohort.code}/seats"
+    assert re.search(r'Lab seats</dt><dd class="col-5">30<', text(client.get(path)))  # the on-site limit, shown
     token = csrf_token(path)
     before = row_counts()
     page = text(client.post(path, data={"csrf_token": token, "seats": "2", "preview": "1"}), 422)
