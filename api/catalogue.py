@@ -24,10 +24,10 @@ from auth.permissions import PUBLIC, STAFF, allow, get_cohort_by_id_or_404, view
 from centres.models import Centre, District, Province
 from courses import cohorts as cohort_services
 from courses.catalogue import escape_like
-from courses.cohorts import MAX_SEATS, MIN_SEATS, CohortDetails
+from courses.cohorts import CohortDetails
 from courses.models import Cohort, Course
 from database import utcnow
-from enrollments.services import cancel_cohort
+from enrollments.services import MAX_SEATS, MIN_SEATS, cancel_cohort
 from extensions import db
 from refusals import Refusal
 from vocabulary import Admission, CohortKind, CohortStatus, Education, Level, Mode, PartnerType, Shift, Track
@@ -191,7 +191,13 @@ class CohortArgsSchema(PageArgsSchema):
 class CohortCreateSchema(Schema):
     course = CodeOf(Course, "course", required=True, metadata={"example": "SWD-101"})
     centre = CodeOf(Centre, "centre", required=True)
-    code = Code(metadata={"description": "The cohort's code; when absent one is made up (<CENTRE>-C<nn>)."})
+    code = Code(
+        metadata={
+            "description": "The cohort's code: the centre's code, a dash and the cohort's own part "
+            "(PB-LHR-01-C03 at PB-LHR-01); when absent one is made up (<CENTRE>-C<nn>).",
+            "example": "PB-LHR-01-C03",
+        }
+    )
     kind = enum(CohortKind, required=True)
     women_only = StrictBoolean(
         load_default=None,

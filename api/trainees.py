@@ -232,7 +232,8 @@ def create_trainee(body: dict):
 
     CNIC and phone are accepted as people type them and stored normalised. The record is registered at
     `centre` (its staff may then see it). A CNIC on record already is answered 409 with the existing
-    record's id in `error.trainee_id`."""
+    record's id in `error.trainee_id` (and, like a registration by CNIC, the lookup is kept in the audit
+    trail: `trainee.lookup`)."""
     user = acting_user()
     centre = registering_centre(body["centre"], user)
     details = records.TraineeDetails(
@@ -250,7 +251,13 @@ def create_trainee(body: dict):
     try:
         trainee = records.create_trainee(details, actor=user, centre=centre)
     except records.TraineeExists as error:
-        return refusal_with(error, trainee_id=error.trainee.id)
+        db.session.rollback()
+        # Her id is shown, so the lookup is kept in the audit trail, as for a registration by CNIC.
+        existing = records.look_up_trainee(body["cnic"], actor=user, centre=centre)
+        db.session.commit()
+        if existing is None:  # removed meanwhile
+            return refusal(error)
+        return refusal_with(error, trainee_id=existing.id)
     answer = trainee_answer(trainee, masked=False)
     db.session.commit()
     return answer

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_number
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -25,7 +24,7 @@ from auth.permissions import can_manage_centre, can_manage_cohort
 from centres.models import Centre, District, Province
 from centres.services import tidy_text
 from courses.models import Cohort, Course
-from enrollments.services import NotAllowed, NotPossibleNow, change_seats, end_waiting
+from enrollments.services import NotAllowed, NotPossibleNow, change_seats, check_seat_count, end_waiting
 from extensions import db
 from language import long_date
 from oversight.audit import record, snapshot
@@ -34,7 +33,6 @@ from vocabulary import Admission, CohortKind, CohortStatus, Mode, Shift
 
 # Application windows are typed, shown and compared with cohort dates in Pakistan time; stored in UTC.
 PAKISTAN_TIME = ZoneInfo("Asia/Karachi")
-MIN_SEATS, MAX_SEATS = 1, 1000
 # Letters, digits and dashes (cohort codes appear in public links): PB-LHR-01-C03.
 COHORT_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{1,31}")
 # What changes through ``update_cohort`` (seats are recorded by ``change_seats`` as ``cohort.seats``).
@@ -110,6 +108,25 @@ def normalise_cohort_code(code: str | None) -> str:
             "code",
         )
     return cleaned
+
+
+def code_at(code: str | None, centre: Centre) -> str:
+    """The code a new cohort of ``centre`` is given: ``code`` as ``normalise_cohort_code`` cleans it, which
+    must be the centre's code, a dash and the cohort's own part (``PB-LHR-01-C03`` at PB-LHR-01), so that
+    a code always says where its cohort runs. Empty stays empty (one is made up). ``Refusal`` on "code"."""
+    code = normalise_cohort_code(code)
+    prefix = f"{centre.code}-"
+    if code and not (code.startswith(prefix) and code[len(prefix) : len(prefix) + 1].isalnum()):
+        raise Refusal(
+            _(
+                "A cohort's code starts with the code of its centre, %(centre)s, e.g. %(example)s; leave it empty "
+                "for one to be made up.",
+                centre=centre.code,
+                example=f"{prefix}C01",
+            ),
+            "code",
+        )
+    return code
 
 
 def default_code(centre: Centre, kind: CohortKind) -> str:
@@ -218,30 +235,6 @@ def _checked(details: CohortDetails, centre: Centre) -> dict:
     }
 
 
-def _checked_seats(seats: int | None, mode: Mode, centre: Centre) -> int:
-    if seats is None:
-        raise Refusal(_("Enter the number of seats."), "seats")
-    if not MIN_SEATS <= seats <= MAX_SEATS:
-        raise Refusal(
-            _(
-                "A cohort has from %(fewest)s to %(most)s seats.",
-                fewest=format_number(MIN_SEATS),
-                most=format_number(MAX_SEATS),
-            ),
-            "seats",
-        )
-    if mode is Mode.ON_SITE and seats > centre.lab_seats:
-        raise Refusal(
-            _(
-                "%(centre)s has %(lab)s lab seats: an on-site cohort there can have at most %(lab)s.",
-                centre=centre.code,
-                lab=centre.lab_seats,
-            ),
-            "seats",
-        )
-    return seats
-
-
 # Creating and changing -----------------------------------------------------------------------------
 
 
@@ -249,9 +242,10 @@ def create_cohort(details: CohortDetails, *, actor: UserAccount) -> Cohort:
     """Add a cohort (a draft, or open at once when ``details.status`` says so) and record ``cohort.create``.
 
     Rules: the centre exists, is active and the actor may manage it (staff of that centre, or an admin:
-    ``NotAllowed`` otherwise); the course exists; the code, when given, is letters, digits and dashes
-    and no other cohort has it (``Conflict``), else the next ``<CENTRE>-C<nn>`` / ``-K<nn>`` is used; the
-    first day is not after the last; the application window is ordered and lies before the last day;
+    ``NotAllowed`` otherwise); the course exists; the code, when given, is letters, digits and dashes,
+    starts with the centre's code (``code_at``) and no other cohort has it (``Conflict``), else the next
+    ``<CENTRE>-C<nn>`` / ``-K<nn>`` is used; the first day is not after the last; the application window
+    is ordered and lies before the last day;
     1 to 1,000 seats, and no more than the centre's lab seats when on-site; a restriction to residents
     of a district or a province names existing ones (and a district inside the province). Camps are
     women-only unless ``women_only`` is False, and always at a women-only centre. Raises ``Refusal``
@@ -263,9 +257,9 @@ def create_cohort(details: CohortDetails, *, actor: UserAccount) -> Cohort:
         raise NotAllowed(_("Only staff of %(centre)s can add cohorts there.", centre=centre.code), "centre_id")
     if not centre.active:
         raise Refusal(_("%(centre)s is inactive: it cannot run new cohorts.", centre=centre.code), "centre_id")
-    code = normalise_cohort_code(details.code)
+    code = code_at(details.code, centre)
     values = _checked(details, centre)
-    seats = _checked_seats(details.seats, values["mode"], centre)
+    seats = check_seat_count(details.seats, mode=values["mode"], centre=centre)
     status = details.status or S.DRAFT
     if status not in STATUSES_AT_CREATION:
         raise Refusal(_("A new cohort is a draft or open for applications."), "status")
@@ -304,9 +298,11 @@ def update_cohort(cohort: Cohort, details: CohortDetails, *, actor: UserAccount)
     the waitlist at once.
 
     Rules are those of ``create_cohort``, and: the actor manages the cohort's centre; the code and the
-    centre never change; the course changes only while the cohort is a draft; finished and cancelled
-    cohorts do not change; the status changes only through ``change_status``. The lab-seats limit is
-    checked when the seats or the mode change. Eligibility applies to applications made from now on."""
+    centre never change (so the code keeps starting with its centre's code); the course changes only
+    while the cohort is a draft; finished and cancelled cohorts do not change; the status changes only
+    through ``change_status``. The seats rule (``check_seat_count``, and ``check_seats`` for a new
+    number) is checked when the seats or the mode change. Eligibility applies to applications made from
+    now on."""
     if not can_manage_cohort(actor, cohort):
         raise NotAllowed(_("Only staff of this centre can change its cohorts."))
     if cohort.status in ENDED:
@@ -322,8 +318,8 @@ def update_cohort(cohort: Cohort, details: CohortDetails, *, actor: UserAccount)
     if values["course_id"] != cohort.course_id and cohort.status is not S.DRAFT:
         raise Refusal(_("The course can change only while the cohort is a draft."), "course_id")
     seats = details.seats if details.seats is not None else cohort.seats
-    if seats != cohort.seats or values["mode"] is not cohort.mode:
-        _checked_seats(seats, values["mode"], centre)
+    if seats == cohort.seats and values["mode"] is not cohort.mode:
+        check_seat_count(seats, mode=values["mode"], centre=centre)  # a new number is change_seats' to check
 
     before = snapshot(cohort, COHORT_FIELDS)
     # The details change first, so that seats given to the waitlist are checked against the new dates;

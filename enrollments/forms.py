@@ -52,7 +52,7 @@ class SeatsForm(Form):
     seats = WholeNumberField(
         _l("Seats"),
         validators=[InputRequired(_l("Enter the number of seats.")), storable],
-        render_kw={"min": 0, "inputmode": "numeric"},
+        render_kw={"min": 1, "inputmode": "numeric"},
     )
     # The page's second button: show how many would be promoted, without changing anything.
     preview = SubmitField(_l("Show what would change"))

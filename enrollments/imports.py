@@ -58,7 +58,7 @@ from enrollments.identity import (
 from enrollments.import_models import ImportBatch, ImportStatus
 from enrollments.models import Enrollment, Trainee
 from enrollments.services import NotAllowed, closed_reason, places_refusal, register_many
-from enrollments.trainees import TraineeDetails, create_trainees
+from enrollments.trainees import TraineeDetails, create_trainees, record_lookups
 from extensions import db
 from oversight.audit import record
 from refusals import Conflict, Refusal
@@ -970,8 +970,10 @@ def stage_import(
     confirmation. Only staff of ``centre`` and admins may; ``cohort`` must be one of the centre's,
     taking applications. Raises ``ImportRefused`` (nothing kept) when the file cannot be read at all.
 
-    Writes only to the batch table: also marks batches left unconfirmed for more than a day as expired,
-    dropping their files (they hold personal data that nobody imported)."""
+    Writes to the batch table, and one ``trainee.lookup`` audit event per record on file whose CNIC the
+    list holds (the preview shows staff that she is on record, and what her places allow); also marks
+    batches left unconfirmed for more than a day as expired, dropping their files (they hold personal
+    data that nobody imported)."""
     if not can_manage_centre(actor, centre):
         raise NotAllowed(_("Only staff of this centre can import lists of trainees here."))
     now = utcnow()
@@ -981,6 +983,8 @@ def stage_import(
         if (reason := closed_reason(cohort, now)) is not None:
             raise ImportRefused(reason, "cohort")
     preview = preview_file(data, filename or "", centre, cohort)
+    # The preview tells which rows' CNICs are on record, and what their records' places allow: lookups.
+    record_lookups([row.existing for row in preview.rows if row.existing is not None], actor=actor, centre=centre)
     expire_old_batches(now)
     batch = ImportBatch(
         centre=centre,

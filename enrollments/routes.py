@@ -297,8 +297,13 @@ def change_seats(code: str):
     cohort = get_cohort_or_404(code, manage=True)
     form, status, preview = SeatsForm(), page_status(), None
     valid = form.validate_on_submit()
-    if valid and form.preview.data:  # "what would change?": nothing is written
-        preview, status = most_promoted(cohort, form.seats.data), 200
+    if valid and form.preview.data:  # "what would change?": nothing is written, the same rule is applied
+        try:
+            services.check_seats(cohort, form.seats.data)
+        except services.EnrollmentRefused as error:
+            status = refused(form, error)
+        else:
+            preview, status = most_promoted(cohort, form.seats.data), 200
     elif valid:
         try:
             promoted = services.change_seats(cohort, form.seats.data, actor=acting_user())

@@ -30,6 +30,7 @@ from sqlalchemy.orm import selectinload
 
 from auth.models import UserAccount
 from auth.permissions import can_manage_cohort, can_withdraw_enrollment
+from centres.models import Centre
 from courses.models import Cohort
 from database import chunked, utcnow
 from enrollments.counters import deltas as counter_deltas
@@ -40,13 +41,15 @@ from language import long_date, message_language
 from notifications.outbox import Message, queue, queue_many
 from oversight.audit import record, record_many
 from refusals import Refusal
-from vocabulary import ACTIVE_ENROLLMENT_STATUSES, Admission, CohortStatus, EnrollmentSource, EnrollmentStatus
+from vocabulary import ACTIVE_ENROLLMENT_STATUSES, Admission, CohortStatus, EnrollmentSource, EnrollmentStatus, Mode
 
 S = EnrollmentStatus
 # Cohorts whose freed seats go to the waitlist: those that have not started (nobody joins a course
 # half-way). Completion happens only once a cohort runs, so enrolled + completed never exceed seats.
 PROMOTING_STATUSES = (CohortStatus.OPEN, CohortStatus.CLOSED)
 COMPLETING_STATUSES = (CohortStatus.RUNNING, CohortStatus.FINISHED)
+# How many seats a cohort may have (``check_seat_count``), besides its centre's lab seats when on-site.
+MIN_SEATS, MAX_SEATS = 1, 1000
 
 
 # Refusals ------------------------------------------------------------------------------------------
@@ -813,14 +816,45 @@ def whole_waitlist(cohort: Cohort, batch: int = 50):
 # Cohorts -------------------------------------------------------------------------------------------
 
 
-def change_seats(cohort: Cohort, seats: int, *, actor: UserAccount, now: datetime | None = None) -> list[Enrollment]:
-    """Set the number of seats. It may not go below the seats held (enrolled, and completed: a trainee
-    who completed kept her seat to the end); raising it promotes from the waitlist at once. The same
-    number changes nothing (no audit event). Returns the promoted enrollments."""
-    require_manager(actor, cohort)
-    cohort = lock_cohort(cohort)
-    if seats < 0:
-        raise EnrollmentRefused(_("Seats cannot be negative."), "seats")
+def check_seat_count(seats: int | None, *, mode: Mode, centre: Centre) -> int:
+    """The seats a cohort of ``centre`` taught in ``mode`` may have: 1 to 1,000, and no more than the
+    centre's lab seats when on-site. The one rule for creating a cohort, changing its seats and changing
+    its mode, on the pages and in the API. Raises ``EnrollmentRefused`` on "seats"; returns ``seats``."""
+    if seats is None:
+        raise EnrollmentRefused(_("Enter the number of seats."), "seats")
+    if not MIN_SEATS <= seats <= MAX_SEATS:
+        raise EnrollmentRefused(
+            _(
+                "A cohort has from %(fewest)s to %(most)s seats.",
+                fewest=format_number(MIN_SEATS),
+                most=format_number(MAX_SEATS),
+            ),
+            "seats",
+        )
+    if mode is Mode.ON_SITE and seats > centre.lab_seats:
+        raise EnrollmentRefused(
+            _(
+                "%(centre)s has %(lab)s lab seats: an on-site cohort there can have at most %(lab)s.",
+                centre=centre.code,
+                lab=centre.lab_seats,
+            ),
+            "seats",
+        )
+    return seats
+
+
+def check_seats(cohort: Cohort, seats: int | None) -> int:
+    """Whether ``cohort`` may have ``seats`` seats from now on: the rule ``change_seats`` applies, also
+    used to preview a change. A finished or cancelled cohort keeps its seats (``NotPossibleNow``);
+    otherwise ``check_seat_count`` for its mode and centre, and never fewer than the seats held (enrolled,
+    and completed: a trainee who completed kept her seat to the end). Reads the counters as they are
+    (``change_seats`` locks the cohort first). Raises ``EnrollmentRefused`` on "seats"; returns ``seats``."""
+    if cohort.status in (CohortStatus.FINISHED, CohortStatus.CANCELLED):
+        raise NotPossibleNow(
+            _("This cohort is %(status)s: its seats can no longer change.", status=cohort.status.label.lower()),
+            "seats",
+        )
+    check_seat_count(seats, mode=cohort.mode, centre=cohort.centre)
     if seats < cohort.enrolled_count:
         raise EnrollmentRefused(
             _(
@@ -839,6 +873,16 @@ def change_seats(cohort: Cohort, seats: int, *, actor: UserAccount, now: datetim
             ),
             "seats",
         )
+    return seats
+
+
+def change_seats(cohort: Cohort, seats: int, *, actor: UserAccount, now: datetime | None = None) -> list[Enrollment]:
+    """Set the number of seats, by the rule of ``check_seats`` (pages and API alike); raising it promotes
+    from the waitlist at once. The same number changes nothing (no audit event). Returns the promoted
+    enrollments."""
+    require_manager(actor, cohort)
+    cohort = lock_cohort(cohort)
+    check_seats(cohort, seats)
     before = cohort.seats
     if seats == before:
         return []

@@ -3,8 +3,11 @@ trained), then register her into one of the centre's open cohorts, or create her
 her in one go. Centre staff (their own centres) and admins; the rules live in ``enrollments.trainees``
 and ``enrollments.services``.
 
-Every step is a POST, so that CNICs stay out of URLs and server logs. Looking up writes nothing;
-registering commits once."""
+Every step is a POST, so that CNICs stay out of URLs and server logs. Every step that finds a national
+record by CNIC (looking her up, registering her, creating a record for a CNIC that has one) keeps that
+lookup in the audit trail (``enrollments.trainees.look_up_trainee``) and commits it before anything
+else, so that a refused registration, which writes nothing else, still leaves that trace; each such
+step shows no more of her than the lookup itself does (the found page). Registering commits once more."""
 
 from dataclasses import dataclass
 
@@ -23,7 +26,7 @@ from enrollments import bp
 from enrollments.identity import format_cnic, normalise_cnic
 from enrollments.models import Enrollment, Trainee
 from enrollments.services import Placement, Prospect, prospect, register, waitlist_position
-from enrollments.trainees import TraineeDetails, TraineeExists, create_trainee, find_by_cnic, look_up_trainee
+from enrollments.trainees import TraineeDetails, TraineeExists, create_trainee, look_up_trainee
 from enrollments.walk_in_forms import CREATE, REGISTER, CohortChoiceForm, LookupForm, NewTraineeForm, RegisterForm
 from extensions import db
 from language import long_date
@@ -148,6 +151,14 @@ def refuse(form: CohortChoiceForm, error: Refusal) -> None:
     show_refusal(form, error if error.field else Refusal(error.message, "cohort_id"))
 
 
+def found_by_cnic(centre: Centre, cnic: str) -> Trainee | None:
+    """Her national record (``look_up_trainee``), with the lookup's audit event committed at once: what
+    follows may be refused and rolled back, but the desk has shown her record all the same."""
+    trainee = look_up_trainee(cnic, actor=acting_user(), centre=centre)
+    db.session.commit()
+    return trainee
+
+
 def register_and_tell(trainee: Trainee, cohort_id: int, *, prefix: str = "") -> None:
     """Register ``trainee`` (raises the rules' refusals), commit, and flash what happened."""
     placement = register(
@@ -200,22 +211,20 @@ def lookup_step(centre: Centre):
     form = LookupForm()
     if not form.validate_on_submit():
         return lookup_page(centre, form, 422)
+    trainee = found_by_cnic(centre, form.cnic.data)
     cohorts = open_cohorts(centre)
-    trainee = look_up_trainee(form.cnic.data, actor=acting_user(), centre=centre)
     if trainee is None:
         typed = format_cnic(normalise_cnic(form.cnic.data))
         return new_trainee_page(centre, NewTraineeForm(formdata=None, data={"cnic": typed}, cohorts=cohorts), cohorts)
-    page = found_page(
+    return found_page(
         centre, trainee, RegisterForm(formdata=None, data={"cnic": trainee.cnic}, cohorts=cohorts), cohorts
     )
-    db.session.commit()  # the lookup's audit event
-    return page
 
 
 def register_step(centre: Centre):
+    trainee = found_by_cnic(centre, request.form.get("cnic", ""))
     cohorts = open_cohorts(centre)
     form = RegisterForm(cohorts=cohorts)
-    trainee = find_by_cnic(form.cnic.data or "")
     if trainee is None:
         lookup = LookupForm(formdata=None)
         lookup.cnic.errors = [_("No trainee has this CNIC: look her up again.")]
@@ -240,10 +249,13 @@ def create_step(centre: Centre):
             register_and_tell(trainee, form.cohort_id.data, prefix=created + " ")
         except TraineeExists as error:
             db.session.rollback()
-            existing = RegisterForm(formdata=None, data={"cnic": error.trainee.cnic}, cohorts=cohorts)
+            if (trainee := found_by_cnic(centre, form.cnic.data)) is None:  # removed meanwhile: say what was said
+                show_refusal(form, error)
+                return new_trainee_page(centre, form, cohorts, 409)
+            existing = RegisterForm(formdata=None, data={"cnic": trainee.cnic}, cohorts=cohorts)
             existing.cohort_id.data = form.cohort_id.data
             existing.form_errors = [_("A trainee with this CNIC is on record already: here is her record.")]
-            return found_page(centre, error.trainee, existing, cohorts, 409)
+            return found_page(centre, trainee, existing, cohorts, 409)
         except Refusal as error:
             refuse(form, error)
         else:

@@ -37,13 +37,13 @@ TRAINEE_FIELDS = ("cnic", "full_name", "gender", "date_of_birth", "phone", "emai
 
 
 class TraineeExists(Conflict):
-    """A trainee record with this CNIC exists already; ``trainee`` is it."""
+    """A trainee record with this CNIC exists already. The refusal does not carry the record: whoever
+    shows it (or its id) looks it up with ``look_up_trainee``, which keeps the lookup in the audit trail."""
 
     code = "trainee_exists"
 
-    def __init__(self, trainee: Trainee) -> None:
+    def __init__(self) -> None:
         super().__init__(_("A trainee with this CNIC is registered already."), "cnic")
-        self.trainee = trainee
 
 
 @dataclass(frozen=True)
@@ -62,15 +62,6 @@ class TraineeDetails:
     disability: bool = False
     # The language of her SMS and email ("en", "ur"); None: the registering reader's.
     language: str | None = None
-
-
-def find_by_cnic(cnic: str) -> Trainee | None:
-    """The trainee with this CNIC however it was typed (None when there is none, or it is no CNIC)."""
-    try:
-        normalised = normalise_cnic(cnic)
-    except InvalidInput:
-        return None
-    return db.session.scalar(select(Trainee).where(Trainee.cnic == normalised))
 
 
 def normalised(details: TraineeDetails) -> dict:
@@ -105,13 +96,12 @@ def require_registrar(actor: UserAccount, centre: Centre | None) -> None:
 def create_trainee(details: TraineeDetails, *, actor: UserAccount, centre: Centre | None = None) -> Trainee:
     """Create the national record of a trainee (staff of any centre, or an admin), registered at
     ``centre`` when given (its staff may then see her record); her messages are in the language staff
-    chose for her, else the one the registering reader uses, until she picks her own. Raises ``TraineeExists`` (carrying
-    the existing record) when the CNIC is registered already."""
+    chose for her, else the one the registering reader uses, until she picks her own. Raises ``TraineeExists``
+    when the CNIC is registered already (to show that record, ``look_up_trainee`` it)."""
     require_registrar(actor, centre)
     values = normalised(details)
-    existing = db.session.scalar(select(Trainee).where(Trainee.cnic == values["cnic"]))
-    if existing is not None:
-        raise TraineeExists(existing)
+    if db.session.scalar(select(Trainee.id).where(Trainee.cnic == values["cnic"])) is not None:
+        raise TraineeExists()
     trainee = Trainee(
         **values,
         registered_centre_id=centre.id if centre is not None else None,
@@ -198,15 +188,40 @@ def set_message_language(trainee: Trainee, language: str) -> None:
         trainee.language = language
 
 
-def look_up_trainee(cnic: str, *, actor: UserAccount, centre: Centre) -> Trainee | None:
-    """The trainee with this CNIC, for the walk-in desk of ``centre``: staff see any centre's record
-    here (to reuse the national record rather than create a second), so every lookup that finds one
-    is kept in the audit trail (who looked, at which centre)."""
+def look_up_trainee(cnic: str, *, actor: UserAccount, centre: Centre | None) -> Trainee | None:
+    """The national record with this CNIC however it was typed, for staff of ``centre`` or an admin (None
+    when there is none, or ``cnic`` is no CNIC).
+
+    Staff see any centre's record this way (to reuse the national record rather than create a second), so
+    this is the one way to a record by its CNIC, for every path that shows one or its id: the walk-in
+    desk's lookup, its register and create steps (a CNIC on record, a refused registration), the API's
+    registration by CNIC and its answer to a CNIC on record, an imported list (``record_lookups``). Each
+    record found is kept in the audit trail as ``trainee.lookup`` (who looked, at which centre).
+
+    What is learnt from a refusal is learnt all the same: callers commit the event at once, before doing
+    anything that may be refused and rolled back (or after rolling a refusal back). Raises ``Refusal``
+    unless the actor registers trainees there."""
     require_registrar(actor, centre)
-    trainee = find_by_cnic(cnic)
+    try:
+        normalised = normalise_cnic(cnic)
+    except InvalidInput:
+        return None
+    trainee = db.session.scalar(select(Trainee).where(Trainee.cnic == normalised))
     if trainee is not None:
-        record(actor, "trainee.lookup", trainee, centre_id=centre.id)
+        record_lookups([trainee], actor=actor, centre=centre)
     return trainee
+
+
+def record_lookups(trainees: list[Trainee], *, actor: UserAccount, centre: Centre | None) -> None:
+    """Keep in the audit trail that ``actor``, working at ``centre``, was shown these national records
+    found by CNIC (``look_up_trainee``; an imported list's records found in bulk): one ``trainee.lookup``
+    per record, in one statement."""
+    record_many(
+        actor,
+        "trainee.lookup",
+        Trainee.__tablename__,
+        [{"object_id": trainee.id, "centre_id": centre.id if centre is not None else None} for trainee in trainees],
+    )
 
 
 def recount_her_places(trainee: Trainee, as_counted: SimpleNamespace) -> None:
@@ -227,9 +242,9 @@ def update_trainee(trainee: Trainee, details: TraineeDetails, *, actor: UserAcco
     if not can_edit_trainee(actor, trainee):
         raise Refusal(_("Only staff of her centres can correct this record."))
     values = normalised(details)
-    clash = db.session.scalar(select(Trainee).where(Trainee.cnic == values["cnic"], Trainee.id != trainee.id))
+    clash = db.session.scalar(select(Trainee.id).where(Trainee.cnic == values["cnic"], Trainee.id != trainee.id))
     if clash is not None:
-        raise TraineeExists(clash)
+        raise TraineeExists()
     before = snapshot(trainee, TRAINEE_FIELDS)
     as_counted = SimpleNamespace(gender=trainee.gender, area=trainee.area)
     for name, value in values.items():

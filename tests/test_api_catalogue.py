@@ -615,6 +615,16 @@ def test_a_cohort_is_created_open_with_its_window_and_code(client, w):
             {"venue": "Hall\u0007 B"},
             (422, "refused", "The venue holds invisible control characters: type it again.", "venue"),
         ),
+        (
+            {"code": "SD-KHS-01-C99"},
+            (
+                422,
+                "refused",
+                "A cohort's code starts with the code of its centre, PB-LHR-01, e.g. PB-LHR-01-C01; leave it empty "
+                "for one to be made up.",
+                "code",
+            ),
+        ),
     ],
 )
 def test_a_wrong_new_cohort_is_refused_and_nothing_is_written(client, w, row_counts, changes, answer):
@@ -625,6 +635,19 @@ def test_a_wrong_new_cohort_is_refused_and_nothing_is_written(client, w, row_cou
     if isinstance(fields, str):  # a service's refusal names one field
         fields = {fields: message}
     assert api_error(response) == (status, code, message, fields)
+    assert row_counts() == before
+
+
+def test_staff_cannot_give_their_cohort_another_centres_code(client, w, row_counts):
+    """The review's case: staff of PB-LHR-01 made a cohort coded like one of Sindh's."""
+    headers = w.headers("staff_a")
+    before = row_counts()
+    response = client.post("/api/v1/cohorts", json=new_cohort(w, code="SD-HYD-01-C99"), headers=headers)
+    message = (
+        "A cohort's code starts with the code of its centre, PB-LHR-01, e.g. PB-LHR-01-C01; leave it empty for one "
+        "to be made up."
+    )
+    assert api_error(response) == (422, "refused", message, {"code": message})
     assert row_counts() == before
 
 

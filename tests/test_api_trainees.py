@@ -172,9 +172,17 @@ def test_staff_of_several_centres_name_the_registering_centre(client, make_user,
 # Refusals ------------------------------------------------------------------------------------------
 
 
-def test_a_cnic_on_record_is_409_with_the_existing_id(client, staff, make_trainee, places, row_counts):
-    existing = make_trainee(cnic="3520212345671")
-    headers = bearer(staff)
+@pytest.mark.parametrize("who", ["staff", "admin"])
+def test_a_cnic_on_record_is_409_with_the_existing_id_and_the_lookup_kept(
+    client, staff, make_user, make_trainee, places, row_counts, who
+):
+    """Her id is all the answer shows of another centre's trainee; showing it is a lookup, kept in the audit
+    trail like a registration by CNIC (committed, though the request is refused)."""
+    existing = make_trainee(
+        cnic="3520212345671", full_name="Ayesha Khan", registered_centre_id=places["karachi_centre"].id
+    )
+    actor = staff if who == "staff" else make_user(Role.ADMIN)
+    headers = bearer(actor)
     before = row_counts()
     response = client.post("/api/v1/trainees", json=details(cnic="35202 1234567 1"), headers=headers)
     assert response.status_code == 409
@@ -186,7 +194,22 @@ def test_a_cnic_on_record_is_409_with_the_existing_id(client, staff, make_traine
             "trainee_id": existing.id,
         }
     }
-    assert row_counts() == before
+    after = row_counts()
+    assert {table: after[table] - count for table, count in before.items() if after[table] != count} == {
+        "audit_event": 1
+    }
+    event = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    centre_id = places["lahore_centre"].id if who == "staff" else None
+    assert (event.action, event.object_type, event.object_id, event.actor_id, event.centre_id) == (
+        "trainee.lookup",
+        "trainee",
+        existing.id,
+        actor.id,
+        centre_id,
+    )
+    # The id leads nowhere for staff of another centre: her record stays theirs to see.
+    if who == "staff":
+        assert client.get(f"/api/v1/trainees/{existing.id}", headers=headers).status_code == 403
 
 
 AMBIGUOUS = (

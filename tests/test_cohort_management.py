@@ -136,6 +136,20 @@ def test_a_typed_code_is_kept_in_capitals(staff, centre, course):
     assert create_cohort(details(centre, course, code=" pb-lhr-01-web-3 "), actor=staff).code == "PB-LHR-01-WEB-3"
 
 
+def test_a_code_starting_with_another_centres_code_is_refused_even_for_staff_of_both(
+    make_user, centre, other_centre, course, row_counts
+):
+    """Staff of PB-LHR-01 cannot make SD-KHS-01-C99 there; not even staff of both centres, nor an admin:
+    a code says where its cohort runs."""
+    both, admin = make_user(Role.STAFF, centres=(centre, other_centre)), make_user(Role.ADMIN)
+    for actor in (both, admin):
+        elsewhere = details(centre, course, code="SD-KHS-01-C99")
+        error = refused(lambda elsewhere=elsewhere, actor=actor: create_cohort(elsewhere, actor=actor), row_counts)
+        assert error.field == "code"
+        assert error.message == CODE_AT_CENTRE
+    assert create_cohort(details(other_centre, course, code="sd-khs-01-c99"), actor=both).code == "SD-KHS-01-C99"
+
+
 def test_a_code_in_use_is_refused(staff, centre, course, make_cohort, row_counts):
     make_cohort(centre=centre, course=course, code="PB-LHR-01-WEB-3")
     error = refused(lambda: create_cohort(details(centre, course, code="pb-lhr-01-web-3"), actor=staff), row_counts)
@@ -149,6 +163,10 @@ def test_admins_may_open_a_cohort_at_once(admin, centre, course):
     assert [event.action for event in audit_events()] == ["cohort.create"]
 
 
+CODE_AT_CENTRE = (
+    "A cohort's code starts with the code of its centre, PB-LHR-01, e.g. PB-LHR-01-C01; leave it empty for one to be "
+    "made up."
+)
 TOO_LATE = datetime.combine(ENDS + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
 
 REFUSALS = [
@@ -179,6 +197,12 @@ REFUSALS = [
     ({"venue": "Hall\x07 B"}, "venue", "The venue holds invisible control characters"),
     ({"venue": "x" * 241}, "venue", "The venue can be at most 240 characters"),
     ({"code": "PB LHR 01/C1"}, "code", "A cohort code has 2 to 32 letters, digits and dashes"),
+    ({"code": "SD-HYD-01-C99"}, "code", CODE_AT_CENTRE),
+    ({"code": "PB-LHR-010-C01"}, "code", CODE_AT_CENTRE),
+    ({"code": "PB-LHR-01"}, "code", CODE_AT_CENTRE),
+    ({"code": "PB-LHR-01-"}, "code", CODE_AT_CENTRE),
+    ({"code": "PB-LHR-01--C1"}, "code", CODE_AT_CENTRE),
+    ({"code": "C99"}, "code", CODE_AT_CENTRE),
     ({"eligible_district_id": 987654}, "eligible_district_id", "Choose the district from the list"),
     ({"eligible_province_id": 987654}, "eligible_province_id", "Choose the province from the list"),
     ({"status": S.RUNNING}, "status", "A new cohort is a draft or open for applications."),
@@ -512,6 +536,7 @@ def test_staff_add_a_cohort_with_the_window_in_pakistan_time(client, sign_in, cs
         ({"course_id": ""}, "course_id", "Choose the course."),
         ({"applications_close_at": "tomorrow"}, "applications_close_at", "Not a valid datetime value."),
         ({"code": "no spaces please"}, "code", "A cohort code has 2 to 32 letters, digits and dashes"),
+        ({"code": "SD-HYD-01-C99"}, "code", CODE_AT_CENTRE),
     ],
 )
 def test_bad_input_is_shown_next_to_its_field_and_nothing_is_written(

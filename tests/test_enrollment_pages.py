@@ -609,26 +609,78 @@ def test_changing_seats_previews_then_promotes_from_the_waitlist(
     assert db.session.get(Cohort, cohort.id).seats == 3
 
 
+SEAT_RANGE = "A cohort has from 1 to 1,000 seats."
+LAB_LIMIT = "PB-LHR-01 has 30 lab seats: an on-site cohort there can have at most 30."
+
+
 @pytest.mark.parametrize(
     ("seats", "message"),
     [
-        ("0", "1 trainees are enrolled: seats cannot go below that."),
-        ("-4", "Seats cannot be negative."),
+        ("0", SEAT_RANGE),
+        ("-4", SEAT_RANGE),
+        ("5000", SEAT_RANGE),
+        ("2147483647", SEAT_RANGE),
+        ("31", LAB_LIMIT),
         ("twelve", "Enter a whole number, such as 25."),
         ("", "Enter the number of seats."),
         ("99999999999", "That is more seats than any cohort can have."),
     ],
 )
+@pytest.mark.parametrize("preview", [False, True])
 def test_seat_changes_that_cannot_be_are_shown_next_to_the_field(
-    client, sign_in, csrf_token, full_cohort, people, row_counts, seats, message
+    client, sign_in, csrf_token, full_cohort, people, row_counts, seats, message, preview
 ):
+    """The page applies the API's rule (``services.check_seats``): 1 to 1,000 seats, no more than the centre's
+    lab seats on-site; the preview says the same instead of counting who would be promoted."""
     cohort, _ = full_cohort
     sign_in(people["staff"])
     path = f"/enrollments/cohorts/{cohort.code}/seats"
     token = csrf_token(path)
     before = row_counts()
-    page = text(client.post(path, data={"csrf_token": token, "seats": seats}), 422)
+    data = {"csrf_token": token, "seats": seats} | ({"preview": "1"} if preview else {})
+    page = text(client.post(path, data=data), 422)
     assert message in error_next_to(page, "seats")
+    assert "would be promoted" not in page
+    assert row_counts() == before
+    assert db.session.get(Cohort, cohort.id).seats == 1
+
+
+@pytest.mark.parametrize("status", [CohortStatus.FINISHED, CohortStatus.CANCELLED])
+@pytest.mark.parametrize("seats", ["999", "5", "1"])
+def test_an_ended_cohort_keeps_its_seats(client, sign_in, csrf_token, full_cohort, people, row_counts, status, seats):
+    cohort, _ = full_cohort
+    cohort.status = status
+    db.session.commit()
+    sign_in(people["staff"])
+    path = f"/enrollments/cohorts/{cohort.code}/seats"
+    token = csrf_token(path)
+    before = row_counts()
+    for data in ({"seats": seats}, {"seats": seats, "preview": "1"}):
+        page = text(client.post(path, data={"csrf_token": token, **data}), 409)
+        assert error_next_to(page, "seats") == f"This cohort is {status.label.lower()}: its seats can no longer change."
+    assert row_counts() == before
+    assert db.session.get(Cohort, cohort.id).seats == 1
+
+
+def test_the_seats_preview_warns_below_the_enrolled_instead_of_promising_nobody(
+    client, sign_in, csrf_token, make_cohort, centre, make_applicant, place, people, row_counts
+):
+    cohort = make_cohort(centre=centre, seats=3, code="PB-LHR-01-C09")
+    for _ in range(3):
+        place(make_applicant(), cohort)
+    sign_in(people["staff"])
+    path = f"/enrollments/cohorts/{cohort.code}/seats"
+    assert re.search(r'Lab seats</dt><dd class="col-5">30<', text(client.get(path)))  # the on-site limit, shown
+    token = csrf_token(path)
+    before = row_counts()
+    page = text(client.post(path, data={"csrf_token": token, "seats": "2", "preview": "1"}), 422)
+    assert error_next_to(page, "seats") == (
+        "3 trainees are enrolled: seats cannot go below that. Withdraw or drop places first."
+    )
+    assert "would be promoted" not in page
+    # A number the rule allows that promotes nobody says so in words, not "up to 0 trainees".
+    page = text(client.post(path, data={"csrf_token": token, "seats": "3", "preview": "1"}))
+    assert "With 3 seats, nobody would be promoted from the waitlist." in page and "up to 0" not in page
     assert row_counts() == before
 
 

@@ -281,6 +281,38 @@ def test_raising_seats_promotes_and_lowering_below_enrolled_is_refused(
     assert recount() == []
 
 
+@pytest.mark.parametrize(
+    ("changes", "seats", "error", "message"),
+    [
+        ({}, 0, Refusal, "A cohort has from 1 to 1,000 seats."),
+        ({}, 5000, Refusal, "A cohort has from 1 to 1,000 seats."),
+        ({}, 2147483647, Refusal, "A cohort has from 1 to 1,000 seats."),
+        ({}, 31, Refusal, "PB-LHR-01 has 30 lab seats: an on-site cohort there can have at most 30."),
+        ({"status": CohortStatus.FINISHED}, 999, NotPossibleNow, "This cohort is finished: its seats can no longer"),
+        ({"status": CohortStatus.FINISHED}, 5, NotPossibleNow, "This cohort is finished: its seats can no longer"),
+        ({"status": CohortStatus.CANCELLED}, 5, NotPossibleNow, "This cohort is cancelled: its seats can no longer"),
+    ],
+)
+def test_change_seats_holds_the_rule_the_api_holds(
+    make_cohort, staff, centre, row_counts, changes, seats, error, message
+):
+    """One rule for the seats page and the API's PATCH: 1 to 1,000, at most the lab seats on-site, and none
+    once the cohort has ended."""
+    cohort = make_cohort(centre=centre, seats=10, **changes)
+    before = row_counts()
+    with pytest.raises(error, match=message) as refused:
+        change_seats(cohort, seats, actor=staff)
+    db.session.rollback()
+    assert refused.value.field == "seats" and row_counts() == before
+    assert db.session.get(type(cohort), cohort.id).seats == 10
+
+
+def test_online_cohorts_are_not_bound_by_the_lab(make_cohort, staff, centre):
+    cohort = make_cohort(centre=centre, seats=10, mode="online")
+    change_seats(cohort, 1000, actor=staff)
+    assert cohort.seats == 1000
+
+
 def test_cancelling_a_cohort_cancels_places_and_tells_everyone(make_cohort, trainee_with_account, staff, centre):
     cohort = make_cohort(centre=centre, seats=1)
     fill(cohort, trainee_with_account, 3)

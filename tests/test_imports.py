@@ -414,6 +414,30 @@ def test_eligibility_and_places_in_the_target_cohort(app, place, make_trainee, m
     ]  # fmt: skip
 
 
+def test_a_list_that_finds_other_centres_records_keeps_one_lookup_per_record(
+    app, place, make_trainee, make_enrollment, make_cohort, row_counts
+):
+    """The preview tells staff that a CNIC is on record, and what her record's places allow: for each record
+    found (a row that is fine, a row her places elsewhere hold back) one ``trainee.lookup``, at upload.
+    New CNICs and rows with a wrong value find no record and leave no lookup."""
+    ayesha = make_trainee(place.karachi, cnic="3520212345671", registered_centre_id=place.other_centre.id)
+    hina = make_trainee(place.karachi, cnic="3520122222222", registered_centre_id=place.other_centre.id)
+    for code in ("SD-KHS-01-X", "SD-KHS-01-Y"):
+        make_enrollment(hina, make_cohort(centre=place.other_centre, course=place.course, code=code,
+                                          starts_on=date(2030, 1, 1)))  # fmt: skip
+    make_trainee(place.lahore, cnic="3520111111111")  # Sana is on record, but her row has a wrong phone
+    before = row_counts()
+    rows = [AYESHA, HINA, [*SANA[:4], "0300 12", *SANA[5:]], AISHA_URDU]
+    batch = stage_import(csv_bytes(rows), "list.csv", place.centre, place.cohort, actor=place.staff)
+    assert batch.report["counts"] == {"rows": 4, "new": 1, "existing": 1, "problems": 2}
+    after = row_counts()
+    assert {table: after[table] - count for table, count in before.items() if after[table] != count} == {
+        "import_batch": 1, "audit_event": 2}  # fmt: skip
+    events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert sorted((e.action, e.object_id, e.actor_id, e.centre_id) for e in events) == sorted(
+        ("trainee.lookup", trainee.id, place.staff.id, place.centre.id) for trainee in (ayesha, hina))  # fmt: skip
+
+
 def test_a_district_name_in_several_provinces_means_the_one_in_the_centres_province(
     app, place, make_province, make_district, make_centre
 ):

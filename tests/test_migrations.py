@@ -1,12 +1,18 @@
 """Migrations build the schema the models describe, on SQLite and PostgreSQL, and can be undone."""
 
 import os
+from datetime import timedelta
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
+from auth.models import ApiToken
+from database import utcnow
+from enrollments.import_models import ImportBatch, ImportStatus
 from extensions import db
+from notifications.models import Channel, OutboxMessage
+from vocabulary import Role
 
 MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
 
@@ -30,9 +36,84 @@ def test_migration_file_names_start_with_a_date():
         assert len(year) == 4 and year.isdigit() and month.isdigit() and rest[:2].isdigit(), name
 
 
-def test_downgrade_to_empty_and_upgrade_again(app):
-    downgrade(directory=MIGRATIONS, revision="base")
-    with db.engine.connect() as connection:
-        assert set(db.inspect(connection).get_table_names()) <= {"alembic_version"}
-    upgrade(directory=MIGRATIONS)
+def test_downgrade_to_empty_and_upgrade_again(app, capfd):
+    capfd.readouterr()
+    try:
+        downgrade(directory=MIGRATIONS, revision="base")
+        with db.engine.connect() as connection:
+            assert set(db.inspect(connection).get_table_names()) <= {"alembic_version"}
+        said = capfd.readouterr().err
+    finally:
+        upgrade(directory=MIGRATIONS)
+    assert "Downgrading" not in said  # an empty database loses nothing: nothing is said
+    assert differences() == []
+
+
+LANGUAGE_LOST = (
+    "Downgrading 192bb4bd26f9 drops column trainee.language: {} trainees whose SMS and email are in another language "
+    "than English lose that choice (their messages will be in English). Upgrading again does not bring it back."
+)
+
+
+def test_downgrading_the_message_language_says_how_many_trainees_lose_theirs(app, make_trainee, capfd):
+    """The review's case: the downgrade used to reset every trainee's messages to English without a word."""
+    for language in ("ur", "ur", "en"):
+        make_trainee(language=language)
+    capfd.readouterr()
+    try:
+        downgrade(directory=MIGRATIONS, revision="a83ecd6c24d5")
+        said = capfd.readouterr().err
+    finally:
+        upgrade(directory=MIGRATIONS)  # whatever happens: the tests after this one need the schema
+    assert LANGUAGE_LOST.format(2) in said
+    assert said.count("Downgrading") == 1  # one loss, said once
+    assert differences() == []
+
+
+def test_downgrading_to_empty_says_what_each_step_loses(app, make_trainee, make_centre, make_user, capfd):
+    centre = make_centre()
+    staff = make_user(Role.STAFF, centres=(centre,))
+    trainee = make_trainee(language="ur", registered_centre_id=centre.id)
+    now = utcnow()
+    db.session.add_all(
+        [
+            ApiToken(user=staff, digest="d" * 64, prefix="mkz_abc", expires_at=now + timedelta(days=30)),
+            ApiToken(user=staff, digest="e" * 64, prefix="mkz_def", expires_at=now, revoked_at=now),
+            OutboxMessage(trainee_id=trainee.id, kind="test", channel=Channel.SMS, recipient="+923001234567", body="x"),
+            ImportBatch(
+                centre=centre, uploaded_by=staff, filename="a.csv", size=1, content=b"x", status=ImportStatus.UPLOADED
+            ),
+        ]
+    )
+    db.session.commit()
+    capfd.readouterr()
+    try:
+        downgrade(directory=MIGRATIONS, revision="base")
+        said = [line for line in capfd.readouterr().err.splitlines() if "Downgrading" in line]
+    finally:
+        upgrade(directory=MIGRATIONS)
+    assert [line.split("] ", 1)[1] for line in said] == [
+        LANGUAGE_LOST.format(1),
+        "Downgrading 0b6f9f907478 drops table api_token: 1 API tokens that were not revoked are deleted (programs "
+        "using them get 401 until given new ones). Upgrading again does not bring it back.",
+        "Downgrading c0d462234ff2 drops column trainee.registered_centre_id: 1 trainees lose the centre that "
+        "registered them (its staff no longer see those who have no place there). Upgrading again does not bring "
+        "it back.",
+        "Downgrading bf9d29bb639d drops table import_batch: 1 uploaded lists waiting for confirmation are deleted "
+        "with their files. Upgrading again does not bring it back.",
+        "Downgrading f1bcdff03d15 drops table outbox_message: 1 messages to trainees not sent yet are deleted and "
+        "will never be sent. Upgrading again does not bring it back.",
+        *(
+            f"Downgrading e3ee5ccf377f drops every table: {count} rows of {table} are deleted. Upgrading again does "
+            "not bring it back."
+            for table, count in (
+                ("centre_membership", 1),
+                ("trainee", 1),
+                ("centre", 1),
+                ("user_account", 1),
+                ("district", 2),  # hers and the centre's
+                ("province", 2),
+            )
+        ),
+    ]
     assert differences() == []

@@ -89,6 +89,28 @@ def flashed(page: str) -> str:
     return html.unescape(" ".join(re.findall(r'<div class="alert alert-\w+" role="alert">(.*?)</div>', page, re.S)))
 
 
+def written(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    """What was written between two ``row_counts()``: rows added per table."""
+    return {table: after[table] - count for table, count in before.items() if after[table] != count}
+
+
+def last_events(count: int) -> list[AuditEvent]:
+    return list(reversed(db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(count)).all()))
+
+
+def assert_one_lookup(before: dict[str, int], after: dict[str, int], trainee, actor, centre) -> None:
+    """Nothing was written but one ``trainee.lookup`` event: ``actor`` at ``centre`` was shown ``trainee``."""
+    assert written(before, after) == {"audit_event": 1}
+    [event] = last_events(1)
+    assert (event.action, event.object_type, event.object_id, event.actor_id, event.centre_id) == (
+        "trainee.lookup",
+        "trainee",
+        trainee.id,
+        actor.id,
+        centre.id,
+    )
+
+
 def note_of(page: str, cohort) -> str:
     """What the desk says registering would do in ``cohort``."""
     radio = re.search(rf'<input[^>]*name="cohort_id"[^>]*value="{cohort.id}"[^>]*>', page).group(0)
@@ -251,12 +273,12 @@ def test_registering_her_gives_her_a_place_and_says_so(client, desk, ayesha, web
     assert flashed(page) == f"Ayesha Khan has a place in Web Development Foundations (PB-LHR-01-C01), starting {start}."
 
 
-def test_a_repeated_registration_shows_her_existing_place(client, desk, ayesha, web, row_counts):
+def test_a_repeated_registration_shows_her_existing_place(client, desk, ayesha, web, row_counts, staff, centre):
     desk({"step": "register", "cnic": AYESHA_CNIC, "cohort_id": str(web.id)})
     client.get(PATH)  # the first message is read
     before = row_counts()
     desk({"step": "register", "cnic": AYESHA_CNIC, "cohort_id": str(web.id)})
-    assert row_counts() == before
+    assert_one_lookup(before, row_counts(), ayesha, staff, centre)  # found by CNIC again; nothing else changed
     assert flashed(text(client.get(PATH))).startswith(
         "Registered already, nothing changed: Ayesha Khan has a place in Web Development Foundations"
     )
@@ -278,24 +300,26 @@ def test_a_full_cohort_puts_her_on_the_waitlist_and_says_her_number(
 
 
 def test_a_refusal_of_the_rules_is_shown_next_to_the_cohort_and_nothing_is_written(
-    desk, ayesha, centre, make_cohort, make_course, row_counts
+    desk, ayesha, centre, make_cohort, make_course, row_counts, staff
 ):
     graduates = make_cohort(centre=centre, course=make_course(min_education=Education.BACHELOR), code="PB-LHR-01-C03")
     before = row_counts()
     page = text(desk({"step": "register", "cnic": AYESHA_CNIC, "cohort_id": str(graduates.id)}), 422)
     assert error_next_to(page, "cohort_id") == "This course needs Bachelor's degree or higher."
     assert "Ayesha Khan" in page and "Multan IT Park" in page  # still on her record
-    assert row_counts() == before
+    assert_one_lookup(before, row_counts(), ayesha, staff, centre)  # no place; the lookup that showed her is kept
 
 
 @pytest.mark.parametrize("cohort_id", ["", "not-a-number", "other-centre"])
-def test_only_this_centres_open_cohorts_can_be_chosen(desk, ayesha, web, make_cohort, row_counts, cohort_id):
+def test_only_this_centres_open_cohorts_can_be_chosen(
+    desk, ayesha, web, make_cohort, row_counts, cohort_id, staff, centre
+):
     if cohort_id == "other-centre":
         cohort_id = str(make_cohort(code="ELSEWHERE-1").id)
     before = row_counts()
     page = text(desk({"step": "register", "cnic": AYESHA_CNIC, "cohort_id": cohort_id}), 422)
     assert error_next_to(page, "cohort_id")
-    assert row_counts() == before
+    assert_one_lookup(before, row_counts(), ayesha, staff, centre)
 
 
 # Creating her record ---------------------------------------------------------------------------------------
@@ -362,11 +386,63 @@ def test_a_new_trainee_the_rules_refuse_is_not_created_either(desk, lahore, cent
     assert row_counts() == before
 
 
-def test_creating_a_cnic_that_is_on_record_shows_her_record_instead(desk, ayesha, lahore, web, row_counts):
+def test_creating_a_cnic_that_is_on_record_shows_her_record_instead(
+    desk, ayesha, lahore, web, row_counts, staff, centre
+):
     before = row_counts()
     page = text(desk(new_trainee(web, cnic="35202-1234567-1", district_id=str(lahore.id))), 409)
     assert "A trainee with this CNIC is on record already: here is her record." in page
     assert '<h1 class="h2">Ayesha Khan</h1>' in page and is_checked(page, web)
+    assert_one_lookup(before, row_counts(), ayesha, staff, centre)  # no second record; the lookup is kept
+
+
+# What staff learn of another centre's trainee ---------------------------------------------------------------
+
+
+def shown_of_her(page: str) -> str:
+    """What a page shows of her: her national record and where she has trained (the found page's sections)."""
+    sections = re.findall(r'<section aria-labelledby="(?:record|history)-heading".*?</section>', page, re.S)
+    assert len(sections) == 2, "her record is not shown"
+    return "".join(sections)
+
+
+def test_every_step_shows_another_centres_trainee_as_the_lookup_does_and_keeps_each_lookup(
+    client, desk, ayesha, lahore, centre, web, make_cohort, make_course, staff, row_counts
+):
+    """Ayesha trained at Multan: staff of Lahore learn of her only through lookups. Every step that finds her
+    by CNIC — the lookup, creating a record for her CNIC (409), registering her into a cohort not offered
+    (422) or one whose rules refuse her (422), and registering her — writes exactly one ``trainee.lookup``
+    (committed though the step is refused) and shows no more of her than the lookup does."""
+    graduates = make_cohort(centre=centre, course=make_course(min_education=Education.BACHELOR), code="PB-LHR-01-C03")
+    before = row_counts()
+    lookup = text(desk({"step": "lookup", "cnic": "35202 1234567 1"}))
+    assert_one_lookup(before, row_counts(), ayesha, staff, centre)
+    record = shown_of_her(lookup)
+    assert "0300 1234567" in record and "Multan IT Park" in record
+    for data, status in (
+        (new_trainee(web, cnic="35202-1234567-1", district_id=str(lahore.id), phone="0311 7654321"), 409),
+        ({"step": "register", "cnic": AYESHA_CNIC, "cohort_id": "987654"}, 422),
+        ({"step": "register", "cnic": "35202-1234567-1", "cohort_id": str(graduates.id)}, 422),
+    ):
+        before = row_counts()
+        page = text(desk(data), status)
+        assert_one_lookup(before, row_counts(), ayesha, staff, centre)
+        assert shown_of_her(page) == record
+        assert page.count("0300 1234567") == lookup.count("0300 1234567")
+        assert page.count("Multan IT Park") == lookup.count("Multan IT Park")
+    before = row_counts()
+    assert desk({"step": "register", "cnic": AYESHA_CNIC, "cohort_id": str(web.id)}).status_code == 302
+    assert written(before, row_counts()) == {"audit_event": 2, "enrollment": 1, "outbox_message": 1}
+    assert [(event.action, event.actor_id) for event in last_events(2)] == [
+        ("trainee.lookup", staff.id),
+        ("enrollment.register", staff.id),
+    ]
+
+
+def test_an_unknown_cnic_on_the_register_step_writes_nothing(desk, web, row_counts):
+    before = row_counts()
+    page = text(desk({"step": "register", "cnic": "3520200000009", "cohort_id": str(web.id)}), 422)
+    assert error_next_to(page, "cnic") == "No trainee has this CNIC: look her up again."
     assert row_counts() == before
 
 
