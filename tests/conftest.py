@@ -29,6 +29,7 @@ from courses.models import Cohort, Course
 from database import utcnow
 from enrollments.models import Enrollment, Trainee
 from extensions import db, limiter
+from tests.signing_in import session_values
 from vocabulary import (
     Admission,
     Area,
@@ -202,8 +203,7 @@ def sign_in(client):
     def sign(user: UserAccount):
         with client.session_transaction() as session:
             session.clear()
-            session["_user_id"] = user.get_id()
-            session["_fresh"] = True
+            session.update(session_values(user))
         return client
 
     return sign
