@@ -3,6 +3,7 @@ the role's idle timeout and the absolute lifetime; a new password or a deactivat
 API tokens, and reactivating an account brings none of them back. GET requests write nothing to keep a
 session alive."""
 
+import hashlib
 from dataclasses import replace
 from datetime import timedelta
 
@@ -92,6 +93,25 @@ def test_a_cookie_saved_before_sign_out_is_refused_after_it(app, staff):
     assert not is_signed_in(browser_with_cookie(app, saved)), "the cookie of a signed-out session still works"
     record = db.session.scalar(sa.select(UserSession).where(UserSession.user_id == staff.id))
     assert record.revoked_at is not None
+
+
+def sessions_recorded() -> int:
+    return db.session.scalar(sa.select(sa.func.count(UserSession.id)))
+
+
+def test_only_a_successful_sign_in_records_a_session(app, staff):
+    client = browser(app)
+    limiter.reset()
+    assert sign_in_post(client, staff.email, "not the password").status_code == 401
+    assert sign_in_post(client, "nobody@markaz.test", PASSWORD).status_code == 401
+    assert client.post("/auth/login", data={"email": staff.email, "password": PASSWORD}).status_code == 400  # no CSRF
+    assert sessions_recorded() == 0
+    assert sign_in_post(client, staff.email, PASSWORD).status_code == 302
+    [record] = db.session.scalars(sa.select(UserSession))
+    assert (record.user_id, record.revoked_at, record.address) == (staff.id, None, "127.0.0.1")
+    with client.session_transaction() as session:
+        key = session[SESSION_KEY]
+    assert record.digest == hashlib.sha256(key.encode()).hexdigest() != key  # only a digest is stored
 
 
 def test_a_cookie_without_a_session_record_is_refused(app, staff):
