@@ -174,7 +174,7 @@ def set_password(user: UserAccount, new: str, *, actor: UserAccount | None, reas
 
 
 def end_every_session(user: UserAccount) -> int:
-    """ "Sign out everywhere": end every session of ``user``, the one asking included (its cookie is cleared
+    """Sign out everywhere: end every session of ``user``, the one asking included (its cookie is cleared
     by the caller). API tokens stay: they are listed and revoked on their own page. One audit event."""
     ended = end_sessions(user)
     record(user, "account.sign_out_everywhere", user, after={"sessions_ended": ended})

@@ -125,7 +125,7 @@ def sign_in(user: UserAccount) -> None:
 def sign_out() -> None:
     """End this browser's session, server-side too: a copy of its cookie is worth nothing from now on."""
     current = current_session()
-    if current is not None:
+    if current is not None and current.revoked_at is None:
         current.revoked_at = utcnow()
         db.session.flush()
     logout_user()
