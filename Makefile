@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app
 
-.PHONY: run test fuzz lint format serve-gunicorn clean i18n i18n-check
+.PHONY: run test fuzz lint format serve-gunicorn production-check clean i18n i18n-check
 
 # The Urdu catalogue: edited as .po (committed), served compiled (.mo, built here, not committed).
 CATALOGUE := translations/ur/LC_MESSAGES/messages.po
@@ -28,10 +28,20 @@ test: $(VENV)/.installed-dev $(COMPILED)
 fuzz: $(VENV)/.installed-dev $(COMPILED)
 	VENV=$(VENV) .ci/schemathesis
 
-# Production-like: gunicorn with two workers on the same database (see README, "Production").
+# Production-like: gunicorn with two workers on the same database (see README, "Production"). The workers
+# share their rate-limit counters (sign-in throttling) in the local Redis when one answers on 127.0.0.1:6379
+# (unless RATELIMIT_STORAGE_URI says otherwise); without one each worker counts alone (memory://).
+LOCAL_REDIS = $(shell $(BIN)/python -c 'import redis; redis.Redis(socket_timeout=1).ping()' 2>/dev/null && echo redis://127.0.0.1:6379)
+
 serve-gunicorn: $(VENV)/.installed $(COMPILED)
 	$(BIN)/flask db upgrade
-	$(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:8000 "app:create_app()"
+	@storage="$${RATELIMIT_STORAGE_URI:-$(or $(LOCAL_REDIS),memory://)}"; \
+	  echo "Rate-limit counters: $$storage"; \
+	  RATELIMIT_STORAGE_URI="$$storage" $(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:8000 "app:create_app()"
+
+# The app started once with the README's production settings (needs Redis on 127.0.0.1:6379; .ci/run runs it).
+production-check: $(VENV)/.installed $(COMPILED)
+	VENV=$(VENV) .ci/production-check
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

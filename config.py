@@ -2,12 +2,16 @@
 
 Local use needs nothing set: the database is SQLite under ``instance/`` and a secret key is generated
 once and kept in ``instance/secret_key``. Production (``MARKAZ_ENV=production``) refuses to start
-without ``SECRET_KEY`` and ``DATABASE_URL`` from the environment.
+(``ConfigurationError``) without ``SECRET_KEY``, ``DATABASE_URL`` and an https ``MARKAZ_BASE_URL`` from the
+environment, or with rate-limit counters kept in each process (``RATELIMIT_STORAGE_URI`` unset or
+``memory://``); it answers requests for any host but the base URL's (and ``MARKAZ_TRUSTED_HOSTS``) with 400.
 """
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -42,6 +46,28 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def base_url(value: str, *, production: bool) -> str:
+    """``MARKAZ_BASE_URL`` checked and without its trailing slash: the public address every link in mail
+    and SMS starts with (``links.absolute_url``). Production needs https: a reset link sent over plain
+    http could be read on the way."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigurationError(
+            f"MARKAZ_BASE_URL={value!r} is not a site address: write it as https://markaz.example.pk "
+            "(a path after the host is allowed, nothing after a ? or #)."
+        )
+    if production and parts.scheme != "https":
+        raise ConfigurationError(f"MARKAZ_BASE_URL={value!r} must start with https:// in production.")
+    return value.strip().rstrip("/")
+
+
+def trusted_hosts(base: str, extra: str) -> list[str]:
+    """The host names requests may name in production: the base URL's, and any listed (comma-separated)
+    in ``MARKAZ_TRUSTED_HOSTS`` (say, the address a load balancer's health check uses)."""
+    names = [urlsplit(base).hostname or ""] + [name.strip().lower() for name in extra.split(",")]
+    return list(dict.fromkeys(name for name in names if name))
+
+
 def env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None:
@@ -69,18 +95,43 @@ class Config:
         self.ENV_NAME = os.environ.get("MARKAZ_ENV", "development")
         production = self.ENV_NAME == "production"
         if production:
-            missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+            required = ("SECRET_KEY", "DATABASE_URL", "MARKAZ_BASE_URL", "RATELIMIT_STORAGE_URI")
+            missing = [name for name in required if not os.environ.get(name)]
             if missing:
-                raise ConfigurationError(f"{' and '.join(missing)} must be set in the environment in production.")
+                names = ", ".join(missing[:-1]) + " and " + missing[-1] if len(missing) > 1 else missing[0]
+                raise ConfigurationError(f"{names} must be set in the environment in production.")
+            if os.environ["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+                # Each worker would count sign-in failures alone: 2 workers, twice the guesses.
+                raise ConfigurationError(
+                    "RATELIMIT_STORAGE_URI=memory:// counts per process: in production point it at Redis "
+                    "(redis://host:6379) so that every worker shares the sign-in limits."
+                )
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or instance_secret_key()
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
             os.environ.get("DATABASE_URL") or f"sqlite:///{instance_dir() / 'markaz.db'}"
         )
-        # Sessions are signed cookies: the app keeps no state in its processes.
+        # The public address of the site: every link that leaves it (mail, SMS) starts with it, never
+        # with the Host header of the request that caused the message.
+        self.BASE_URL = base_url(os.environ.get("MARKAZ_BASE_URL", "http://127.0.0.1:5000"), production=production)
+        # Production answers requests naming any other host with 400 (Flask's TRUSTED_HOSTS).
+        self.TRUSTED_HOSTS = (
+            trusted_hosts(self.BASE_URL, os.environ.get("MARKAZ_TRUSTED_HOSTS", "")) if production else None
+        )
+        # Sessions are signed cookies naming a server-side record (auth/sessions.py): the app keeps no
+        # state in its processes.
         self.SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", production)
-        # memory:// counts per process; production sets redis://... so all workers share counters.
+        # A session ends after this many minutes without a request: staff, overseers and admins see
+        # personal data of many people; trainees only their own.
+        self.STAFF_IDLE_MINUTES = int(os.environ.get("MARKAZ_STAFF_IDLE_MINUTES", "30"))
+        self.TRAINEE_IDLE_MINUTES = int(os.environ.get("MARKAZ_TRAINEE_IDLE_MINUTES", "120"))
+        # ... and this many hours after sign-in whatever happens (the cookie's signature expires too).
+        self.SESSION_MAX_HOURS = int(os.environ.get("MARKAZ_SESSION_MAX_HOURS", "12"))
+        self.PERMANENT_SESSION_LIFETIME = timedelta(hours=self.SESSION_MAX_HOURS)
+        # memory:// counts per process (local use only); production refuses it (see above).
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        # Prefix of the counters' keys, for a Redis shared with other apps (or tests).
+        self.RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "markaz")
         # A trainee may hold at most this many active places (pending, waitlisted, enrolled) at once.
         self.MAX_ACTIVE_PLACES = int(os.environ.get("MARKAZ_MAX_ACTIVE_PLACES", "2"))
         # How long an API token lasts before its owner must make a new one.
@@ -97,8 +148,10 @@ class Config:
         self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
         self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
         self.MAIL_SENDER = os.environ.get("MAIL_SENDER", "Markaz <no-reply@markaz.gov.pk>")
-        # SMS to trainees: no provider is wired yet; "log" writes each message to the log.
-        self.SMS_BACKEND = os.environ.get("SMS_BACKEND", "log")
+        # SMS to trainees: no provider is wired yet; "log" writes each message to the log (number masked).
+        # In production an unset SMS_BACKEND means no sender: `flask outbox send` then keeps SMS queued
+        # and says so, rather than "sending" them to a log nobody reads.
+        self.SMS_BACKEND = os.environ.get("SMS_BACKEND", "" if production else "log")
         # How long a password-reset link works.
         self.PASSWORD_RESET_MAX_AGE = int(os.environ.get("MARKAZ_PASSWORD_RESET_MAX_AGE", str(60 * 60)))
         # How long the set-your-password link of an account made by an admin works.
@@ -120,7 +173,14 @@ class TestConfig(Config):
         self.SECRET_KEY = secrets.token_hex(16)
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(database_url)
         self.SESSION_COOKIE_SECURE = False
+        self.BASE_URL = "http://markaz.test"
+        self.TRUSTED_HOSTS = None
+        self.STAFF_IDLE_MINUTES = 30
+        self.TRAINEE_IDLE_MINUTES = 120
+        self.SESSION_MAX_HOURS = 12
+        self.PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
         self.RATELIMIT_STORAGE_URI = "memory://"
+        self.RATELIMIT_KEY_PREFIX = "markaz"
         self.MAX_ACTIVE_PLACES = 2
         self.API_TOKEN_DAYS = 30
         self.PUBLIC_PAGE_CACHE_SECONDS = 0  # tests see every change at once; the cache has its own tests

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from flask import Flask, g, request
 from sqlalchemy import DateTime, Engine, Enum, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.types import TypeDecorator
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -106,6 +107,38 @@ def sqlite_read_only() -> Iterator[None]:
         yield
     finally:
         sqlite_may_write.reset(token)
+
+
+# PostgreSQL SQLSTATEs that mean "no database to talk to": class 08 (connection exception), the server
+# shutting down or starting up (57P01-57P03), and no connection slot left (53300).
+UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the database cannot be reached (down, restarting, unreachable, its file
+    unopenable), as opposed to a statement that failed against a database that answered.
+
+    - SQLAlchemy's own verdict first: an error it judged a lost connection (``connection_invalidated``).
+    - PostgreSQL (psycopg): an ``OperationalError``/``InterfaceError`` with no SQLSTATE was raised by the
+      client, not by a server that answered (connection refused, server gone, connection closed); with a
+      SQLSTATE, only those of ``UNAVAILABLE_SQLSTATES``. A statement timeout, a deadlock or a lock timeout
+      is an answer, not an outage.
+    - SQLite: only a database file that cannot be opened or read (``SQLITE_CANTOPEN``, ``SQLITE_IOERR…``).
+      "database is locked" (``SQLITE_BUSY``) means the database is there and busy for longer than the
+      30-second busy timeout: a fault of ours to see in the log with its traceback, not an outage.
+    """
+    if not isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError)):
+        return False
+    if error.connection_invalidated:
+        return True
+    original = error.orig
+    sqlite_name = getattr(original, "sqlite_errorname", None)
+    if sqlite_name is not None:
+        return sqlite_name.startswith(("SQLITE_CANTOPEN", "SQLITE_IOERR"))
+    if type(original).__module__.startswith("sqlite3"):  # an SQLite error without a code: a misuse, not an outage
+        return False
+    sqlstate = getattr(original, "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith(UNAVAILABLE_SQLSTATES)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -1,15 +1,28 @@
 """Error pages in the site's layout (JSON for the API: ``api.errors``). None shows a stack trace; a 500 rolls
-the session back first."""
+the session back first.
 
-from flask import Flask, render_template
+While the database cannot be reached (down, restarting, unreachable: ``database.database_unavailable``)
+every request is answered 503 with ``Retry-After`` (JSON under /api/v1), and each writes one line to the
+log, not a traceback: a restart of the database must not bury the log under hundreds of identical ones.
+"""
+
+from contextlib import suppress
+
+from flask import Flask, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy import exc as sa_exc
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from api import errors as api_errors
 from auth.permissions import is_api_request
-from extensions import db
+from database import database_unavailable
+from extensions import db, login_manager
 from forms import expired_form_message
+
+# What a 503 tells browsers and programs: try again after this many seconds.
+RETRY_AFTER_SECONDS = 30
+UNKNOWN_HOST = "This server does not answer to that host name."
 
 # Werkzeug's own names and descriptions of the errors the site answers with, in the reader's language. A
 # description given to ``abort`` is shown instead; whoever calls ``abort`` translates it.
@@ -51,11 +64,35 @@ def error_text(error: HTTPException) -> tuple[str, str]:
 def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if isinstance(error, SecurityError):
+            # A Host header naming another site (production's TRUSTED_HOSTS): no page of ours can be built for
+            # it (its links would need that host), and the name is not echoed back.
+            if is_api_request():
+                return api_errors.error_response(400, UNKNOWN_HOST)
+            return UNKNOWN_HOST, 400, {"Content-Type": "text/plain; charset=utf-8"}
         if is_api_request():
             return api_errors.http_error(error)
         template = "errors/404.html" if error.code == 404 else "errors/generic.html"
         title, description = error_text(error)
         return render_template(template, error=error, title=title, description=description), error.code
+
+    @app.errorhandler(sa_exc.OperationalError)
+    @app.errorhandler(sa_exc.InterfaceError)
+    def database_error(error: sa_exc.DBAPIError):
+        if not database_unavailable(error):
+            raise error  # a statement that failed: a fault of ours, answered 500 with its traceback in the log
+        with suppress(sa_exc.SQLAlchemyError):  # the connection is gone: there may be nothing to roll back
+            db.session.rollback()
+        reason = (str(error.orig).strip().splitlines() or [type(error.orig).__name__])[0][:300]
+        app.logger.error("Database unavailable, answered 503 to %s %s: %s", request.method, request.path, reason)
+        # The page's layout asks who is signed in, and only the database knows: show it as to a visitor.
+        login_manager._update_request_context_with_user(None)
+        if is_api_request():
+            response = api_errors.error_response(503, api_errors.MESSAGES[503])
+        else:
+            response = make_response(render_template("errors/503.html"), 503)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     @app.errorhandler(InternalServerError)
     def internal_error(error: InternalServerError):

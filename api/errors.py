@@ -1,8 +1,9 @@
 """Errors under /api/v1, always JSON: ``{"error": {"code", "message", "fields"}}``, never an HTML page.
 
 Every HTTP error (404 for an unknown path, 405, 401, 403, 429, the 422 of a request that does not
-match its schema) and every refusal of the services (``refusals.Refusal``: its status, code, message
-and field) come out in that shape. A 500 rolls the session back and says no more than that.
+match its schema, the 503 of a database out of reach) and every refusal of the services
+(``refusals.Refusal``: its status, code, message and field) come out in that shape.
+A 500 rolls the session back and says no more than that.
 
 ``http_error`` is called by the site's error handlers (``errors.py``) for requests under /api/v1 (an
 unknown path has no blueprint, so a blueprint handler would not see its 404); ``refusal`` is the API
@@ -26,6 +27,7 @@ CODES = {
     422: "invalid",
     429: "too_many_requests",
     500: "server_error",
+    503: "unavailable",
 }
 MESSAGES = {
     400: "The request could not be read.",
@@ -37,6 +39,7 @@ MESSAGES = {
     422: "Some values are not valid: see fields.",
     429: "Too many attempts: wait a few minutes and try again.",
     500: "Something went wrong on our side; nothing was changed.",
+    503: "The service is unavailable for a moment; nothing was changed. Try again shortly.",
 }
 
 

@@ -1,7 +1,6 @@
 """Tokens and the caller: ``POST /tokens`` (email and password → a bearer token), ``GET /me`` and
 ``DELETE /tokens/current`` (a program revokes its own token)."""
 
-from flask import g
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
@@ -11,13 +10,12 @@ from api.auth import bearer_token
 from api.schemas import ErrorSchema
 from auth.models import ApiToken
 from auth.permissions import PUBLIC, SIGNED_IN, allow, staff_centre_ids
-from auth.services import authenticate, normalise_email
+from auth.services import authenticate
+from auth.throttling import count_failure, throttle_sign_in
 from auth.tokens import digest_of, issue_token, revoke_token
 from centres.models import Centre
-from extensions import db, limiter
+from extensions import db
 from refusals import Refusal
-
-THROTTLED = "Too many attempts. Wait a few minutes, then try again."
 
 
 class Unauthenticated(Refusal):
@@ -45,36 +43,22 @@ class MeSchema(Schema):
     trainee_id = fields.Integer(allow_none=True, metadata={"description": "A trainee's own record."})
 
 
-def sign_in_failed(_response) -> bool:
-    return g.get("sign_in_failed", False)
-
-
-def submitted_email() -> str:
-    from flask import request
-
-    body = request.get_json(silent=True)
-    email = body.get("email") if isinstance(body, dict) else ""
-    return "sign-in:" + normalise_email(email if isinstance(email, str) else "")[:254]
-
-
 @bp.route("/tokens", methods=["POST"])
 @allow(PUBLIC)
-@limiter.limit("20 per 10 minutes", methods=["POST"], deduct_when=sign_in_failed, error_message=THROTTLED)
-@limiter.limit(
-    "5 per 10 minutes", key_func=submitted_email, methods=["POST"], deduct_when=sign_in_failed, error_message=THROTTLED
-)
+@throttle_sign_in
 @bp.arguments(TokenRequestSchema)
 @bp.response(201, TokenSchema)
 @bp.alt_response(401, schema=ErrorSchema, description="Wrong email or password (or a deactivated account).")
-@bp.alt_response(429, schema=ErrorSchema, description="Too many failed attempts; the same limits as the sign-in page.")
+@bp.alt_response(429, schema=ErrorSchema, description="Too many failed attempts (counted with the sign-in page's).")
 def create_token(body: dict):
-    """Get a token: email and password, as on the sign-in page (and throttled like it).
+    """Get a token: email and password, as on the sign-in page (and throttled with it: failures here and
+    there count together, 5 per account and 20 per address in 10 minutes).
 
     The token lasts `API_TOKEN_DAYS` (30 by default); its owner can list and revoke it on her account's
     API tokens page."""
     user = authenticate(body["email"], body["password"])
     if user is None:
-        g.sign_in_failed = True
+        count_failure()
         raise Unauthenticated("Wrong email or password.")
     token, secret = issue_token(user, name=body["name"] or "API", actor=user)
     db.session.commit()

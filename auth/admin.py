@@ -24,6 +24,7 @@ from centres.models import Centre, Province
 from courses.catalogue import escape_like
 from courses.models import Course
 from extensions import db
+from links import absolute_url
 from listing import LARGEST_ID, page_args, text_arg
 from mail import send_email
 from refusals import Refusal, show_refusal
@@ -103,7 +104,7 @@ def email_password_link(user: UserAccount, *, new_account: bool) -> bool:
     """Email ``user`` a link to choose their password; False when the mail server refused it (logged).
     Call it after the commit: the link must never name an account that was rolled back."""
     purpose = "welcome" if new_account else "reset"
-    link = url_for("auth.reset_password", token=password_reset_token(user, purpose), _external=True)
+    link = absolute_url("auth.reset_password", token=password_reset_token(user, purpose))
     # In the language of this request (the admin's), as every email to an account holder is.
     if new_account:
         subject = _("Your Markaz account: choose your password")
@@ -270,7 +271,14 @@ def deactivate_user(user_id: int):
             show_refusal(form, error)
         else:
             db.session.commit()
-            flash(_("%(email)s is deactivated: they can no longer sign in.", email=user.email), "success")
+            flash(
+                _(
+                    "%(email)s is deactivated: they can no longer sign in, their sessions have ended and their "
+                    "API tokens are revoked.",
+                    email=user.email,
+                ),
+                "success",
+            )
             return redirect(url_for("auth.users"))
     return render_template("auth/admin/user_deactivate.html", form=form, user=user), status_after(request.method)
 
@@ -291,7 +299,13 @@ def reactivate_user(user_id: int):
         show_refusal(form, error)
         return render_user_form(user, form, 422)
     db.session.commit()
-    flash(_("%(email)s is active again and can sign in.", email=user.email), "success")
+    flash(
+        _(
+            "%(email)s is active again and can sign in. Their old sessions and API tokens stay revoked.",
+            email=user.email,
+        ),
+        "success",
+    )
     return redirect(url_for("auth.edit_user", user_id=user_id))
 
 

@@ -46,14 +46,9 @@ class UserAccount(UserMixin, db.Model):
 
     @property
     def session_version(self) -> str:
-        """Changes whenever the password changes: a digest of the hash (never the hash itself, since
-        the session cookie is signed but readable)."""
+        """Changes whenever the password changes: a digest of the hash (never the hash itself). A
+        password link carries it, so that the link stops working once the password has changed."""
         return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
-
-    def get_id(self) -> str:
-        """What the session remembers: the id and the session version, so that a new password (a
-        reset after a stolen session, say) ends every session signed in before it."""
-        return f"{self.id}:{self.session_version}"
 
     def __repr__(self) -> str:
         return f"<UserAccount {self.email}>"
@@ -94,3 +89,28 @@ class ApiToken(db.Model):
 
     def __repr__(self) -> str:
         return f"<ApiToken {self.prefix}… of user {self.user_id}>"
+
+
+class UserSession(db.Model):
+    """One signed-in browser: the server-side half of a session cookie (``auth/sessions.py``).
+
+    The cookie carries a random key; only its SHA-256 ``digest`` is stored, so a copy of the table lets
+    nobody in. A session ends when ``revoked_at`` is set (sign-out, "sign out everywhere", a new password,
+    deactivation: reactivating the account does not undo it), or ``SESSION_MAX_HOURS`` after
+    ``created_at``; the idle timeout lives in the signed cookie, so requests never write here.
+    ``user_agent`` and ``address`` (at sign-in) let its owner tell her sessions apart."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(45), default="")
+
+    user: Mapped[UserAccount] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<UserSession {self.id} of user {self.user_id}>"

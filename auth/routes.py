@@ -3,9 +3,10 @@ user's API tokens."""
 
 from urllib.parse import urlsplit
 
-from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_babel import ngettext
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -19,6 +20,7 @@ from auth.services import (
     active_user_by_email,
     authenticate,
     change_password,
+    end_every_session,
     normalise_email,
     password_reset_token,
     record_sign_in,
@@ -26,21 +28,19 @@ from auth.services import (
     sign_up_trainee,
     user_for_reset_token,
 )
+from auth.sessions import current_session, idle_timeout, live_sessions, sign_in, sign_out
+from auth.throttling import count_failure, throttle_sign_in, throttled_message
 from auth.tokens import issue_token, tokens_of
 from auth.tokens import revoke_token as revoke
 from courses.models import Cohort
 from database import utcnow
 from enrollments.models import Enrollment
 from extensions import db, limiter
+from links import absolute_url
 from listing import LARGEST_ID
 from mail import send_email
 from refusals import Refusal, show_refusal
 from vocabulary import Area, Education, Gender, Role
-
-
-def throttled() -> str:
-    """The page a throttled visitor sees (Flask-Limiter calls it when it refuses, in her language)."""
-    return _("Too many attempts. Wait a few minutes, then try again.")
 
 
 def home_for(user) -> str:
@@ -68,27 +68,26 @@ def safe_next(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc else None
 
 
+def tokens_revoked_note(count: int) -> str:
+    """What a new password did to the account's API tokens, as a sentence after the flash ("" for none)."""
+    if not count:
+        return ""
+    return " " + ngettext(
+        "Your API token has been revoked: make a new one for the program that used it.",
+        "Your %(num)d API tokens have been revoked: make new ones for the programs that used them.",
+        count,
+    )
+
+
 def refuse(form, error: Refusal):
     """Undo whatever the refused service call had begun, and show the refusal on the form."""
     db.session.rollback()
     show_refusal(form, error)
 
 
-def sign_in_failed(_response) -> bool:
-    """Only failed attempts count towards the sign-in limits."""
-    return g.get("sign_in_failed", False)
-
-
-def submitted_email() -> str:
-    return "sign-in:" + normalise_email(request.form.get("email", ""))[:254]
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @allow(PUBLIC)
-@limiter.limit("20 per 10 minutes", methods=["POST"], deduct_when=sign_in_failed, error_message=throttled)
-@limiter.limit(
-    "5 per 10 minutes", key_func=submitted_email, methods=["POST"], deduct_when=sign_in_failed, error_message=throttled
-)
+@throttle_sign_in
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
@@ -96,12 +95,11 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
-            session.clear()  # a fresh session: nothing from before sign-in survives it
-            login_user(user)
+            sign_in(user)  # a fresh session, recorded server-side: nothing from before sign-in survives it
             record_sign_in(user)
             db.session.commit()
             return redirect(safe_next(request.args.get("next")) or home_for(user))
-        g.sign_in_failed = True
+        count_failure()
         # One message whether the email is unknown or the password wrong: nobody learns who has an account.
         form.form_errors.append(_("The email or password is not correct."))
     status = 401 if form.form_errors else (422 if form.errors else 200)
@@ -111,15 +109,38 @@ def login():
 @bp.post("/logout")
 @allow(SIGNED_IN)
 def logout():
-    logout_user()
-    session.clear()
+    sign_out()
+    db.session.commit()
     flash(_("You have signed out."), "success")
+    return redirect(url_for("home.index"))
+
+
+@bp.get("/sessions")
+@allow(SIGNED_IN)
+def sessions():
+    user = current_user._get_current_object()
+    return render_template(
+        "auth/sessions.html",
+        sessions=live_sessions(user),
+        current=current_session(),
+        idle_minutes=int(idle_timeout(user).total_seconds() // 60),
+        max_hours=current_app.config["SESSION_MAX_HOURS"],
+    )
+
+
+@bp.post("/sessions/sign-out-everywhere")
+@allow(SIGNED_IN)
+def sign_out_everywhere():
+    end_every_session(current_user._get_current_object())
+    sign_out()
+    db.session.commit()
+    flash(_("You have signed out on every device and browser."), "success")
     return redirect(url_for("home.index"))
 
 
 @bp.route("/signup", methods=["GET", "POST"])
 @allow(PUBLIC)
-@limiter.limit("10 per hour", methods=["POST"], error_message=throttled)
+@limiter.limit("10 per hour", methods=["POST"], error_message=throttled_message)
 def signup():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
@@ -142,9 +163,8 @@ def signup():
         except Refusal as error:
             refuse(form, error)
         else:
+            sign_in(user)
             db.session.commit()
-            session.clear()
-            login_user(user)
             flash(_("Welcome to Markaz. Your account is ready: you can now apply to courses."), "success")
             return redirect(url_for("auth.profile"))
     return render_template("auth/signup.html", form=form), 422 if form.errors or form.form_errors else 200
@@ -170,18 +190,19 @@ def profile():
 def password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        user = current_user._get_current_object()
         try:
-            change_password(current_user, form.current_password.data, form.new_password.data)
+            revoked = change_password(user, form.current_password.data, form.new_password.data, keep=current_session())
         except Refusal as error:
             refuse(form, error)
         else:
             db.session.commit()
-            # The new password ended every session, this one included: sign back in here only.
-            login_user(current_user._get_current_object())
             flash(
-                _("Your password has been changed. Other devices signed in to your account are signed out."), "success"
+                _("Your password has been changed. Other devices signed in to your account are signed out.")
+                + tokens_revoked_note(revoked.tokens),
+                "success",
             )
-            return redirect(home_for(current_user))
+            return redirect(home_for(user))
     return render_template("auth/password.html", form=form), 422 if form.errors or form.form_errors else 200
 
 
@@ -191,14 +212,14 @@ def reset_email_key() -> str:
 
 @bp.route("/reset", methods=["GET", "POST"])
 @allow(PUBLIC)
-@limiter.limit("10 per hour", methods=["POST"], error_message=throttled)
-@limiter.limit("3 per hour", key_func=reset_email_key, methods=["POST"], error_message=throttled)
+@limiter.limit("10 per hour", methods=["POST"], error_message=throttled_message)
+@limiter.limit("3 per hour", key_func=reset_email_key, methods=["POST"], error_message=throttled_message)
 def request_reset():
     form = ResetRequestForm()
     if form.validate_on_submit():
         user = active_user_by_email(form.email.data)
         if user is not None:
-            link = url_for("auth.reset_password", token=password_reset_token(user), _external=True)
+            link = absolute_url("auth.reset_password", token=password_reset_token(user))
             body = _(
                 "Someone (we hope you) asked to reset the password of your Markaz account.\n\n"
                 "Open this link within an hour to choose a new password:\n%(link)s\n\n"
@@ -223,12 +244,12 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            set_password(user, form.new_password.data, actor=user, reason="reset link")
+            revoked = set_password(user, form.new_password.data, actor=user, reason="reset link")
         except Refusal as error:
             refuse(form, error)
         else:
             db.session.commit()
-            flash(_("Your new password is set. Sign in with it."), "success")
+            flash(_("Your new password is set. Sign in with it.") + tokens_revoked_note(revoked.tokens), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form), 422 if form.errors or form.form_errors else 200
 

@@ -14,7 +14,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from auth.models import CentreMembership, UserAccount
+from auth.models import CentreMembership, UserAccount, UserSession
+from auth.sessions import end_sessions
+from auth.tokens import revoke_all_tokens
 from centres.models import Centre, District, Province
 from database import utcnow
 from enrollments.identity import checked, normalise_name
@@ -135,20 +137,52 @@ def sign_up_trainee(details: SignUp) -> UserAccount:
     return user
 
 
-def change_password(user: UserAccount, current: str, new: str) -> None:
-    """Change ``user``'s own password after checking the current one."""
+@dataclass(frozen=True)
+class Revoked:
+    """What a new password or a deactivation ended: other sessions and API tokens that still worked."""
+
+    sessions: int
+    tokens: int
+
+
+def revoke_access(user: UserAccount, *, keep: UserSession | None = None) -> Revoked:
+    """End ``user``'s sessions (all but ``keep``) and revoke her API tokens: whoever held a copy of either
+    (a stolen cookie, a leaked token) is out. Writes no audit event: the caller's event records the counts."""
+    return Revoked(sessions=end_sessions(user, keep=keep), tokens=revoke_all_tokens(user))
+
+
+def change_password(user: UserAccount, current: str, new: str, *, keep: UserSession | None = None) -> Revoked:
+    """Change ``user``'s own password after checking the current one. Ends her other sessions (``keep``: the
+    one she changed it in) and revokes her API tokens; one audit event, with how many of each."""
     if not check_password_hash(user.password_hash, current):
         raise Refusal(_("The current password is not correct."), "current_password")
     check_password_strength(new, email=user.email, field="new_password")
     user.password_hash = generate_password_hash(new)
-    record(user, "account.password_change", user)
+    revoked = revoke_access(user, keep=keep)
+    record(user, "account.password_change", user, after=revoked_counts(revoked))
+    return revoked
 
 
-def set_password(user: UserAccount, new: str, *, actor: UserAccount | None, reason: str = "") -> None:
-    """Set ``user``'s password (a reset link, an admin or the CLI); ``actor`` None means the CLI."""
+def set_password(user: UserAccount, new: str, *, actor: UserAccount | None, reason: str = "") -> Revoked:
+    """Set ``user``'s password (a reset link, an admin or the CLI; ``actor`` None means the CLI). Ends every
+    session of hers and revokes her API tokens: whoever had the old password may have used it."""
     check_password_strength(new, email=user.email, field="new_password")
     user.password_hash = generate_password_hash(new)
-    record(actor, "account.password_set", user, reason=reason)
+    revoked = revoke_access(user)
+    record(actor, "account.password_set", user, after=revoked_counts(revoked), reason=reason)
+    return revoked
+
+
+def end_every_session(user: UserAccount) -> int:
+    """Sign out everywhere: end every session of ``user``, the one asking included (its cookie is cleared
+    by the caller). API tokens stay: they are listed and revoked on their own page. One audit event."""
+    ended = end_sessions(user)
+    record(user, "account.sign_out_everywhere", user, after={"sessions_ended": ended})
+    return ended
+
+
+def revoked_counts(revoked: Revoked) -> dict[str, int]:
+    return {"sessions_ended": revoked.sessions, "tokens_revoked": revoked.tokens}
 
 
 # Two kinds of link set a password: a reset someone asked for (short-lived) and the welcome link of an
@@ -252,9 +286,11 @@ def update_account(user: UserAccount, details: AccountDetails, *, actor: UserAcc
     """Change an account's name, email, role, province, centres or active flag.
 
     A trainee account stays a trainee's, with no province or centres. An admin cannot demote or
-    deactivate their own account (someone must stay able to manage accounts). Writes one audit event:
-    ``account.deactivate`` / ``account.reactivate`` when the active flag changes, else
-    ``account.update`` (nothing when nothing changed)."""
+    deactivate their own account (someone must stay able to manage accounts). A deactivation ends every
+    session of the account and revokes its API tokens for good: a reactivation brings none of them back.
+    Writes one audit event: ``account.deactivate`` (with how many sessions and tokens it ended) /
+    ``account.reactivate`` when the active flag changes, else ``account.update`` (nothing when nothing
+    changed)."""
     email = normalise_email(details.email)
     if user.role is Role.TRAINEE and details.role is not Role.TRAINEE:
         raise Refusal(_("A trainee account cannot be given another role."), "role")
@@ -285,8 +321,11 @@ def update_account(user: UserAccount, details: AccountDetails, *, actor: UserAcc
     ]
     db.session.flush()
     after = _account_snapshot(user)
-    if before["active"] != after["active"]:
-        record(actor, "account.reactivate" if user.active else "account.deactivate", user, before=before, after=after)
+    if before["active"] and not after["active"]:
+        revoked = revoke_access(user)
+        record(actor, "account.deactivate", user, before=before, after=after | revoked_counts(revoked))
+    elif before["active"] != after["active"]:
+        record(actor, "account.reactivate", user, before=before, after=after)
     elif after != before:
         record(actor, "account.update", user, before=before, after=after)
     return user

@@ -3,7 +3,9 @@ token``) or on the account's token page; listed and revoked there.
 
 A token is 32 random bytes, URL-safe, prefixed ``mkz_`` so that it is recognisable in a leaked log or
 file. Only its SHA-256 digest is stored; expiry is ``API_TOKEN_DAYS`` after it was made. A revoked
-or expired token, or one whose account is deactivated, authenticates nobody. Nothing commits here."""
+or expired token, or one whose account is deactivated, authenticates nobody. A new password (changed, reset
+or set by an admin) and a deactivation revoke all of the account's tokens (``revoke_all_tokens``), for
+good: reactivating the account brings none back. Nothing commits here."""
 
 import hashlib
 import secrets
@@ -11,7 +13,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from auth.models import ApiToken, UserAccount
 from auth.permissions import can_revoke_token
@@ -83,3 +85,16 @@ def revoke_token(token: ApiToken, *, actor: UserAccount) -> ApiToken:
         db.session.flush()
         record(actor, "token.revoke", token, after={"user_id": token.user_id, "prefix": token.prefix})
     return token
+
+
+def revoke_all_tokens(user: UserAccount) -> int:
+    """Revoke every token of ``user`` that still works (neither revoked nor expired: an expiry never moves);
+    returns how many. No audit event of its own: the caller's event (a new password, a deactivation) says
+    how many it revoked."""
+    now = utcnow()
+    revoked = db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > now)
+        .values(revoked_at=now)
+    )
+    return revoked.rowcount

@@ -10,9 +10,9 @@ from database import UTCDateTime
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# Interpret the config file for Python logging. Loggers that exist already stay on: migrations run inside the
+# app's process too (the test suite), whose own loggers (the app's, markaz.*) must keep writing.
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 

@@ -3,7 +3,9 @@
 ``queue`` adds a message per channel the trainee can be reached on (email when she gave one, SMS to
 her phone) in the caller's transaction. ``send_pending`` (``flask outbox send``) sends what is queued:
 email through ``mail.send_email``; SMS through the sender named by ``SMS_BACKEND`` — no provider is
-wired yet, so the default ``log`` sender writes each SMS to the log.
+wired yet, so the ``log`` sender (the default outside production) writes each SMS to the log, with the
+number masked. In production ``SMS_BACKEND`` has no default: until it is set (to ``log`` on purpose, or
+to a real sender), SMS stay queued, untouched, and ``flask outbox send`` says so and exits with 1.
 """
 
 import logging
@@ -11,9 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from database import utcnow
+from enrollments.identity import mask_phone
 from enrollments.models import Enrollment, Trainee
 from extensions import db
 from mail import send_email
@@ -72,26 +75,50 @@ def queue_many(messages: list[Message]) -> None:
 
 
 def log_sms(recipient: str, body: str) -> None:
-    log.warning("SMS (SMS_BACKEND=log, not sent) to %s: %s", recipient, body)
+    """The ``log`` sender: the text goes to the log (for local use), the number masked (``+92 *******567``):
+    logs are kept and read more widely than the trainee records they would otherwise copy numbers from."""
+    log.warning("SMS (SMS_BACKEND=log, not sent) to %s: %s", mask_phone(recipient), body)
 
 
 SMS_SENDERS: dict[str, Callable[[str, str], None]] = {"log": log_sms}
 
 
-def send_pending(limit: int = 500) -> tuple[int, int]:
-    """Send up to ``limit`` queued messages, oldest first. A failure is recorded on the message and
-    retried on the next run, up to ``MAX_ATTEMPTS``. Returns (sent, failed). Commits after each message,
-    so that a crash never sends a message twice."""
-    backend = current_app.config.get("SMS_BACKEND", "log")
+@dataclass(frozen=True)
+class Sent:
+    """What a run of ``send_pending`` did: messages sent, failed (kept for a retry), and SMS held back
+    because no SMS sender is configured."""
+
+    sent: int
+    failed: int
+    held: int = 0
+
+
+def sms_sender() -> Callable[[str, str], None] | None:
+    """The SMS sender named by ``SMS_BACKEND``; None when it is not set (production until someone chooses).
+    ``RuntimeError`` for a name no sender has."""
+    backend = current_app.config.get("SMS_BACKEND", "")
+    if not backend:
+        return None
     if backend not in SMS_SENDERS:
         raise RuntimeError(f"SMS_BACKEND={backend!r} names no SMS sender; known: {', '.join(SMS_SENDERS)}")
-    sms = SMS_SENDERS[backend]
-    pending = db.session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    ).all()
+    return SMS_SENDERS[backend]
+
+
+def send_pending(limit: int = 500) -> Sent:
+    """Send up to ``limit`` queued messages, oldest first. A failure is recorded on the message and
+    retried on the next run, up to ``MAX_ATTEMPTS``. Without an SMS sender (``SMS_BACKEND`` unset) SMS are
+    left queued, not attempted, and counted as held. Commits after each message, so that a crash never
+    sends a message twice."""
+    sms = sms_sender()
+    waiting = (OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
+    query = select(OutboxMessage).where(*waiting)
+    held = 0
+    if sms is None:
+        query = query.where(OutboxMessage.channel != Channel.SMS)
+        held = db.session.scalar(
+            select(func.count(OutboxMessage.id)).where(*waiting, OutboxMessage.channel == Channel.SMS)
+        )
+    pending = db.session.scalars(query.order_by(OutboxMessage.id).limit(limit)).all()
     sent = failed = 0
     for message in pending:
         message.attempts += 1
@@ -107,4 +134,4 @@ def send_pending(limit: int = 500) -> tuple[int, int]:
             message.sent_at = utcnow()
             sent += 1
         db.session.commit()
-    return sent, failed
+    return Sent(sent, failed, held)

@@ -535,6 +535,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
         "account.sign_up",
         "account.password_change",
         "account.password_set",
+        "account.sign_out_everywhere",
     ),
     "token": ("token.create", "token.revoke"),
     "centre": ("centre.create", "centre.update", "centre.deactivate", "centre.reactivate"),

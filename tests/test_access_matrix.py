@@ -38,6 +38,7 @@ from courses.models import Cohort, Course
 from enrollments.counters import recount
 from enrollments.models import Enrollment, Trainee
 from extensions import db, limiter
+from tests.signing_in import session_values
 from vocabulary import EnrollmentStatus, Role
 
 # The seven people every endpoint is tried as.
@@ -129,6 +130,8 @@ EXPECTED_GET: dict[str, dict[str, object]] = {
     # and admins.
     "auth.tokens":                row(LOGIN,    200,      200,      200,      200,      200,      200),
     "auth.revoke_token":          row(LOGIN,    403,      200,      403,      403,      403,      200),
+    # Everyone signed in sees where she is signed in.
+    "auth.sessions":              row(LOGIN,    200,      200,      200,      200,      200,      200),
 }
 
 # POST, with CSRF off and an empty body: an admitted POST meets its form's refusal, or a form-less admin
@@ -139,6 +142,7 @@ EXPECTED_POST: dict[str, dict[str, object]] = {
     "auth.login":                 row(422,      REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
     "auth.signup":                row(422,      REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
     "auth.logout":                row(LOGIN,    REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    "auth.sign_out_everywhere":   row(LOGIN,    REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
     "auth.password":              row(LOGIN,    422,      422,      422,      422,      422,      422),
     # A reset link works for whoever holds it (it is the proof); asking for one is open to all.
     "auth.request_reset":         row(422,      422,      422,      422,      422,      422,      422),
@@ -366,8 +370,7 @@ def act_as(client, user: UserAccount | None):
     with client.session_transaction() as session:
         session.clear()
         if user is not None:
-            session["_user_id"] = user.get_id()
-            session["_fresh"] = True
+            session.update(session_values(user))
     return client
 
 
@@ -464,6 +467,7 @@ def test_every_table_entry_is_a_real_endpoint():
 OVERSEERS_MAY_POST = frozenset(
     {
         "auth.logout",
+        "auth.sign_out_everywhere",
         "auth.password",
         "auth.tokens",
         "auth.login",
@@ -525,15 +529,21 @@ def test_every_post_endpoint_refuses_a_missing_csrf_token(app, client, world, ro
     which authenticates with Bearer tokens rather than the session cookie, is left to its own tests.)"""
     adapter = app.url_map.bind("localhost")
     values = path_values(world)
+    users = ("anonymous", "trainee", "staff_a", "admin")
+    # One session each, opened before counting rows: signing in writes a session record.
+    cookies = {user: session_values(world.users[user]) if world.users[user] else {} for user in users}
     before = row_counts()
     wrong = []
     for endpoint, methods in sorted(routed_methods().items()):
         if "POST" not in methods or endpoint.startswith("api."):
             continue
         path = adapter.build(endpoint, values.get(endpoint, {}), method="POST")
-        for user in ("anonymous", "trainee", "staff_a", "admin"):
+        for user in users:
             limiter.reset()
-            response = act_as(client, world.users[user]).post(path, data={})
+            with client.session_transaction() as session:
+                session.clear()
+                session.update(cookies[user])
+            response = client.post(path, data={})
             if response.status_code != 400:
                 wrong.append(f"{user} POST {path}: {describe(response)}")
     assert not wrong, "POSTs without a CSRF token that were not refused with 400:\n" + "\n".join(wrong)

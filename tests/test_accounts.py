@@ -295,7 +295,7 @@ def test_password_reset_by_email_link(app, client, csrf_token, make_user):
         assert "If an account exists for that email" in client.get("/auth/login").get_data(as_text=True)
     outbox = app.extensions["mail_outbox"]
     assert [message["To"] for message in outbox] == ["staff@markaz.test"]
-    link = re.search(r"http://localhost(/auth/reset/\S+)", outbox[0].get_content()).group(1)
+    link = re.search(r"http://markaz.test(/auth/reset/\S+)", outbox[0].get_content()).group(1)  # BASE_URL
 
     form = {"csrf_token": csrf_token(link), "new_password": "a-fresh-password!", "confirm": "a-fresh-password!"}
     assert client.post(link, data=form).status_code == 302

@@ -23,6 +23,7 @@ from centres.models import Centre
 from courses.models import Course
 from extensions import db
 from oversight.models import AuditEvent
+from tests.signing_in import session_values
 from vocabulary import CohortStatus, Level, PartnerType, Role, Track
 
 ADMIN_MODULES = ("auth.admin", "centres.admin", "courses.admin")
@@ -37,8 +38,7 @@ def act_as(client, user: UserAccount | None):
     with client.session_transaction() as client_session:
         client_session.clear()
         if user is not None:
-            client_session["_user_id"] = user.get_id()
-            client_session["_fresh"] = True
+            client_session.update(session_values(user))
     g.pop("_login_user", None)
     return client
 

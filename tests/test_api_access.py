@@ -25,6 +25,7 @@ from enrollments.models import Enrollment, Trainee
 from extensions import db, limiter
 from tests import test_access_matrix
 from tests.api_helpers import api_error, bearer
+from tests.signing_in import session_values
 from tests.test_access_matrix import USERS, World, enrollment_of, routed_methods, row
 from vocabulary import CohortStatus, EnrollmentStatus, Shift
 
@@ -289,8 +290,7 @@ def test_api_access_matrix(app, client, api_world, row_counts, method, endpoint)
 
 def signed_in_by_cookie(client, user: UserAccount):
     with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
+        session.update(session_values(user))
     return client
 
 

@@ -1,6 +1,10 @@
 """Configuration: safe local defaults, strict production, and the SQLite connection recipe."""
 
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -9,10 +13,24 @@ from config import Config, ConfigurationError, normalise_database_url
 from courses.models import Cohort
 from extensions import db
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 @pytest.fixture
 def clean_environment(monkeypatch, tmp_path):
-    for name in ("SECRET_KEY", "DATABASE_URL", "MARKAZ_ENV", "SESSION_COOKIE_SECURE", "RATELIMIT_STORAGE_URI"):
+    for name in (
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "MARKAZ_ENV",
+        "SESSION_COOKIE_SECURE",
+        "RATELIMIT_STORAGE_URI",
+        "MARKAZ_BASE_URL",
+        "MARKAZ_TRUSTED_HOSTS",
+        "SMS_BACKEND",
+        "MARKAZ_STAFF_IDLE_MINUTES",
+        "MARKAZ_TRAINEE_IDLE_MINUTES",
+        "MARKAZ_SESSION_MAX_HOURS",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MARKAZ_INSTANCE_PATH", str(tmp_path / "instance"))
     return tmp_path / "instance"
@@ -33,18 +51,105 @@ def test_local_secret_key_is_generated_once_and_kept_private(clean_environment):
     assert first == Config().SECRET_KEY
 
 
-def test_production_requires_secret_key_and_database(clean_environment, monkeypatch):
+PRODUCTION = {
+    "MARKAZ_ENV": "production",
+    "SECRET_KEY": "x" * 40,
+    "DATABASE_URL": "postgresql://markaz@db/markaz",
+    "MARKAZ_BASE_URL": "https://markaz.example.pk/",
+    "RATELIMIT_STORAGE_URI": "redis://redis:6379",
+}
+
+
+def test_production_requires_secret_key_database_base_url_and_shared_counters(clean_environment, monkeypatch):
     monkeypatch.setenv("MARKAZ_ENV", "production")
-    with pytest.raises(ConfigurationError, match="SECRET_KEY and DATABASE_URL"):
+    with pytest.raises(
+        ConfigurationError,
+        match="SECRET_KEY, DATABASE_URL, MARKAZ_BASE_URL and RATELIMIT_STORAGE_URI must be set in the environment",
+    ):
         Config()
-    monkeypatch.setenv("SECRET_KEY", "x" * 40)
-    with pytest.raises(ConfigurationError, match="DATABASE_URL"):
-        Config()
-    monkeypatch.setenv("DATABASE_URL", "postgresql://markaz@db/markaz")
+    for name, value in PRODUCTION.items():
+        monkeypatch.setenv(name, value)
     config = Config()
     assert config.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://markaz@db/markaz"
     assert config.SESSION_COOKIE_SECURE is True
+    assert config.BASE_URL == "https://markaz.example.pk"
     assert not (clean_environment / "secret_key").exists()
+    for name in ("SECRET_KEY", "DATABASE_URL", "MARKAZ_BASE_URL", "RATELIMIT_STORAGE_URI"):
+        monkeypatch.delenv(name)
+        with pytest.raises(ConfigurationError, match=f"^{name} must be set in the environment in production"):
+            Config()
+        monkeypatch.setenv(name, PRODUCTION[name])
+
+
+@pytest.mark.parametrize("storage", ["memory://", "memory://?anything"])
+def test_production_refuses_rate_limit_counters_kept_in_each_process(clean_environment, monkeypatch, storage):
+    for name, value in PRODUCTION.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", storage)
+    with pytest.raises(ConfigurationError, match="counts per process: in production point it at Redis"):
+        Config()
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("http://markaz.example.pk", "must start with https:// in production"),
+        ("markaz.example.pk", "is not a site address"),
+        ("https://", "is not a site address"),
+        ("https://markaz.example.pk/?next=x", "is not a site address"),
+    ],
+)
+def test_production_base_url_must_be_an_https_address(clean_environment, monkeypatch, value, message):
+    for name, setting in PRODUCTION.items():
+        monkeypatch.setenv(name, setting)
+    monkeypatch.setenv("MARKAZ_BASE_URL", value)
+    with pytest.raises(ConfigurationError, match=message):
+        Config()
+
+
+def test_production_trusts_the_base_urls_host_and_the_listed_ones_only(clean_environment, monkeypatch):
+    for name, value in PRODUCTION.items():
+        monkeypatch.setenv(name, value)
+    assert Config().TRUSTED_HOSTS == ["markaz.example.pk"]
+    monkeypatch.setenv("MARKAZ_TRUSTED_HOSTS", " 10.0.0.5, Markaz.Internal ,, ")
+    assert Config().TRUSTED_HOSTS == ["markaz.example.pk", "10.0.0.5", "markaz.internal"]
+
+
+def test_local_use_has_a_base_url_trusts_any_host_and_logs_sms(clean_environment):
+    config = Config()
+    assert config.BASE_URL == "http://127.0.0.1:5000"
+    assert config.TRUSTED_HOSTS is None
+    assert config.SMS_BACKEND == "log"
+    assert (config.STAFF_IDLE_MINUTES, config.TRAINEE_IDLE_MINUTES, config.SESSION_MAX_HOURS) == (30, 120, 12)
+
+
+def test_production_has_no_sms_sender_unless_one_is_chosen(clean_environment, monkeypatch):
+    for name, value in PRODUCTION.items():
+        monkeypatch.setenv(name, value)
+    assert Config().SMS_BACKEND == ""
+    monkeypatch.setenv("SMS_BACKEND", "log")
+    assert Config().SMS_BACKEND == "log"
+
+
+def test_the_documented_production_settings_start_the_app(tmp_path):
+    """What the README's production section sets (Redis for the counters included: its client must be
+    installed) starts the app: the hook every change is checked with runs this very command."""
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith(("MARKAZ_", "SMS_", "RATELIMIT_"))
+    } | {
+        "MARKAZ_ENV": "production",
+        "SECRET_KEY": "hook-check",
+        "MARKAZ_BASE_URL": "https://markaz.example.pk",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/check.db",
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
+        "MARKAZ_INSTANCE_PATH": str(tmp_path / "instance"),
+    }
+    flask = Path(sys.executable).with_name("flask")
+    result = subprocess.run(
+        [str(flask), "--app", "app", "routes"], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "/auth/login" in result.stdout
 
 
 @pytest.mark.parametrize(

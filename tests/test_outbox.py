@@ -1,5 +1,7 @@
 """Notifications go through the outbox: queued with the change, sent by ``flask outbox send``."""
 
+import logging
+
 import sqlalchemy as sa
 
 from enrollments.services import apply
@@ -65,3 +67,38 @@ def test_recount_reports_and_fixes_drift(app, make_cohort):
     assert result.exit_code == 1 and f"{cohort.code}: enrolled_count stored 3, actual 0" in result.output
     assert "Fixed 1 counters." in runner.invoke(args=["oversight", "recount", "--fix"]).output
     assert runner.invoke(args=["oversight", "recount"]).output.strip() == "No drift."
+
+
+def test_the_log_sender_masks_the_number(app, make_cohort, make_user, make_trainee, caplog):
+    """SMS_BACKEND=log writes the text (for local use) but never the whole mobile number."""
+    user = make_user(Role.TRAINEE)
+    trainee = make_trainee(user=user, phone="+923001234567")
+    apply(trainee, make_cohort(seats=1), actor=user)
+    db.session.commit()
+    with caplog.at_level(logging.INFO, logger="markaz.sms"):
+        result = app.test_cli_runner().invoke(args=["outbox", "send"])
+    assert result.exit_code == 0 and "Sent 1 messages" in result.output
+    [record] = [record for record in caplog.records if record.name == "markaz.sms"]
+    assert "+923001234567" not in record.getMessage() and "3001234567" not in record.getMessage()
+    assert "to +92 *******567:" in record.getMessage() and "You have a place" in record.getMessage()
+
+
+def test_without_an_sms_sender_sms_stay_queued_and_the_command_says_so(app, make_cohort, make_user, make_trainee):
+    """Production sets no SMS_BACKEND by default: email goes, SMS wait untouched, and the command fails
+    loudly (cron mails its output) until someone chooses a sender."""
+    user = make_user(Role.TRAINEE)
+    apply(make_trainee(user=user, email="ayesha@example.com"), make_cohort(seats=1), actor=user)
+    db.session.commit()
+    app.config["SMS_BACKEND"] = ""
+    result = app.test_cli_runner().invoke(args=["outbox", "send"])
+    assert result.exit_code == 1
+    assert "Sent 1 messages; 0 failed" in result.output
+    assert "1 SMS not sent: SMS_BACKEND is not set, so no SMS sender is configured." in result.output
+    assert [message["To"] for message in app.extensions["mail_outbox"]] == ["ayesha@example.com"]
+    db.session.expire_all()
+    sms = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.channel == Channel.SMS))
+    assert (sms.sent_at, sms.attempts, sms.last_error) == (None, 0, "")
+
+    app.config["SMS_BACKEND"] = "log"  # chosen on purpose
+    result = app.test_cli_runner().invoke(args=["outbox", "send"])
+    assert result.exit_code == 0 and "Sent 1 messages; 0 failed" in result.output

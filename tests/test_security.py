@@ -14,6 +14,7 @@ from auth.models import UserAccount
 from auth.permissions import PUBLIC, allow
 from auth.services import password_reset_token
 from extensions import db, limiter
+from tests.signing_in import session_values
 from vocabulary import Role
 
 PASSWORD = "a-long-password"
@@ -44,8 +45,7 @@ def csrf_token(client: FlaskClient, path: str) -> str:
 def signed_in(client: FlaskClient, user: UserAccount) -> FlaskClient:
     with client.session_transaction() as session:
         session.clear()
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
+        session.update(session_values(user))
     return client
 
 

@@ -24,6 +24,7 @@ from enrollments.models import Enrollment
 from extensions import db
 from language import LANGUAGE_COOKIE
 from tests.browser.accessibility import assert_accessible
+from tests.signing_in import session_values
 from vocabulary import Admission, CohortKind, Gender, Role
 
 LANGUAGES = ["en", "ur"]
@@ -98,7 +99,7 @@ def choose_language(context: BrowserContext, base_url: str, language: str) -> No
 def sign_in(context: BrowserContext, app: Flask, base_url: str, user: UserAccount) -> None:
     """The session cookie Flask-Login writes at sign-in (as ``tests/conftest.py``'s ``sign_in`` does for the
     test client): the sign-in form itself is tested in ``test_account_journeys.py``."""
-    session = {"_user_id": user.get_id(), "_fresh": True}
+    session = session_values(user)
     value = app.session_interface.get_signing_serializer(app).dumps(session)
     context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": value, "url": base_url + "/"}])
 

@@ -14,6 +14,7 @@ from auth.models import UserAccount
 from enrollments import services
 from extensions import db
 from language import LANGUAGE_COOKIE, LANGUAGE_NAMES
+from tests.signing_in import session_values
 from vocabulary import CohortKind, Gender, Role
 
 PHONE = {"width": 360, "height": 740}
@@ -63,7 +64,7 @@ def choose_language(context: BrowserContext, base_url: str, language: str) -> No
 
 def sign_in(context: BrowserContext, app: Flask, base_url: str, user: UserAccount) -> None:
     """The session cookie Flask-Login writes at sign-in (the sign-in form is tested elsewhere)."""
-    session = {"_user_id": user.get_id(), "_fresh": True}
+    session = session_values(user)
     value = app.session_interface.get_signing_serializer(app).dumps(session)
     context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": value, "url": base_url + "/"}])
 
