@@ -66,6 +66,11 @@ def submitted_email() -> str:
 @bp.arguments(TokenRequestSchema)
 @bp.response(201, TokenSchema)
 @bp.alt_response(401, schema=ErrorSchema, description="Wrong email or password (or a deactivated account).")
+@bp.alt_response(
+    422,
+    schema=ErrorSchema,
+    description="The email, password or name is missing, too long, or holds a control character: `fields` says which.",
+)
 @bp.alt_response(429, schema=ErrorSchema, description="Too many failed attempts; the same limits as the sign-in page.")
 def create_token(body: dict):
     """Get a token: email and password, as on the sign-in page (and throttled like it).
