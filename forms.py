@@ -75,7 +75,7 @@ def expired_form_message() -> str:
 def sent_text(field) -> list[str]:
     """The text sent for ``field``: its values, and the names of files sent to it."""
     values = field.raw_data or ()
-    return [value if isinstance(value, str) else value.filename or "" for value in values if value is not None]
+    return [value if isinstance(value, str) else getattr(value, "filename", None) or "" for value in values]
 
 
 def refuse_control_characters(form, field) -> None:
