@@ -11,11 +11,13 @@ from enrollments.identity import (
     check_date_of_birth,
     format_cnic,
     format_phone,
+    is_separator,
     mask_cnic,
     mask_phone,
     normalise_cnic,
     normalise_name,
     normalise_phone,
+    without_separators,
 )
 
 
@@ -166,6 +168,14 @@ def test_any_scripts_digits_give_the_same_cnic(cnic, zero):
     """Whatever script the digits are typed in, one CNIC is stored one way: no second record for it."""
     typed = "".join(chr(ord(zero) + int(digit)) for digit in cnic)
     assert normalise_cnic(typed) == cnic
+
+
+def test_ascii_text_loses_exactly_the_separators_other_text_loses():
+    """``without_separators`` reads all-ASCII text with one regular expression: it must agree with the
+    character-by-character rule."""
+    for char in map(chr, range(128)):
+        assert (without_separators(f"1{char}2") == "12") is is_separator(char), repr(char)
+        assert without_separators(f"1{char}2\u00a0") == without_separators(f"1{char}2"), repr(char)  # the long way
 
 
 @pytest.mark.parametrize(
