@@ -5,6 +5,7 @@ import importlib.util
 
 from flask import Flask
 
+import text_input
 from config import Config
 from database import configure_sqlite, register_request_hooks
 from extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -22,6 +23,7 @@ def create_app(config: object | None = None) -> Flask:
     """Build the Markaz app from ``config`` (default: ``Config()``, read from the environment)."""
     app = Flask(__name__)
     app.config.from_object(config or Config())
+    text_input.register(app)  # before any route: path segments with control characters match none
 
     register_models()
     db.init_app(app)

@@ -4,10 +4,18 @@ WTForms ships no Urdu, so its built-in messages (``This field is required.``, ``
 are looked up in our catalogue instead: ``BUILT_IN_MESSAGES`` lists the ones our forms can show, so
 that ``pybabel extract`` puts them in ``messages.po``. Flask-WTF's CSRF errors never pass through
 gettext at all; ``Form`` replaces them with one message a person can act on, shown at the top of the form.
+
+``Form`` also refuses control characters (NUL among them) in whatever any field was sent
+(``text_input``): before the field's own validators run, so that none of them (nor a query they make)
+ever sees one.
 """
 
 from flask_babel import get_translations, gettext
 from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+from wtforms.validators import StopValidation
+
+from text_input import control_character_message, has_control_character
 
 
 def N_(text: str) -> str:
@@ -64,12 +72,34 @@ def expired_form_message() -> str:
     return gettext("This form has expired or came from elsewhere. Reload the page and send it again.")
 
 
+def sent_text(field) -> list[str]:
+    """The text sent for ``field``: its values, and the names of files sent to it."""
+    values = field.raw_data or ()
+    return [value if isinstance(value, str) else getattr(value, "filename", None) or "" for value in values]
+
+
+def refuse_control_characters(form, field) -> None:
+    """The first validator of every field of every ``Form``: what was sent for ``field`` holds no control
+    character (a ``TextAreaField`` may hold tabs and line breaks). Otherwise this is the field's one error,
+    and its other validators do not run."""
+    multi_line = isinstance(field, TextAreaField)
+    if any(has_control_character(text, multi_line=multi_line) for text in sent_text(field)):
+        field.errors.clear()  # "Not a valid choice" and the like would only distract from the reason
+        raise StopValidation(control_character_message())
+
+
 class Form(FlaskForm):
-    """Every Markaz form: WTForms' messages in the reader's language; an expired form says so."""
+    """Every Markaz form: WTForms' messages in the reader's language; an expired form says so; no field
+    takes a control character (``refuse_control_characters``)."""
 
     class Meta(FlaskForm.Meta):
         def get_translations(self, form):
             return TRANSLATIONS
+
+        def bind_field(self, form, unbound_field, options):
+            field = super().bind_field(form, unbound_field, options)
+            field.validators = [refuse_control_characters, *field.validators]
+            return field
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

@@ -4,19 +4,29 @@
 flask-smorest generates the OpenAPI 3 description (``/api/v1/openapi.json``) from the marshmallow
 schemas that also parse every request and shape every answer, so the description cannot drift from the
 code. Requests authenticate with ``Authorization: Bearer <token>`` only (``api.auth``); errors are JSON
-in one shape (``api.errors``). Operations live in modules by domain: ``catalogue`` (centres, courses,
-cohorts), ``people`` (tokens, me, trainees), ``enrollments``, ``reports``.
+in one shape (``api.errors``); no string a request sends may hold a control character (``api.parsing``).
+Operations live in modules by domain: ``catalogue`` (centres, courses, cohorts), ``people`` (tokens, me,
+trainees), ``enrollments``, ``reports``.
 """
 
 import importlib
 import importlib.util
 
+import flask_smorest
 from flask import Flask
-from flask_smorest import Api, Blueprint
+from flask_smorest import Api
 
 from api.errors import refusal
+from api.parsing import PlainTextParser
 from api.schemas import ErrorSchema
 from refusals import Refusal
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's blueprint, whose operations read their arguments with ``PlainTextParser``."""
+
+    ARGUMENTS_PARSER = PlainTextParser()
+
 
 bp = Blueprint(
     "api",
@@ -40,7 +50,9 @@ class MarkazApi(Api):
 
 SPEC_INFO = {
     "description": "The JSON API of Markaz, the enrollment system of Pakistan's digital-skills centres. "
-    "Authenticate with `Authorization: Bearer <token>`; get a token from `POST /api/v1/tokens`.",
+    "Authenticate with `Authorization: Bearer <token>`; get a token from `POST /api/v1/tokens`. "
+    "Text holding a control character (NUL and the like; tab and line breaks only in reasons) is refused "
+    "with 422, naming the field.",
 }
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from api import bp
+from api.parsing import MultiLineString
 from api.schemas import ErrorSchema, PageArgsSchema, StrictBoolean, page_of
 from auth.permissions import PUBLIC, STAFF, allow, get_cohort_by_id_or_404, viewable_cohorts
 from centres.models import Centre, District, Province
@@ -243,7 +244,7 @@ class CohortUpdateSchema(Schema):
             "any but finished → cancelled (with a reason)."
         },
     )
-    reason = fields.String(
+    reason = MultiLineString(
         validate=validate.Length(max=1000),
         metadata={"description": "Why the cohort is cancelled (status cancelled): every trainee with a place is told."},
     )

@@ -19,6 +19,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from api import bp
+from api.parsing import MultiLineString
 from api.schemas import ErrorDetailSchema, ErrorSchema, PageArgsSchema, page_of
 from api.trainees import acting_user, refusal_with
 from auth.permissions import (
@@ -108,7 +109,7 @@ REASON_REQUIRED = services.ReasonRequired().message
 
 
 class ReasonSchema(Schema):
-    reason = fields.String(
+    reason = MultiLineString(
         required=True,
         validate=[validate.Regexp(r"^\s*\S", error=REASON_REQUIRED), validate.Length(max=2000)],
         error_messages={"required": REASON_REQUIRED},
@@ -117,7 +118,7 @@ class ReasonSchema(Schema):
 
 
 class WithdrawSchema(Schema):
-    reason = fields.String(load_default="", validate=validate.Length(max=2000), metadata={"description": "Optional."})
+    reason = MultiLineString(load_default="", validate=validate.Length(max=2000), metadata={"description": "Optional."})
 
 
 class RosterArgsSchema(PageArgsSchema):
@@ -434,7 +435,11 @@ def approve_enrollment(enrollment_id: int):
 @bp.alt_response(403, schema=ErrorSchema, description="Not staff of the cohort's centre, nor an admin.")
 @bp.alt_response(404, schema=ErrorSchema, description="No such enrollment.")
 @bp.alt_response(409, schema=ErrorSchema, description="`not_possible`: the place is neither pending nor waitlisted.")
-@bp.alt_response(422, schema=ErrorSchema, description="No reason given: the trainee is told the reason.")
+@bp.alt_response(
+    422,
+    schema=ErrorSchema,
+    description="No reason given (the trainee is told the reason), or one holding a control character.",
+)
 @bp.doc(security=BEARER)
 def reject_enrollment(body: dict, enrollment_id: int):
     """Reject a pending or waitlisted application, with a reason the trainee is told."""
@@ -453,7 +458,11 @@ def reject_enrollment(body: dict, enrollment_id: int):
 @bp.alt_response(403, schema=ErrorSchema, description="Not staff of the cohort's centre, nor an admin.")
 @bp.alt_response(404, schema=ErrorSchema, description="No such enrollment.")
 @bp.alt_response(409, schema=ErrorSchema, description="`not_possible`: the trainee is not enrolled.")
-@bp.alt_response(422, schema=ErrorSchema, description="No reason given: the trainee is told the reason.")
+@bp.alt_response(
+    422,
+    schema=ErrorSchema,
+    description="No reason given (the trainee is told the reason), or one holding a control character.",
+)
 @bp.doc(security=BEARER)
 def drop_enrollment(body: dict, enrollment_id: int):
     """Drop an enrolled trainee, with a reason she is told. Her seat goes at once to the first eligible

@@ -49,6 +49,11 @@ class MeSchema(Schema):
 @bp.arguments(TokenRequestSchema)
 @bp.response(201, TokenSchema)
 @bp.alt_response(401, schema=ErrorSchema, description="Wrong email or password (or a deactivated account).")
+@bp.alt_response(
+    422,
+    schema=ErrorSchema,
+    description="The email, password or name is missing, too long, or holds a control character: `fields` says which.",
+)
 @bp.alt_response(429, schema=ErrorSchema, description="Too many failed attempts (counted with the sign-in page's).")
 def create_token(body: dict):
     """Get a token: email and password, as on the sign-in page (and throttled with it: failures here and

@@ -224,7 +224,8 @@ def find_district(value: int | str, centre: Centre | None) -> District:
     422,
     schema=ErrorSchema,
     description="A value is wrong (CNIC, name, phone, date of birth, email, an unknown or ambiguous district, "
-    "an unknown centre, or no centre named by staff of several): `fields` says which and why.",
+    "an unknown centre, no centre named by staff of several, or text holding a control character such as NUL): "
+    "`fields` says which and why.",
 )
 @bp.doc(security=[{"bearer": []}])
 def create_trainee(body: dict):

@@ -82,6 +82,8 @@ class SignUpForm(Form):
     gender = SelectField(
         _l("Gender"), choices=[CHOOSE, *Gender.choices()], validators=[DataRequired(_l("Choose your gender."))]
     )
+    # Shown only when her CNIC and gender disagree (``auth.services.sign_up_trainee`` asks her to confirm).
+    gender_confirmed = BooleanField(_l("My CNIC number and gender are right as I typed them."))
     date_of_birth = DateField(
         _l("Date of birth"),
         validators=[InputRequired(_l("Enter your date of birth.")), plausible_birth_date],

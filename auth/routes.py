@@ -157,6 +157,7 @@ def signup():
             district_id=form.district_id.data,
             area=Area(form.area.data),
             education=Education(form.education.data),
+            gender_confirmed=form.gender_confirmed.data,
         )
         try:
             user = sign_up_trainee(details)

@@ -20,7 +20,7 @@ from auth.tokens import revoke_all_tokens
 from centres.models import Centre, District, Province
 from database import utcnow
 from enrollments.identity import checked, normalise_name
-from enrollments.models import Trainee
+from enrollments.models import Trainee, cnic_disagrees_with_gender
 from enrollments.trainees import TraineeDetails, normalised
 from extensions import db
 from language import current_language
@@ -81,6 +81,8 @@ class SignUp:
     district_id: int
     area: Area
     education: Education
+    # She ticked "my CNIC and gender are right" after being told that they disagree.
+    gender_confirmed: bool = False
 
 
 def sign_up_trainee(details: SignUp) -> UserAccount:
@@ -89,7 +91,10 @@ def sign_up_trainee(details: SignUp) -> UserAccount:
     A CNIC that already has an account is refused. A CNIC that already has a trainee record without
     an account (a walk-in or an imported trainee) gets this account linked to it when the date of
     birth matches; otherwise she is told to ask her centre, so nobody can claim another's record by
-    typing her CNIC. Raises ``Refusal``/``Conflict`` naming the field."""
+    typing her CNIC. A new record whose CNIC's last digit disagrees with the gender she chose
+    (``cnic_disagrees_with_gender``) needs her confirmation (``gender_confirmed``), so that a slip on
+    either is caught while she can still correct it; confirmed, it is accepted. Raises
+    ``Refusal``/``Conflict`` naming the field."""
     email = normalise_email(details.email)
     check_password_strength(details.password, email=email)
     if db.session.scalar(select(UserAccount.id).where(UserAccount.email == email)):
@@ -119,6 +124,14 @@ def sign_up_trainee(details: SignUp) -> UserAccount:
                 "Ask your training centre to check it."
             ),
             "cnic",
+        )
+    if existing is None and not details.gender_confirmed and cnic_disagrees_with_gender(values["cnic"], details.gender):
+        raise Refusal(
+            _(
+                "The last digit of a CNIC is odd for men and even for women, and yours does not match the gender "
+                "you chose. Check both; if they are right, tick this box."
+            ),
+            "gender_confirmed",
         )
     user = UserAccount(
         email=email,

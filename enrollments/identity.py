@@ -15,14 +15,59 @@ from flask_babel import gettext as _
 from refusals import Refusal
 
 CNIC_DIGITS = 13
-# Everything people put between the digits of a CNIC or phone number: spaces of any width, dashes of
-# any kind, dots, slashes, brackets.
-SEPARATORS = re.compile(r"[\s\u00a0\u2000-\u200f\u2010-\u2015\u2212.\-/()]+")
-# Arabic-Indic and Persian digits, as Urdu keyboards type them.
-URDU_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+# What people put between the digits of a CNIC or phone number, besides spaces of any width (``str.isspace``)
+# and dashes of any kind (Unicode's dash punctuation, ``Pd``: hyphens, en and em dashes, the full-width
+# hyphen): dots, slashes and brackets, ASCII or full-width, the minus sign, the Urdu full stop; invisible
+# format characters (``Cf``: the direction marks and zero-width spaces that text copied from Urdu carries).
+SEPARATOR_MARKS = frozenset(".\uff0e/\uff0f()\uff08\uff09\u2212\u06d4")
+SEPARATOR_CATEGORIES = frozenset({"Pd", "Zs", "Cf"})
+# The same, for text that is all ASCII (most of it): one regular expression instead of a look at each character.
+ASCII_SEPARATORS = re.compile(r"[\s.\-/()]+")
+ASCII_DIGITS = re.compile(r"[0-9]+")
+PHONE_CHARACTERS = re.compile(r"\+?[0-9]+")
+
+
+class DecimalDigits(dict):
+    """A ``str.translate`` table mapping every decimal digit of every script to its ASCII digit: Arabic-Indic
+    and Persian (Urdu keyboards), Devanagari, full-width (Chinese and Japanese keyboards), mathematical
+    bold, ... (Unicode's ``Nd``, ``unicodedata.decimal``). Filled as digits are met: only ~660 exist."""
+
+    def __missing__(self, codepoint: int) -> str:
+        value = unicodedata.decimal(chr(codepoint), None)
+        if value is None:
+            raise LookupError(codepoint)  # str.translate keeps the character as it is
+        self[codepoint] = str(value)
+        return self[codepoint]
+
+
+DECIMAL_DIGITS = DecimalDigits()
+# The import reads the digits of dates with this table: every script's digits, like CNICs and phones.
+URDU_DIGITS = DECIMAL_DIGITS
+
+
+def is_separator(char: str) -> bool:
+    return char.isspace() or char in SEPARATOR_MARKS or unicodedata.category(char) in SEPARATOR_CATEGORIES
+
+
+def without_separators(text: str) -> str:
+    """``text`` without the spaces, dashes, dots, slashes, brackets and invisible marks people type
+    between digits (``is_separator``)."""
+    if text.isascii():
+        return ASCII_SEPARATORS.sub("", text)
+    return "".join(char for char in text if not is_separator(char))
 
 
 FORBIDDEN_IN_NAMES = frozenset({"Sm", "Sc", "Sk", "So", "Cc", "Cs", "Co", "Cn"})
+# Characters that reorder the text around them (embeddings, overrides, isolates): in a name they make one
+# name display as another, and spill over into the page or list that shows it.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Letters (to Unicode) that show no letter: the Arabic tatweel, which only stretches the letters around it,
+# and the Hangul fillers, which are blank. A name needs a letter that is not one of these.
+BLANK_LETTERS = frozenset("\u0640\u115f\u1160\u3164\uffa0")
+COMBINING_CATEGORIES = frozenset({"Mn", "Mc", "Me"})
+# Marks on one letter: an Urdu letter carries at most a shadda, a vowel mark and a superscript alef (three);
+# a Latin name, once composed (NFC), none or one. More are stacked to smear over the lines around.
+MOST_MARKS_ON_A_LETTER = 3
 
 
 class InvalidInput(Refusal):
@@ -39,11 +84,14 @@ def checked(field: str, normaliser, value):
 
 
 def normalise_cnic(text: str | None) -> str:
-    """``35202-1234567-1`` → ``3520212345671``. Raises ``InvalidInput`` unless exactly 13 digits remain."""
-    cleaned = SEPARATORS.sub("", (text or "").translate(URDU_DIGITS))
+    """``35202-1234567-1`` → ``3520212345671``: digits of any script read as ASCII digits (``DECIMAL_DIGITS``),
+    separators of any kind dropped (``is_separator``), so that one CNIC has one stored form however it was
+    typed. Raises ``InvalidInput`` unless exactly 13 digits remain, and nothing else."""
+    cleaned = without_separators((text or "").translate(DECIMAL_DIGITS))
     if not cleaned:
         raise InvalidInput(_("Enter the 13-digit CNIC number, e.g. 35202-1234567-1."))
-    if not cleaned.isdigit():
+    # Not str.isdigit(): superscripts and circled numbers are "digits" to it, and would be stored as typed.
+    if not ASCII_DIGITS.fullmatch(cleaned):
         raise InvalidInput(_("A CNIC has digits only, e.g. 35202-1234567-1."))
     if len(cleaned) != CNIC_DIGITS:
         raise InvalidInput(_("A CNIC has 13 digits; this one has %(digits)s.", digits=len(cleaned)))
@@ -65,12 +113,18 @@ def mask_cnic(cnic: str) -> str:
 def normalise_phone(text: str | None) -> str:
     """``0300 1234567`` / ``+92 300 1234567`` / ``92-300-1234567`` → ``+923001234567`` (E.164).
 
-    Numbers without a country code are read as Pakistani. Raises ``InvalidInput`` for a number that
-    is not a real, dialable one."""
-    raw = (text or "").translate(URDU_DIGITS).strip()
+    Digits of any script are read as ASCII digits and separators of any kind dropped, as for CNICs.
+    Numbers without a country code are read as Pakistani. Raises ``InvalidInput`` for a number with an
+    extension (``ext 12``: an SMS cannot reach one, and dropping it would store another number than the one
+    typed), for letters or other marks among the digits, and for a number that is not a real, dialable one."""
+    raw = (text or "").translate(DECIMAL_DIGITS).replace("\uff0b", "+").strip()
     if not raw:
         raise InvalidInput(_("Enter a mobile number, e.g. 0300 1234567."))
-    digits = SEPARATORS.sub("", raw)
+    digits = without_separators(raw)
+    if not PHONE_CHARACTERS.fullmatch(digits):
+        if has_extension(raw):
+            raise InvalidInput(_("Mobile numbers have no extension: enter the number without “ext …”."))
+        raise InvalidInput(_("This does not look like a phone number, e.g. 0300 1234567."))
     # "92300..." without the plus is how many people write the country code.
     if digits.startswith("92") and len(digits) == 12:
         digits = "+" + digits
@@ -83,6 +137,15 @@ def normalise_phone(text: str | None) -> str:
     if not phonenumbers.is_valid_number(number):
         raise InvalidInput(_("This phone number does not exist; check the digits, e.g. 0300 1234567."))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def has_extension(text: str) -> bool:
+    """Whether ``text`` is a phone number with an extension, in any of the ways libphonenumber knows
+    (``ext 12``, ``x12``, ``#12``, ``extension 12``, ``;ext=12``, ...)."""
+    try:
+        return bool(phonenumbers.parse(text, "PK").extension)
+    except phonenumbers.NumberParseException:
+        return False
 
 
 def format_phone(phone: str) -> str:
@@ -106,7 +169,10 @@ def mask_phone(phone: str) -> str:
 
 def normalise_name(text: str | None) -> str:
     """A full name in any script: Unicode-normalised (NFC), inner spaces collapsed. Raises
-    ``InvalidInput`` when empty, too long, or holding digits or symbols that no name has."""
+    ``InvalidInput`` when empty, too long, holding digits or symbols that no name has, holding characters
+    that reorder text (``BIDI_CONTROLS``), holding no letter that shows (only marks, invisible characters,
+    tatweels), or stacking more than ``MOST_MARKS_ON_A_LETTER`` marks on one letter. The zero-width
+    non-joiner and joiner stay: Urdu spelling uses them."""
     name = " ".join(unicodedata.normalize("NFC", text or "").split())
     if not name:
         raise InvalidInput(_("Enter the full name as on the CNIC."))
@@ -116,7 +182,29 @@ def normalise_name(text: str | None) -> str:
     # Urdu spelling uses the zero-width non-joiner.
     if any(char.isdigit() or unicodedata.category(char) in FORBIDDEN_IN_NAMES for char in name):
         raise InvalidInput(_("A name has letters only (Urdu or English), with spaces, dots or dashes."))
+    if any(char in BIDI_CONTROLS for char in name):
+        raise InvalidInput(
+            _("A name cannot hold the invisible characters that change the direction of text: type it again.")
+        )
+    if not any(unicodedata.category(char).startswith("L") and char not in BLANK_LETTERS for char in name):
+        raise InvalidInput(_("A name needs letters (Urdu or English), not only marks or invisible characters."))
+    if most_marks_on_a_letter(name) > MOST_MARKS_ON_A_LETTER:
+        raise InvalidInput(_("Too many marks on one letter: type the name again with its usual spelling."))
     return name
+
+
+def most_marks_on_a_letter(text: str) -> int:
+    """The longest run of combining marks in ``text``; format characters (a zero-width joiner slipped
+    between marks) do not end a run."""
+    longest = run = 0
+    for char in text:
+        category = unicodedata.category(char)
+        if category in COMBINING_CATEGORIES:
+            run += 1
+            longest = max(longest, run)
+        elif category != "Cf":
+            run = 0
+    return longest
 
 
 def check_date_of_birth(born: date, today: date, *, youngest: int = 14, oldest: int = 100) -> date:

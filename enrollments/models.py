@@ -16,6 +16,18 @@ if TYPE_CHECKING:
     from courses.models import Cohort
 
 
+def cnic_disagrees_with_gender(cnic: str, gender: Gender | str) -> bool:
+    """Whether a CNIC's last digit disagrees with ``gender``: NADRA ends men's CNICs with an odd digit and
+    women's with an even one. Transgender: never a disagreement (the rule says nothing of her card).
+
+    A disagreement is shown, never refused: records have errors, and so do the genders people choose
+    in a hurry. Staff see it on her record and on rosters (``Trainee.cnic_gender_disagree``); at sign-up
+    she confirms both before her account is made (``auth.services.sign_up_trainee``)."""
+    if len(cnic) != 13 or not cnic[-1].isdigit() or gender not in (Gender.FEMALE, Gender.MALE):
+        return False
+    return (int(cnic[-1]) % 2 == 1) != (gender == Gender.MALE)
+
+
 class Trainee(db.Model):
     """A person, identified nationally by CNIC (13 digits, stored without dashes).
 
@@ -51,6 +63,11 @@ class Trainee(db.Model):
     district: Mapped["District"] = relationship()
     user: Mapped["UserAccount | None"] = relationship(back_populates="trainee")
     enrollments: Mapped[list["Enrollment"]] = relationship(back_populates="trainee")
+
+    @property
+    def cnic_gender_disagree(self) -> bool:
+        """Her CNIC's last digit and her gender disagree (``cnic_disagrees_with_gender``): a flag for staff."""
+        return cnic_disagrees_with_gender(self.cnic, self.gender)
 
     def age_on(self, day: date) -> int:
         """Age in whole years on ``day``."""

@@ -88,7 +88,7 @@ def signup_form(make_province, make_district):
     district = make_district(make_province(code="PB", name="Punjab"), name="Lahore")
     return {
         "full_name": "عائشہ خان",
-        "cnic": "35202-1234567-1",
+        "cnic": "35202-1234567-2",  # even: a woman's CNIC
         "gender": "female",
         "date_of_birth": "2001-03-15",
         "phone": "0300 1234567",

@@ -40,7 +40,7 @@ HER_NAME = "سکینہ بی بی"
 HER_EMAIL = "sakina.bibi@example.pk"
 HER_PASSWORD = "meri-lambi-passphrase"
 MISTYPED_CNIC = "42101-12345-6"  # two digits short: 11 digits
-HER_CNIC = "42101-1234567-1"
+HER_CNIC = "42101-1234567-2"  # even: a woman's (an odd one would be asked to confirm)
 HER_PHONE = "0300 1234567"
 
 # The only Latin words an Urdu page may show besides the data. Keep this list short; justify every entry.
