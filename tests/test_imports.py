@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+import enrollments.import_reading as import_reading
 import enrollments.imports as imports
 from courses.models import Cohort
 from database import utcnow
@@ -251,7 +252,7 @@ def test_too_big_and_too_long_files_are_refused(monkeypatch):
 
 def test_a_workbook_that_unpacks_to_too_much_is_refused(monkeypatch):
     data = xlsx_bytes([AYESHA])
-    monkeypatch.setattr(imports, "MAX_UNPACKED_BYTES", 1000)
+    monkeypatch.setattr(import_reading, "MAX_UNPACKED_BYTES", 1000)
     with pytest.raises(ImportRefused) as refused:
         read_sheet(data, "list.xlsx")
     assert refused.value.message == "This workbook is too large once unpacked: save the list alone, as CSV or XLSX."
