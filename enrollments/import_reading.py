@@ -37,6 +37,7 @@ import posixpath
 import re
 import zipfile
 import zlib
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
@@ -140,13 +141,30 @@ def cell_too_long(row: int | None) -> ImportRefused:
 # CSV --------------------------------------------------------------------------------------------------
 
 
+LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
+
+
 def csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
     """(row number, its first ``MAX_COLUMNS`` cells) for every record of a CSV text, blank ones included,
     stopping with ``ImportRefused`` at the first limit passed (rows, cells, cells in a row, characters in a
-    cell). ``csv.Error`` for a malformed file propagates."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    cell). ``csv.Error`` for a malformed file propagates.
+
+    The csv module gets the text a line at a time, and a record's delimiters are counted before it is
+    split: a line of five million commas is refused without becoming a list of five million cells."""
+    number = 0  # records read
+    delimiters = 0  # in the lines of the record being read
+
+    def lines() -> Iterator[str]:
+        nonlocal delimiters
+        for match in LINE.finditer(text):
+            if line := match.group():
+                delimiters += line.count(delimiter)
+                if delimiters >= MAX_ROW_CELLS:
+                    raise row_too_wide(number + 1)
+                yield line
+
+    reader = csv.reader(lines(), delimiter=delimiter)
     cells = 0
-    number = 0
     while True:
         try:
             row = next(reader)
@@ -157,10 +175,9 @@ def csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
                 raise cell_too_long(number + 1) from error
             raise
         number += 1
+        delimiters = 0
         if number > MAX_SHEET_ROWS:
             raise too_many_rows()
-        if len(row) > MAX_ROW_CELLS:
-            raise row_too_wide(number)
         cells += len(row)
         if cells > MAX_CELLS:
             raise too_many_cells()
@@ -289,6 +306,8 @@ class Workbook:
                 kind, target = relationships.get(relationship, ("", ""))
                 if kind == "worksheet":
                     sheets.append(target)
+            elif name := unprefixed(tag):
+                on_workbook(name, attributes)
 
         parse_xml(self.part(workbook_path, MAX_PART_BYTES), on_workbook)
         if not sheets:
@@ -352,6 +371,8 @@ class Workbook:
                 else:
                     target = posixpath.normpath(posixpath.join(folder, target))
                 found[attributes.get("Id", "")] = (attributes.get("Type", "").rpartition("/")[2], target)
+            elif name := unprefixed(tag):
+                on_start(name, attributes)
 
         parse_xml(self.part(path, MAX_PART_BYTES), on_start)
         return found
@@ -374,13 +395,18 @@ class Workbook:
                 custom[number(attributes.get("numFmtId"))] = attributes.get("formatCode", "")
             elif tag == "cellXfs":
                 in_cell_formats = True
-            elif tag == "xf" and in_cell_formats:
-                formats.append(number(attributes.get("numFmtId")))
+            elif tag == "xf":
+                if in_cell_formats:
+                    formats.append(number(attributes.get("numFmtId")))
+            elif name := unprefixed(tag):
+                on_start(name, attributes)
 
         def on_end(tag: str) -> None:
             nonlocal in_cell_formats
             if tag == "cellXfs":
                 in_cell_formats = False
+            elif name := unprefixed(tag):
+                on_end(name)
 
         parse_xml(self.part(path, MAX_PART_BYTES), on_start, on_end)
         dates, durations = set(), set()
@@ -392,9 +418,9 @@ class Workbook:
                     durations.add(style)
         return frozenset(dates), frozenset(durations)
 
-    def read_strings(self, path: str | None) -> list[str]:
+    def read_strings(self, path: str | None) -> "SharedStrings":
         """The shared strings: each ``<si>``'s text runs joined, phonetic guides (``<rPh>``) left out."""
-        strings: list[str] = []
+        strings = SharedStrings()
         if path is None or path not in self.names:
             return strings
         parts: list[str] = []
@@ -411,17 +437,21 @@ class Workbook:
                 capturing = not phonetic
             elif tag == "rPh":
                 phonetic += 1
+            elif name := unprefixed(tag):
+                on_start(name, _attributes)
 
         def on_end(tag: str) -> None:
             nonlocal capturing, phonetic
             if tag == "si":
                 if len(strings) >= MAX_CELLS:
                     raise too_many_cells()
-                strings.append("".join(parts))
+                strings.append("".join(parts) if len(parts) != 1 else parts[0])
             elif tag == "t":
                 capturing = False
             elif tag == "rPh":
                 phonetic -= 1
+            elif name := unprefixed(tag):
+                on_end(name)
 
         def on_text(text: str) -> None:
             nonlocal length
@@ -455,6 +485,29 @@ class Workbook:
         self.archive.close()
 
 
+class SharedStrings:
+    """A workbook's shared strings, kept as one UTF-8 buffer and the offset of each: a list of Python
+    strings costs about 60 bytes per string more, 40 MB more for the 640,000 strings a workbook within
+    the limits can hold. ``strings[i]`` decodes string ``i``; IndexError when there is none."""
+
+    def __init__(self) -> None:
+        self.text = bytearray()
+        self.ends = array("I")
+
+    def append(self, string: str) -> None:
+        self.text += string.encode("utf-8", errors="surrogatepass")
+        self.ends.append(len(self.text))
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def __getitem__(self, index: int) -> str:
+        if index < 0:
+            raise IndexError(index)
+        start = self.ends[index - 1] if index else 0
+        return self.text[start : self.ends[index]].decode("utf-8", errors="surrogatepass")
+
+
 class EndOfData(Exception):
     """The sheet's data has ended: what follows it (print settings, merged cells) is not read."""
 
@@ -463,7 +516,7 @@ class SheetReader:
     """The expat handlers reading a worksheet's ``<sheetData>``, counting rows and cells against the
     limits as they come."""
 
-    def __init__(self, strings: list[str], dates: frozenset[int], durations: frozenset[int], epoch: datetime):
+    def __init__(self, strings: SharedStrings, dates: frozenset[int], durations: frozenset[int], epoch: datetime):
         self.strings, self.dates, self.durations, self.epoch = strings, dates, durations, epoch
         self.done: list[tuple[int, list[Any]]] = []
         self.rows = self.cells = self.row_cells = 0
@@ -513,6 +566,8 @@ class SheetReader:
                 raise ValueError(f"row {self.row}")
             self.row_cells = self.column = 0
             self.values = []
+        elif name := unprefixed(tag):
+            self.start(name, attributes)
 
     def end(self, tag: str) -> None:
         if tag == "c":
@@ -531,6 +586,8 @@ class SheetReader:
             self.done.append((self.row, self.values))
         elif tag == "sheetData":
             raise EndOfData
+        elif name := unprefixed(tag):
+            self.end(name)
 
     def text(self, text: str) -> None:
         if self.capturing:
@@ -590,30 +647,31 @@ def xml_parser(
     on_end: Callable[[str], None] | None = None,
     on_text: Callable[[str], None] | None = None,
 ) -> "expat.XMLParserType":
-    """An expat parser that calls the handlers with element names stripped of their prefix (``x:row`` →
-    ``row``; namespaces play no part in what is read) and refuses document type declarations, so that
-    no entity can expand. Handler exceptions propagate out of ``Parse``."""
+    """An expat parser calling the handlers directly (they are called millions of times: no wrapper) and
+    refusing document type declarations, so that no entity can expand. Handlers get element names as
+    written; each passes a prefixed name (``x:row``, as some tools write them) on to itself without the
+    prefix (``unprefixed``): namespaces play no part in what is read. Handler exceptions propagate out
+    of ``Parse``."""
     parser = expat.ParserCreate()
     parser.buffer_text = True
-    names: dict[str, str] = {}
-
-    def local(name: str) -> str:
-        found = names.get(name)
-        if found is None:
-            found = names[name] = name.rpartition(":")[2]
-        return found
 
     def refuse_doctype(*_args) -> None:
         raise ValueError("document type declarations are not read")
 
     parser.StartDoctypeDeclHandler = refuse_doctype
     parser.EntityDeclHandler = refuse_doctype
-    parser.StartElementHandler = lambda name, attributes: on_start(local(name), attributes)
+    parser.StartElementHandler = on_start
     if on_end is not None:
-        parser.EndElementHandler = lambda name: on_end(local(name))
+        parser.EndElementHandler = on_end
     if on_text is not None:
         parser.CharacterDataHandler = on_text
     return parser
+
+
+def unprefixed(tag: str) -> str | None:
+    """``"x:row"`` → ``"row"``; None for a name without a prefix (the handler has seen it already)."""
+    _prefix, colon, name = tag.rpartition(":")
+    return name if colon else None
 
 
 def parse_xml(
