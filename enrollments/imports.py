@@ -382,17 +382,39 @@ def cell_text(value: Any) -> str:
 EXPONENT = re.compile(r"^\d(?:[.,]\d+)?[eE]\+?\d+$")
 
 
+def digits_dropped(number: str) -> InvalidInput:
+    return InvalidInput(
+        _(
+            "Excel turned this CNIC into a number (%(number)s) and dropped digits: format the column as Text, "
+            "type the CNICs again and save.",
+            number=number,
+        )
+    )
+
+
 def read_cnic(value: Any) -> str:
+    """A CNIC cell, as text or as a number (``read_numeric_cnic``)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return read_numeric_cnic(value)
     text = cell_text(value)
     if EXPONENT.match(text):
-        raise InvalidInput(
-            _(
-                "Excel turned this CNIC into a number (%(number)s) and dropped digits: format the column as Text, "
-                "type the CNICs again and save.",
-                number=text,
-            )
-        )
+        raise digits_dropped(text)
     return normalise_cnic(text)
+
+
+def read_numeric_cnic(number: float) -> str:
+    """A CNIC that Excel stored as a number: accepted only when it is an exact 13-digit whole number.
+
+    Excel shows a 13-digit number as ``3.52029E+12``; once the file has been saved as CSV and opened
+    again, or the number typed as it showed, only those six digits are left: ``3520290000000``. So a
+    number with a fraction, or one whose last seven digits are all zeros (no CNIC's serial number is
+    0000000 with a last digit of 0), is refused, telling staff to format the column as Text."""
+    if isinstance(number, float) and not number.is_integer():
+        raise digits_dropped(cell_text(number))
+    whole = int(number)
+    if 10**12 <= whole < 10**13 and whole % 10**7 == 0:
+        raise digits_dropped(f"{whole:.6G}")  # as Excel showed it: 3.52029E+12
+    return normalise_cnic(str(whole))
 
 
 def read_phone(value: Any) -> str:
@@ -534,16 +556,21 @@ def month_first(values: Iterable[Any]) -> bool:
 
 def read_date(value: Any, *, epoch: datetime | None = None, month_first_order: bool = False) -> date:
     """A date of birth as a spreadsheet gives it: a date cell, an Excel serial number, or text in ISO
-    (``2000-01-15``), ``15/01/2000``, ``15-01-2000``, ``15.1.2000`` or ``15 Jan 2000``."""
+    (``2000-01-15``), ``15/01/2000``, ``15-01-2000``, ``15.1.2000`` or ``15 Jan 2000``. A number or text
+    that is a year alone (``2001``) is refused as such, not read as a serial."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
+        if float(value).is_integer() and int(value) in YEARS:
+            raise year_only(int(value))
         return from_serial(value, epoch)
     text = cell_text(value).translate(URDU_DIGITS)
     if not text:
         raise InvalidInput(_("Enter the date of birth."))
+    if text.isdigit() and len(text) == 4 and int(text) in YEARS:
+        raise year_only(int(text))
     if SERIAL.match(text):
         return from_serial(float(text), epoch)
     if match := ISO_DATE.match(text):
@@ -568,6 +595,20 @@ def read_date(value: Any, *, epoch: datetime | None = None, month_first_order: b
         return date(year, month, day)
     except ValueError as error:
         raise InvalidInput(_("There is no such date: %(text)s.", text=text)) from error
+
+
+# A number in this range written for a date of birth is a year, not an Excel serial (which would be a day
+# in 1905: nobody applying was born then).
+YEARS = range(1900, 2101)
+
+
+def year_only(year: int) -> InvalidInput:
+    return InvalidInput(
+        _(
+            "%(year)s looks like a year only: write the whole date of birth, e.g. 15/01/%(year)s.",
+            year=str(year),
+        )
+    )
 
 
 def from_serial(number: float, epoch: datetime | None) -> date:
