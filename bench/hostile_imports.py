@@ -442,13 +442,13 @@ def upload(path: Path, cohort_id: int) -> dict:
     form_token = token(page)
     data = path.read_bytes()
     before = reset_peak_rss()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     response = client.post(
         page,
         data={"csrf_token": form_token, "file": (io.BytesIO(data), path.name), "cohort": str(cohort_id)},
         content_type="multipart/form-data",
     )
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     peak = peak_rss_mb()
     if response.status_code == 302:
         answer = "accepted"
@@ -461,7 +461,7 @@ def upload(path: Path, cohort_id: int) -> dict:
         found = re.findall(r'class="invalid-feedback[^"]*"[^>]*>(.*?)</div>', response.get_data(as_text=True), re.S)
         said = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", " ".join(found))).strip())
         said = f"{response.status_code}: {said}"
-    return {"answer": answer, "seconds": seconds, "peak": peak, "before": before, "said": said}
+    return {"answer": answer, "seconds": seconds, "cpu": cpu, "peak": peak, "before": before, "said": said}
 
 
 def main() -> None:
@@ -482,12 +482,14 @@ def main() -> None:
     env = {**os.environ, "FLASK_APP": "app", "DATABASE_URL": database_url, "MARKAZ_INSTANCE_PATH": str(workdir)}
     os.environ.update(env)
     print(f"$ {' '.join([Path(sys.executable).name, *sys.argv])}")
-    print(f"database {database_url.split('@')[-1]}; working in {workdir}; each upload in a fresh process")
+    print(f"database {database_url.split('@')[-1]}; working in {workdir}; each upload in a fresh process; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")  # fmt: skip
     for command in (["db", "upgrade"], ["seed", "reference"]):
         subprocess.run([str(VENV_BIN / "flask"), *command], cwd=ROOT, env=env, check=True, capture_output=True)
     cohort_id = set_up()
 
-    print(f"{'file':<24} {'size':>8}  {'answer':<9} {'seconds':>7} {'peak RSS':>9} {'(before)':>9}  the page said")
+    print(f"{'file':<24} {'size':>8}  {'answer':<9} {'seconds':>7} {'(CPU)':>6} {'peak RSS':>9} {'(before)':>9}  "
+          "the page said")  # fmt: skip
     failures = 0
     for name in args.only or FILES:
         filename, build, expected = FILES[name]
@@ -502,6 +504,7 @@ def main() -> None:
         ok = result["answer"] == expected and result["seconds"] < 10 and result["peak"] < 200
         failures += not ok
         print(f"{filename:<24} {len(data) / 1e3:>6.0f}KB  {result['answer']:<9} {result['seconds']:>7.2f} "
+              f"{result['cpu']:>6.2f} "
               f"{result['peak']:>7.1f}MB {result['before']:>7.1f}MB  {result['said']}"
               f"{'' if ok else '  <-- NOT AS EXPECTED'}")  # fmt: skip
         print(f"{'':<24} ({len(data):,} bytes{unpacked_size(data)})")

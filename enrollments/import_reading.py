@@ -621,17 +621,22 @@ class SheetReader:
         return value
 
 
-COLUMN_LETTERS = re.compile(r"[A-Za-z]{1,3}")
+COLUMNS_BY_LETTERS: dict[str, int] = {}
 
 
 def column_of(reference: str) -> int:
-    """``"AB12"`` → 28. Raises ValueError for a reference without column letters."""
-    letters = COLUMN_LETTERS.match(reference)
-    if letters is None:
-        raise ValueError(reference)
-    column = 0
-    for letter in letters.group().upper():
-        column = column * 26 + ord(letter) - 64
+    """``"AB12"`` → 28 (cached for capital letters, as Excel writes them: it is asked for every cell). Raises
+    ValueError for a reference without column letters."""
+    letters = reference.rstrip("0123456789")
+    column = COLUMNS_BY_LETTERS.get(letters)
+    if column is None:
+        if not letters.isalpha() or not letters.isascii() or len(letters) > 3:
+            raise ValueError(reference)
+        column = 0
+        for letter in letters.upper():
+            column = column * 26 + ord(letter) - 64
+        if letters.isupper():
+            COLUMNS_BY_LETTERS[letters] = column  # at most 18,278 of them
     return column
 
 

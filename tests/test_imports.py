@@ -172,7 +172,7 @@ def urdu_rows(count: int) -> list[list[str]]:
 def test_a_utf8_file_with_a_damaged_byte_names_its_line_instead_of_guessing(app, client, sign_in, csrf_token, place,
                                                                             row_counts):  # fmt: skip
     lines = csv_bytes(urdu_rows(2_000), header=HEADER[:6]).split(b"\r\n")
-    lines[1233] = lines[1233].replace(",".encode(), "ف".encode()[:1] + b",", 1)  # line 1234: half a letter
+    lines[1233] = lines[1233].replace(b",", "ف".encode()[:1] + b",", 1)  # line 1234: half a letter
     sign_in(place.staff)
     before = row_counts()
     response = upload(client, csrf_token, place, b"\r\n".join(lines))
