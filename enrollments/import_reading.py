@@ -19,7 +19,7 @@ and any file they accept is read and checked in well under 10 s and 200 MB:
 ``MAX_SHEET_BYTES``          50 MB        the sheet read, unpacked (counted, not taken from the zip)
 ``MAX_SHARED_TEXT_BYTES``    20 MB        the workbook's shared strings, unpacked (counted)
 ``MAX_PART_BYTES``           5 MB         any other part read (workbook, relationships, styles)
-``MAX_SHEET_ROWS``           50,000       rows read, empty ones included (a CSV's lines)
+``MAX_SHEET_ROWS``           50,000       rows read, empty ones included (a CSV's records)
 ``MAX_CELLS``                1,000,000    cells read, empty ones included; also shared strings
 ``MAX_ROW_CELLS``            16,384       cells in one row (Excel's own column count)
 ``MAX_CELL_CHARS``           32,767       characters in one cell (Excel's own limit)
@@ -113,7 +113,7 @@ def row_too_wide(row: int) -> ImportRefused:
         _(
             "Row %(row)s has more than %(most)s cells, more than Excel allows: copy the list alone into a new "
             "file and save it again.",
-            row=format_number(row),
+            row=row,  # as the spreadsheet numbers it, without separators
             most=format_number(MAX_ROW_CELLS),
         )
     )
@@ -132,7 +132,7 @@ def cell_too_long(row: int | None) -> ImportRefused:
         _(
             "Row %(row)s has a cell of more than %(most)s characters, more than Excel allows: correct that row "
             "and save the file again.",
-            row=format_number(row),
+            row=row,
             most=format_number(MAX_CELL_CHARS),
         )
     )
@@ -236,7 +236,7 @@ def not_quite_utf8(data: bytes) -> ImportRefused:
         position = match.start()
         if not lines or lines[-1] != line:
             lines.append(line)
-    shown = [format_number(number) for number in lines[:10]]
+    shown = [str(number) for number in lines[:10]]  # as an editor numbers lines
     if len(lines) > 10:
         shown.append("…")
     return ImportRefused(
@@ -289,7 +289,12 @@ class Workbook:
         except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError) as error:
             raise unreadable_workbook() from error
         if sum(member.file_size for member in members) > MAX_UNPACKED_BYTES:
-            raise ImportRefused(_("This workbook is too large once unpacked: save the list alone, as CSV or XLSX."))
+            raise ImportRefused(
+                _(
+                    "This workbook is larger than %(most)s MB once unpacked: save the list alone, as CSV or XLSX.",
+                    most=megabytes(MAX_UNPACKED_BYTES),
+                )
+            )
         self.names = {member.filename for member in members}
         workbook_path = self.target("_rels/.rels", "officeDocument", "") or "xl/workbook.xml"
         folder, name = posixpath.split(workbook_path)
@@ -354,7 +359,14 @@ class Workbook:
                     most=megabytes(limit),
                 )
             )
-        return ImportRefused(_("This workbook is too large once unpacked: save the list alone, as CSV or XLSX."))
+        return ImportRefused(
+            _(
+                "A part of this workbook (%(part)s) is larger than %(most)s MB once unpacked: save the list alone, "
+                "as CSV or XLSX.",
+                part=path,
+                most=megabytes(limit),
+            )
+        )
 
     def relationships(self, path: str, folder: str) -> dict[str, tuple[str, str]]:
         """Relationship id → (kind, e.g. ``worksheet``; the target's path in the zip) of the part whose

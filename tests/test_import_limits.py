@@ -212,6 +212,19 @@ def shared_xlsx(rows, *, header) -> bytes:
     return hostile.xlsx(hostile.sheet_xml(*sheet), [f'<sst xmlns="{hostile.MAIN_NS}">{table}</sst>'.encode()])
 
 
+def padded(data: bytes, name: str, size: int) -> bytes:
+    """``data`` (a workbook) with the part ``name`` made ``size`` bytes longer by an XML comment."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            content = source.read(member)
+            if member.filename == name:
+                head, _, rest = content.partition(b"?>")
+                content = head + b"?><!--" + b" " * size + b"-->" + rest
+            target.writestr(member.filename, content)
+    return out.getvalue()
+
+
 @pytest.mark.parametrize(
     ("limit", "message"),
     [
@@ -219,16 +232,21 @@ def shared_xlsx(rows, *, header) -> bytes:
                             "save it again."),
         ("MAX_SHARED_TEXT_BYTES", "The workbook's text is larger than 1 MB once unpacked: copy the list alone into "
                                   "a new file and save it again."),
-        ("MAX_PART_BYTES", "This workbook is too large once unpacked: save the list alone, as CSV or XLSX."),
+        ("MAX_PART_BYTES", "A part of this workbook (xl/workbook.xml) is larger than 1 MB once unpacked: save the "
+                           "list alone, as CSV or XLSX."),
+        ("MAX_UNPACKED_BYTES", "This workbook is larger than 1 MB once unpacked: save the list alone, as CSV or "
+                               "XLSX."),
     ],
 )  # fmt: skip
 def test_each_part_read_is_limited_once_unpacked(app, monkeypatch, limit, message):
-    # 30,000 rows: a sheet of about 1.8 MB, shared strings of 1.2 MB, the other parts under 1 KB.
+    # 30,000 rows: a sheet of about 1.8 MB and shared strings of 1.2 MB; the workbook part padded to 1.1 MB.
     data = shared_xlsx([[f"35202{number:08d}", f"Name {number}", "F", "15/01/2000", "0300 1234567", "Lahore"]
                        for number in range(30_000)], header=HEADER[:6])  # fmt: skip
+    data = padded(data, "xl/workbook.xml", 1_100_000)
     sizes = {member.filename: member.file_size for member in zipfile.ZipFile(io.BytesIO(data)).infolist()}
-    assert sizes["xl/worksheets/sheet1.xml"] > 1024 * 1024 and sizes["xl/sharedStrings.xml"] > 1024 * 1024
-    monkeypatch.setattr(import_reading, limit, 1024 * 1024 if limit != "MAX_PART_BYTES" else 200)
+    assert min(sizes["xl/worksheets/sheet1.xml"], sizes["xl/sharedStrings.xml"], sizes["xl/workbook.xml"]) > 2**20
+    for each in ("MAX_SHEET_BYTES", "MAX_SHARED_TEXT_BYTES", "MAX_PART_BYTES", "MAX_UNPACKED_BYTES"):
+        monkeypatch.setattr(import_reading, each, 2**20 if each == limit else 10 * 2**20)
     with pytest.raises(ImportRefused) as refused:
         read_sheet(data, "list.xlsx")
     assert refused.value.message == message
