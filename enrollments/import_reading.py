@@ -35,6 +35,7 @@ import csv
 import io
 import posixpath
 import re
+import struct
 import zipfile
 import zlib
 from array import array
@@ -65,6 +66,9 @@ MAX_COLUMNS = 60
 # Excel's grid: 1,048,576 rows.
 LAST_ROW = 1_048_576
 CHUNK_BYTES = 64 * 1024
+# What the zip library raises for a damaged or unusual zip (an unknown version or compression, encryption).
+ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError, ValueError,
+              struct.error)  # fmt: skip
 
 # Windows-1256 has no Urdu yeh (ی): Windows writes the Arabic one (ي, or ى at the end of a word) in its
 # place, and an Urdu file means the Urdu letter.
@@ -286,7 +290,7 @@ class Workbook:
         try:
             self.archive = zipfile.ZipFile(io.BytesIO(data))
             members = self.archive.infolist()
-        except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError) as error:
+        except ZIP_ERRORS as error:
             raise unreadable_workbook() from error
         if sum(member.file_size for member in members) > MAX_UNPACKED_BYTES:
             raise ImportRefused(
@@ -339,7 +343,7 @@ class Workbook:
                     if unpacked > limit:
                         raise self.too_large(path, limit)
                     yield chunk
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError) as error:
+        except ZIP_ERRORS as error:
             raise unreadable_workbook() from error
 
     def too_large(self, path: str, limit: int) -> ImportRefused:

@@ -288,6 +288,15 @@ def test_a_zip_that_is_not_a_workbook_is_refused(app):
     assert refused.value.message == UNREADABLE
 
 
+def test_a_zip_of_a_version_the_library_cannot_read_is_refused_not_an_error(app):
+    data = bytearray(xlsx_bytes([AYESHA]))
+    directory = data.index(b"PK\x01\x02")
+    data[directory + 6] = 68  # "version needed to extract": 6.8 (zipfile raises NotImplementedError)
+    with pytest.raises(ImportRefused) as refused:
+        read_sheet(bytes(data), "list.xlsx")
+    assert refused.value.message == UNREADABLE
+
+
 def test_the_reader_gives_what_openpyxl_gave(app):
     # The values the import read through openpyxl before: dates, serials, numbers, booleans, rich text.
     import openpyxl
