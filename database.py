@@ -124,11 +124,12 @@ def reads_first(view):
 def start_writing() -> None:
     """End the read-only start of a ``reads_first`` request: its transaction, which only read, ends
     (the objects it loaded reload when next used), and the next statement starts a transaction that may
-    write (``BEGIN IMMEDIATE`` on SQLite). Raises RuntimeError if something was changed before: a
-    deferred SQLite transaction must not turn into a writing one."""
+    write (``BEGIN IMMEDIATE`` on SQLite). Raises RuntimeError if the session holds changes: the view
+    changed something while it was to read. The transaction ends by committing, not rolling back, so that
+    nothing a request hook flushed before the view ran could be lost here without a word."""
     if db.session.new or db.session.dirty or db.session.deleted:
         raise RuntimeError("start_writing() after changes: a reads_first view changed data while reading")
-    db.session.rollback()
+    db.session.commit()
     token = g.pop("sqlite_read_only_token", None)
     if token is not None:
         sqlite_may_write.reset(token)
