@@ -5,7 +5,9 @@ two requests read the same seat count. Every SQLite connection therefore runs in
 locks instead of failing, enforces foreign keys, and starts each transaction that may write with
 ``BEGIN IMMEDIATE`` so that writers queue up instead of interleaving (see ECOSYSTEM.md, "Capacity under
 concurrency"). Requests with a safe method (GET, HEAD, OPTIONS) never change data, so they start a
-plain deferred transaction: in WAL mode readers then neither wait for writers nor hold them up.
+plain deferred transaction: in WAL mode readers then neither wait for writers nor hold them up. So do
+requests to views marked ``reads_first`` (a POST that reads for long before it writes, such as an uploaded
+list being read and checked) until the view calls ``start_writing``.
 """
 
 import enum
@@ -18,6 +20,8 @@ from flask import Flask, g, request
 from sqlalchemy import DateTime, Engine, Enum, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.types import TypeDecorator
+
+from extensions import db
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -141,12 +145,37 @@ def database_unavailable(error: BaseException) -> bool:
     return sqlstate is None or sqlstate.startswith(UNAVAILABLE_SQLSTATES)
 
 
+def reads_first(view):
+    """Mark ``view`` as one that reads before it writes: its requests start read-only whatever their
+    method, and the view calls ``start_writing`` when it has read what it needs. On SQLite the write lock
+    is then held only while it writes: reading an uploaded file of trainees held it for as long as the
+    file took to read, and every sign-in meanwhile failed with "database is locked" (issue 12, item 6)."""
+    view.reads_first = True
+    return view
+
+
+def start_writing() -> None:
+    """End the read-only start of a ``reads_first`` request: its transaction, which only read, ends
+    (the objects it loaded reload when next used), and the next statement starts a transaction that may
+    write (``BEGIN IMMEDIATE`` on SQLite). Raises RuntimeError if the session holds changes: the view
+    changed something while it was to read. The transaction ends by committing, not rolling back, so that
+    nothing a request hook flushed before the view ran could be lost here without a word."""
+    if db.session.new or db.session.dirty or db.session.deleted:
+        raise RuntimeError("start_writing() after changes: a reads_first view changed data while reading")
+    db.session.commit()
+    token = g.pop("sqlite_read_only_token", None)
+    if token is not None:
+        sqlite_may_write.reset(token)
+
+
 def register_request_hooks(app: Flask) -> None:
-    """Start read-only SQLite transactions for safe requests (see the module docstring)."""
+    """Start read-only SQLite transactions for safe requests and ``reads_first`` views (see the module
+    docstring)."""
 
     @app.before_request
     def _declare_read_only() -> None:
-        if request.method in SAFE_METHODS:
+        view = app.view_functions.get(request.endpoint or "")
+        if request.method in SAFE_METHODS or getattr(view, "reads_first", False):
             g.sqlite_read_only_token = sqlite_may_write.set(False)
 
     @app.teardown_request

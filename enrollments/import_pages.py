@@ -13,14 +13,17 @@ from flask_sqlalchemy.pagination import Pagination
 
 from auth.models import UserAccount
 from auth.permissions import STAFF, allow, can_handle_import, get_centre_or_404
+from database import reads_first, start_writing
 from enrollments import bp
 from enrollments.import_forms import ImportConfirmForm, ImportUploadForm
 from enrollments.import_models import ImportBatch, ImportStatus
+from enrollments.import_reading import MAX_FILE_BYTES
 from enrollments.imports import (
     COLUMNS,
-    MAX_FILE_BYTES,
     confirm_import,
     is_expired,
+    preview_upload,
+    read_batch,
     refusal_for_confirming,
     stage_import,
 )
@@ -61,15 +64,18 @@ def get_batch_or_404(batch_id: int) -> ImportBatch:
 
 @bp.route("/centres/<centre_code>/import", methods=["GET", "POST"])
 @allow(STAFF)
+@reads_first
 def import_upload(centre_code: str):
     centre = get_centre_or_404(centre_code, manage=True)
     form = ImportUploadForm(centre)
     if form.validate_on_submit():
-        upload = form.file.data
+        upload, cohort = form.file.data, form.chosen_cohort
+        data = upload.stream.read(MAX_FILE_BYTES + 1)
         try:
-            batch = stage_import(
-                upload.stream.read(MAX_FILE_BYTES + 1), upload.filename, centre, form.chosen_cohort, actor=acting_user()
-            )
+            # Read and check the file before the request starts writing: meanwhile others can write.
+            preview = preview_upload(data, upload.filename, centre, cohort, actor=acting_user())
+            start_writing()
+            batch = stage_import(data, upload.filename, centre, cohort, actor=acting_user(), preview=preview)
         except Refusal as error:
             show_refusal(form, error)
         else:
@@ -87,13 +93,16 @@ def import_batch(batch_id: int):
 
 @bp.post("/imports/<int:batch_id>/confirm")
 @allow(STAFF)
+@reads_first
 def import_confirm(batch_id: int):
     batch = get_batch_or_404(batch_id)
     form = ImportConfirmForm()
     if not form.validate_on_submit():
         return render_batch(batch, error=_("The form expired: confirm again."), status=422)
     try:
-        result = confirm_import(batch, actor=acting_user())
+        sheet = read_batch(batch)  # read before the request starts writing; checked again once it has
+        start_writing()
+        result = confirm_import(batch, actor=acting_user(), sheet=sheet)
     except Refusal as error:
         db.session.rollback()
         return render_batch(db.session.get(ImportBatch, batch_id), error=error.message, status=error.status)

@@ -5,7 +5,9 @@ Three steps, each a plain function:
 
 1. ``read_sheet``: the file as rows of raw cells, whatever it is — XLSX, or CSV in UTF-8 (with or
    without BOM), UTF-16 (Excel's "Unicode text"), Windows-1252 or Windows-1256 (Urdu Windows),
-   separated by commas, semicolons or tabs. Columns are found by their heading, with common aliases.
+   separated by commas, semicolons or tabs — read within the limits of ``enrollments.import_reading``
+   (rows, cells, unpacked sizes: no file can make the reading slow or large). Columns are found by their
+   heading, with common aliases. Pages read the file before their first write (``import_pages``).
 2. ``check_rows``: every row normalised and checked, problems listed by spreadsheet row (the heading
    is row 1, as the spreadsheet numbers it) and column. Existing CNICs, enrollments and districts are
    looked up in bulk, one query per chunk of rows. Nothing is written.
@@ -18,15 +20,12 @@ The upload waits between preview and confirmation in ``ImportBatch`` (the app ke
 processes). Nothing here commits.
 """
 
-import codecs
 import csv
 import difflib
 import io
 import os
 import re
 import unicodedata
-import warnings
-import zipfile
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -56,6 +55,15 @@ from enrollments.identity import (
     normalise_phone,
 )
 from enrollments.import_models import ImportBatch, ImportStatus
+from enrollments.import_reading import (
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    URDU_YEH,
+    ImportRefused,
+    Workbook,
+    csv_rows,
+    decode_text,
+)
 from enrollments.models import Enrollment, Trainee
 from enrollments.services import NotAllowed, closed_reason, places_refusal, register_many
 from enrollments.trainees import TraineeDetails, create_trainees, record_lookups
@@ -72,27 +80,12 @@ from vocabulary import (
     Gender,
 )
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
-# An XLSX is a zip: a few megabytes can unpack to gigabytes. A real 20,000-row list unpacks to ~20 MB.
-MAX_UNPACKED_BYTES = 100 * 1024 * 1024
-MAX_ROWS = 20_000
 # How long an upload waits for its confirmation; after that it must be uploaded again.
 BATCH_LIFETIME = timedelta(days=1)
-# Columns read from a sheet, and rows searched for the heading (a title line may come first).
-MAX_COLUMNS = 60
+# Rows searched for the heading (a title line may come first).
 HEADER_SEARCH_ROWS = 10
-# Windows-1256 has no Urdu yeh (ی): Windows writes the Arabic one (ي, or ى at the end of a word) in its
-# place, and an Urdu file means the Urdu letter.
-URDU_YEH = str.maketrans({"\u064a": "\u06cc", "\u0649": "\u06cc"})
-
-
-class ImportRefused(Refusal):
-    """The file as a whole cannot be imported (unreadable, too big, required columns missing)."""
-
-    code, status = "import_refused", 422
-
-    def __init__(self, message: str, field: str | None = "file") -> None:
-        super().__init__(message, field)
+# Characters of a CSV file its delimiter is guessed from: the first lines, however long they are.
+DELIMITER_SAMPLE_CHARS = 64 * 1024
 
 
 class ImportNotPossible(Conflict):
@@ -221,7 +214,8 @@ class Sheet:
 
 def read_sheet(data: bytes, filename: str = "") -> Sheet:
     """Read an uploaded list. Raises ``ImportRefused`` saying what to do when the file is empty, too
-    big, not CSV or XLSX, unreadable, has more than ``MAX_ROWS`` rows, or lacks a required column."""
+    big, not CSV or XLSX, unreadable, past one of the limits of ``enrollments.import_reading`` (rows,
+    cells, unpacked size), has more than ``MAX_ROWS`` rows of data, or lacks a required column."""
     if not data:
         raise ImportRefused(_("The file is empty."))
     if len(data) > MAX_FILE_BYTES:
@@ -238,97 +232,30 @@ def read_sheet(data: bytes, filename: str = "") -> Sheet:
 
 
 def read_xlsx(data: bytes) -> Sheet:
-    """The first sheet of an XLSX workbook, read in openpyxl's read-only mode (cells formatted as dates
-    arrive as dates; other numbers as numbers)."""
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
+    """The first sheet of an XLSX workbook, read within bounds (``import_reading.Workbook``): cells
+    formatted as dates arrive as dates, other numbers as numbers."""
+    workbook = Workbook(data)
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(member.file_size for member in archive.infolist())
-    except (zipfile.BadZipFile, ValueError) as error:
-        raise ImportRefused(_("This file could not be read as an Excel workbook (.xlsx): save it again.")) from error
-    if unpacked > MAX_UNPACKED_BYTES:
-        # zipfile never unpacks more than a member's declared size, so the sum can be trusted.
-        raise ImportRefused(_("This workbook is too large once unpacked: save the list alone, as CSV or XLSX."))
-    with warnings.catch_warnings():
-        # Files written by other tools make openpyxl warn about styles it does not know: harmless.
-        warnings.simplefilter("ignore")
-        try:
-            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError, OSError) as error:
-            raise ImportRefused(
-                _("This file could not be read as an Excel workbook (.xlsx): save it again.")
-            ) from error
-        try:
-            if not workbook.worksheets:
-                raise ImportRefused(_("This workbook has no sheet."))
-            rows = workbook.worksheets[0].iter_rows(values_only=True, max_col=MAX_COLUMNS)
-            return build_sheet(rows, epoch=workbook.epoch)
-        except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as error:
-            raise ImportRefused(
-                _("This file could not be read as an Excel workbook (.xlsx): save it again.")
-            ) from error
-        finally:
-            workbook.close()
+        return build_sheet(workbook.rows(), epoch=workbook.epoch)
+    finally:
+        workbook.close()
 
 
 def read_csv(data: bytes) -> Sheet:
     text = decode_text(data).replace("\x00", "")
     delimiter = choose_delimiter(text)
     try:
-        return build_sheet(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        return build_sheet(csv_rows(text, delimiter))
     except csv.Error as error:
         raise ImportRefused(
             _("The file could not be read as CSV (%(error)s): save it again as CSV or XLSX.", error=error)
         ) from error
 
 
-def decode_text(data: bytes) -> str:
-    """The text of a CSV file: UTF-8 or UTF-16 by their byte-order mark; UTF-16 without one by its
-    zero bytes; then UTF-8 if it decodes, else Windows-1256 or Windows-1252 (``windows_codepage``)."""
-    try:
-        if data.startswith(codecs.BOM_UTF8):
-            return data[len(codecs.BOM_UTF8) :].decode("utf-8")
-        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return data.decode("utf-16")
-        sample = data[:4096]
-        if sample.count(0) > len(sample) // 4:  # ASCII text in UTF-16 is half zero bytes
-            even_zeros, odd_zeros = sample[0::2].count(0), sample[1::2].count(0)
-            return data.decode("utf-16-be" if even_zeros > odd_zeros else "utf-16-le")
-    except UnicodeDecodeError as error:
-        raise ImportRefused(
-            _("The file could not be read as text: save it as CSV UTF-8 or as Excel Workbook (.xlsx).")
-        ) from error
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    codepage = windows_codepage(data)
-    text = data.decode(codepage)
-    return text.translate(URDU_YEH) if codepage == "cp1256" else text
-
-
-def windows_codepage(data: bytes) -> str:
-    """Windows-1256 (Urdu/Arabic) or Windows-1252 (Western) for a file that is not UTF-8.
-
-    Both decode almost any byte, so the shape of the text decides: Urdu words are runs of bytes above
-    127, while accented Latin letters stand alone among ASCII ones (``Zoë``). Bytes Windows-1252 leaves
-    undefined settle it at once."""
-    try:
-        data.decode("cp1252")
-    except UnicodeDecodeError:
-        return "cp1256"
-    runs = re.findall(rb"[\x80-\xff]+", data)
-    high = sum(len(run) for run in runs)
-    in_words = sum(len(run) for run in runs if len(run) > 1)
-    return "cp1256" if high and in_words * 2 > high else "cp1252"
-
-
 def choose_delimiter(text: str) -> str:
     """The delimiter whose reading of the first rows finds the most known headings; ``csv.Sniffer``'s
     guess is tried first and wins ties, then comma, semicolon and tab."""
-    sample = "\n".join(text.splitlines()[: HEADER_SEARCH_ROWS + 5])
+    sample = "\n".join(text[:DELIMITER_SAMPLE_CHARS].splitlines()[: HEADER_SEARCH_ROWS + 5])
     candidates = [",", ";", "\t"]
     try:
         sniffed = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
@@ -360,18 +287,19 @@ def is_blank(row: Iterable[Any]) -> bool:
     return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in row)
 
 
-def build_sheet(rows: Iterable[Iterable[Any]], *, epoch: datetime | None = None) -> Sheet:
+def build_sheet(rows: Iterable[tuple[int, Iterable[Any]]], *, epoch: datetime | None = None) -> Sheet:
     """Find the heading among the first rows (the first one that names at least two known columns),
-    map the columns, and keep every non-blank row under it with its spreadsheet row number."""
+    map the columns, and keep every non-blank row under it with its spreadsheet row number. ``rows`` are
+    (row number, cells), as the readers of ``import_reading`` give them."""
     rows = iter(rows)  # read once: the rows under the heading continue where the search stopped
     header: list[Any] | None = None
     header_number = 0
-    for number, row in enumerate(rows, start=1):
+    for number, row in rows:
+        if number > HEADER_SEARCH_ROWS:
+            break
         row = list(row)
         if len(mapped_fields(row)) >= 2:
             header, header_number = row, number
-            break
-        if number >= HEADER_SEARCH_ROWS:
             break
     if header is None:
         raise ImportRefused(
@@ -394,9 +322,9 @@ def build_sheet(rows: Iterable[Iterable[Any]], *, epoch: datetime | None = None)
             )
         )
     found: list[tuple[int, dict[str, Any]]] = []
-    for number, row in enumerate(rows, start=header_number + 1):
+    for number, row in rows:
         row = list(row)
-        if is_blank(row):
+        if number <= header_number or is_blank(row):
             continue
         if len(found) >= MAX_ROWS:
             raise ImportRefused(
@@ -454,17 +382,39 @@ def cell_text(value: Any) -> str:
 EXPONENT = re.compile(r"^\d(?:[.,]\d+)?[eE]\+?\d+$")
 
 
+def digits_dropped(number: str) -> InvalidInput:
+    return InvalidInput(
+        _(
+            "Excel turned this CNIC into a number (%(number)s) and dropped digits: format the column as Text, "
+            "type the CNICs again and save.",
+            number=number,
+        )
+    )
+
+
 def read_cnic(value: Any) -> str:
+    """A CNIC cell, as text or as a number (``read_numeric_cnic``)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return read_numeric_cnic(value)
     text = cell_text(value)
     if EXPONENT.match(text):
-        raise InvalidInput(
-            _(
-                "Excel turned this CNIC into a number (%(number)s) and dropped digits: format the column as Text, "
-                "type the CNICs again and save.",
-                number=text,
-            )
-        )
+        raise digits_dropped(text)
     return normalise_cnic(text)
+
+
+def read_numeric_cnic(number: float) -> str:
+    """A CNIC that Excel stored as a number: accepted only when it is an exact 13-digit whole number.
+
+    Excel shows a 13-digit number as ``3.52029E+12``; once the file has been saved as CSV and opened
+    again, or the number typed as it showed, only those six digits are left: ``3520290000000``. So a
+    number with a fraction, or one whose last seven digits are all zeros (no CNIC's serial number is
+    0000000 with a last digit of 0), is refused, telling staff to format the column as Text."""
+    if isinstance(number, float) and not number.is_integer():
+        raise digits_dropped(cell_text(number))
+    whole = int(number)
+    if 10**12 <= whole < 10**13 and whole % 10**7 == 0:
+        raise digits_dropped(f"{whole:.6G}")  # as Excel showed it: 3.52029E+12
+    return normalise_cnic(str(whole))
 
 
 def read_phone(value: Any) -> str:
@@ -606,16 +556,21 @@ def month_first(values: Iterable[Any]) -> bool:
 
 def read_date(value: Any, *, epoch: datetime | None = None, month_first_order: bool = False) -> date:
     """A date of birth as a spreadsheet gives it: a date cell, an Excel serial number, or text in ISO
-    (``2000-01-15``), ``15/01/2000``, ``15-01-2000``, ``15.1.2000`` or ``15 Jan 2000``."""
+    (``2000-01-15``), ``15/01/2000``, ``15-01-2000``, ``15.1.2000`` or ``15 Jan 2000``. A number or text
+    that is a year alone (``2001``) is refused as such, not read as a serial."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
+        if float(value).is_integer() and int(value) in YEARS:
+            raise year_only(int(value))
         return from_serial(value, epoch)
     text = cell_text(value).translate(URDU_DIGITS)
     if not text:
         raise InvalidInput(_("Enter the date of birth."))
+    if text.isdigit() and len(text) == 4 and int(text) in YEARS:
+        raise year_only(int(text))
     if SERIAL.match(text):
         return from_serial(float(text), epoch)
     if match := ISO_DATE.match(text):
@@ -640,6 +595,20 @@ def read_date(value: Any, *, epoch: datetime | None = None, month_first_order: b
         return date(year, month, day)
     except ValueError as error:
         raise InvalidInput(_("There is no such date: %(text)s.", text=text)) from error
+
+
+# A number in this range written for a date of birth is a year, not an Excel serial (which would be a day
+# in 1905: nobody applying was born then).
+YEARS = range(1900, 2101)
+
+
+def year_only(year: int) -> InvalidInput:
+    return InvalidInput(
+        _(
+            "%(year)s looks like a year only: write the whole date of birth, e.g. 15/01/%(year)s.",
+            year=str(year),
+        )
+    )
 
 
 def from_serial(number: float, epoch: datetime | None) -> date:
@@ -963,26 +932,51 @@ def clean_filename(filename: str | None) -> str:
     return name[:255] or "upload"
 
 
-def stage_import(
-    data: bytes, filename: str | None, centre: Centre, cohort: Cohort | None, *, actor: UserAccount
-) -> ImportBatch:
-    """Check an uploaded list and keep it, with its preview, as an ``ImportBatch`` waiting for
-    confirmation. Only staff of ``centre`` and admins may; ``cohort`` must be one of the centre's,
-    taking applications. Raises ``ImportRefused`` (nothing kept) when the file cannot be read at all.
-
-    Writes to the batch table, and one ``trainee.lookup`` audit event per record on file whose CNIC the
-    list holds (the preview shows staff that she is on record, and what her places allow); also marks
-    batches left unconfirmed for more than a day as expired, dropping their files (they hold personal
-    data that nobody imported)."""
+def check_may_upload(centre: Centre, cohort: Cohort | None, *, actor: UserAccount, now: datetime) -> None:
+    """Only staff of ``centre`` and admins may upload a list there (``NotAllowed``); ``cohort`` must be one
+    of the centre's, taking applications (``ImportRefused`` on the cohort field)."""
     if not can_manage_centre(actor, centre):
         raise NotAllowed(_("Only staff of this centre can import lists of trainees here."))
-    now = utcnow()
     if cohort is not None:
         if cohort.centre_id != centre.id:
             raise ImportRefused(_("Choose a cohort of this centre."), "cohort")
         if (reason := closed_reason(cohort, now)) is not None:
             raise ImportRefused(reason, "cohort")
-    preview = preview_file(data, filename or "", centre, cohort)
+
+
+def preview_upload(
+    data: bytes, filename: str | None, centre: Centre, cohort: Cohort | None, *, actor: UserAccount
+) -> Preview:
+    """Read and check an uploaded list for ``stage_import``, refusing first what ``check_may_upload``
+    refuses. Reads only: pages call it before their request starts writing, so that reading a file, however
+    long it takes, holds no lock. Raises ``NotAllowed`` or ``ImportRefused``."""
+    check_may_upload(centre, cohort, actor=actor, now=utcnow())
+    return preview_file(data, filename or "", centre, cohort)
+
+
+def stage_import(
+    data: bytes,
+    filename: str | None,
+    centre: Centre,
+    cohort: Cohort | None,
+    *,
+    actor: UserAccount,
+    preview: Preview | None = None,
+) -> ImportBatch:
+    """Check an uploaded list and keep it, with its preview, as an ``ImportBatch`` waiting for
+    confirmation. Only staff of ``centre`` and admins may; ``cohort`` must be one of the centre's,
+    taking applications (``check_may_upload``, checked here whatever was checked before). Raises
+    ``ImportRefused`` (nothing kept) when the file cannot be read at all. ``preview`` is the file as
+    ``preview_upload`` read and checked it earlier in the request; without it the file is read here.
+
+    Writes to the batch table, and one ``trainee.lookup`` audit event per record on file whose CNIC the
+    list holds (the preview shows staff that she is on record, and what her places allow); also marks
+    batches left unconfirmed for more than a day as expired, dropping their files (they hold personal data
+    that nobody imported)."""
+    now = utcnow()
+    check_may_upload(centre, cohort, actor=actor, now=now)
+    if preview is None:
+        preview = preview_file(data, filename or "", centre, cohort)
     # The preview tells which rows' CNICs are on record, and what their records' places allow: lookups.
     record_lookups([row.existing for row in preview.rows if row.existing is not None], actor=actor, centre=centre)
     expire_old_batches(now)
@@ -1054,7 +1048,18 @@ class ImportResult:
 PLACED = (EnrollmentStatus.ENROLLED, EnrollmentStatus.WAITLISTED, EnrollmentStatus.PENDING)
 
 
-def confirm_import(batch: ImportBatch, *, actor: UserAccount, now: datetime | None = None) -> ImportResult:
+def read_batch(batch: ImportBatch) -> Sheet | None:
+    """The stored file of ``batch`` as ``read_sheet`` reads it, for ``confirm_import``; None when there is
+    no file to read (the batch was imported or has expired: confirming it is refused anyway). Reads no
+    table: pages call it before their request starts writing."""
+    if batch.status is not ImportStatus.UPLOADED or not batch.content:
+        return None
+    return read_sheet(batch.content, batch.filename)
+
+
+def confirm_import(
+    batch: ImportBatch, *, actor: UserAccount, now: datetime | None = None, sheet: Sheet | None = None
+) -> ImportResult:
     """Import a previewed batch: only its uploader (while she manages the centre) or an admin, once,
     within a day of the upload, and — with a cohort — while it takes applications (``ImportNotPossible``
     otherwise; ``NotAllowed`` for anyone else).
@@ -1069,7 +1074,9 @@ def confirm_import(batch: ImportBatch, *, actor: UserAccount, now: datetime | No
     the caller to roll back everything.
 
     The batch is marked imported first (so that it is imported once), its file dropped and its result
-    kept; one audit event records the import (the trainees and enrollments write their own)."""
+    kept; one audit event records the import (the trainees and enrollments write their own). ``sheet``
+    is the stored file as ``read_batch`` read it earlier in the request; without it the file is read here.
+    """
     if not can_handle_import(actor, batch):
         raise NotAllowed(_("Only the person who uploaded this list, or an admin, can import it."))
     now = now or utcnow()
@@ -1086,7 +1093,7 @@ def confirm_import(batch: ImportBatch, *, actor: UserAccount, now: datetime | No
     if claimed.rowcount != 1:
         raise ImportNotPossible(_("This list has been imported already."))
     cohort = batch.cohort
-    preview = preview_file(batch.content, batch.filename, batch.centre, cohort)
+    preview = check_rows(sheet or read_sheet(batch.content, batch.filename), batch.centre, cohort)
     result = ImportResult(problems=preview.problems)
     valid = preview.valid
     try:
