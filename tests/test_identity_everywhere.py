@@ -20,6 +20,7 @@ from enrollments.imports import check_rows, read_sheet
 from enrollments.models import Enrollment, Trainee
 from enrollments.trainees import TraineeDetails, TraineeExists, update_trainee
 from extensions import db
+from oversight.models import AuditEvent
 from refusals import Refusal
 from vocabulary import Area, Education, Gender, Role
 
@@ -50,6 +51,15 @@ def world(make_province, make_district, make_centre, make_cohort, make_user):
 def ayesha(make_trainee, world):
     """On record (registered at a walk-in desk: no account)."""
     return make_trainee(world["lahore"], cnic=HER_CNIC, full_name="Ayesha Khan", user=None)
+
+
+def assert_only_a_lookup_of(trainee, before: dict[str, int], after: dict[str, int], *, by) -> None:
+    """Nothing was written but the ``trainee.lookup`` event that showing her record to ``by`` keeps."""
+    assert {table: after[table] - before[table] for table in after if after[table] != before[table]} == {
+        "audit_event": 1
+    }
+    event = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).one()
+    assert (event.action, event.object_id, event.actor_id) == ("trainee.lookup", trainee.id, by.id)
 
 
 def trainees() -> list[Trainee]:
@@ -189,7 +199,7 @@ def test_walk_in_record_in_other_digits_is_her_record_not_a_second(desk, ayesha,
     response = desk(new_walk_in(world, cnic=typed))
     assert response.status_code == 409
     assert "A trainee with this CNIC is on record already: here is her record." in response.get_data(as_text=True)
-    assert row_counts() == before
+    assert_only_a_lookup_of(ayesha, before, row_counts(), by=world["staff"])
 
 
 def test_walk_in_stores_digits_of_any_script_as_ascii(desk, world):
@@ -254,7 +264,7 @@ def test_api_answers_409_with_her_id_for_her_cnic_in_other_digits(client, world,
     response = client.post("/api/v1/trainees", json=api_details(cnic=typed), headers=headers)
     assert response.status_code == 409
     assert response.get_json()["error"]["trainee_id"] == ayesha.id
-    assert row_counts() == before
+    assert_only_a_lookup_of(ayesha, before, row_counts(), by=world["staff"])
 
 
 def test_api_stores_digits_of_any_script_as_ascii(client, world):
@@ -321,7 +331,7 @@ def test_a_correction_to_her_cnic_in_other_digits_clashes_with_her_record(
     with pytest.raises(TraineeExists) as refused:
         update_trainee(sana, corrected(sana, cnic=typed), actor=world["staff"])
     db.session.rollback()
-    assert (refused.value.trainee, refused.value.field) == (ayesha, "cnic")
+    assert (refused.value.code, refused.value.field) == ("trainee_exists", "cnic")
     assert row_counts() == before
     assert db.session.get(Trainee, sana.id).cnic == "3520276543210"
 
