@@ -46,13 +46,13 @@ def create_app(config: object | None = None) -> Flask:
 
 def register_models() -> None:
     """Import every model module so that the metadata (and so migrations) knows every table."""
+    import audit.models  # noqa: F401
     import auth.models  # noqa: F401
     import centres.models  # noqa: F401
     import courses.models  # noqa: F401
     import enrollments.import_models
     import enrollments.models  # noqa: F401
     import notifications.models  # noqa: F401
-    import oversight.models  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:

@@ -22,13 +22,13 @@ from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import AnonymousUserMixin, current_user
 from sqlalchemy import ColumnElement, exists, false, or_, select, true
 
+from audit.models import AuditEvent
 from auth.models import ApiToken, CentreMembership, UserAccount
 from centres.models import Centre, District
 from courses.models import Cohort
 from enrollments.models import Enrollment, Trainee
 from extensions import db
 from listing import LARGEST_ID
-from oversight.models import AuditEvent
 from vocabulary import CohortStatus, Role
 
 AnyUser = UserAccount | AnonymousUserMixin

@@ -14,6 +14,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from audit.events import record, snapshot
 from auth.models import CentreMembership, UserAccount, UserSession
 from auth.sessions import end_sessions
 from auth.tokens import revoke_all_tokens
@@ -24,7 +25,6 @@ from enrollments.models import Trainee, cnic_disagrees_with_gender
 from enrollments.trainees import TraineeDetails, normalised
 from extensions import db
 from language import current_language
-from oversight.audit import record, snapshot
 from refusals import Conflict, Refusal
 from vocabulary import Area, Education, Gender, Role
 

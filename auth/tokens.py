@@ -15,11 +15,11 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
+from audit.events import record
 from auth.models import ApiToken, UserAccount
 from auth.permissions import can_revoke_token
 from database import utcnow
 from extensions import db
-from oversight.audit import record
 from refusals import Refusal
 
 TOKEN_PREFIX = "mkz_"

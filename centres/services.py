@@ -13,11 +13,11 @@ from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from audit.events import record, snapshot
 from auth.models import UserAccount
 from centres.models import Centre, District
 from courses.models import Cohort
 from extensions import db
-from oversight.audit import record, snapshot
 from refusals import Conflict, Refusal
 from vocabulary import CohortStatus, PartnerType
 

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from audit.events import record, snapshot
 from auth.models import UserAccount
 from auth.permissions import can_manage_centre, can_manage_cohort
 from centres.models import Centre, District, Province
@@ -27,7 +28,6 @@ from courses.models import Cohort, Course
 from enrollments.services import NotAllowed, NotPossibleNow, change_seats, check_seat_count, end_waiting
 from extensions import db
 from language import long_date
-from oversight.audit import record, snapshot
 from refusals import Conflict, Refusal
 from vocabulary import Admission, CohortKind, CohortStatus, Mode, Shift
 

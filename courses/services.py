@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from audit.events import record, snapshot
 from auth.models import UserAccount
 from centres.services import required_text, tidy_text
 from courses.models import Course
 from extensions import db
-from oversight.audit import record, snapshot
 from refusals import Conflict, Refusal
 from vocabulary import Education, Level, Track
 

@@ -39,6 +39,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
+from audit.events import record
 from auth.models import UserAccount
 from auth.permissions import can_handle_import, can_manage_centre
 from centres.models import Centre, District
@@ -68,7 +69,6 @@ from enrollments.models import Enrollment, Trainee
 from enrollments.services import NotAllowed, closed_reason, places_refusal, register_many
 from enrollments.trainees import TraineeDetails, create_trainees, record_lookups
 from extensions import db
-from oversight.audit import record
 from refusals import Conflict, Refusal
 from vocabulary import (
     ACTIVE_ENROLLMENT_STATUSES,

@@ -28,6 +28,7 @@ from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from audit.events import record, record_many
 from auth.models import UserAccount
 from auth.permissions import can_manage_cohort, can_withdraw_enrollment
 from centres.models import Centre
@@ -39,7 +40,6 @@ from enrollments.models import Enrollment, Trainee
 from extensions import db
 from language import long_date, message_language
 from notifications.outbox import Message, queue, queue_many
-from oversight.audit import record, record_many
 from refusals import Refusal
 from vocabulary import ACTIVE_ENROLLMENT_STATUSES, Admission, CohortStatus, EnrollmentSource, EnrollmentStatus, Mode
 

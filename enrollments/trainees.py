@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from audit.events import record, record_many, snapshot
 from auth.models import UserAccount
 from auth.permissions import can_edit_trainee, can_manage_centre, can_register_trainees
 from centres.models import Centre, District
@@ -29,7 +30,6 @@ from enrollments.models import Enrollment, Trainee
 from enrollments.services import change_counters
 from extensions import db
 from language import current_language, languages
-from oversight.audit import record, record_many, snapshot
 from refusals import Conflict, Refusal
 from vocabulary import Area, Education, Gender
 

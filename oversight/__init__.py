@@ -1,7 +1,5 @@
-"""Read-only oversight at ``/oversight``: capacity, inclusion, completion, the audit log.
-
-The pages arrive with the oversight issue; the audit model is here from the start.
-"""
+"""Read-only oversight at ``/oversight``: capacity, inclusion, completion, exports and the audit log.
+It only reads: the audit trail it shows is written by the services through ``audit.events``."""
 
 from flask import Blueprint
 

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from audit.models import AuditEvent
 from auth.permissions import OVERSIGHT, allow, can_view_centre_audit, masks_identity, viewable_audit_events
 from centres.models import Centre
 from enrollments.identity import mask_cnic, mask_phone
@@ -28,7 +29,6 @@ from extensions import db
 from listing import LARGEST_ID, page_args, text_arg
 from oversight import bp
 from oversight.export_files import KeysetSource, Table, send
-from oversight.models import AuditEvent
 from oversight.queries import (
     AUDIT_ACTIONS,
     AUDIT_OBJECT_TYPES,

@@ -34,11 +34,11 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import ColumnElement, Select, func
 
+from audit.events import jsonable, record
 from auth.models import UserAccount
 from database import sqlite_may_write, sqlite_read_only, utcnow
 from enrollments.identity import format_cnic, format_phone, mask_cnic
 from extensions import db
-from oversight.audit import jsonable, record
 
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",

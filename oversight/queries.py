@@ -12,6 +12,7 @@ from flask_babel.speaklater import LazyString
 from sqlalchemy import ColumnElement, Select, and_, case, extract, false, func, or_, select
 from sqlalchemy.orm import contains_eager
 
+from audit.models import AuditEvent
 from auth.models import UserAccount
 from auth.permissions import OversightScope
 from centres.models import Centre, District, Province
@@ -19,7 +20,6 @@ from courses.catalogue import escape_like
 from courses.models import Cohort, Course
 from enrollments.models import Trainee
 from extensions import db
-from oversight.models import AuditEvent
 from vocabulary import Choice, CohortKind, CohortStatus, Mode, Track
 
 # Cohorts whose seats count as capacity now: taking applications, about to start, or running.

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from audit.models import AuditEvent
 from auth.models import UserAccount
 from auth.services import (
     AccountDetails,
@@ -22,7 +23,6 @@ from auth.services import (
 )
 from enrollments.models import Trainee
 from extensions import db
-from oversight.models import AuditEvent
 from refusals import Refusal
 from vocabulary import Area, Education, Gender, Role
 

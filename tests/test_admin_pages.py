@@ -17,12 +17,12 @@ import sqlalchemy as sa
 from flask import g, session
 from flask_wtf.csrf import generate_csrf
 
+from audit.models import AuditEvent
 from auth.models import UserAccount
 from auth.services import user_for_reset_token
 from centres.models import Centre
 from courses.models import Course
 from extensions import db
-from oversight.models import AuditEvent
 from tests.signing_in import session_values
 from vocabulary import CohortStatus, Level, PartnerType, Role, Track
 

@@ -6,6 +6,7 @@ from dataclasses import replace
 import pytest
 import sqlalchemy as sa
 
+from audit.models import AuditEvent
 from centres.models import Centre
 from centres.services import (
     CentreDetails,
@@ -17,7 +18,6 @@ from centres.services import (
 from courses.models import Course
 from courses.services import CourseDetails, create_course, update_course
 from extensions import db
-from oversight.models import AuditEvent
 from refusals import Conflict, Refusal
 from vocabulary import CohortStatus, Education, Level, PartnerType, Role, Track
 

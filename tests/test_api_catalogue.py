@@ -10,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from audit.models import AuditEvent
 from courses.models import Cohort
 from database import utcnow
 from enrollments.counters import recount
 from enrollments.models import Enrollment
 from extensions import db
-from oversight.models import AuditEvent
 from tests.api_helpers import api_error, bearer
 from vocabulary import (
     Admission,

@@ -10,13 +10,13 @@ import pytest
 import sqlalchemy as sa
 from api_helpers import api_error, bearer
 
+from audit.models import AuditEvent
 from courses.models import Cohort
 from database import utcnow
 from enrollments.counters import recount
 from enrollments.models import Enrollment
 from enrollments.services import apply, register, waitlist_position
 from extensions import db
-from oversight.models import AuditEvent
 from vocabulary import Admission, CohortStatus, EnrollmentStatus, Gender, Role, Shift
 
 S = EnrollmentStatus

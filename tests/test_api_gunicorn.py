@@ -25,11 +25,11 @@ import pytest
 import sqlalchemy as sa
 from api_helpers import token_for
 
+from audit.models import AuditEvent
 from enrollments.counters import recount
 from enrollments.models import Enrollment
 from enrollments.services import waitlist_position
 from extensions import db
-from oversight.models import AuditEvent
 from vocabulary import EnrollmentStatus, Role
 
 ROOT = Path(__file__).resolve().parent.parent

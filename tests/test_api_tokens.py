@@ -15,11 +15,11 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from api.errors import MESSAGES
+from audit.models import AuditEvent
 from auth.models import ApiToken, UserAccount
 from auth.tokens import issue_token
 from database import utcnow
 from extensions import db, limiter
-from oversight.models import AuditEvent
 from tests.api_helpers import api_error, bearer, token_for
 from vocabulary import Role
 

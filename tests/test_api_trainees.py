@@ -6,9 +6,9 @@ import pytest
 import sqlalchemy as sa
 from api_helpers import api_error, bearer
 
+from audit.models import AuditEvent
 from enrollments.models import Trainee
 from extensions import db
-from oversight.models import AuditEvent
 from vocabulary import Area, Education, Gender, Role
 
 UNAUTHORIZED = (

@@ -12,12 +12,12 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from audit.models import AuditEvent
 from auth.permissions import viewable_audit_events
 from extensions import db
 from oversight import audit_log as audit_log_module
 from oversight import export_files
 from oversight.audit_log import changes, changes_text, masked
-from oversight.models import AuditEvent
 from oversight.queries import KNOWN_ACTIONS, AuditLogFilters, audit_log
 from vocabulary import Role
 

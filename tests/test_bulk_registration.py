@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from audit.models import AuditEvent
 from auth.permissions import can_edit_trainee, can_view_trainee
 from courses.models import Cohort
 from enrollments.counters import recount
@@ -15,7 +16,6 @@ from enrollments.services import ApplicationsClosed, NotAllowed, register, regis
 from enrollments.trainees import TraineeDetails, create_trainee, create_trainees
 from extensions import db
 from notifications.models import OutboxMessage
-from oversight.models import AuditEvent
 from refusals import Refusal
 from tests.test_concurrency import check_invariants, run_at_once
 from vocabulary import Admission, Area, CohortStatus, EnrollmentSource, EnrollmentStatus, Gender, Role, Shift

@@ -11,12 +11,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import sqlalchemy as sa
 
+from audit.models import AuditEvent
 from courses.cohorts import CohortDetails, change_status, create_cohort, next_statuses, update_cohort
 from courses.models import Cohort
 from database import utcnow
 from enrollments.services import register
 from extensions import db
-from oversight.models import AuditEvent
 from refusals import Conflict, Refusal
 from vocabulary import Admission, CohortKind, CohortStatus, EnrollmentStatus, Mode, Role, Shift
 

@@ -13,12 +13,12 @@ from collections.abc import Callable
 import pytest
 import sqlalchemy as sa
 
+from audit.models import AuditEvent
 from courses.models import Cohort
 from enrollments.counters import recount
 from enrollments.models import Enrollment, Trainee
 from enrollments.services import apply, waitlist, waitlist_position, withdraw
 from extensions import db
-from oversight.models import AuditEvent
 from vocabulary import ACTIVE_ENROLLMENT_STATUSES, EnrollmentStatus, Role, Shift
 
 S = EnrollmentStatus

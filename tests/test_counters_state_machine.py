@@ -37,6 +37,7 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import func, select, update
 
+from audit.models import AuditEvent
 from auth.models import CentreMembership, UserAccount
 from centres.models import Centre, District, Province
 from courses.cohorts import change_status, next_statuses
@@ -62,7 +63,6 @@ from enrollments.services import register as register_one
 from enrollments.services import register_many as register_list
 from enrollments.trainees import TraineeDetails, update_trainee
 from extensions import db
-from oversight.models import AuditEvent
 from refusals import Refusal
 from tests.conftest import empty_all_tables
 from vocabulary import (

@@ -15,13 +15,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import sqlalchemy as sa
 
+from audit.models import AuditEvent
 from courses.models import Cohort
 from database import utcnow
 from enrollments import services
 from enrollments.models import Enrollment
 from extensions import db
 from notifications.models import OutboxMessage
-from oversight.models import AuditEvent
 from vocabulary import Admission, CohortKind, CohortStatus, EnrollmentStatus, Gender, Role
 
 S = EnrollmentStatus

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from audit.models import AuditEvent
 from database import utcnow
 from enrollments.counters import recount
 from enrollments.models import Enrollment
@@ -31,7 +32,6 @@ from enrollments.services import (
 )
 from extensions import db
 from notifications.models import OutboxMessage
-from oversight.models import AuditEvent
 from refusals import Refusal
 from vocabulary import Admission, CohortKind, CohortStatus, Education, EnrollmentSource, Gender, Role, Shift
 

@@ -14,6 +14,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import event, select, true
 
+from audit.models import AuditEvent
 from auth.permissions import OversightScope
 from enrollments.counters import recount
 from enrollments.identity import format_phone
@@ -29,7 +30,6 @@ from oversight.export_files import (
     neutralised,
     xlsx_cell,
 )
-from oversight.models import AuditEvent
 from oversight.queries import KNOWN_ACTIONS, after_trainee, capacity_report, report_totals, trainees_for_export
 from vocabulary import Area, CohortKind, CohortStatus, EnrollmentStatus, Gender, Mode, Role, Track
 

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 import enrollments.imports as imports
+from audit.models import AuditEvent
 from courses.models import Cohort
 from database import utcnow
 from enrollments.import_models import ImportBatch, ImportStatus
@@ -34,7 +35,6 @@ from enrollments.imports import (
 from enrollments.models import Enrollment, Trainee
 from enrollments.services import NotAllowed
 from extensions import db
-from oversight.models import AuditEvent
 from vocabulary import Admission, Area, CohortStatus, Education, EnrollmentSource, EnrollmentStatus, Gender, Role
 
 HEADER = ["CNIC", "Name", "Gender", "DOB", "Phone", "District", "Area", "Education", "Email"]

@@ -6,10 +6,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, StatementError
 
+from audit.models import AuditEvent, AuditEventIsAppendOnly
 from courses.models import Cohort
 from enrollments.models import Enrollment, Trainee
 from extensions import db
-from oversight.models import AuditEvent, AuditEventIsAppendOnly
 from vocabulary import EnrollmentSource, EnrollmentStatus, Role
 
 

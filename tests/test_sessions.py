@@ -12,13 +12,13 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
+from audit.models import AuditEvent
 from auth.admin import details_as_they_are
 from auth.models import ApiToken, UserSession
 from auth.services import password_reset_token, set_password, update_account
 from auth.sessions import SEEN_KEY, SESSION_KEY
 from database import utcnow
 from extensions import db, limiter
-from oversight.models import AuditEvent
 from tests.api_helpers import token_for
 from tests.pages import alerts, csrf_token, is_signed_in, post_form, sign_in_post
 from tests.signing_in import session_values

@@ -12,11 +12,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import sqlalchemy as sa
 
+from audit.models import AuditEvent
 from enrollments.models import Enrollment, Trainee
 from enrollments.services import register
 from extensions import db
 from notifications.models import OutboxMessage
-from oversight.models import AuditEvent
 from vocabulary import Admission, Area, Education, EnrollmentSource, EnrollmentStatus, Gender, Role
 
 PATH = "/enrollments/centres/PB-LHR-01/walk-in"

@@ -3,15 +3,17 @@ same transaction, so the change and its audit event commit or roll back together
 
 import enum
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import has_request_context, request
 from sqlalchemy import insert
 
-from auth.models import UserAccount
+from audit.models import AuditEvent
 from database import utcnow
 from extensions import db
-from oversight.models import AuditEvent
+
+if TYPE_CHECKING:  # the audit trail sits below every domain package: it imports none of them
+    from auth.models import UserAccount
 
 
 def jsonable(value: Any) -> Any:
@@ -37,7 +39,7 @@ def client_address() -> str | None:
 
 
 def record(
-    actor: UserAccount | None,
+    actor: "UserAccount | None",
     action: str,
     obj: Any,
     *,
@@ -66,7 +68,7 @@ def record(
     return event
 
 
-def record_many(actor: UserAccount | None, action: str, object_type: str, changes: list[dict[str, Any]]) -> None:
+def record_many(actor: "UserAccount | None", action: str, object_type: str, changes: list[dict[str, Any]]) -> None:
     """Add one audit event per item of ``changes`` in one multi-row INSERT, for work on thousands of
     objects at once (an imported list). Each item gives ``object_id`` and any of ``before``, ``after``,
     ``reason`` and ``centre_id``; the events are exactly those ``record`` would write one by one."""
