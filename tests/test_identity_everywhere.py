@@ -14,13 +14,13 @@ import pytest
 import sqlalchemy as sa
 from api_helpers import api_error, bearer
 
+from audit.models import AuditEvent
 from auth.models import UserAccount
 from auth.services import SignUp, sign_up_trainee
 from enrollments.imports import check_rows, read_sheet
 from enrollments.models import Enrollment, Trainee
 from enrollments.trainees import TraineeDetails, TraineeExists, update_trainee
 from extensions import db
-from oversight.models import AuditEvent
 from refusals import Refusal
 from vocabulary import Area, Education, Gender, Role
 
