@@ -31,6 +31,7 @@ from database import utcnow
 from enrollments.services import MAX_SEATS, MIN_SEATS, cancel_cohort
 from extensions import db
 from refusals import Refusal
+from submitting import acting_user, committed
 from vocabulary import Admission, CohortKind, CohortStatus, Education, Level, Mode, PartnerType, Shift, Track
 
 # Codes of provinces, districts, centres, courses and cohorts: letters, digits, dashes (PB-LHR-01).
@@ -296,10 +297,6 @@ def api_field_names() -> Iterator[None]:
         raise
 
 
-def acting_user():
-    return current_user._get_current_object()
-
-
 @dataclass(frozen=True)
 class CentreWithCohorts:
     """A centre, and the cohorts it is taking applications for (for ``CentreDetailSchema``)."""
@@ -464,9 +461,7 @@ def create_cohort(body: dict):
         status=body["status"],
     )
     with api_field_names():
-        cohort = cohort_services.create_cohort(details, actor=acting_user())
-    db.session.commit()
-    return cohort
+        return committed(cohort_services.create_cohort(details, actor=acting_user()))
 
 
 DETAIL_FIELDS = frozenset(CohortUpdateSchema().fields) - {"status", "reason"}
@@ -525,5 +520,4 @@ def update_cohort(body: dict, cohort_id: int):
             cancel_cohort(cohort, actor=actor, reason=body.get("reason", ""))
         elif status is not None and status is not cohort.status:
             cohort_services.change_status(cohort, status, actor=actor)
-    db.session.commit()
-    return db.session.get(Cohort, cohort_id)
+    return committed(db.session.get(Cohort, cohort_id))

@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from api import bp
 from api.parsing import MultiLineString
 from api.schemas import ErrorDetailSchema, ErrorSchema, PageArgsSchema, page_of
-from api.trainees import acting_user, refusal_with
+from api.trainees import refusal_with
 from auth.permissions import (
     SIGNED_IN,
     STAFF,
@@ -41,6 +41,7 @@ from enrollments.trainees import look_up_trainee
 from extensions import db
 from listing import LARGEST_ID
 from refusals import Conflict, Refusal
+from submitting import acting_user, committed
 from vocabulary import EnrollmentSource, EnrollmentStatus, Mode, Shift
 
 S = EnrollmentStatus
@@ -272,9 +273,7 @@ def create_enrollment(body: dict, cohort_id: int):
     if not placement.created:
         existing = placement.enrollment
         return refusal_with(already_applied(existing, herself=herself), enrollment_id=existing.id)
-    answer = enrollment_answer(placement.enrollment)
-    db.session.commit()
-    return answer
+    return committed(enrollment_answer(placement.enrollment))
 
 
 # Reading -------------------------------------------------------------------------------------------
@@ -404,10 +403,7 @@ def withdraw_enrollment(body: dict, enrollment_id: int):
     """Withdraw a place (the trainee, or staff of its centre; `reason` optional). A freed seat goes at
     once to the first eligible trainee in line: `promoted_enrollment_id`."""
     enrollment = get_enrollment_or_404(enrollment_id, own_allowed=True)
-    freed = services.withdraw_place(enrollment, actor=acting_user(), reason=body["reason"])
-    answer = freed_answer(freed)
-    db.session.commit()
-    return answer
+    return committed(freed_answer(services.withdraw_place(enrollment, actor=acting_user(), reason=body["reason"])))
 
 
 @bp.route("/enrollments/<int:enrollment_id>/approve", methods=["POST"])
@@ -421,10 +417,7 @@ def withdraw_enrollment(body: dict, enrollment_id: int):
 def approve_enrollment(enrollment_id: int):
     """Approve a pending application: `enrolled` if a seat is free, else `waitlisted` in order of
     application."""
-    enrollment = services.approve(get_enrollment_or_404(enrollment_id), actor=acting_user())
-    answer = enrollment_answer(enrollment)
-    db.session.commit()
-    return answer
+    return committed(enrollment_answer(services.approve(get_enrollment_or_404(enrollment_id), actor=acting_user())))
 
 
 @bp.route("/enrollments/<int:enrollment_id>/reject", methods=["POST"])
@@ -444,10 +437,7 @@ def approve_enrollment(enrollment_id: int):
 def reject_enrollment(body: dict, enrollment_id: int):
     """Reject a pending or waitlisted application, with a reason the trainee is told."""
     enrollment = get_enrollment_or_404(enrollment_id)
-    enrollment = services.reject(enrollment, actor=acting_user(), reason=body["reason"])
-    answer = enrollment_answer(enrollment)
-    db.session.commit()
-    return answer
+    return committed(enrollment_answer(services.reject(enrollment, actor=acting_user(), reason=body["reason"])))
 
 
 @bp.route("/enrollments/<int:enrollment_id>/drop", methods=["POST"])
@@ -468,10 +458,7 @@ def drop_enrollment(body: dict, enrollment_id: int):
     """Drop an enrolled trainee, with a reason she is told. Her seat goes at once to the first eligible
     trainee in line: `promoted_enrollment_id`."""
     enrollment = get_enrollment_or_404(enrollment_id)
-    freed = services.drop_place(enrollment, actor=acting_user(), reason=body["reason"])
-    answer = freed_answer(freed)
-    db.session.commit()
-    return answer
+    return committed(freed_answer(services.drop_place(enrollment, actor=acting_user(), reason=body["reason"])))
 
 
 @bp.route("/enrollments/<int:enrollment_id>/complete", methods=["POST"])
@@ -484,7 +471,4 @@ def drop_enrollment(body: dict, enrollment_id: int):
 @bp.doc(security=BEARER)
 def complete_enrollment(enrollment_id: int):
     """Mark an enrolled trainee as having completed the course (once the cohort is running)."""
-    enrollment = services.complete(get_enrollment_or_404(enrollment_id), actor=acting_user())
-    answer = enrollment_answer(enrollment)
-    db.session.commit()
-    return answer
+    return committed(enrollment_answer(services.complete(get_enrollment_or_404(enrollment_id), actor=acting_user())))

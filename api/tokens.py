@@ -16,6 +16,7 @@ from auth.tokens import digest_of, issue_token, revoke_token
 from centres.models import Centre
 from extensions import db
 from refusals import Refusal
+from submitting import acting_user, committed
 
 
 class Unauthenticated(Refusal):
@@ -66,8 +67,7 @@ def create_token(body: dict):
         count_failure()
         raise Unauthenticated("Wrong email or password.")
     token, secret = issue_token(user, name=body["name"] or "API", actor=user)
-    db.session.commit()
-    return {"token": secret, "expires_at": token.expires_at}
+    return committed({"token": secret, "expires_at": token.expires_at})
 
 
 @bp.route("/me")
@@ -102,5 +102,4 @@ def revoke_current_token():
     For a program that is done with its token (or fears it has leaked): from now on the token is
     refused with 401. Other tokens of the same account are untouched."""
     token = db.session.scalar(select(ApiToken).where(ApiToken.digest == digest_of(bearer_token())))
-    revoke_token(token, actor=current_user._get_current_object())
-    db.session.commit()
+    committed(revoke_token(token, actor=acting_user()))

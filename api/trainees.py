@@ -31,6 +31,7 @@ from enrollments.models import Trainee
 from extensions import db
 from listing import LARGEST_ID
 from refusals import Refusal
+from submitting import acting_user, committed
 from vocabulary import Area, Education, Gender
 
 # Schemas -------------------------------------------------------------------------------------------
@@ -130,10 +131,6 @@ class TraineeExistsErrorSchema(Schema):
 
 
 # Helpers -------------------------------------------------------------------------------------------
-
-
-def acting_user() -> UserAccount:
-    return current_user._get_current_object()
 
 
 def refusal_with(error: Refusal, **ids: int) -> Response:
@@ -259,9 +256,7 @@ def create_trainee(body: dict):
         if existing is None:  # removed meanwhile
             return refusal(error)
         return refusal_with(error, trainee_id=existing.id)
-    answer = trainee_answer(trainee, masked=False)
-    db.session.commit()
-    return answer
+    return committed(trainee_answer(trainee, masked=False))
 
 
 @bp.route("/trainees/<int:trainee_id>")

@@ -74,6 +74,20 @@ def details_as_they_are(user: UserAccount) -> AccountDetails:
     )
 
 
+def welcome_sent(user: UserAccount) -> tuple[str, str]:
+    """Email a new account its link to choose a password (after the commit: the link must name an account
+    that exists); what the admin is told of it, and how."""
+    if email_password_link(user, new_account=True):
+        sent = _("Account created for %(email)s. We emailed them a link to choose their password.", email=user.email)
+        return sent, "success"
+    unsent = _(
+        "Account created for %(email)s, but the email with their password link could not be sent. "
+        "Send it again from their account page.",
+        email=user.email,
+    )
+    return unsent, "warning"
+
+
 def change_active(user: UserAccount, active: bool) -> UserAccount:
     """Deactivate or reactivate ``user``, the rest of the account as it is (``update_account``)."""
     return update_account(user, replace(details_as_they_are(user), active=active), actor=acting_user())
@@ -200,20 +214,7 @@ def users():
 def create_user():
     form = AccountForm()
     if form.validate_on_submit() and (user := run(form, lambda: create_account_for(form))):
-        if email_password_link(user, new_account=True):  # after the commit: the link names a saved account
-            flash(
-                _("Account created for %(email)s. We emailed them a link to choose their password.", email=user.email),
-                "success",
-            )
-        else:
-            flash(
-                _(
-                    "Account created for %(email)s, but the email with their password link could not be sent. "
-                    "Send it again from their account page.",
-                    email=user.email,
-                ),
-                "warning",
-            )
+        flash(*welcome_sent(user))
         return redirect(url_for("auth.users"))
     return render_template("auth/admin/user_form.html", form=form, user=None), form_status(form)
 
