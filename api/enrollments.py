@@ -13,6 +13,7 @@ status (``api.errors``). Answers:
 """
 
 from flask import abort
+from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 from sqlalchemy import case, func, select
@@ -197,14 +198,14 @@ def trainee_to_place(body: dict, cohort: Cohort) -> tuple[Trainee, bool]:
     if TRAINEES.admits(user):
         trainee = user.trainee
         if trainee is None:
-            abort(403, "This account has no trainee record: ask your centre to link it.")
+            abort(403, _("This account has no trainee record: ask your centre to link it."))
         if body["trainee_id"] not in (None, trainee.id) or body["cnic"]:
-            abort(403, "A trainee applies only for herself: leave out trainee_id and cnic.")
+            abort(403, _("A trainee applies only for herself: leave out trainee_id and cnic."))
         return trainee, True
     if not can_manage_cohort(user, cohort):  # before any lookup: nothing is found for a cohort not hers
-        raise services.NotAllowed("Only staff of this centre can register trainees here.")
+        raise services.NotAllowed(_("Only staff of this centre can register trainees here."))
     if body["cnic"] and body["trainee_id"] is not None:
-        raise Refusal("Give trainee_id or cnic, not both.", "cnic")
+        raise Refusal(_("Give trainee_id or cnic, not both."), "cnic")
     if body["cnic"]:
         checked("cnic", normalise_cnic, body["cnic"])  # a CNIC that cannot be one is said so, not "not found"
         trainee = look_up_trainee(body["cnic"], actor=user, centre=cohort.centre)
@@ -212,27 +213,29 @@ def trainee_to_place(body: dict, cohort: Cohort) -> tuple[Trainee, bool]:
         # back): what a refusal says about her is still something this caller learnt.
         db.session.commit()
         if trainee is None:
-            raise UnknownTrainee("No trainee has this CNIC: create her record first (POST /trainees).", "cnic")
+            raise UnknownTrainee(_("No trainee has this CNIC: create her record first (POST /trainees)."), "cnic")
         return trainee, False
     if body["trainee_id"] is None:
-        raise Refusal("Say which trainee to register: trainee_id or cnic.", "trainee_id")
+        raise Refusal(_("Say which trainee to register: trainee_id or cnic."), "trainee_id")
     trainee = db.session.get(Trainee, body["trainee_id"]) if body["trainee_id"] <= LARGEST_ID else None
     # A record staff may not see is answered like one that does not exist: ids are not to be tried
     # one after another to read other centres' trainees. The national record is found by CNIC.
     if trainee is None or not can_view_trainee(user, trainee):
         raise UnknownTrainee(
-            f"There is no trainee with the id {body['trainee_id']} among your centres' records: "
-            "register her by CNIC instead.",
+            _(
+                "There is no trainee with the id %(id)s among your centres' records: register her by CNIC instead.",
+                id=body["trainee_id"],
+            ),
             "trainee_id",
         )
     return trainee, False
 
 
 def already_applied(enrollment: Enrollment, *, herself: bool) -> AlreadyApplied:
-    state = enrollment.status.plain_label.lower()
+    state = enrollment.status.label.lower()
     if herself:
-        return AlreadyApplied(f"You have applied to this cohort already: your place is {state}.")
-    return AlreadyApplied(f"This trainee is in this cohort already: her place is {state}.")
+        return AlreadyApplied(_("You have applied to this cohort already: your place is %(state)s.", state=state))
+    return AlreadyApplied(_("This trainee is in this cohort already: her place is %(state)s.", state=state))
 
 
 # Applying and registering --------------------------------------------------------------------------

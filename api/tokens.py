@@ -1,6 +1,7 @@
 """Tokens and the caller: ``POST /tokens`` (email and password → a bearer token), ``GET /me`` and
 ``DELETE /tokens/current`` (a program revokes its own token)."""
 
+from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
@@ -65,7 +66,7 @@ def create_token(body: dict):
     user = authenticate(body["email"], body["password"])
     if user is None:
         count_failure()
-        raise Unauthenticated("Wrong email or password.")
+        raise Unauthenticated(_("Wrong email or password."))
     token, secret = issue_token(user, name=body["name"] or "API", actor=user)
     return committed({"token": secret, "expires_at": token.expires_at})
 
