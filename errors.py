@@ -22,7 +22,7 @@ from forms import expired_form_message
 
 # What a 503 tells browsers and programs: try again after this many seconds.
 RETRY_AFTER_SECONDS = 30
-UNKNOWN_HOST = "This server does not answer to that host name."
+UNKNOWN_HOST = _l("This server does not answer to that host name.")
 
 # Werkzeug's own names and descriptions of the errors the site answers with, in the reader's language. A
 # description given to ``abort`` is shown instead; whoever calls ``abort`` translates it.
@@ -69,7 +69,7 @@ def register(app: Flask) -> None:
             # it (its links would need that host), and the name is not echoed back.
             if is_api_request():
                 return api_errors.error_response(400, UNKNOWN_HOST)
-            return UNKNOWN_HOST, 400, {"Content-Type": "text/plain; charset=utf-8"}
+            return str(UNKNOWN_HOST), 400, {"Content-Type": "text/plain; charset=utf-8"}
         if is_api_request():
             return api_errors.http_error(error)
         template = "errors/404.html" if error.code == 404 else "errors/generic.html"

@@ -15,6 +15,7 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import StopValidation
 
+from refusals import Refusal
 from text_input import control_character_message, has_control_character
 
 
@@ -90,7 +91,10 @@ def refuse_control_characters(form, field) -> None:
 
 class Form(FlaskForm):
     """Every Markaz form: WTForms' messages in the reader's language; an expired form says so; no field
-    takes a control character (``refuse_control_characters``)."""
+    takes a control character (``refuse_control_characters``). ``refusal`` is the service's refusal shown
+    on it (``submitting.run``), if any."""
+
+    refusal: Refusal | None = None
 
     class Meta(FlaskForm.Meta):
         def get_translations(self, form):

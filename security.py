@@ -4,6 +4,8 @@ The Content-Security-Policy allows scripts, styles, fonts and images from this s
 inline script: templates load JavaScript from ``static/`` and never write it inline.
 """
 
+from urllib.parse import urlsplit
+
 from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -45,3 +47,14 @@ def register(app: Flask) -> None:
             # Pages can show personal data: never keep them in shared caches.
             headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def sent_from_another_site() -> bool:
+    """Whether the browser says a page of another site sent this request: its ``Sec-Fetch-Site`` header
+    (current browsers), else an ``Origin`` naming another host. A request that says neither is taken as this
+    site's: browsers send one of them with every form they POST, and a forged request needs a browser."""
+    fetched_from = request.headers.get("Sec-Fetch-Site")
+    if fetched_from is not None:
+        return fetched_from not in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    return origin is not None and urlsplit(origin).netloc != request.host

@@ -27,11 +27,12 @@ def page_url(**changes: object) -> str:
 
 
 def other_languages() -> list[dict[str, str]]:
-    """The languages the reader could switch to, each named in itself, with a link that brings her back here."""
+    """The languages the reader could switch to, each named in itself, with where its switch posts to
+    (``action``) and the page to come back to (``next``: this one, with its query string)."""
     here = request.full_path.rstrip("?") if request.query_string else request.path
     current = current_language()
     return [
-        {"code": code, "name": LANGUAGE_NAMES[code], "url": url_for("home.switch_language", code=code, next=here)}
+        {"code": code, "name": LANGUAGE_NAMES[code], "action": url_for("home.switch_language", code=code), "next": here}
         for code in languages()
         if code != current
     ]

@@ -7,6 +7,7 @@ expired, deactivated account) is answered 401 at once, even on public operations
 broken token should find out, not be served as anonymous."""
 
 from flask import Flask, abort, request
+from flask_babel import gettext as _
 
 from auth.permissions import is_api_request
 from auth.tokens import user_for_token
@@ -36,6 +37,8 @@ def register(app: Flask) -> None:
         secret = bearer_token()
         user = None
         if secret is not None and (user := user_for_token(secret)) is None:
-            abort(401, "This token is not valid (wrong, revoked or expired): get a new one from POST /api/v1/tokens.")
+            abort(
+                401, _("This token is not valid (wrong, revoked or expired): get a new one from POST /api/v1/tokens.")
+            )
         # Flask-Login's own way of setting the request's user; the session is not consulted.
         login_manager._update_request_context_with_user(user)

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from flask import abort
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import Select, func, or_, select
@@ -31,6 +34,7 @@ from database import utcnow
 from enrollments.services import MAX_SEATS, MIN_SEATS, cancel_cohort
 from extensions import db
 from refusals import Refusal
+from submitting import acting_user, committed
 from vocabulary import Admission, CohortKind, CohortStatus, Education, Level, Mode, PartnerType, Shift, Track
 
 # Codes of provinces, districts, centres, courses and cohorts: letters, digits, dashes (PB-LHR-01).
@@ -40,6 +44,7 @@ CODE = re.compile(CODE_PATTERN)
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 OPTIONAL_TOKEN = [{}, {"bearer": []}]  # public; with a token, staff and admins also see their drafts
 TOKEN = [{"bearer": []}]
+CODE_MESSAGE = _l("A code has 1 to 32 letters, digits and dashes.")
 BAD_TOKEN = "A token was sent, but it is not valid (wrong, revoked or expired)."
 # The services name the fields of the pages' forms; the API's are named after the JSON body.
 API_FIELD_NAMES = {"course_id": "course", "centre_id": "centre", "to": "status"}
@@ -53,7 +58,7 @@ class Code(fields.String):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(
-            validate=validate.Regexp(CODE_PATTERN, error="A code has 1 to 32 letters, digits and dashes."),
+            validate=validate.Regexp(CODE_PATTERN, error=CODE_MESSAGE),
             metadata={"example": "PB-LHR-01"} | kwargs.pop("metadata", {}),
             **kwargs,
         )
@@ -63,19 +68,20 @@ class Code(fields.String):
 
 
 class CodeOf(fields.String):
-    """The code of an existing row of ``model`` (by its ``code`` column, upper-cased); loads as that row."""
+    """The code of an existing row of ``model`` (by its ``code`` column, upper-cased); loads as that row.
+    ``unknown`` is what a code of no row is told (its ``%(code)s`` filled in)."""
 
-    def __init__(self, model: type, noun: str, **kwargs) -> None:
+    def __init__(self, model: type, unknown: LazyString, **kwargs) -> None:
         super().__init__(metadata={"pattern": CODE_PATTERN} | kwargs.pop("metadata", {}), **kwargs)
-        self.model, self.noun = model, noun
+        self.model, self.unknown = model, unknown
 
     def _deserialize(self, value, attr, data, **kwargs):
         code = super()._deserialize(value, attr, data, **kwargs).strip().upper()
         if not CODE.match(code):
-            raise ValidationError("A code has 1 to 32 letters, digits and dashes.")
+            raise ValidationError(str(CODE_MESSAGE))
         row = db.session.scalar(select(self.model).where(self.model.code == code))
         if row is None:
-            raise ValidationError(f"No {self.noun} has the code {code}.")
+            raise ValidationError(self.unknown % {"code": code})
         return row
 
 
@@ -190,8 +196,8 @@ class CohortArgsSchema(PageArgsSchema):
 
 
 class CohortCreateSchema(Schema):
-    course = CodeOf(Course, "course", required=True, metadata={"example": "SWD-101"})
-    centre = CodeOf(Centre, "centre", required=True)
+    course = CodeOf(Course, _l("No course has the code %(code)s."), required=True, metadata={"example": "SWD-101"})
+    centre = CodeOf(Centre, _l("No centre has the code %(code)s."), required=True)
     code = Code(
         metadata={
             "description": "The cohort's code: the centre's code, a dash and the cohort's own part "
@@ -222,7 +228,9 @@ class CohortCreateSchema(Schema):
 
 
 class CohortUpdateSchema(Schema):
-    course = CodeOf(Course, "course", metadata={"description": "Only while the cohort is a draft."})
+    course = CodeOf(
+        Course, _l("No course has the code %(code)s."), metadata={"description": "Only while the cohort is a draft."}
+    )
     kind = enum(CohortKind)
     women_only = StrictBoolean()
     starts_on = cohort_date()
@@ -252,7 +260,7 @@ class CohortUpdateSchema(Schema):
     @validates_schema
     def reason_only_to_cancel(self, data: dict, **_kwargs) -> None:
         if "reason" in data and data.get("status") is not CohortStatus.CANCELLED:
-            raise ValidationError("A reason goes with cancelling: status cancelled.", "reason")
+            raise ValidationError(_("A reason goes with cancelling: status cancelled."), "reason")
 
 
 # Helpers -------------------------------------------------------------------------------------------
@@ -294,10 +302,6 @@ def api_field_names() -> Iterator[None]:
     except Refusal as refusal:
         refusal.field = API_FIELD_NAMES.get(refusal.field, refusal.field)
         raise
-
-
-def acting_user():
-    return current_user._get_current_object()
 
 
 @dataclass(frozen=True)
@@ -464,9 +468,7 @@ def create_cohort(body: dict):
         status=body["status"],
     )
     with api_field_names():
-        cohort = cohort_services.create_cohort(details, actor=acting_user())
-    db.session.commit()
-    return cohort
+        return committed(cohort_services.create_cohort(details, actor=acting_user()))
 
 
 DETAIL_FIELDS = frozenset(CohortUpdateSchema().fields) - {"status", "reason"}
@@ -525,5 +527,4 @@ def update_cohort(body: dict, cohort_id: int):
             cancel_cohort(cohort, actor=actor, reason=body.get("reason", ""))
         elif status is not None and status is not cohort.status:
             cohort_services.change_status(cohort, status, actor=actor)
-    db.session.commit()
-    return db.session.get(Cohort, cohort_id)
+    return committed(db.session.get(Cohort, cohort_id))

@@ -13,6 +13,7 @@ status (``api.errors``). Answers:
 """
 
 from flask import abort
+from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 from sqlalchemy import case, func, select
@@ -21,7 +22,7 @@ from sqlalchemy.orm import selectinload
 from api import bp
 from api.parsing import MultiLineString
 from api.schemas import ErrorDetailSchema, ErrorSchema, PageArgsSchema, page_of
-from api.trainees import acting_user, refusal_with
+from api.trainees import refusal_with
 from auth.permissions import (
     SIGNED_IN,
     STAFF,
@@ -41,6 +42,7 @@ from enrollments.trainees import look_up_trainee
 from extensions import db
 from listing import LARGEST_ID
 from refusals import Conflict, Refusal
+from submitting import acting_user, committed
 from vocabulary import EnrollmentSource, EnrollmentStatus, Mode, Shift
 
 S = EnrollmentStatus
@@ -196,14 +198,14 @@ def trainee_to_place(body: dict, cohort: Cohort) -> tuple[Trainee, bool]:
     if TRAINEES.admits(user):
         trainee = user.trainee
         if trainee is None:
-            abort(403, "This account has no trainee record: ask your centre to link it.")
+            abort(403, _("This account has no trainee record: ask your centre to link it."))
         if body["trainee_id"] not in (None, trainee.id) or body["cnic"]:
-            abort(403, "A trainee applies only for herself: leave out trainee_id and cnic.")
+            abort(403, _("A trainee applies only for herself: leave out trainee_id and cnic."))
         return trainee, True
     if not can_manage_cohort(user, cohort):  # before any lookup: nothing is found for a cohort not hers
-        raise services.NotAllowed("Only staff of this centre can register trainees here.")
+        raise services.NotAllowed(_("Only staff of this centre can register trainees here."))
     if body["cnic"] and body["trainee_id"] is not None:
-        raise Refusal("Give trainee_id or cnic, not both.", "cnic")
+        raise Refusal(_("Give trainee_id or cnic, not both."), "cnic")
     if body["cnic"]:
         checked("cnic", normalise_cnic, body["cnic"])  # a CNIC that cannot be one is said so, not "not found"
         trainee = look_up_trainee(body["cnic"], actor=user, centre=cohort.centre)
@@ -211,27 +213,29 @@ def trainee_to_place(body: dict, cohort: Cohort) -> tuple[Trainee, bool]:
         # back): what a refusal says about her is still something this caller learnt.
         db.session.commit()
         if trainee is None:
-            raise UnknownTrainee("No trainee has this CNIC: create her record first (POST /trainees).", "cnic")
+            raise UnknownTrainee(_("No trainee has this CNIC: create her record first (POST /trainees)."), "cnic")
         return trainee, False
     if body["trainee_id"] is None:
-        raise Refusal("Say which trainee to register: trainee_id or cnic.", "trainee_id")
+        raise Refusal(_("Say which trainee to register: trainee_id or cnic."), "trainee_id")
     trainee = db.session.get(Trainee, body["trainee_id"]) if body["trainee_id"] <= LARGEST_ID else None
     # A record staff may not see is answered like one that does not exist: ids are not to be tried
     # one after another to read other centres' trainees. The national record is found by CNIC.
     if trainee is None or not can_view_trainee(user, trainee):
         raise UnknownTrainee(
-            f"There is no trainee with the id {body['trainee_id']} among your centres' records: "
-            "register her by CNIC instead.",
+            _(
+                "There is no trainee with the id %(id)s among your centres' records: register her by CNIC instead.",
+                id=body["trainee_id"],
+            ),
             "trainee_id",
         )
     return trainee, False
 
 
 def already_applied(enrollment: Enrollment, *, herself: bool) -> AlreadyApplied:
-    state = enrollment.status.plain_label.lower()
+    state = enrollment.status.label.lower()
     if herself:
-        return AlreadyApplied(f"You have applied to this cohort already: your place is {state}.")
-    return AlreadyApplied(f"This trainee is in this cohort already: her place is {state}.")
+        return AlreadyApplied(_("You have applied to this cohort already: your place is %(state)s.", state=state))
+    return AlreadyApplied(_("This trainee is in this cohort already: her place is %(state)s.", state=state))
 
 
 # Applying and registering --------------------------------------------------------------------------
@@ -272,9 +276,7 @@ def create_enrollment(body: dict, cohort_id: int):
     if not placement.created:
         existing = placement.enrollment
         return refusal_with(already_applied(existing, herself=herself), enrollment_id=existing.id)
-    answer = enrollment_answer(placement.enrollment)
-    db.session.commit()
-    return answer
+    return committed(enrollment_answer(placement.enrollment))
 
 
 # Reading -------------------------------------------------------------------------------------------
@@ -404,10 +406,7 @@ def withdraw_enrollment(body: dict, enrollment_id: int):
     """Withdraw a place (the trainee, or staff of its centre; `reason` optional). A freed seat goes at
     once to the first eligible trainee in line: `promoted_enrollment_id`."""
     enrollment = get_enrollment_or_404(enrollment_id, own_allowed=True)
-    freed = services.withdraw_place(enrollment, actor=acting_user(), reason=body["reason"])
-    answer = freed_answer(freed)
-    db.session.commit()
-    return answer
+    return committed(freed_answer(services.withdraw_place(enrollment, actor=acting_user(), reason=body["reason"])))
 
 
 @bp.route("/enrollments/<int:enrollment_id>/approve", methods=["POST"])
@@ -421,10 +420,7 @@ def withdraw_enrollment(body: dict, enrollment_id: int):
 def approve_enrollment(enrollment_id: int):
     """Approve a pending application: `enrolled` if a seat is free, else `waitlisted` in order of
     application."""
-    enrollment = services.approve(get_enrollment_or_404(enrollment_id), actor=acting_user())
-    answer = enrollment_answer(enrollment)
-    db.session.commit()
-    return answer
+    return committed(enrollment_answer(services.approve(get_enrollment_or_404(enrollment_id), actor=acting_user())))
 
 
 @bp.route("/enrollments/<int:enrollment_id>/reject", methods=["POST"])
@@ -444,10 +440,7 @@ def approve_enrollment(enrollment_id: int):
 def reject_enrollment(body: dict, enrollment_id: int):
     """Reject a pending or waitlisted application, with a reason the trainee is told."""
     enrollment = get_enrollment_or_404(enrollment_id)
-    enrollment = services.reject(enrollment, actor=acting_user(), reason=body["reason"])
-    answer = enrollment_answer(enrollment)
-    db.session.commit()
-    return answer
+    return committed(enrollment_answer(services.reject(enrollment, actor=acting_user(), reason=body["reason"])))
 
 
 @bp.route("/enrollments/<int:enrollment_id>/drop", methods=["POST"])
@@ -468,10 +461,7 @@ def drop_enrollment(body: dict, enrollment_id: int):
     """Drop an enrolled trainee, with a reason she is told. Her seat goes at once to the first eligible
     trainee in line: `promoted_enrollment_id`."""
     enrollment = get_enrollment_or_404(enrollment_id)
-    freed = services.drop_place(enrollment, actor=acting_user(), reason=body["reason"])
-    answer = freed_answer(freed)
-    db.session.commit()
-    return answer
+    return committed(freed_answer(services.drop_place(enrollment, actor=acting_user(), reason=body["reason"])))
 
 
 @bp.route("/enrollments/<int:enrollment_id>/complete", methods=["POST"])
@@ -484,7 +474,4 @@ def drop_enrollment(body: dict, enrollment_id: int):
 @bp.doc(security=BEARER)
 def complete_enrollment(enrollment_id: int):
     """Mark an enrolled trainee as having completed the course (once the cohort is running)."""
-    enrollment = services.complete(get_enrollment_or_404(enrollment_id), actor=acting_user())
-    answer = enrollment_answer(enrollment)
-    db.session.commit()
-    return answer
+    return committed(enrollment_answer(services.complete(get_enrollment_or_404(enrollment_id), actor=acting_user())))

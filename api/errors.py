@@ -5,14 +5,24 @@ match its schema, the 503 of a database out of reach) and every refusal of the s
 (``refusals.Refusal``: its status, code, message and field) come out in that shape.
 A 500 rolls the session back and says no more than that.
 
+Messages follow the client's Accept-Language (``language.select_locale``), as the services' refusals do:
+the API's own (``MESSAGES``, the operations' ``abort`` and refusals) through the catalogue, and those of the
+libraries that read requests (marshmallow, webargs), which have no Urdu, translated as they are answered
+(``library_message``). Codes stay English: programs read them.
+
 ``http_error`` is called by the site's error handlers (``errors.py``) for requests under /api/v1 (an
 unknown path has no blueprint, so a blueprint handler would not see its 404); ``refusal`` is the API
 blueprint's handler for the services' refusals."""
 
+import re
+
 from flask import jsonify
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from extensions import db
+from forms import N_
 from refusals import Refusal
 
 CODES = {
@@ -30,21 +40,61 @@ CODES = {
     503: "unavailable",
 }
 MESSAGES = {
-    400: "The request could not be read.",
-    401: "Send a valid token: Authorization: Bearer <token> (get one from POST /api/v1/tokens).",
-    403: "You may not do this.",
-    404: "There is nothing here.",
-    405: "This method is not allowed here.",
-    415: "Send JSON (Content-Type: application/json).",
-    422: "Some values are not valid: see fields.",
-    429: "Too many attempts: wait a few minutes and try again.",
-    500: "Something went wrong on our side; nothing was changed.",
-    503: "The service is unavailable for a moment; nothing was changed. Try again shortly.",
+    400: _l("The request could not be read."),
+    401: _l("Send a valid token: Authorization: Bearer <token> (get one from POST /api/v1/tokens)."),
+    403: _l("You may not do this."),
+    404: _l("There is nothing here."),
+    405: _l("This method is not allowed here."),
+    415: _l("Send JSON (Content-Type: application/json)."),
+    422: _l("Some values are not valid: see fields."),
+    429: _l("Too many attempts: wait a few minutes and try again."),
+    500: _l("Something went wrong on our side; nothing was changed."),
+    503: _l("The service is unavailable for a moment; nothing was changed. Try again shortly."),
 }
+# What marshmallow says of a value it cannot read (the messages a request can meet here), worded as it words
+# them, what it fills in named ``%(name)s``: answered in the client's language by ``library_message``. Where
+# one message starts as another does, the longer comes first (the first that matches is taken).
+LIBRARY_MESSAGES = (
+    N_("Missing data for required field."),
+    N_("Field may not be null."),
+    N_("Unknown field."),
+    N_("Invalid input type."),
+    N_("Not a valid string."),
+    N_("Not a valid integer."),
+    N_("Not a valid boolean."),
+    N_("Not a valid date."),
+    N_("Not a valid datetime."),
+    N_("Not a valid aware datetime."),
+    N_("Must be one of: %(choices)s."),
+    N_("Must be greater than or equal to %(min)s and less than or equal to %(max)s."),
+    N_("Must be greater than or equal to %(min)s."),
+    N_("Must be less than or equal to %(max)s."),
+    N_("Length must be between %(min)s and %(max)s."),
+    N_("Shorter than minimum length %(min)s."),
+    N_("Longer than maximum length %(max)s."),
+)
+
+
+def pattern_of(message: str) -> re.Pattern:
+    """``message`` as a regular expression, each ``%(name)s`` in it matching the value filled in there."""
+    parts = re.split(r"%\((\w+)\)s", message)  # text, name, text, name, ..., text
+    return re.compile("".join(f"(?P<{part}>.+?)" if index % 2 else re.escape(part) for index, part in enumerate(parts)))
+
+
+LIBRARY_PATTERNS = tuple((pattern_of(message), message) for message in LIBRARY_MESSAGES)
+
+
+def library_message(text: str) -> str:
+    """``text`` (a library's message) in the client's language, the values it names kept as they are; any
+    other text (ours, already in her language) unchanged."""
+    for pattern, message in LIBRARY_PATTERNS:
+        if found := pattern.fullmatch(text):
+            return gettext(message, **found.groupdict())
+    return text
 
 
 def error_response(status: int, message: str, *, code: str | None = None, fields: dict | None = None):
-    body = {"code": code or CODES.get(status, "error"), "message": message}
+    body = {"code": code or CODES.get(status, "error"), "message": str(message)}
     if fields:
         body["fields"] = fields
     response = jsonify({"error": body})
@@ -64,9 +114,9 @@ def field_messages(messages: dict) -> dict[str, str]:
             for key, inner in value.items():
                 walk(f"{prefix}.{key}" if prefix else str(key), inner)
         elif isinstance(value, list) and all(isinstance(item, str) for item in value):
-            flat[prefix or "_schema"] = " ".join(value)
+            flat[prefix or "_schema"] = " ".join(library_message(item) for item in value)
         else:
-            flat[prefix or "_schema"] = str(value)
+            flat[prefix or "_schema"] = library_message(str(value))
 
     for location_messages in messages.values():  # json, query, ...: field names do not clash
         walk("", location_messages)

@@ -3,6 +3,7 @@ area, within the reader's scope (``auth.permissions.oversight_scope``). The quer
 ``oversight.queries.capacity_report``; this module reads the arguments and shapes the answer."""
 
 from flask import abort
+from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -12,6 +13,7 @@ from api.schemas import ErrorSchema
 from auth.permissions import OVERSIGHT, allow, oversight_scope
 from centres.models import Province
 from extensions import db
+from language import place_name
 from oversight import queries
 from oversight.queries import REPORT_GROUPINGS
 
@@ -41,7 +43,7 @@ class CapacityArgsSchema(Schema):
     @validates_schema
     def period_ordered(self, data: dict, **_kwargs) -> None:
         if "from_" in data and "to" in data and data["to"] < data["from_"]:
-            raise ValidationError("The period cannot end before it starts (from).", "to")
+            raise ValidationError(_("The period cannot end before it starts (from)."), "to")
 
 
 class CapacityRowSchema(Schema):
@@ -93,7 +95,7 @@ def capacity_report(args: dict):
     if province_code is not None and scope.province_id is not None:
         own = db.session.get(Province, scope.province_id)
         if own.code != province_code:
-            abort(403, f"Your reports cover {own.name} ({own.code}) only.")
+            abort(403, _("Your reports cover %(name)s (%(code)s) only.", name=place_name(own), code=own.code))
     rows = queries.capacity_report(
         scope,
         args["group_by"],

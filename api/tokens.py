@@ -1,6 +1,7 @@
 """Tokens and the caller: ``POST /tokens`` (email and password → a bearer token), ``GET /me`` and
 ``DELETE /tokens/current`` (a program revokes its own token)."""
 
+from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from auth.tokens import digest_of, issue_token, revoke_token
 from centres.models import Centre
 from extensions import db
 from refusals import Refusal
+from submitting import acting_user, committed
 
 
 class Unauthenticated(Refusal):
@@ -64,10 +66,9 @@ def create_token(body: dict):
     user = authenticate(body["email"], body["password"])
     if user is None:
         count_failure()
-        raise Unauthenticated("Wrong email or password.")
+        raise Unauthenticated(_("Wrong email or password."))
     token, secret = issue_token(user, name=body["name"] or "API", actor=user)
-    db.session.commit()
-    return {"token": secret, "expires_at": token.expires_at}
+    return committed({"token": secret, "expires_at": token.expires_at})
 
 
 @bp.route("/me")
@@ -102,5 +103,4 @@ def revoke_current_token():
     For a program that is done with its token (or fears it has leaked): from now on the token is
     refused with 401. Other tokens of the same account are untouched."""
     token = db.session.scalar(select(ApiToken).where(ApiToken.digest == digest_of(bearer_token())))
-    revoke_token(token, actor=current_user._get_current_object())
-    db.session.commit()
+    committed(revoke_token(token, actor=acting_user()))

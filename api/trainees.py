@@ -7,6 +7,7 @@ refusals name the field. A district is given by id or by name, read by the impor
 """
 
 from flask import Response, abort, jsonify
+from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, ValidationError, fields, validate
 
@@ -31,6 +32,7 @@ from enrollments.models import Trainee
 from extensions import db
 from listing import LARGEST_ID
 from refusals import Refusal
+from submitting import acting_user, committed
 from vocabulary import Area, Education, Gender
 
 # Schemas -------------------------------------------------------------------------------------------
@@ -42,11 +44,11 @@ class DistrictField(fields.Field):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool) or not isinstance(value, int | str):
-            raise ValidationError("Give the district's id (a number) or its name.")
+            raise ValidationError(_("Give the district's id (a number) or its name."))
         if isinstance(value, str) and not value.strip():
-            raise ValidationError("Enter the district.")
+            raise ValidationError(_("Enter the district."))
         if isinstance(value, str) and len(value) > 120:
-            raise ValidationError("A district's name is at most 120 characters.")
+            raise ValidationError(_("A district's name is at most 120 characters."))
         return value
 
 
@@ -132,10 +134,6 @@ class TraineeExistsErrorSchema(Schema):
 # Helpers -------------------------------------------------------------------------------------------
 
 
-def acting_user() -> UserAccount:
-    return current_user._get_current_object()
-
-
 def refusal_with(error: Refusal, **ids: int) -> Response:
     """The API's answer to ``error`` (``api.errors.refusal``: rolled back, the error JSON) with ``ids``
     added to its ``error`` object: the record a conflict is about, so a program can go on with it."""
@@ -176,18 +174,18 @@ def registering_centre(code: str | None, user: UserAccount) -> Centre | None:
     if code:
         centre = db.session.scalar(db.select(Centre).where(Centre.code == code.strip().upper()))
         if centre is None:
-            raise Refusal(f"There is no centre with the code {code.strip()}.", "centre")
+            raise Refusal(_("There is no centre with the code %(code)s.", code=code.strip()), "centre")
         if not can_manage_centre(user, centre):
-            abort(403, "You can register trainees only at your own centres.")
+            abort(403, _("You can register trainees only at your own centres."))
         return centre
     if is_admin(user):
         return None
     centres = [membership.centre for membership in user.memberships]
     if not centres:
-        abort(403, "You work at no centre: an admin must add you to one before you can register trainees.")
+        abort(403, _("You work at no centre: an admin must add you to one before you can register trainees."))
     if len(centres) > 1:
         codes = ", ".join(sorted(centre.code for centre in centres))
-        raise Refusal(f"You work at several centres ({codes}): say which one registers her.", "centre")
+        raise Refusal(_("You work at several centres (%(codes)s): say which one registers her.", codes=codes), "centre")
     return centres[0]
 
 
@@ -197,7 +195,7 @@ def find_district(value: int | str, centre: Centre | None) -> District:
     if isinstance(value, int):
         district = db.session.get(District, value) if 0 < value <= LARGEST_ID else None
         if district is None:
-            raise Refusal(f"There is no district with the id {value}.", "district")
+            raise Refusal(_("There is no district with the id %(id)s.", id=value), "district")
         return district
     index = DistrictIndex(centre.district.province_id if centre is not None else None)
     return checked("district", index.find, value)
@@ -259,9 +257,7 @@ def create_trainee(body: dict):
         if existing is None:  # removed meanwhile
             return refusal(error)
         return refusal_with(error, trainee_id=existing.id)
-    answer = trainee_answer(trainee, masked=False)
-    db.session.commit()
-    return answer
+    return committed(trainee_answer(trainee, masked=False))
 
 
 @bp.route("/trainees/<int:trainee_id>")

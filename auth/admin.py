@@ -11,7 +11,6 @@ from dataclasses import replace
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -27,19 +26,10 @@ from extensions import db
 from links import absolute_url
 from listing import LARGEST_ID, page_args, text_arg
 from mail import send_email
-from refusals import Refusal, show_refusal
+from submitting import acting_user, form_status, run
 from vocabulary import Role
 
 ACTIVE_FILTER = {"1": True, "0": False}
-
-
-def acting_user() -> UserAccount:
-    return current_user._get_current_object()
-
-
-def status_after(method: str) -> int:
-    """A page rendered after a POST is a refused form: 422. A GET renders normally."""
-    return 422 if method == "POST" else 200
 
 
 def get_account_or_404(user_id: int) -> UserAccount:
@@ -68,6 +58,11 @@ def account_details(form: AccountForm) -> AccountDetails:
     )
 
 
+def create_account_for(form: AccountForm) -> UserAccount:
+    """The account the admin typed in, with a random password nobody knows (the person chooses hers)."""
+    return create_account(account_details(form), secrets.token_urlsafe(32), actor=acting_user())
+
+
 def details_as_they_are(user: UserAccount) -> AccountDetails:
     return AccountDetails(
         email=user.email,
@@ -77,6 +72,25 @@ def details_as_they_are(user: UserAccount) -> AccountDetails:
         centres=tuple(m.centre for m in user.memberships),
         active=user.active,
     )
+
+
+def welcome_sent(user: UserAccount) -> tuple[str, str]:
+    """Email a new account its link to choose a password (after the commit: the link must name an account
+    that exists); what the admin is told of it, and how."""
+    if email_password_link(user, new_account=True):
+        sent = _("Account created for %(email)s. We emailed them a link to choose their password.", email=user.email)
+        return sent, "success"
+    unsent = _(
+        "Account created for %(email)s, but the email with their password link could not be sent. "
+        "Send it again from their account page.",
+        email=user.email,
+    )
+    return unsent, "warning"
+
+
+def change_active(user: UserAccount, active: bool) -> UserAccount:
+    """Deactivate or reactivate ``user``, the rest of the account as it is (``update_account``)."""
+    return update_account(user, replace(details_as_they_are(user), active=active), actor=acting_user())
 
 
 def scope_label(user: UserAccount) -> str:
@@ -199,33 +213,10 @@ def users():
 @allow(ADMINS)
 def create_user():
     form = AccountForm()
-    if form.validate_on_submit():
-        try:
-            user = create_account(account_details(form), secrets.token_urlsafe(32), actor=acting_user())
-        except Refusal as error:
-            db.session.rollback()
-            show_refusal(form, error)
-        else:
-            db.session.commit()
-            if email_password_link(user, new_account=True):
-                flash(
-                    _(
-                        "Account created for %(email)s. We emailed them a link to choose their password.",
-                        email=user.email,
-                    ),
-                    "success",
-                )
-            else:
-                flash(
-                    _(
-                        "Account created for %(email)s, but the email with their password link could not be sent. "
-                        "Send it again from their account page.",
-                        email=user.email,
-                    ),
-                    "warning",
-                )
-            return redirect(url_for("auth.users"))
-    return render_template("auth/admin/user_form.html", form=form, user=None), status_after(request.method)
+    if form.validate_on_submit() and (user := run(form, lambda: create_account_for(form))):
+        flash(*welcome_sent(user))
+        return redirect(url_for("auth.users"))
+    return render_template("auth/admin/user_form.html", form=form, user=None), form_status(form)
 
 
 @bp.route("/admin/users/<int:user_id>/edit", methods=["GET", "POST"])
@@ -233,17 +224,12 @@ def create_user():
 def edit_user(user_id: int):
     user = get_account_or_404(user_id)
     form = EditAccountForm(data=AccountForm.data_of(user) if request.method == "GET" else None, account=user)
-    if form.validate_on_submit():
-        try:
-            update_account(user, account_details(form), actor=acting_user())
-        except Refusal as error:
-            db.session.rollback()
-            show_refusal(form, error)
-        else:
-            db.session.commit()
-            flash(_("Saved the account of %(email)s.", email=user.email), "success")
-            return redirect(url_for("auth.users"))
-    return render_user_form(user, form, status_after(request.method))
+    if form.validate_on_submit() and run(
+        form, lambda: update_account(user, account_details(form), actor=acting_user())
+    ):
+        flash(_("Saved the account of %(email)s.", email=user.email), "success")
+        return redirect(url_for("auth.users"))
+    return render_user_form(user, form, form_status(form))
 
 
 def render_user_form(user: UserAccount, form: EditAccountForm, status: int):
@@ -263,24 +249,17 @@ def deactivate_user(user_id: int):
         flash(_("%(email)s is deactivated already.", email=user.email), "info")
         return redirect(url_for("auth.edit_user", user_id=user.id))
     form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            update_account(user, replace(details_as_they_are(user), active=False), actor=acting_user())
-        except Refusal as error:
-            db.session.rollback()
-            show_refusal(form, error)
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "%(email)s is deactivated: they can no longer sign in, their sessions have ended and their "
-                    "API tokens are revoked.",
-                    email=user.email,
-                ),
-                "success",
-            )
-            return redirect(url_for("auth.users"))
-    return render_template("auth/admin/user_deactivate.html", form=form, user=user), status_after(request.method)
+    if form.validate_on_submit() and run(form, lambda: change_active(user, False)):
+        flash(
+            _(
+                "%(email)s is deactivated: they can no longer sign in, their sessions have ended and their "
+                "API tokens are revoked.",
+                email=user.email,
+            ),
+            "success",
+        )
+        return redirect(url_for("auth.users"))
+    return render_template("auth/admin/user_deactivate.html", form=form, user=user), form_status(form)
 
 
 @bp.post("/admin/users/<int:user_id>/reactivate")
@@ -290,15 +269,10 @@ def reactivate_user(user_id: int):
     if user.active:
         flash(_("%(email)s is active already.", email=user.email), "info")
         return redirect(url_for("auth.edit_user", user_id=user.id))
-    try:
-        update_account(user, replace(details_as_they_are(user), active=True), actor=acting_user())
-    except Refusal as error:
-        db.session.rollback()
-        # Show the account as it is, with the reason next to the field to fix.
-        form = EditAccountForm(formdata=None, data=AccountForm.data_of(user), account=user)
-        show_refusal(form, error)
-        return render_user_form(user, form, 422)
-    db.session.commit()
+    # A refusal is shown on the account as it is, next to the field to fix.
+    form = EditAccountForm(formdata=None, data=AccountForm.data_of(user), account=user)
+    if not run(form, lambda: change_active(user, True)):
+        return render_user_form(user, form, form_status(form))
     flash(
         _(
             "%(email)s is active again and can sign in. Their old sessions and API tokens stay revoked.",

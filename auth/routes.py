@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from auth import bp
 from auth.admin_forms import ConfirmForm
 from auth.forms import ApiTokenForm, ChangePasswordForm, LoginForm, ResetPasswordForm, ResetRequestForm, SignUpForm
-from auth.models import ApiToken
+from auth.models import ApiToken, UserAccount
 from auth.permissions import PUBLIC, SIGNED_IN, TRAINEES, allow, can_revoke_token, staff_centres
 from auth.services import (
     SignUp,
@@ -39,7 +39,8 @@ from extensions import db, limiter
 from links import absolute_url
 from listing import LARGEST_ID
 from mail import send_email
-from refusals import Refusal, show_refusal
+from refusals import Refusal
+from submitting import acting_user, form_status, run
 from vocabulary import Area, Education, Gender, Role
 
 
@@ -79,10 +80,25 @@ def tokens_revoked_note(count: int) -> str:
     )
 
 
-def refuse(form, error: Refusal):
-    """Undo whatever the refused service call had begun, and show the refusal on the form."""
-    db.session.rollback()
-    show_refusal(form, error)
+def sign_up(form: SignUpForm) -> UserAccount:
+    """Her account and trainee record (``sign_up_trainee``), and her signed in on this browser."""
+    user = sign_up_trainee(
+        SignUp(
+            email=form.email.data,
+            password=form.password.data,
+            cnic=form.cnic.data,
+            full_name=form.full_name.data,
+            gender=Gender(form.gender.data),
+            date_of_birth=form.date_of_birth.data,
+            phone=form.phone.data,
+            district_id=form.district_id.data,
+            area=Area(form.area.data),
+            education=Education(form.education.data),
+            gender_confirmed=form.gender_confirmed.data,
+        )
+    )
+    sign_in(user)
+    return user
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -118,7 +134,7 @@ def logout():
 @bp.get("/sessions")
 @allow(SIGNED_IN)
 def sessions():
-    user = current_user._get_current_object()
+    user = acting_user()
     return render_template(
         "auth/sessions.html",
         sessions=live_sessions(user),
@@ -131,7 +147,7 @@ def sessions():
 @bp.post("/sessions/sign-out-everywhere")
 @allow(SIGNED_IN)
 def sign_out_everywhere():
-    end_every_session(current_user._get_current_object())
+    end_every_session(acting_user())
     sign_out()
     db.session.commit()
     flash(_("You have signed out on every device and browser."), "success")
@@ -145,30 +161,10 @@ def signup():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = SignUpForm()
-    if form.validate_on_submit():
-        details = SignUp(
-            email=form.email.data,
-            password=form.password.data,
-            cnic=form.cnic.data,
-            full_name=form.full_name.data,
-            gender=Gender(form.gender.data),
-            date_of_birth=form.date_of_birth.data,
-            phone=form.phone.data,
-            district_id=form.district_id.data,
-            area=Area(form.area.data),
-            education=Education(form.education.data),
-            gender_confirmed=form.gender_confirmed.data,
-        )
-        try:
-            user = sign_up_trainee(details)
-        except Refusal as error:
-            refuse(form, error)
-        else:
-            sign_in(user)
-            db.session.commit()
-            flash(_("Welcome to Markaz. Your account is ready: you can now apply to courses."), "success")
-            return redirect(url_for("auth.profile"))
-    return render_template("auth/signup.html", form=form), 422 if form.errors or form.form_errors else 200
+    if form.validate_on_submit() and run(form, lambda: sign_up(form)):
+        flash(_("Welcome to Markaz. Your account is ready: you can now apply to courses."), "success")
+        return redirect(url_for("auth.profile"))
+    return render_template("auth/signup.html", form=form), form_status(form)
 
 
 @bp.get("/profile")
@@ -189,22 +185,17 @@ def profile():
 @bp.route("/password", methods=["GET", "POST"])
 @allow(SIGNED_IN)
 def password():
-    form = ChangePasswordForm()
+    form, user = ChangePasswordForm(), acting_user()
     if form.validate_on_submit():
-        user = current_user._get_current_object()
-        try:
-            revoked = change_password(user, form.current_password.data, form.new_password.data, keep=current_session())
-        except Refusal as error:
-            refuse(form, error)
-        else:
-            db.session.commit()
+        current, new = form.current_password.data, form.new_password.data
+        if revoked := run(form, lambda: change_password(user, current, new, keep=current_session())):
             flash(
                 _("Your password has been changed. Other devices signed in to your account are signed out.")
                 + tokens_revoked_note(revoked.tokens),
                 "success",
             )
             return redirect(home_for(user))
-    return render_template("auth/password.html", form=form), 422 if form.errors or form.form_errors else 200
+    return render_template("auth/password.html", form=form), form_status(form)
 
 
 def reset_email_key() -> str:
@@ -231,7 +222,7 @@ def request_reset():
         # The same answer whether or not the account exists.
         flash(_("If an account exists for that email, we have sent it a link to reset the password."), "info")
         return redirect(url_for("auth.login"))
-    return render_template("auth/reset_request.html", form=form), 422 if form.errors else 200
+    return render_template("auth/reset_request.html", form=form), form_status(form)
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
@@ -243,16 +234,12 @@ def reset_password(token: str):
         flash(error.message, "error")
         return redirect(url_for("auth.request_reset"))
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            revoked = set_password(user, form.new_password.data, actor=user, reason="reset link")
-        except Refusal as error:
-            refuse(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your new password is set. Sign in with it.") + tokens_revoked_note(revoked.tokens), "success")
-            return redirect(url_for("auth.login"))
-    return render_template("auth/reset_password.html", form=form), 422 if form.errors or form.form_errors else 200
+    if form.validate_on_submit() and (
+        revoked := run(form, lambda: set_password(user, form.new_password.data, actor=user, reason="reset link"))
+    ):
+        flash(_("Your new password is set. Sign in with it.") + tokens_revoked_note(revoked.tokens), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form), form_status(form)
 
 
 # API tokens -----------------------------------------------------------------------------------------
@@ -294,22 +281,17 @@ def get_token_or_404(token_id: int) -> ApiToken:
 @bp.route("/tokens", methods=["GET", "POST"])
 @allow(SIGNED_IN)
 def tokens():
-    user = current_user._get_current_object()
+    user = acting_user()
     form = ApiTokenForm()
     made = secret = None
-    if form.validate_on_submit():
-        try:
-            made, secret = issue_token(user, name=form.name.data, actor=user)
-        except Refusal as error:
-            refuse(form, error)
-        else:
-            db.session.commit()
-            form = ApiTokenForm(formdata=None)
+    if form.validate_on_submit() and (issued := run(form, lambda: issue_token(user, name=form.name.data, actor=user))):
+        made, secret = issued
+        form = ApiTokenForm(formdata=None)
     # A new token is shown in the answer to the POST that made it, not after a redirect: it is never
     # stored anywhere (the database keeps its digest only), not even for a moment in the session
     # cookie, which would carry it back to us and keep it in the browser's cookie jar. Reloading the
     # page asks to send the form again, which makes another token rather than showing this one.
-    status = 201 if made else 422 if form.errors or form.form_errors else 200
+    status = 201 if made else form_status(form)
     listed = tokens_of(user)
     now = utcnow()
     statuses = {token.id: token_status(token, now) for token in listed}
@@ -326,13 +308,7 @@ def revoke_token(token_id: int):
         flash(unusable_message(token, status), "info")
         return redirect(url_for("auth.tokens"))
     form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            revoke(token, actor=current_user._get_current_object())
-        except Refusal as error:
-            refuse(form, error)
-        else:
-            db.session.commit()
-            flash(unusable_message(token, "revoked"), "success")
-            return redirect(url_for("auth.tokens"))
-    return render_template("auth/revoke_token.html", form=form, token=token), 422 if request.method == "POST" else 200
+    if form.validate_on_submit() and run(form, lambda: revoke(token, actor=acting_user())):
+        flash(unusable_message(token, "revoked"), "success")
+        return redirect(url_for("auth.tokens"))
+    return render_template("auth/revoke_token.html", form=form, token=token), form_status(form)

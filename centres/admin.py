@@ -3,12 +3,10 @@ reactivating. Admins only; the rules live in ``centres.services``."""
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager
 
 from auth.admin_forms import ConfirmForm
-from auth.models import UserAccount
 from auth.permissions import ADMINS, allow, get_centre_or_404
 from centres import bp
 from centres.forms import CentreForm, NewCentreForm
@@ -25,19 +23,10 @@ from centres.services import (
 from courses.catalogue import escape_like
 from extensions import db
 from listing import page_args, text_arg
-from refusals import Refusal, show_refusal
+from submitting import acting_user, form_status, run
 from vocabulary import PartnerType
 
 ACTIVE_FILTER = {"1": True, "0": False}
-
-
-def acting_user() -> UserAccount:
-    return current_user._get_current_object()
-
-
-def status_after(method: str) -> int:
-    """A page rendered after a POST is a refused form: 422. A GET renders normally."""
-    return 422 if method == "POST" else 200
 
 
 def centre_details(form: CentreForm, code: str) -> CentreDetails:
@@ -102,17 +91,11 @@ def manage():
 def create():
     form = NewCentreForm()
     if form.validate_on_submit():
-        try:
-            centre = create_centre(centre_details(form, form.code.data), actor=acting_user())
-        except Refusal as error:
-            db.session.rollback()
-            show_refusal(form, error)
-        else:
-            code = centre.code
-            db.session.commit()
+        code = run(form, lambda: create_centre(centre_details(form, form.code.data), actor=acting_user()).code)
+        if code:
             flash(_("Centre %(code)s added. It is active and listed publicly.", code=code), "success")
             return redirect(url_for("centres.manage"))
-    return render_template("centres/admin/form.html", form=form, centre=None), status_after(request.method)
+    return render_template("centres/admin/form.html", form=form, centre=None), form_status(form)
 
 
 @bp.route("/<code>/edit", methods=["GET", "POST"])
@@ -120,17 +103,12 @@ def create():
 def edit(code: str):
     centre = get_centre_or_404(code, manage=True)
     form = CentreForm(obj=centre if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            update_centre(centre, centre_details(form, centre.code), actor=acting_user())
-        except Refusal as error:
-            db.session.rollback()
-            show_refusal(form, error)
-        else:
-            db.session.commit()
-            flash(_("Saved centre %(code)s.", code=code), "success")
-            return redirect(url_for("centres.manage"))
-    return render_edit_page(centre, form, status_after(request.method))
+    if form.validate_on_submit() and run(
+        form, lambda: update_centre(centre, centre_details(form, centre.code), actor=acting_user())
+    ):
+        flash(_("Saved centre %(code)s.", code=code), "success")
+        return redirect(url_for("centres.manage"))
+    return render_edit_page(centre, form, form_status(form))
 
 
 def render_edit_page(centre: Centre, form: CentreForm, status: int):
@@ -148,19 +126,12 @@ def deactivate(code: str):
         flash(_("%(code)s is inactive already.", code=centre.code), "info")
         return redirect(url_for("centres.edit", code=centre.code))
     form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            deactivate_centre(centre, actor=acting_user())
-        except Refusal as error:
-            db.session.rollback()
-            show_refusal(form, error)
-        else:
-            db.session.commit()
-            flash(_("%(code)s is inactive: it no longer appears in the public lists.", code=code), "success")
-            return redirect(url_for("centres.manage"))
+    if form.validate_on_submit() and run(form, lambda: deactivate_centre(centre, actor=acting_user())):
+        flash(_("%(code)s is inactive: it no longer appears in the public lists.", code=code), "success")
+        return redirect(url_for("centres.manage"))
     return render_template(
         "centres/admin/deactivate.html", form=form, centre=centre, open_codes=open_cohort_codes(centre)
-    ), status_after(request.method)
+    ), form_status(form)
 
 
 @bp.post("/<code>/reactivate")
@@ -170,13 +141,8 @@ def reactivate(code: str):
     if centre.active:
         flash(_("%(code)s is active already.", code=centre.code), "info")
         return redirect(url_for("centres.edit", code=centre.code))
-    try:
-        reactivate_centre(centre, actor=acting_user())
-    except Refusal as error:
-        db.session.rollback()
-        form = CentreForm(formdata=None, obj=centre)
-        show_refusal(form, error)
-        return render_edit_page(centre, form, 422)
-    db.session.commit()
+    form = CentreForm(formdata=None, obj=centre)  # a refusal is shown on the centre's edit page
+    if not run(form, lambda: reactivate_centre(centre, actor=acting_user())):
+        return render_edit_page(centre, form, form_status(form))
     flash(_("%(code)s is active again and listed publicly.", code=code), "success")
     return redirect(url_for("centres.edit", code=code))

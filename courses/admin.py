@@ -3,10 +3,8 @@ live in ``courses.services``."""
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from auth.models import UserAccount
 from auth.permissions import ADMINS, allow
 from courses import bp
 from courses.catalogue import escape_like
@@ -15,17 +13,8 @@ from courses.models import Cohort, Course
 from courses.services import CourseDetails, create_course, update_course
 from extensions import db
 from listing import page_args, text_arg
-from refusals import Refusal, show_refusal
+from submitting import acting_user, form_status, run
 from vocabulary import Level, Track
-
-
-def acting_user() -> UserAccount:
-    return current_user._get_current_object()
-
-
-def status_after(method: str) -> int:
-    """A page rendered after a POST is a refused form: 422. A GET renders normally."""
-    return 422 if method == "POST" else 200
 
 
 def course_details(form: CourseForm, code: str) -> CourseDetails:
@@ -85,17 +74,11 @@ def manage():
 def create():
     form = NewCourseForm()
     if form.validate_on_submit():
-        try:
-            course = create_course(course_details(form, form.code.data), actor=acting_user())
-        except Refusal as error:
-            db.session.rollback()
-            show_refusal(form, error)
-        else:
-            code = course.code
-            db.session.commit()
+        code = run(form, lambda: create_course(course_details(form, form.code.data), actor=acting_user()).code)
+        if code:
             flash(_("Course %(code)s added to the catalogue.", code=code), "success")
             return redirect(url_for("courses.manage"))
-    return render_template("courses/admin/form.html", form=form, course=None), status_after(request.method)
+    return render_template("courses/admin/form.html", form=form, course=None), form_status(form)
 
 
 @bp.route("/<code>/edit", methods=["GET", "POST"])
@@ -103,14 +86,9 @@ def create():
 def edit(code: str):
     course = db.one_or_404(select(Course).where(Course.code == code))
     form = CourseForm(obj=course if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            update_course(course, course_details(form, course.code), actor=acting_user())
-        except Refusal as error:
-            db.session.rollback()
-            show_refusal(form, error)
-        else:
-            db.session.commit()
-            flash(_("Saved course %(code)s.", code=code), "success")
-            return redirect(url_for("courses.manage"))
-    return render_template("courses/admin/form.html", form=form, course=course), status_after(request.method)
+    if form.validate_on_submit() and run(
+        form, lambda: update_course(course, course_details(form, course.code), actor=acting_user())
+    ):
+        flash(_("Saved course %(code)s.", code=code), "success")
+        return redirect(url_for("courses.manage"))
+    return render_template("courses/admin/form.html", form=form, course=course), form_status(form)

@@ -5,16 +5,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from flask_login import current_user
 
-from auth.models import UserAccount
 from auth.permissions import STAFF, allow, get_centre_or_404, get_cohort_or_404
 from centres.models import Centre
 from courses import bp
 from courses.cohort_forms import CohortForm, NewCohortForm, StatusForm, to_utc
 from courses.cohorts import CohortDetails, change_status, create_cohort, next_statuses, update_cohort
-from extensions import db
-from refusals import Refusal, show_refusal
+from submitting import acting_user, form_status, run
 from vocabulary import CohortStatus
 
 # What the button of each status change says, and what the confirmation page warns about.
@@ -31,15 +28,6 @@ STATUS_ACTIONS = {
     CohortStatus.RUNNING: (_l("Mark as running"), _l("Training has begun. Applications are no longer taken.")),
     CohortStatus.FINISHED: (_l("Mark as finished"), _l("The cohort has ended. This cannot be undone.")),
 }
-
-
-def acting_user() -> UserAccount:
-    return current_user._get_current_object()
-
-
-def status_after(method: str) -> int:
-    """A page rendered after a POST is a refused form: 422. A GET renders normally."""
-    return 422 if method == "POST" else 200
 
 
 def cohort_details(form: CohortForm, centre: Centre, code: str) -> CohortDetails:
@@ -69,21 +57,13 @@ def new_cohort(centre_code: str):
     centre = get_centre_or_404(centre_code, manage=True)
     form = NewCohortForm()
     if form.validate_on_submit():
-        try:
-            cohort = create_cohort(cohort_details(form, centre, form.code.data), actor=acting_user())
-        except Refusal as error:
-            db.session.rollback()
-            show_refusal(form, error)
-        else:
-            code = cohort.code
-            db.session.commit()
+        code = run(form, lambda: create_cohort(cohort_details(form, centre, form.code.data), actor=acting_user()).code)
+        if code:
             flash(
                 _("Cohort %(code)s added as a draft: open it for applications when it is ready.", code=code), "success"
             )
             return redirect(url_for("courses.edit_cohort", code=code))
-    return render_template("courses/staff/cohort_form.html", form=form, centre=centre, cohort=None), status_after(
-        request.method
-    )
+    return render_template("courses/staff/cohort_form.html", form=form, centre=centre, cohort=None), form_status(form)
 
 
 @bp.route("/staff/cohorts/<code>/edit", methods=["GET", "POST"])
@@ -91,16 +71,11 @@ def new_cohort(centre_code: str):
 def edit_cohort(code: str):
     cohort = get_cohort_or_404(code, manage=True)
     form = CohortForm(data=CohortForm.data_of(cohort) if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            update_cohort(cohort, cohort_details(form, cohort.centre, cohort.code), actor=acting_user())
-        except Refusal as error:
-            db.session.rollback()
-            show_refusal(form, error)
-        else:
-            db.session.commit()
-            flash(_("Saved cohort %(code)s.", code=code), "success")
-            return redirect(url_for("courses.edit_cohort", code=code))
+    if form.validate_on_submit() and run(
+        form, lambda: update_cohort(cohort, cohort_details(form, cohort.centre, cohort.code), actor=acting_user())
+    ):
+        flash(_("Saved cohort %(code)s.", code=code), "success")
+        return redirect(url_for("courses.edit_cohort", code=code))
     return render_template(
         "courses/staff/cohort_form.html",
         form=form,
@@ -108,7 +83,7 @@ def edit_cohort(code: str):
         cohort=cohort,
         next_statuses=next_statuses(cohort),
         actions=STATUS_ACTIONS,
-    ), status_after(request.method)
+    ), form_status(form)
 
 
 @bp.route("/staff/cohorts/<code>/status", methods=["GET", "POST"])
@@ -116,23 +91,11 @@ def edit_cohort(code: str):
 def cohort_status(code: str):
     cohort = get_cohort_or_404(code, manage=True)
     form = StatusForm(data={"to": request.args.get("to", "")} if request.method == "GET" else None)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            change_status(cohort, CohortStatus.parse(form.to.data), actor=acting_user())
-        except Refusal as error:
-            db.session.rollback()
-            show_refusal(form, error)
-            status = error.status
-        else:
-            db.session.commit()
-            flash(
-                _("%(code)s is now %(status)s.", code=code, status=CohortStatus(form.to.data).label.lower()),
-                "success",
-            )
-            return redirect(url_for("courses.edit_cohort", code=code))
-    elif request.method == "POST":
-        status = 422
+    if form.validate_on_submit() and run(
+        form, lambda: change_status(cohort, CohortStatus.parse(form.to.data), actor=acting_user())
+    ):
+        flash(_("%(code)s is now %(status)s.", code=code, status=CohortStatus(form.to.data).label.lower()), "success")
+        return redirect(url_for("courses.edit_cohort", code=code))
     return render_template(
         "courses/staff/cohort_status.html",
         form=form,
@@ -140,4 +103,4 @@ def cohort_status(code: str):
         to=CohortStatus.parse(form.to.data),
         next_statuses=next_statuses(cohort),
         actions=STATUS_ACTIONS,
-    ), status
+    ), form_status(form, refusal_status=True)

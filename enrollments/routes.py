@@ -14,7 +14,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from auth.models import UserAccount
 from auth.permissions import (
     SIGNED_IN,
     STAFF,
@@ -33,7 +32,7 @@ from enrollments.forms import ConfirmForm, ReasonForm, SeatsForm, WithdrawForm
 from enrollments.models import Enrollment, Trainee
 from extensions import db
 from listing import page_args
-from refusals import Refusal, show_refusal
+from submitting import acting_user, form_status, run
 from vocabulary import EnrollmentStatus
 
 S = EnrollmentStatus
@@ -60,26 +59,7 @@ def waitlist_position(enrollment: Enrollment) -> int | None:
     return services.waitlist_position(enrollment)
 
 
-# Loading and authorizing ---------------------------------------------------------------------------
-
-
-def acting_user() -> UserAccount:
-    return current_user._get_current_object()
-
-
 # Helpers of the pages ------------------------------------------------------------------------------
-
-
-def refused(form, error: Refusal) -> int:
-    """Undo what the refused service call had begun, show the refusal on ``form``; the status to answer."""
-    db.session.rollback()
-    show_refusal(form, error)
-    return error.status
-
-
-def page_status() -> int:
-    """A form page rendered after a POST is a form with errors: 422. A GET renders normally."""
-    return 422 if request.method == "POST" else 200
 
 
 def standing(enrollment: Enrollment) -> str:
@@ -156,19 +136,20 @@ def apply(code: str):
     trainee = current_user.trainee
     if trainee is None:  # a trainee account whose record was removed by an admin
         abort(404)
-    try:
-        placement = services.apply(trainee, cohort, actor=acting_user())
-    except services.EnrollmentRefused as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    told = run(None, lambda: applied(services.apply(trainee, cohort, actor=acting_user())))
+    if told is None:  # refused: the reason is flashed on the cohort's page
         return redirect(url_for("courses.cohort_detail", code=code))
-    message = standing(placement.enrollment)
-    db.session.commit()
-    if placement.created:
-        flash(message, "success")
-    else:  # the same form sent twice (a double tap, a reload): her place stands
-        flash(_("You applied already: %(standing)s", standing=message[0].lower() + message[1:]), "info")
+    flash(*told)
     return redirect(url_for("auth.profile"))
+
+
+def applied(placement: services.Placement) -> tuple[str, str]:
+    """What she is told of her application, and how (a flash's message and category)."""
+    message = standing(placement.enrollment)
+    if placement.created:
+        return message, "success"
+    # The same form sent twice (a double tap, a reload): her place stands.
+    return _("You applied already: %(standing)s", standing=message[0].lower() + message[1:]), "info"
 
 
 @bp.route("/<int:enrollment_id>/withdraw", methods=["GET", "POST"])
@@ -176,25 +157,22 @@ def apply(code: str):
 def withdraw(enrollment_id: int):
     enrollment = get_enrollment_or_404(enrollment_id, own_allowed=True)
     own, tab = is_own_enrollment(current_user, enrollment), TAB_OF_STATUS.get(enrollment.status, "others")
+    back = url_for("auth.profile") if own else roster_url(enrollment, tab)
     form = WithdrawForm()
-    status = page_status()
-    if form.validate_on_submit():
-        try:
-            services.withdraw(enrollment, actor=acting_user(), reason=form.reason.data or "")
-        except services.EnrollmentRefused as error:
-            status = refused(form, error)
-        else:
-            cohort, name = enrollment.cohort, enrollment.trainee.full_name
-            message = (
-                _("You have withdrawn from %(course)s.", course=cohort.course.title)
-                if own
-                else _("%(name)s is withdrawn from %(code)s.", name=name, code=cohort.code)
-            )
-            back = url_for("auth.profile") if own else roster_url(enrollment, tab)
-            db.session.commit()
-            flash(message, "success")
-            return redirect(back)
-    return render_template("enrollments/withdraw.html", form=form, enrollment=enrollment, own=own), status
+    if form.validate_on_submit() and (message := run(form, lambda: withdrawn(enrollment, form.reason.data, own=own))):
+        flash(message, "success")
+        return redirect(back)
+    page = render_template("enrollments/withdraw.html", form=form, enrollment=enrollment, own=own)
+    return page, form_status(form, refusal_status=True)
+
+
+def withdrawn(enrollment: Enrollment, reason: str | None, *, own: bool) -> str:
+    """Withdraw ``enrollment`` (``services.withdraw``); what she (``own``) or staff are told."""
+    services.withdraw(enrollment, actor=acting_user(), reason=reason or "")
+    cohort = enrollment.cohort
+    if own:
+        return _("You have withdrawn from %(course)s.", course=cohort.course.title)
+    return _("%(name)s is withdrawn from %(code)s.", name=enrollment.trainee.full_name, code=cohort.code)
 
 
 # Staff: the roster and decisions -------------------------------------------------------------------
@@ -214,22 +192,16 @@ def roster(code: str):
 
 def decide(enrollment_id: int, action: str, form, call, outcome, tab: str | None = None):
     """A staff decision on one enrollment, behind its confirmation page: load it (403 unless the user
-    manages its cohort), run ``call(enrollment, form)`` — one service — on a valid POST, commit once,
-    flash ``outcome(enrollment)`` and go back to the roster tab it was on (or ``tab``). A refusal shows
-    its message on the page and writes nothing."""
+    manages its cohort), run ``call(enrollment, form)`` — one service, returning the enrollment — on a
+    valid POST, commit once, flash ``outcome(enrollment)`` and go back to the roster tab it was on (or
+    ``tab``). A refusal shows its message on the page and writes nothing."""
     enrollment = get_enrollment_or_404(enrollment_id)
-    tab, status = tab or TAB_OF_STATUS.get(enrollment.status, "others"), page_status()
-    if form.validate_on_submit():
-        try:
-            call(enrollment, form)
-        except services.EnrollmentRefused as error:
-            status = refused(form, error)
-        else:
-            message = outcome(enrollment)
-            db.session.commit()
-            flash(message, "success")
-            return redirect(roster_url(enrollment, tab))
-    return render_template("enrollments/decide.html", enrollment=enrollment, action=action, form=form), status
+    tab = tab or TAB_OF_STATUS.get(enrollment.status, "others")
+    if form.validate_on_submit() and (message := run(form, lambda: outcome(call(enrollment, form)))):
+        flash(message, "success")
+        return redirect(roster_url(enrollment, tab))
+    page = render_template("enrollments/decide.html", enrollment=enrollment, action=action, form=form)
+    return page, form_status(form, refusal_status=True)
 
 
 def approved(enrollment: Enrollment) -> str:
@@ -295,58 +267,44 @@ def complete(enrollment_id: int):
 @allow(STAFF)
 def change_seats(code: str):
     cohort = get_cohort_or_404(code, manage=True)
-    form, status, preview = SeatsForm(), page_status(), None
-    valid = form.validate_on_submit()
-    if valid and form.preview.data:  # "what would change?": nothing is written, the same rule is applied
-        try:
-            services.check_seats(cohort, form.seats.data)
-        except services.EnrollmentRefused as error:
-            status = refused(form, error)
-        else:
-            preview, status = most_promoted(cohort, form.seats.data), 200
-    elif valid:
-        try:
-            promoted = services.change_seats(cohort, form.seats.data, actor=acting_user())
-        except services.EnrollmentRefused as error:
-            status = refused(form, error)
-        else:
-            names = ", ".join(enrollment.trainee.full_name for enrollment in promoted)
-            db.session.commit()
-            seats = format_number(form.seats.data)
-            flash(
-                _(
-                    "%(code)s has %(seats)s seats. Promoted from the waitlist: %(names)s.",
-                    code=code,
-                    seats=seats,
-                    names=names,
-                )
-                if names
-                else _("%(code)s has %(seats)s seats. Nobody was promoted from the waitlist.", code=code, seats=seats),
-                "success",
-            )
+    form, preview = SeatsForm(), None
+    if form.validate_on_submit():
+        if form.preview.data:  # "what would change?": the same rule is applied, nothing is written
+            preview = run(form, lambda: most_promoted(cohort, services.check_seats(cohort, form.seats.data)))
+        elif message := run(form, lambda: seats_changed(cohort, form.seats.data)):
+            flash(message, "success")
             return redirect(url_for("enrollments.roster", code=code))
-    return render_template("enrollments/seats.html", cohort=cohort, form=form, preview=preview), status
+    page = render_template("enrollments/seats.html", cohort=cohort, form=form, preview=preview)
+    return page, form_status(form, refusal_status=True)
+
+
+def seats_changed(cohort: Cohort, seats: int) -> str:
+    """Give ``cohort`` ``seats`` seats (``services.change_seats``); what staff are told of it."""
+    promoted = services.change_seats(cohort, seats, actor=acting_user())
+    names = ", ".join(enrollment.trainee.full_name for enrollment in promoted)
+    figures = {"code": cohort.code, "seats": format_number(seats)}
+    if names:
+        return _("%(code)s has %(seats)s seats. Promoted from the waitlist: %(names)s.", names=names, **figures)
+    return _("%(code)s has %(seats)s seats. Nobody was promoted from the waitlist.", **figures)
 
 
 @bp.route("/cohorts/<code>/cancel", methods=["GET", "POST"])
 @allow(STAFF)
 def cancel_cohort(code: str):
     cohort = get_cohort_or_404(code, manage=True)
-    form, status = ReasonForm(), page_status()
-    if form.validate_on_submit():
-        try:
-            cancelled = services.cancel_cohort(cohort, actor=acting_user(), reason=form.reason.data or "")
-        except services.EnrollmentRefused as error:
-            status = refused(form, error)
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "%(code)s is cancelled. %(cancelled)s places were cancelled; each trainee is told your reason.",
-                    code=code,
-                    cancelled=format_number(cancelled),
-                ),
-                "success",
-            )
-            return redirect(url_for("enrollments.roster", code=code, tab="others"))
-    return render_template("enrollments/cancel_cohort.html", cohort=cohort, form=form), status
+    form = ReasonForm()
+    if form.validate_on_submit() and (message := run(form, lambda: cancelled(cohort, form.reason.data))):
+        flash(message, "success")
+        return redirect(url_for("enrollments.roster", code=code, tab="others"))
+    page = render_template("enrollments/cancel_cohort.html", cohort=cohort, form=form)
+    return page, form_status(form, refusal_status=True)
+
+
+def cancelled(cohort: Cohort, reason: str | None) -> str:
+    """Cancel ``cohort`` and every place in it (``services.cancel_cohort``); what staff are told of it."""
+    places = services.cancel_cohort(cohort, actor=acting_user(), reason=reason or "")
+    return _(
+        "%(code)s is cancelled. %(cancelled)s places were cancelled; each trainee is told your reason.",
+        code=cohort.code,
+        cancelled=format_number(places),
+    )

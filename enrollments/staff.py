@@ -14,11 +14,9 @@ from dataclasses import dataclass
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_number
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from auth.models import UserAccount
 from auth.permissions import STAFF, allow, get_centre_or_404
 from centres.models import Centre
 from courses.models import Cohort
@@ -30,7 +28,7 @@ from enrollments.trainees import TraineeDetails, TraineeExists, create_trainee, 
 from enrollments.walk_in_forms import CREATE, REGISTER, CohortChoiceForm, LookupForm, NewTraineeForm, RegisterForm
 from extensions import db
 from language import long_date
-from refusals import Refusal, show_refusal
+from submitting import acting_user, form_status, run
 from vocabulary import Admission, CohortStatus, EnrollmentSource, EnrollmentStatus
 
 S = EnrollmentStatus
@@ -45,10 +43,6 @@ class CohortOption:
     cohort: Cohort
     note: str
     selectable: bool
-
-
-def acting_user() -> UserAccount:
-    return current_user._get_current_object()
 
 
 def open_cohorts(centre: Centre) -> list[Cohort]:
@@ -119,7 +113,7 @@ def options_for(trainee: Trainee | None, cohorts: list[Cohort]) -> dict[int, Coh
     return options
 
 
-def what_happened(placement: Placement) -> str:
+def what_happened(placement: Placement) -> tuple[str, str]:
     enrollment = placement.enrollment
     cohort = enrollment.cohort
     names = {"name": enrollment.trainee.full_name, "course": cohort.course.title, "code": cohort.code}
@@ -141,14 +135,9 @@ def what_happened(placement: Placement) -> str:
         text = _(
             "%(name)s's place in %(course)s (%(code)s) is %(status)s.", status=enrollment.status.label.lower(), **names
         )
-    return text if placement.created else _("Registered already, nothing changed: %(what)s", what=text)
-
-
-def refuse(form: CohortChoiceForm, error: Refusal) -> None:
-    """Undo what the refused services had begun; show the refusal next to its field, or next to the
-    choice of cohort when it names none (the enrollment rules are about the cohort chosen)."""
-    db.session.rollback()
-    show_refusal(form, error if error.field else Refusal(error.message, "cohort_id"))
+    if placement.created:
+        return text, "success"
+    return _("Registered already, nothing changed: %(what)s", what=text), "info"
 
 
 def found_by_cnic(centre: Centre, cnic: str) -> Trainee | None:
@@ -159,14 +148,18 @@ def found_by_cnic(centre: Centre, cnic: str) -> Trainee | None:
     return trainee
 
 
-def register_and_tell(trainee: Trainee, cohort_id: int, *, prefix: str = "") -> None:
-    """Register ``trainee`` (raises the rules' refusals), commit, and flash what happened."""
-    placement = register(
-        trainee, db.session.get(Cohort, cohort_id), actor=acting_user(), source=EnrollmentSource.WALK_IN
-    )
-    message = prefix + what_happened(placement)
-    db.session.commit()
-    flash(message, "success" if placement.created else "info")
+def registered(trainee: Trainee, form: CohortChoiceForm) -> tuple[str, str]:
+    """Register ``trainee`` into the cohort chosen on ``form`` (raises the rules' refusals): what the desk
+    is told, and how."""
+    cohort = db.session.get(Cohort, form.cohort_id.data)
+    return what_happened(register(trainee, cohort, actor=acting_user(), source=EnrollmentSource.WALK_IN))
+
+
+def created_and_registered(form: NewTraineeForm, centre: Centre) -> tuple[str, str]:
+    """Create her national record from ``form`` and register her: what the desk is told, and how."""
+    trainee = create_trainee(trainee_details(form), actor=acting_user(), centre=centre)
+    text, category = registered(trainee, form)
+    return _("Record created for %(name)s.", name=trainee.full_name) + " " + text, category
 
 
 # Pages ---------------------------------------------------------------------------------------------
@@ -229,38 +222,35 @@ def register_step(centre: Centre):
         lookup = LookupForm(formdata=None)
         lookup.cnic.errors = [_("No trainee has this CNIC: look her up again.")]
         return lookup_page(centre, lookup, 422)
-    if form.validate_on_submit():
-        try:
-            register_and_tell(trainee, form.cohort_id.data)
-        except Refusal as error:
-            refuse(form, error)
-        else:
-            return redirect(url_for("enrollments.walk_in", centre_code=centre.code))
-    return found_page(centre, trainee, form, cohorts, 422)
+    # A refusal that names no field is about the cohort chosen (the enrollment rules): shown next to it.
+    if form.validate_on_submit() and (told := run(form, lambda: registered(trainee, form), field="cohort_id")):
+        flash(*told)
+        return redirect(url_for("enrollments.walk_in", centre_code=centre.code))
+    return found_page(centre, trainee, form, cohorts, form_status(form))
 
 
 def create_step(centre: Centre):
     cohorts = open_cohorts(centre)
     form = NewTraineeForm(cohorts=cohorts)
     if form.validate_on_submit():
-        try:
-            trainee = create_trainee(trainee_details(form), actor=acting_user(), centre=centre)
-            created = _("Record created for %(name)s.", name=trainee.full_name)
-            register_and_tell(trainee, form.cohort_id.data, prefix=created + " ")
-        except TraineeExists as error:
-            db.session.rollback()
-            if (trainee := found_by_cnic(centre, form.cnic.data)) is None:  # removed meanwhile: say what was said
-                show_refusal(form, error)
-                return new_trainee_page(centre, form, cohorts, 409)
-            existing = RegisterForm(formdata=None, data={"cnic": trainee.cnic}, cohorts=cohorts)
-            existing.cohort_id.data = form.cohort_id.data
-            existing.form_errors = [_("A trainee with this CNIC is on record already: here is her record.")]
-            return found_page(centre, trainee, existing, cohorts, 409)
-        except Refusal as error:
-            refuse(form, error)
-        else:
+        if told := run(form, lambda: created_and_registered(form, centre), field="cohort_id"):
+            flash(*told)
             return redirect(url_for("enrollments.walk_in", centre_code=centre.code))
-    return new_trainee_page(centre, form, cohorts, 422)
+        if isinstance(form.refusal, TraineeExists):
+            return on_record_already(centre, form, cohorts)
+    return new_trainee_page(centre, form, cohorts, form_status(form))
+
+
+def on_record_already(centre: Centre, form: NewTraineeForm, cohorts: list[Cohort]):
+    """A new record refused because her CNIC is on record (409): her record, to register her from (the
+    lookup kept in the audit trail), with the cohort chosen. If it was removed meanwhile, the refusal as
+    it was said."""
+    if (trainee := found_by_cnic(centre, form.cnic.data)) is None:
+        return new_trainee_page(centre, form, cohorts, 409)
+    existing = RegisterForm(formdata=None, data={"cnic": trainee.cnic}, cohorts=cohorts)
+    existing.cohort_id.data = form.cohort_id.data
+    existing.form_errors = [_("A trainee with this CNIC is on record already: here is her record.")]
+    return found_page(centre, trainee, existing, cohorts, 409)
 
 
 def trainee_details(form: NewTraineeForm) -> TraineeDetails:

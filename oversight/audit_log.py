@@ -41,6 +41,7 @@ from oversight.queries import (
     matching_actors,
 )
 from oversight.routes import CODE
+from submitting import acting_user
 
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 # Keys of a before/after state that hold a CNIC or a phone number (``enrollments.trainees.TRAINEE_FIELDS``).
@@ -247,7 +248,7 @@ def export_audit_log(fmt: str):
     if problems:
         field, message = next(iter(problems.items()))
         abort(400, _("The download was not made: %(field)s: %(problem)s", field=field, problem=message))
-    user = current_user._get_current_object()
+    user = acting_user()
     mask = masks_identity(user)
 
     def shape(rows: list) -> list[list]:

@@ -45,6 +45,7 @@ from oversight.queries import (
     trainees_for_export,
 )
 from oversight.routes import CHECKED, CODE, Problem, read_filters, thresholds
+from submitting import acting_user
 from vocabulary import Area, Education, Gender
 
 FORMAT = "<any(csv, xlsx):fmt>"
@@ -257,7 +258,7 @@ def export_capacity(fmt: str):
         ),
         name_parts=(group_by,),
     )
-    return send(table, fmt, actor=current_user._get_current_object())
+    return send(table, fmt, actor=acting_user())
 
 
 @bp.get(f"/exports/centres/<code>/cohorts.{FORMAT}")
@@ -313,7 +314,7 @@ def export_cohorts(code: str, fmt: str):
         about=centre,
         centre_id=centre.id,
     )
-    return send(table, fmt, actor=current_user._get_current_object())
+    return send(table, fmt, actor=acting_user())
 
 
 TRAINEE_HEADINGS = [
@@ -337,7 +338,7 @@ TRAINEE_HEADINGS = [
 def export_trainees(fmt: str):
     """Every trainee in the reader's scope (``viewable_trainees``), by id; CNIC and mobile masked for
     overseers (``masks_identity``)."""
-    user = current_user._get_current_object()
+    user = acting_user()
     masked = masks_identity(user)
     # English labels (a download is the same file for every reader), looked up once, not a million times.
     genders, areas, educations = ({member: member.plain_label for member in kind} for kind in (Gender, Area, Education))

@@ -106,13 +106,14 @@ def horizontal_overflow(page: Page) -> str | None:
 
 
 def expect_language_switch_in_sight(page: Page, language: str) -> None:
-    """The link to the other language is on screen while the menu is closed, named in its own language."""
+    """The switch to the other language (a form's button) is on screen while the menu is closed, named in its
+    own language and marked as written in it."""
     other = OTHER_LANGUAGE[language]
     expect(page.locator("button.navbar-toggler")).to_have_attribute("aria-expanded", "false")
     expect(page.locator("#main-nav")).to_be_hidden()
-    switch = page.get_by_role("link", name=LANGUAGE_NAMES[other], exact=True)
+    switch = page.get_by_role("button", name=LANGUAGE_NAMES[other], exact=True)
     expect(switch).to_be_visible()
-    expect(switch).to_have_attribute("hreflang", other)
+    expect(switch).to_have_attribute("lang", other)
     box = switch.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (
         f"the language switch is off the screen: {box}"
@@ -153,7 +154,7 @@ def test_switching_language_on_the_catalogue_keeps_the_filters(page: Page, world
     cohorts = page.locator("main ul.list-unstyled > li")
     expect(cohorts).to_have_count(1)
 
-    page.get_by_role("link", name=LANGUAGE_NAMES["ur"], exact=True).click()
+    page.get_by_role("button", name=LANGUAGE_NAMES["ur"], exact=True).click()
 
     expect(page.locator("html")).to_have_attribute("lang", "ur")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
@@ -166,7 +167,7 @@ def test_switching_language_on_the_catalogue_keeps_the_filters(page: Page, world
     expect(cohorts.first).to_contain_text(CAMP_TITLE)
     assert horizontal_overflow(page) is None, horizontal_overflow(page)
 
-    page.get_by_role("link", name=LANGUAGE_NAMES["en"], exact=True).click()
+    page.get_by_role("button", name=LANGUAGE_NAMES["en"], exact=True).click()
 
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("html")).to_have_attribute("dir", "ltr")

@@ -55,7 +55,7 @@ ALLOWED_LATIN_WORDS = {
 }
 # The language switch names English in English, on purpose (a reader who cannot read Urdu must find it),
 # and marks it lang="en" (WCAG 3.1.2): it is left out of the text, as long as it is marked so.
-LANGUAGE_SWITCH_TO_ENGLISH = '.lang-switch[lang="en"][hreflang="en"]'
+LANGUAGE_SWITCH_TO_ENGLISH = '.lang-switch[lang="en"]'
 
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
