@@ -2,7 +2,7 @@
 choices); ``courses.cohorts`` holds the rules.
 
 Application windows are typed as ``datetime-local`` in Pakistan time and handed to the services as
-timezone-aware UTC (``window_details``); the dates of a cohort are plain dates."""
+timezone-aware UTC (``to_utc``); the dates of a cohort are plain dates."""
 
 from datetime import UTC, datetime
 

@@ -128,7 +128,7 @@ def audit_log(condition: ColumnElement[bool], filters: AuditLogFilters) -> Selec
 def audit_log_rows(condition: ColumnElement[bool], filters: AuditLogFilters) -> Select:
     """``audit_log`` as rows for the export: the event's id, occurred_at, actor_id, action, object type
     and id, centre_id, reason, before and after; newest first, read in keyset pages (``after_audit_row``).
-    One table, no joins (``audit_labels`` names a page's actors and centres), and the action matched in
+    One table, no joins (``audit_event_labels`` names a page's actors and centres), and the action matched in
     time order (``_audit_log_where``): every page is a short walk of an index in the order wanted, so a
     download of millions of events costs each page the same."""
     stmt = select(
