@@ -1,10 +1,10 @@
 """Finding centres: the one search behind the public list, the admins' list and ``GET /api/v1/centres``."""
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import contains_eager
 
 from centres.models import Centre, District, Province
-from courses.catalogue import escape_like
+from courses.catalogue import contains_text
 from vocabulary import PartnerType
 
 
@@ -39,13 +39,5 @@ def centres_select(
     if partner_type is not None:
         stmt = stmt.where(Centre.partner_type == partner_type)
     if text:
-        pattern = f"%{escape_like(text)}%"
-        stmt = stmt.where(
-            or_(
-                Centre.name.ilike(pattern, escape="\\"),
-                Centre.partner_name.ilike(pattern, escape="\\"),
-                District.name.ilike(pattern, escape="\\"),
-                Centre.code.ilike(pattern, escape="\\"),
-            )
-        )
+        stmt = stmt.where(contains_text(text, Centre.name, Centre.partner_name, District.name, Centre.code))
     return stmt

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from centres.models import Centre, District, Province
@@ -77,15 +77,7 @@ def catalogue_select(filters: CatalogueFilters, now: datetime) -> Select:
     if filters.open_now:
         stmt = stmt.where(Cohort.taking_applications(now))
     if filters.query:
-        pattern = f"%{escape_like(filters.query)}%"
-        stmt = stmt.where(
-            or_(
-                Course.title.ilike(pattern, escape="\\"),
-                Centre.name.ilike(pattern, escape="\\"),
-                District.name.ilike(pattern, escape="\\"),
-                Cohort.code.ilike(pattern, escape="\\"),
-            )
-        )
+        stmt = stmt.where(contains_text(filters.query, Course.title, Centre.name, District.name, Cohort.code))
     stmt = stmt.where(*when_clauses(filters.when, today))
     return stmt.order_by(Cohort.starts_on, Cohort.code)
 
@@ -110,6 +102,12 @@ def when_clauses(when: str, today: date) -> list:
 def escape_like(text: str) -> str:
     """Escape LIKE wildcards so that a visitor's ``%`` or ``_`` match themselves."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def contains_text(text: str, *columns: ColumnElement[str]) -> ColumnElement[bool]:
+    """Whether any of ``columns`` holds ``text``, in any case; a visitor's ``%`` and ``_`` match themselves."""
+    pattern = f"%{escape_like(text)}%"
+    return or_(*(column.ilike(pattern, escape="\\") for column in columns))
 
 
 def upcoming_cohorts_select(today: date | None = None) -> Select:

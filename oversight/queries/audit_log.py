@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, Select, false, or_, select
 from audit.models import AuditEvent
 from auth.models import UserAccount
 from centres.models import Centre
-from courses.catalogue import escape_like
+from courses.catalogue import contains_text
 from extensions import db
 
 # Every action the audit trail records, by the kind of object it is about: the audit log's filter offers
@@ -112,8 +112,7 @@ def matching_actors(email: str, limit: int) -> list[int]:
     exact = db.session.scalar(select(UserAccount.id).where(UserAccount.email == email))
     if exact is not None:
         return [exact]
-    pattern = f"%{escape_like(email)}%"
-    stmt = select(UserAccount.id).where(UserAccount.email.ilike(pattern, escape="\\")).order_by(UserAccount.id)
+    stmt = select(UserAccount.id).where(contains_text(email, UserAccount.email)).order_by(UserAccount.id)
     return list(db.session.scalars(stmt.limit(limit)))
 
 
