@@ -1,8 +1,5 @@
 """The application factory. Nothing happens at import time: ``create_app`` builds everything."""
 
-import importlib
-import importlib.util
-
 from flask import Flask
 
 import text_input
@@ -10,13 +7,6 @@ from config import Config
 from database import configure_sqlite, register_request_hooks
 from extensions import babel, csrf, db, limiter, login_manager, migrate
 from language import select_locale
-
-# Blueprint name = package name = URL prefix (home serves "/").
-BLUEPRINT_PACKAGES = ("home", "auth", "centres", "courses", "enrollments", "oversight", "api")
-# The modules of a package that hold views: public and role pages in routes.py, admin pages in admin.py,
-# staff pages in staff.py, the bulk import in import_pages.py, downloads in exports.py, the audit log's
-# pages in audit_log.py.
-VIEW_MODULES = ("routes", "admin", "staff", "import_pages", "exports", "audit_log")
 
 
 def create_app(config: object | None = None) -> Flask:
@@ -56,20 +46,32 @@ def register_models() -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Register each domain package's blueprint, after importing its view modules (``VIEW_MODULES``,
-    where present) so that the views are attached. Views are imported here, not in the package's ``__init__``, so that
-    importing a package's models never drags in views (and through them every other model)."""
-    import auth.sessions  # noqa: F401  (registers the Flask-Login user loader)
+    """Register each domain package's blueprint (name = package name = URL prefix; home serves "/"), after
+    importing the modules that hold its views, so that the views are attached: public and role pages in
+    routes.py, admin pages in admin.py, staff pages in staff.py, the bulk import's pages, downloads in
+    exports.py, the audit log's pages in audit_log.py. Views are imported here, not in the package's
+    ``__init__``, so that importing a package's models never drags in views (and through them every
+    other model). The API registers itself (``api.register_with``)."""
+    import api
+    import auth.admin
+    import auth.routes
+    import auth.sessions  # registers the Flask-Login user loader
+    import centres.admin
+    import centres.routes
+    import courses.admin
+    import courses.routes
+    import courses.staff
+    import enrollments.import_pages
+    import enrollments.routes
+    import enrollments.staff
+    import home.routes
+    import oversight.audit_log
+    import oversight.exports
+    import oversight.routes
 
-    for name in BLUEPRINT_PACKAGES:
-        package = importlib.import_module(name)
-        for module in VIEW_MODULES:
-            if importlib.util.find_spec(f"{name}.{module}") is not None:
-                importlib.import_module(f"{name}.{module}")
-        if hasattr(package, "register_with"):  # a package that registers itself (the API)
-            package.register_with(app)
-        else:
-            app.register_blueprint(package.bp)
+    for package in (home, auth, centres, courses, enrollments, oversight):
+        app.register_blueprint(package.bp)
+    api.register_with(app)
 
 
 def register_access_rules(app: Flask) -> None:

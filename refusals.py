@@ -1,8 +1,9 @@
 """Refusals: a service says no, in words a person can read, naming the input it is about.
 
-Services raise a ``Refusal`` (or a subclass named after the state, such as ``CohortFull``) before they
-write anything. Pages show ``message`` next to ``field`` (or at the top when there is no field); the
-API answers with ``{"error": {"code", "message", "fields": {field: message}}}``.
+Services raise a ``Refusal`` (or a subclass named after the state, such as ``ApplicationsClosed`` or
+``NotEligible`` in ``enrollments.services``) before they write anything. Pages show ``message`` next to
+``field`` (or at the top when there is no field); the API answers with
+``{"error": {"code", "message", "fields": {field: message}}}``.
 """
 
 

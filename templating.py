@@ -1,4 +1,6 @@
-"""What every template can use: date formatting for the reader's locale and links that keep filters."""
+"""Every template helper, registered here and nowhere else (STYLE.md, rule 12): filters formatting dates,
+numbers, CNICs and places for the reader; globals for links that keep filters, the language switch, the
+reader's permissions and the enrollment rules pages show; the page's language and direction."""
 
 from datetime import date, datetime
 from urllib.parse import urlencode
@@ -8,9 +10,10 @@ from flask_babel import format_date, format_datetime, format_decimal, format_per
 from flask_login import current_user
 
 import vocabulary
-from auth.permissions import masks_identity
+from auth.permissions import TEMPLATE_PREDICATES, masks_identity
 from enrollments.eligibility import requirements
 from enrollments.identity import format_cnic, format_phone, mask_cnic, mask_phone
+from enrollments.services import completable, waitlist_position
 from language import LANGUAGE_NAMES, current_language, languages, place_name
 
 
@@ -90,6 +93,12 @@ def register(app: Flask) -> None:
         return mask_phone(value) if masks_identity(current_user) else format_phone(value)
 
     # Globals (not a context processor) so that macros imported without context can use them too.
+    # What the reader may do: the predicates of ``auth.permissions``, which the views' rules use too.
+    app.add_template_global(TEMPLATE_PREDICATES, "can")
+    # The enrollment rules a page shows: whether the roster offers "Complete" (``services.completable``,
+    # the rule of ``services.complete``) and someone's place in line.
+    app.add_template_global(completable)
+    app.add_template_global(waitlist_position)
     app.add_template_global(page_url)
     app.add_template_global(other_languages)
     app.add_template_global(LANGUAGE_NAMES, "language_names")

@@ -5,12 +5,9 @@ flask-smorest generates the OpenAPI 3 description (``/api/v1/openapi.json``) fro
 schemas that also parse every request and shape every answer, so the description cannot drift from the
 code. Requests authenticate with ``Authorization: Bearer <token>`` only (``api.auth``); errors are JSON
 in one shape (``api.errors``); no string a request sends may hold a control character (``api.parsing``).
-Operations live in modules by domain: ``catalogue`` (centres, courses, cohorts), ``people`` (tokens, me,
-trainees), ``enrollments``, ``reports``.
+Operations live in modules by domain: ``tokens`` (tokens and ``/me``), ``catalogue`` (centres, courses,
+cohorts), ``trainees``, ``enrollments``, ``reports``.
 """
-
-import importlib
-import importlib.util
 
 import flask_smorest
 from flask import Flask
@@ -35,7 +32,6 @@ bp = Blueprint(
     description="Centres, courses and cohorts; trainees and their enrollments; capacity reports.",
 )
 bp.register_error_handler(Refusal, refusal)
-OPERATION_MODULES = ("tokens", "catalogue", "trainees", "enrollments", "reports")
 
 
 class MarkazApi(Api):
@@ -64,11 +60,8 @@ def register_with(app: Flask) -> None:
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
-    from api import auth, docs
+    from api import auth, catalogue, docs, enrollments, reports, tokens, trainees  # noqa: F401  (attach the operations)
 
-    for module in OPERATION_MODULES:
-        if importlib.util.find_spec(f"api.{module}") is not None:
-            importlib.import_module(f"api.{module}")
     api = MarkazApi(app, spec_kwargs={"info": SPEC_INFO})  # one per app: each builds its own description
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.register_blueprint(bp)

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager
 
 from api import bp
@@ -26,8 +26,8 @@ from api.parsing import MultiLineString
 from api.schemas import ErrorSchema, PageArgsSchema, StrictBoolean, page_of
 from auth.permissions import PUBLIC, STAFF, allow, get_cohort_by_id_or_404, viewable_cohorts
 from centres.models import Centre, District, Province
+from centres.queries import centres_select
 from courses import cohorts as cohort_services
-from courses.catalogue import escape_like
 from courses.cohorts import CohortDetails
 from courses.models import Cohort, Course
 from database import utcnow
@@ -328,21 +328,9 @@ def list_centres(args: dict):
     """Active centres, by code: filter by province, district (codes) and text.
 
     `q` matches part of the centre's name, partner, district or code."""
-    stmt = with_places(select(Centre)).where(Centre.active.is_(True)).order_by(Centre.code)
-    if "province" in args:
-        stmt = stmt.where(Province.code == args["province"])
-    if "district" in args:
-        stmt = stmt.where(District.code == args["district"])
-    if query := args.get("q"):
-        pattern = f"%{escape_like(query)}%"
-        stmt = stmt.where(
-            or_(
-                Centre.name.ilike(pattern, escape="\\"),
-                Centre.partner_name.ilike(pattern, escape="\\"),
-                District.name.ilike(pattern, escape="\\"),
-                Centre.code.ilike(pattern, escape="\\"),
-            )
-        )
+    stmt = centres_select(
+        text=args.get("q", ""), province_code=args.get("province"), district_code=args.get("district")
+    ).order_by(Centre.code)
     return one_page(stmt, args)
 
 
@@ -364,12 +352,7 @@ def get_centre(code: str):
     now = utcnow()
     open_cohorts = db.session.scalars(
         cohorts_select()
-        .where(
-            Cohort.centre_id == centre.id,
-            Cohort.status == CohortStatus.OPEN,
-            or_(Cohort.applications_open_at.is_(None), Cohort.applications_open_at <= now),
-            or_(Cohort.applications_close_at.is_(None), Cohort.applications_close_at >= now),
-        )
+        .where(Cohort.centre_id == centre.id, Cohort.taking_applications(now))
         .order_by(Cohort.starts_on, Cohort.code)
     ).all()
     return CentreWithCohorts(centre, list(open_cohorts))

@@ -1,7 +1,4 @@
-"""Accounts, sign-in and roles at ``/auth``; every access rule lives in ``auth/permissions.py``.
-
-The pages arrive with the access-control issue; the models are here from the start.
-"""
+"""Accounts, sign-in and roles at ``/auth``; every access rule lives in ``auth/permissions.py``."""
 
 from flask import Blueprint
 

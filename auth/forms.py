@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
 from centres.models import District, Province
-from database import utcnow
+from clock import local_today
 from enrollments.identity import InvalidInput, check_date_of_birth, normalise_cnic, normalise_name, normalise_phone
 from extensions import db
 from forms import Form
@@ -38,7 +38,7 @@ def plausible_birth_date(form, field) -> None:
     if field.data is None:  # not a date at all: DateField has said so already
         return
     try:
-        check_date_of_birth(field.data, utcnow().date())
+        check_date_of_birth(field.data, local_today())
     except InvalidInput as error:
         raise ValidationError(error.message) from error
 

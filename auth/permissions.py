@@ -358,10 +358,6 @@ def register_gate(app: Flask) -> None:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         abort(403)
 
-    @app.context_processor
-    def _permissions_for_templates() -> dict[str, Any]:
-        return {"can": TEMPLATE_PREDICATES}
-
 
 # Loaders -------------------------------------------------------------------------------------------
 
@@ -428,11 +424,11 @@ def staff_centres(user: AnyUser) -> list[Centre]:
     return list(db.session.scalars(stmt))
 
 
+# The predicates templates ask (``{% if can.manage_cohort(cohort) %}``), for the signed-in reader;
+# registered with the other template helpers (``templating.register``).
 TEMPLATE_PREDICATES = {
-    "manage_centre": lambda centre: can_manage_centre(current_user, centre),
     "manage_cohort": lambda cohort: can_manage_cohort(current_user, cohort),
     "view_trainee": lambda trainee: can_view_trainee(current_user, trainee),
-    "edit_trainee": lambda trainee: can_edit_trainee(current_user, trainee),
     "administer": lambda: can_administer(current_user),
     "oversee": lambda: OVERSIGHT.admits(current_user),
     "mask_identity": lambda: masks_identity(current_user),

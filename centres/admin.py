@@ -3,14 +3,14 @@ reactivating. Admins only; the rules live in ``centres.services``."""
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import select
 
 from auth.admin_forms import ConfirmForm
 from auth.permissions import ADMINS, allow, get_centre_or_404
 from centres import bp
 from centres.forms import CentreForm, NewCentreForm
-from centres.models import Centre, District, Province
+from centres.models import Centre, Province
+from centres.queries import centres_select
 from centres.routes import open_cohort_counts
 from centres.services import (
     CentreDetails,
@@ -20,7 +20,6 @@ from centres.services import (
     reactivate_centre,
     update_centre,
 )
-from courses.catalogue import escape_like
 from extensions import db
 from listing import page_args, text_arg
 from submitting import acting_user, form_status, run
@@ -50,29 +49,9 @@ def manage():
     province = db.session.scalar(select(Province).where(Province.code == text_arg("province", 8)))
     partner_type = PartnerType.parse(request.args.get("partner"))
     active = ACTIVE_FILTER.get(request.args.get("active", ""))
-    stmt = (
-        select(Centre)
-        .join(Centre.district)
-        .join(District.province)
-        .options(contains_eager(Centre.district).contains_eager(District.province))
-        .order_by(Centre.code)
-    )
-    if query:
-        pattern = f"%{escape_like(query)}%"
-        stmt = stmt.where(
-            or_(
-                Centre.code.ilike(pattern, escape="\\"),
-                Centre.name.ilike(pattern, escape="\\"),
-                Centre.partner_name.ilike(pattern, escape="\\"),
-                District.name.ilike(pattern, escape="\\"),
-            )
-        )
-    if province:
-        stmt = stmt.where(District.province_id == province.id)
-    if partner_type:
-        stmt = stmt.where(Centre.partner_type == partner_type)
-    if active is not None:
-        stmt = stmt.where(Centre.active.is_(active))
+    stmt = centres_select(
+        text=query, province_code=province.code if province else None, partner_type=partner_type, active=active
+    ).order_by(Centre.code)
     centres = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
     return render_template(
         "centres/admin/manage.html",

@@ -4,12 +4,12 @@ from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager
 
 from auth.permissions import PUBLIC, STAFF, allow, get_centre_or_404, staff_centres
 from centres import bp
 from centres.models import Centre, District, Province
-from courses.catalogue import escape_like, upcoming_cohorts_select
+from centres.queries import centres_select
+from courses.catalogue import upcoming_cohorts_select
 from courses.models import Cohort
 from database import utcnow
 from extensions import db
@@ -39,32 +39,17 @@ def index():
     partner_type = PartnerType.parse(request.args.get("partner"))
     query = text_arg("q")
 
-    stmt = (
-        select(Centre)
-        .join(Centre.district)
-        .join(District.province)
-        .options(contains_eager(Centre.district).contains_eager(District.province))
-        .where(Centre.active.is_(True))
-        .order_by(Province.name, District.name, Centre.code)
-    )
+    stmt = centres_select(
+        text=query,
+        province_code=province.code if province else None,
+        district_id=district_id or None,
+        partner_type=partner_type,
+    ).order_by(Province.name, District.name, Centre.code)
     districts = []
     if province:
-        stmt = stmt.where(District.province_id == province.id)
         districts = db.session.scalars(
             select(District).where(District.province_id == province.id).order_by(District.name)
         ).all()
-    if district_id:
-        stmt = stmt.where(District.id == district_id)
-    if partner_type:
-        stmt = stmt.where(Centre.partner_type == partner_type)
-    if query:
-        pattern = f"%{escape_like(query)}%"
-        stmt = stmt.where(
-            Centre.name.ilike(pattern, escape="\\")
-            | Centre.partner_name.ilike(pattern, escape="\\")
-            | District.name.ilike(pattern, escape="\\")
-            | Centre.code.ilike(pattern, escape="\\")
-        )
     centres = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
     return render_template(
         "centres/index.html",
@@ -85,7 +70,7 @@ def detail(code: str):
     centre = db.one_or_404(select(Centre).where(Centre.code == code, Centre.active.is_(True)))
     page, per_page = page_args()
     cohorts = db.paginate(
-        upcoming_cohorts_select(utcnow().date()).where(Cohort.centre_id == centre.id),
+        upcoming_cohorts_select().where(Cohort.centre_id == centre.id),
         page=page,
         per_page=per_page,
         error_out=False,

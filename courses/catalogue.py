@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from centres.models import Centre, District, Province
+from clock import local_date, local_today
 from courses.models import Cohort, Course
 from extensions import db
 from vocabulary import CohortKind, CohortStatus, Mode, Track
@@ -46,9 +47,9 @@ class CatalogueFilters:
 
 def catalogue_select(filters: CatalogueFilters, now: datetime) -> Select:
     """Cohorts matching ``filters`` with course, centre, district and province loaded in one query,
-    soonest start first (then code, so that pages are stable). "Open now" means the cohort is open and
-    ``now`` lies in its application window, as ``Cohort.accepts_applications`` says."""
-    today = now.date()
+    soonest start first (then code, so that pages are stable). "Open now" is ``Cohort.taking_applications``;
+    "when" counts from the day it is in Pakistan at ``now``."""
+    today = local_date(now)
     stmt = (
         select(Cohort)
         .join(Cohort.course)
@@ -74,21 +75,9 @@ def catalogue_select(filters: CatalogueFilters, now: datetime) -> Select:
     if filters.mode:
         stmt = stmt.where(Cohort.mode == filters.mode)
     if filters.open_now:
-        stmt = stmt.where(
-            Cohort.status == CohortStatus.OPEN,
-            or_(Cohort.applications_open_at.is_(None), Cohort.applications_open_at <= now),
-            or_(Cohort.applications_close_at.is_(None), Cohort.applications_close_at >= now),
-        )
+        stmt = stmt.where(Cohort.taking_applications(now))
     if filters.query:
-        pattern = f"%{escape_like(filters.query)}%"
-        stmt = stmt.where(
-            or_(
-                Course.title.ilike(pattern, escape="\\"),
-                Centre.name.ilike(pattern, escape="\\"),
-                District.name.ilike(pattern, escape="\\"),
-                Cohort.code.ilike(pattern, escape="\\"),
-            )
-        )
+        stmt = stmt.where(contains_text(filters.query, Course.title, Centre.name, District.name, Cohort.code))
     stmt = stmt.where(*when_clauses(filters.when, today))
     return stmt.order_by(Cohort.starts_on, Cohort.code)
 
@@ -115,20 +104,27 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def upcoming_cohorts_select(today: date) -> Select:
-    """Listed cohorts that have not finished yet, soonest first: what a course or centre page shows."""
+def contains_text(text: str, *columns: ColumnElement[str]) -> ColumnElement[bool]:
+    """Whether any of ``columns`` holds ``text``, in any case; a visitor's ``%`` and ``_`` match themselves."""
+    pattern = f"%{escape_like(text)}%"
+    return or_(*(column.ilike(pattern, escape="\\") for column in columns))
+
+
+def upcoming_cohorts_select(today: date | None = None) -> Select:
+    """Listed cohorts that have not finished by ``today`` (default: today in Pakistan, ``local_today``),
+    soonest first: what a course or centre page shows."""
     return (
         select(Cohort)
-        .where(Cohort.status.in_(LISTED_STATUSES), Cohort.ends_on >= today)
+        .where(Cohort.status.in_(LISTED_STATUSES), Cohort.ends_on >= (today or local_today()))
         .order_by(Cohort.starts_on, Cohort.code)
     )
 
 
-def catalogue_counts(today: date) -> dict[str, int]:
-    """The figures on the front page: active centres, districts they cover, cohorts open for
-    applications, seats still free in them, and cohorts starting from today."""
+def catalogue_counts(now: datetime) -> dict[str, int]:
+    """The figures on the front page: active centres, the districts they cover, cohorts taking
+    applications at ``now`` (``Cohort.taking_applications``) and the seats still free in them."""
     open_cohorts = (
-        select(Cohort).join(Cohort.centre).where(Cohort.status == CohortStatus.OPEN, Centre.active.is_(True)).subquery()
+        select(Cohort).join(Cohort.centre).where(Cohort.taking_applications(now), Centre.active.is_(True)).subquery()
     )
 
     centres, districts = db.session.execute(
@@ -140,13 +136,4 @@ def catalogue_counts(today: date) -> dict[str, int]:
             func.coalesce(func.sum(open_cohorts.c.seats - open_cohorts.c.enrolled_count), 0),
         )
     ).one()
-    upcoming = db.session.scalar(
-        select(func.count(Cohort.id)).where(and_(Cohort.status.in_(LISTED_STATUSES), Cohort.starts_on >= today))
-    )
-    return {
-        "centres": centres,
-        "districts": districts,
-        "cohorts_open": cohorts_open,
-        "seats_free": int(seats_free),
-        "cohorts_upcoming": upcoming or 0,
-    }
+    return {"centres": centres, "districts": districts, "cohorts_open": cohorts_open, "seats_free": int(seats_free)}

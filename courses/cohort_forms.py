@@ -2,7 +2,7 @@
 choices); ``courses.cohorts`` holds the rules.
 
 Application windows are typed as ``datetime-local`` in Pakistan time and handed to the services as
-timezone-aware UTC (``window_details``); the dates of a cohort are plain dates."""
+timezone-aware UTC (``to_utc``); the dates of a cohort are plain dates."""
 
 from datetime import UTC, datetime
 
@@ -24,7 +24,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from auth.admin_forms import optional_int
 from centres.models import District, Province
-from courses.cohorts import PAKISTAN_TIME
+from clock import local_zone
 from courses.models import Cohort, Course
 from extensions import db
 from forms import Form
@@ -73,12 +73,12 @@ def eligible_province_choices() -> list[SelectChoice]:
 
 def to_utc(moment: datetime | None) -> datetime | None:
     """A ``datetime-local`` value, read as Pakistan time, in UTC."""
-    return moment.replace(tzinfo=PAKISTAN_TIME).astimezone(UTC) if moment is not None else None
+    return moment.replace(tzinfo=local_zone()).astimezone(UTC) if moment is not None else None
 
 
 def to_pakistan_time(moment: datetime | None) -> datetime | None:
     """A stored UTC time as the naive Pakistan wall-clock time a ``datetime-local`` input shows."""
-    return moment.astimezone(PAKISTAN_TIME).replace(tzinfo=None) if moment is not None else None
+    return moment.astimezone(local_zone()).replace(tzinfo=None) if moment is not None else None
 
 
 class CohortForm(Form):

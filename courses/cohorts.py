@@ -13,7 +13,6 @@ below the number enrolled), and cancelling through ``enrollments.services.cancel
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
@@ -24,6 +23,7 @@ from auth.models import UserAccount
 from auth.permissions import can_manage_centre, can_manage_cohort
 from centres.models import Centre, District, Province
 from centres.services import tidy_text
+from clock import local_date
 from courses.models import Cohort, Course
 from enrollments.services import NotAllowed, NotPossibleNow, change_seats, check_seat_count, end_waiting
 from extensions import db
@@ -31,8 +31,6 @@ from language import long_date
 from refusals import Conflict, Refusal
 from vocabulary import Admission, CohortKind, CohortStatus, Mode, Shift
 
-# Application windows are typed, shown and compared with cohort dates in Pakistan time; stored in UTC.
-PAKISTAN_TIME = ZoneInfo("Asia/Karachi")
 # Letters, digits and dashes (cohort codes appear in public links): PB-LHR-01-C03.
 COHORT_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{1,31}")
 # What changes through ``update_cohort`` (seats are recorded by ``change_seats`` as ``cohort.seats``).
@@ -137,23 +135,20 @@ def default_code(centre: Centre, kind: CohortKind) -> str:
     return f"{prefix}{max(numbers, default=0) + 1:02d}"
 
 
-def local_day(moment: datetime) -> date:
-    return moment.astimezone(PAKISTAN_TIME).date()
-
-
 def _window(details: CohortDetails, ends_on: date) -> tuple[datetime | None, datetime | None]:
+    # Windows are stored in UTC; the day a bound falls on, compared with the cohort's last day, is Pakistan's.
     opens, closes = details.applications_open_at, details.applications_close_at
     for field, moment in (("applications_open_at", opens), ("applications_close_at", closes)):
         if moment is not None and moment.tzinfo is None:
             raise Refusal(_("Give the time with its time zone (Pakistan time on the page)."), field)
-    if opens is not None and local_day(opens) > ends_on:
+    if opens is not None and local_date(opens) > ends_on:
         raise Refusal(
             _("Applications must open before the cohort ends (%(day)s).", day=long_date(ends_on)),
             "applications_open_at",
         )
     if opens is not None and closes is not None and closes < opens:
         raise Refusal(_("Applications cannot close before they open."), "applications_close_at")
-    if closes is not None and local_day(closes) > ends_on:
+    if closes is not None and local_date(closes) > ends_on:
         raise Refusal(
             _("Applications must close by the last day of the cohort (%(day)s).", day=long_date(ends_on)),
             "applications_close_at",

@@ -3,7 +3,20 @@
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ColumnElement,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    and_,
+    or_,
+)
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from database import UTCDateTime, enum_type, utcnow
@@ -122,14 +135,25 @@ class Cohort(db.Model):
     def is_camp(self) -> bool:
         return self.kind is CohortKind.CAMP
 
-    def window_is_open(self, now: datetime) -> bool:
-        """True while ``now`` lies inside the application window (an unset bound does not limit)."""
+    @hybrid_method
+    def taking_applications(self, now: datetime) -> bool:
+        """Whether the cohort takes applications at ``now``: it is open and ``now`` lies inside its
+        application window (an unset bound does not limit). The one definition, in Python for a loaded
+        cohort and in SQL (``select(Cohort).where(Cohort.taking_applications(now))``) for queries: the
+        catalogue's "open for applications", a centre's open cohorts in the API, the status badge, the
+        front page's count and ``enrollments.services.closed_reason`` all ask it."""
         opens, closes = self.applications_open_at, self.applications_close_at
-        return (opens is None or opens <= now) and (closes is None or now <= closes)
+        return (
+            self.status is CohortStatus.OPEN and (opens is None or opens <= now) and (closes is None or now <= closes)
+        )
 
-    def accepts_applications(self, now: datetime) -> bool:
-        """True when the cohort is open and its application window contains ``now``."""
-        return self.status is CohortStatus.OPEN and self.window_is_open(now)
+    @taking_applications.expression
+    def taking_applications(cls, now: datetime) -> ColumnElement[bool]:
+        return and_(
+            cls.status == CohortStatus.OPEN,
+            or_(cls.applications_open_at.is_(None), cls.applications_open_at <= now),
+            or_(cls.applications_close_at.is_(None), cls.applications_close_at >= now),
+        )
 
     def __repr__(self) -> str:
         return f"<Cohort {self.code}>"

@@ -72,9 +72,7 @@ def catalogue():
 @allow(PUBLIC)
 def course_detail(code: str):
     course = db.one_or_404(select(Course).where(Course.code == code))
-    cohorts = db.session.scalars(
-        upcoming_cohorts_select(utcnow().date()).where(Cohort.course_id == course.id).limit(50)
-    ).all()
+    cohorts = db.session.scalars(upcoming_cohorts_select().where(Cohort.course_id == course.id).limit(50)).all()
     return render_template("courses/course_detail.html", course=course, cohorts=cohorts, now=utcnow())
 
 

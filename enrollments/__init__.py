@@ -1,7 +1,4 @@
-"""Trainees, enrollments and imports at ``/enrollments``; the rules live in ``enrollments/services.py``.
-
-The pages arrive with the enrollment-engine issue; the models are here from the start.
-"""
+"""Trainees, enrollments and imports at ``/enrollments``; the rules live in ``enrollments.services``."""
 
 from flask import Blueprint
 

@@ -47,16 +47,6 @@ ROSTER_TABS = {
 TAB_OF_STATUS = {S.ENROLLED: "enrolled", S.WAITLISTED: "waitlist", S.PENDING: "pending"}
 
 
-@bp.app_template_global("completable")
-def completable(cohort: Cohort) -> bool:
-    """Whether the roster may offer "Complete": the same rule as ``services.complete``."""
-    return services.completable(cohort)
-
-
-@bp.app_template_global("waitlist_position")
-def waitlist_position(enrollment: Enrollment) -> int | None:
-    """Her place in line (None unless waitlisted), for pages that list someone's applications."""
-    return services.waitlist_position(enrollment)
 
 
 # Helpers of the pages ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from audit.events import record, record_many, snapshot
 from auth.models import UserAccount
 from auth.permissions import can_edit_trainee, can_manage_centre, can_register_trainees
 from centres.models import Centre, District
+from clock import local_today
 from database import chunked, utcnow
 from enrollments.counters import TRAINED, deltas_for_trainee_change
 from enrollments.identity import (
@@ -77,7 +78,7 @@ def normalised(details: TraineeDetails) -> dict:
         "full_name": checked("full_name", normalise_name, details.full_name),
         "gender": details.gender,
         "date_of_birth": checked(
-            "date_of_birth", lambda day: check_date_of_birth(day, utcnow().date()), details.date_of_birth
+            "date_of_birth", lambda day: check_date_of_birth(day, local_today()), details.date_of_birth
         ),
         "phone": checked("phone", normalise_phone, details.phone),
         "email": email,

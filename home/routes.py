@@ -19,7 +19,7 @@ from vocabulary import Track
 @bp.get("/")
 @allow(PUBLIC)
 def index():
-    return render_template("home/index.html", counts=catalogue_counts(utcnow().date()), tracks=list(Track))
+    return render_template("home/index.html", counts=catalogue_counts(utcnow()), tracks=list(Track))
 
 
 @bp.post("/language/<code>")

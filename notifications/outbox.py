@@ -107,8 +107,9 @@ def sms_sender() -> Callable[[str, str], None] | None:
 def send_pending(limit: int = 500) -> Sent:
     """Send up to ``limit`` queued messages, oldest first. A failure is recorded on the message and
     retried on the next run, up to ``MAX_ATTEMPTS``. Without an SMS sender (``SMS_BACKEND`` unset) SMS are
-    left queued, not attempted, and counted as held. Commits after each message, so that a crash never
-    sends a message twice."""
+    left queued, not attempted, and counted as held. Commits after each message, so a crash re-sends at
+    most one: delivery is at least once. A message a sender accepted just before a crash (or a lost
+    connection) that kept its "sent" from being committed is still queued, and the next run sends it again."""
     sms = sms_sender()
     waiting = (OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
     query = select(OutboxMessage).where(*waiting)

@@ -13,9 +13,8 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, render_template, request
+from flask import abort, render_template, request
 from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -24,6 +23,7 @@ from sqlalchemy import select
 from audit.models import AuditEvent
 from auth.permissions import OVERSIGHT, allow, can_view_centre_audit, masks_identity, viewable_audit_events
 from centres.models import Centre
+from clock import local_zone
 from enrollments.identity import mask_cnic, mask_phone
 from extensions import db
 from listing import LARGEST_ID, page_args, text_arg
@@ -55,7 +55,7 @@ ACTOR_MATCHES = 500
 
 def local_day_start(day: date) -> datetime:
     """Midnight at the start of ``day`` in Pakistan (the time zone the pages show), as an aware datetime."""
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+    return datetime.combine(day, time.min, tzinfo=local_zone())
 
 
 def read_log_filters() -> tuple[AuditLogFilters, dict[str, str], dict[str, str]]:

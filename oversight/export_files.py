@@ -25,7 +25,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import IO, Any
-from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, current_app
 from openpyxl import Workbook
@@ -36,7 +35,8 @@ from sqlalchemy import ColumnElement, Select, func
 
 from audit.events import jsonable, record
 from auth.models import UserAccount
-from database import sqlite_may_write, sqlite_read_only, utcnow
+from clock import local_today
+from database import sqlite_may_write, sqlite_read_only
 from enrollments.identity import format_cnic, format_phone, mask_cnic
 from extensions import db
 
@@ -346,11 +346,6 @@ def record_export(actor: UserAccount, table: Table, fmt: str, rows: int) -> None
 def jsonable_filters(filters: dict[str, Any]) -> dict[str, Any]:
     """The filters that narrowed an export, without those left unset, as JSON can hold them."""
     return {name: jsonable(value) for name, value in filters.items() if value not in (None, "", False)}
-
-
-def local_today() -> date:
-    """Today in Pakistan (the app's display time zone): the date in a download's file name."""
-    return utcnow().astimezone(ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "UTC"))).date()
 
 
 def send(table: Table, fmt: str, *, actor: UserAccount) -> Response:

@@ -22,6 +22,7 @@ from werkzeug.security import generate_password_hash
 
 from auth.models import CentreMembership, UserAccount
 from centres.models import Centre, District, Province
+from clock import local_date
 from courses.models import Cohort, Course
 from database import utcnow
 from enrollments.counters import recount
@@ -528,7 +529,7 @@ def seed_demo() -> SeedReport:
     """Insert whatever part of the demo data set is missing. Flushes; the caller commits."""
     load_reference_data()
     now = utcnow()
-    plan = Planner(now.date(), now).plan()
+    plan = Planner(local_date(now), now).plan()
     added = {"centres": 0, "courses": 0, "cohorts": 0, "trainees": 0, "enrollments": 0, "accounts": 0}
 
     districts = {

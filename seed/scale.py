@@ -44,6 +44,7 @@ from werkzeug.security import generate_password_hash
 
 from auth.models import CentreMembership, UserAccount
 from centres.models import Centre, District, Province
+from clock import local_date
 from courses.models import Cohort, Course
 from database import utcnow
 from enrollments.counters import COUNTER_NAMES
@@ -261,7 +262,7 @@ class ScaleSeeder:
         self.echo = echo
         self.writer = BulkWriter(connection, echo)
         self.now = now
-        self.today = self.now.date()
+        self.today = local_date(self.now)  # the day in Pakistan, as the pages count days
         self.people = load_json("people.json")
         self.catalogue = load_json("courses.json")["courses"]
         self.report = ScaleReport()

@@ -451,15 +451,17 @@ def test_the_download_reads_pages_without_losing_events_that_share_an_instant(lo
 
 ACTION_LITERAL = re.compile(r'"((?:account|token|centre|course|cohort|trainee|enrollment|import|export)\.[a-z_]+)"')
 COLUMN_NAMES = {"id", "code"}  # "cohort.id" in a ForeignKey is a column, not an action
+ACTION_LIST = ROOT / "oversight" / "queries" / "audit_log.py"  # where the filter's list (``AUDIT_ACTIONS``) lives
 
 
 def test_every_action_the_code_records_can_be_filtered_for():
     """Every action literal in the application's code is in the filter's list, and every listed action is
     recorded somewhere (withdrawn and dropped come from ``f"enrollment.{to.value}"``; the exports name
     themselves ``export.<what>`` and are checked by their own tests)."""
+    assert ACTION_LIST.is_file()  # skipped below: it names every action
     found = set()
     for path in ROOT.glob("*/**/*.py"):
-        if path.parts[len(ROOT.parts)] in {"tests", ".venv", "migrations", "bench"} or path.name == "queries.py":
+        if path.parts[len(ROOT.parts)] in {"tests", ".venv", "migrations", "bench"} or path == ACTION_LIST:
             continue
         found |= {
             action for action in ACTION_LITERAL.findall(path.read_text()) if action.split(".")[1] not in COLUMN_NAMES

@@ -12,7 +12,14 @@ from auth.permissions import can_edit_trainee, can_view_trainee
 from courses.models import Cohort
 from enrollments.counters import recount
 from enrollments.models import Enrollment, Trainee
-from enrollments.services import ApplicationsClosed, NotAllowed, register, register_many, waitlist, waitlist_position
+from enrollments.services import (
+    ApplicationsClosed,
+    NotAllowed,
+    register,
+    register_many,
+    waitlist_position,
+    whole_waitlist,
+)
 from enrollments.trainees import TraineeDetails, create_trainee, create_trainees
 from extensions import db
 from notifications.models import OutboxMessage
@@ -187,7 +194,7 @@ def test_a_list_for_a_full_cohort_goes_to_the_end_of_the_line(centre, staff, dis
     outcome = register_many(later, cohort, actor=staff)
     db.session.commit()
     assert {enrollment.status for enrollment in outcome.placed.values()} == {S.WAITLISTED}
-    assert [enrollment.trainee_id for enrollment in waitlist(cohort)] == [first[2].id, *(t.id for t in later)]
+    assert [enrollment.trainee_id for enrollment in whole_waitlist(cohort)] == [first[2].id, *(t.id for t in later)]
     check_invariants(cohort.id)
 
 

@@ -17,7 +17,7 @@ from audit.models import AuditEvent
 from courses.models import Cohort
 from enrollments.counters import recount
 from enrollments.models import Enrollment, Trainee
-from enrollments.services import apply, waitlist, waitlist_position, withdraw
+from enrollments.services import apply, waitlist_position, whole_waitlist, withdraw
 from extensions import db
 from vocabulary import ACTIVE_ENROLLMENT_STATUSES, EnrollmentStatus, Role, Shift
 
@@ -83,7 +83,7 @@ def check_invariants(cohort_id: int) -> None:
     cohort = db.session.get(Cohort, cohort_id)
     assert cohort.enrolled_count <= cohort.seats
     assert recount() == []
-    line = waitlist(cohort)
+    line = list(whole_waitlist(cohort))
     assert [waitlist_position(e) for e in line] == list(range(1, len(line) + 1))
     if line:
         assert cohort.enrolled_count == cohort.seats, "someone waits while a seat is free"

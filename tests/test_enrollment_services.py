@@ -26,8 +26,8 @@ from enrollments.services import (
     prospect,
     register,
     reject,
-    waitlist,
     waitlist_position,
+    whole_waitlist,
     withdraw,
 )
 from extensions import db
@@ -276,7 +276,7 @@ def test_raising_seats_promotes_and_lowering_below_enrolled_is_refused(
     assert refused.value.field == "seats" and row_counts() == before
     promoted = change_seats(cohort, 4, actor=staff)
     assert [e.id for e in promoted] == [placed[2].id, placed[3].id]
-    assert [e.id for e in waitlist(cohort)] == [placed[4].id]
+    assert [e.id for e in whole_waitlist(cohort)] == [placed[4].id]
     assert (cohort.seats, cohort.enrolled_count, cohort.waitlisted_count) == (4, 4, 1)
     assert recount() == []
 

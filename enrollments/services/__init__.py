@@ -1,0 +1,113 @@
+"""The enrollment rules (DESIGN.md, "Enrollment rules"): the only code that changes enrollment state.
+
+Every function takes the acting user, checks the rules before writing anything, raises a refusal a
+person can read, writes one audit event per enrollment that changes (with the reason for staff
+decisions), queues the trainee's notification in the same transaction, flushes, and never commits.
+
+By domain: ``rules`` (the refusals and the checks, read-only), ``applying`` (apply, register, a whole
+list, and what a trainee can do on a cohort's page), ``decisions`` (approve, reject, withdraw, drop,
+complete), ``waitlist`` (promoting the next in line), ``cohorts`` (seats, the start, cancelling);
+``changes`` (locks, counters, the status move and its audit event) and ``messages`` (what the trainee is
+told) serve them all. Callers use this package's names: ``from enrollments import services``,
+``services.apply(...)``.
+
+Concurrency. Seats are taken with one conditional UPDATE (``enrolled_count < seats``), so two
+requests can never both take the last seat, on SQLite or PostgreSQL, and the database's CHECK
+constraint backs it up. A trainee's limits (at most ``MAX_ACTIVE_PLACES`` active places, none
+overlapping) span cohorts, so her row is locked before they are checked. On PostgreSQL rows are
+locked with ``SELECT ... FOR UPDATE`` (re-read, never a stale copy); SQLite's ``BEGIN IMMEDIATE``
+serialises writers anyway. Locks are always taken in one order: the cohort first, then trainees.
+Every operation concerns exactly one cohort, so no two transactions can each hold a cohort the other
+waits for; and a withdrawal that promotes the next in line never waits for a trainee while someone
+holding that trainee waits for the cohort (the deadlock the concurrency tests found with the other
+order).
+"""
+
+from enrollments.services.applying import (
+    ListPlacement,
+    Placement,
+    Prospect,
+    apply,
+    prospect,
+    register,
+    register_many,
+)
+from enrollments.services.changes import change_counters
+from enrollments.services.cohorts import (
+    MAX_SEATS,
+    MIN_SEATS,
+    cancel_cohort,
+    change_seats,
+    check_seat_count,
+    check_seats,
+    end_waiting,
+)
+from enrollments.services.decisions import (
+    FreedPlace,
+    approve,
+    completable,
+    complete,
+    drop,
+    drop_place,
+    reject,
+    withdraw,
+    withdraw_place,
+)
+from enrollments.services.messages import message_for
+from enrollments.services.rules import (
+    ApplicationsClosed,
+    EnrollmentRefused,
+    NotAllowed,
+    NotEligible,
+    NotPossibleNow,
+    OverlappingPlace,
+    ReasonRequired,
+    TooManyPlaces,
+    closed_reason,
+    overlaps,
+    places_refusal,
+    waitlist_position,
+)
+from enrollments.services.waitlist import promote_next, whole_waitlist
+
+__all__ = [
+    "MAX_SEATS",
+    "MIN_SEATS",
+    "ApplicationsClosed",
+    "EnrollmentRefused",
+    "FreedPlace",
+    "ListPlacement",
+    "NotAllowed",
+    "NotEligible",
+    "NotPossibleNow",
+    "OverlappingPlace",
+    "Placement",
+    "Prospect",
+    "ReasonRequired",
+    "TooManyPlaces",
+    "apply",
+    "approve",
+    "cancel_cohort",
+    "change_counters",
+    "change_seats",
+    "check_seat_count",
+    "check_seats",
+    "closed_reason",
+    "completable",
+    "complete",
+    "drop",
+    "drop_place",
+    "end_waiting",
+    "message_for",
+    "overlaps",
+    "places_refusal",
+    "promote_next",
+    "prospect",
+    "register",
+    "register_many",
+    "reject",
+    "waitlist_position",
+    "whole_waitlist",
+    "withdraw",
+    "withdraw_place",
+]

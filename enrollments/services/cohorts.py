@@ -1,0 +1,165 @@
+"""What a cohort's changes do to its places: how many seats it may have and changing them (raising them
+fills seats from the waitlist), the start of the course ending the wait, and cancelling it."""
+
+from datetime import datetime
+
+from flask_babel import format_number
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from audit.events import record
+from auth.models import UserAccount
+from centres.models import Centre
+from courses.models import Cohort
+from database import utcnow
+from enrollments.models import Enrollment
+from enrollments.services.changes import audit, lock_cohort, lock_trainees, move
+from enrollments.services.decisions import require_manager
+from enrollments.services.messages import tell
+from enrollments.services.rules import EnrollmentRefused, NotPossibleNow, ReasonRequired
+from enrollments.services.waitlist import next_in_line, promote_next
+from extensions import db
+from language import message_language
+from vocabulary import ACTIVE_ENROLLMENT_STATUSES, CohortStatus, EnrollmentStatus, Mode
+
+S = EnrollmentStatus
+# How many seats a cohort may have (``check_seat_count``), besides its centre's lab seats when on-site.
+MIN_SEATS, MAX_SEATS = 1, 1000
+
+
+def check_seat_count(seats: int | None, *, mode: Mode, centre: Centre) -> int:
+    """The seats a cohort of ``centre`` taught in ``mode`` may have: 1 to 1,000, and no more than the
+    centre's lab seats when on-site. The one rule for creating a cohort, changing its seats and changing
+    its mode, on the pages and in the API. Raises ``EnrollmentRefused`` on "seats"; returns ``seats``."""
+    if seats is None:
+        raise EnrollmentRefused(_("Enter the number of seats."), "seats")
+    if not MIN_SEATS <= seats <= MAX_SEATS:
+        raise EnrollmentRefused(
+            _(
+                "A cohort has from %(fewest)s to %(most)s seats.",
+                fewest=format_number(MIN_SEATS),
+                most=format_number(MAX_SEATS),
+            ),
+            "seats",
+        )
+    if mode is Mode.ON_SITE and seats > centre.lab_seats:
+        raise EnrollmentRefused(
+            _(
+                "%(centre)s has %(lab)s lab seats: an on-site cohort there can have at most %(lab)s.",
+                centre=centre.code,
+                lab=centre.lab_seats,
+            ),
+            "seats",
+        )
+    return seats
+
+
+def check_seats(cohort: Cohort, seats: int | None) -> int:
+    """Whether ``cohort`` may have ``seats`` seats from now on: the rule ``change_seats`` applies, also
+    used to preview a change. A finished or cancelled cohort keeps its seats (``NotPossibleNow``);
+    otherwise ``check_seat_count`` for its mode and centre, and never fewer than the seats held (enrolled,
+    and completed: a trainee who completed kept her seat to the end). Reads the counters as they are
+    (``change_seats`` locks the cohort first). Raises ``EnrollmentRefused`` on "seats"; returns ``seats``."""
+    if cohort.status in (CohortStatus.FINISHED, CohortStatus.CANCELLED):
+        raise NotPossibleNow(
+            _("This cohort is %(status)s: its seats can no longer change.", status=cohort.status.label.lower()),
+            "seats",
+        )
+    check_seat_count(seats, mode=cohort.mode, centre=cohort.centre)
+    if seats < cohort.enrolled_count:
+        raise EnrollmentRefused(
+            _(
+                "%(enrolled)s trainees are enrolled: seats cannot go below that. Withdraw or drop places first.",
+                enrolled=format_number(cohort.enrolled_count),
+            ),
+            "seats",
+        )
+    if seats < (held := cohort.enrolled_count + cohort.completed_count):
+        raise EnrollmentRefused(
+            _(
+                "%(held)s seats are held (%(enrolled)s enrolled, %(completed)s completed): seats cannot go below that.",
+                held=format_number(held),
+                enrolled=format_number(cohort.enrolled_count),
+                completed=format_number(cohort.completed_count),
+            ),
+            "seats",
+        )
+    return seats
+
+
+def change_seats(cohort: Cohort, seats: int, *, actor: UserAccount, now: datetime | None = None) -> list[Enrollment]:
+    """Set the number of seats, by the rule of ``check_seats`` (pages and API alike); raising it promotes
+    from the waitlist at once. The same number changes nothing (no audit event). Returns the promoted
+    enrollments."""
+    require_manager(actor, cohort)
+    cohort = lock_cohort(cohort)
+    check_seats(cohort, seats)
+    before = cohort.seats
+    if seats == before:
+        return []
+    # Lock the people who will be promoted, after the cohort (see the module docstring).
+    lock_trainees(*(candidate.trainee_id for candidate in next_in_line(cohort, limit=max(seats - before, 0))))
+    db.session.execute(
+        update(Cohort).where(Cohort.id == cohort.id).values(seats=seats).execution_options(synchronize_session=False)
+    )
+    db.session.expire(cohort, ["seats"])
+    record(actor, "cohort.seats", cohort, before={"seats": before}, after={"seats": seats}, centre_id=cohort.centre_id)
+    promoted = []
+    while (enrollment := promote_next(cohort, actor=actor, now=now)) is not None:
+        promoted.append(enrollment)
+    return promoted
+
+
+def end_waiting(cohort: Cohort, *, actor: UserAccount, now: datetime | None = None) -> int:
+    """Once a cohort has started, nobody still waiting will get in: its waitlisted and pending places
+    become ``cancelled`` (they no longer count against the trainees' limit) and each is told. Called
+    when a cohort starts running or finishes. Returns how many places ended."""
+    now = now or utcnow()
+    cohort = lock_cohort(cohort)
+    waiting = db.session.scalars(
+        select(Enrollment)
+        .where(Enrollment.cohort_id == cohort.id, Enrollment.status.in_((S.WAITLISTED, S.PENDING)))
+        .order_by(Enrollment.id)
+    ).all()
+    for enrollment in waiting:
+        # The reason is what she reads (in her message and on her page): written in her language.
+        with message_language(enrollment.trainee.language):
+            reason = _("The course started before a seat became free.")
+        before = move(enrollment, S.CANCELLED, now=now, reason=reason)
+        audit(actor, "enrollment.cancel", enrollment, before, reason)
+        tell(enrollment, "cancelled")
+    return len(waiting)
+
+
+def cancel_cohort(cohort: Cohort, *, actor: UserAccount, reason: str, now: datetime | None = None) -> int:
+    """Cancel a cohort that has not finished: every pending, waitlisted and enrolled place becomes
+    ``cancelled`` and each trainee is told why. Returns how many places were cancelled."""
+    require_manager(actor, cohort)
+    if not (reason := (reason or "").strip()):
+        raise ReasonRequired(_("Give a reason: every trainee with a place will be told it."))
+    cohort = lock_cohort(cohort)
+    if cohort.status in (CohortStatus.FINISHED, CohortStatus.CANCELLED):
+        raise NotPossibleNow(_("This cohort is %(status)s already.", status=cohort.status.label.lower()))
+    now = now or utcnow()
+    places = db.session.scalars(
+        select(Enrollment)
+        .where(Enrollment.cohort_id == cohort.id, Enrollment.status.in_(ACTIVE_ENROLLMENT_STATUSES))
+        .order_by(Enrollment.id)
+    ).all()
+    for enrollment in places:
+        before = move(enrollment, S.CANCELLED, now=now, reason=reason)
+        audit(actor, "enrollment.cancel", enrollment, before, reason)
+        tell(enrollment, "cancelled")
+    previous = cohort.status
+    cohort.status = CohortStatus.CANCELLED
+    db.session.flush()
+    record(
+        actor,
+        "cohort.cancel",
+        cohort,
+        before={"status": previous.value},
+        after={"status": CohortStatus.CANCELLED.value},
+        reason=reason,
+        centre_id=cohort.centre_id,
+    )
+    return len(places)

@@ -1,0 +1,74 @@
+"""The messages telling a trainee what happened to her place, written in her language and queued in the
+same transaction as the change (``notifications.outbox``)."""
+
+from flask_babel import format_number
+from flask_babel import gettext as _
+
+from enrollments.models import Enrollment
+from enrollments.services.rules import waitlist_position
+from language import long_date, message_language
+from notifications.outbox import Message, queue
+
+
+def message_for(enrollment: Enrollment, kind: str, *, position: int | None = None) -> Message:
+    """The message telling the trainee of ``enrollment`` about ``kind`` (``"waitlisted"`` names her
+    place in line: ``position``, or read from the database when not given), written in her language
+    (``trainee.language``), whoever's action caused it."""
+    trainee = enrollment.trainee
+    if kind == "waitlisted":
+        position = position or waitlist_position(enrollment)
+    with message_language(trainee.language):
+        subject, body = message_text(enrollment, kind, position)
+        subject = _("Markaz: %(subject)s", subject=subject)
+    return Message(trainee, f"enrollment.{kind}", subject, body, enrollment.id)
+
+
+def message_text(enrollment: Enrollment, kind: str, position: int | None) -> tuple[str, str]:
+    """Subject and body of the message about ``kind``, in the current locale."""
+    cohort = enrollment.cohort
+    names = {
+        "course": cohort.course.title,
+        "centre": cohort.centre.name,
+        "starts": long_date(cohort.starts_on),
+        "reason": enrollment.reason,
+    }
+    where = _("%(course)s at %(centre)s, starting %(starts)s", **names)
+    if kind == "waitlisted":
+        return _("You are on the waitlist"), _(
+            "%(course)s is full. You are number %(position)s on the waitlist for %(where)s; "
+            "you will be told at once if a seat frees.",
+            course=names["course"],
+            position=format_number(position),
+            where=where,
+        )
+    if kind == "enrolled":
+        return _("You have a place"), _("You have a place in %(where)s.", where=where)
+    if kind == "pending":
+        return _("Application received"), _(
+            "Your application for %(where)s is waiting for the centre's review.", where=where
+        )
+    if kind == "promoted":
+        return _("A seat is yours"), _("A seat freed up: you now have a place in %(where)s.", where=where)
+    if kind == "rejected":
+        return _("Application not accepted"), _(
+            "Your application for %(where)s was not accepted: %(reason)s", where=where, reason=names["reason"]
+        )
+    if kind == "withdrawn":
+        return _("Place withdrawn"), _("Your place in %(where)s has been withdrawn.", where=where)
+    if kind == "dropped":
+        return _("Removed from the course"), _(
+            "You have been removed from %(where)s: %(reason)s", where=where, reason=names["reason"]
+        )
+    if kind == "completed":
+        return _("Course completed"), _("Congratulations: you have completed %(where)s.", where=where)
+    if kind == "cancelled":
+        return _("Cohort cancelled"), _(
+            "%(where)s has been cancelled by the centre: %(reason)s", where=where, reason=names["reason"]
+        )
+    raise ValueError(f"no message for {kind!r}")
+
+
+def tell(enrollment: Enrollment, kind: str) -> None:
+    """Queue the message about ``kind`` for the trainee of ``enrollment``."""
+    message = message_for(enrollment, kind)
+    queue(message.trainee, message.kind, message.subject, message.body, enrollment=enrollment)

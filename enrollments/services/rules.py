@@ -1,0 +1,162 @@
+"""What the rules say, read without writing anything: the refusals, a trainee's places and their limits,
+whether a cohort takes applications, and a place in line."""
+
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import format_number
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, or_, select
+
+from courses.models import Cohort
+from enrollments.models import Enrollment, Trainee
+from extensions import db
+from refusals import Refusal
+from vocabulary import ACTIVE_ENROLLMENT_STATUSES, CohortStatus, EnrollmentStatus
+
+S = EnrollmentStatus
+
+
+# Refusals ------------------------------------------------------------------------------------------
+
+
+class EnrollmentRefused(Refusal):
+    """An enrollment action refused by the rules."""
+
+
+class NotAllowed(EnrollmentRefused):
+    code, status = "forbidden", 403
+
+
+class ApplicationsClosed(EnrollmentRefused):
+    code, status = "applications_closed", 409
+
+
+class NotEligible(EnrollmentRefused):
+    code, status = "not_eligible", 422
+
+
+class TooManyPlaces(EnrollmentRefused):
+    code, status = "too_many_places", 409
+
+
+class OverlappingPlace(EnrollmentRefused):
+    code, status = "overlapping_place", 409
+
+
+class NotPossibleNow(EnrollmentRefused):
+    """The enrollment (or cohort) is not in a state that allows this action."""
+
+    code, status = "not_possible", 409
+
+
+class ReasonRequired(EnrollmentRefused):
+    code, status = "reason_required", 422
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or _("Give a reason: the trainee will see it."), "reason")
+
+
+# Reading -------------------------------------------------------------------------------------------
+
+
+def waitlist_position(enrollment: Enrollment) -> int | None:
+    """Her place in line (1 = next to get a seat), or None when she is not waitlisted. Order of
+    application: ``applied_at``, then id."""
+    if enrollment.status is not S.WAITLISTED:
+        return None
+    ahead = db.session.scalar(
+        select(func.count(Enrollment.id)).where(
+            Enrollment.cohort_id == enrollment.cohort_id,
+            Enrollment.status == S.WAITLISTED,
+            or_(
+                Enrollment.applied_at < enrollment.applied_at,
+                and_(Enrollment.applied_at == enrollment.applied_at, Enrollment.id < enrollment.id),
+            ),
+        )
+    )
+    return ahead + 1
+
+
+def active_places(trainee: Trainee, *, excluding: Enrollment | None = None) -> list[Enrollment]:
+    """Her pending, waitlisted and enrolled places (optionally not counting ``excluding``)."""
+    stmt = select(Enrollment).where(
+        Enrollment.trainee_id == trainee.id, Enrollment.status.in_(ACTIVE_ENROLLMENT_STATUSES)
+    )
+    if excluding is not None:
+        stmt = stmt.where(Enrollment.id != excluding.id)
+    return list(db.session.scalars(stmt))
+
+
+def overlaps(first: Cohort, second: Cohort) -> bool:
+    """Two cohorts clash when they share a shift and their dates overlap."""
+    return first.shift == second.shift and first.starts_on <= second.ends_on and second.starts_on <= first.ends_on
+
+
+def find_enrollment(trainee: Trainee, cohort: Cohort) -> Enrollment | None:
+    return db.session.scalar(
+        select(Enrollment).where(Enrollment.trainee_id == trainee.id, Enrollment.cohort_id == cohort.id)
+    )
+
+
+def max_active_places() -> int:
+    return current_app.config["MAX_ACTIVE_PLACES"]
+
+
+def limits_refusal(
+    trainee: Trainee, cohort: Cohort, *, excluding: Enrollment | None = None, to_trainee: bool = True
+) -> Refusal | None:
+    """Why ``trainee`` may not hold one more place in ``cohort`` (None: she may), said to her
+    (``to_trainee``) or to the staff registering her."""
+    return places_refusal(active_places(trainee, excluding=excluding), cohort, to_trainee=to_trainee)
+
+
+def places_refusal(held: list[Enrollment], cohort: Cohort, *, to_trainee: bool = True) -> Refusal | None:
+    """Why someone holding the active places ``held`` may not take one in ``cohort`` (None: she may):
+    the most places anyone may hold at once, and no two with the same shift on overlapping dates."""
+    if len(held) >= max_active_places():
+        counts = {"held": format_number(len(held)), "most": format_number(max_active_places())}
+        return TooManyPlaces(
+            _(
+                "You already hold %(held)s places (the most anyone may hold at once is %(most)s). "
+                "Withdraw from one to apply here.",
+                **counts,
+            )
+            if to_trainee
+            else _(
+                "She already holds %(held)s places (the most anyone may hold at once is %(most)s). "
+                "She must leave one before she can be registered here.",
+                **counts,
+            )
+        )
+    for place in held:
+        if overlaps(place.cohort, cohort):
+            names = {
+                "course": place.cohort.course.title,
+                "code": place.cohort.code,
+                "shift": cohort.shift.label.lower(),
+            }
+            return OverlappingPlace(
+                _(
+                    "This clashes with your place in %(course)s (%(code)s): same %(shift)s shift, overlapping dates.",
+                    **names,
+                )
+                if to_trainee
+                else _(
+                    "This clashes with her place in %(course)s (%(code)s): same %(shift)s shift, overlapping dates.",
+                    **names,
+                )
+            )
+    return None
+
+
+def closed_reason(cohort: Cohort, now: datetime) -> str | None:
+    """Why ``cohort`` takes no applications at ``now`` (None: it does). Whether it does is
+    ``Cohort.taking_applications``, the definition every page and query uses; this only says why not."""
+    if cohort.taking_applications(now):
+        return None
+    if cohort.status is not CohortStatus.OPEN:
+        return _("This cohort is not taking applications (%(status)s).", status=cohort.status.label.lower())
+    if cohort.applications_open_at is not None and now < cohort.applications_open_at:
+        return _("Applications have not opened yet.")
+    return _("Applications have closed.")
