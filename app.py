@@ -14,9 +14,9 @@ from language import select_locale
 # Blueprint name = package name = URL prefix (home serves "/").
 BLUEPRINT_PACKAGES = ("home", "auth", "centres", "courses", "enrollments", "oversight", "api")
 # The modules of a package that hold views: public and role pages in routes.py, admin pages in admin.py,
-# staff pages in staff.py, the bulk import in import_pages.py, downloads in exports.py, the audit log's
+# staff pages in staff.py, the bulk import in imports/pages.py, downloads in exports.py, the audit log's
 # pages in audit_log.py.
-VIEW_MODULES = ("routes", "admin", "staff", "import_pages", "exports", "audit_log")
+VIEW_MODULES = ("routes", "admin", "staff", "imports.pages", "exports", "audit_log")
 
 
 def create_app(config: object | None = None) -> Flask:
@@ -50,7 +50,7 @@ def register_models() -> None:
     import auth.models  # noqa: F401
     import centres.models  # noqa: F401
     import courses.models  # noqa: F401
-    import enrollments.import_models
+    import enrollments.imports.models
     import enrollments.models  # noqa: F401
     import notifications.models  # noqa: F401
 
@@ -64,7 +64,8 @@ def register_blueprints(app: Flask) -> None:
     for name in BLUEPRINT_PACKAGES:
         package = importlib.import_module(name)
         for module in VIEW_MODULES:
-            if importlib.util.find_spec(f"{name}.{module}") is not None:
+            parent = f"{name}.{module}".rpartition(".")[0]  # imports.pages: the package must have imports
+            if importlib.util.find_spec(parent) is not None and importlib.util.find_spec(f"{name}.{module}"):
                 importlib.import_module(f"{name}.{module}")
         if hasattr(package, "register_with"):  # a package that registers itself (the API)
             package.register_with(app)

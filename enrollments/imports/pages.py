@@ -1,8 +1,8 @@
 """Importing lists of trainees (CSV or XLSX) at a centre: upload and preview, then confirm.
 
 Staff of the centre and admins upload; the upload waits in the database (``ImportBatch``) with its
-preview, so that any host can show it and take the confirmation. The rules live in
-``enrollments.imports``."""
+preview, so that any host can show it and take the confirmation. The rules live in ``batches`` (see the
+package's docstring for the flow)."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_number
@@ -15,11 +15,7 @@ from auth.models import UserAccount
 from auth.permissions import STAFF, allow, can_handle_import, get_centre_or_404
 from database import reads_first, start_writing
 from enrollments import bp
-from enrollments.import_forms import ImportConfirmForm, ImportUploadForm
-from enrollments.import_models import ImportBatch, ImportStatus
-from enrollments.import_reading import MAX_FILE_BYTES
-from enrollments.imports import (
-    COLUMNS,
+from enrollments.imports.batches import (
     confirm_import,
     is_expired,
     preview_upload,
@@ -27,6 +23,10 @@ from enrollments.imports import (
     refusal_for_confirming,
     stage_import,
 )
+from enrollments.imports.columns import COLUMNS
+from enrollments.imports.forms import ImportConfirmForm, ImportUploadForm
+from enrollments.imports.limits import MAX_FILE_BYTES
+from enrollments.imports.models import ImportBatch, ImportStatus
 from extensions import db
 from listing import LARGEST_ID, page_args
 from refusals import Refusal, show_refusal
