@@ -516,6 +516,25 @@ def register_many(
     # applied while it waited for the lock, and the positions it is told are that order.
     applied_at = max(now, utcnow())
     ordered = list({trainee.id: trainee for trainee in trainees}.values())
+    existing, held = lock_and_read_places(ordered, cohort)
+    outcome, accepted = check_each(ordered, cohort, existing, held)
+    if not accepted:
+        return outcome
+    statuses = statuses_in_order(accepted, cohort)
+    first_position = cohort.waitlisted_count + 1  # read before the counters move
+    take_places(cohort, accepted, statuses)
+    enrollments = insert_enrollments(accepted, statuses, cohort, source=source, applied_at=applied_at)
+    audit_many(actor, enrollments, cohort, source=source)
+    outcome.placed.update((enrollment.trainee_id, enrollment) for enrollment in enrollments)
+    queue_many(messages_in_order(enrollments, first_position))
+    return outcome
+
+
+def lock_and_read_places(
+    ordered: list[Trainee], cohort: Cohort
+) -> tuple[dict[int, Enrollment], dict[int, list[Enrollment]]]:
+    """Lock the trainees' rows in id order and read their places, in chunks: (trainee id → her enrollment in
+    ``cohort``, trainee id → her active places elsewhere), as ``place`` reads them one by one."""
     ids = sorted(trainee.id for trainee in ordered)
     existing: dict[int, Enrollment] = {}
     held: dict[int, list[Enrollment]] = {trainee_id: [] for trainee_id in ids}
@@ -541,7 +560,18 @@ def register_many(
                 existing[enrollment.trainee_id] = enrollment
             else:
                 held[enrollment.trainee_id].append(enrollment)
+    return existing, held
 
+
+def check_each(
+    ordered: list[Trainee],
+    cohort: Cohort,
+    existing: dict[int, Enrollment],
+    held: dict[int, list[Enrollment]],
+) -> tuple[ListPlacement, list[Trainee]]:
+    """Each trainee, in list order, against the rules ``place`` applies to one: her place in the cohort
+    already (kept, ``existing``), eligibility (``NotEligible``) and her other places (``places_refusal``),
+    refusals in ``refused``. Returns the outcome so far and the trainees accepted, in list order."""
     outcome = ListPlacement(placed={}, existing={}, refused={})
     accepted: list[Trainee] = []
     for trainee in ordered:
@@ -553,19 +583,24 @@ def register_many(
             outcome.refused[trainee.id] = refusal
         else:
             accepted.append(trainee)
-    if not accepted:
-        return outcome
+    return outcome, accepted
 
+
+def statuses_in_order(accepted: list[Trainee], cohort: Cohort) -> list[EnrollmentStatus]:
+    """The status of each accepted trainee's new place: reviewed admission, all pending; first come, the
+    free seats in list order (enrolled), the rest waitlisted."""
     if cohort.admission is Admission.REVIEWED:
-        statuses = [S.PENDING] * len(accepted)
-    else:
-        free = max(0, cohort.seats - cohort.enrolled_count)
-        statuses = [S.ENROLLED if index < free else S.WAITLISTED for index in range(len(accepted))]
+        return [S.PENDING] * len(accepted)
+    free = max(0, cohort.seats - cohort.enrolled_count)
+    return [S.ENROLLED if index < free else S.WAITLISTED for index in range(len(accepted))]
+
+
+def take_places(cohort: Cohort, accepted: list[Trainee], statuses: list[EnrollmentStatus]) -> None:
+    """Move the cohort's counters for the new places in one UPDATE, guarded as ``take_seat`` is: never past
+    the seat count (``NotPossibleNow`` if it would be)."""
     added: Counter[str] = Counter()
     for trainee, status in zip(accepted, statuses, strict=True):
         added.update(counter_deltas(None, status, trainee))
-    first_position = cohort.waitlisted_count + 1
-    # Seats are taken in the same guarded way as ``take_seat``: never past the seat count.
     taken = db.session.execute(
         update(Cohort)
         .where(Cohort.id == cohort.id, Cohort.enrolled_count + added["enrolled_count"] <= Cohort.seats)
@@ -575,7 +610,18 @@ def register_many(
     if taken.rowcount != 1:  # cannot happen while the cohort is locked; never overbook if it does
         raise NotPossibleNow(_("The cohort's seats changed during the registration: try again."))
     db.session.expire(cohort, list(added))
-    enrollments = db.session.scalars(
+
+
+def insert_enrollments(
+    accepted: list[Trainee],
+    statuses: list[EnrollmentStatus],
+    cohort: Cohort,
+    *,
+    source: EnrollmentSource,
+    applied_at: datetime,
+) -> list[Enrollment]:
+    """The new places, in one multi-row INSERT, returned in list order."""
+    return db.session.scalars(
         insert(Enrollment).returning(Enrollment, sort_by_parameter_order=True),
         [
             {
@@ -589,6 +635,10 @@ def register_many(
             for trainee, status in zip(accepted, statuses, strict=True)
         ],
     ).all()
+
+
+def audit_many(actor: UserAccount, enrollments: list[Enrollment], cohort: Cohort, *, source: EnrollmentSource) -> None:
+    """One audit event per new place, as ``place`` writes it (``audit``), in one statement."""
     action = "enrollment.apply" if source is EnrollmentSource.ONLINE else "enrollment.register"
     record_many(
         actor,
@@ -599,17 +649,20 @@ def register_many(
             for enrollment in enrollments
         ],
     )
+
+
+def messages_in_order(enrollments: list[Enrollment], first_position: int) -> list[Message]:
+    """Each new place's message, as ``place`` tells it; the waitlisted are told their positions in line,
+    counted from ``first_position``."""
     messages = []
     position = first_position
     for enrollment in enrollments:
-        outcome.placed[enrollment.trainee_id] = enrollment
         if enrollment.status is S.WAITLISTED:
             messages.append(message_for(enrollment, "waitlisted", position=position))
             position += 1
         else:
             messages.append(message_for(enrollment, enrollment.status.value))
-    queue_many(messages)
-    return outcome
+    return messages
 
 
 # Staff decisions -----------------------------------------------------------------------------------

@@ -21,12 +21,13 @@ from centres.models import Centre
 from courses.models import Cohort
 from database import utcnow
 from enrollments.identity import format_cnic
-from enrollments.imports.checks import Preview, Problem, check_rows
+from enrollments.imports.checks import Preview, Problem, RowCheck, check_rows
 from enrollments.imports.limits import ImportRefused
 from enrollments.imports.models import ImportBatch, ImportStatus
 from enrollments.imports.reading import Sheet, read_sheet
-from enrollments.services import NotAllowed, closed_reason, register_many
-from enrollments.trainees import create_trainees, record_lookups
+from enrollments.models import Trainee
+from enrollments.services import ListPlacement, NotAllowed, closed_reason, register_many
+from enrollments.trainees import CreatedTrainees, create_trainees, record_lookups
 from extensions import db
 from refusals import Conflict, Refusal
 from vocabulary import CohortStatus, EnrollmentSource, EnrollmentStatus
@@ -197,13 +198,39 @@ def confirm_import(
     kept; one audit event records the import (the trainees and enrollments write their own). ``sheet``
     is the stored file as ``read_batch`` read it earlier in the request; without it the file is read here.
     """
+    now = now or utcnow()
+    check_may_confirm(batch, actor=actor, now=now)
+    claim(batch, now)
+    cohort = batch.cohort
+    preview = check_rows(sheet or read_sheet(batch.content, batch.filename), batch.centre, cohort)
+    valid = preview.valid
+    written = create_and_register(valid, batch.centre, cohort, actor=actor, now=now)
+    result = outcome_by_row(preview, valid, written)
+    keep_result(batch, preview, result, now)
+    record(
+        actor,
+        "import.confirm",
+        batch,
+        after={"filename": batch.filename, "cohort": cohort.code if cohort else None, **result.counts()},
+        centre_id=batch.centre_id,
+    )
+    return result
+
+
+def check_may_confirm(batch: ImportBatch, *, actor: UserAccount, now: datetime) -> None:
+    """Only the batch's uploader (while she manages the centre) or an admin may confirm it (``NotAllowed``),
+    and only while ``refusal_for_confirming`` finds nothing against it (``ImportNotPossible``)."""
     if not can_handle_import(actor, batch):
         raise NotAllowed(_("Only the person who uploaded this list, or an admin, can import it."))
-    now = now or utcnow()
     if (reason := refusal_for_confirming(batch, now)) is not None:
         raise ImportNotPossible(reason)
-    # Claim the batch first, atomically: of two confirmations at once (a double click), the second
-    # waits for the first and then finds it imported (or, if the first rolled back, imports it).
+
+
+def claim(batch: ImportBatch, now: datetime) -> None:
+    """Mark ``batch`` imported in one conditional UPDATE, before anything else is written, so that it is
+    imported once. Raises ``ImportNotPossible`` when it is no longer waiting (another confirmation took it)."""
+    # Of two confirmations at once (a double click), the second waits for the first and then finds it
+    # imported (or, if the first rolled back, imports it).
     claimed = db.session.execute(
         update(ImportBatch)
         .where(ImportBatch.id == batch.id, ImportBatch.status == ImportStatus.UPLOADED)
@@ -212,44 +239,74 @@ def confirm_import(
     )
     if claimed.rowcount != 1:
         raise ImportNotPossible(_("This list has been imported already."))
-    cohort = batch.cohort
-    preview = check_rows(sheet or read_sheet(batch.content, batch.filename), batch.centre, cohort)
-    result = ImportResult(problems=preview.problems)
-    valid = preview.valid
+
+
+@dataclass
+class Written:
+    """What ``create_and_register`` wrote for the valid rows: the records created or found on file
+    (``made``), each row's trainee in file order, and — with a cohort — what ``register_many`` did."""
+
+    made: CreatedTrainees
+    trainees: list[Trainee]
+    placed: ListPlacement | None
+
+
+def create_and_register(
+    valid: list[RowCheck], centre: Centre, cohort: Cohort | None, *, actor: UserAccount, now: datetime
+) -> Written:
+    """Create the records of the ``valid`` rows whose CNICs are new (``create_trainees``, registered at
+    ``centre``) and, with a ``cohort``, register every row's trainee there in file order (``register_many``,
+    source import). A refusal about the whole list (the cohort stopped taking applications meanwhile, the
+    actor may no longer register here) raises ``ImportNotPossible``: the caller rolls back everything."""
     try:
-        made = create_trainees([row.details for row in valid if row.existing is None], actor=actor, centre=batch.centre)
+        made = create_trainees([row.details for row in valid if row.existing is None], actor=actor, centre=centre)
         trainees = [row.existing or made.created.get(row.cnic) or made.existing[row.cnic] for row in valid]
         placed = None
         if cohort is not None:
             placed = register_many(trainees, cohort, actor=actor, source=EnrollmentSource.IMPORT, now=now)
     except Refusal as refusal:  # about the whole list, not a row: the cohort closed meanwhile, say
         raise ImportNotPossible(_("%(refusal)s Nothing was imported.", refusal=refusal.message)) from refusal
-    for row, trainee in zip(valid, trainees, strict=True):
-        created = row.cnic in made.created
+    return Written(made=made, trainees=trainees, placed=placed)
+
+
+def outcome_by_row(preview: Preview, valid: list[RowCheck], written: Written) -> ImportResult:
+    """What the import did, row by row: the preview's problems, then for each valid row whether her record
+    is new or reused and, with a cohort, her place — or why she got none (``not_placed``)."""
+    result = ImportResult(problems=preview.problems)
+    for row, trainee in zip(valid, written.trainees, strict=True):
+        created = row.cnic in written.made.created
         result.created += created
         status = None
-        if placed is not None:
-            # Refusals here come only from changes since the preview (her places elsewhere, the cohort's
-            # rules): her new record stays, without a place.
-            note = " " + _("Her record was created; she was not registered.") if created else ""
-            if (refusal := placed.refused.get(trainee.id)) is not None:
-                result.problems.append(Problem(row.number, "", refusal.message + note))
+        if written.placed is not None:
+            if (problem := not_placed(row, trainee, written.placed, created=created)) is not None:
+                result.problems.append(problem)
                 continue
-            if (enrollment := placed.existing.get(trainee.id)) is not None:
-                result.problems.append(
-                    Problem(
-                        row.number,
-                        "",
-                        _("Already in this cohort (%(status)s).", status=enrollment.status.label.lower()) + note,
-                    )
-                )
-                continue
-            status = placed.placed[trainee.id].status
+            status = written.placed.placed[trainee.id].status
             result.placed[status.value] += 1
         result.reused += not created
         outcome = "new" if created else "existing"
         result.rows.append([row.number, format_cnic(row.cnic), row.full_name, outcome, status and status.value])
     result.problems.sort(key=lambda problem: problem.row)
+    return result
+
+
+def not_placed(row: RowCheck, trainee: Trainee, placed: ListPlacement, *, created: bool) -> Problem | None:
+    """Why ``register_many`` gave the trainee of ``row`` no new place: refused, or in the cohort already
+    (None: she has a new place). Refusals here come only from changes since the preview (her places
+    elsewhere, the cohort's rules): her new record stays, without a place, and the problem says so."""
+    note = " " + _("Her record was created; she was not registered.") if created else ""
+    if (refusal := placed.refused.get(trainee.id)) is not None:
+        return Problem(row.number, "", refusal.message + note)
+    if (enrollment := placed.existing.get(trainee.id)) is not None:
+        return Problem(
+            row.number, "", _("Already in this cohort (%(status)s).", status=enrollment.status.label.lower()) + note
+        )
+    return None
+
+
+def keep_result(batch: ImportBatch, preview: Preview, result: ImportResult, now: datetime) -> None:
+    """Mark ``batch`` imported, drop its file (personal data nobody needs once imported) and keep its result
+    as the report its page shows."""
     batch.status = ImportStatus.IMPORTED
     batch.imported_at = now
     batch.content = b""
@@ -262,14 +319,6 @@ def confirm_import(
         "rows": result.rows,
     }
     db.session.flush()
-    record(
-        actor,
-        "import.confirm",
-        batch,
-        after={"filename": batch.filename, "cohort": cohort.code if cohort else None, **result.counts()},
-        centre_id=batch.centre_id,
-    )
-    return result
 
 
 def open_cohorts(centre: Centre, now: datetime | None = None) -> list[Cohort]:
