@@ -44,8 +44,8 @@ class Sheet:
 
 def read_sheet(data: bytes, filename: str = "") -> Sheet:
     """Read an uploaded list. Raises ``ImportRefused`` saying what to do when the file is empty, too
-    big, not CSV or XLSX, unreadable, past one of the limits of ``limits`` (rows,
-    cells, unpacked size), has more than ``MAX_ROWS`` rows of data, or lacks a required column."""
+    big, not CSV or XLSX, unreadable, past one of the limits of ``limits`` (rows, cells, unpacked size),
+    has more than ``MAX_ROWS`` rows of data, or lacks a required column."""
     if not data:
         raise ImportRefused(_("The file is empty."))
     if len(data) > limits.MAX_FILE_BYTES:
