@@ -40,7 +40,7 @@ def register_models() -> None:
     import auth.models  # noqa: F401
     import centres.models  # noqa: F401
     import courses.models  # noqa: F401
-    import enrollments.import_models
+    import enrollments.imports.models
     import enrollments.models  # noqa: F401
     import notifications.models  # noqa: F401
 
@@ -61,7 +61,7 @@ def register_blueprints(app: Flask) -> None:
     import courses.admin
     import courses.routes
     import courses.staff
-    import enrollments.import_pages
+    import enrollments.imports.pages
     import enrollments.routes
     import enrollments.staff
     import home.routes

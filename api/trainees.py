@@ -27,7 +27,7 @@ from auth.permissions import (
 from centres.models import Centre, District
 from enrollments import trainees as records
 from enrollments.identity import checked, format_cnic, mask_cnic, mask_phone
-from enrollments.imports import DistrictIndex
+from enrollments.imports.districts import DistrictIndex
 from enrollments.models import Trainee
 from extensions import db
 from listing import LARGEST_ID

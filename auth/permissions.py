@@ -269,7 +269,7 @@ def viewable_audit_events(user: AnyUser) -> ColumnElement[bool]:
 
 
 def can_handle_import(user: AnyUser, batch) -> bool:
-    """An uploaded list (``enrollments.import_models.ImportBatch``) is seen and confirmed by the person
+    """An uploaded list (``enrollments.imports.models.ImportBatch``) is seen and confirmed by the person
     who uploaded it, while she still manages its centre, and by admins: its preview holds personal data
     of people who are not yet trainees of the centre."""
     if is_admin(user):

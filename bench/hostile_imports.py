@@ -249,7 +249,7 @@ def filler(row: int, column: int) -> str:
 def within_limits(data: bytes) -> bool:
     """Whether ``data`` is within the upload limit and, for a workbook, the unpacked sizes its zip
     declares are within the limits on the sheet, the shared strings and the whole."""
-    from enrollments import import_reading as limits
+    from enrollments.imports import limits
 
     if len(data) > limits.MAX_FILE_BYTES:
         return False
@@ -271,7 +271,7 @@ def widest_under(build: Callable[[int, int], bytes], rows: int, cells: int, limi
     sample = build(rows // 10, columns)
     scale = min(limit / (len(sample) * 10), 1.0)
     if sample.startswith(b"PK"):
-        from enrollments import import_reading as limits
+        from enrollments.imports import limits
 
         sizes = {member.filename: member.file_size for member in zipfile.ZipFile(io.BytesIO(sample)).infolist()}
         scale = min(scale, limits.MAX_SHEET_BYTES / (sizes.get("xl/worksheets/sheet1.xml", 0) * 10 + 1))
@@ -426,7 +426,7 @@ def upload(path: Path, cohort_id: int) -> dict:
     from sqlalchemy import select
 
     from app import create_app
-    from enrollments.import_models import ImportBatch
+    from enrollments.imports.models import ImportBatch
     from extensions import db
 
     app = create_app()

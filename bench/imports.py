@@ -1,5 +1,5 @@
 """Import speed: a 10,000-row list (CSV and XLSX) read, checked and imported through the service functions
-of ``enrollments.imports``. Target (issue 4, item 6): validate and import 10,000 rows in under 20 seconds.
+of ``enrollments.imports.batches``. Target (issue 4, item 6): validate and import 10,000 rows in under 20 seconds.
 
     .venv/bin/python bench/imports.py [--rows 10000] [--existing 0.1] [--bad 0.01] [--database-url URL]
 
@@ -138,7 +138,7 @@ def main() -> None:
     from centres.models import Centre, District
     from courses.models import Cohort, Course
     from enrollments.identity import normalise_cnic, normalise_phone
-    from enrollments.imports import confirm_import, preview_file, stage_import
+    from enrollments.imports.batches import confirm_import, preview_file, stage_import
     from enrollments.models import Enrollment, Trainee
     from extensions import db
     from vocabulary import Admission, Area, CohortStatus, Education, Gender, Mode, PartnerType, Role, Shift, Track

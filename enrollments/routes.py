@@ -47,8 +47,6 @@ ROSTER_TABS = {
 TAB_OF_STATUS = {S.ENROLLED: "enrolled", S.WAITLISTED: "waitlist", S.PENDING: "pending"}
 
 
-
-
 # Helpers of the pages ------------------------------------------------------------------------------
 
 

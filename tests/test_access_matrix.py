@@ -247,7 +247,7 @@ def path_values(world: "World") -> dict[str, dict[str, object]]:
 
 def upload_of_staff_a(world: "World") -> int:
     """The id of a list (headings only) staff_a uploaded at centre A, waiting for confirmation."""
-    from enrollments.imports import stage_import
+    from enrollments.imports.batches import stage_import
 
     content = b"CNIC,Name,Gender,Date of birth,Phone,District\r\n"
     batch = stage_import(content, "list.csv", world.centre_a, None, actor=world.users["staff_a"])

@@ -17,7 +17,8 @@ from api_helpers import api_error, bearer
 from audit.models import AuditEvent
 from auth.models import UserAccount
 from auth.services import SignUp, sign_up_trainee
-from enrollments.imports import check_rows, read_sheet
+from enrollments.imports.checks import check_rows
+from enrollments.imports.reading import read_sheet
 from enrollments.models import Enrollment, Trainee
 from enrollments.trainees import TraineeDetails, TraineeExists, update_trainee
 from extensions import db

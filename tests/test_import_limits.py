@@ -20,14 +20,14 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.security import generate_password_hash
 from werkzeug.test import encode_multipart
 
-import enrollments.import_reading as import_reading
-import enrollments.imports as imports
 from auth.models import UserAccount
 from bench import hostile_imports as hostile
 from database import sqlite_may_write, start_writing
-from enrollments.import_models import ImportBatch, ImportStatus
-from enrollments.import_reading import ImportRefused, Workbook
-from enrollments.imports import read_sheet
+from enrollments.imports import batches, limits
+from enrollments.imports.limits import ImportRefused
+from enrollments.imports.models import ImportBatch, ImportStatus
+from enrollments.imports.reading import read_sheet
+from enrollments.imports.xlsx import Workbook
 from extensions import db
 from tests.test_imports import AYESHA, HEADER, csv_bytes, latest_batch, page_text, xlsx_bytes
 from vocabulary import Education, Role
@@ -134,7 +134,7 @@ def rows_of(count: int) -> list[list[str]]:
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
 def test_rows_read_are_limited_empty_ones_included(app, monkeypatch, kind):
-    monkeypatch.setattr(import_reading, "MAX_SHEET_ROWS", 6)
+    monkeypatch.setattr(limits, "MAX_SHEET_ROWS", 6)
     make = csv_bytes if kind == "csv" else xlsx_bytes
     assert len(read_sheet(make([*rows_of(2), [""] * 6, *rows_of(2)], header=HEADER[:6]), f"l.{kind}").rows) == 4
     with pytest.raises(ImportRefused) as refused:
@@ -147,7 +147,7 @@ def test_rows_read_are_limited_empty_ones_included(app, monkeypatch, kind):
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
 def test_cells_read_are_limited(app, monkeypatch, kind):
-    monkeypatch.setattr(import_reading, "MAX_CELLS", 18)
+    monkeypatch.setattr(limits, "MAX_CELLS", 18)
     make = csv_bytes if kind == "csv" else xlsx_bytes
     assert len(read_sheet(make(rows_of(2), header=HEADER[:6]), f"l.{kind}").rows) == 2  # 18 cells
     with pytest.raises(ImportRefused) as refused:
@@ -160,7 +160,7 @@ def test_cells_read_are_limited(app, monkeypatch, kind):
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
 def test_cells_in_a_row_are_limited(app, monkeypatch, kind):
-    monkeypatch.setattr(import_reading, "MAX_ROW_CELLS", 8)
+    monkeypatch.setattr(limits, "MAX_ROW_CELLS", 8)
     make = csv_bytes if kind == "csv" else xlsx_bytes
     assert len(read_sheet(make([[*AYESHA[:6], "", "x"]], header=HEADER[:6]), f"l.{kind}").rows) == 1
     with pytest.raises(ImportRefused) as refused:
@@ -180,7 +180,7 @@ def test_a_cell_beyond_excels_last_column_is_refused(app):
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx", "xlsx-shared"])
 def test_characters_in_a_cell_are_limited(app, monkeypatch, kind):
-    monkeypatch.setattr(import_reading, "MAX_CELL_CHARS", 15)
+    monkeypatch.setattr(limits, "MAX_CELL_CHARS", 15)
     fits, too_long = [AYESHA[:6]], [AYESHA[:6], ["3520212345672", "Sana Tariq Khan Bibi", *AYESHA[2:6]]]
     make = {"csv": csv_bytes, "xlsx": inline_xlsx, "xlsx-shared": shared_xlsx}[kind]
     assert len(read_sheet(make(fits, header=HEADER[:6]), "list." + kind[:4]).rows) == 1  # "35202-1234567-1": 15
@@ -246,14 +246,14 @@ def test_each_part_read_is_limited_once_unpacked(app, monkeypatch, limit, messag
     sizes = {member.filename: member.file_size for member in zipfile.ZipFile(io.BytesIO(data)).infolist()}
     assert min(sizes["xl/worksheets/sheet1.xml"], sizes["xl/sharedStrings.xml"], sizes["xl/workbook.xml"]) > 2**20
     for each in ("MAX_SHEET_BYTES", "MAX_SHARED_TEXT_BYTES", "MAX_PART_BYTES", "MAX_UNPACKED_BYTES"):
-        monkeypatch.setattr(import_reading, each, 2**20 if each == limit else 10 * 2**20)
+        monkeypatch.setattr(limits, each, 2**20 if each == limit else 10 * 2**20)
     with pytest.raises(ImportRefused) as refused:
         read_sheet(data, "list.xlsx")
     assert refused.value.message == message
 
 
 def test_shared_strings_are_limited_in_number(app, monkeypatch):
-    monkeypatch.setattr(import_reading, "MAX_CELLS", 20)
+    monkeypatch.setattr(limits, "MAX_CELLS", 20)
     with pytest.raises(ImportRefused) as refused:
         read_sheet(shared_xlsx(rows_of(3), header=HEADER[:6]), "list.xlsx")  # 21 distinct strings
     assert refused.value.message.startswith("The sheet has more than 20 cells")
@@ -324,14 +324,14 @@ def while_reading(app, monkeypatch, request_in_thread, meanwhile):
     file was still being read). If ``meanwhile`` has to wait for the request, the reading is let go on
     after 8 s, so that a failure takes 8 s, not the 30 s of SQLite's busy timeout."""
     reading, let_go = threading.Event(), threading.Event()
-    real_read_sheet = imports.read_sheet
+    real_read_sheet = batches.read_sheet
 
     def slow_read_sheet(*args, **kwargs):
         reading.set()
         let_go.wait(20)
         return real_read_sheet(*args, **kwargs)
 
-    monkeypatch.setattr(imports, "read_sheet", slow_read_sheet)
+    monkeypatch.setattr(batches, "read_sheet", slow_read_sheet)
     answers = []
 
     def run():

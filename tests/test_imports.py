@@ -3,7 +3,7 @@
 preview that writes nothing but the batch, and a confirmation that imports every valid row in one
 transaction — or, on an unexpected error, nothing at all.
 
-Service tests call ``enrollments.imports`` directly; page tests go through the client."""
+Service tests call the modules of ``enrollments.imports`` directly; page tests go through the client."""
 
 import codecs
 import csv
@@ -16,22 +16,16 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-import enrollments.imports as imports
 from audit.models import AuditEvent
 from courses.models import Cohort
 from database import utcnow
-from enrollments.import_models import ImportBatch, ImportStatus
-from enrollments.imports import (
-    ImportNotPossible,
-    ImportRefused,
-    Problem,
-    check_rows,
-    confirm_import,
-    decode_text,
-    read_date,
-    read_sheet,
-    stage_import,
-)
+from enrollments.imports import batches, limits
+from enrollments.imports.batches import ImportNotPossible, confirm_import, stage_import
+from enrollments.imports.cells import read_date
+from enrollments.imports.checks import Problem, check_rows
+from enrollments.imports.limits import ImportRefused
+from enrollments.imports.models import ImportBatch, ImportStatus
+from enrollments.imports.reading import decode_text, read_sheet
 from enrollments.models import Enrollment, Trainee
 from enrollments.services import NotAllowed
 from extensions import db
@@ -280,7 +274,7 @@ def test_too_big_and_too_long_files_are_refused(monkeypatch):
     with pytest.raises(ImportRefused) as refused:
         read_sheet(b"x" * (5 * 1024 * 1024 + 1))
     assert refused.value.message == "The file is larger than 5 MB: split it into smaller files."
-    monkeypatch.setattr(imports, "MAX_ROWS", 2)
+    monkeypatch.setattr(limits, "MAX_ROWS", 2)
     with pytest.raises(ImportRefused) as refused:
         read_sheet(csv_bytes([AYESHA, SANA, HINA]))
     assert refused.value.message == "The file has more than 2 rows: split it into smaller files."
@@ -595,7 +589,7 @@ def test_confirming_checks_again_what_changed_since_the_preview(app, place, make
 
 
 def test_a_row_refused_at_confirmation_is_reported_and_the_others_imported(app, place, monkeypatch):
-    real_register_many = imports.register_many
+    real_register_many = batches.register_many
 
     def correct_sana_first(trainees, cohort, **kwargs):
         # As if staff corrected Sana's date of birth between the check and the registration.
@@ -603,7 +597,7 @@ def test_a_row_refused_at_confirmation_is_reported_and_the_others_imported(app, 
         db.session.flush()
         return real_register_many(trainees, cohort, **kwargs)
 
-    monkeypatch.setattr(imports, "register_many", correct_sana_first)
+    monkeypatch.setattr(batches, "register_many", correct_sana_first)
     batch = stage_import(csv_bytes([AYESHA, SANA, HINA]), "list.csv", place.centre, place.cohort, actor=place.staff)
     result = confirm_import(batch, actor=place.staff)
     assert result.counts() == {"created": 3, "reused": 0, "enrolled": 2, "waitlisted": 0, "pending": 0, "skipped": 1}
@@ -621,7 +615,7 @@ def test_a_cohort_closing_during_the_import_stops_all_of_it(app, client, sign_in
     sign_in(place.staff)
     upload(client, csrf_token, place, csv_bytes([AYESHA, SANA, HINA]), cohort=place.cohort)
     batch_id = latest_batch().id
-    real_register_many = imports.register_many
+    real_register_many = batches.register_many
 
     def close_first(trainees, cohort, **kwargs):
         # As if a colleague closed the cohort between the check and the registration.
@@ -629,7 +623,7 @@ def test_a_cohort_closing_during_the_import_stops_all_of_it(app, client, sign_in
         db.session.flush()
         return real_register_many(trainees, cohort, **kwargs)
 
-    monkeypatch.setattr(imports, "register_many", close_first)
+    monkeypatch.setattr(batches, "register_many", close_first)
     token = csrf_token(f"/enrollments/imports/{batch_id}")
     before = row_counts()
     response = client.post(f"/enrollments/imports/{batch_id}/confirm", data={"csrf_token": token})
@@ -662,7 +656,7 @@ def test_the_batch_is_claimed_atomically_so_it_is_imported_once(app, place, row_
     db.session.commit()
     before = row_counts()
     # A second request that read the batch before the first one committed gets past the status check...
-    monkeypatch.setattr(imports, "refusal_for_confirming", lambda batch, now=None: None)
+    monkeypatch.setattr(batches, "refusal_for_confirming", lambda batch, now=None: None)
     with pytest.raises(ImportNotPossible) as refused:
         confirm_import(batch, actor=place.staff)
     # ...but not past the claim.
@@ -804,13 +798,13 @@ def test_an_unexpected_error_mid_import_leaves_nothing(app, client, sign_in, csr
     upload(client, csrf_token, place, csv_bytes([AYESHA, AISHA_URDU, SANA, HINA]), cohort=place.cohort)
     batch_id = latest_batch().id
     calls = []
-    real_register_many = imports.register_many
+    real_register_many = batches.register_many
 
     def fail_after_writing(trainees, cohort, **kwargs):
         calls.append(real_register_many(trainees, cohort, **kwargs))  # records, places, audit, outbox written
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(imports, "register_many", fail_after_writing)
+    monkeypatch.setattr(batches, "register_many", fail_after_writing)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     token = csrf_token(f"/enrollments/imports/{batch_id}")
     before = row_counts()

@@ -9,7 +9,7 @@ from flask_migrate import downgrade, upgrade
 
 from auth.models import ApiToken
 from database import utcnow
-from enrollments.import_models import ImportBatch, ImportStatus
+from enrollments.imports.models import ImportBatch, ImportStatus
 from extensions import db
 from notifications.models import Channel, OutboxMessage
 from vocabulary import Role

@@ -23,15 +23,7 @@ holding that trainee waits for the cohort (the deadlock the concurrency tests fo
 order).
 """
 
-from enrollments.services.applying import (
-    ListPlacement,
-    Placement,
-    Prospect,
-    apply,
-    prospect,
-    register,
-    register_many,
-)
+from enrollments.services.applying import Placement, Prospect, apply, prospect, register
 from enrollments.services.changes import change_counters
 from enrollments.services.cohorts import (
     MAX_SEATS,
@@ -53,6 +45,7 @@ from enrollments.services.decisions import (
     withdraw,
     withdraw_place,
 )
+from enrollments.services.lists import ListPlacement, register_many
 from enrollments.services.messages import message_for
 from enrollments.services.rules import (
     ApplicationsClosed,

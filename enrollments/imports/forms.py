@@ -1,5 +1,5 @@
 """Forms of the import pages. They check the shape of input (a file chosen, one of the offered cohorts);
-reading and checking the file is ``enrollments.imports``' job."""
+reading and checking the file is the job of ``reading`` and ``checks``."""
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -8,7 +8,7 @@ from wtforms import SelectChoice, SelectField
 
 from auth.admin_forms import optional_int
 from centres.models import Centre
-from enrollments.imports import open_cohorts
+from enrollments.imports.batches import open_cohorts
 from forms import Form
 from language import long_date
 

@@ -1,8 +1,8 @@
 """Importing lists of trainees (CSV or XLSX) at a centre: upload and preview, then confirm.
 
 Staff of the centre and admins upload; the upload waits in the database (``ImportBatch``) with its
-preview, so that any host can show it and take the confirmation. The rules live in
-``enrollments.imports``."""
+preview, so that any host can show it and take the confirmation. The rules live in ``batches`` (see the
+package's docstring for the flow)."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_number
@@ -11,15 +11,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
 
-from auth.models import UserAccount
 from auth.permissions import STAFF, allow, can_handle_import, get_centre_or_404
 from database import reads_first, start_writing
 from enrollments import bp
-from enrollments.import_forms import ImportConfirmForm, ImportUploadForm
-from enrollments.import_models import ImportBatch, ImportStatus
-from enrollments.import_reading import MAX_FILE_BYTES
-from enrollments.imports import (
-    COLUMNS,
+from enrollments.imports.batches import (
     confirm_import,
     is_expired,
     preview_upload,
@@ -27,9 +22,13 @@ from enrollments.imports import (
     refusal_for_confirming,
     stage_import,
 )
+from enrollments.imports.columns import COLUMNS
+from enrollments.imports.forms import ImportConfirmForm, ImportUploadForm
+from enrollments.imports.limits import MAX_FILE_BYTES
+from enrollments.imports.models import ImportBatch, ImportStatus
 from extensions import db
 from listing import LARGEST_ID, page_args
-from refusals import Refusal, show_refusal
+from submitting import acting_user, form_status, run
 
 TABS = {"problems": _l("Problems"), "rows": _l("Rows")}
 
@@ -46,10 +45,6 @@ class ListPagination(Pagination):
 
     def _query_count(self) -> int:
         return len(self._all)
-
-
-def acting_user() -> UserAccount:
-    return current_user._get_current_object()
 
 
 def get_batch_or_404(batch_id: int) -> ImportBatch:
@@ -71,18 +66,17 @@ def import_upload(centre_code: str):
     if form.validate_on_submit():
         upload, cohort = form.file.data, form.chosen_cohort
         data = upload.stream.read(MAX_FILE_BYTES + 1)
-        try:
+
+        def staged() -> ImportBatch:
             # Read and check the file before the request starts writing: meanwhile others can write.
             preview = preview_upload(data, upload.filename, centre, cohort, actor=acting_user())
             start_writing()
-            batch = stage_import(data, upload.filename, centre, cohort, actor=acting_user(), preview=preview)
-        except Refusal as error:
-            show_refusal(form, error)
-        else:
-            db.session.commit()
+            return stage_import(data, upload.filename, centre, cohort, actor=acting_user(), preview=preview)
+
+        if (batch := run(form, staged)) is not None:
             return redirect(url_for("enrollments.import_batch", batch_id=batch.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("enrollments/import/upload.html", centre=centre, form=form, columns=COLUMNS), status
+    page = render_template("enrollments/import/upload.html", centre=centre, form=form, columns=COLUMNS)
+    return page, form_status(form)
 
 
 @bp.get("/imports/<int:batch_id>")
@@ -99,19 +93,21 @@ def import_confirm(batch_id: int):
     form = ImportConfirmForm()
     if not form.validate_on_submit():
         return render_batch(batch, error=_("The form expired: confirm again."), status=422)
-    try:
+
+    def confirmed() -> dict[str, int]:
         sheet = read_batch(batch)  # read before the request starts writing; checked again once it has
         start_writing()
         result = confirm_import(batch, actor=acting_user(), sheet=sheet)
-    except Refusal as error:
-        db.session.rollback()
-        return render_batch(db.session.get(ImportBatch, batch_id), error=error.message, status=error.status)
-    db.session.commit()
-    counts = result.counts()
+        return result.counts()
+
+    counts = run(form, confirmed)
+    if counts is None:
+        refusal = form.refusal
+        return render_batch(db.session.get(ImportBatch, batch_id), error=refusal.message, status=refusal.status)
     figures = {name: format_number(counts[name]) for name in ("created", "reused", "skipped")}
     flash(
         _("List imported: %(created)s new records, %(reused)s existing, %(skipped)s rows skipped.", **figures)
-        if result.skipped
+        if counts["skipped"]
         else _("List imported: %(created)s new records, %(reused)s existing.", **figures),
         "success",
     )
