@@ -2,11 +2,19 @@
 on PostgreSQL too (the test ids say which: ``[sqlite]`` / ``[postgresql]``).
 
 Each backend's schema is built once per session by the real migrations (``flask db upgrade``), so the
-suite tests the schema production gets. After each test every table is emptied. Factories commit, so
-that what they make is visible to other connections (threads, the browser's server).
+suite tests the schema production gets. The app is built once per database and process (``create_app``
+costs ~50 ms, mostly the OpenAPI description); each test runs in its own app context, and afterwards its
+settings (``app.config``), mail outbox, rate-limit counters and page cache are put back. A test that
+adds routes or needs settings that only ``create_app`` reads asks for ``fresh_app`` (and may set those
+settings with ``@pytest.mark.app_config(NAME=value)``): ``app``, ``client`` and the rest then use that
+app for the test.
+
+After each test the tables that hold rows are emptied (``harness.empty_all_tables``), except a world
+made by a ``@kept_world`` fixture that nothing has changed: the next test of its module that asks for it
+gets it as it is. Factories commit, so that what they make is visible to other connections (threads,
+the browser's server).
 """
 
-import contextvars
 import itertools
 import os
 import re
@@ -14,11 +22,18 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import harness
 import pytest
 import sqlalchemy as sa
-from flask.globals import _cv_app
-from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from harness import (  # noqa: F401  (RequestIsolatingClient, empty_all_tables, kept_world: for test modules)
+    RequestIsolatingClient,
+    build_app,
+    empty_all_tables,
+    kept_world,
+    reset_between_tests,
+    row_counts_now,
+)
 from sqlalchemy.engine import make_url
 
 from app import create_app
@@ -28,7 +43,7 @@ from config import TestConfig, normalise_database_url
 from courses.models import Cohort, Course
 from database import utcnow
 from enrollments.models import Enrollment, Trainee
-from extensions import db, limiter
+from extensions import db
 from vocabulary import (
     Admission,
     Area,
@@ -77,6 +92,13 @@ def compile_catalogues() -> None:
         os.replace(partial, target)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """Tell the ``app`` fixture's teardown (which runs after this) which test comes next: it keeps a world
+    in the database only for a next test that asks for it."""
+    harness.NEXT_TEST[0] = nextitem
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run database tests on every backend, or on those named by ``@pytest.mark.backends(...)``."""
     if "backend" in metafunc.fixturenames:
@@ -108,7 +130,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
 
 
 def empty_postgres_database() -> str:
-    """A fresh database on the server of ``TEST_DATABASE_URL`` (which is only used to connect)."""
+    """A fresh database on the server of ``TEST_DATABASE_URL`` (which is only used to connect). Its
+    commits do not wait for the disk (``synchronous_commit = off``): a test database need not survive a
+    crash, and locking, so every concurrency rule, is unchanged."""
     server_url = make_url(normalise_database_url(POSTGRES_URL))
     name = f"markaz_test_{os.getpid()}"
     engine = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
@@ -116,6 +140,7 @@ def empty_postgres_database() -> str:
         with engine.connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            connection.exec_driver_sql(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     except sa.exc.OperationalError as error:
         pytest.exit(f"PostgreSQL at TEST_DATABASE_URL is not reachable: {error}", returncode=3)
     finally:
@@ -147,47 +172,48 @@ def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory):
         drop_postgres_database(url)
 
 
-def empty_all_tables() -> None:
-    tables = [table.name for table in db.metadata.sorted_tables]
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    else:
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
-    db.session.commit()
-
-
-class RequestIsolatingClient(FlaskClient):
-    """A test client whose every request runs in its own app context, as in production: its own ``g``
-    and its own database session. Without this, requests would reuse the test's app context (Flask
-    pushes a new one only when none is active) and share ``g`` and the session with each other.
-
-    Before each request the test's own transaction is committed, so that it holds no lock (SQLite
-    writers would wait for it) and the test's objects reload afterwards with what the request did."""
-
-    def open(self, *args, **kwargs):
-        db.session.commit()
-        context = contextvars.copy_context()
-
-        def in_fresh_app_context():
-            _cv_app.set(None)  # only within this copied context: the request pushes its own
-            return super(RequestIsolatingClient, self).open(*args, **kwargs)
-
-        return context.run(in_fresh_app_context)
+@pytest.fixture(scope="session")
+def shared_app(database_url: str):
+    """The app every test on ``database_url`` uses (built once per database and process)."""
+    application = build_app(database_url)
+    # A test that adds a route to the shared app fails at once, with Flask's own message, instead of only
+    # when an earlier test happened to send a request: such tests ask for ``fresh_app``.
+    application._got_first_request = True
+    yield application
+    with application.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture
-def app(database_url: str):
-    """An app on the session's database, inside an app context; every table is emptied afterwards."""
-    application = create_app(TestConfig(database_url))
-    application.test_client_class = RequestIsolatingClient
+def app(request: pytest.FixtureRequest, database_url: str):
+    """An app on the session's database, inside an app context: the shared one, or a new one when the test
+    asks for ``fresh_app``. Afterwards its settings are put back and every table is emptied (but for a
+    kept world nothing changed: see ``harness.kept_world``)."""
+    fresh = "fresh_app" in request.fixturenames
+    if fresh:
+        marker = request.node.get_closest_marker("app_config")
+        application = build_app(database_url, **(marker.kwargs if marker else {}))
+    else:
+        application = request.getfixturevalue("shared_app")
     with application.app_context():
-        limiter.reset()  # rate-limit counters start empty in every test
-        yield application
-        db.session.rollback()
-        empty_all_tables()
-        db.session.remove()
-        db.engine.dispose()
+        reset_between_tests(application)
+        harness.start_test(application, request)
+        try:
+            yield application
+        finally:
+            harness.end_test(application, request)
+            reset_between_tests(application)
+            db.session.remove()
+            if fresh:
+                db.engine.dispose()
+
+
+@pytest.fixture
+def fresh_app(app):
+    """An app built for this test alone (``create_app`` again), for tests that add routes or need settings
+    read only when the app is built (``@pytest.mark.app_config(PROXY_COUNT=1)``). It is ``app`` for the
+    test, so ``client``, ``sign_in`` and the rest use it."""
+    return app
 
 
 @pytest.fixture
@@ -230,13 +256,7 @@ def csrf_token(client):
 def row_counts(app):
     """A function returning the number of rows in every table: compare before and after a refusal."""
 
-    def count() -> dict[str, int]:
-        return {
-            table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
-            for table in db.metadata.sorted_tables
-        }
-
-    return count
+    return row_counts_now
 
 
 # Factories -----------------------------------------------------------------------------------------

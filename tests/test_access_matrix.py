@@ -405,12 +405,12 @@ def test_every_endpoint_declares_an_access_rule(app):
     assert not undeclared, f"endpoints without @allow(RULE) (they answer 403 to everyone): {undeclared}"
 
 
-def test_an_endpoint_without_a_rule_answers_403_to_everyone(app, client, world):
-    @app.get("/undeclared-for-test")
+def test_an_endpoint_without_a_rule_answers_403_to_everyone(fresh_app, client, world):
+    @fresh_app.get("/undeclared-for-test")
     def undeclared_for_test():
         return "this view declared no rule"
 
-    @app.post("/undeclared-post-for-test")
+    @fresh_app.post("/undeclared-post-for-test")
     def undeclared_post_for_test():
         return "this view declared no rule"
 
@@ -419,14 +419,14 @@ def test_an_endpoint_without_a_rule_answers_403_to_everyone(app, client, world):
         response = act_as(client, user).get("/undeclared-for-test")
         assert response.status_code == 403, f"{name}: {describe(response)}"
         assert "this view declared no rule" not in response.get_data(as_text=True)
-    app.config["WTF_CSRF_ENABLED"] = False
+    fresh_app.config["WTF_CSRF_ENABLED"] = False
     for name, user in world.users.items():
         response = act_as(client, user).post("/undeclared-post-for-test")
         assert response.status_code == 403, f"{name}: {describe(response)}"
 
 
-def test_an_endpoint_declared_public_is_served(app, client):
-    @app.get("/declared-for-test")
+def test_an_endpoint_declared_public_is_served(fresh_app, client):
+    @fresh_app.get("/declared-for-test")
     @allow(PUBLIC)
     def declared_for_test():
         return "open to all"

@@ -339,15 +339,15 @@ def test_405_page_in_the_site_layout(client):
     assert "navbar" in response.get_data(as_text=True)
 
 
-def test_500_page_in_the_site_layout_without_a_stack_trace(app):
-    app.config["PROPAGATE_EXCEPTIONS"] = False
+def test_500_page_in_the_site_layout_without_a_stack_trace(fresh_app):
+    fresh_app.config["PROPAGATE_EXCEPTIONS"] = False
 
-    @app.get("/boom")
+    @fresh_app.get("/boom")
     @allow(PUBLIC)
     def boom():
         raise RuntimeError("secret internals")
 
-    response = app.test_client().get("/boom")
+    response = fresh_app.test_client().get("/boom")
     assert response.status_code == 500
     body = response.get_data(as_text=True)
     assert "Something went wrong on our side" in body and "navbar" in body

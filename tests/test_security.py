@@ -390,10 +390,10 @@ def csp_directives(response) -> dict[str, list[str]]:
 
 
 @pytest.mark.parametrize("kind", RESPONSE_KINDS)
-def test_security_headers_on_every_kind_of_response(app, web, account, kind):
-    add_failing_route(app)
+def test_security_headers_on_every_kind_of_response(fresh_app, web, account, kind):
+    add_failing_route(fresh_app)
     limiter.reset()
-    response = response_of_kind(kind, app, web, account)
+    response = response_of_kind(kind, fresh_app, web, account)
     assert response.status_code == RESPONSE_KINDS[kind]
     directives = csp_directives(response)
     script_src = directives.get("script-src", directives.get("default-src"))
@@ -421,9 +421,9 @@ def test_pages_are_not_kept_in_shared_caches(web, account):
 # Error pages -------------------------------------------------------------------------------------------
 
 
-def test_an_error_page_shows_no_stack_trace(app, web):
-    add_failing_route(app)
-    app.config["PROPAGATE_EXCEPTIONS"] = False
+def test_an_error_page_shows_no_stack_trace(fresh_app, web):
+    add_failing_route(fresh_app)
+    fresh_app.config["PROPAGATE_EXCEPTIONS"] = False
     response = web.get("/boom-for-test")
     page = response.get_data(as_text=True)
     assert response.status_code == 500

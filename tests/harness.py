@@ -1,0 +1,300 @@
+"""The machinery behind the database fixtures of ``tests/conftest.py``: one app per database, cheap
+emptying between tests, and worlds kept for the next test while nothing changed them.
+
+Imported as ``harness`` by the conftest and by tests that need it (``from tests.conftest import
+empty_all_tables`` still works: the conftest re-exports it). Its state lives here, once per process, even
+when the conftest itself is imported twice (as ``conftest`` by pytest and as ``tests.conftest``).
+"""
+
+import contextvars
+import dataclasses
+import functools
+import inspect
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import object_mapper
+from sqlalchemy.orm.exc import UnmappedInstanceError
+
+import pagecache
+from app import create_app
+from config import TestConfig
+from extensions import db, limiter
+
+# Writes -------------------------------------------------------------------------------------------------
+
+# Statements that only read (or steer transactions): anything else counts as a write.
+READING = ("SELECT", "PRAGMA", "BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT", "SHOW", "SET", "EXPLAIN")
+
+
+class Writes:
+    """How many statements that may change data every engine of this process has sent: a kept world is
+    still intact while the count has not moved since it was built."""
+
+    count = 0
+
+    @classmethod
+    def note(cls, _connection, _cursor, statement: str, _parameters, _context, _executemany) -> None:
+        if not statement.lstrip().upper().startswith(READING):
+            cls.count += 1
+
+
+if not sa.event.contains(Engine, "before_cursor_execute", Writes.note):
+    sa.event.listen(Engine, "before_cursor_execute", Writes.note)
+
+
+# Emptying the database ---------------------------------------------------------------------------------
+
+# PostgreSQL: every sequence that has handed out a number starts again at 1 (as TRUNCATE … RESTART
+# IDENTITY did). SQLite needs nothing: without AUTOINCREMENT an empty table numbers from 1 again.
+RESTART_SEQUENCES = sa.text(
+    "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, 1, false) "
+    "FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+)
+
+
+@functools.cache
+def probe_for_rows(tables: tuple[sa.Table, ...]) -> sa.Select:
+    """One query naming (by position in ``tables``) the tables that hold at least one row."""
+    return sa.union_all(
+        *(
+            sa.select(sa.literal_column(str(position))).where(sa.exists().select_from(table))
+            for position, table in enumerate(tables)
+        )
+    )
+
+
+def empty_all_tables() -> None:
+    """Empty every table and commit. One query finds the tables that hold rows (whoever wrote them: this
+    process, the browser's server, a gunicorn worker); only those are emptied, children first, with
+    DELETE (on tables of a few rows far cheaper than TRUNCATE, which on PostgreSQL rewrites every table it
+    names). PostgreSQL's id sequences then start again at 1."""
+    tables = tuple(db.metadata.sorted_tables)
+    holding = {tables[position] for position in db.session.scalars(probe_for_rows(tables))}
+    for table in reversed(tables):
+        if table in holding:
+            db.session.execute(table.delete())
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(RESTART_SEQUENCES)
+    db.session.commit()
+
+
+def row_count_query(tables: tuple[sa.Table, ...]) -> sa.Select:
+    return sa.select(*(sa.select(sa.func.count()).select_from(table).scalar_subquery() for table in tables))
+
+
+def row_counts_now() -> dict[str, int]:
+    """The number of rows in every table, read in one query."""
+    tables = tuple(db.metadata.sorted_tables)
+    counts = db.session.execute(row_count_query(tables)).one()
+    return {table.name: count for table, count in zip(tables, counts, strict=True)}
+
+
+# Apps ---------------------------------------------------------------------------------------------------
+
+
+class RequestIsolatingClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production: its own ``g``
+    and its own database session. Without this, requests would reuse the test's app context (Flask
+    pushes a new one only when none is active) and share ``g`` and the session with each other.
+
+    Before each request the test's own transaction is committed, so that it holds no lock (SQLite
+    writers would wait for it) and the test's objects reload afterwards with what the request did."""
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        context = contextvars.copy_context()
+
+        def in_fresh_app_context():
+            _cv_app.set(None)  # only within this copied context: the request pushes its own
+            return super(RequestIsolatingClient, self).open(*args, **kwargs)
+
+        return context.run(in_fresh_app_context)
+
+
+def quick_commits(dbapi_connection, _record) -> None:
+    """Test databases need not survive a power cut: SQLite skips its fsync at each commit. (PostgreSQL's
+    test database is created with ``synchronous_commit = off``.) Locking, and so every concurrency rule,
+    is unchanged."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous=OFF")
+    cursor.close()
+
+
+def build_app(database_url: str, **settings: Any) -> Flask:
+    """An app on ``database_url`` with the test settings (``TestConfig``), changed by ``settings``."""
+    config = TestConfig(database_url)
+    for name, value in settings.items():
+        setattr(config, name, value)
+    application = create_app(config)
+    application.test_client_class = RequestIsolatingClient
+    with application.app_context():
+        if db.engine.dialect.name == "sqlite":
+            sa.event.listen(db.engine, "connect", quick_commits)
+    application.config_at_start = dict(application.config)  # restored after every test
+    return application
+
+
+def reset_between_tests(application: Flask) -> None:
+    """Put back what a test may have changed outside the database: settings, the mail outbox, rate-limit
+    counters, the public page cache."""
+    application.config.clear()
+    application.config.update(application.config_at_start)
+    application.extensions.pop("mail_outbox", None)
+    limiter.reset()
+    pagecache.pages.clear()
+
+
+# Worlds kept from test to test ---------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class KeptWorld:
+    """A world built by the fixture ``name`` of ``module`` and left in the database after a test."""
+
+    app: Flask
+    module: str
+    name: str
+    value: object
+    writes: int  # Writes.count when it was built
+    rows: dict[str, int]  # row_counts_now() when it was built
+
+
+# Per database (its URL): the world kept in it, and ``Writes.count`` when the running test started with
+# nothing else in the database.
+KEPT: dict[str, KeptWorld] = {}
+WRITES_AT_START: dict[str, int] = {}
+
+
+def database_key(application: Flask) -> str:
+    return application.config["SQLALCHEMY_DATABASE_URI"]
+
+
+# The test that runs next in this process (set by the conftest's ``pytest_runtest_teardown``).
+NEXT_TEST: list[pytest.Item | None] = [None]
+
+
+def start_test(application: Flask, request: pytest.FixtureRequest) -> None:
+    """Before a test: keep the world left by the previous test if this test asks for the same one and
+    nothing has changed it; otherwise empty the database."""
+    key = database_key(application)
+    kept = KEPT.pop(key, None)
+    if kept is not None and wanted_by(kept, application, request.node) and intact(kept):
+        KEPT[key] = kept
+    else:
+        empty_all_tables()
+    WRITES_AT_START[key] = Writes.count
+
+
+def end_test(application: Flask, request: pytest.FixtureRequest) -> None:
+    """After a test: roll back what it left uncommitted; leave an unchanged kept world for the next test
+    if that test asks for it; otherwise empty the database, so that between tests it is empty (fixtures
+    that do not use ``app``, such as test_seed's, count on that)."""
+    db.session.rollback()
+    key = database_key(application)
+    kept = KEPT.pop(key, None)
+    following = NEXT_TEST[0]
+    if (
+        kept is not None
+        and kept.writes == Writes.count
+        and following is not None
+        and backend_of(following) == backend_of(request.node)
+        and wanted_by(kept, application, following)
+    ):
+        KEPT[key] = kept
+    else:
+        empty_all_tables()
+
+
+def backend_of(item: pytest.Item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("backend") if callspec is not None else None
+
+
+def wanted_by(kept: KeptWorld, application: Flask, item: pytest.Item) -> bool:
+    """Whether the test ``item`` asks for this world, on the same app."""
+    return (
+        kept.app is application
+        and getattr(item, "module", None) is not None
+        and item.module.__name__ == kept.module
+        and kept.name in getattr(item, "fixturenames", ())
+        and "fresh_app" not in item.fixturenames
+    )
+
+
+def intact(kept: KeptWorld) -> bool:
+    """Nothing wrote through SQLAlchemy since it was built, and no table gained or lost a row (which also
+    catches writes by other processes and by COPY)."""
+    return kept.writes == Writes.count and row_counts_now() == kept.rows
+
+
+def kept_world(build: Callable) -> Callable:
+    """Make ``build`` a fixture whose world is built once and kept for the next tests of its module, for
+    as long as they only read it.
+
+    Any write (through any engine of this process: a factory, a service, a request, the browser's server)
+    or any change in a table's row count drops the world: the test that wrote gets its database emptied
+    afterwards, and the next test builds the world again. So a test may freely write to a kept world; only
+    tests that leave it unchanged share it. The ORM objects it holds are attached to each test's session
+    again, so they load what is in the database as usual."""
+    name = build.__name__
+    parameters = list(inspect.signature(build).parameters.values())
+    asks_for_request = any(parameter.name == "request" for parameter in parameters)
+
+    @functools.wraps(build)
+    def fixture(request: pytest.FixtureRequest, **arguments):
+        application = request.getfixturevalue("app")
+        key = database_key(application)
+        kept = KEPT.get(key)
+        if kept is not None and wanted_by(kept, application, request.node) and intact(kept):
+            attach(kept.value)
+            return kept.value
+        KEPT.pop(key, None)
+        clean_start = WRITES_AT_START.get(key) == Writes.count
+        value = build(request=request, **arguments) if asks_for_request else build(**arguments)
+        db.session.commit()
+        if clean_start:  # the database holds this world and nothing else: worth keeping
+            KEPT[key] = KeptWorld(application, request.module.__name__, name, value, Writes.count, row_counts_now())
+        return value
+
+    others = [parameter for parameter in parameters if parameter.name != "request"]
+    request_parameter = inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    fixture.__signature__ = inspect.Signature([request_parameter, *others])
+    return pytest.fixture(fixture)
+
+
+def attach(value: object, seen: set[int] | None = None) -> None:
+    """Add every ORM object found in ``value`` (dataclass fields, dict values, list and tuple items) to
+        the current session (SimpleNamespace attributes too): they were detached when the test that built them
+    ended."""
+    seen = set() if seen is None else seen
+    if id(value) in seen or value is None or isinstance(value, str | int | float | bool | bytes):
+        return
+    seen.add(id(value))
+    try:
+        object_mapper(value)
+    except UnmappedInstanceError:
+        pass
+    else:
+        if value not in db.session:
+            db.session.add(value)
+        return
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        children = [getattr(value, field.name) for field in dataclasses.fields(value)]
+    elif isinstance(value, dict):
+        children = list(value.values())
+    elif isinstance(value, list | tuple | set | frozenset):
+        children = list(value)
+    elif isinstance(value, SimpleNamespace):
+        children = list(vars(value).values())
+    else:
+        children = []
+    for child in children:
+        attach(child, seen)
