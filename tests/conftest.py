@@ -15,6 +15,7 @@ gets it as it is. Factories commit, so that what they make is visible to other c
 the browser's server).
 """
 
+import functools
 import itertools
 import os
 import re
@@ -34,6 +35,7 @@ from harness import (  # noqa: F401  (RequestIsolatingClient, empty_all_tables, 
     reset_between_tests,
     row_counts_now,
 )
+from pages import csrf_token_of
 from sqlalchemy.engine import make_url
 
 from app import create_app
@@ -72,6 +74,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("CI is set but TEST_DATABASE_URL is not: the suite must run on PostgreSQL in CI.")
     if not hasattr(config, "workerinput"):  # once, before any xdist worker starts
         compile_catalogues()
+        if POSTGRES_URL and not config.option.collectonly:
+            ensure_test_database()
 
 
 def compile_catalogues() -> None:
@@ -129,30 +133,55 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
 # Databases -----------------------------------------------------------------------------------------
 
 
-def empty_postgres_database() -> str:
-    """A fresh database on the server of ``TEST_DATABASE_URL`` (which is only used to connect). Its
-    commits do not wait for the disk (``synchronous_commit = off``): a test database need not survive a
-    crash, and locking, so every concurrency rule, is unchanged."""
-    server_url = make_url(normalise_database_url(POSTGRES_URL))
-    name = f"markaz_test_{os.getpid()}"
-    engine = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+# The database on the server of TEST_DATABASE_URL that holds every test process's schema. It is made once
+# and kept: dropping a database makes PostgreSQL checkpoint, which on a busy disk takes 15 s or more.
+TEST_DATABASE = "markaz_tests"
+
+
+def server_engine(database: str | None = None) -> sa.Engine:
+    """An autocommit engine on the server of ``TEST_DATABASE_URL`` (on its own database unless told)."""
+    url = make_url(normalise_database_url(POSTGRES_URL))
+    return sa.create_engine(url.set(database=database or url.database), isolation_level="AUTOCOMMIT")
+
+
+def ensure_test_database() -> None:
+    """Create ``TEST_DATABASE`` if the server does not have it (before any xdist worker starts)."""
+    engine = server_engine()
     try:
         with engine.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-            connection.exec_driver_sql(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+            found = connection.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (TEST_DATABASE,))
+            if found.scalar() is None:
+                connection.exec_driver_sql(f'CREATE DATABASE "{TEST_DATABASE}"')
     except sa.exc.OperationalError as error:
         pytest.exit(f"PostgreSQL at TEST_DATABASE_URL is not reachable: {error}", returncode=3)
     finally:
         engine.dispose()
-    return server_url.set(database=name).render_as_string(hide_password=False)
+
+
+def empty_postgres_database() -> str:
+    """The URL of a new, empty schema of this process (``markaz_test_<pid>``) in ``TEST_DATABASE``; the URL
+    makes it the connection's search path, so the app, migrations and subprocesses given the URL all work
+    in it. Its commits do not wait for the disk (``synchronous_commit = off``): a test database need not
+    survive a crash, and locking, so every concurrency rule, is unchanged. The database named in
+    ``TEST_DATABASE_URL`` is only used to connect."""
+    ensure_test_database()
+    schema = f"markaz_test_{os.getpid()}"
+    engine = server_engine(TEST_DATABASE)
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    engine.dispose()
+    options = f"-c search_path={schema} -c synchronous_commit=off"
+    url = make_url(normalise_database_url(POSTGRES_URL)).set(database=TEST_DATABASE, query={"options": options})
+    return url.render_as_string(hide_password=False)
 
 
 def drop_postgres_database(url: str) -> None:
-    target = make_url(url)
-    engine = sa.create_engine(make_url(normalise_database_url(POSTGRES_URL)), isolation_level="AUTOCOMMIT")
+    """Drop the schema of ``url`` (made by ``empty_postgres_database``)."""
+    schema = re.search(r"search_path=(\w+)", make_url(url).query["options"]).group(1)
+    engine = server_engine(TEST_DATABASE)
     with engine.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
+        connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     engine.dispose()
 
 
@@ -235,21 +264,12 @@ def sign_in(client):
     return sign
 
 
-CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
-
-
 @pytest.fixture
 def csrf_token(client):
     """``csrf_token(path)``: GET ``path`` with ``client`` and return the CSRF token of its form, as a
     browser would submit it."""
 
-    def token(path: str) -> str:
-        page = client.get(path).get_data(as_text=True)
-        found = CSRF_INPUT.search(page)
-        assert found, f"no CSRF token on {path}"
-        return found.group(1)
-
-    return token
+    return functools.partial(csrf_token_of, client)
 
 
 @pytest.fixture

@@ -74,16 +74,23 @@ def probe_for_rows(tables: tuple[sa.Table, ...]) -> sa.Select:
 def empty_all_tables() -> None:
     """Empty every table and commit. One query finds the tables that hold rows (whoever wrote them: this
     process, the browser's server, a gunicorn worker); only those are emptied, children first, with
-    DELETE (on tables of a few rows far cheaper than TRUNCATE, which on PostgreSQL rewrites every table it
-    names). PostgreSQL's id sequences then start again at 1."""
+    DELETE: on tables of a few rows far cheaper than TRUNCATE (6 against 330 ms on PostgreSQL here).
+
+    On PostgreSQL the id sequences then start again at 1, and the emptied tables are vacuumed: so that, as
+    after TRUNCATE, a test's rows are read back in the order written by a query without ORDER BY (rows of
+    earlier tests would otherwise leave free slots that later rows fill out of order)."""
     tables = tuple(db.metadata.sorted_tables)
-    holding = {tables[position] for position in db.session.scalars(probe_for_rows(tables))}
-    for table in reversed(tables):
-        if table in holding:
-            db.session.execute(table.delete())
+    positions = set(db.session.scalars(probe_for_rows(tables)))
+    holding = [table for position, table in enumerate(tables) if position in positions]
+    for table in reversed(holding):
+        db.session.execute(table.delete())
     if db.engine.dialect.name == "postgresql":
         db.session.execute(RESTART_SEQUENCES)
     db.session.commit()
+    if holding and db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as connection:
+            vacuum = connection.execution_options(isolation_level="AUTOCOMMIT")
+            vacuum.exec_driver_sql(f"VACUUM {', '.join(table.name for table in holding)}")
 
 
 def row_count_query(tables: tuple[sa.Table, ...]) -> sa.Select:
