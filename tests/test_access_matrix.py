@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask_login import AnonymousUserMixin
+from pages import act_as
 from sqlalchemy import select
 
 from app import create_app
@@ -359,16 +360,6 @@ def world(
         reset_token=password_reset_token(spare_user),
         users=users,
     )
-
-
-def act_as(client, user: UserAccount | None):
-    """Make ``client`` signed in as ``user`` (None: anonymous) for its next request."""
-    with client.session_transaction() as session:
-        session.clear()
-        if user is not None:
-            session["_user_id"] = user.get_id()
-            session["_fresh"] = True
-    return client
 
 
 def login_redirect_target(response) -> str | None:

@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
+from pages import audit_events
 
 from centres.models import Centre
 from centres.services import (
@@ -17,7 +18,6 @@ from centres.services import (
 from courses.models import Course
 from courses.services import CourseDetails, create_course, update_course
 from extensions import db
-from oversight.models import AuditEvent
 from refusals import Conflict, Refusal
 from vocabulary import CohortStatus, Education, Level, PartnerType, Role, Track
 
@@ -35,13 +35,6 @@ def punjab(make_province):
 @pytest.fixture
 def lahore(make_district, punjab):
     return make_district(punjab, code="LHR", name="Lahore")
-
-
-def audit_events(action: str | None = None) -> list[AuditEvent]:
-    stmt = sa.select(AuditEvent).order_by(AuditEvent.id)
-    if action:
-        stmt = stmt.where(AuditEvent.action == action)
-    return list(db.session.scalars(stmt))
 
 
 def centre_details(district, **changes) -> CentreDetails:

@@ -16,7 +16,7 @@ from enrollments.counters import recount
 from enrollments.models import Enrollment
 from extensions import db
 from oversight.models import AuditEvent
-from tests.api_helpers import api_error, bearer
+from tests.api_helpers import FORBIDDEN, UNAUTHORIZED, api_error, bearer
 from vocabulary import (
     Admission,
     CohortKind,
@@ -32,13 +32,6 @@ from vocabulary import (
 
 ROLES = ("anonymous", "trainee", "staff_a", "staff_b", "overseer", "punjab_overseer", "admin")
 TODAY = utcnow().date()
-UNAUTHORIZED = (
-    401,
-    "unauthorized",
-    "Send a valid token: Authorization: Bearer <token> (get one from POST /api/v1/tokens).",
-    None,
-)
-FORBIDDEN = (403, "forbidden", "You may not do this.", None)
 NOT_FOUND = (404, "not_found", "There is nothing here.", None)
 INVALID = "Some values are not valid: see fields."
 

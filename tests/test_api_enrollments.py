@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from api_helpers import api_error, bearer
+from api_helpers import FORBIDDEN, UNAUTHORIZED, api_error, bearer
 
 from courses.models import Cohort
 from database import utcnow
@@ -20,13 +20,6 @@ from oversight.models import AuditEvent
 from vocabulary import Admission, CohortStatus, EnrollmentStatus, Gender, Role, Shift
 
 S = EnrollmentStatus
-UNAUTHORIZED = (
-    401,
-    "unauthorized",
-    "Send a valid token: Authorization: Bearer <token> (get one from POST /api/v1/tokens).",
-    None,
-)
-FORBIDDEN = (403, "forbidden", "You may not do this.", None)
 NOT_FOUND = (404, "not_found", "There is nothing here.", None)
 SAY_WHICH = "Say which trainee to register: trainee_id or cnic."
 NO_SUCH_CNIC = "No trainee has this CNIC: create her record first (POST /trainees)."

@@ -12,7 +12,7 @@ from pytest import approx
 
 from enrollments.counters import recount
 from extensions import db
-from tests.api_helpers import api_error, bearer
+from tests.api_helpers import FORBIDDEN, UNAUTHORIZED, api_error, bearer
 from vocabulary import Area, CohortStatus, EnrollmentStatus, Gender, Role, Track
 
 INVALID = "Some values are not valid: see fields."
@@ -218,13 +218,6 @@ def test_the_answer_repeats_the_question(client, net):
 
 # Who sees what -------------------------------------------------------------------------------------------
 
-UNAUTHORIZED = (
-    401,
-    "unauthorized",
-    "Send a valid token: Authorization: Bearer <token> (get one from POST /api/v1/tokens).",
-    None,
-)
-FORBIDDEN = (403, "forbidden", "You may not do this.", None)
 IN_SCOPE = {  # group_by=centre, then group_by=province
     "staff_a": ([CENTRE_A], [LAHORE | {"key": "PB", "name": "Punjab"}]),
     "staff_b": ([CENTRE_B], [SINDH]),

@@ -5,10 +5,10 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 from api_helpers import api_error, bearer
+from pages import audit_actions
 
 from enrollments.models import Trainee
 from extensions import db
-from oversight.models import AuditEvent
 from vocabulary import Area, Education, Gender, Role
 
 UNAUTHORIZED = (
@@ -64,10 +64,6 @@ def details(**changes) -> dict:
 
 def post(client, user, body):
     return client.post("/api/v1/trainees", json=body, headers=bearer(user) if user else {})
-
-
-def audit_actions() -> list[str]:
-    return list(db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)))
 
 
 # Creating ------------------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 newest first, a readable before/after, CNIC and phone masked for overseers, query strings anyone can type,
 and the filtered log as CSV and XLSX (streamed, audited, neutralised)."""
 
-import csv
 import io
 import re
 from datetime import UTC, datetime, timedelta
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from pages import csv_rows, export_events
 
 from auth.permissions import viewable_audit_events
 from extensions import db
@@ -138,16 +137,6 @@ def listed(response) -> list[int]:
 
 def ids(*events) -> list[int]:
     return [event.id for event in events]
-
-
-def csv_rows(response) -> list[list[str]]:
-    text = response.get_data(as_text=True)
-    assert text.startswith("\ufeff")
-    return list(csv.reader(io.StringIO(text[1:])))
-
-
-def export_events() -> list[AuditEvent]:
-    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action.like("export.%"))))
 
 
 # Scope --------------------------------------------------------------------------------------------------

@@ -6,13 +6,13 @@ and phone are masked for overseers only; cells that a spreadsheet would run as f
 in both formats; every download writes exactly one audit event, committed although the request is a GET;
 both formats are streamed; and every role gets its scope and no more."""
 
-import csv
 import io
 from datetime import UTC, date, datetime
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import event, select, true
+from pages import csv_rows, export_events
+from sqlalchemy import event, true
 
 from auth.permissions import OversightScope
 from enrollments.counters import recount
@@ -29,7 +29,6 @@ from oversight.export_files import (
     neutralised,
     xlsx_cell,
 )
-from oversight.models import AuditEvent
 from oversight.queries import KNOWN_ACTIONS, after_trainee, capacity_report, report_totals, trainees_for_export
 from vocabulary import Area, CohortKind, CohortStatus, EnrollmentStatus, Gender, Mode, Role, Track
 
@@ -122,12 +121,6 @@ def get_as(client, sign_in):
     return get
 
 
-def csv_rows(response) -> list[list[str]]:
-    text = response.get_data(as_text=True)
-    assert text.startswith("\ufeff"), "a CSV starts with a byte-order mark, so that Excel reads UTF-8"
-    return list(csv.reader(io.StringIO(text[1:])))
-
-
 def xlsx_rows(response) -> list[list]:
     """Every row of every sheet, headings included."""
     workbook = load_workbook(io.BytesIO(response.get_data()), read_only=True)
@@ -142,12 +135,6 @@ def as_csv(value) -> str:
     if value is None:
         return ""
     return str(round(value, 4) if isinstance(value, float) else value)
-
-
-def export_events() -> list[AuditEvent]:
-    return list(
-        db.session.scalars(select(AuditEvent).where(AuditEvent.action.like("export.%")).order_by(AuditEvent.id))
-    )
 
 
 def report_figures(row) -> list:

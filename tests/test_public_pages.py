@@ -4,15 +4,11 @@ them."""
 from datetime import timedelta
 
 import pytest
+from pages import text
 
 from auth.permissions import PUBLIC, allow
 from database import utcnow
 from vocabulary import CohortKind, CohortStatus, Education, Mode, PartnerType, Track
-
-
-def text(response) -> str:
-    assert response.status_code == 200, response.status_code
-    return response.get_data(as_text=True)
 
 
 @pytest.fixture

@@ -14,15 +14,15 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import BrowserContext, Page, expect
+from pages import choose_language, sign_in_browser
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page, expect
 
 from auth.models import UserAccount
 from courses.models import Cohort
 from enrollments import services
 from enrollments.models import Enrollment
 from extensions import db
-from language import LANGUAGE_COOKIE
 from tests.browser.accessibility import assert_accessible
 from vocabulary import Admission, CohortKind, Gender, Role
 
@@ -88,19 +88,6 @@ def world(make_province, make_district, make_centre, make_course, make_cohort, m
 
 
 # How a reader arrives ----------------------------------------------------------------------------------
-
-
-def choose_language(context: BrowserContext, base_url: str, language: str) -> None:
-    """What the language switch leaves behind: the ``markaz_lang`` cookie."""
-    context.add_cookies([{"name": LANGUAGE_COOKIE, "value": language, "url": base_url + "/"}])
-
-
-def sign_in(context: BrowserContext, app: Flask, base_url: str, user: UserAccount) -> None:
-    """The session cookie Flask-Login writes at sign-in (as ``tests/conftest.py``'s ``sign_in`` does for the
-    test client): the sign-in form itself is tested in ``test_account_journeys.py``."""
-    session = {"_user_id": user.get_id(), "_fresh": True}
-    value = app.session_interface.get_signing_serializer(app).dumps(session)
-    context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": value, "url": base_url + "/"}])
 
 
 def submit_main_form(page: Page) -> None:
@@ -205,7 +192,7 @@ def test_pages_have_no_serious_wcag_violation(
     page is checked, and the failure lists each page's violations."""
     choose_language(page.context, base_url, language)
     if audience != "public":
-        sign_in(page.context, app, base_url, user_for(world, audience))
+        sign_in_browser(page.context, app, base_url, user_for(world, audience))
     screens = [screen for screen in SCREENS if screen.audience == audience]
     faults = []
 

@@ -1,0 +1,187 @@
+"""Reading pages as a test reads them, in one place: a page's text, its flashes, the error next to a field,
+a form's CSRF token, a row of a table, a CSV download, the audit trail a request left; signing in without
+the form (for the test client and for the browser). The JSON API's half is ``api_helpers``.
+
+    page = text(client.get("/auth/login"))          # fails unless 200 (or the status given)
+    assert error_next_to(page, "email") == "Enter an email address."
+    assert "Saved." in flashed(text(client.get(redirected_to(response))))
+"""
+
+import csv
+import html
+import io
+import re
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import g, session
+from flask_wtf.csrf import generate_csrf
+
+from auth.models import UserAccount
+from extensions import db
+from language import LANGUAGE_COOKIE
+from oversight.models import AuditEvent
+
+ALERT = re.compile(r'<div class="alert alert-\w+" role="alert">(.*?)</div>', re.S)
+DANGER_ALERT = re.compile(r'<div class="alert alert-danger" role="alert">(.*?)</div>', re.S)
+CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
+
+# Answers ---------------------------------------------------------------------------------------------------
+
+
+def text(response, status: int = 200) -> str:
+    """The body of ``response``, which must have ``status``."""
+    assert response.status_code == status, (response.status_code, response.headers.get("Location"))
+    return response.get_data(as_text=True)
+
+
+def decoded(response, status: int = 200) -> str:
+    """``text`` with HTML entities decoded (``'`` for ``&#39;``)."""
+    return html.unescape(text(response, status))
+
+
+def page_text(response) -> str:
+    """The body with every run of white space made one space: a sentence the template wraps reads as one."""
+    return re.sub(r"\s+", " ", response.get_data(as_text=True))
+
+
+def shown(page: str) -> str:
+    """The page's text as read (tags dropped, entities decoded, whitespace collapsed)."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def redirected_to(response) -> str:
+    """The path ``response`` redirects to (it must be a redirect)."""
+    assert response.status_code in (302, 303), response.status_code
+    return urlsplit(response.headers["Location"]).path
+
+
+# Messages on a page ------------------------------------------------------------------------------------------
+
+
+def flashed(page: str) -> str:
+    """Every flashed message (alert) of ``page``, joined, entities decoded."""
+    return html.unescape(" ".join(ALERT.findall(page)))
+
+
+def error_next_to(page: str, field: str) -> str:
+    """The error shown next to ``field`` (tied to it with aria-describedby), or fail."""
+    match = re.search(rf'<div id="{field}-error" class="invalid-feedback d-block">(.*?)</div>', page, re.S)
+    assert match, f"no error shown next to {field}"
+    assert re.search(rf'aria-describedby="[^"]*{field}-error"', page), f"{field} is not tied to its error"
+    return html.unescape(match.group(1))
+
+
+def error_at_top(page: str) -> str:
+    """The error shown at the top of a form (a danger alert), or fail."""
+    match = DANGER_ALERT.search(page)
+    assert match, "no error shown at the top of the form"
+    return html.unescape(match.group(1))
+
+
+def alert_text(response) -> str:
+    """The danger alert of ``response``'s page, stripped ("" when there is none)."""
+    match = DANGER_ALERT.search(response.get_data(as_text=True))
+    return match.group(1).strip() if match else ""
+
+
+def row_for(page: str, needle: str) -> str:
+    """The table row of ``page`` (entities decoded) that mentions ``needle``, or fail."""
+    match = re.search(rf"<tr>(?:(?!</tr>).)*{re.escape(needle)}(?:(?!</tr>).)*</tr>", html.unescape(page), re.S)
+    assert match, f"no row mentions {needle!r}"
+    return match.group(0)
+
+
+def csv_rows(response) -> list[list[str]]:
+    """The rows of a CSV download."""
+    body = response.get_data(as_text=True)
+    assert body.startswith("\ufeff"), "a CSV starts with a byte-order mark, so that Excel reads UTF-8"
+    return list(csv.reader(io.StringIO(body[1:])))
+
+
+# Forms -------------------------------------------------------------------------------------------------------
+
+
+def csrf_token_of(client, path: str) -> str:
+    """GET ``path`` (it must answer 200) and return the CSRF token of its form, as a browser would submit it."""
+    page = text(client.get(path))
+    found = CSRF_INPUT.search(page)
+    assert found, f"no CSRF token on {path}"
+    return found.group(1)
+
+
+def signed_csrf_token(client) -> str:
+    """A CSRF token for ``client``'s session, signed by Flask-WTF itself, without fetching a page. Call it
+    after ``act_as``, which clears the session (and the token's secret with it)."""
+    with client.application.test_request_context():
+        g.pop("csrf_token", None)  # Flask-WTF caches the token of the current request context in g
+        token = generate_csrf()
+        secret = session["csrf_token"]
+    g.pop("csrf_token", None)
+    with client.session_transaction() as client_session:
+        client_session["csrf_token"] = secret
+    return token
+
+
+def post(client, path: str, data: dict | None = None, **kwargs):
+    """POST ``data`` to ``path`` as a page's form would: with a valid CSRF token."""
+    return client.post(path, data={"csrf_token": signed_csrf_token(client), **(data or {})}, **kwargs)
+
+
+# Who is signed in --------------------------------------------------------------------------------------------
+
+
+def act_as(client, user: UserAccount | None):
+    """Make ``client`` signed in as ``user`` (None: anonymous), as Flask-Login's session records it. The
+    test's app context outlives each request, so Flask-Login's cached user is dropped too."""
+    with client.session_transaction() as client_session:
+        client_session.clear()
+        if user is not None:
+            client_session["_user_id"] = user.get_id()
+            client_session["_fresh"] = True
+    g.pop("_login_user", None)
+    return client
+
+
+def sign_in_browser(context, app, base_url: str, user: UserAccount) -> None:
+    """In the browser (a Playwright ``BrowserContext``): the session cookie Flask-Login writes at sign-in, as
+    ``act_as`` does for the test client. The sign-in form itself is tested in ``test_account_journeys``."""
+    value = app.session_interface.get_signing_serializer(app).dumps({"_user_id": user.get_id(), "_fresh": True})
+    context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": value, "url": base_url + "/"}])
+
+
+def choose_language(context, base_url: str, language: str) -> None:
+    """In the browser: what the language switch leaves behind, the ``markaz_lang`` cookie."""
+    context.add_cookies([{"name": LANGUAGE_COOKIE, "value": language, "url": base_url + "/"}])
+
+
+# What a request left in the database -------------------------------------------------------------------------
+
+
+def audit_events(action: str | None = None) -> list[AuditEvent]:
+    """The audit trail in the order written, of ``action`` only if given."""
+    statement = sa.select(AuditEvent).order_by(AuditEvent.id)
+    if action:
+        statement = statement.where(AuditEvent.action == action)
+    return list(db.session.scalars(statement))
+
+
+def audit_actions() -> list[str]:
+    """The actions of the audit trail, in the order written."""
+    return list(db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)))
+
+
+def export_events() -> list[AuditEvent]:
+    """The audit events of downloads (``export.*``), in the order written."""
+    return list(
+        db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action.like("export.%")).order_by(AuditEvent.id))
+    )
+
+
+def every_stored_value() -> str:
+    """Every value of every row of every table, as text: to prove a secret is nowhere in the database."""
+    values = []
+    for table in db.metadata.sorted_tables:
+        for row in db.session.execute(sa.select(table)):
+            values.extend(str(value) for value in row)
+    return "\n".join(values)
