@@ -164,36 +164,39 @@ def reset_between_tests(application: Flask) -> None:
 
 @dataclasses.dataclass
 class KeptWorld:
-    """A world built by the fixture ``name`` of ``module`` and left in the database after a test."""
+    """What a test left in the database for the next tests of its module: the worlds its ``@kept_world``
+    fixtures built (by fixture name; one may build on another), and the state they left."""
 
     app: Flask
     module: str
-    name: str
-    value: object
-    writes: int  # Writes.count when it was built
-    rows: dict[str, int]  # row_counts_now() when it was built
+    values: dict[str, object]
+    writes: int  # Writes.count when the last of them was built
+    rows: dict[str, int]  # row_counts_now() then
 
 
-# Per database (its URL): the world kept in it, and ``Writes.count`` when the running test started with
-# nothing else in the database.
+# Per database (its URL): the worlds kept in it, and ``Writes.count`` when the running test started (or
+# had built its kept worlds) with nothing else in the database.
 KEPT: dict[str, KeptWorld] = {}
 WRITES_AT_START: dict[str, int] = {}
+# Per database: whether the running test started with the kept worlds intact (then its fixtures use them,
+# whatever the test's own fixtures wrote since).
+KEPT_AT_START: dict[str, bool] = {}
+
+# The test that runs next in this process (set by the conftest's ``pytest_runtest_teardown``).
+NEXT_TEST: list[pytest.Item | None] = [None]
 
 
 def database_key(application: Flask) -> str:
     return application.config["SQLALCHEMY_DATABASE_URI"]
 
 
-# The test that runs next in this process (set by the conftest's ``pytest_runtest_teardown``).
-NEXT_TEST: list[pytest.Item | None] = [None]
-
-
 def start_test(application: Flask, request: pytest.FixtureRequest) -> None:
-    """Before a test: keep the world left by the previous test if this test asks for the same one and
-    nothing has changed it; otherwise empty the database."""
+    """Before a test: keep the worlds left by the previous test if this test asks for each of them and
+    nothing has changed them; otherwise empty the database."""
     key = database_key(application)
     kept = KEPT.pop(key, None)
-    if kept is not None and wanted_by(kept, application, request.node) and intact(kept):
+    KEPT_AT_START[key] = kept is not None and wanted_by(kept, application, request.node) and intact(kept)
+    if KEPT_AT_START[key]:
         KEPT[key] = kept
     else:
         empty_all_tables()
@@ -201,8 +204,8 @@ def start_test(application: Flask, request: pytest.FixtureRequest) -> None:
 
 
 def end_test(application: Flask, request: pytest.FixtureRequest) -> None:
-    """After a test: roll back what it left uncommitted; leave an unchanged kept world for the next test
-    if that test asks for it; otherwise empty the database, so that between tests it is empty (fixtures
+    """After a test: roll back what it left uncommitted; leave unchanged kept worlds for the next test if
+    that test asks for them; otherwise empty the database, so that between tests it is empty (fixtures
     that do not use ``app``, such as test_seed's, count on that)."""
     db.session.rollback()
     key = database_key(application)
@@ -226,18 +229,20 @@ def backend_of(item: pytest.Item) -> str | None:
 
 
 def wanted_by(kept: KeptWorld, application: Flask, item: pytest.Item) -> bool:
-    """Whether the test ``item`` asks for this world, on the same app."""
+    """Whether the test ``item`` asks for every world kept (a test that asks for one of them only must not
+    find the other's rows), on the same app."""
+    names = getattr(item, "fixturenames", ())
     return (
         kept.app is application
         and getattr(item, "module", None) is not None
         and item.module.__name__ == kept.module
-        and kept.name in getattr(item, "fixturenames", ())
-        and "fresh_app" not in item.fixturenames
+        and all(name in names for name in kept.values)
+        and "fresh_app" not in names
     )
 
 
 def intact(kept: KeptWorld) -> bool:
-    """Nothing wrote through SQLAlchemy since it was built, and no table gained or lost a row (which also
+    """Nothing wrote through SQLAlchemy since they were built, and no table gained or lost a row (which also
     catches writes by other processes and by COPY)."""
     return kept.writes == Writes.count and row_counts_now() == kept.rows
 
@@ -250,7 +255,9 @@ def kept_world(build: Callable) -> Callable:
     or any change in a table's row count drops the world: the test that wrote gets its database emptied
     afterwards, and the next test builds the world again. So a test may freely write to a kept world; only
     tests that leave it unchanged share it. The ORM objects it holds are attached to each test's session
-    again, so they load what is in the database as usual."""
+    again, so they load what is in the database as usual. A kept world may ask for another (``api_world``
+    builds on ``world``); it must not ask for fixtures that write (they would write again for every test),
+    and it must leave nothing but the database behind (no settings, no monkeypatching)."""
     name = build.__name__
     parameters = list(inspect.signature(build).parameters.values())
     asks_for_request = any(parameter.name == "request" for parameter in parameters)
@@ -260,15 +267,21 @@ def kept_world(build: Callable) -> Callable:
         application = request.getfixturevalue("app")
         key = database_key(application)
         kept = KEPT.get(key)
-        if kept is not None and wanted_by(kept, application, request.node) and intact(kept):
-            attach(kept.value)
-            return kept.value
-        KEPT.pop(key, None)
-        clean_start = WRITES_AT_START.get(key) == Writes.count
+        if kept is not None and name in kept.values and KEPT_AT_START.get(key):
+            attach(kept.values[name])
+            return kept.values[name]
+        # Worth keeping only if the database holds nothing but the worlds kept so far in this test.
+        clean = WRITES_AT_START.get(key) == Writes.count and (kept is None or name not in kept.values)
         value = build(request=request, **arguments) if asks_for_request else build(**arguments)
         db.session.commit()
-        if clean_start:  # the database holds this world and nothing else: worth keeping
-            KEPT[key] = KeptWorld(application, request.module.__name__, name, value, Writes.count, row_counts_now())
+        if clean:
+            kept = KEPT.get(key) or KeptWorld(application, request.module.__name__, {}, 0, {})
+            kept.values[name] = value
+            kept.writes, kept.rows = Writes.count, row_counts_now()
+            KEPT[key] = kept
+            WRITES_AT_START[key] = Writes.count
+        # Otherwise the kept worlds (if any) stay where they are for this test's other fixtures; the
+        # writes since make the end of the test empty the database.
         return value
 
     others = [parameter for parameter in parameters if parameter.name != "request"]
@@ -277,10 +290,15 @@ def kept_world(build: Callable) -> Callable:
     return pytest.fixture(fixture)
 
 
+def defined_by_a_test(kind: type) -> bool:
+    module = kind.__module__
+    return module.startswith(("test_", "tests.")) or module == "conftest"
+
+
 def attach(value: object, seen: set[int] | None = None) -> None:
-    """Add every ORM object found in ``value`` (dataclass fields, dict values, list and tuple items) to
-        the current session (SimpleNamespace attributes too): they were detached when the test that built them
-    ended."""
+    """Add every ORM object found in ``value`` (dataclass fields, dict values, list and tuple items, the
+    attributes of a SimpleNamespace or of an object of a class a test module defines) to the current
+    session: the test that built them has ended, and its session with it."""
     seen = set() if seen is None else seen
     if id(value) in seen or value is None or isinstance(value, str | int | float | bool | bytes):
         return
@@ -299,7 +317,7 @@ def attach(value: object, seen: set[int] | None = None) -> None:
         children = list(value.values())
     elif isinstance(value, list | tuple | set | frozenset):
         children = list(value)
-    elif isinstance(value, SimpleNamespace):
+    elif isinstance(value, SimpleNamespace) or defined_by_a_test(type(value)):
         children = list(vars(value).values())
     else:
         children = []

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask_login import AnonymousUserMixin
+from harness import kept_world
 from pages import act_as
 from sqlalchemy import select
 
@@ -197,7 +198,7 @@ def in_matrix(endpoint: str) -> bool:
 def path_values(world: "World") -> dict[str, dict[str, object]]:
     """The URL arguments of each endpoint, from real objects of ``world``."""
     centre_a, spare_centre = world.centre_a.code, world.spare_centre.code
-    upload = upload_of_staff_a(world)
+    upload = world.upload_of_staff_a
     return {
         "auth.reset_password": {"token": world.reset_token},
         "home.switch_language": {"code": "ur"},
@@ -237,23 +238,23 @@ def path_values(world: "World") -> dict[str, dict[str, object]]:
         "enrollments.import_upload": {"centre_code": centre_a},
         "enrollments.import_batch": {"batch_id": upload},
         "enrollments.import_confirm": {"batch_id": upload},
-        "auth.revoke_token": {"token_id": token_of_staff_a(world)},
+        "auth.revoke_token": {"token_id": world.token_of_staff_a},
     }
 
 
-def upload_of_staff_a(world: "World") -> int:
+def upload_of_staff_a(centre_a: Centre, staff_a: UserAccount) -> int:
     """The id of a list (headings only) staff_a uploaded at centre A, waiting for confirmation."""
     from enrollments.imports import stage_import
 
     content = b"CNIC,Name,Gender,Date of birth,Phone,District\r\n"
-    batch = stage_import(content, "list.csv", world.centre_a, None, actor=world.users["staff_a"])
+    batch = stage_import(content, "list.csv", centre_a, None, actor=staff_a)
     db.session.commit()
     return batch.id
 
 
-def token_of_staff_a(world: "World") -> int:
+def token_of_staff_a(staff_a: UserAccount) -> int:
     """The id of a new API token of staff_a."""
-    token, _ = issue_token(world.users["staff_a"], name="matrix", actor=world.users["staff_a"])
+    token, _ = issue_token(staff_a, name="matrix", actor=staff_a)
     db.session.commit()
     return token.id
 
@@ -303,10 +304,12 @@ class World:
     own_trainee: Trainee  # the signed-in trainee's own record: Lahore, applied at A
     spare_user: UserAccount
     reset_token: str
+    upload_of_staff_a: int  # a list staff_a uploaded at centre A, waiting for confirmation
+    token_of_staff_a: int  # an API token of staff_a
     users: dict[str, UserAccount | None] = field(default_factory=dict)
 
 
-@pytest.fixture
+@kept_world
 def world(
     make_province, make_district, make_centre, make_course, make_cohort, make_trainee, make_enrollment, make_user
 ):
@@ -342,6 +345,8 @@ def world(
         "admin": make_user(Role.ADMIN),
     }
     return World(
+        upload_of_staff_a=upload_of_staff_a(centre_a, users["staff_a"]),
+        token_of_staff_a=token_of_staff_a(users["staff_a"]),
         punjab=punjab,
         sindh=sindh,
         lahore=lahore,

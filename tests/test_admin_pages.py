@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
+from harness import kept_world
 from pages import act_as, audit_events, error_at_top, error_next_to, flashed, post, redirected_to, row_for, text
 
 from auth.models import UserAccount
@@ -45,7 +46,7 @@ def as_admin(client, admin):
     return act_as(client, admin)
 
 
-@pytest.fixture
+@kept_world
 def places(make_province, make_district):
     punjab = make_province(code="PB", name="Punjab")
     sindh = make_province(code="SD", name="Sindh")
@@ -774,7 +775,7 @@ def test_edit_course(as_admin, admin, make_course, row_counts):
 # Nobody but admins ----------------------------------------------------------------------------------------
 
 
-@pytest.fixture
+@kept_world
 def world(places, make_centre, make_course, make_user, make_trainee):
     centre = make_centre(places["lahore"], code="PB-LHR-01")
     trainee_user = make_user(Role.TRAINEE, full_name="Hina Baloch")

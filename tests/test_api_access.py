@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from harness import kept_world
 from werkzeug.security import generate_password_hash
 
 from auth.models import UserAccount
@@ -31,6 +32,7 @@ from vocabulary import CohortStatus, EnrollmentStatus, Shift
 world = test_access_matrix.world  # the pages' world (centres A and B, their cohorts, trainees, users)
 
 PASSWORD = "a-long-enough-password"
+PASSWORD_HASH = generate_password_hash(PASSWORD)  # scrypt is slow on purpose: hash once for the module
 ERROR_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found"}
 REFUSED = frozenset(ERROR_CODES)
 
@@ -45,12 +47,13 @@ class ApiWorld:
     pending: Enrollment  # a pending application at cohort A
     free_trainee: Trainee  # lives in Lahore, no application anywhere
     token_owner: UserAccount  # the spare user, with a password: she gets tokens from POST /tokens
+    tokens: dict[str, dict[str, str]]  # by user: headers with a token of hers (none for the anonymous)
 
     def __getattr__(self, name: str):
         return getattr(self.base, name)
 
 
-@pytest.fixture
+@kept_world
 def api_world(world, make_cohort, make_trainee, make_enrollment):
     later = utcnow().date() + timedelta(days=100)
     cohort_a2 = make_cohort(
@@ -66,9 +69,10 @@ def api_world(world, make_cohort, make_trainee, make_enrollment):
     pending = make_enrollment(pending_trainee, world.cohort_a, status=EnrollmentStatus.PENDING)
     free_trainee = make_trainee(world.lahore, full_name="Free Trainee")
     recount(fix=True)
-    world.spare_user.password_hash = generate_password_hash(PASSWORD)
+    world.spare_user.password_hash = PASSWORD_HASH
     db.session.commit()
-    return ApiWorld(world, cohort_a2, draft_a, pending, free_trainee, world.spare_user)
+    tokens = {name: bearer(person) if person is not None else {} for name, person in world.users.items()}
+    return ApiWorld(world, cohort_a2, draft_a, pending, free_trainee, world.spare_user, tokens)
 
 
 # What each user gets. Users act in the order of USERS on one world, so an admitted state change by
@@ -193,8 +197,7 @@ def request_as(client, app, w: ApiWorld, method: str, endpoint: str, user: str, 
 
 
 def auth_headers(w: ApiWorld, user: str) -> dict[str, str]:
-    person = w.users[user]
-    return bearer(person) if person is not None else {}
+    return w.tokens[user]
 
 
 def check_refusal(response, status: int) -> str | None:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from harness import kept_world
 
 from courses.models import Cohort
 from database import utcnow
@@ -115,13 +116,14 @@ class World:
             "punjab_overseer": make_user(Role.OVERSEER, province=self.punjab),
             "admin": make_user(Role.ADMIN),
         }
+        self.tokens = {role: bearer(user) if user is not None else {} for role, user in self.users.items()}
 
     def headers(self, role: str) -> dict[str, str]:
-        user = self.users[role]
-        return bearer(user) if user is not None else {}
+        """Headers with a token of ``role``'s user (made with the world), none for the anonymous."""
+        return self.tokens[role]
 
 
-@pytest.fixture
+@kept_world
 def w(make_province, make_district, make_centre, make_course, make_cohort, make_user, make_trainee) -> World:
     return World(make_province, make_district, make_centre, make_course, make_cohort, make_user, make_trainee)
 

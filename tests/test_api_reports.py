@@ -8,6 +8,7 @@ everything; trainees and anonymous callers nothing."""
 from datetime import date
 
 import pytest
+from harness import kept_world
 from pytest import approx
 
 from enrollments.counters import recount
@@ -97,13 +98,14 @@ class Network:
             "punjab_overseer": make_user(Role.OVERSEER, province=self.punjab),
             "admin": make_user(Role.ADMIN),
         }
+        self.tokens = {role: bearer(user) if user is not None else {} for role, user in self.users.items()}
 
     def headers(self, role: str) -> dict[str, str]:
-        user = self.users[role]
-        return bearer(user) if user is not None else {}
+        """Headers with a token of ``role``'s user (made with the network), none for the anonymous."""
+        return self.tokens[role]
 
 
-@pytest.fixture
+@kept_world
 def net(make_province, make_district, make_centre, make_course, make_cohort, make_trainee, make_enrollment, make_user):
     return Network(
         make_province, make_district, make_centre, make_course, make_cohort, make_trainee, make_enrollment, make_user

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from harness import kept_world
 from openpyxl import load_workbook
 from pages import csv_rows, export_events
 
@@ -110,7 +111,7 @@ class Log:
         return event
 
 
-@pytest.fixture
+@kept_world
 def log(make_province, make_district, make_centre, make_user):
     return Log(make_province, make_district, make_centre, make_user)
 

@@ -10,6 +10,7 @@ import io
 from datetime import UTC, date, datetime
 
 import pytest
+from harness import kept_world
 from openpyxl import load_workbook
 from pages import csv_rows, export_events
 from sqlalchemy import event, true
@@ -100,7 +101,7 @@ class Network:
         }
 
 
-@pytest.fixture
+@kept_world
 def net(make_province, make_district, make_centre, make_course, make_cohort, make_trainee, make_enrollment, make_user):
     return Network(
         make_province, make_district, make_centre, make_course, make_cohort, make_trainee, make_enrollment, make_user

@@ -4,6 +4,7 @@ them."""
 from datetime import timedelta
 
 import pytest
+from harness import kept_world
 from pages import text
 
 from auth.permissions import PUBLIC, allow
@@ -11,7 +12,7 @@ from database import utcnow
 from vocabulary import CohortKind, CohortStatus, Education, Mode, PartnerType, Track
 
 
-@pytest.fixture
+@kept_world
 def geography(make_province, make_district):
     """Two provinces with two districts each, named as on the map."""
     punjab = make_province(code="PB", name="Punjab")
@@ -107,7 +108,7 @@ def test_unknown_or_inactive_centre_is_404(client, make_centre):
     assert client.get("/centres/NOPE").status_code == 404
 
 
-@pytest.fixture
+@kept_world
 def catalogue(geography, make_centre, make_course, make_cohort):
     """Cohorts across two provinces, tracks, modes and phases."""
     today = utcnow().date()
