@@ -198,6 +198,7 @@ def start_test(application: Flask, request: pytest.FixtureRequest) -> None:
     KEPT_AT_START[key] = kept is not None and wanted_by(kept, application, request.node) and intact(kept)
     if KEPT_AT_START[key]:
         KEPT[key] = kept
+        db.session.rollback()  # hold no transaction (on SQLite, perhaps the write lock) into the test
     else:
         empty_all_tables()
     WRITES_AT_START[key] = Writes.count
@@ -278,6 +279,7 @@ def kept_world(build: Callable) -> Callable:
             kept = KEPT.get(key) or KeptWorld(application, request.module.__name__, {}, 0, {})
             kept.values[name] = value
             kept.writes, kept.rows = Writes.count, row_counts_now()
+            db.session.commit()  # hold no transaction (on SQLite, perhaps the write lock) into the test
             KEPT[key] = kept
             WRITES_AT_START[key] = Writes.count
         # Otherwise the kept worlds (if any) stay where they are for this test's other fixtures; the

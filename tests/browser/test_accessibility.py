@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from harness import kept_world
 from pages import choose_language, sign_in_browser
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
@@ -49,7 +50,7 @@ class World:
     pending_place: Enrollment
 
 
-@pytest.fixture
+@kept_world
 def world(make_province, make_district, make_centre, make_course, make_cohort, make_trainee, make_user) -> World:
     punjab = make_province(code="PB", name="Punjab", name_ur="پنجاب")
     lahore = make_district(punjab, code="LHR", name="Lahore", name_ur="لاہور")
@@ -184,7 +185,7 @@ def slug(name: str) -> str:
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("audience", AUDIENCES)
 def test_pages_have_no_serious_wcag_violation(
-    page: Page, app: Flask, base_url: str, world: World, audience: str, language: str
+    page: Page, app: Flask, base_url: str, world: World, keeps_screenshots: bool, audience: str, language: str
 ):
     """Rule: no page breaks WCAG 2.1 A/AA seriously or critically (axe-core), in either language.
 
@@ -206,7 +207,8 @@ def test_pages_have_no_serious_wcag_violation(
             expect(page.locator("html")).to_have_attribute("lang", language)
             expect(page.locator("html")).to_have_attribute("dir", DIRECTION[language])
             # Kept for people to look at (CI keeps build/): the same page in both languages side by side.
-            page.screenshot(path=SCREENSHOTS / f"{audience}-{slug(screen.name)}-{language}.png", full_page=True)
+            if keeps_screenshots:
+                page.screenshot(path=SCREENSHOTS / f"{audience}-{slug(screen.name)}-{language}.png", full_page=True)
             assert_accessible(page)
         except (AssertionError, PlaywrightError) as error:
             faults.append(f"--- {screen.name} ({path}, {language}):\n{error}")

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask
+from harness import kept_world
 from pages import choose_language, sign_in_browser
 from playwright.sync_api import Page, expect
 
@@ -33,7 +34,7 @@ class World:
     centre_code: str
 
 
-@pytest.fixture
+@kept_world
 def world(make_province, make_district, make_centre, make_course, make_cohort, make_trainee, make_user) -> World:
     """A Sindh centre with a women-only camp (long title and venue, as real ones are) and a regular cohort;
     a trainee with a place in the camp, with a long email; the centre's staff member."""
