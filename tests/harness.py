@@ -22,6 +22,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import object_mapper
 from sqlalchemy.orm.exc import UnmappedInstanceError
+from werkzeug.security import generate_password_hash
 
 import pagecache
 from app import create_app
@@ -105,6 +106,12 @@ def row_counts_now() -> dict[str, int]:
 
 
 # Apps ---------------------------------------------------------------------------------------------------
+
+
+def password_hash(password: str) -> str:
+    """``password`` hashed as the test app hashes passwords (``TestConfig.PASSWORD_HASH_METHOD``: scrypt,
+    cheaper than in production), so that signing in with it costs what the app's own hashes cost."""
+    return generate_password_hash(password, method=TestConfig.PASSWORD_HASH_METHOD)
 
 
 class RequestIsolatingClient(FlaskClient):

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from harness import kept_world
-from werkzeug.security import generate_password_hash
+from harness import kept_world, password_hash
 
 from auth.models import UserAccount
 from courses.models import Cohort
@@ -32,7 +31,7 @@ from vocabulary import CohortStatus, EnrollmentStatus, Shift
 world = test_access_matrix.world  # the pages' world (centres A and B, their cohorts, trainees, users)
 
 PASSWORD = "a-long-enough-password"
-PASSWORD_HASH = generate_password_hash(PASSWORD)  # scrypt is slow on purpose: hash once for the module
+PASSWORD_HASH = password_hash(PASSWORD)  # scrypt is slow on purpose: hash once for the module
 ERROR_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found"}
 REFUSED = frozenset(ERROR_CODES)
 

@@ -12,8 +12,8 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from harness import password_hash
 from pages import audit_events, every_stored_value, flashed, row_for, text
-from werkzeug.security import generate_password_hash
 
 from api.errors import MESSAGES
 from auth.models import ApiToken, UserAccount
@@ -24,7 +24,7 @@ from tests.api_helpers import api_error, bearer, token_for, with_token
 from vocabulary import Role
 
 PASSWORD = "a-long-password"
-PASSWORD_HASH = generate_password_hash(PASSWORD)  # scrypt is slow on purpose: hash once for the module
+PASSWORD_HASH = password_hash(PASSWORD)  # scrypt is slow on purpose: hash once for the module
 WRONG_CREDENTIALS = "Wrong email or password."
 THROTTLED = "Too many attempts. Wait a few minutes, then try again."
 INVALID_TOKEN = "This token is not valid (wrong, revoked or expired): get a new one from POST /api/v1/tokens."

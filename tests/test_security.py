@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
+from harness import password_hash
 from pages import act_as, alert_text, csrf_token_of, every_stored_value
-from werkzeug.security import generate_password_hash
 
 from auth.models import UserAccount
 from auth.permissions import PUBLIC, allow
@@ -18,7 +18,7 @@ from extensions import db, limiter
 from vocabulary import Role
 
 PASSWORD = "a-long-password"
-PASSWORD_HASH = generate_password_hash(PASSWORD)  # scrypt is slow on purpose: hash once for the module
+PASSWORD_HASH = password_hash(PASSWORD)  # scrypt is slow on purpose: hash once for the module
 WRONG_CREDENTIALS = "The email or password is not correct."
 
 

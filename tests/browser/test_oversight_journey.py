@@ -7,8 +7,8 @@ import csv
 import re
 from datetime import date
 
+from harness import password_hash
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
-from werkzeug.security import generate_password_hash
 
 from courses.cohorts import change_status
 from enrollments import services
@@ -16,7 +16,7 @@ from extensions import db
 from vocabulary import CohortStatus, Gender, Role
 
 PASSWORD = "a-long-password"
-PASSWORD_HASH = generate_password_hash(PASSWORD)
+PASSWORD_HASH = password_hash(PASSWORD)
 
 
 def console_problems(page: Page) -> list[str]:

@@ -3,13 +3,13 @@ joins the waitlist, and when the first withdraws the seat is hers at once."""
 
 import re
 
+from harness import password_hash
 from playwright.sync_api import Page, expect
-from werkzeug.security import generate_password_hash
 
 from vocabulary import Admission, CohortKind, Gender, Role
 
 PASSWORD = "a-long-password"
-PASSWORD_HASH = generate_password_hash(PASSWORD)
+PASSWORD_HASH = password_hash(PASSWORD)
 CAMP_TITLE = "Freelancing Essentials for Women"
 
 
