@@ -26,6 +26,7 @@ from pathlib import Path
 import harness
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from flask_migrate import upgrade
 from harness import (  # noqa: F401  (RequestIsolatingClient, empty_all_tables, kept_world: for test modules)
     RequestIsolatingClient,
@@ -186,31 +187,51 @@ def drop_postgres_database(url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory):
-    """The URL of an empty database of ``backend``, migrated to the latest revision."""
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'markaz-test.db'}"
-    else:
-        url = empty_postgres_database()
-    app = create_app(TestConfig(url))
-    with app.app_context():
-        upgrade(directory=MIGRATIONS)
-        db.engine.dispose()
-    yield url
-    if backend == "postgresql":
-        drop_postgres_database(url)
+def databases(tmp_path_factory: pytest.TempPathFactory):
+    """Each backend's database and shared app, made when first asked for and kept to the end of the session.
+
+    ``database_url`` and ``shared_app`` are parametrized by backend, and pytest keeps one value of such a
+    fixture at a time: a process that goes from SQLite tests to PostgreSQL ones and back (``--dist
+    loadfile`` does, file by file) would otherwise migrate a new database at every turn."""
+    made: dict[str, tuple[str, Flask]] = {}
+
+    def get(backend: str) -> tuple[str, Flask]:
+        if backend not in made:
+            if backend == "sqlite":
+                url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'markaz-test.db'}"
+            else:
+                url = empty_postgres_database()
+            migrating = create_app(TestConfig(url))
+            with migrating.app_context():
+                upgrade(directory=MIGRATIONS)
+                empty_all_tables()  # on PostgreSQL also turns autovacuum off (harness.QUIET_AUTOVACUUM)
+                db.session.remove()
+                db.engine.dispose()
+            application = build_app(url)
+            # A test that adds a route to the shared app fails at once, with Flask's own message, instead of
+            # only when an earlier test happened to send a request: such tests ask for ``fresh_app``.
+            application._got_first_request = True
+            made[backend] = (url, application)
+        return made[backend]
+
+    yield get
+    for backend, (url, application) in made.items():
+        with application.app_context():
+            db.engine.dispose()
+        if backend == "postgresql":
+            drop_postgres_database(url)
 
 
 @pytest.fixture(scope="session")
-def shared_app(database_url: str):
+def database_url(backend: str, databases) -> str:
+    """The URL of an empty database of ``backend``, migrated to the latest revision."""
+    return databases(backend)[0]
+
+
+@pytest.fixture(scope="session")
+def shared_app(backend: str, databases) -> Flask:
     """The app every test on ``database_url`` uses (built once per database and process)."""
-    application = build_app(database_url)
-    # A test that adds a route to the shared app fails at once, with Flask's own message, instead of only
-    # when an earlier test happened to send a request: such tests ask for ``fresh_app``.
-    application._got_first_request = True
-    yield application
-    with application.app_context():
-        db.engine.dispose()
+    return databases(backend)[1]
 
 
 @pytest.fixture
