@@ -384,6 +384,23 @@ def test_hsts_only_over_https(web, path):
     assert "Strict-Transport-Security" not in web.get(path, buffered=True).headers
 
 
+FORWARDED_HTTPS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+
+
+def test_forwarded_headers_are_ignored_without_a_proxy(web):
+    """PROXY_COUNT=0 (the default): anyone can send X-Forwarded-*; nothing trusts them."""
+    response = web.get("/", headers=FORWARDED_HTTPS)
+    assert "Strict-Transport-Security" not in response.headers
+
+
+@pytest.mark.app_config(PROXY_COUNT=1)
+def test_behind_one_proxy_its_forwarded_scheme_is_trusted(fresh_app, web):
+    """PROXY_COUNT is read when the app is built (security.register wraps the app in ProxyFix)."""
+    assert fresh_app.config["PROXY_COUNT"] == 1
+    hsts = web.get("/", headers=FORWARDED_HTTPS).headers.get("Strict-Transport-Security", "")
+    assert hsts.startswith("max-age="), hsts
+
+
 def test_pages_are_not_kept_in_shared_caches(web, account):
     assert "no-store" in act_as(web, account).get("/auth/password").headers.get("Cache-Control", "")
 
