@@ -146,9 +146,8 @@ class RequestIsolatingClient(FlaskClient):
 
 
 def quick_commits(dbapi_connection, _record) -> None:
-    """Test databases need not survive a power cut: SQLite skips its fsync at each commit. (PostgreSQL's
-    test database is created with ``synchronous_commit = off``.) Locking, and so every concurrency rule,
-    is unchanged."""
+    """Test databases need not survive a power cut: SQLite skips its fsync at each commit (PostgreSQL's test
+    URL sets ``synchronous_commit=off``). Locking, and so every concurrency rule, is unchanged."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA synchronous=OFF")
     cursor.close()
