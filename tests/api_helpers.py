@@ -46,3 +46,11 @@ def api_error(response) -> tuple[int, str, str, dict | None]:
     error = body["error"]
     assert set(error) <= {"code", "message", "fields"}, f"unexpected keys in error: {error!r}"
     return response.status_code, error["code"], error["message"], error.get("fields")
+
+
+def refused_by_api(client, method: str, path: str, headers: dict, row_counts, json=None):
+    """Send a request that must be refused; check that nothing was written; return ``api_error`` of it."""
+    before = row_counts()
+    response = client.open(path, method=method, headers=headers, json=json)
+    assert row_counts() == before
+    return api_error(response)

@@ -150,6 +150,14 @@ def sign_in_browser(context, app, base_url: str, user: UserAccount) -> None:
     context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": value, "url": base_url + "/"}])
 
 
+def sign_in_with_the_form(page, email: str, password: str) -> None:
+    """In the browser (a Playwright ``Page``): sign in as a person does, on the sign-in page's form."""
+    page.goto("/auth/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
 def choose_language(context, base_url: str, language: str) -> None:
     """In the browser: what the language switch leaves behind, the ``markaz_lang`` cookie."""
     context.add_cookies([{"name": LANGUAGE_COOKIE, "value": language, "url": base_url + "/"}])
