@@ -186,6 +186,16 @@ def drop_postgres_database(url: str) -> None:
     engine.dispose()
 
 
+def refuse_setup(f_name: str) -> None:
+    """Flask's guard of its setup methods (``route``, ``before_request``, ``errorhandler``...), on the app
+    every test shares: a route one test added would stay for the others, so every such call fails at once
+    (Flask's own guard would let it pass until the app had answered a request)."""
+    raise AssertionError(
+        f"The setup method {f_name!r} cannot be called on the app every test shares (tests/conftest.py): "
+        "a test that adds routes, hooks or error handlers asks for the fresh_app fixture."
+    )
+
+
 @pytest.fixture(scope="session")
 def databases(tmp_path_factory: pytest.TempPathFactory):
     """Each backend's database and shared app, made when first asked for and kept to the end of the session.
@@ -208,9 +218,7 @@ def databases(tmp_path_factory: pytest.TempPathFactory):
                 db.session.remove()
                 db.engine.dispose()
             application = build_app(url)
-            # A test that adds a route to the shared app fails at once, with Flask's own message, instead of
-            # only when an earlier test happened to send a request: such tests ask for ``fresh_app``.
-            application._got_first_request = True
+            application._check_setup_finished = refuse_setup  # see refuse_setup
             made[backend] = (url, application)
         return made[backend]
 
