@@ -87,6 +87,8 @@ class Config:
     LANGUAGES = ("en", "ur")
     # Uploads (trainee lists) are at most 5 MB; a larger request is refused before anything reads it.
     MAX_CONTENT_LENGTH = 6 * 1024 * 1024
+    # werkzeug's scrypt at its full cost (n=2^15, r=8, p=1): some 70 ms of CPU and 32 MB per hash, on purpose.
+    PASSWORD_HASH_METHOD = "scrypt"
     # Public lists are paginated; nobody may ask for more than this per page.
     PAGE_SIZE = 20
     MAX_PAGE_SIZE = 100
@@ -167,6 +169,9 @@ class TestConfig(Config):
 
     TESTING = True
     __test__ = False  # not a test class, whatever pytest thinks of the name
+    # The same scrypt at 1/32 of the cost: the suite signs in hundreds of times, and what a guess costs is
+    # not what it tests (Django's documentation advises the same). Config keeps the full cost (test_config).
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
 
     def __init__(self, database_url: str) -> None:
         self.ENV_NAME = "test"

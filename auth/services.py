@@ -5,6 +5,7 @@ flushes and never commits: the request (or CLI command) commits once. Refusals a
 anything is written.
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 
@@ -32,9 +33,18 @@ MIN_PASSWORD_LENGTH = 10
 ACCOUNT_FIELDS = ("email", "full_name", "role", "active", "province_id")
 RESET_SALT = "markaz.password-reset"
 
-# Compared against when the email is unknown, so that a wrong email costs as much time as a wrong
-# password and timing does not tell which accounts exist.
-_UNKNOWN_USER_HASH = generate_password_hash("markaz: no such account")
+
+def hash_password(password: str) -> str:
+    """``password`` hashed as the settings say (``PASSWORD_HASH_METHOD``: werkzeug's scrypt at its full
+    cost, n=2^15; the test suite uses the same scrypt, cheaper)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+@functools.cache
+def unknown_user_hash(method: str) -> str:
+    """Compared against when the email is unknown, so that a wrong email costs as much time as a wrong
+    password and timing does not tell which accounts exist (one per hashing method, made once)."""
+    return generate_password_hash("markaz: no such account", method=method)
 
 
 def normalise_email(email: str) -> str:
@@ -54,7 +64,7 @@ def authenticate(email: str, password: str) -> UserAccount | None:
     deactivated account are indistinguishable to the caller (and take the same time)."""
     user = db.session.scalar(select(UserAccount).where(UserAccount.email == normalise_email(email)))
     if user is None:
-        check_password_hash(_UNKNOWN_USER_HASH, password)
+        check_password_hash(unknown_user_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         return None
     if not check_password_hash(user.password_hash, password) or not user.active:
         return None
@@ -135,7 +145,7 @@ def sign_up_trainee(details: SignUp) -> UserAccount:
         )
     user = UserAccount(
         email=email,
-        password_hash=generate_password_hash(details.password),
+        password_hash=hash_password(details.password),
         full_name=values["full_name"],
         role=Role.TRAINEE,
         active=True,
@@ -170,7 +180,7 @@ def change_password(user: UserAccount, current: str, new: str, *, keep: UserSess
     if not check_password_hash(user.password_hash, current):
         raise Refusal(_("The current password is not correct."), "current_password")
     check_password_strength(new, email=user.email, field="new_password")
-    user.password_hash = generate_password_hash(new)
+    user.password_hash = hash_password(new)
     revoked = revoke_access(user, keep=keep)
     record(user, "account.password_change", user, after=revoked_counts(revoked))
     return revoked
@@ -180,7 +190,7 @@ def set_password(user: UserAccount, new: str, *, actor: UserAccount | None, reas
     """Set ``user``'s password (a reset link, an admin or the CLI; ``actor`` None means the CLI). Ends every
     session of hers and revokes her API tokens: whoever had the old password may have used it."""
     check_password_strength(new, email=user.email, field="new_password")
-    user.password_hash = generate_password_hash(new)
+    user.password_hash = hash_password(new)
     revoked = revoke_access(user)
     record(actor, "account.password_set", user, after=revoked_counts(revoked), reason=reason)
     return revoked
@@ -287,7 +297,7 @@ def create_account(details: AccountDetails, password: str, *, actor: UserAccount
         role=details.role,
         province=details.province,
         active=details.active,
-        password_hash=generate_password_hash(password),
+        password_hash=hash_password(password),
     )
     user.memberships = [CentreMembership(centre=centre) for centre in details.centres]
     db.session.add(user)

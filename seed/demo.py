@@ -18,9 +18,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import cycle
 
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
 from auth.models import CentreMembership, UserAccount
+from auth.services import hash_password
 from centres.models import Centre, District, Province
 from clock import local_date
 from courses.models import Cohort, Course
@@ -646,7 +646,7 @@ def seed_accounts(plan: DemoPlan, centres: dict, trainees: dict, added: dict) ->
     """The demo accounts of DESIGN.md; returns (email, what it is) for each."""
     # One hash for every demo account: they share the published demo password anyway, and hashing it
     # a hundred times would make the seed slow for nothing.
-    password_hash = generate_password_hash(DEMO_PASSWORD)
+    password_hash = hash_password(DEMO_PASSWORD)
     punjab = db.session.scalar(select(Province).where(Province.code == "PB"))
     wanted: list[tuple[str, str, dict]] = [
         ("admin@markaz.test", "admin", {"role": Role.ADMIN, "full_name": "Markaz Administrator"}),

@@ -40,9 +40,9 @@ from itertools import islice
 
 from flask import current_app
 from sqlalchemy import Connection, func, select
-from werkzeug.security import generate_password_hash
 
 from auth.models import CentreMembership, UserAccount
+from auth.services import hash_password
 from centres.models import Centre, District, Province
 from clock import local_date
 from courses.models import Cohort, Course
@@ -791,7 +791,7 @@ class ScaleSeeder:
         w = self.writer
         taken = set(self.connection.scalars(select(UserAccount.email)))
         next_id = (self.connection.scalar(select(func.max(UserAccount.id))) or 0) + 1
-        password_hash = generate_password_hash(DEMO_PASSWORD)
+        password_hash = hash_password(DEMO_PASSWORD)
         now = w.stamp(self.now)
         wanted = [
             ("admin@markaz.test", "Markaz Administrator", Role.ADMIN, None, None),

@@ -1,7 +1,9 @@
-"""Helpers for calling the JSON API in tests (the API ignores the cookie session of ``sign_in``).
+"""Helpers for calling the JSON API in tests (the API ignores the cookie session of ``sign_in``): the
+API's half of ``tests/pages.py``.
 
 client.get("/api/v1/me", headers=bearer(staff))
 status, code, message, fields = api_error(response)
+assert api_error(response) == UNAUTHORIZED
 """
 
 from auth.models import UserAccount
@@ -16,9 +18,24 @@ def token_for(user: UserAccount) -> str:
     return secret
 
 
+# ``api_error`` of the answers to a request without a valid token, and to one the rules refuse.
+UNAUTHORIZED = (
+    401,
+    "unauthorized",
+    "Send a valid token: Authorization: Bearer <token> (get one from POST /api/v1/tokens).",
+    None,
+)
+FORBIDDEN = (403, "forbidden", "You may not do this.", None)
+
+
+def with_token(secret: str) -> dict[str, str]:
+    """Headers sending the token ``secret``."""
+    return {"Authorization": f"Bearer {secret}"}
+
+
 def bearer(user: UserAccount) -> dict[str, str]:
     """Headers authenticating a request as ``user`` with a new token."""
-    return {"Authorization": f"Bearer {token_for(user)}"}
+    return with_token(token_for(user))
 
 
 def api_error(response) -> tuple[int, str, str, dict | None]:
@@ -29,3 +46,11 @@ def api_error(response) -> tuple[int, str, str, dict | None]:
     error = body["error"]
     assert set(error) <= {"code", "message", "fields"}, f"unexpected keys in error: {error!r}"
     return response.status_code, error["code"], error["message"], error.get("fields")
+
+
+def refused_by_api(client, method: str, path: str, headers: dict, row_counts, json=None):
+    """Send a request that must be refused; check that nothing was written; return ``api_error`` of it."""
+    before = row_counts()
+    response = client.open(path, method=method, headers=headers, json=json)
+    assert row_counts() == before
+    return api_error(response)

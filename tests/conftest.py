@@ -2,11 +2,20 @@
 on PostgreSQL too (the test ids say which: ``[sqlite]`` / ``[postgresql]``).
 
 Each backend's schema is built once per session by the real migrations (``flask db upgrade``), so the
-suite tests the schema production gets. After each test every table is emptied. Factories commit, so
-that what they make is visible to other connections (threads, the browser's server).
+suite tests the schema production gets. The app is built once per database and process (``create_app``
+costs ~50 ms, mostly the OpenAPI description); each test runs in its own app context, and afterwards its
+settings (``app.config``), mail outbox, rate-limit counters and page cache are put back. A test that
+adds routes or needs settings that only ``create_app`` reads asks for ``fresh_app`` (and may set those
+settings with ``@pytest.mark.app_config(NAME=value)``): ``app``, ``client`` and the rest then use that
+app for the test.
+
+After each test the tables that hold rows are emptied (``harness.empty_all_tables``), except a world
+made by a ``@kept_world`` fixture that nothing has changed: the next test of its module that asks for it
+gets it as it is. Factories commit, so that what they make is visible to other connections (threads,
+the browser's server).
 """
 
-import contextvars
+import functools
 import itertools
 import os
 import re
@@ -14,11 +23,20 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import harness
 import pytest
 import sqlalchemy as sa
-from flask.globals import _cv_app
-from flask.testing import FlaskClient
+from flask import Flask
 from flask_migrate import upgrade
+from harness import (  # noqa: F401  (RequestIsolatingClient, empty_all_tables, kept_world: for test modules)
+    RequestIsolatingClient,
+    build_app,
+    empty_all_tables,
+    kept_world,
+    reset_between_tests,
+    row_counts_now,
+)
+from pages import csrf_token_of, session_values
 from sqlalchemy.engine import make_url
 
 from app import create_app
@@ -28,8 +46,7 @@ from config import TestConfig, normalise_database_url
 from courses.models import Cohort, Course
 from database import utcnow
 from enrollments.models import Enrollment, Trainee
-from extensions import db, limiter
-from tests.signing_in import session_values
+from extensions import db
 from vocabulary import (
     Admission,
     Area,
@@ -58,6 +75,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("CI is set but TEST_DATABASE_URL is not: the suite must run on PostgreSQL in CI.")
     if not hasattr(config, "workerinput"):  # once, before any xdist worker starts
         compile_catalogues()
+        if POSTGRES_URL and not config.option.collectonly:
+            ensure_test_database()
 
 
 def compile_catalogues() -> None:
@@ -76,6 +95,13 @@ def compile_catalogues() -> None:
         with partial.open("wb") as handle:
             write_mo(handle, catalogue)
         os.replace(partial, target)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """Tell the ``app`` fixture's teardown (which runs after this) which test comes next: it keeps a world
+    in the database only for a next test that asks for it."""
+    harness.NEXT_TEST[0] = nextitem
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -108,87 +134,144 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
 # Databases -----------------------------------------------------------------------------------------
 
 
-def empty_postgres_database() -> str:
-    """A fresh database on the server of ``TEST_DATABASE_URL`` (which is only used to connect)."""
-    server_url = make_url(normalise_database_url(POSTGRES_URL))
-    name = f"markaz_test_{os.getpid()}"
-    engine = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+# The database on the server of TEST_DATABASE_URL that holds every test process's schema. It is made once
+# and kept: dropping a database makes PostgreSQL checkpoint, which on a busy disk takes 15 s or more.
+TEST_DATABASE = "markaz_tests"
+
+
+def server_engine(database: str | None = None) -> sa.Engine:
+    """An autocommit engine on the server of ``TEST_DATABASE_URL`` (on its own database unless told)."""
+    url = make_url(normalise_database_url(POSTGRES_URL))
+    return sa.create_engine(url.set(database=database or url.database), isolation_level="AUTOCOMMIT")
+
+
+def ensure_test_database() -> None:
+    """Create ``TEST_DATABASE`` if the server does not have it (before any xdist worker starts)."""
+    engine = server_engine()
     try:
         with engine.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            found = connection.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (TEST_DATABASE,))
+            if found.scalar() is None:
+                connection.exec_driver_sql(f'CREATE DATABASE "{TEST_DATABASE}"')
     except sa.exc.OperationalError as error:
         pytest.exit(f"PostgreSQL at TEST_DATABASE_URL is not reachable: {error}", returncode=3)
     finally:
         engine.dispose()
-    return server_url.set(database=name).render_as_string(hide_password=False)
+
+
+def empty_postgres_database() -> str:
+    """The URL of a new, empty schema of this process (``markaz_test_<pid>``) in ``TEST_DATABASE``; the URL
+    makes it the connection's search path, so the app, migrations and subprocesses given the URL all work
+    in it. Its commits do not wait for the disk (``synchronous_commit = off``): a test database need not
+    survive a crash, and locking, so every concurrency rule, is unchanged. The database named in
+    ``TEST_DATABASE_URL`` is only used to connect."""
+    ensure_test_database()
+    schema = f"markaz_test_{os.getpid()}"
+    engine = server_engine(TEST_DATABASE)
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    engine.dispose()
+    options = f"-c search_path={schema} -c synchronous_commit=off"
+    url = make_url(normalise_database_url(POSTGRES_URL)).set(database=TEST_DATABASE, query={"options": options})
+    return url.render_as_string(hide_password=False)
 
 
 def drop_postgres_database(url: str) -> None:
-    target = make_url(url)
-    engine = sa.create_engine(make_url(normalise_database_url(POSTGRES_URL)), isolation_level="AUTOCOMMIT")
+    """Drop the schema of ``url`` (made by ``empty_postgres_database``)."""
+    schema = re.search(r"search_path=(\w+)", make_url(url).query["options"]).group(1)
+    engine = server_engine(TEST_DATABASE)
     with engine.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
+        connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     engine.dispose()
 
 
+def refuse_setup(f_name: str) -> None:
+    """Flask's guard of its setup methods (``route``, ``before_request``, ``errorhandler``...), on the app
+    every test shares: a route one test added would stay for the others, so every such call fails at once
+    (Flask's own guard would let it pass until the app had answered a request)."""
+    raise AssertionError(
+        f"The setup method {f_name!r} cannot be called on the app every test shares (tests/conftest.py): "
+        "a test that adds routes, hooks or error handlers asks for the fresh_app fixture."
+    )
+
+
 @pytest.fixture(scope="session")
-def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory):
+def databases(tmp_path_factory: pytest.TempPathFactory):
+    """Each backend's database and shared app, made when first asked for and kept to the end of the session.
+
+    ``database_url`` and ``shared_app`` are parametrized by backend, and pytest keeps one value of such a
+    fixture at a time: a process that goes from SQLite tests to PostgreSQL ones and back (``--dist
+    loadfile`` does, file by file) would otherwise migrate a new database at every turn."""
+    made: dict[str, tuple[str, Flask]] = {}
+
+    def get(backend: str) -> tuple[str, Flask]:
+        if backend not in made:
+            if backend == "sqlite":
+                url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'markaz-test.db'}"
+            else:
+                url = empty_postgres_database()
+            migrating = create_app(TestConfig(url))
+            with migrating.app_context():
+                upgrade(directory=MIGRATIONS)
+                empty_all_tables()  # on PostgreSQL also turns autovacuum off (harness.QUIET_AUTOVACUUM)
+                db.session.remove()
+                db.engine.dispose()
+            application = build_app(url)
+            application._check_setup_finished = refuse_setup  # see refuse_setup
+            made[backend] = (url, application)
+        return made[backend]
+
+    yield get
+    for backend, (url, application) in made.items():
+        with application.app_context():
+            db.engine.dispose()
+        if backend == "postgresql":
+            drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, databases) -> str:
     """The URL of an empty database of ``backend``, migrated to the latest revision."""
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'markaz-test.db'}"
-    else:
-        url = empty_postgres_database()
-    app = create_app(TestConfig(url))
-    with app.app_context():
-        upgrade(directory=MIGRATIONS)
-        db.engine.dispose()
-    yield url
-    if backend == "postgresql":
-        drop_postgres_database(url)
+    return databases(backend)[0]
 
 
-def empty_all_tables() -> None:
-    tables = [table.name for table in db.metadata.sorted_tables]
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    else:
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
-    db.session.commit()
-
-
-class RequestIsolatingClient(FlaskClient):
-    """A test client whose every request runs in its own app context, as in production: its own ``g``
-    and its own database session. Without this, requests would reuse the test's app context (Flask
-    pushes a new one only when none is active) and share ``g`` and the session with each other.
-
-    Before each request the test's own transaction is committed, so that it holds no lock (SQLite
-    writers would wait for it) and the test's objects reload afterwards with what the request did."""
-
-    def open(self, *args, **kwargs):
-        db.session.commit()
-        context = contextvars.copy_context()
-
-        def in_fresh_app_context():
-            _cv_app.set(None)  # only within this copied context: the request pushes its own
-            return super(RequestIsolatingClient, self).open(*args, **kwargs)
-
-        return context.run(in_fresh_app_context)
+@pytest.fixture(scope="session")
+def shared_app(backend: str, databases) -> Flask:
+    """The app every test on ``database_url`` uses (built once per database and process)."""
+    return databases(backend)[1]
 
 
 @pytest.fixture
-def app(database_url: str):
-    """An app on the session's database, inside an app context; every table is emptied afterwards."""
-    application = create_app(TestConfig(database_url))
-    application.test_client_class = RequestIsolatingClient
+def app(request: pytest.FixtureRequest, database_url: str):
+    """An app on the session's database, inside an app context: the shared one, or a new one when the test
+    asks for ``fresh_app``. Afterwards its settings are put back and every table is emptied (but for a
+    kept world nothing changed: see ``harness.kept_world``)."""
+    fresh = "fresh_app" in request.fixturenames
+    if fresh:
+        marker = request.node.get_closest_marker("app_config")
+        application = build_app(database_url, **(marker.kwargs if marker else {}))
+    else:
+        application = request.getfixturevalue("shared_app")
     with application.app_context():
-        limiter.reset()  # rate-limit counters start empty in every test
-        yield application
-        db.session.rollback()
-        empty_all_tables()
-        db.session.remove()
-        db.engine.dispose()
+        reset_between_tests(application)
+        harness.start_test(application, request)
+        try:
+            yield application
+        finally:
+            harness.end_test(application, request)
+            reset_between_tests(application)
+            db.session.remove()
+            if fresh:
+                db.engine.dispose()
+
+
+@pytest.fixture
+def fresh_app(app):
+    """An app built for this test alone (``create_app`` again), for tests that add routes or need settings
+    read only when the app is built (``@pytest.mark.app_config(PROXY_COUNT=1)``). It is ``app`` for the
+    test, so ``client``, ``sign_in`` and the rest use it."""
+    return app
 
 
 @pytest.fixture
@@ -209,21 +292,12 @@ def sign_in(client):
     return sign
 
 
-CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
-
-
 @pytest.fixture
 def csrf_token(client):
     """``csrf_token(path)``: GET ``path`` with ``client`` and return the CSRF token of its form, as a
     browser would submit it."""
 
-    def token(path: str) -> str:
-        page = client.get(path).get_data(as_text=True)
-        found = CSRF_INPUT.search(page)
-        assert found, f"no CSRF token on {path}"
-        return found.group(1)
-
-    return token
+    return functools.partial(csrf_token_of, client)
 
 
 @pytest.fixture
@@ -234,14 +308,7 @@ def row_counts(app):
     which a test may do between its two counts. Tests of signing in count sessions themselves
     (``tests/test_sessions.py``)."""
 
-    def count() -> dict[str, int]:
-        return {
-            table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
-            for table in db.metadata.sorted_tables
-            if table.name != "user_session"
-        }
-
-    return count
+    return row_counts_now
 
 
 # Factories -----------------------------------------------------------------------------------------

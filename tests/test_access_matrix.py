@@ -13,6 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask_login import AnonymousUserMixin
+from harness import kept_world
+from pages import act_as, session_values
 from sqlalchemy import select
 
 from app import create_app
@@ -38,7 +40,6 @@ from courses.models import Cohort, Course
 from enrollments.counters import recount
 from enrollments.models import Enrollment, Trainee
 from extensions import db, limiter
-from tests.signing_in import session_values
 from vocabulary import EnrollmentStatus, Role
 
 # The seven people every endpoint is tried as.
@@ -201,7 +202,7 @@ def in_matrix(endpoint: str) -> bool:
 def path_values(world: "World") -> dict[str, dict[str, object]]:
     """The URL arguments of each endpoint, from real objects of ``world``."""
     centre_a, spare_centre = world.centre_a.code, world.spare_centre.code
-    upload = upload_of_staff_a(world)
+    upload = world.upload_of_staff_a
     return {
         "auth.reset_password": {"token": world.reset_token},
         "home.switch_language": {"code": "ur"},
@@ -241,23 +242,23 @@ def path_values(world: "World") -> dict[str, dict[str, object]]:
         "enrollments.import_upload": {"centre_code": centre_a},
         "enrollments.import_batch": {"batch_id": upload},
         "enrollments.import_confirm": {"batch_id": upload},
-        "auth.revoke_token": {"token_id": token_of_staff_a(world)},
+        "auth.revoke_token": {"token_id": world.token_of_staff_a},
     }
 
 
-def upload_of_staff_a(world: "World") -> int:
+def upload_of_staff_a(centre_a: Centre, staff_a: UserAccount) -> int:
     """The id of a list (headings only) staff_a uploaded at centre A, waiting for confirmation."""
     from enrollments.imports.batches import stage_import
 
     content = b"CNIC,Name,Gender,Date of birth,Phone,District\r\n"
-    batch = stage_import(content, "list.csv", world.centre_a, None, actor=world.users["staff_a"])
+    batch = stage_import(content, "list.csv", centre_a, None, actor=staff_a)
     db.session.commit()
     return batch.id
 
 
-def token_of_staff_a(world: "World") -> int:
+def token_of_staff_a(staff_a: UserAccount) -> int:
     """The id of a new API token of staff_a."""
-    token, _ = issue_token(world.users["staff_a"], name="matrix", actor=world.users["staff_a"])
+    token, _ = issue_token(staff_a, name="matrix", actor=staff_a)
     db.session.commit()
     return token.id
 
@@ -307,10 +308,12 @@ class World:
     own_trainee: Trainee  # the signed-in trainee's own record: Lahore, applied at A
     spare_user: UserAccount
     reset_token: str
+    upload_of_staff_a: int  # a list staff_a uploaded at centre A, waiting for confirmation
+    token_of_staff_a: int  # an API token of staff_a
     users: dict[str, UserAccount | None] = field(default_factory=dict)
 
 
-@pytest.fixture
+@kept_world
 def world(
     make_province, make_district, make_centre, make_course, make_cohort, make_trainee, make_enrollment, make_user
 ):
@@ -346,6 +349,8 @@ def world(
         "admin": make_user(Role.ADMIN),
     }
     return World(
+        upload_of_staff_a=upload_of_staff_a(centre_a, users["staff_a"]),
+        token_of_staff_a=token_of_staff_a(users["staff_a"]),
         punjab=punjab,
         sindh=sindh,
         lahore=lahore,
@@ -364,15 +369,6 @@ def world(
         reset_token=password_reset_token(spare_user),
         users=users,
     )
-
-
-def act_as(client, user: UserAccount | None):
-    """Make ``client`` signed in as ``user`` (None: anonymous) for its next request."""
-    with client.session_transaction() as session:
-        session.clear()
-        if user is not None:
-            session.update(session_values(user))
-    return client
 
 
 def login_redirect_target(response) -> str | None:
@@ -409,12 +405,12 @@ def test_every_endpoint_declares_an_access_rule(app):
     assert not undeclared, f"endpoints without @allow(RULE) (they answer 403 to everyone): {undeclared}"
 
 
-def test_an_endpoint_without_a_rule_answers_403_to_everyone(app, client, world):
-    @app.get("/undeclared-for-test")
+def test_an_endpoint_without_a_rule_answers_403_to_everyone(fresh_app, client, world):
+    @fresh_app.get("/undeclared-for-test")
     def undeclared_for_test():
         return "this view declared no rule"
 
-    @app.post("/undeclared-post-for-test")
+    @fresh_app.post("/undeclared-post-for-test")
     def undeclared_post_for_test():
         return "this view declared no rule"
 
@@ -423,14 +419,14 @@ def test_an_endpoint_without_a_rule_answers_403_to_everyone(app, client, world):
         response = act_as(client, user).get("/undeclared-for-test")
         assert response.status_code == 403, f"{name}: {describe(response)}"
         assert "this view declared no rule" not in response.get_data(as_text=True)
-    app.config["WTF_CSRF_ENABLED"] = False
+    fresh_app.config["WTF_CSRF_ENABLED"] = False
     for name, user in world.users.items():
         response = act_as(client, user).post("/undeclared-post-for-test")
         assert response.status_code == 403, f"{name}: {describe(response)}"
 
 
-def test_an_endpoint_declared_public_is_served(app, client):
-    @app.get("/declared-for-test")
+def test_an_endpoint_declared_public_is_served(fresh_app, client):
+    @fresh_app.get("/declared-for-test")
     @allow(PUBLIC)
     def declared_for_test():
         return "open to all"

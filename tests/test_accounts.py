@@ -7,7 +7,8 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.security import check_password_hash, generate_password_hash
+from harness import password_hash
+from werkzeug.security import check_password_hash
 
 from audit.models import AuditEvent
 from auth.models import UserAccount
@@ -121,7 +122,7 @@ def test_sign_up_does_not_hand_over_a_record_with_another_birth_date(district, m
 
 
 def test_authenticate(make_user):
-    user = make_user(Role.STAFF, email="staff@markaz.test", password_hash=generate_password_hash(PASSWORD))
+    user = make_user(Role.STAFF, email="staff@markaz.test", password_hash=password_hash(PASSWORD))
     assert authenticate(" Staff@Markaz.test ", PASSWORD) is user
     assert authenticate("staff@markaz.test", "wrong password") is None
     assert authenticate("nobody@markaz.test", PASSWORD) is None
@@ -130,7 +131,7 @@ def test_authenticate(make_user):
 
 
 def test_change_password(make_user):
-    user = make_user(password_hash=generate_password_hash(PASSWORD))
+    user = make_user(password_hash=password_hash(PASSWORD))
     with pytest.raises(Refusal, match="current password is not correct"):
         change_password(user, "not it", "another-long-password")
     with pytest.raises(Refusal, match="at least 10"):
@@ -140,12 +141,12 @@ def test_change_password(make_user):
 
 
 def test_reset_tokens_work_once_and_expire(app, make_user):
-    user = make_user(password_hash=generate_password_hash(PASSWORD))
+    user = make_user(password_hash=password_hash(PASSWORD))
     token = password_reset_token(user)
     assert user_for_reset_token(token) is user
     with pytest.raises(Refusal, match="not valid"):
         user_for_reset_token(token[:-2] + "xx")
-    user.password_hash = generate_password_hash("a-brand-new-password")
+    user.password_hash = password_hash("a-brand-new-password")
     with pytest.raises(Refusal, match="already been used"):
         user_for_reset_token(token)
     fresh = password_reset_token(user)
@@ -238,7 +239,7 @@ def test_sign_in_lands_each_role_on_its_home(client, csrf_token, make_user, make
         (make_user(Role.OVERSEER), "/oversight/"),
     ]
     for user, home in homes:
-        user.password_hash = generate_password_hash(PASSWORD)
+        user.password_hash = password_hash(PASSWORD)
         db.session.commit()
         token = csrf_token("/auth/login")
         response = client.post("/auth/login", data={"csrf_token": token, "email": user.email, "password": PASSWORD})
@@ -249,7 +250,7 @@ def test_sign_in_lands_each_role_on_its_home(client, csrf_token, make_user, make
 
 
 def test_wrong_password_keeps_you_on_the_sign_in_page(client, csrf_token, make_user):
-    user = make_user(password_hash=generate_password_hash(PASSWORD))
+    user = make_user(password_hash=password_hash(PASSWORD))
     response = client.post(
         "/auth/login", data={"csrf_token": csrf_token("/auth/login"), "email": user.email, "password": "nope"}
     )
@@ -258,7 +259,7 @@ def test_wrong_password_keeps_you_on_the_sign_in_page(client, csrf_token, make_u
 
 
 def test_change_password_page(client, sign_in, csrf_token, make_user, row_counts):
-    user = make_user(Role.OVERSEER, password_hash=generate_password_hash(PASSWORD))
+    user = make_user(Role.OVERSEER, password_hash=password_hash(PASSWORD))
     sign_in(user)
     before = row_counts()
     refused = client.post(
@@ -287,7 +288,7 @@ def test_change_password_page(client, sign_in, csrf_token, make_user, row_counts
 
 
 def test_password_reset_by_email_link(app, client, csrf_token, make_user):
-    user = make_user(email="staff@markaz.test", password_hash=generate_password_hash(PASSWORD))
+    user = make_user(email="staff@markaz.test", password_hash=password_hash(PASSWORD))
     for email in ("staff@markaz.test", "nobody@markaz.test"):
         response = client.post("/auth/reset", data={"csrf_token": csrf_token("/auth/reset"), "email": email})
         assert response.status_code == 302
@@ -392,7 +393,7 @@ def test_cli_refuses_an_existing_email(app, make_user, row_counts):
 
 
 def test_welcome_links_last_longer_than_reset_links(app, make_user):
-    user = make_user(password_hash=generate_password_hash(PASSWORD))
+    user = make_user(password_hash=password_hash(PASSWORD))
     app.config["PASSWORD_RESET_MAX_AGE"] = -1  # every reset link has expired
     with pytest.raises(Refusal, match="expired"):
         user_for_reset_token(password_reset_token(user, "reset"))

@@ -8,94 +8,25 @@ CSRF protection stays on (the default): ``post`` signs a token with Flask-WTF fo
 (``signed_csrf_token``), so that POSTs to form-less actions need no page to scrape one from.
 """
 
-import html
 import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
-from flask import g, session
-from flask_wtf.csrf import generate_csrf
+from harness import kept_world
+from pages import act_as, audit_events, error_at_top, error_next_to, flashed, post, redirected_to, row_for, text
 
-from audit.models import AuditEvent
 from auth.models import UserAccount
 from auth.services import user_for_reset_token
 from centres.models import Centre
 from courses.models import Course
 from extensions import db
-from tests.signing_in import session_values
 from vocabulary import CohortStatus, Level, PartnerType, Role, Track
 
 ADMIN_MODULES = ("auth.admin", "centres.admin", "courses.admin")
 
 
 # Helpers ------------------------------------------------------------------------------------------------
-
-
-def act_as(client, user: UserAccount | None):
-    """Make ``client`` signed in as ``user`` (None: anonymous). The test's app context outlives each
-    request, so Flask-Login's cached user is dropped too."""
-    with client.session_transaction() as client_session:
-        client_session.clear()
-        if user is not None:
-            client_session.update(session_values(user))
-    g.pop("_login_user", None)
-    return client
-
-
-def signed_csrf_token(client) -> str:
-    """A CSRF token for ``client``'s session, signed by Flask-WTF itself. Call it after ``act_as``,
-    which clears the session (and the token's secret with it)."""
-    with client.application.test_request_context():
-        g.pop("csrf_token", None)  # Flask-WTF caches the token of the current request context in g
-        token = generate_csrf()
-        secret = session["csrf_token"]
-    g.pop("csrf_token", None)
-    with client.session_transaction() as client_session:
-        client_session["csrf_token"] = secret
-    return token
-
-
-def post(client, path: str, data: dict | None = None, **kwargs):
-    """POST ``data`` to ``path`` as a page's form would: with a valid CSRF token."""
-    return client.post(path, data={"csrf_token": signed_csrf_token(client), **(data or {})}, **kwargs)
-
-
-def text(response, status: int = 200) -> str:
-    assert response.status_code == status, (response.status_code, response.headers.get("Location"))
-    return response.get_data(as_text=True)
-
-
-def error_next_to(page: str, field: str) -> str:
-    """The error shown next to ``field`` (tied to it with aria-describedby), or fail."""
-    match = re.search(rf'<div id="{field}-error" class="invalid-feedback d-block">(.*?)</div>', page, re.S)
-    assert match, f"no error shown next to {field}"
-    assert re.search(rf'aria-describedby="[^"]*{field}-error"', page), f"{field} is not tied to its error"
-    return html.unescape(match.group(1))
-
-
-def error_at_top(page: str) -> str:
-    match = re.search(r'<div class="alert alert-danger" role="alert">(.*?)</div>', page, re.S)
-    assert match, "no error shown at the top of the form"
-    return html.unescape(match.group(1))
-
-
-def flashed(page: str) -> str:
-    return html.unescape(" ".join(re.findall(r'<div class="alert alert-\w+" role="alert">(.*?)</div>', page, re.S)))
-
-
-def row_for(page: str, needle: str) -> str:
-    """The table row of a list page that mentions ``needle``."""
-    return re.search(rf"<tr>(?:(?!</tr>).)*{re.escape(needle)}.*?</tr>", page, re.S).group(0)
-
-
-def redirected_to(response) -> str:
-    assert response.status_code in (302, 303), response.status_code
-    return urlsplit(response.headers["Location"]).path
-
-
-def events(action: str) -> list[AuditEvent]:
-    return list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
 
 
 def outbox(app) -> list:
@@ -115,7 +46,7 @@ def as_admin(client, admin):
     return act_as(client, admin)
 
 
-@pytest.fixture
+@kept_world
 def places(make_province, make_district):
     punjab = make_province(code="PB", name="Punjab")
     sindh = make_province(code="SD", name="Sindh")
@@ -253,7 +184,7 @@ def test_create_staff_account_emails_a_set_password_link(app, as_admin, admin, p
     token = re.search(r"/auth/reset/(\S+)", body).group(1)
     assert user_for_reset_token(token) == user  # the link works for this account
 
-    [event] = events("account.create")
+    [event] = audit_events("account.create")
     assert event.actor_id == admin.id and event.object_id == user.id
     assert event.after["role"] == "staff" and event.after["centres"] == ["PB-LHR-01", "PB-MUL-01"]
     listing = text(as_admin.get("/auth/admin/users"))
@@ -360,7 +291,7 @@ def test_edit_account_changes_role_and_scope(as_admin, admin, places, make_centr
         places["sindh"],
     )
     assert user.memberships == []
-    [event] = events("account.update")
+    [event] = audit_events("account.update")
     assert event.actor_id == admin.id
     assert (event.before["role"], event.after["role"]) == ("staff", "overseer")
     assert (event.before["centres"], event.after["centres"]) == (["PB-LHR-01"], [])
@@ -463,7 +394,7 @@ def test_deactivation_asks_first_then_ends_the_session(client, admin, make_user)
     assert redirected_to(response) == "/auth/admin/users"
     db.session.refresh(other_admin)
     assert other_admin.active is False
-    [event] = events("account.deactivate")
+    [event] = audit_events("account.deactivate")
     assert (event.before["active"], event.after["active"], event.actor_id) == (True, False, admin.id)
 
     # Their session no longer counts: they are sent to sign in again.
@@ -484,7 +415,7 @@ def test_reactivate_account(as_admin, admin, make_user):
     assert redirected_to(response) == f"/auth/admin/users/{user.id}/edit"
     db.session.refresh(user)
     assert user.active
-    [event] = events("account.reactivate")
+    [event] = audit_events("account.reactivate")
     assert (event.before["active"], event.after["active"]) == (False, True)
     assert "is active again" in flashed(text(as_admin.get(f"/auth/admin/users/{user.id}/edit")))
 
@@ -587,7 +518,7 @@ def test_create_centre(as_admin, admin, places):
         True,
     )
     assert centre.partner_type is PartnerType.IT_BOARD and centre.district == places["lahore"]
-    [event] = events("centre.create")
+    [event] = audit_events("centre.create")
     assert event.actor_id == admin.id and event.centre_id == centre.id
     assert "Centre PB-LHR-01 added." in flashed(text(as_admin.get("/centres/manage")))
     assert "Arfa Tower Digital Centre" in text(as_admin.get("/centres/PB-LHR-01"))  # the public page
@@ -639,7 +570,7 @@ def test_edit_centre(as_admin, admin, places, make_centre):
         places["multan"],
         False,
     )
-    [event] = events("centre.update")
+    [event] = audit_events("centre.update")
     assert (event.before["name"], event.after["name"], event.actor_id) == ("Old Name", "New Name", admin.id)
 
 
@@ -670,7 +601,7 @@ def test_deactivate_centre_asks_first(as_admin, admin, places, make_centre, make
     assert redirected_to(post(as_admin, "/centres/PB-LHR-01/deactivate")) == "/centres/manage"
     db.session.refresh(centre)
     assert centre.active is False
-    [event] = events("centre.deactivate")
+    [event] = audit_events("centre.deactivate")
     assert event.actor_id == admin.id and event.centre_id == centre.id
     assert as_admin.get("/centres/PB-LHR-01").status_code == 404  # gone from the public pages
     assert "PB-LHR-01" not in text(as_admin.get("/centres/"))
@@ -680,7 +611,7 @@ def test_deactivate_centre_asks_first(as_admin, admin, places, make_centre, make
     assert redirected_to(post(as_admin, "/centres/PB-LHR-01/reactivate")) == "/centres/PB-LHR-01/edit"
     db.session.refresh(centre)
     assert centre.active
-    assert len(events("centre.reactivate")) == 1
+    assert len(audit_events("centre.reactivate")) == 1
     assert text(as_admin.get("/centres/PB-LHR-01"))
 
 
@@ -785,7 +716,7 @@ def test_create_course(as_admin, admin):
     assert redirected_to(post(as_admin, "/courses/new", new_course())) == "/courses/manage"
     course = db.session.scalar(sa.select(Course).where(Course.code == "SWD-101"))
     assert (course.title, course.weeks, course.min_age, course.max_age) == ("Web Development Foundations", 12, 16, None)
-    [event] = events("course.create")
+    [event] = audit_events("course.create")
     assert event.actor_id == admin.id and event.object_id == course.id
     assert "Course SWD-101 added to the catalogue." in flashed(text(as_admin.get("/courses/manage")))
     assert "Web Development Foundations" in text(as_admin.get("/courses/SWD-101"))
@@ -831,7 +762,7 @@ def test_edit_course(as_admin, admin, make_course, row_counts):
         10,
         Track.IT_SUPPORT,
     )
-    [event] = events("course.update")
+    [event] = audit_events("course.update")
     assert (event.before["weeks"], event.after["weeks"], event.actor_id) == (8, 10, admin.id)
 
     before = row_counts()
@@ -844,7 +775,7 @@ def test_edit_course(as_admin, admin, make_course, row_counts):
 # Nobody but admins ----------------------------------------------------------------------------------------
 
 
-@pytest.fixture
+@kept_world
 def world(places, make_centre, make_course, make_user, make_trainee):
     centre = make_centre(places["lahore"], code="PB-LHR-01")
     trainee_user = make_user(Role.TRAINEE, full_name="Hina Baloch")

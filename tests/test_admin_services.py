@@ -5,8 +5,8 @@ from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
+from pages import audit_events
 
-from audit.models import AuditEvent
 from centres.models import Centre
 from centres.services import (
     CentreDetails,
@@ -35,13 +35,6 @@ def punjab(make_province):
 @pytest.fixture
 def lahore(make_district, punjab):
     return make_district(punjab, code="LHR", name="Lahore")
-
-
-def audit_events(action: str | None = None) -> list[AuditEvent]:
-    stmt = sa.select(AuditEvent).order_by(AuditEvent.id)
-    if action:
-        stmt = stmt.where(AuditEvent.action == action)
-    return list(db.session.scalars(stmt))
 
 
 def centre_details(district, **changes) -> CentreDetails:

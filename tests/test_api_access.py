@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from werkzeug.security import generate_password_hash
+from harness import kept_world, password_hash
+from pages import session_values
 
 from auth.models import UserAccount
 from courses.models import Cohort
@@ -25,13 +26,13 @@ from enrollments.models import Enrollment, Trainee
 from extensions import db, limiter
 from tests import test_access_matrix
 from tests.api_helpers import api_error, bearer
-from tests.signing_in import session_values
 from tests.test_access_matrix import USERS, World, enrollment_of, routed_methods, row
 from vocabulary import CohortStatus, EnrollmentStatus, Shift
 
 world = test_access_matrix.world  # the pages' world (centres A and B, their cohorts, trainees, users)
 
 PASSWORD = "a-long-enough-password"
+PASSWORD_HASH = password_hash(PASSWORD)  # scrypt is slow on purpose: hash once for the module
 ERROR_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found"}
 REFUSED = frozenset(ERROR_CODES)
 
@@ -46,12 +47,13 @@ class ApiWorld:
     pending: Enrollment  # a pending application at cohort A
     free_trainee: Trainee  # lives in Lahore, no application anywhere
     token_owner: UserAccount  # the spare user, with a password: she gets tokens from POST /tokens
+    tokens: dict[str, dict[str, str]]  # by user: headers with a token of hers (none for the anonymous)
 
     def __getattr__(self, name: str):
         return getattr(self.base, name)
 
 
-@pytest.fixture
+@kept_world
 def api_world(world, make_cohort, make_trainee, make_enrollment):
     later = utcnow().date() + timedelta(days=100)
     cohort_a2 = make_cohort(
@@ -67,9 +69,10 @@ def api_world(world, make_cohort, make_trainee, make_enrollment):
     pending = make_enrollment(pending_trainee, world.cohort_a, status=EnrollmentStatus.PENDING)
     free_trainee = make_trainee(world.lahore, full_name="Free Trainee")
     recount(fix=True)
-    world.spare_user.password_hash = generate_password_hash(PASSWORD)
+    world.spare_user.password_hash = PASSWORD_HASH
     db.session.commit()
-    return ApiWorld(world, cohort_a2, draft_a, pending, free_trainee, world.spare_user)
+    tokens = {name: bearer(person) if person is not None else {} for name, person in world.users.items()}
+    return ApiWorld(world, cohort_a2, draft_a, pending, free_trainee, world.spare_user, tokens)
 
 
 # What each user gets. Users act in the order of USERS on one world, so an admitted state change by
@@ -194,8 +197,7 @@ def request_as(client, app, w: ApiWorld, method: str, endpoint: str, user: str, 
 
 
 def auth_headers(w: ApiWorld, user: str) -> dict[str, str]:
-    person = w.users[user]
-    return bearer(person) if person is not None else {}
+    return w.tokens[user]
 
 
 def check_refusal(response, status: int) -> str | None:

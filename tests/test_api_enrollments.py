@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from api_helpers import api_error, bearer
+from api_helpers import FORBIDDEN, UNAUTHORIZED, api_error, bearer, refused_by_api
 
 from audit.models import AuditEvent
 from courses.models import Cohort
@@ -20,13 +20,6 @@ from extensions import db
 from vocabulary import Admission, CohortStatus, EnrollmentStatus, Gender, Role, Shift
 
 S = EnrollmentStatus
-UNAUTHORIZED = (
-    401,
-    "unauthorized",
-    "Send a valid token: Authorization: Bearer <token> (get one from POST /api/v1/tokens).",
-    None,
-)
-FORBIDDEN = (403, "forbidden", "You may not do this.", None)
 NOT_FOUND = (404, "not_found", "There is nothing here.", None)
 SAY_WHICH = "Say which trainee to register: trainee_id or cnic."
 NO_SUCH_CNIC = "No trainee has this CNIC: create her record first (POST /trainees)."
@@ -108,14 +101,6 @@ def answer_of(enrollment: Enrollment, **changes) -> dict:
 
 def actions() -> list[str]:
     return list(db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)))
-
-
-def refused(client, method: str, path: str, headers: dict, row_counts, json=None):
-    """Send a request that must be refused; check that nothing was written; return the error."""
-    before = row_counts()
-    response = client.open(path, method=method, headers=headers, json=json)
-    assert row_counts() == before
-    return api_error(response)
 
 
 # Applying ------------------------------------------------------------------------------------------
@@ -251,14 +236,15 @@ def test_refusals_of_the_rules(client, cohort, applicant, row_counts):
         )
     )
     for target, trainee, status, code, message in cases:
-        error = refused(client, "POST", f"/api/v1/cohorts/{target.id}/enrollments", bearer(trainee.user), row_counts)
+        path = f"/api/v1/cohorts/{target.id}/enrollments"
+        error = refused_by_api(client, "POST", path, bearer(trainee.user), row_counts)
         assert error == (status, code, message, None)
 
 
 def test_refusals_said_to_staff(client, cohort, make_trainee, world, people, row_counts):
     man = make_trainee(world["district"], gender=Gender.MALE, registered_centre_id=world["own"].id)
     camp = cohort(women_only=True)
-    error = refused(
+    error = refused_by_api(
         client,
         "POST",
         f"/api/v1/cohorts/{camp.id}/enrollments",
@@ -281,7 +267,7 @@ def test_refusals_said_to_staff(client, cohort, make_trainee, world, people, row
 )
 def test_staff_name_an_existing_trainee(client, cohort, people, row_counts, body, expected):
     open_cohort = cohort()
-    error = refused(
+    error = refused_by_api(
         client, "POST", f"/api/v1/cohorts/{open_cohort.id}/enrollments", bearer(people["staff"]), row_counts, body
     )
     assert error == (*expected, {"trainee_id": expected[2]})
@@ -300,7 +286,7 @@ def test_staff_naming_by_id_a_trainee_of_another_centre_are_told_there_is_none(
         db.session.commit()
     path, headers = f"/api/v1/cohorts/{open_cohort.id}/enrollments", bearer(people["staff"])
     for trainee_id in (stranger.id, stranger.id + 1000):  # hers, and an id nobody has
-        error = refused(client, "POST", path, headers, row_counts, {"trainee_id": trainee_id})
+        error = refused_by_api(client, "POST", path, headers, row_counts, {"trainee_id": trainee_id})
         assert error == (422, "unknown_trainee", no_such_id(trainee_id), {"trainee_id": no_such_id(trainee_id)})
 
 
@@ -346,7 +332,7 @@ def test_staff_register_by_cnic_typed_any_way(client, cohort, make_trainee, worl
 def test_an_unknown_cnic_writes_nothing(client, cohort, make_trainee, world, people, row_counts, typed):
     make_trainee(world["district"], registered_centre_id=world["own"].id)  # someone else has a record
     open_cohort = cohort()
-    error = refused(
+    error = refused_by_api(
         client,
         "POST",
         f"/api/v1/cohorts/{open_cohort.id}/enrollments",
@@ -362,7 +348,7 @@ def test_a_trainee_may_not_send_a_cnic(client, cohort, applicant, row_counts):
     trainee, other, open_cohort = applicant(), applicant(), cohort()
     path, headers = f"/api/v1/cohorts/{open_cohort.id}/enrollments", bearer(trainee.user)
     for body in ({"cnic": other.cnic}, {"cnic": trainee.cnic}, {"trainee_id": trainee.id, "cnic": trainee.cnic}):
-        assert refused(client, "POST", path, headers, row_counts, body) == (403, "forbidden", ONLY_HERSELF, None)
+        assert refused_by_api(client, "POST", path, headers, row_counts, body) == (403, "forbidden", ONLY_HERSELF, None)
 
 
 @pytest.mark.parametrize(
@@ -377,7 +363,7 @@ def test_a_trainee_may_not_send_a_cnic(client, cohort, applicant, row_counts):
 )
 def test_a_body_that_does_not_match_the_schema(client, cohort, people, row_counts, body, fields):
     open_cohort = cohort()
-    error = refused(
+    error = refused_by_api(
         client, "POST", f"/api/v1/cohorts/{open_cohort.id}/enrollments", bearer(people["staff"]), row_counts, body
     )
     assert error == (422, "invalid", "Some values are not valid: see fields.", fields)
@@ -388,18 +374,19 @@ def test_who_may_not_take_places(client, cohort, applicant, make_user, world, pe
     open_cohort, trainee, other = cohort(), applicant(registered_centre_id=world["other"].id), applicant()
     path = f"/api/v1/cohorts/{open_cohort.id}/enrollments"
     body = {"trainee_id": trainee.id}
-    assert refused(client, "POST", path, {}, row_counts, body) == UNAUTHORIZED
+    assert refused_by_api(client, "POST", path, {}, row_counts, body) == UNAUTHORIZED
     for overseer in ("overseer", "provincial_overseer"):
-        assert refused(client, "POST", path, bearer(people[overseer]), row_counts, body) == FORBIDDEN
-    assert refused(client, "POST", path, bearer(people["other_staff"]), row_counts, body) == (
+        assert refused_by_api(client, "POST", path, bearer(people[overseer]), row_counts, body) == FORBIDDEN
+    assert refused_by_api(client, "POST", path, bearer(people["other_staff"]), row_counts, body) == (
         403,
         "forbidden",
         "Only staff of this centre can register trainees here.",
         None,
     )
-    assert refused(client, "POST", path, bearer(other.user), row_counts, body) == (403, "forbidden", ONLY_HERSELF, None)
+    refusal = refused_by_api(client, "POST", path, bearer(other.user), row_counts, body)
+    assert refusal == (403, "forbidden", ONLY_HERSELF, None)
     no_record = make_user(Role.TRAINEE)
-    assert refused(client, "POST", path, bearer(no_record), row_counts) == (
+    assert refused_by_api(client, "POST", path, bearer(no_record), row_counts) == (
         403,
         "forbidden",
         "This account has no trainee record: ask your centre to link it.",
@@ -410,14 +397,13 @@ def test_who_may_not_take_places(client, cohort, applicant, make_user, world, pe
 def test_unknown_and_draft_cohorts(client, cohort, applicant, world, people, row_counts):
     trainee, draft = applicant(registered_centre_id=world["own"].id), cohort(status=CohortStatus.DRAFT)
     for path in ("/api/v1/cohorts/999999/enrollments", f"/api/v1/cohorts/{2**40}/enrollments"):
-        assert refused(client, "POST", path, bearer(trainee.user), row_counts) == NOT_FOUND
+        assert refused_by_api(client, "POST", path, bearer(trainee.user), row_counts) == NOT_FOUND
     path = f"/api/v1/cohorts/{draft.id}/enrollments"
-    assert refused(client, "POST", path, bearer(trainee.user), row_counts) == NOT_FOUND
-    assert refused(client, "POST", path, bearer(people["other_staff"]), row_counts, {"trainee_id": trainee.id}) == (
-        NOT_FOUND
-    )
+    assert refused_by_api(client, "POST", path, bearer(trainee.user), row_counts) == NOT_FOUND
+    body = {"trainee_id": trainee.id}
+    assert refused_by_api(client, "POST", path, bearer(people["other_staff"]), row_counts, body) == NOT_FOUND
     # Its own centre's staff see the draft, and are told why it takes nobody.
-    assert refused(client, "POST", path, bearer(people["staff"]), row_counts, {"trainee_id": trainee.id}) == (
+    assert refused_by_api(client, "POST", path, bearer(people["staff"]), row_counts, {"trainee_id": trainee.id}) == (
         409,
         "applications_closed",
         "This cohort is not taking applications (draft).",
@@ -642,7 +628,7 @@ def test_every_operation_on_a_place_by_every_role(client, scene, people, applica
         assert recount() == []
     else:
         expected = UNAUTHORIZED if role == "anonymous" else FORBIDDEN
-        assert refused(client, method, path, headers, row_counts, body) == expected
+        assert refused_by_api(client, method, path, headers, row_counts, body) == expected
 
 
 @pytest.mark.parametrize("operation", OPERATIONS)
@@ -761,7 +747,7 @@ INVALID = "Some values are not valid: see fields."
 def test_decisions_the_state_does_not_allow(client, scene, people, row_counts, state, suffix, body, expected):
     enrollment = scene(state)
     path = f"/api/v1/enrollments/{enrollment.id}{suffix}"
-    error = refused(client, "POST", path, bearer(people["staff"]), row_counts, body)
+    error = refused_by_api(client, "POST", path, bearer(people["staff"]), row_counts, body)
     assert error == (expected if len(expected) == 4 else (*expected, None))
 
 
@@ -770,7 +756,7 @@ def test_withdrawing_twice(client, scene, row_counts):
     headers = bearer(enrollment.trainee.user)
     path = f"/api/v1/enrollments/{enrollment.id}/withdraw"
     assert client.post(path, headers=headers).status_code == 200
-    assert refused(client, "POST", path, headers, row_counts) == (
+    assert refused_by_api(client, "POST", path, headers, row_counts) == (
         409,
         "not_possible",
         "You cannot withdraw an application that is withdrawn.",
@@ -792,7 +778,7 @@ def test_registered_places_go_through_the_same_rules(client, cohort, make_traine
 
 def test_a_cnic_that_cannot_be_one_is_said_so(client, cohort, people, row_counts):
     open_cohort = cohort()
-    error = refused(
+    error = refused_by_api(
         client, "POST", f"/api/v1/cohorts/{open_cohort.id}/enrollments", bearer(people["staff"]), row_counts,
         {"cnic": "35202-123456-1"},
     )  # fmt: skip
@@ -803,7 +789,7 @@ def test_a_cnic_that_cannot_be_one_is_said_so(client, cohort, people, row_counts
 def test_naming_her_twice_over_is_refused(client, cohort, make_trainee, world, people, row_counts):
     known = make_trainee(world["district"], registered_centre_id=world["own"].id)
     open_cohort = cohort()
-    error = refused(
+    error = refused_by_api(
         client, "POST", f"/api/v1/cohorts/{open_cohort.id}/enrollments", bearer(people["staff"]), row_counts,
         {"trainee_id": known.id, "cnic": known.cnic},
     )  # fmt: skip

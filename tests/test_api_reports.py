@@ -8,11 +8,12 @@ everything; trainees and anonymous callers nothing."""
 from datetime import date
 
 import pytest
+from harness import kept_world
 from pytest import approx
 
 from enrollments.counters import recount
 from extensions import db
-from tests.api_helpers import api_error, bearer
+from tests.api_helpers import FORBIDDEN, UNAUTHORIZED, api_error, bearer
 from vocabulary import Area, CohortStatus, EnrollmentStatus, Gender, Role, Track
 
 INVALID = "Some values are not valid: see fields."
@@ -98,13 +99,14 @@ class Network:
             "punjab_overseer": make_user(Role.OVERSEER, province=self.punjab),
             "admin": make_user(Role.ADMIN),
         }
+        self.tokens = {role: bearer(user) if user is not None else {} for role, user in self.users.items()}
 
     def headers(self, role: str) -> dict[str, str]:
-        user = self.users[role]
-        return bearer(user) if user is not None else {}
+        """Headers with a token of ``role``'s user (made with the network), none for the anonymous."""
+        return self.tokens[role]
 
 
-@pytest.fixture
+@kept_world
 def net(make_province, make_district, make_centre, make_course, make_cohort, make_trainee, make_enrollment, make_user):
     return Network(
         make_province, make_district, make_centre, make_course, make_cohort, make_trainee, make_enrollment, make_user
@@ -219,13 +221,6 @@ def test_the_answer_repeats_the_question(client, net):
 
 # Who sees what -------------------------------------------------------------------------------------------
 
-UNAUTHORIZED = (
-    401,
-    "unauthorized",
-    "Send a valid token: Authorization: Bearer <token> (get one from POST /api/v1/tokens).",
-    None,
-)
-FORBIDDEN = (403, "forbidden", "You may not do this.", None)
 IN_SCOPE = {  # group_by=centre, then group_by=province
     "staff_a": ([CENTRE_A], [LAHORE | {"key": "PB", "name": "Punjab"}]),
     "staff_b": ([CENTRE_B], [SINDH]),

@@ -12,19 +12,19 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.security import generate_password_hash
+from harness import password_hash
+from pages import audit_events, every_stored_value, flashed, row_for, text
 
 from api.errors import MESSAGES
-from audit.models import AuditEvent
 from auth.models import ApiToken, UserAccount
 from auth.tokens import issue_token
 from database import utcnow
 from extensions import db, limiter
-from tests.api_helpers import api_error, bearer, token_for
+from tests.api_helpers import api_error, bearer, token_for, with_token
 from vocabulary import Role
 
 PASSWORD = "a-long-password"
-PASSWORD_HASH = generate_password_hash(PASSWORD)  # scrypt is slow on purpose: hash once for the module
+PASSWORD_HASH = password_hash(PASSWORD)  # scrypt is slow on purpose: hash once for the module
 WRONG_CREDENTIALS = "Wrong email or password."
 THROTTLED = "Too many attempts. Wait a few minutes, then try again."
 INVALID_TOKEN = "This token is not valid (wrong, revoked or expired): get a new one from POST /api/v1/tokens."
@@ -38,25 +38,8 @@ def new_token(client, email: str, password: str = PASSWORD, **more):
     return client.post("/api/v1/tokens", json={"email": email, "password": password, **more})
 
 
-def auth(secret: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {secret}"}
-
-
 def stored_token(secret: str) -> ApiToken:
     return db.session.scalar(sa.select(ApiToken).where(ApiToken.digest == hashlib.sha256(secret.encode()).hexdigest()))
-
-
-def every_stored_value() -> str:
-    """Every value of every row of every table, as text: to prove a secret is nowhere in the database."""
-    values = []
-    for table in db.metadata.sorted_tables:
-        for row in db.session.execute(sa.select(table)):
-            values.extend(str(value) for value in row)
-    return "\n".join(values)
-
-
-def events(action: str) -> list[AuditEvent]:
-    return list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
 
 
 @pytest.fixture
@@ -87,10 +70,10 @@ def test_a_password_gets_a_token_that_is_stored_only_as_a_digest(client, ayesha)
     days = timedelta(days=client.application.config["API_TOKEN_DAYS"])
     assert before + days <= token.expires_at <= after + days
     assert body["expires_at"] == token.expires_at.isoformat()
-    [event] = events("token.create")
+    [event] = audit_events("token.create")
     assert (event.actor_id, event.object_id, event.after["prefix"]) == (ayesha.id, token.id, token.prefix)
 
-    me = client.get("/api/v1/me", headers=auth(secret))
+    me = client.get("/api/v1/me", headers=with_token(secret))
     assert me.status_code == 200 and me.get_json()["email"] == "ayesha@markaz.test"
 
 
@@ -186,7 +169,7 @@ def test_a_revoked_token_is_refused(client, ayesha, row_counts):
     token.revoked_at = utcnow()
     db.session.commit()
     before = row_counts()
-    response = client.get("/api/v1/me", headers=auth(secret))
+    response = client.get("/api/v1/me", headers=with_token(secret))
     assert api_error(response) == (401, "unauthorized", INVALID_TOKEN, None)
     assert response.headers["WWW-Authenticate"] == 'Bearer realm="markaz"'
     assert row_counts() == before
@@ -194,11 +177,11 @@ def test_a_revoked_token_is_refused(client, ayesha, row_counts):
 
 def test_an_expired_token_is_refused(client, ayesha, row_counts):
     secret = token_for(ayesha)
-    assert client.get("/api/v1/me", headers=auth(secret)).status_code == 200
+    assert client.get("/api/v1/me", headers=with_token(secret)).status_code == 200
     stored_token(secret).expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
     before = row_counts()
-    assert api_error(client.get("/api/v1/me", headers=auth(secret))) == (401, "unauthorized", INVALID_TOKEN, None)
+    assert api_error(client.get("/api/v1/me", headers=with_token(secret))) == (401, "unauthorized", INVALID_TOKEN, None)
     assert row_counts() == before
 
 
@@ -207,7 +190,7 @@ def test_a_deactivated_accounts_token_is_refused(client, ayesha, row_counts):
     ayesha.active = False
     db.session.commit()
     before = row_counts()
-    assert api_error(client.get("/api/v1/me", headers=auth(secret))) == (401, "unauthorized", INVALID_TOKEN, None)
+    assert api_error(client.get("/api/v1/me", headers=with_token(secret))) == (401, "unauthorized", INVALID_TOKEN, None)
     assert row_counts() == before
 
 
@@ -264,9 +247,11 @@ def test_the_api_needs_no_csrf_token_but_the_pages_do(client, sign_in, ayesha, r
     assert row_counts() == before
     # ... while API calls with a token need none.
     secret = token_for(ayesha)
-    response = client.post("/api/v1/tokens", json={"email": ayesha.email, "password": PASSWORD}, headers=auth(secret))
+    response = client.post(
+        "/api/v1/tokens", json={"email": ayesha.email, "password": PASSWORD}, headers=with_token(secret)
+    )
     assert response.status_code == 201
-    assert client.delete("/api/v1/tokens/current", headers=auth(secret)).status_code == 204
+    assert client.delete("/api/v1/tokens/current", headers=with_token(secret)).status_code == 204
 
 
 # GET /me -----------------------------------------------------------------------------------------------------
@@ -314,21 +299,21 @@ def test_me_says_who_the_token_belongs_to(client, people, who):
 
 def test_a_program_revokes_its_own_token_and_only_that_one(client, ayesha):
     secret, other = token_for(ayesha), token_for(ayesha)
-    response = client.delete("/api/v1/tokens/current", headers=auth(secret))
+    response = client.delete("/api/v1/tokens/current", headers=with_token(secret))
     assert response.status_code == 204 and response.data == b""
     token = stored_token(secret)
     assert token.revoked_at is not None
-    [event] = events("token.revoke")
+    [event] = audit_events("token.revoke")
     assert (event.actor_id, event.object_id) == (ayesha.id, token.id)
 
-    assert api_error(client.get("/api/v1/me", headers=auth(secret))) == (401, "unauthorized", INVALID_TOKEN, None)
-    assert api_error(client.delete("/api/v1/tokens/current", headers=auth(secret))) == (
+    assert api_error(client.get("/api/v1/me", headers=with_token(secret))) == (401, "unauthorized", INVALID_TOKEN, None)
+    assert api_error(client.delete("/api/v1/tokens/current", headers=with_token(secret))) == (
         401,
         "unauthorized",
         INVALID_TOKEN,
         None,
     )
-    assert client.get("/api/v1/me", headers=auth(other)).status_code == 200
+    assert client.get("/api/v1/me", headers=with_token(other)).status_code == 200
 
 
 def test_revoking_without_a_token_is_401(client, row_counts):
@@ -385,22 +370,6 @@ def test_a_crash_is_a_json_500_that_says_nothing_of_the_inside(app, client, ayes
 # The account's API tokens page ------------------------------------------------------------------------------
 
 
-def page_text(response, status: int = 200) -> str:
-    assert response.status_code == status, (response.status_code, response.headers.get("Location"))
-    return response.get_data(as_text=True)
-
-
-def flashed(page: str) -> str:
-    return html.unescape(" ".join(re.findall(r'<div class="alert alert-\w+" role="alert">(.*?)</div>', page, re.S)))
-
-
-def row_for(page: str, needle: str) -> str:
-    """The table row of the tokens page that mentions ``needle``."""
-    match = re.search(rf"<tr>(?:(?!</tr>).)*{re.escape(needle)}(?:(?!</tr>).)*</tr>", html.unescape(page), re.S)
-    assert match, f"no row mentions {needle!r}"
-    return match.group(0)
-
-
 def revoke_link(token: ApiToken) -> str:
     return f'href="/auth/tokens/{token.id}/revoke"'
 
@@ -420,7 +389,7 @@ def test_the_page_lists_her_tokens_with_their_status(client, sign_in, ayesha, ma
     someone_elses, _ = issue_token(make_user(Role.STAFF), name="Someone else's", actor=None)
     db.session.commit()
 
-    page = page_text(sign_in(ayesha).get("/auth/tokens"))
+    page = text(sign_in(ayesha).get("/auth/tokens"))
     assert "You have no API tokens" not in page
     row = row_for(page, "Dashboard")
     assert f"{active.prefix}…" in row and "Active" in row and revoke_link(active) in row
@@ -435,19 +404,19 @@ def test_the_page_lists_her_tokens_with_their_status(client, sign_in, ayesha, ma
 
 
 def test_the_page_says_when_she_has_no_tokens(client, sign_in, ayesha):
-    page = page_text(sign_in(ayesha).get("/auth/tokens"))
+    page = text(sign_in(ayesha).get("/auth/tokens"))
     assert "You have no API tokens" in page and "<table" not in page
 
 
 def test_the_menu_links_to_the_tokens_page_and_the_api_docs(client, sign_in, ayesha):
-    page = page_text(sign_in(ayesha).get("/auth/password"))
+    page = text(sign_in(ayesha).get("/auth/password"))
     assert 'href="/auth/tokens"' in page and 'href="/api/docs"' in page
 
 
 def test_a_new_token_is_shown_once_and_never_again(client, sign_in, csrf_token, ayesha):
     sign_in(ayesha)
     response = client.post("/auth/tokens", data={"name": "Punjab IT Board", "csrf_token": csrf_token("/auth/tokens")})
-    page = page_text(response, 201)
+    page = text(response, 201)
     [secret] = TOKEN_PATTERN.findall(page)
     token = stored_token(secret)
     assert token.user_id == ayesha.id and token.name == "Punjab IT Board"
@@ -455,9 +424,9 @@ def test_a_new_token_is_shown_once_and_never_again(client, sign_in, csrf_token, 
     assert secret not in every_stored_value()
     with client.session_transaction() as session:
         assert secret not in repr(dict(session))  # not kept in the session cookie either
-    assert client.get("/api/v1/me", headers=auth(secret)).status_code == 200
+    assert client.get("/api/v1/me", headers=with_token(secret)).status_code == 200
 
-    page = page_text(client.get("/auth/tokens"))
+    page = text(client.get("/auth/tokens"))
     assert secret not in page and not TOKEN_PATTERN.search(page)
     assert f"{token.prefix}…" in row_for(page, "Punjab IT Board")
 
@@ -474,7 +443,7 @@ def test_a_token_needs_a_sensible_name(client, sign_in, csrf_token, ayesha, row_
     sign_in(ayesha)
     token = csrf_token("/auth/tokens")
     before = row_counts()
-    page = page_text(client.post("/auth/tokens", data={"name": name, "csrf_token": token}), 422)
+    page = text(client.post("/auth/tokens", data={"name": name, "csrf_token": token}), 422)
     error = re.search(r'<div id="name-error" class="invalid-feedback d-block">(.*?)</div>', page, re.S)
     assert error and html.unescape(error.group(1)) == message
     assert not TOKEN_PATTERN.search(page)
@@ -485,30 +454,30 @@ def test_revoking_asks_first_then_revokes(client, sign_in, csrf_token, ayesha):
     secret = token_for(ayesha)
     token = stored_token(secret)
     sign_in(ayesha)
-    page = page_text(client.get(f"/auth/tokens/{token.id}/revoke"))
+    page = text(client.get(f"/auth/tokens/{token.id}/revoke"))
     assert "Revoke this token?" in page and f"{token.prefix}…" in page
     assert f'<form method="post" action="/auth/tokens/{token.id}/revoke"' in page
     db.session.refresh(token)
     assert token.revoked_at is None  # asking changed nothing
-    assert client.get("/api/v1/me", headers=auth(secret)).status_code == 200
+    assert client.get("/api/v1/me", headers=with_token(secret)).status_code == 200
 
     form_token = csrf_token(f"/auth/tokens/{token.id}/revoke")
     response = client.post(f"/auth/tokens/{token.id}/revoke", data={"csrf_token": form_token})
     assert response.status_code == 302 and response.headers["Location"] == "/auth/tokens"
     db.session.refresh(token)
     assert token.revoked_at is not None
-    [event] = events("token.revoke")
+    [event] = audit_events("token.revoke")
     assert (event.actor_id, event.object_id) == (ayesha.id, token.id)
-    page = page_text(client.get("/auth/tokens"))
+    page = text(client.get("/auth/tokens"))
     assert f"The token “test” ({token.prefix}…) is revoked: nothing can use it any more." in flashed(page)
     assert "Revoked" in row_for(page, f"{token.prefix}…")
-    assert api_error(client.get("/api/v1/me", headers=auth(secret))) == (401, "unauthorized", INVALID_TOKEN, None)
+    assert api_error(client.get("/api/v1/me", headers=with_token(secret))) == (401, "unauthorized", INVALID_TOKEN, None)
 
     # Revoking it again changes nothing and says why.
     response = client.post(f"/auth/tokens/{token.id}/revoke", data={"csrf_token": form_token})
     assert response.headers["Location"] == "/auth/tokens"
-    assert "is revoked: nothing can use it any more." in flashed(page_text(client.get("/auth/tokens")))
-    assert len(events("token.revoke")) == 1
+    assert "is revoked: nothing can use it any more." in flashed(text(client.get("/auth/tokens")))
+    assert len(audit_events("token.revoke")) == 1
 
 
 def test_revoking_without_the_csrf_token_is_refused(client, sign_in, ayesha, row_counts):
@@ -531,7 +500,7 @@ def test_she_cannot_revoke_someone_elses_token(client, sign_in, csrf_token, ayes
         client.get(f"/auth/tokens/{theirs.id}/revoke"),
         client.post(f"/auth/tokens/{theirs.id}/revoke", data={"csrf_token": form_token}),
     ):
-        page = page_text(response, 403)
+        page = text(response, 403)
         assert NOT_HERS in html.unescape(page) and "bilal@markaz.test" not in page
     assert row_counts() == before
     db.session.refresh(theirs)
@@ -552,13 +521,13 @@ def test_an_admin_may_revoke_anyones_token(client, sign_in, csrf_token, ayesha, 
     admin = make_user(Role.ADMIN, email="amina.admin@markaz.test")
     hers = stored_token(token_for(ayesha))
     sign_in(admin)
-    page = page_text(client.get(f"/auth/tokens/{hers.id}/revoke"))
+    page = text(client.get(f"/auth/tokens/{hers.id}/revoke"))
     assert "ayesha@markaz.test" in page  # whose token it is, since it is not her own
     response = client.post(f"/auth/tokens/{hers.id}/revoke", data={"csrf_token": csrf_token("/auth/tokens")})
     assert response.status_code == 302
     db.session.refresh(hers)
     assert hers.revoked_at is not None
-    [event] = events("token.revoke")
+    [event] = audit_events("token.revoke")
     assert event.actor_id == admin.id
 
 
@@ -575,7 +544,7 @@ def test_the_command_prints_a_token_once_with_its_expiry(app, ayesha):
     assert f"valid until {token.expires_at:%Y-%m-%d %H:%M} UTC" in result.stderr
     assert "shown only this once" in result.stderr
     assert secret not in every_stored_value()
-    [event] = events("token.create")
+    [event] = audit_events("token.create")
     assert event.actor_id == ayesha.id  # no one is signed in at the command line: the owner asked
 
 

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 from api_helpers import api_error, bearer
+from pages import audit_actions
 
 from audit.models import AuditEvent
 from enrollments.models import Trainee
@@ -62,19 +63,15 @@ def details(**changes) -> dict:
     return {name: value for name, value in body.items() if value is not None}
 
 
-def post(client, user, body):
+def post_trainee(client, user, body):
     return client.post("/api/v1/trainees", json=body, headers=bearer(user) if user else {})
-
-
-def audit_actions() -> list[str]:
-    return list(db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)))
 
 
 # Creating ------------------------------------------------------------------------------------------
 
 
 def test_staff_register_a_trainee_typed_as_people_type(client, staff, places):
-    response = post(client, staff, details())
+    response = post_trainee(client, staff, details())
     assert response.status_code == 201
     trainee = db.session.scalar(sa.select(Trainee))
     assert response.get_json() == {
@@ -101,7 +98,7 @@ def test_staff_register_a_trainee_typed_as_people_type(client, staff, places):
 )
 @pytest.mark.parametrize("phone", ["+92 300 1234567", "92-300-1234567", "03001234567", "0092 300 1234567"])
 def test_cnic_and_phone_in_any_common_form(client, staff, places, cnic, phone):
-    response = post(client, staff, details(cnic=cnic, phone=phone))
+    response = post_trainee(client, staff, details(cnic=cnic, phone=phone))
     assert response.status_code == 201, response.get_json()
     assert (response.get_json()["cnic"], response.get_json()["phone"]) == ("35202-1234567-1", "+923001234567")
     assert db.session.scalar(sa.select(Trainee.cnic)) == "3520212345671"
@@ -109,7 +106,7 @@ def test_cnic_and_phone_in_any_common_form(client, staff, places, cnic, phone):
 
 def test_defaults_and_optional_values(client, staff, places):
     body = details(email=None, education=None, district=places["lahore"].id)
-    response = post(client, staff, body | {"disability": True})
+    response = post_trainee(client, staff, body | {"disability": True})
     assert response.status_code == 201
     answer = response.get_json()
     assert (answer["email"], answer["education"], answer["disability"]) == (None, "matric", True)
@@ -117,23 +114,23 @@ def test_defaults_and_optional_values(client, staff, places):
 
 
 def test_district_by_its_urdu_name(client, staff, places):
-    response = post(client, staff, details(district="لاہور"))
+    response = post_trainee(client, staff, details(district="لاہور"))
     assert response.status_code == 201
     assert response.get_json()["district"]["id"] == places["lahore"].id
 
 
 def test_admin_registers_without_a_centre_or_at_any(client, make_user, places):
     admin = make_user(Role.ADMIN)
-    response = post(client, admin, details())
+    response = post_trainee(client, admin, details())
     assert response.status_code == 201
     assert db.session.get(Trainee, response.get_json()["id"]).registered_centre_id is None
-    response = post(client, admin, details(cnic="35202-7654321-3", centre="sd-khi-01"))
+    response = post_trainee(client, admin, details(cnic="35202-7654321-3", centre="sd-khi-01"))
     assert response.status_code == 201
     assert db.session.get(Trainee, response.get_json()["id"]).registered_centre_id == places["karachi_centre"].id
 
 
 def test_a_name_in_two_provinces_is_settled_by_the_centres_province(client, staff, make_user, places):
-    response = post(client, staff, details(district="hyderabad"))
+    response = post_trainee(client, staff, details(district="hyderabad"))
     assert response.status_code == 201
     assert response.get_json()["district"] == {
         "id": places["hyderabad_pb"].id,
@@ -142,12 +139,12 @@ def test_a_name_in_two_provinces_is_settled_by_the_centres_province(client, staf
         "province": "PB",
     }
     sindh_staff = make_user(Role.STAFF, centres=(places["karachi_centre"],))
-    response = post(client, sindh_staff, details(cnic="35202-7654321-3", district="Hyderabad"))
+    response = post_trainee(client, sindh_staff, details(cnic="35202-7654321-3", district="Hyderabad"))
     assert response.get_json()["district"]["province"] == "SD"
 
 
 def test_a_name_with_its_province_is_not_ambiguous(client, make_user, places):
-    response = post(client, make_user(Role.ADMIN), details(district="Hyderabad, Sindh"))
+    response = post_trainee(client, make_user(Role.ADMIN), details(district="Hyderabad, Sindh"))
     assert response.status_code == 201
     assert response.get_json()["district"]["id"] == places["hyderabad_sd"].id
 
@@ -327,7 +324,7 @@ def walk_in(make_trainee, places):
     return make
 
 
-def shown(trainee: Trainee, cnic: str, phone: str) -> dict:
+def trainee_answer(trainee: Trainee, cnic: str, phone: str) -> dict:
     return {
         "id": trainee.id,
         "cnic": cnic,
@@ -347,8 +344,8 @@ def test_who_sees_a_trainee_record(client, make_user, walk_in, staff, places):
     account = make_user(Role.TRAINEE)
     trainee = walk_in(user=account)
     path = f"/api/v1/trainees/{trainee.id}"
-    full = shown(trainee, "35202-1234567-1", "+923001234567")
-    masked = shown(trainee, "35202-*******-1", "+92 *******567")
+    full = trainee_answer(trainee, "35202-1234567-1", "+923001234567")
+    masked = trainee_answer(trainee, "35202-*******-1", "+92 *******567")
     for user in (account, staff, make_user(Role.ADMIN)):
         response = client.get(path, headers=bearer(user))
         assert (response.status_code, response.get_json()) == (200, full), user.role

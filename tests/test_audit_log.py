@@ -2,15 +2,15 @@
 newest first, a readable before/after, CNIC and phone masked for overseers, query strings anyone can type,
 and the filtered log as CSV and XLSX (streamed, audited, neutralised)."""
 
-import csv
 import io
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from harness import kept_world
 from openpyxl import load_workbook
-from sqlalchemy import select
+from pages import csv_rows, export_events
 
 from audit.models import AuditEvent
 from auth.permissions import viewable_audit_events
@@ -111,7 +111,7 @@ class Log:
         return event
 
 
-@pytest.fixture
+@kept_world
 def log(make_province, make_district, make_centre, make_user):
     return Log(make_province, make_district, make_centre, make_user)
 
@@ -138,16 +138,6 @@ def listed(response) -> list[int]:
 
 def ids(*events) -> list[int]:
     return [event.id for event in events]
-
-
-def csv_rows(response) -> list[list[str]]:
-    text = response.get_data(as_text=True)
-    assert text.startswith("\ufeff")
-    return list(csv.reader(io.StringIO(text[1:])))
-
-
-def export_events() -> list[AuditEvent]:
-    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action.like("export.%"))))
 
 
 # Scope --------------------------------------------------------------------------------------------------

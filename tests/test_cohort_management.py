@@ -3,15 +3,13 @@ message and nothing written, the status transitions, seats changed through the e
 audit event per change), then the staff pages through the client (who may use them, what a refused form
 shows, and that application windows are typed in Pakistan time and stored in UTC)."""
 
-import html
-import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
+from pages import audit_events, error_next_to, flashed, text
 
-from audit.models import AuditEvent
 from courses.cohorts import CohortDetails, change_status, create_cohort, next_statuses, update_cohort
 from courses.models import Cohort
 from database import utcnow
@@ -85,13 +83,6 @@ def details(centre, course, **changes) -> CohortDetails:
         "venue": "",
     }
     return CohortDetails(**(values | changes))
-
-
-def audit_events(action: str | None = None) -> list[AuditEvent]:
-    stmt = sa.select(AuditEvent).order_by(AuditEvent.id)
-    if action:
-        stmt = stmt.where(AuditEvent.action == action)
-    return list(db.session.scalars(stmt))
 
 
 def refused(call, row_counts, refusal=Refusal) -> Refusal:
@@ -465,22 +456,6 @@ def test_next_statuses(make_cohort, centre):
 
 
 # Pages ---------------------------------------------------------------------------------------------------
-
-
-def text(response, status: int = 200) -> str:
-    assert response.status_code == status, (response.status_code, response.headers.get("Location"))
-    return response.get_data(as_text=True)
-
-
-def error_next_to(page: str, field: str) -> str:
-    match = re.search(rf'<div id="{field}-error" class="invalid-feedback d-block">(.*?)</div>', page, re.S)
-    assert match, f"no error shown next to {field}"
-    assert re.search(rf'aria-describedby="[^"]*{field}-error"', page), f"{field} is not tied to its error"
-    return html.unescape(match.group(1))
-
-
-def flashed(page: str) -> str:
-    return html.unescape(" ".join(re.findall(r'<div class="alert alert-\w+" role="alert">(.*?)</div>', page, re.S)))
 
 
 def new_cohort_form(course, **changes) -> dict:

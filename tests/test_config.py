@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
 
-from config import Config, ConfigurationError, normalise_database_url
+from auth.services import hash_password
+from config import Config, ConfigurationError, TestConfig, normalise_database_url
 from courses.models import Cohort
 from extensions import db
 
@@ -41,6 +43,15 @@ def test_local_defaults_need_nothing_set(clean_environment):
     assert f"sqlite:///{clean_environment / 'markaz.db'}" == config.SQLALCHEMY_DATABASE_URI
     assert config.RATELIMIT_STORAGE_URI == "memory://"
     assert config.SESSION_COOKIE_SECURE is False
+
+
+def test_passwords_are_hashed_with_scrypt_at_full_cost_except_in_the_test_suite(clean_environment, app):
+    """Production (and local use) hash with werkzeug's scrypt at n=2^15; only the suite's app is cheaper."""
+    method = Config().PASSWORD_HASH_METHOD
+    assert method == "scrypt"
+    assert generate_password_hash("a-long-password", method=method).startswith("scrypt:32768:8:1$")
+    assert hash_password("a-long-password").startswith("scrypt:1024:8:1$")  # the test app's own setting
+    assert Config.PASSWORD_HASH_METHOD != TestConfig.PASSWORD_HASH_METHOD
 
 
 def test_local_secret_key_is_generated_once_and_kept_private(clean_environment):

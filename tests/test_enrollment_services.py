@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from pages import audit_events
 
 from audit.models import AuditEvent
 from database import utcnow
@@ -59,12 +60,9 @@ def staff(make_user, centre):
     return make_user(Role.STAFF, centres=(centre,))
 
 
-def events(action: str) -> list[AuditEvent]:
-    return list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
-
-
 def messages(kind: str) -> list[OutboxMessage]:
-    return list(db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == kind)))
+    statement = sa.select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id)
+    return list(db.session.scalars(statement))
 
 
 def fill(cohort, trainee_with_account, count: int) -> list[Enrollment]:
@@ -82,7 +80,7 @@ def test_first_come_takes_seats_then_waitlists_in_order(make_cohort, trainee_wit
     assert [waitlist_position(e) for e in placed] == [None, None, 1, 2]
     assert (cohort.enrolled_count, cohort.waitlisted_count, cohort.pending_count) == (2, 2, 0)
     assert recount() == []
-    assert len(events("enrollment.apply")) == 4
+    assert len(audit_events("enrollment.apply")) == 4
     assert {m.kind for m in messages("enrollment.waitlisted")} == {"enrollment.waitlisted"}
     assert "number 2 on the waitlist" in messages("enrollment.waitlisted")[-1].body
 
@@ -97,7 +95,7 @@ def test_reviewed_admission_waits_for_staff(make_cohort, trainee_with_account, s
     assert (first.status, second.status) == (S.ENROLLED, S.WAITLISTED)
     assert (cohort.enrolled_count, cohort.waitlisted_count, cohort.pending_count) == (1, 1, 0)
     assert recount() == []
-    assert [e.reason for e in events("enrollment.approve")] == ["", ""]
+    assert [e.reason for e in audit_events("enrollment.approve")] == ["", ""]
 
 
 def test_a_repeated_application_returns_the_existing_place(make_cohort, trainee_with_account, row_counts):
@@ -181,7 +179,7 @@ def test_staff_register_walk_ins(make_cohort, make_trainee, staff, centre):
     placement = register(walk_in, cohort, actor=staff)
     assert placement.enrollment.status is S.ENROLLED
     assert placement.enrollment.source is EnrollmentSource.WALK_IN
-    assert [e.actor_id for e in events("enrollment.register")] == [staff.id]
+    assert [e.actor_id for e in audit_events("enrollment.register")] == [staff.id]
 
 
 # Freeing seats -------------------------------------------------------------------------------------
@@ -195,7 +193,7 @@ def test_withdrawal_gives_the_seat_to_the_first_in_line(make_cohort, trainee_wit
     assert (holder.status, first.status, second.status) == (S.WITHDRAWN, S.ENROLLED, S.WAITLISTED)
     assert waitlist_position(second) == 1
     assert recount() == []
-    assert len(events("enrollment.withdrawn")) == 1 and len(events("enrollment.promote")) == 1
+    assert len(audit_events("enrollment.withdrawn")) == 1 and len(audit_events("enrollment.promote")) == 1
     assert [m.trainee_id for m in messages("enrollment.promoted")] == [first.trainee_id]
 
 
@@ -225,7 +223,7 @@ def test_drop_needs_a_reason_and_promotes(make_cohort, trainee_with_account, sta
     assert row_counts() == before
     drop(holder, actor=staff, reason="Missed the first two weeks.")
     assert (holder.status, holder.reason, waiting.status) == (S.DROPPED, "Missed the first two weeks.", S.ENROLLED)
-    assert events("enrollment.dropped")[0].reason == "Missed the first two weeks."
+    assert audit_events("enrollment.dropped")[0].reason == "Missed the first two weeks."
     assert "Missed the first two weeks." in messages("enrollment.dropped")[0].body
 
 
@@ -321,7 +319,7 @@ def test_cancelling_a_cohort_cancels_places_and_tells_everyone(make_cohort, trai
     assert cancel_cohort(cohort, actor=staff, reason="The trainer fell ill.") == 3
     assert cohort.status is CohortStatus.CANCELLED
     assert (cohort.enrolled_count, cohort.waitlisted_count) == (0, 0)
-    assert len(events("enrollment.cancel")) == 3 and len(events("cohort.cancel")) == 1
+    assert len(audit_events("enrollment.cancel")) == 3 and len(audit_events("cohort.cancel")) == 1
     assert len(messages("enrollment.cancelled")) == 3
     assert recount() == []
     with pytest.raises(NotPossibleNow):

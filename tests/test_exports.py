@@ -6,15 +6,15 @@ and phone are masked for overseers only; cells that a spreadsheet would run as f
 in both formats; every download writes exactly one audit event, committed although the request is a GET;
 both formats are streamed; and every role gets its scope and no more."""
 
-import csv
 import io
 from datetime import UTC, date, datetime
 
 import pytest
+from harness import kept_world
 from openpyxl import load_workbook
-from sqlalchemy import event, select, true
+from pages import csv_rows, export_events
+from sqlalchemy import event, true
 
-from audit.models import AuditEvent
 from auth.permissions import OversightScope
 from enrollments.counters import recount
 from enrollments.identity import format_phone
@@ -101,7 +101,7 @@ class Network:
         }
 
 
-@pytest.fixture
+@kept_world
 def net(make_province, make_district, make_centre, make_course, make_cohort, make_trainee, make_enrollment, make_user):
     return Network(
         make_province, make_district, make_centre, make_course, make_cohort, make_trainee, make_enrollment, make_user
@@ -122,12 +122,6 @@ def get_as(client, sign_in):
     return get
 
 
-def csv_rows(response) -> list[list[str]]:
-    text = response.get_data(as_text=True)
-    assert text.startswith("\ufeff"), "a CSV starts with a byte-order mark, so that Excel reads UTF-8"
-    return list(csv.reader(io.StringIO(text[1:])))
-
-
 def xlsx_rows(response) -> list[list]:
     """Every row of every sheet, headings included."""
     workbook = load_workbook(io.BytesIO(response.get_data()), read_only=True)
@@ -142,12 +136,6 @@ def as_csv(value) -> str:
     if value is None:
         return ""
     return str(round(value, 4) if isinstance(value, float) else value)
-
-
-def export_events() -> list[AuditEvent]:
-    return list(
-        db.session.scalars(select(AuditEvent).where(AuditEvent.action.like("export.%")).order_by(AuditEvent.id))
-    )
 
 
 def report_figures(row) -> list:

@@ -16,8 +16,8 @@ from xml.sax.saxutils import escape
 
 import pytest
 from flask import g
+from harness import password_hash
 from werkzeug.datastructures import FileStorage
-from werkzeug.security import generate_password_hash
 from werkzeug.test import encode_multipart
 
 from auth.models import UserAccount
@@ -66,7 +66,7 @@ def upload(client, csrf_token, place, data: bytes, filename: str, cohort=None):
 
 
 def colleague_with_a_password(make_user) -> UserAccount:
-    return make_user(Role.STAFF, email="colleague@markaz.test", password_hash=generate_password_hash(PASSWORD))
+    return make_user(Role.STAFF, email="colleague@markaz.test", password_hash=password_hash(PASSWORD))
 
 
 PASSWORD = "pass-1234567"
@@ -356,9 +356,7 @@ def while_reading(app, monkeypatch, request_in_thread, meanwhile):
 
 def test_others_can_write_while_an_upload_is_read(app, client, sign_in, csrf_token, place, row_counts, make_user,
                                                   monkeypatch):  # fmt: skip
-    colleague = make_user(
-        Role.STAFF, email="colleague@markaz.test", password_hash=generate_password_hash("pass-1234567")
-    )
+    colleague = make_user(Role.STAFF, email="colleague@markaz.test", password_hash=password_hash("pass-1234567"))
     sign_in(place.staff)
     token = csrf_token(f"/enrollments/centres/{place.centre.code}/import")
     before = row_counts()
@@ -388,9 +386,7 @@ def test_others_can_write_while_an_upload_is_read(app, client, sign_in, csrf_tok
 
 def test_others_can_write_while_a_confirmed_list_is_read(app, client, sign_in, csrf_token, place, make_user,
                                                          monkeypatch):  # fmt: skip
-    colleague = make_user(
-        Role.STAFF, email="colleague@markaz.test", password_hash=generate_password_hash("pass-1234567")
-    )
+    colleague = make_user(Role.STAFF, email="colleague@markaz.test", password_hash=password_hash("pass-1234567"))
     sign_in(place.staff)
     upload(client, csrf_token, place, csv_bytes(rows_of(2), header=HEADER[:6]), "list.csv", place.cohort)
     batch_id = latest_batch().id

@@ -9,11 +9,11 @@ import codecs
 import csv
 import html
 import io
-import re
 from datetime import date, timedelta
 
 import openpyxl
 import pytest
+from pages import page_text
 from sqlalchemy import func, select
 
 from audit.models import AuditEvent
@@ -708,10 +708,6 @@ def latest_batch() -> ImportBatch:
 def confirm(client, csrf_token, batch_id: int):
     token = csrf_token(f"/enrollments/imports/{batch_id}")
     return client.post(f"/enrollments/imports/{batch_id}/confirm", data={"csrf_token": token})
-
-
-def page_text(response) -> str:
-    return re.sub(r"\s+", " ", response.get_data(as_text=True))
 
 
 def test_the_upload_page_offers_the_centres_open_cohorts_only(app, client, sign_in, place, make_cohort):

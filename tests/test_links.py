@@ -4,15 +4,15 @@ production a request for a host that is not the site's is answered 400 (links.py
 import re
 
 import pytest
-from werkzeug.security import generate_password_hash
+from harness import password_hash
+from pages import csrf_token_of as csrf_token
+from pages import session_values
 
 from auth.services import user_for_reset_token
 from links import absolute_url
-from tests.pages import csrf_token
-from tests.signing_in import session_values
 from vocabulary import Role
 
-PASSWORD_HASH = generate_password_hash("a-long-password")
+PASSWORD_HASH = password_hash("a-long-password")
 EVIL = "http://evil.example"
 
 

@@ -13,7 +13,7 @@ from extensions import db
 from vocabulary import EnrollmentSource, EnrollmentStatus, Role
 
 
-def refused(statement, *params) -> None:
+def database_refuses(statement, *params) -> None:
     """Run ``statement`` and assert that the database refuses it; leave the session usable."""
     with pytest.raises(IntegrityError):
         db.session.execute(sa.text(statement), *params)
@@ -32,7 +32,7 @@ def test_one_trainee_per_cnic(make_trainee, row_counts):
 
 def test_cnic_must_have_13_characters(make_trainee):
     trainee = make_trainee()
-    refused("UPDATE trainee SET cnic = '12345' WHERE id = :id", {"id": trainee.id})
+    database_refuses("UPDATE trainee SET cnic = '12345' WHERE id = :id", {"id": trainee.id})
 
 
 def test_one_enrollment_per_trainee_and_cohort(make_trainee, make_cohort, make_enrollment):
@@ -58,23 +58,23 @@ def test_one_enrollment_per_trainee_and_cohort(make_trainee, make_cohort, make_e
 )
 def test_cohort_check_constraints(make_cohort, assignment, why):
     cohort = make_cohort(seats=3)
-    refused(f"UPDATE cohort SET {assignment} WHERE id = :id", {"id": cohort.id})
+    database_refuses(f"UPDATE cohort SET {assignment} WHERE id = :id", {"id": cohort.id})
 
 
 def test_enrollment_status_from_the_vocabulary(make_trainee, make_cohort, make_enrollment):
     enrollment = make_enrollment(make_trainee(), make_cohort())
-    refused("UPDATE enrollment SET status = 'limbo' WHERE id = :id", {"id": enrollment.id})
+    database_refuses("UPDATE enrollment SET status = 'limbo' WHERE id = :id", {"id": enrollment.id})
 
 
 def test_foreign_keys_are_enforced(make_cohort):
     cohort = make_cohort()
-    refused("UPDATE cohort SET centre_id = 999999 WHERE id = :id", {"id": cohort.id})
+    database_refuses("UPDATE cohort SET centre_id = 999999 WHERE id = :id", {"id": cohort.id})
 
 
 def test_only_overseers_have_a_province(make_user, make_province):
     province = make_province()
     user = make_user(Role.STAFF)
-    refused("UPDATE user_account SET province_id = :p WHERE id = :id", {"p": province.id, "id": user.id})
+    database_refuses("UPDATE user_account SET province_id = :p WHERE id = :id", {"p": province.id, "id": user.id})
     overseer = make_user(Role.OVERSEER, province=province)
     assert overseer.province is province
 

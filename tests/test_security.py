@@ -8,20 +8,18 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
-from werkzeug.security import generate_password_hash
+from harness import password_hash
+from pages import act_as, alert_text, csrf_token_of, every_stored_value
 
 from auth.models import UserAccount
 from auth.permissions import PUBLIC, allow
 from auth.services import password_reset_token
 from extensions import db, limiter
-from tests.signing_in import session_values
 from vocabulary import Role
 
 PASSWORD = "a-long-password"
-PASSWORD_HASH = generate_password_hash(PASSWORD)  # scrypt is slow on purpose: hash once for the module
+PASSWORD_HASH = password_hash(PASSWORD)  # scrypt is slow on purpose: hash once for the module
 WRONG_CREDENTIALS = "The email or password is not correct."
-CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*\svalue="([^"]+)"')
-ALERT = re.compile(r'<div class="alert alert-danger" role="alert">(.*?)</div>', re.S)
 
 
 @pytest.fixture
@@ -31,22 +29,6 @@ def web(client) -> FlaskClient:
 
 def new_client(app) -> FlaskClient:
     return app.test_client()
-
-
-def csrf_token(client: FlaskClient, path: str) -> str:
-    """GET ``path`` and take the CSRF token out of its form."""
-    response = client.get(path)
-    assert response.status_code == 200, f"GET {path}: {response.status_code}"
-    match = CSRF_FIELD.search(response.get_data(as_text=True))
-    assert match, f"no csrf_token field on {path}"
-    return match.group(1)
-
-
-def signed_in(client: FlaskClient, user: UserAccount) -> FlaskClient:
-    with client.session_transaction() as session:
-        session.clear()
-        session.update(session_values(user))
-    return client
 
 
 def is_signed_in(client: FlaskClient) -> bool:
@@ -59,22 +41,8 @@ def is_signed_in(client: FlaskClient) -> bool:
 def sign_in_post(
     client: FlaskClient, email: str, password: str, *, path: str = "/auth/login", token: str | None = None
 ):
-    token = token or csrf_token(client, path)
+    token = token or csrf_token_of(client, path)
     return client.post(path, data={"email": email, "password": password, "csrf_token": token})
-
-
-def alert_text(response) -> str:
-    match = ALERT.search(response.get_data(as_text=True))
-    return match.group(1).strip() if match else ""
-
-
-def every_stored_value() -> str:
-    """Every value of every row of every table, as text: to prove a secret is nowhere in the database."""
-    values = []
-    for table in db.metadata.sorted_tables:
-        for row in db.session.execute(sa.select(table)):
-            values.extend(str(value) for value in row)
-    return "\n".join(values)
 
 
 @pytest.fixture
@@ -116,7 +84,7 @@ def test_sign_in_without_a_csrf_token_is_refused(web, account, row_counts):
 
 
 def test_sign_in_with_another_sessions_csrf_token_is_refused(app, web, account):
-    token = csrf_token(new_client(app), "/auth/login")
+    token = csrf_token_of(new_client(app), "/auth/login")
     web.get("/auth/login")
     assert sign_in_post(web, account.email, PASSWORD, token=token).status_code == 400
     assert not is_signed_in(web)
@@ -131,7 +99,7 @@ def test_sign_up_without_a_csrf_token_writes_nothing(web, signup_form, row_count
 
 
 def test_sign_out_without_a_csrf_token_is_refused(web, account, row_counts):
-    signed_in(web, account)
+    act_as(web, account)
     before = row_counts()
     assert web.post("/auth/logout").status_code == 400
     assert row_counts() == before
@@ -139,7 +107,7 @@ def test_sign_out_without_a_csrf_token_is_refused(web, account, row_counts):
 
 
 def test_password_change_without_a_csrf_token_is_refused(web, account, row_counts):
-    signed_in(web, account)
+    act_as(web, account)
     before = row_counts()
     data = {"current_password": PASSWORD, "new_password": "another-long-password", "confirm": "another-long-password"}
     assert web.post("/auth/password", data=data).status_code == 400
@@ -152,8 +120,10 @@ def test_forms_with_their_csrf_token_are_accepted(web, account):
     """The other side of the CSRF tests: the same requests with the page's token go through."""
     assert sign_in_post(web, account.email, PASSWORD).status_code == 302
     data = {"current_password": PASSWORD, "new_password": "another-long-password", "confirm": "another-long-password"}
-    assert web.post("/auth/password", data=data | {"csrf_token": csrf_token(web, "/auth/password")}).status_code == 302
-    assert web.post("/auth/logout", data={"csrf_token": csrf_token(web, "/auth/password")}).status_code == 302
+    assert (
+        web.post("/auth/password", data=data | {"csrf_token": csrf_token_of(web, "/auth/password")}).status_code == 302
+    )
+    assert web.post("/auth/logout", data={"csrf_token": csrf_token_of(web, "/auth/password")}).status_code == 302
     assert not is_signed_in(web)
 
 
@@ -207,7 +177,7 @@ def test_a_protected_page_sends_anonymous_visitors_to_sign_in_and_back(web, acco
 
 def test_failed_sign_ins_for_one_account_are_throttled_after_five(web, account, make_user):
     limiter.reset()
-    token = csrf_token(web, "/auth/login")
+    token = csrf_token_of(web, "/auth/login")
     for attempt in range(5):
         response = sign_in_post(web, account.email, f"wrong password {attempt}", token=token)
         assert response.status_code == 401, attempt
@@ -223,7 +193,7 @@ def test_failed_sign_ins_for_one_account_are_throttled_after_five(web, account, 
 
 def test_an_unknown_email_gets_the_same_answer_and_throttle_as_a_wrong_password(web, account):
     limiter.reset()
-    token = csrf_token(web, "/auth/login")
+    token = csrf_token_of(web, "/auth/login")
     wrong_password = sign_in_post(web, account.email, "not her password", token=token)
     unknown = sign_in_post(web, "nobody@markaz.test", "not her password", token=token)
     assert wrong_password.status_code == unknown.status_code == 401
@@ -235,7 +205,7 @@ def test_an_unknown_email_gets_the_same_answer_and_throttle_as_a_wrong_password(
 
 def test_failed_sign_ins_from_one_address_are_throttled_after_twenty(web, account):
     limiter.reset()
-    token = csrf_token(web, "/auth/login")
+    token = csrf_token_of(web, "/auth/login")
     for number in range(20):
         response = sign_in_post(web, f"guess{number}@markaz.test", "guess", token=token)
         assert response.status_code == 401, number
@@ -248,7 +218,7 @@ def test_failed_sign_ins_from_one_address_are_throttled_after_twenty(web, accoun
 
 def test_signing_in_starts_a_fresh_session_and_records_the_time(web, account):
     limiter.reset()
-    token = csrf_token(web, "/auth/login")
+    token = csrf_token_of(web, "/auth/login")
     with web.session_transaction() as session:
         session["planted_before_sign_in"] = "attacker's value"
     assert sign_in_post(web, account.email, PASSWORD, token=token).status_code == 302
@@ -274,7 +244,7 @@ def test_a_deactivated_account_cannot_sign_in(web, make_user):
 def test_deactivating_an_account_ends_the_sessions_it_already_has(web, make_user, make_centre):
     """An admin deactivates a staff member who is signed in: her next request must be anonymous."""
     staff = make_user(Role.STAFF, centres=(make_centre(),))
-    signed_in(web, staff)
+    act_as(web, staff)
     assert web.get("/centres/mine").status_code == 200
     staff.active = False
     db.session.commit()
@@ -291,7 +261,7 @@ def test_a_password_reset_ends_sessions_signed_in_before(app, web, account):
     owner = new_client(app)
     path = f"/auth/reset/{password_reset_token(account)}"
     data = {"new_password": "a-brand-new-password", "confirm": "a-brand-new-password"}
-    assert owner.post(path, data=data | {"csrf_token": csrf_token(owner, path)}).status_code == 302
+    assert owner.post(path, data=data | {"csrf_token": csrf_token_of(owner, path)}).status_code == 302
     assert not is_signed_in(web), "a session from before the password reset still works"
 
 
@@ -299,10 +269,10 @@ def test_a_password_reset_link_works_once(web, account):
     limiter.reset()
     path = f"/auth/reset/{password_reset_token(account)}"
     data = {"new_password": "a-brand-new-password", "confirm": "a-brand-new-password"}
-    assert web.post(path, data=data | {"csrf_token": csrf_token(web, path)}).status_code == 302
+    assert web.post(path, data=data | {"csrf_token": csrf_token_of(web, path)}).status_code == 302
     db.session.refresh(account)
     changed = account.password_hash
-    token = csrf_token(web, "/auth/login")
+    token = csrf_token_of(web, "/auth/login")
     again = web.post(
         path,
         data={"new_password": "the-attackers-password", "confirm": "the-attackers-password"} | {"csrf_token": token},
@@ -349,7 +319,7 @@ def response_of_kind(kind: str, app, web, user) -> object:
     if kind == "404":
         return web.get("/no-such-page")
     if kind == "403":
-        return signed_in(web, user).get("/oversight/")
+        return act_as(web, user).get("/oversight/")
     if kind == "static":
         return web.get("/static/css/markaz.css", buffered=True)
     if kind == "redirect":
@@ -359,7 +329,7 @@ def response_of_kind(kind: str, app, web, user) -> object:
     if kind == "405":
         return web.get("/auth/logout")
     if kind == "429":
-        token = csrf_token(web, "/auth/reset")
+        token = csrf_token_of(web, "/auth/reset")
         for _ in range(3):
             web.post("/auth/reset", data={"email": "x@markaz.test", "csrf_token": token})
         return web.post("/auth/reset", data={"email": "x@markaz.test", "csrf_token": token})
@@ -390,10 +360,10 @@ def csp_directives(response) -> dict[str, list[str]]:
 
 
 @pytest.mark.parametrize("kind", RESPONSE_KINDS)
-def test_security_headers_on_every_kind_of_response(app, web, account, kind):
-    add_failing_route(app)
+def test_security_headers_on_every_kind_of_response(fresh_app, web, account, kind):
+    add_failing_route(fresh_app)
     limiter.reset()
-    response = response_of_kind(kind, app, web, account)
+    response = response_of_kind(kind, fresh_app, web, account)
     assert response.status_code == RESPONSE_KINDS[kind]
     directives = csp_directives(response)
     script_src = directives.get("script-src", directives.get("default-src"))
@@ -414,16 +384,33 @@ def test_hsts_only_over_https(web, path):
     assert "Strict-Transport-Security" not in web.get(path, buffered=True).headers
 
 
+FORWARDED_HTTPS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+
+
+def test_forwarded_headers_are_ignored_without_a_proxy(web):
+    """PROXY_COUNT=0 (the default): anyone can send X-Forwarded-*; nothing trusts them."""
+    response = web.get("/", headers=FORWARDED_HTTPS)
+    assert "Strict-Transport-Security" not in response.headers
+
+
+@pytest.mark.app_config(PROXY_COUNT=1)
+def test_behind_one_proxy_its_forwarded_scheme_is_trusted(fresh_app, web):
+    """PROXY_COUNT is read when the app is built (security.register wraps the app in ProxyFix)."""
+    assert fresh_app.config["PROXY_COUNT"] == 1
+    hsts = web.get("/", headers=FORWARDED_HTTPS).headers.get("Strict-Transport-Security", "")
+    assert hsts.startswith("max-age="), hsts
+
+
 def test_pages_are_not_kept_in_shared_caches(web, account):
-    assert "no-store" in signed_in(web, account).get("/auth/password").headers.get("Cache-Control", "")
+    assert "no-store" in act_as(web, account).get("/auth/password").headers.get("Cache-Control", "")
 
 
 # Error pages -------------------------------------------------------------------------------------------
 
 
-def test_an_error_page_shows_no_stack_trace(app, web):
-    add_failing_route(app)
-    app.config["PROPAGATE_EXCEPTIONS"] = False
+def test_an_error_page_shows_no_stack_trace(fresh_app, web):
+    add_failing_route(fresh_app)
+    fresh_app.config["PROPAGATE_EXCEPTIONS"] = False
     response = web.get("/boom-for-test")
     page = response.get_data(as_text=True)
     assert response.status_code == 500
@@ -438,7 +425,7 @@ def test_an_error_page_shows_no_stack_trace(app, web):
 
 def test_passwords_are_stored_as_scrypt_hashes_only(web, signup_form):
     limiter.reset()
-    token = csrf_token(web, "/auth/signup")
+    token = csrf_token_of(web, "/auth/signup")
     response = web.post("/auth/signup", data=signup_form | {"csrf_token": token})
     assert response.status_code == 302, alert_text(response)
     assert response.headers["Location"] == "/auth/profile"
@@ -448,7 +435,7 @@ def test_passwords_are_stored_as_scrypt_hashes_only(web, signup_form):
 
     new_password = "chai-and-paratha-at-nine"
     data = {"current_password": PASSWORD, "new_password": new_password, "confirm": new_password}
-    response = web.post("/auth/password", data=data | {"csrf_token": csrf_token(web, "/auth/password")})
+    response = web.post("/auth/password", data=data | {"csrf_token": csrf_token_of(web, "/auth/password")})
     assert response.status_code == 302
     db.session.refresh(user)
     assert user.password_hash.startswith("scrypt:")

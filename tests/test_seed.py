@@ -10,10 +10,8 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash
 
-from app import create_app
 from auth.models import CentreMembership, UserAccount
 from centres.models import Centre, District, Province
-from config import TestConfig
 from courses.models import Cohort, Course
 from enrollments.counters import recount
 from enrollments.models import Enrollment, Trainee
@@ -36,10 +34,9 @@ def fingerprint() -> str:
 
 
 @pytest.fixture(scope="module")
-def seeded(database_url):
+def seeded(shared_app):
     """The demo data set, seeded twice; yields the fingerprints after the first and second run."""
-    app = create_app(TestConfig(database_url))
-    with app.app_context():
+    with shared_app.app_context():
         first_report = seed_demo()
         db.session.commit()
         after_first = fingerprint()
@@ -49,7 +46,6 @@ def seeded(database_url):
         db.session.rollback()
         empty_all_tables()
         db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture

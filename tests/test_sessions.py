@@ -10,7 +10,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
-from werkzeug.security import generate_password_hash
+from harness import password_hash
+from pages import alerts, is_signed_in, post_form, session_values, sign_in_post
+from pages import csrf_token_of as csrf_token
 
 from audit.models import AuditEvent
 from auth.admin import details_as_they_are
@@ -20,12 +22,10 @@ from auth.sessions import SEEN_KEY, SESSION_KEY
 from database import utcnow
 from extensions import db, limiter
 from tests.api_helpers import token_for
-from tests.pages import alerts, csrf_token, is_signed_in, post_form, sign_in_post
-from tests.signing_in import session_values
 from vocabulary import Role
 
 PASSWORD = "a-long-password"
-PASSWORD_HASH = generate_password_hash(PASSWORD)
+PASSWORD_HASH = password_hash(PASSWORD)
 NEW_PASSWORD = "a-brand-new-password"
 TOKENS_REVOKED = "Your API token has been revoked: make a new one for the program that used it."
 

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
+from pages import error_next_to, flashed, text
 
 from audit.models import AuditEvent
 from enrollments.models import Enrollment, Trainee
@@ -70,23 +71,6 @@ def ayesha(make_trainee, lahore, make_cohort, make_enrollment, multan_centre, ma
     past = make_cohort(centre=multan_centre, course=make_course(title="Graphic Design Basics"), code="PB-MUL-01-C01")
     make_enrollment(trainee, past, status=EnrollmentStatus.COMPLETED)
     return trainee
-
-
-def text(response, status: int = 200) -> str:
-    assert response.status_code == status, (response.status_code, response.headers.get("Location"))
-    return response.get_data(as_text=True)
-
-
-def error_next_to(page: str, field: str) -> str:
-    """The error shown next to ``field`` (tied to it with aria-describedby), or fail."""
-    match = re.search(rf'<div id="{field}-error" class="invalid-feedback d-block">(.*?)</div>', page, re.S)
-    assert match, f"no error shown next to {field}"
-    assert re.search(rf'aria-describedby="[^"]*{field}-error"', page), f"{field} is not tied to its error"
-    return html.unescape(match.group(1))
-
-
-def flashed(page: str) -> str:
-    return html.unescape(" ".join(re.findall(r'<div class="alert alert-\w+" role="alert">(.*?)</div>', page, re.S)))
 
 
 def written(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:

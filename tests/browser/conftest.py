@@ -78,6 +78,14 @@ def browser_context_args(browser_context_args: dict) -> dict:
     return {**browser_context_args, "reduced_motion": "reduce", "locale": "en-GB"}
 
 
+@pytest.fixture
+def keeps_screenshots(backend: str) -> bool:
+    """Whether this test keeps full-page screenshots of what it sees (``build/screenshots/``, for people to
+    look at): on SQLite only. The pages are the same on both databases, the files have the same names, and
+    a full-page screenshot costs hundreds of milliseconds."""
+    return backend == "sqlite"
+
+
 # Live server -----------------------------------------------------------------------------------------
 
 
@@ -132,7 +140,8 @@ def sqlite_deferred_transactions() -> Iterator[None]:
     """While the browser drives the server, this thread must not hold SQLite's write lock: its
     transactions start deferred (factories can still write: nothing else does at the same time).
 
-    Requests no other fixture, so it is set up before ``app`` and reset after ``app`` is torn down."""
+    ``live_app`` asks for it before ``app``, so it is set up before ``app`` and reset after ``app`` is torn
+    down (autouse fixtures alone run in alphabetical order)."""
     token = sqlite_may_write.set(False)
     try:
         yield
@@ -141,8 +150,9 @@ def sqlite_deferred_transactions() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def live_app(app: Flask, live_server: LiveServer) -> Iterator[Flask]:
-    """Point the live server at this test's app (every browser test gets it)."""
+def live_app(sqlite_deferred_transactions: None, app: Flask, live_server: LiveServer) -> Iterator[Flask]:
+    """Point the live server at this test's app (every browser test gets it). Asks for
+    ``sqlite_deferred_transactions`` first, so that it is in force before ``app`` is set up."""
     live_server.dispatcher.app = app
     try:
         yield app

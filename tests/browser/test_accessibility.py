@@ -14,17 +14,17 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import BrowserContext, Page, expect
+from harness import kept_world
+from pages import choose_language, sign_in_browser
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page, expect
 
 from auth.models import UserAccount
 from courses.models import Cohort
 from enrollments import services
 from enrollments.models import Enrollment
 from extensions import db
-from language import LANGUAGE_COOKIE
 from tests.browser.accessibility import assert_accessible
-from tests.signing_in import session_values
 from vocabulary import Admission, CohortKind, Gender, Role
 
 LANGUAGES = ["en", "ur"]
@@ -50,7 +50,7 @@ class World:
     pending_place: Enrollment
 
 
-@pytest.fixture
+@kept_world
 def world(make_province, make_district, make_centre, make_course, make_cohort, make_trainee, make_user) -> World:
     punjab = make_province(code="PB", name="Punjab", name_ur="پنجاب")
     lahore = make_district(punjab, code="LHR", name="Lahore", name_ur="لاہور")
@@ -89,19 +89,6 @@ def world(make_province, make_district, make_centre, make_course, make_cohort, m
 
 
 # How a reader arrives ----------------------------------------------------------------------------------
-
-
-def choose_language(context: BrowserContext, base_url: str, language: str) -> None:
-    """What the language switch leaves behind: the ``markaz_lang`` cookie."""
-    context.add_cookies([{"name": LANGUAGE_COOKIE, "value": language, "url": base_url + "/"}])
-
-
-def sign_in(context: BrowserContext, app: Flask, base_url: str, user: UserAccount) -> None:
-    """The session cookie Flask-Login writes at sign-in (as ``tests/conftest.py``'s ``sign_in`` does for the
-    test client): the sign-in form itself is tested in ``test_account_journeys.py``."""
-    session = session_values(user)
-    value = app.session_interface.get_signing_serializer(app).dumps(session)
-    context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": value, "url": base_url + "/"}])
 
 
 def submit_main_form(page: Page) -> None:
@@ -198,7 +185,7 @@ def slug(name: str) -> str:
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("audience", AUDIENCES)
 def test_pages_have_no_serious_wcag_violation(
-    page: Page, app: Flask, base_url: str, world: World, audience: str, language: str
+    page: Page, app: Flask, base_url: str, world: World, keeps_screenshots: bool, audience: str, language: str
 ):
     """Rule: no page breaks WCAG 2.1 A/AA seriously or critically (axe-core), in either language.
 
@@ -206,7 +193,7 @@ def test_pages_have_no_serious_wcag_violation(
     page is checked, and the failure lists each page's violations."""
     choose_language(page.context, base_url, language)
     if audience != "public":
-        sign_in(page.context, app, base_url, user_for(world, audience))
+        sign_in_browser(page.context, app, base_url, user_for(world, audience))
     screens = [screen for screen in SCREENS if screen.audience == audience]
     faults = []
 
@@ -220,7 +207,8 @@ def test_pages_have_no_serious_wcag_violation(
             expect(page.locator("html")).to_have_attribute("lang", language)
             expect(page.locator("html")).to_have_attribute("dir", DIRECTION[language])
             # Kept for people to look at (CI keeps build/): the same page in both languages side by side.
-            page.screenshot(path=SCREENSHOTS / f"{audience}-{slug(screen.name)}-{language}.png", full_page=True)
+            if keeps_screenshots:
+                page.screenshot(path=SCREENSHOTS / f"{audience}-{slug(screen.name)}-{language}.png", full_page=True)
             assert_accessible(page)
         except (AssertionError, PlaywrightError) as error:
             faults.append(f"--- {screen.name} ({path}, {language}):\n{error}")

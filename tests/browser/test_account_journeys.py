@@ -3,13 +3,13 @@ people type them) and signs out; a staff member signs in and lands on her centre
 
 import re
 
+from harness import password_hash
 from playwright.sync_api import Page, expect
-from werkzeug.security import generate_password_hash
 
 from vocabulary import Role
 
 PASSWORD = "a-long-password"
-PASSWORD_HASH = generate_password_hash(PASSWORD)
+PASSWORD_HASH = password_hash(PASSWORD)
 WRONG_CREDENTIALS = "The email or password is not correct."
 AISHA = "عائشہ خان"
 

@@ -6,13 +6,13 @@ API token on her tokens page, sees it once, and revokes it after confirming."""
 import re
 from urllib.parse import urlsplit
 
+from harness import password_hash
 from playwright.sync_api import ConsoleMessage, Page, Route, expect
-from werkzeug.security import generate_password_hash
 
 from vocabulary import Role
 
 PASSWORD = "a-long-password"
-PASSWORD_HASH = generate_password_hash(PASSWORD)
+PASSWORD_HASH = password_hash(PASSWORD)
 
 
 def keep_offline(page: Page, base_url: str) -> list[str]:

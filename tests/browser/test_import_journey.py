@@ -6,8 +6,8 @@ import re
 from datetime import date
 
 import openpyxl
+from harness import password_hash
 from playwright.sync_api import Page, expect
-from werkzeug.security import generate_password_hash
 
 from vocabulary import Role
 
@@ -57,7 +57,7 @@ def test_staff_upload_a_list_fix_a_bad_row_and_import_it(
         Role.STAFF,
         centres=(centre,),
         email="staff.pb-lhr-01@markaz.test",
-        password_hash=generate_password_hash(PASSWORD),
+        password_hash=password_hash(PASSWORD),
     )
 
     page.goto("/auth/login")

@@ -7,8 +7,9 @@ import csv
 import re
 from datetime import date
 
+from harness import password_hash
+from pages import sign_in_with_the_form
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
-from werkzeug.security import generate_password_hash
 
 from courses.cohorts import change_status
 from enrollments import services
@@ -16,7 +17,7 @@ from extensions import db
 from vocabulary import CohortStatus, Gender, Role
 
 PASSWORD = "a-long-password"
-PASSWORD_HASH = generate_password_hash(PASSWORD)
+PASSWORD_HASH = password_hash(PASSWORD)
 
 
 def console_problems(page: Page) -> list[str]:
@@ -33,10 +34,7 @@ def console_problems(page: Page) -> list[str]:
 
 
 def sign_in(page: Page, email: str) -> None:
-    page.goto("/auth/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_with_the_form(page, email, PASSWORD)
 
 
 def build_network(make_province, make_district, make_centre, make_course, make_cohort, make_trainee, make_user):

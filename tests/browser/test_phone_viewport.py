@@ -8,13 +8,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask
-from playwright.sync_api import BrowserContext, Page, expect
+from harness import kept_world
+from pages import choose_language, sign_in_browser
+from playwright.sync_api import Page, expect
 
 from auth.models import UserAccount
 from enrollments import services
 from extensions import db
 from language import LANGUAGE_COOKIE, LANGUAGE_NAMES
-from tests.signing_in import session_values
 from vocabulary import CohortKind, Gender, Role
 
 PHONE = {"width": 360, "height": 740}
@@ -33,7 +34,7 @@ class World:
     centre_code: str
 
 
-@pytest.fixture
+@kept_world
 def world(make_province, make_district, make_centre, make_course, make_cohort, make_trainee, make_user) -> World:
     """A Sindh centre with a women-only camp (long title and venue, as real ones are) and a regular cohort;
     a trainee with a place in the camp, with a long email; the centre's staff member."""
@@ -55,18 +56,6 @@ def world(make_province, make_district, make_centre, make_course, make_cohort, m
     db.session.commit()
     staff_user = make_user(Role.STAFF, centres=(centre,), full_name="Saima Staff")
     return World(camp_code=camp.code, trainee_user=trainee_user, staff_user=staff_user, centre_code=centre.code)
-
-
-def choose_language(context: BrowserContext, base_url: str, language: str) -> None:
-    """What the language switch leaves behind: the ``markaz_lang`` cookie."""
-    context.add_cookies([{"name": LANGUAGE_COOKIE, "value": language, "url": base_url + "/"}])
-
-
-def sign_in(context: BrowserContext, app: Flask, base_url: str, user: UserAccount) -> None:
-    """The session cookie Flask-Login writes at sign-in (the sign-in form is tested elsewhere)."""
-    session = session_values(user)
-    value = app.session_interface.get_signing_serializer(app).dumps(session)
-    context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": value, "url": base_url + "/"}])
 
 
 @dataclass(frozen=True)
@@ -130,7 +119,7 @@ def test_page_fits_a_small_phone_and_shows_the_language_switch(
     choose_language(page.context, base_url, language)
     if screen.audience != "public":
         user = world.trainee_user if screen.audience == "trainee" else world.staff_user
-        sign_in(page.context, app, base_url, user)
+        sign_in_browser(page.context, app, base_url, user)
 
     response = page.goto(screen.path(world))
 

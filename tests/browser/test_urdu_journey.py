@@ -3,11 +3,12 @@ mistyping her CNIC once), takes a seat in the camp and joins the waitlist of a f
 Urdu, on a 360×740 phone, the language coming from her browser (Accept-Language), never from a cookie.
 
 Every page she sees is checked the same way (``UrduReader.looks_at``): a screenshot is kept in
-``build/screenshots/urdu-journey/``; the page is ``<html lang="ur" dir="rtl">``; it does not scroll sideways;
-axe-core finds no serious WCAG 2.1 A/AA violation; and she meets no English: once the data the test made
-or typed is taken out (course titles, centre names, codes, her email...), no word of two or more Latin
-letters is left in the page's text (the closed menu and the options of a list included: she opens them),
-its title, or the labels, placeholders, titles and button values a screen reader speaks.
+``build/screenshots/urdu-journey/`` (in the SQLite run: the pages are the same on PostgreSQL); the page is
+``<html lang="ur" dir="rtl">``; it does not scroll sideways; axe-core finds no serious WCAG 2.1 A/AA
+violation; and she meets no English: once the data the test made or typed is taken out (course titles,
+centre names, codes, her email...), no word of two or more Latin letters is left in the page's text (the
+closed menu and the options of a list included: she opens them), its title, or the labels, placeholders,
+titles and button values a screen reader speaks.
 
 A page's faults are collected and the test fails at the end with every page's faults listed, so that one
 run tells translators and template authors everything that is left. Words the test looks for are taken
@@ -93,8 +94,9 @@ READER_TEXTS = """(switchSelector) => {
 class UrduReader:
     """Looks at each page of her journey as she sees it, and notes what is wrong with it."""
 
-    def __init__(self, page: Page, data: list[str]) -> None:
+    def __init__(self, page: Page, data: list[str], *, screenshots: bool = True) -> None:
         self.page = page
+        self.screenshots = screenshots
         # Longest first: a centre's name goes before the district inside it.
         self.data = sorted({text for text in data if text}, key=len, reverse=True)
         self.faults: list[str] = []
@@ -108,7 +110,8 @@ class UrduReader:
         step = f"{self.step:02d}-{name}"
         page = self.page
         page.evaluate("() => document.fonts.ready")
-        page.screenshot(path=str(SCREENSHOTS / f"{step}.png"), full_page=True)
+        if self.screenshots:
+            page.screenshot(path=str(SCREENSHOTS / f"{step}.png"), full_page=True)
         faults = []
         lang, direction = page.evaluate("[document.documentElement.lang, document.documentElement.dir]")
         if (lang, direction) != ("ur", "rtl"):
@@ -178,6 +181,7 @@ def urdu_number(app: Flask, number: int) -> str:
 def test_an_urdu_reader_finds_a_womens_camp_signs_up_applies_and_joins_a_waitlist_on_her_phone(
     page: Page,
     app: Flask,
+    keeps_screenshots: bool,
     urdu,
     make_province,
     make_district,
@@ -233,6 +237,7 @@ def test_an_urdu_reader_finds_a_womens_camp_signs_up_applies_and_joins_a_waitlis
     cohorts = (open_camp, full_camp, punjab_camp, sindh_regular)
     reader = UrduReader(
         page,
+        screenshots=keeps_screenshots,
         data=[
             *(text for cohort in cohorts for text in (cohort.course.title, cohort.course.summary, cohort.code)),
             *(cohort.venue for cohort in cohorts),

@@ -3,21 +3,19 @@ joins the waitlist, and when the first withdraws the seat is hers at once."""
 
 import re
 
+from harness import password_hash
+from pages import sign_in_with_the_form
 from playwright.sync_api import Page, expect
-from werkzeug.security import generate_password_hash
 
 from vocabulary import Admission, CohortKind, Gender, Role
 
 PASSWORD = "a-long-password"
-PASSWORD_HASH = generate_password_hash(PASSWORD)
+PASSWORD_HASH = password_hash(PASSWORD)
 CAMP_TITLE = "Freelancing Essentials for Women"
 
 
 def sign_in(page: Page, email: str) -> None:
-    page.goto("/auth/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_with_the_form(page, email, PASSWORD)
     expect(page).to_have_url(re.compile(r"/auth/profile$"))
 
 

@@ -4,13 +4,13 @@ registers her into an open cohort and reads what happened."""
 
 import re
 
+from harness import password_hash
 from playwright.sync_api import Page, expect
-from werkzeug.security import generate_password_hash
 
 from vocabulary import EnrollmentStatus, Gender, Role
 
 PASSWORD = "a-long-password"
-PASSWORD_HASH = generate_password_hash(PASSWORD)
+PASSWORD_HASH = password_hash(PASSWORD)
 
 
 def test_staff_register_a_walk_in_who_trained_elsewhere(
