@@ -146,7 +146,8 @@ def test_which_database_errors_mean_unavailable(error, unavailable):
     assert database_unavailable(error) is unavailable
 
 
-def test_a_locked_sqlite_database_is_a_500_with_its_traceback(app, caplog):
+def test_a_locked_sqlite_database_is_a_500_with_its_traceback(fresh_app, caplog):
+    app = fresh_app
     """ "database is locked" after the 30-second busy timeout is not an outage: it is answered 500 and logged
     whole, to be looked into."""
 
