@@ -75,7 +75,7 @@ def queue_many(messages: list[Message]) -> None:
 
 
 def log_sms(recipient: str, body: str) -> None:
-    """The ``log`` sender: the text goes to the log (for local use), the number masked (``+92 *******567``):
+    """The ``log`` sender: the text goes to the log (for local use), the number masked (``0*** ****567``):
     logs are kept and read more widely than the trainee records they would otherwise copy numbers from."""
     log.warning("SMS (SMS_BACKEND=log, not sent) to %s: %s", mask_phone(recipient), body)
 

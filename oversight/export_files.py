@@ -37,7 +37,7 @@ from audit.events import jsonable, record
 from auth.models import UserAccount
 from clock import local_today
 from database import sqlite_may_write, sqlite_read_only
-from enrollments.identity import format_cnic, format_phone, mask_cnic
+from enrollments.identity import dialled_phone, format_cnic, mask_cnic, mask_phone
 from extensions import db
 
 MEDIA_TYPES = {
@@ -126,8 +126,6 @@ def xlsx_cell(value: Any) -> Any:
 
 # Identity in exports --------------------------------------------------------------------------------------
 
-PAKISTANI_MOBILE = re.compile(r"\+923\d{9}")
-
 
 def exported_cnic(cnic: str, masked: bool) -> str:
     """A CNIC as printed on the card (``35202-1234567-1``), or masked (``35202-*******-1``)."""
@@ -135,29 +133,9 @@ def exported_cnic(cnic: str, masked: bool) -> str:
 
 
 def exported_phone(phone: str, masked: bool) -> str:
-    """A phone number as people dial it from Pakistan: ``0300 1234567`` (``+923001234567`` stored), foreign
-    numbers with ``00`` for the ``+`` (so that no cell starts like a formula). Masked, every digit but the
-    trunk ``0`` and the last three is a star: ``0*** ****567``.
-
-    Pakistani mobiles (nearly all trainees) are formatted directly: ``phonenumbers`` would take tens of
-    microseconds per row, a minute over a million trainees."""
-    if PAKISTANI_MOBILE.fullmatch(phone):
-        return f"0*** ****{phone[-3:]}" if masked else f"0{phone[3:6]} {phone[6:]}"
-    dialled = format_phone(phone)
-    if dialled.startswith("+"):
-        dialled = "00" + dialled[1:]
-    if not masked:
-        return dialled
-    prefix = len(dialled) - len(dialled.lstrip("0"))
-    digits = sum(char.isdigit() for char in dialled)
-    shown, seen = [], 0
-    for index, char in enumerate(dialled):
-        if char.isdigit():
-            seen += 1
-            if index >= prefix and seen <= digits - 3:
-                char = "*"
-        shown.append(char)
-    return "".join(shown)
+    """A phone number as people dial it from Pakistan (``0300 1234567``; foreign numbers with ``00`` for the
+    ``+``, so that no cell starts like a formula), or masked as everywhere else (``0*** ****567``)."""
+    return mask_phone(phone) if masked else dialled_phone(phone)
 
 
 # Sources of rows -----------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from enrollments.identity import (
     normalise_phone,
     without_separators,
 )
+from oversight.export_files import exported_phone
 
 
 @pytest.mark.parametrize(
@@ -89,7 +90,21 @@ def test_landline_and_foreign_numbers_are_accepted_and_formatted():
 
 
 def test_masked_phone_hides_the_middle():
-    assert mask_phone("+923001234567") == "+92 *******567"
+    assert mask_phone("+923001234567") == "0*** ****567"
+
+
+@pytest.mark.parametrize(
+    ("stored", "masked"),
+    [
+        ("+923001234567", "0*** ****567"),  # a mobile: as dialled in Pakistan
+        ("+924235761234", "(0**) *****234"),  # a Lahore landline
+        ("+442079460958", "00** ** **** *958"),  # foreign: 00 for the +, no cell starts like a formula
+        ("+92300", "******"),  # not a number at all: nothing shown
+    ],
+)
+def test_one_mask_for_a_phone_keeps_the_trunk_zeros_and_the_last_three_digits(stored, masked):
+    assert mask_phone(stored) == masked
+    assert exported_phone(stored, masked=True) == masked  # downloads mask with the same function
 
 
 @pytest.mark.parametrize(

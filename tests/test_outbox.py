@@ -80,7 +80,7 @@ def test_the_log_sender_masks_the_number(app, make_cohort, make_user, make_train
     assert result.exit_code == 0 and "Sent 1 messages" in result.output
     [record] = [record for record in caplog.records if record.name == "markaz.sms"]
     assert "+923001234567" not in record.getMessage() and "3001234567" not in record.getMessage()
-    assert "to +92 *******567:" in record.getMessage() and "You have a place" in record.getMessage()
+    assert "to 0*** ****567:" in record.getMessage() and "You have a place" in record.getMessage()
 
 
 def test_without_an_sms_sender_sms_stay_queued_and_the_command_says_so(app, make_cohort, make_user, make_trainee):
