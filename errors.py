@@ -7,15 +7,17 @@ log, not a traceback: a restart of the database must not bury the log under hund
 """
 
 from contextlib import suppress
+from urllib.parse import urlsplit
 
-from flask import Flask, make_response, render_template, request
+from flask import Flask, make_response, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from api import errors as api_errors
-from auth.permissions import is_api_request
+from auth.permissions import is_api_request, is_signed_in
 from database import database_unavailable
 from extensions import db, login_manager
 from forms import expired_form_message
@@ -41,10 +43,7 @@ DESCRIPTIONS = {
         "wrong credentials (e.g. a bad password), or your browser doesn't understand how to supply the credentials "
         "required."
     ),
-    403: _l(
-        "You don't have the permission to access the requested resource. It is either read-protected or not "
-        "readable by the server."
-    ),
+    403: _l("Your account may not open this page."),
     405: _l("The method is not allowed for the requested URL."),
     413: _l("The data value transmitted exceeds the capacity limit."),
     429: _l("This user has exceeded an allotted request count. Try again later."),
@@ -61,6 +60,19 @@ def error_text(error: HTTPException) -> tuple[str, str]:
     return title, str(error.description)
 
 
+def way_back() -> str:
+    """Where a refused reader goes back to: the page of this site she came from (the referrer, when it is
+    ours and not this very address), else where she lands after signing in, else the home page."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/") and referrer.path != request.path:
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    if is_signed_in(current_user):
+        from auth.routes import home_for  # the views' module: imported when a refusal needs it, not with errors
+
+        return home_for(current_user)
+    return url_for("home.index")
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -72,6 +84,9 @@ def register(app: Flask) -> None:
             return str(UNKNOWN_HOST), 400, {"Content-Type": "text/plain; charset=utf-8"}
         if is_api_request():
             return api_errors.http_error(error)
+        if error.code == 403:
+            title, description = error_text(error)
+            return render_template("errors/403.html", reason=description, back=way_back()), 403
         template = "errors/404.html" if error.code == 404 else "errors/generic.html"
         title, description = error_text(error)
         return render_template(template, error=error, title=title, description=description), error.code

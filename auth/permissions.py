@@ -11,6 +11,9 @@ Three kinds of thing live here:
 - **loaders** ``get_<noun>_or_404(...)`` that fetch an object and check object-level access, answering
   404 when it does not exist and 403 when the user may not see or change it.
 
+Every 403 is a ``Denied`` that says why in a sentence of the reader's language ("Karachi Centre is in Sindh;
+your account covers Punjab."): the error page shows it with a link back, the API's error body carries it.
+
 Overseers read; they never change training records: no rule that guards a change admits them.
 """
 
@@ -19,8 +22,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, current_user
 from sqlalchemy import ColumnElement, exists, false, or_, select, true
+from werkzeug.exceptions import Forbidden
 
 from audit.models import AuditEvent
 from auth.models import ApiToken, CentreMembership, UserAccount
@@ -69,6 +75,79 @@ def overseer_province_id(user: AnyUser) -> int | None:
 def masks_identity(user: AnyUser) -> bool:
     """Overseers audit numbers, not people: CNICs and phone numbers are masked for them."""
     return is_overseer(user)
+
+
+# Refusals that say why ------------------------------------------------------------------------------
+
+
+class Denied(Forbidden):
+    """A 403 that says why, in the reader's language: the error page shows ``reason`` with a link back
+    (``errors.py``), the API answers it as the error's message (``api.errors``)."""
+
+    def __init__(self, reason: str):
+        super().__init__(description=str(reason))
+        self.reason = str(reason)
+
+
+def deny(reason: str):
+    """Refuse the request with ``reason`` (a translated sentence): raises ``Denied``."""
+    raise Denied(reason)
+
+
+def _place(place) -> str:
+    # Imported here: ``language`` reads ``is_api_request`` from this module when it is imported.
+    from language import place_name
+
+    return place_name(place)
+
+
+def _your_reach(user: AnyUser) -> str:
+    """What the reader's account covers, as the end of a sentence ("your account covers Punjab")."""
+    if is_overseer(user) and user.province_id is not None:
+        return _("your account covers %(province)s", province=_place(user.province))
+    if has_role(user, Role.STAFF):
+        codes = sorted(membership.centre.code for membership in user.memberships)
+        if not codes:
+            return _("your account is not linked to any centre yet")
+        return _("your account covers %(centres)s", centres=", ".join(codes))
+    return _("your account has no centres")
+
+
+def centre_refusal(user: AnyUser, centre: Centre, *, change: bool = False) -> str:
+    """Why ``user`` may not see (or, with ``change``, change) what belongs to ``centre``."""
+    if change and is_overseer(user):
+        return _("Overseers read; they do not change training records.")
+    if is_overseer(user):
+        return _(
+            "%(centre)s is in %(province)s; %(reach)s.",
+            centre=centre.name,
+            province=_place(centre.district.province),
+            reach=_your_reach(user),
+        )
+    if has_role(user, Role.STAFF):
+        return _(
+            "%(centre)s (%(code)s) is not one of your centres: %(reach)s.",
+            centre=centre.name,
+            code=centre.code,
+            reach=_your_reach(user),
+        )
+    return _("Only the staff of %(centre)s and admins may do this.", centre=centre.name)
+
+
+def place_refusal(user: AnyUser, place) -> str:
+    """Why ``user``'s reports do not reach ``place`` (a province or a district)."""
+    if has_role(user, Role.STAFF):
+        return _("None of your centres is in %(place)s: %(reach)s.", place=_place(place), reach=_your_reach(user))
+    return _("Your reports do not cover %(place)s: %(reach)s.", place=_place(place), reach=_your_reach(user))
+
+
+def trainee_refusal(user: AnyUser) -> str:
+    """Why ``user`` may not see (or change) a trainee record."""
+    if is_overseer(user):
+        return _("This trainee neither lives nor applied in your province: %(reach)s.", reach=_your_reach(user))
+    if has_role(user, Role.STAFF):
+        return _("This trainee has not applied at, or been registered by, any of your centres.")
+    return _("A trainee record is seen by the trainee herself, the staff of her centres, overseers and admins.")
 
 
 # Predicates on objects -----------------------------------------------------------------------------
@@ -289,25 +368,25 @@ def can_administer(user: AnyUser) -> bool:
 class Rule:
     """Who may reach an endpoint at all (object-level checks come after, in loaders)."""
 
-    name: str
+    name: str  # who it admits, in a sentence of the reader's language (a lazy string)
     admits: Callable[[AnyUser], bool]
 
 
-PUBLIC = Rule("anyone", lambda user: True)
-SIGNED_IN = Rule("any signed-in user", is_signed_in)
-TRAINEES = Rule("trainees", lambda user: has_role(user, Role.TRAINEE))
-STAFF = Rule("centre staff and admins", lambda user: has_role(user, Role.STAFF, Role.ADMIN))
+PUBLIC = Rule(_l("anyone"), lambda user: True)
+SIGNED_IN = Rule(_l("any signed-in user"), is_signed_in)
+TRAINEES = Rule(_l("trainees"), lambda user: has_role(user, Role.TRAINEE))
+STAFF = Rule(_l("centre staff and admins"), lambda user: has_role(user, Role.STAFF, Role.ADMIN))
 # Taking places: a trainee for herself, staff (their centres, checked by the services) and admins for anyone.
 TRAINEES_AND_STAFF = Rule(
-    "trainees, centre staff and admins", lambda user: has_role(user, Role.TRAINEE, Role.STAFF, Role.ADMIN)
+    _l("trainees, centre staff and admins"), lambda user: has_role(user, Role.TRAINEE, Role.STAFF, Role.ADMIN)
 )
 OVERSIGHT = Rule(
-    "overseers, centre staff and admins", lambda user: has_role(user, Role.OVERSEER, Role.STAFF, Role.ADMIN)
+    _l("overseers, centre staff and admins"), lambda user: has_role(user, Role.OVERSEER, Role.STAFF, Role.ADMIN)
 )
 STAFF_AND_OVERSEERS = Rule(
-    "staff, overseers and admins", lambda user: has_role(user, Role.STAFF, Role.OVERSEER, Role.ADMIN)
+    _l("staff, overseers and admins"), lambda user: has_role(user, Role.STAFF, Role.OVERSEER, Role.ADMIN)
 )
-ADMINS = Rule("admins", is_admin)
+ADMINS = Rule(_l("admins"), is_admin)
 
 # Endpoints that belong to Flask (static files) or flask-smorest (the OpenAPI description) rather than to a
 # view of ours.
@@ -349,14 +428,14 @@ def register_gate(app: Flask) -> None:
             return None
         rule = rule_for(request.endpoint)
         if rule is None:
-            abort(403)
+            deny(_("This address is open to nobody: it has not been given an access rule."))
         if rule.admits(current_user):
             return None
         if not is_signed_in(current_user):
             if is_api_request():  # a program, not a person: no sign-in page, say what is missing
                 abort(401)
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-        abort(403)
+        deny(_("This is for %(who)s; your account's role is %(role)s.", who=rule.name, role=current_user.role.label))
 
 
 # Loaders -------------------------------------------------------------------------------------------
@@ -366,7 +445,7 @@ def get_centre_or_404(code: str, *, manage: bool = False) -> Centre:
     """The centre with ``code`` (404 if none); with ``manage``, 403 unless the user may manage it."""
     centre = db.one_or_404(select(Centre).where(Centre.code == code))
     if manage and not can_manage_centre(current_user, centre):
-        abort(403)
+        deny(centre_refusal(current_user, centre, change=True))
     return centre
 
 
@@ -375,7 +454,7 @@ def get_cohort_or_404(code: str, *, manage: bool = False) -> Cohort:
     ``can_manage_cohort``."""
     cohort = db.one_or_404(select(Cohort).where(Cohort.code == code))
     if manage and not can_manage_cohort(current_user, cohort):
-        abort(403)
+        deny(centre_refusal(current_user, cohort.centre, change=True))
     return cohort
 
 
@@ -388,7 +467,7 @@ def get_cohort_by_id_or_404(cohort_id: int, *, manage: bool = False) -> Cohort:
     if not can_view_cohort(current_user, cohort):
         abort(404)
     if manage and not can_manage_cohort(current_user, cohort):
-        abort(403)
+        deny(centre_refusal(current_user, cohort.centre, change=True))
     return cohort
 
 
@@ -400,7 +479,9 @@ def get_enrollment_or_404(enrollment_id: int, *, own_allowed: bool = False) -> E
     enrollment = db.get_or_404(Enrollment, enrollment_id)
     allowed = can_withdraw_enrollment if own_allowed else lambda user, e: can_manage_cohort(user, e.cohort)
     if not allowed(current_user, enrollment):
-        abort(403)
+        if own_allowed and has_role(current_user, Role.TRAINEE):
+            deny(_("This application is someone else's: you can change only your own."))
+        deny(centre_refusal(current_user, enrollment.cohort.centre, change=True))
     return enrollment
 
 
@@ -410,7 +491,7 @@ def get_trainee_or_404(trainee_id: int) -> Trainee:
         abort(404)
     trainee = db.get_or_404(Trainee, trainee_id)
     if not can_view_trainee(current_user, trainee):
-        abort(403)
+        deny(trainee_refusal(current_user))
     return trainee
 
 

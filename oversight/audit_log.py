@@ -21,7 +21,15 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from audit.models import AuditEvent
-from auth.permissions import OVERSIGHT, allow, can_view_centre_audit, masks_identity, viewable_audit_events
+from auth.permissions import (
+    OVERSIGHT,
+    allow,
+    can_view_centre_audit,
+    centre_refusal,
+    deny,
+    masks_identity,
+    viewable_audit_events,
+)
 from centres.models import Centre
 from clock import local_zone
 from enrollments.identity import mask_cnic, mask_phone
@@ -81,7 +89,7 @@ def read_log_filters() -> tuple[AuditLogFilters, dict[str, str], dict[str, str]]
         if centre is None:
             problems["centre"] = _("There is no centre with the code “%(code)s”.", code=code)
         elif not can_view_centre_audit(current_user, centre):
-            abort(403, _("The audit log of %(centre)s is outside what you oversee.", centre=centre.code))
+            deny(centre_refusal(current_user, centre))
         else:
             values["centre_id"] = centre.id
     action = typed["action"]

@@ -20,8 +20,11 @@ from auth.permissions import (
     OversightScope,
     allow,
     can_view_centre_audit,
+    centre_refusal,
+    deny,
     masks_identity,
     oversight_scope,
+    place_refusal,
     scope_reaches,
     viewable_trainees,
 )
@@ -182,7 +185,7 @@ def place_filters(scope: OversightScope) -> dict:
             )
         )
     if not scope_reaches(scope, province_id=province.id):
-        abort(403, _("Your reports do not cover %(place)s.", place=province.name))
+        deny(place_refusal(current_user, province))
     if not district_code:
         return {"province_code": province.code}
     district = (
@@ -202,7 +205,7 @@ def place_filters(scope: OversightScope) -> dict:
             )
         )
     if not scope_reaches(scope, province_id=province.id, district_id=district.id):
-        abort(403, _("Your reports do not cover %(place)s.", place=district.name))
+        deny(place_refusal(current_user, district))
     return {"province_code": province.code, "district_id": district.id}
 
 
@@ -269,7 +272,7 @@ def export_cohorts(code: str, fmt: str):
         abort(404)
     centre = db.one_or_404(select(Centre).where(Centre.code == code.upper()))
     if not can_view_centre_audit(current_user, centre):
-        abort(403)
+        deny(centre_refusal(current_user, centre))
     scope = oversight_scope(current_user)
     filters = read_export_filters()
     cohorts = db.session.scalars(

@@ -19,7 +19,17 @@ from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 
-from auth.permissions import OVERSIGHT, OversightScope, allow, can_view_centre_audit, oversight_scope, scope_reaches
+from auth.permissions import (
+    OVERSIGHT,
+    OversightScope,
+    allow,
+    can_view_centre_audit,
+    centre_refusal,
+    deny,
+    oversight_scope,
+    place_refusal,
+    scope_reaches,
+)
 from centres.models import Centre, District, Province
 from extensions import db
 from language import place_name
@@ -125,7 +135,7 @@ def province_in_scope(scope: OversightScope, code: str) -> Province:
     """The province with ``code`` (404 if none); 403 when ``scope`` covers none of it."""
     province = db.one_or_404(select(Province).where(Province.code == valid_code(code).upper()))
     if not scope_reaches(scope, province_id=province.id):
-        abort(403)
+        deny(place_refusal(current_user, province))
     return province
 
 
@@ -137,7 +147,7 @@ def district_in_scope(scope: OversightScope, province_code: str, district_code: 
         select(District).where(District.province_id == province.id, District.code == valid_code(district_code).upper())
     )
     if not scope_reaches(scope, province_id=province.id, district_id=district.id):
-        abort(403)
+        deny(place_refusal(current_user, district))
     return district
 
 
@@ -377,7 +387,7 @@ def centre(code: str):
     scope = oversight_scope(current_user)
     place = db.one_or_404(select(Centre).where(Centre.code == valid_code(code).upper()))
     if not can_view_centre_audit(current_user, place):
-        abort(403)
+        deny(centre_refusal(current_user, place))
     filters, problems = read_filters()
     narrowed = AuditFilters(**(filters.arguments() | {"centre_id": place.id}))
     page, per_page = page_args()
@@ -411,7 +421,7 @@ def tracks():
         if place is None:
             problems.append(Problem("province", raw, "unknown_province"))
         elif not scope_reaches(scope, province_id=place.id):
-            abort(403)
+            deny(place_refusal(current_user, place))
     narrowed = AuditFilters(**(filters.arguments() | {"province_code": place.code if place else None}))
     return render_audit(
         "oversight/tracks.html",

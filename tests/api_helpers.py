@@ -25,7 +25,30 @@ UNAUTHORIZED = (
     "Send a valid token: Authorization: Bearer <token> (get one from POST /api/v1/tokens).",
     None,
 )
-FORBIDDEN = (403, "forbidden", "You may not do this.", None)
+
+
+class SaysWhy:
+    """Equal to the ``api_error`` of a 403 whose message says why in a sentence of its own (a
+    ``auth.permissions.Denied``), not the stock "You may not do this.". Tests of one refusal's exact
+    words compare with ``forbidden("...")``."""
+
+    def __eq__(self, other) -> bool:
+        if not (isinstance(other, tuple) and len(other) == 4):
+            return NotImplemented
+        status, code, message, fields = other
+        return (status, code, fields) == (403, "forbidden", None) and len(message) > 20 and message != STOCK_403
+
+    def __repr__(self) -> str:
+        return "(403, 'forbidden', <a reason>, None)"
+
+
+STOCK_403 = "You may not do this."
+FORBIDDEN = SaysWhy()
+
+
+def forbidden(reason: str) -> tuple[int, str, str, None]:
+    """``api_error`` of a 403 refused with ``reason``."""
+    return (403, "forbidden", reason, None)
 
 
 def with_token(secret: str) -> dict[str, str]:

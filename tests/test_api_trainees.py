@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
-from api_helpers import api_error, bearer
+from api_helpers import FORBIDDEN, api_error, bearer
 from pages import audit_actions
 
 from audit.models import AuditEvent
@@ -17,7 +17,6 @@ UNAUTHORIZED = (
     "unauthorized",
     "Send a valid token: Authorization: Bearer <token> (get one from POST /api/v1/tokens).",
 )
-FORBIDDEN = (403, "forbidden", "You may not do this.")
 
 
 @pytest.fixture
@@ -295,7 +294,7 @@ def test_only_staff_and_admins_register(client, make_user, places, row_counts, r
     headers = bearer(make_user(role)) if role else {}
     before = row_counts()
     response = client.post("/api/v1/trainees", json=details(), headers=headers)
-    assert api_error(response) == (UNAUTHORIZED if role is None else FORBIDDEN) + (None,)
+    assert api_error(response) == ((*UNAUTHORIZED, None) if role is None else FORBIDDEN)
     assert row_counts() == before
 
 
@@ -365,7 +364,7 @@ def test_who_does_not_see_a_trainee_record(client, make_user, walk_in, places):
         make_user(Role.OVERSEER, province=places["sindh"]),
     )
     for user in strangers:
-        assert api_error(client.get(path, headers=bearer(user))) == (*FORBIDDEN, None), user.role
+        assert api_error(client.get(path, headers=bearer(user))) == FORBIDDEN, user.role
 
 
 @pytest.mark.parametrize("trainee_id", [999999, 2**31, 2**63])

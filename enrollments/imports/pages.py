@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
 
-from auth.permissions import STAFF, allow, can_handle_import, get_centre_or_404
+from auth.permissions import STAFF, allow, can_handle_import, deny, get_centre_or_404
 from database import reads_first, start_writing
 from enrollments import bp
 from enrollments.imports.batches import (
@@ -53,7 +53,7 @@ def get_batch_or_404(batch_id: int) -> ImportBatch:
         abort(404)
     batch = db.get_or_404(ImportBatch, batch_id)
     if not can_handle_import(current_user, batch):
-        abort(403)
+        deny(_("Only the person who uploaded this list, while she works at its centre, and admins can see it."))
     return batch
 
 
