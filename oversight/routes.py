@@ -8,7 +8,7 @@ pages for their own centres. Filters come from the query string, which anyone ca
 not understood is left out and the page says which and why."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from math import ceil
 
@@ -44,6 +44,7 @@ from oversight.queries import (
     centre_cohorts,
     cohort_figures,
     flags_of,
+    report_places,
     report_totals,
     women_share_by_month,
 )
@@ -173,22 +174,33 @@ def paged(rows: list) -> ListPage:
     return ListPage(page=page, per_page=per_page, max_per_page=None, error_out=False, rows=rows)
 
 
+def shown_names(level: str, rows: list[CapacityReportRow]) -> dict[str, str]:
+    """Each row's name as the pages show it (tables, chart labels): provinces and districts in the reader's
+    language (their Urdu names on Urdu pages, as the breadcrumb names them), centres by their own names.
+    The reports themselves, the API and the downloads keep the English names (a file is read by programs
+    and spreadsheets as much as by people)."""
+    places = report_places(level, [row.key for row in rows])
+    return {row.key: place_name(places[row.key]) if row.key in places else row.name for row in rows}
+
+
 @dataclass
 class AuditTable:
-    """A table of groups: the rows (of this page, when paged), the total of all rows, and where each row's
-    name leads (the next level down; absent: no link)."""
+    """A table of groups: the rows (of this page, when paged), the total of all rows, where each row's
+    name leads (the next level down; absent: no link), and each row's name in the reader's language."""
 
     level: str  # province, district, centre or track
     rows: list[CapacityReportRow]
     total: CapacityReportRow
     links: dict[str, str]
     page: ListPage | None = None
+    names: dict[str, str] = field(default_factory=dict)
 
 
 def audit_table(level: str, rows: list[CapacityReportRow], link, *, paginate: bool = False) -> AuditTable:
     page = paged(rows) if paginate else None
     shown = page.items if page else rows
-    return AuditTable(level, shown, report_totals(rows), {row.key: link(row) for row in shown if link}, page)
+    links = {row.key: link(row) for row in shown if link}
+    return AuditTable(level, shown, report_totals(rows), links, page, shown_names(level, shown))
 
 
 @dataclass(frozen=True)
@@ -268,8 +280,9 @@ def chart_data(
         provinces = audit_report(scope, "province", filters)
     total = report_totals(provinces)
     months = women_share_by_month(scope, filters)
+    names = shown_names("province", provinces)
     return ChartData(
-        utilisation=[(row.name, percent(row.utilisation)) for row in provinces],
+        utilisation=[(names[row.key], percent(row.utilisation)) for row in provinces],
         # Month names in the reader's language, in their standalone form (a label, not inside a date).
         women=[(format_date(row.month, "LLL y"), percent(row.women_share), row.women, row.trained) for row in months],
         funnel=[
@@ -351,7 +364,7 @@ def province(code: str):
         table=districts_table(scope, place, narrowed),
         crumbs=crumbs(scope, filters, province=place),
         province=place,
-        heading=place.name,
+        heading=place_name(place),
         place_url=url_for("oversight.province", code=place.code, **filter_args(filters)),
         track_url=url_for("oversight.tracks", province=place.code, **filter_args(filters)),
         downloads=downloads("oversight.export_capacity", filters, by="district", province=place.code),

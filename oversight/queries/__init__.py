@@ -27,6 +27,7 @@ from oversight.queries.capacity import (
     CentreSummary,
     capacity_report,
     centre_summaries,
+    report_places,
     report_totals,
 )
 from oversight.queries.capacity_audit import (
@@ -69,6 +70,7 @@ __all__ = [
     "district_names",
     "flags_of",
     "matching_actors",
+    "report_places",
     "report_totals",
     "trainees_for_export",
     "women_share_by_month",

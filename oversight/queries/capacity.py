@@ -286,3 +286,23 @@ def capacity_report(
 def report_totals(rows: list[CapacityReportRow]) -> CapacityReportRow:
     """The sum of ``rows`` as one row (key ``total``); its ratios are computed from the sums."""
     return CapacityReportRow("total", "Total", *(sum(getattr(row, field) for row in rows) for field in COUNTED_FIELDS))
+
+
+def report_places(group_by: str, keys: list[str]) -> dict[str, Province | District]:
+    """The provinces (``group_by`` province) or districts (district) behind a report's group keys, by key,
+    so that pages name them in the reader's language (``language.place_name``: the reference data's Urdu
+    names). Other groupings have no places (centres keep their own names; tracks are named from the
+    vocabulary): an empty dict."""
+    if not keys:
+        return {}
+    if group_by == "province":
+        return {place.code: place for place in db.session.scalars(select(Province).where(Province.code.in_(keys)))}
+    if group_by == "district":
+        rows = db.session.execute(
+            select(Province.code, District)
+            .join(District, District.province_id == Province.id)
+            .where(Province.code.in_({key.split("-", 1)[0] for key in keys}))
+        )
+        wanted = set(keys)
+        return {f"{code}-{place.code}": place for code, place in rows if f"{code}-{place.code}" in wanted}
+    return {}
