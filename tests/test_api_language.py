@@ -76,8 +76,9 @@ def test_the_generic_error_bodies_are_in_urdu(client, world, method, path, calle
 
 def test_a_refusal_says_why_in_urdu(client, world, row_counts):
     """A 403 names who the operation is for and the reader's role, both in her language."""
+    headers = URDU | bearer(world["trainee"])
     before = row_counts()
-    answer = api_error(client.post("/api/v1/cohorts", headers=URDU | bearer(world["trainee"]), json={}))
+    answer = api_error(client.post("/api/v1/cohorts", headers=headers, json={}))
     who, role = urdu("centre staff and admins"), urdu("Trainee")
     assert answer == (
         403,
