@@ -199,6 +199,13 @@ def can_view_centre_audit(user: AnyUser, centre: Centre) -> bool:
     return province_id is None or centre.district.province_id == province_id
 
 
+def can_oversee_cohort(user: AnyUser, cohort: Cohort) -> bool:
+    """The read-only oversight view of a cohort (its figures and its roster, CNICs and phones masked for
+    overseers): whoever may read its centre's audit (``can_view_centre_audit``: its staff, overseers of
+    its province or the nation, admins), drafts only for those who manage them (``can_view_cohort``)."""
+    return can_view_cohort(user, cohort) and can_view_centre_audit(user, cohort.centre)
+
+
 def trainee_centre_ids(trainee: Trainee) -> set[int]:
     """Centres where ``trainee`` has (or had) a place or an application, and the centre whose staff
     registered her record."""
@@ -512,5 +519,6 @@ TEMPLATE_PREDICATES = {
     "view_trainee": lambda trainee: can_view_trainee(current_user, trainee),
     "administer": lambda: can_administer(current_user),
     "oversee": lambda: OVERSIGHT.admits(current_user),
+    "oversee_cohort": lambda cohort: can_oversee_cohort(current_user, cohort),
     "mask_identity": lambda: masks_identity(current_user),
 }

@@ -23,7 +23,9 @@ from auth.permissions import (
     OVERSIGHT,
     OversightScope,
     allow,
+    can_oversee_cohort,
     can_view_centre_audit,
+    can_view_cohort,
     centre_refusal,
     deny,
     oversight_scope,
@@ -31,6 +33,7 @@ from auth.permissions import (
     scope_reaches,
 )
 from centres.models import Centre, District, Province
+from courses.models import Cohort
 from extensions import db
 from language import place_name
 from listing import page_args, text_arg
@@ -43,6 +46,7 @@ from oversight.queries import (
     audit_report,
     centre_cohorts,
     cohort_figures,
+    cohort_roster,
     flags_of,
     report_places,
     report_totals,
@@ -418,6 +422,36 @@ def centre(code: str):
         total=report_totals(audit_report(scope, "centre", narrowed)),
         crumbs=crumbs(scope, filters, province=district.province, district=district, centre=place),
         downloads=downloads("oversight.export_cohorts", filters, code=place.code),
+    )
+
+
+@bp.get("/cohorts/<code>")
+@allow(OVERSIGHT)
+def cohort(code: str):
+    """One cohort, read-only: its figures (seats, demand, inclusion, completion, as every audit row) and its
+    roster by status in application order, paginated, CNICs and phone numbers masked for overseers
+    (``can_oversee_cohort``; another centre's draft answers 404, as everywhere)."""
+    found = db.one_or_404(select(Cohort).where(Cohort.code == valid_code(code).upper()))
+    if not can_view_cohort(current_user, found):
+        abort(404)
+    if not can_oversee_cohort(current_user, found):
+        deny(centre_refusal(current_user, found.centre))
+    page, per_page = page_args()
+    roster = db.paginate(cohort_roster(found.id), page=page, per_page=per_page, error_out=False)
+    if not roster.items and roster.pages and page > roster.pages:  # past the last page: the last page
+        roster = db.paginate(cohort_roster(found.id), page=roster.pages, per_page=per_page)
+    scope = oversight_scope(current_user)
+    district = found.centre.district
+    filters = AuditFilters()
+    return render_template(
+        "oversight/cohort.html",
+        cohort=found,
+        figures=cohort_figures([found.id])[found.id],
+        roster=roster,
+        thresholds=thresholds(),
+        flags_of=flags_of,
+        flag_kinds=list(Flag),
+        crumbs=crumbs(scope, filters, province=district.province, district=district, centre=found.centre),
     )
 
 

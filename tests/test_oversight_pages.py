@@ -359,7 +359,7 @@ def test_a_centre_by_cohort(as_user):
     assert rows["C3"] == C3.cohort_cells()
     assert rows["total"] == CENTRE_A.cohort_cells("under_used")
     assert "Total, 3 cohorts" in shown(page)
-    assert row_links(page)["C1"] == ["/courses/cohorts/C1"]
+    assert row_links(page)["C1"] == ["/oversight/cohorts/C1"]
     assert breadcrumb(page) == [
         ("Pakistan", "/oversight/"),
         ("Punjab", "/oversight/provinces/PB"),

@@ -13,8 +13,10 @@ from oversight.queries.audit_log import (
     AUDIT_OBJECT_TYPES,
     KNOWN_ACTIONS,
     AuditLogFilters,
+    EventNames,
     after_audit_row,
     audit_event_labels,
+    audit_event_names,
     audit_log,
     audit_log_rows,
     matching_actors,
@@ -41,6 +43,7 @@ from oversight.queries.capacity_audit import (
     flags_of,
     women_share_by_month,
 )
+from oversight.queries.cohort import cohort_roster
 from oversight.queries.trainees import after_trainee, district_names, trainees_for_export
 
 __all__ = [
@@ -54,12 +57,14 @@ __all__ = [
     "AuditLogFilters",
     "CapacityReportRow",
     "CentreSummary",
+    "EventNames",
     "Flag",
     "MonthRow",
     "Thresholds",
     "after_audit_row",
     "after_trainee",
     "audit_event_labels",
+    "audit_event_names",
     "audit_log",
     "audit_log_rows",
     "audit_report",
@@ -67,6 +72,7 @@ __all__ = [
     "centre_cohorts",
     "centre_summaries",
     "cohort_figures",
+    "cohort_roster",
     "district_names",
     "flags_of",
     "matching_actors",

@@ -1,15 +1,18 @@
 """The audit log (``oversight/audit_log.py``): the actions it knows, its filters, the events a reader may see
 newest first, the export's rows read in keyset pages, and the names a page of events shows."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, false, or_, select
 
 from audit.models import AuditEvent
-from auth.models import UserAccount
+from auth.models import ApiToken, UserAccount
 from centres.models import Centre
 from courses.catalogue import contains_text
+from courses.models import Cohort, Course
+from enrollments.imports.models import ImportBatch
+from enrollments.models import Enrollment, Trainee
 from extensions import db
 
 # Every action the audit trail records, by the kind of object it is about: the audit log's filter offers
@@ -173,3 +176,64 @@ def audit_event_labels(events: list) -> tuple[dict[int, str], dict[int, Centre]]
         else {}
     )
     return emails, centres
+
+
+@dataclass
+class EventNames:
+    """What a page of audit events is about, by id, for its sentences (``oversight.audit_sentences``):
+    each actor and account (``UserAccount``), centre, course, cohort (code), trainee (name), enrollment
+    (trainee id and name, cohort code), API token (name, owner id) and uploaded list (file name)."""
+
+    accounts: dict[int, UserAccount] = field(default_factory=dict)
+    centres: dict[int, Centre] = field(default_factory=dict)
+    courses: dict[int, tuple[str, str]] = field(default_factory=dict)  # code, title
+    cohorts: dict[int, str] = field(default_factory=dict)
+    trainees: dict[int, str] = field(default_factory=dict)
+    enrollments: dict[int, tuple[int, str, str]] = field(default_factory=dict)  # trainee id, name, cohort code
+    tokens: dict[int, tuple[str, int]] = field(default_factory=dict)  # name, owner's account id
+    imports: dict[int, str] = field(default_factory=dict)
+
+
+def audit_event_names(events: list) -> EventNames:
+    """The names a page of events (``AuditEvent`` objects) shows, in one query per kind of object on it
+    (at most nine, whatever the page's length)."""
+    wanted: dict[str, set[int]] = {}
+    for event in events:
+        if event.object_id is not None:
+            wanted.setdefault(event.object_type, set()).add(event.object_id)
+        if event.centre_id is not None:
+            wanted.setdefault("centre", set()).add(event.centre_id)
+    names = EventNames()
+    if ids := wanted.get("enrollment"):
+        rows = db.session.execute(
+            select(Enrollment.id, Trainee.id, Trainee.full_name, Cohort.code)
+            .join(Trainee, Enrollment.trainee_id == Trainee.id)
+            .join(Cohort, Enrollment.cohort_id == Cohort.id)
+            .where(Enrollment.id.in_(ids))
+        )
+        names.enrollments = {enrollment_id: (trainee_id, name, code) for enrollment_id, trainee_id, name, code in rows}
+    if ids := wanted.get("trainee"):
+        names.trainees = dict(
+            db.session.execute(select(Trainee.id, Trainee.full_name).where(Trainee.id.in_(ids))).all()
+        )
+    if ids := wanted.get("cohort"):
+        names.cohorts = dict(db.session.execute(select(Cohort.id, Cohort.code).where(Cohort.id.in_(ids))).all())
+    if ids := wanted.get("course"):
+        rows = db.session.execute(select(Course.id, Course.code, Course.title).where(Course.id.in_(ids)))
+        names.courses = {course_id: (code, title) for course_id, code, title in rows}
+    if ids := wanted.get("api_token"):
+        rows = db.session.execute(select(ApiToken.id, ApiToken.name, ApiToken.user_id).where(ApiToken.id.in_(ids)))
+        names.tokens = {token_id: (name, user_id) for token_id, name, user_id in rows}
+    if ids := wanted.get("import_batch"):
+        rows = db.session.execute(select(ImportBatch.id, ImportBatch.filename).where(ImportBatch.id.in_(ids)))
+        names.imports = dict(rows.all())
+    if ids := wanted.get("centre"):
+        names.centres = {centre.id: centre for centre in db.session.scalars(select(Centre).where(Centre.id.in_(ids)))}
+    accounts = wanted.get("user_account", set()) | {event.actor_id for event in events if event.actor_id is not None}
+    accounts |= {owner for _, owner in names.tokens.values()}
+    if accounts:
+        names.accounts = {
+            account.id: account
+            for account in db.session.scalars(select(UserAccount).where(UserAccount.id.in_(accounts)))
+        }
+    return names
