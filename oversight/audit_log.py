@@ -1,5 +1,6 @@
-"""The audit log at ``/oversight/audit/``: who did what to which object, when, with the state before and
-after; filtered by actor, centre, action, object and date, newest first, and downloadable as CSV or XLSX.
+"""The audit log at ``/oversight/audit/``: each event as a sentence in the reader's language
+(``oversight.audit_sentences``), the recorded detail (action, state before and after) behind a toggle;
+filtered by actor, centre, action, object and date, newest first, and downloadable as CSV or XLSX.
 
 Readers see their scope (``auth.permissions.viewable_audit_events``): admins and national overseers every
 event, a provincial overseer the events of her province's centres, staff those of their own centres.
@@ -36,6 +37,7 @@ from enrollments.identity import mask_cnic, mask_phone
 from extensions import db
 from listing import LARGEST_ID, page_args, text_arg
 from oversight import bp
+from oversight.audit_sentences import describer
 from oversight.export_files import KeysetSource, Table, send
 from oversight.queries import (
     AUDIT_ACTIONS,
@@ -44,6 +46,7 @@ from oversight.queries import (
     AuditLogFilters,
     after_audit_row,
     audit_event_labels,
+    audit_event_names,
     audit_log,
     audit_log_rows,
     matching_actors,
@@ -207,13 +210,14 @@ def audit_log_page():
     """The audit log of the reader's scope, filtered, newest first, 20 events a page (``per_page`` up to 100)."""
     filters, typed, problems = read_log_filters()
     mask = masks_identity(current_user)
-    events = labels = None
+    events = labels = names = None
     if not problems:
         page, per_page = page_args()
         events = db.paginate(
             audit_log(viewable_audit_events(current_user), filters), page=page, per_page=per_page, error_out=False
         )
         labels = audit_event_labels(events.items)
+        names = audit_event_names(events.items)
     page = render_template(
         "oversight/audit_log.html",
         events=events,
@@ -228,6 +232,7 @@ def audit_log_page():
         action_groups=AUDIT_ACTIONS,
         object_types=AUDIT_OBJECT_TYPES,
         masked=mask,
+        describe=describer(names) if names else None,
         export_args={name: value for name, value in request.args.items() if name not in ("page", "per_page")},
     )
     return page, 400 if problems else 200

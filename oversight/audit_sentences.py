@@ -99,9 +99,9 @@ def cohort_name(code: str | None, number: int | None) -> Markup:
 
 
 def trainee_name(name: str | None, number: int | None) -> Markup:
-    if name is None:
-        return linked(_("trainee #%(number)s", number=number), None)
-    return linked(name, url_for("enrollments.trainee_detail", trainee_id=number))
+    """A trainee by name (``trainee #31`` when the page's lookup did not find her), linked to her record."""
+    label = name if name is not None else _("trainee #%(number)s", number=number)
+    return linked(label, url_for("enrollments.trainee_detail", trainee_id=number) if number is not None else None)
 
 
 def centre_name(names: EventNames, centre_id: int | None) -> Markup:
