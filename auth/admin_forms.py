@@ -87,7 +87,7 @@ class AccountForm(Form):
     )
     role = SelectField(_l("Role"), coerce=enum_coerce(Role), validators=[InputRequired(_l("Choose the role."))])
     province = SelectField(_l("Province (overseers)"), coerce=optional_int)
-    centres = SelectMultipleField(_l("Centres (staff)"), coerce=int, render_kw={"size": 10})
+    centres = SelectMultipleField(_l("Centres (staff)"), coerce=int)
 
     def __init__(self, *args, account: UserAccount | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)

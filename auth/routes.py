@@ -23,7 +23,6 @@ from auth.services import (
     end_every_session,
     normalise_email,
     password_reset_token,
-    record_sign_in,
     set_password,
     sign_up_trainee,
     user_for_reset_token,
@@ -112,7 +111,6 @@ def login():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
             sign_in(user)  # a fresh session, recorded server-side: nothing from before sign-in survives it
-            record_sign_in(user)
             db.session.commit()
             return redirect(safe_next(request.args.get("next")) or home_for(user))
         count_failure()
@@ -225,6 +223,14 @@ def request_reset():
     return render_template("auth/reset_request.html", form=form), form_status(form)
 
 
+def new_password_signed_in(user: UserAccount, form: ResetPasswordForm):
+    """``set_password`` from a reset or welcome link (every other session of hers ends), then her signed in
+    on this browser: she has just proved she holds the link, and typed the password twice."""
+    revoked = set_password(user, form.new_password.data, actor=user, reason="reset link")
+    sign_in(user)
+    return revoked
+
+
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 @allow(PUBLIC)
 def reset_password(token: str):
@@ -234,11 +240,10 @@ def reset_password(token: str):
         flash(error.message, "error")
         return redirect(url_for("auth.request_reset"))
     form = ResetPasswordForm()
-    if form.validate_on_submit() and (
-        revoked := run(form, lambda: set_password(user, form.new_password.data, actor=user, reason="reset link"))
-    ):
-        flash(_("Your new password is set. Sign in with it.") + tokens_revoked_note(revoked.tokens), "success")
-        return redirect(url_for("auth.login"))
+    if form.validate_on_submit() and (revoked := run(form, lambda: new_password_signed_in(user, form))):
+        flash(_("Your new password is set, and you are signed in.") + tokens_revoked_note(revoked.tokens), "success")
+        # Staff land on the list of their centres (a new staff member's first page: where her work is).
+        return redirect(url_for("centres.mine") if user.role is Role.STAFF else home_for(user))
     return render_template("auth/reset_password.html", form=form), form_status(form)
 
 

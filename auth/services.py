@@ -20,7 +20,6 @@ from auth.models import CentreMembership, UserAccount, UserSession
 from auth.sessions import end_sessions
 from auth.tokens import revoke_all_tokens
 from centres.models import Centre, District, Province
-from database import utcnow
 from enrollments.identity import checked, normalise_name
 from enrollments.models import Trainee, cnic_disagrees_with_gender
 from enrollments.trainees import TraineeDetails, normalised
@@ -69,12 +68,6 @@ def authenticate(email: str, password: str) -> UserAccount | None:
     if not check_password_hash(user.password_hash, password) or not user.active:
         return None
     return user
-
-
-def record_sign_in(user: UserAccount) -> None:
-    """Note the time of a successful sign-in."""
-    user.last_login_at = utcnow()
-    db.session.flush()
 
 
 @dataclass(frozen=True)

@@ -115,7 +115,9 @@ def cookie_values(user: UserAccount, key: str, now: datetime) -> dict:
 
 def sign_in(user: UserAccount) -> None:
     """Sign ``user`` in on this browser: a fresh cookie (nothing from before sign-in survives it) naming a
-    new session. The caller commits."""
+    new session, and the time noted as her last sign-in (every role, every way in: the sign-in form, sign-up,
+    a new password). The caller commits."""
+    user.last_login_at = utcnow()
     session.clear()
     key = open_session(user, user_agent=request.user_agent.string or "", address=request.remote_addr or "")
     login_user(user)

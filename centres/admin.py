@@ -73,7 +73,8 @@ def create():
         code = run(form, lambda: create_centre(centre_details(form, form.code.data), actor=acting_user()).code)
         if code:
             flash(_("Centre %(code)s added. It is active and listed publicly.", code=code), "success")
-            return redirect(url_for("centres.manage"))
+            # The list searched for the new centre: in code order it may be on any page but the one shown.
+            return redirect(url_for("centres.manage", q=code))
     return render_template("centres/admin/form.html", form=form, centre=None), form_status(form)
 
 
@@ -86,7 +87,7 @@ def edit(code: str):
         form, lambda: update_centre(centre, centre_details(form, centre.code), actor=acting_user())
     ):
         flash(_("Saved centre %(code)s.", code=code), "success")
-        return redirect(url_for("centres.manage"))
+        return redirect(url_for("centres.manage", q=code))
     return render_edit_page(centre, form, form_status(form))
 
 

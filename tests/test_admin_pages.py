@@ -168,7 +168,10 @@ def test_create_staff_account_emails_a_set_password_link(app, as_admin, admin, p
     multan = make_centre(places["multan"], code="PB-MUL-01")
     form = text(as_admin.get("/auth/admin/users/new"))
     assert 'name="csrf_token"' in form
-    assert '<optgroup label="Punjab">' in form and "PB-LHR-01 · " in form
+    # The centres: ticked in a list grouped by province, which a filter box (shown by a script) narrows.
+    assert '<p class="fw-semibold small mb-1">Punjab</p>' in form and f'for="centres-{lahore.id}">PB-LHR-01 · ' in form
+    assert '<div class="mb-2" data-checklist-filter hidden>' in form and "js/checklist-filter.js" in form
+    assert "<select" not in form.split('id="centres"')[1].split("</fieldset>")[0]
     assert 'name="password"' not in form  # the admin never chooses someone else's password
 
     response = post(as_admin, "/auth/admin/users/new", new_account(centres=[str(lahore.id), str(multan.id)]))
@@ -191,6 +194,16 @@ def test_create_staff_account_emails_a_set_password_link(app, as_admin, admin, p
     assert "Account created for sara.ahmed@example.pk. We emailed them a link to choose their password." in flashed(
         listing
     )
+
+    # She opens the link, chooses her password, and is in: signed in, on the list of her centres.
+    newcomer = app.test_client()
+    path = f"/auth/reset/{token}"
+    response = post(newcomer, path, {"new_password": "her-own-password", "confirm": "her-own-password"})
+    assert response.headers["Location"] == "/centres/mine"
+    landing = text(newcomer.get("/centres/mine"))
+    assert "PB-LHR-01" in landing and "PB-MUL-01" in landing
+    db.session.refresh(user)
+    assert user.last_login_at is not None
 
 
 def test_create_provincial_and_national_overseers_and_an_admin(app, as_admin, places):
@@ -259,6 +272,14 @@ def test_create_account_refusals(app, as_admin, places, make_centre, make_user, 
     assert outbox(app) == []
 
 
+def chosen_centres(page: str) -> dict[int, str]:
+    """The ticked boxes of the centres checklist: centre id → code."""
+    ticked = re.findall(
+        r'<input class="form-check-input" type="checkbox" name="centres" value="(\d+)" id="[^"]+" checked>', page
+    )
+    return {int(value): re.search(rf'for="centres-{value}">([A-Z0-9-]+)', page).group(1) for value in ticked}
+
+
 # Accounts: edit ----------------------------------------------------------------------------------------
 
 
@@ -268,9 +289,9 @@ def test_edit_account_form_shows_the_account(as_admin, places, make_centre, make
     user = make_user(Role.STAFF, email="nadia@markaz.test", full_name="Nadia Gul", centres=(centre, retired))
     page = text(as_admin.get(f"/auth/admin/users/{user.id}/edit"))
     assert 'value="nadia@markaz.test"' in page and 'value="Nadia Gul"' in page
-    assert re.search(rf'<option selected value="{centre.id}">PB-LHR-01', page)
+    assert chosen_centres(page) == {centre.id: "PB-LHR-01", retired.id: "PB-LHR-02"}
     # A centre that closed since stays offered (and chosen), so that saving does not drop it silently.
-    assert re.search(rf'<option selected value="{retired.id}">PB-LHR-02 · [^<]*\(inactive\)', page)
+    assert re.search(rf'for="centres-{retired.id}">PB-LHR-02 · [^<]*\(inactive\)', page)
     assert 'name="active"' in page and "checked" in page
     # The centres chosen may be scrolled out of sight in the list: the page says them in words too.
     assert '<dd class="col-7 mb-1">PB-LHR-01, PB-LHR-02</dd>' in page
@@ -504,12 +525,21 @@ def new_centre(district, **changes) -> dict:
     return values | changes
 
 
+def test_a_new_centre_is_on_the_list_the_admin_lands_on(as_admin, places, make_centre):
+    for number in range(30):  # a full first page of centres that come before it in code order
+        make_centre(places["lahore"], code=f"AA-LHR-{number:02d}")
+    response = post(as_admin, "/centres/new", new_centre(places["lahore"]))
+    listing = text(as_admin.get(response.headers["Location"]))
+    assert "Centre PB-LHR-01 added." in flashed(listing)
+    assert ">PB-LHR-01<" in listing and "AA-LHR-00" not in listing
+
+
 def test_create_centre(as_admin, admin, places):
     form = text(as_admin.get("/centres/new"))
     assert '<optgroup label="Punjab">' in form and '<optgroup label="Sindh">' in form
     assert 'name="code"' in form and 'name="csrf_token"' in form
     response = post(as_admin, "/centres/new", new_centre(places["lahore"]))
-    assert redirected_to(response) == "/centres/manage"
+    assert response.headers["Location"] == "/centres/manage?q=PB-LHR-01"  # the list opens on the new centre
     centre = db.session.scalar(sa.select(Centre).where(Centre.code == "PB-LHR-01"))
     assert (centre.name, centre.lab_seats, centre.women_only, centre.active) == (
         "Arfa Tower Digital Centre",

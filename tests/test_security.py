@@ -272,7 +272,7 @@ def test_a_password_reset_link_works_once(web, account):
     assert web.post(path, data=data | {"csrf_token": csrf_token_of(web, path)}).status_code == 302
     db.session.refresh(account)
     changed = account.password_hash
-    token = csrf_token_of(web, "/auth/login")
+    token = csrf_token_of(web, "/auth/reset")  # she is signed in now: the sign-in page sends her on
     again = web.post(
         path,
         data={"new_password": "the-attackers-password", "confirm": "the-attackers-password"} | {"csrf_token": token},

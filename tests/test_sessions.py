@@ -18,7 +18,7 @@ from audit.models import AuditEvent
 from auth.admin import details_as_they_are
 from auth.models import ApiToken, UserSession
 from auth.services import password_reset_token, set_password, update_account
-from auth.sessions import SEEN_KEY, SESSION_KEY
+from auth.sessions import SEEN_KEY, SESSION_KEY, sign_in
 from database import utcnow
 from extensions import db, limiter
 from tests.api_helpers import token_for
@@ -241,13 +241,14 @@ def test_a_password_reset_ends_every_session_and_revokes_api_tokens(app, staff):
     path = f"/auth/reset/{password_reset_token(staff)}"
     assert "revokes your API tokens" in owner.get(path).get_data(as_text=True)
     response = post_form(owner, path, {"new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
-    assert response.status_code == 302
-    flashed = alerts(owner.get("/auth/login").get_data(as_text=True))
-    assert ("success", "Your new password is set. Sign in with it. " + TOKENS_REVOKED) in flashed
-    assert not is_signed_in(attacker)
+    assert response.headers["Location"] == "/centres/mine"  # signed in with it, on the list of her centres
+    flashed = alerts(owner.get("/centres/mine").get_data(as_text=True))
+    assert ("success", "Your new password is set, and you are signed in. " + TOKENS_REVOKED) in flashed
+    assert is_signed_in(owner) and not is_signed_in(attacker)
     assert api_status(owner, token) == 401
     [event] = events("account.password_set")
     assert event.after == {"sessions_ended": 1, "tokens_revoked": 1}
+    assert staff.last_login_at is not None
 
 
 def test_a_password_set_from_the_command_line_revokes_tokens_and_sessions(app, staff):
@@ -301,3 +302,14 @@ def test_the_admin_pages_say_what_deactivation_and_reactivation_do(app, staff, a
         "success",
         f"{staff.email} is active again and can sign in. Their old sessions and API tokens stay revoked.",
     ) in alerts(client.get(response.headers["Location"]).get_data(as_text=True))
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_signing_in_notes_the_time_for_every_role(app, make_user, role):
+    """``sign_in`` is the one way in (the sign-in form, sign-up, a new password): each notes the last sign-in,
+    so that a trainee who uses the site never reads "Last sign-in: Never" on her account's admin page."""
+    user = make_user(role)
+    assert user.last_login_at is None
+    with app.test_request_context("/"):
+        sign_in(user)
+    assert user.last_login_at is not None
