@@ -150,6 +150,7 @@ SCREENS = [
     # Trainee
     Screen("my-applications", "trainee", lambda w: "/auth/profile"),
     Screen("withdraw-confirmation", "trainee", lambda w: f"/enrollments/{w.enrolled_place.id}/withdraw"),
+    Screen("refused-with-a-reason", "trainee", lambda w: "/oversight/", status=403),
     # Staff
     Screen("my-centres", "staff", lambda w: "/centres/mine"),
     Screen("centre-dashboard", "staff", lambda w: f"/centres/{w.centre_code}/dashboard"),
@@ -167,6 +168,7 @@ SCREENS = [
     # Overseer
     Screen("oversight-with-charts", "overseer", lambda w: "/oversight/", wait_for_the_charts),
     Screen("audit-log", "overseer", lambda w: "/oversight/audit/"),
+    Screen("oversight-cohort", "overseer", lambda w: f"/oversight/cohorts/{w.open_cohort.code}"),
 ]
 
 

@@ -125,6 +125,15 @@ def test_the_national_overseer_drills_down_sees_the_flags_and_downloads_the_tabl
     codes = [row[0] for row in rows]
     assert "PB-LHR-01-RUN" in codes and "PB-LHR-01-OPEN" in codes and "SD-KHS-01-OPEN" not in codes
 
+    # One cohort, read-only: its counters and its roster.
+    cohorts.locator("tr[data-key='PB-LHR-01-OPEN']").get_by_role("link").first.click()
+    expect(page).to_have_url(re.compile(r"/oversight/cohorts/PB-LHR-01-OPEN$"))
+    expect(page.locator("#audit-table [data-figure=waitlisted]")).to_have_text("2")
+    expect(page.locator("#roster tbody tr")).not_to_have_count(0)
+    expect(page.get_by_role("navigation", name="Breadcrumb").get_by_role("link")).to_have_text(
+        ["Pakistan", "Punjab", "Lahore", "Lahore Centre"]
+    )
+
     assert problems == [], problems
 
 
@@ -153,7 +162,10 @@ def test_a_provincial_overseer_cannot_see_another_province(
         for path in ("/oversight/provinces/SD", "/oversight/centres/SD-KHS-01", "/oversight/tracks?province=SD"):
             response = page.goto(path)
             assert response is not None and response.status == 403, path
-            expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Forbidden"))
-            expect(page.get_by_text("Karachi")).to_have_count(0)
+            # The refusal says why in words (no figures of the place), with a way back.
+            expect(page.get_by_role("heading", level=1)).to_have_text("You cannot open this page")
+            expect(page.locator("[data-reason]")).to_contain_text("your account covers Punjab")
+            expect(page.get_by_role("link", name="Go back")).to_be_visible()
+            expect(page.locator("#audit-table")).to_have_count(0)
     finally:
         context.close()
