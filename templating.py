@@ -11,6 +11,7 @@ from flask_login import current_user
 
 import vocabulary
 from auth.permissions import TEMPLATE_PREDICATES, masks_identity
+from bidi import bdi, isolated, listed, ltr
 from enrollments.eligibility import requirements
 from enrollments.identity import format_cnic, format_phone, mask_cnic, mask_phone
 from enrollments.services import completable, waitlist_position
@@ -82,6 +83,13 @@ def register(app: Flask) -> None:
 
     # A province's or district's name in the reader's language: ``{{ district|place }}``.
     app.add_template_filter(place_name, "place")
+
+    # Mixed-direction text (``bidi``): ``{{ cohort.code|ltr }}``, ``{{ venue|bdi }}``, ``{{ message|isolated }}``,
+    # ``{{ [district|place, province|place]|listed }}`` (the Urdu comma on Urdu pages).
+    app.add_template_filter(ltr, "ltr")
+    app.add_template_filter(bdi, "bdi")
+    app.add_template_filter(isolated, "isolated")
+    app.add_template_filter(listed, "listed")
 
     @app.template_filter("cnic")
     def cnic_filter(value: str) -> str:
