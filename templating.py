@@ -12,6 +12,7 @@ from flask_login import current_user
 import vocabulary
 from auth.permissions import TEMPLATE_PREDICATES, masks_identity
 from bidi import bdi, isolated, listed, ltr
+from courses.venues import meeting_place
 from enrollments.eligibility import requirements
 from enrollments.identity import format_cnic, format_phone, mask_cnic, mask_phone
 from enrollments.services import completable, waitlist_position
@@ -111,6 +112,7 @@ def register(app: Flask) -> None:
     app.add_template_global(other_languages)
     app.add_template_global(LANGUAGE_NAMES, "language_names")
     app.add_template_global(requirements)
+    app.add_template_global(meeting_place)
     app.add_template_global(vocabulary, "vocab")
 
     @app.context_processor

@@ -298,7 +298,7 @@ def test_course_page_without_upcoming_runs(client, make_course):
 def test_cohort_page_says_who_may_apply(client, catalogue):
     page = text(client.get("/courses/cohorts/SD-KHS-01-K01"))
     assert "Digital Marketing Essentials" in page
-    assert "Training camp" in page and "Government Girls High School, Tharparkar" in page
+    assert "Training camp" in page and "<bdi>Government Girls High School</bdi>, <bdi>Tharparkar</bdi>" in page
     assert "Who may apply" in page
     assert "<li>Women only</li>" in page
     assert "<li>Age 16–40</li>" in page
