@@ -47,11 +47,14 @@ def right_to_left() -> bool:
     return current_language() in RIGHT_TO_LEFT
 
 
-def ltr(value: object) -> Markup:
+def ltr(value: object, whole: bool = True) -> Markup:
     """``value`` (a code, CNIC, phone number, number, email address) as a left-to-right isolate that does not
-    break across lines: ``<bdi dir="ltr" class="ltr-run">PB-JHG-01-C05</bdi>``. Escaped; None gives ""."""
+    break across lines: ``<bdi dir="ltr" class="ltr-run">PB-JHG-01-C05</bdi>``; with ``whole=False`` it may
+    (an email address longer than a phone is wide). Escaped; None gives ""."""
     if value is None or value == "":
         return Markup("")
+    if not whole:
+        return Markup('<bdi dir="ltr">{}</bdi>').format(value)
     return Markup('<bdi dir="ltr" class="ltr-run">{}</bdi>').format(value)
 
 
