@@ -113,7 +113,7 @@ def test_a_venue_without_a_district_meets_in_the_centres(app, camps):
 def test_the_card_says_where_a_camp_away_meets(client, camps):
     page = text(client.get("/courses/"))
     assert "Meets at <bdi>Community Hall</bdi>, <bdi>Sheikhupura</bdi>" in page
-    assert page.count('class="small mb-2 meets-at"') == 1  # the cohort at the centre says nothing more
+    assert page.count("Meets at ") == 1  # the cohort at the centre says nothing more
 
 
 def test_the_card_names_the_district_in_urdu_with_the_urdu_comma(client, camps):
