@@ -103,6 +103,7 @@ EXPECTED_GET: dict[str, dict[str, object]] = {
     "oversight.province":         row(LOGIN,    403,      200,      403,      200,      200,      200),
     "oversight.district":         row(LOGIN,    403,      200,      403,      200,      200,      200),
     "oversight.centre":           row(LOGIN,    403,      200,      403,      200,      200,      200),
+    "oversight.cohort":           row(LOGIN,    403,      200,      403,      200,      200,      200),
     "oversight.tracks":           row(LOGIN,    403,      200,      200,      200,      200,      200),
     # Administration: centres, the course catalogue and user accounts are for admins only.
     "auth.administration":        row(LOGIN,    403,      403,      403,      403,      403,      200),
@@ -222,6 +223,7 @@ def path_values(world: "World") -> dict[str, dict[str, object]]:
         "oversight.province": {"code": world.punjab.code},
         "oversight.district": {"province_code": world.punjab.code, "district_code": world.lahore.code},
         "oversight.centre": {"code": centre_a},
+        "oversight.cohort": {"code": world.cohort_a.code},
         "centres.dashboard": {"code": centre_a},
         "centres.edit": {"code": spare_centre},
         "centres.deactivate": {"code": spare_centre},
