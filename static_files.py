@@ -24,7 +24,7 @@ import threading
 from pathlib import Path
 
 import brotli
-from flask import Flask, Response, current_app, request, send_from_directory
+from flask import Flask, Response, current_app, g, request, send_from_directory
 from werkzeug.exceptions import NotFound
 from werkzeug.security import safe_join
 
@@ -197,15 +197,40 @@ def compressed_answer(files: StaticFiles, filename: str, digest: str) -> Respons
     return response.make_conditional(request)
 
 
+def secret_next_to_reflected_input(response: Response) -> bool:
+    """Whether ``response`` is a page holding this session's CSRF token that may also echo what the request
+    sent (a query string, a form). Compressed, such a page would let someone who sees only the sizes of the
+    answers guess the token a character at a time, by making the victim's browser send guesses (BREACH):
+    the token part of Flask-WTF's tokens stays the same for a whole session. Such pages are sent
+    uncompressed; the others (every page of a reader who is not signed in but the sign-in and sign-up
+    forms, a signed-in reader's pages without a query) are compressed."""
+    if response.mimetype != "text/html" or response.is_streamed:
+        return False
+    if not request.query_string and request.method in ("GET", "HEAD"):
+        return False
+    token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    return bool(token) and token.encode() in response.get_data()
+
+
+def compress_answer(response: Response) -> Response:
+    """Flask-Compress's ``after_request``, but for pages where a secret meets reflected input."""
+    if secret_next_to_reflected_input(response):
+        response.vary.add("Accept-Encoding")
+        return response
+    return compress.after_request(response)
+
+
 def register(app: Flask) -> None:
     """Hashed static URLs, the static view above, and compression of every other answer (Flask-Compress:
-    brotli or gzip, for the types in ``COMPRESSIBLE_TYPES``; streamed answers, the exports, stream as
-    they are)."""
+    brotli or gzip, for the types in ``COMPRESSIBLE_TYPES``, but for ``secret_next_to_reflected_input``;
+    streamed answers, the exports, stream as they are)."""
     app.config.setdefault("COMPRESS_ALGORITHM", list(ENCODINGS))
     app.config.setdefault("COMPRESS_MIMETYPES", sorted(COMPRESSIBLE_TYPES))
     app.config.setdefault("COMPRESS_STREAMS", False)
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)
+    app.config["COMPRESS_REGISTER"] = False  # compress_answer decides first
     compress.init_app(app)
+    app.after_request(compress_answer)
     app.extensions["markaz_static_files"] = StaticFiles(app.static_folder)
     app.url_defaults(add_content_hash)
     app.view_functions["static"] = serve_static

@@ -8,8 +8,10 @@ from pathlib import Path
 import brotli
 import pytest
 from flask import url_for
+from pages import act_as
 
 from static_files import COMPRESSED_DIR, ONE_YEAR, StaticFiles, content_hash, hashed_name
+from vocabulary import Role
 
 pytestmark = pytest.mark.backends("sqlite")
 
@@ -191,3 +193,20 @@ def test_pages_link_hashed_assets_and_urdu_pages_the_right_to_left_css(client):
         ]
         assert " defer>" in re.search(r"<script[^>]*>", page).group(0)
         assert "chart" not in page.lower() and "swagger" not in page.lower()
+
+
+def test_a_page_where_the_csrf_token_meets_the_query_is_not_compressed(client, make_user):
+    """BREACH: a compressed page holding the session's CSRF token and echoing the query would leak the
+    token through the answers' sizes. A signed-in reader's pages hold a token (the sign-out form)."""
+    act_as(client, make_user(Role.ADMIN))
+    searched = client.get("/courses/?q=python", headers={"Accept-Encoding": "br, gzip"}, buffered=True)
+    assert searched.status_code == 200
+    assert 'name="csrf_token"' in searched.get_data(as_text=True)
+    assert "Content-Encoding" not in searched.headers
+    assert "Accept-Encoding" in searched.headers["Vary"]
+    plain = client.get("/courses/", headers={"Accept-Encoding": "br, gzip"}, buffered=True)
+    assert plain.headers["Content-Encoding"] == "br"  # no input to echo: compressed
+    act_as(client, None)
+    anonymous = client.get("/courses/?q=python", headers={"Accept-Encoding": "br, gzip"}, buffered=True)
+    assert "csrf_token" not in decoded(anonymous).decode()
+    assert anonymous.headers["Content-Encoding"] == "br"  # no secret on the page: compressed
