@@ -40,8 +40,8 @@ ENCODINGS = {"br": ".br", "gzip": ".gz"}
 COMPRESSIBLE_TYPES = frozenset(
     {"text/html", "text/css", "text/javascript", "application/javascript", "application/json", "image/svg+xml"}
 )
-# A static file answered with its hash looks like ``name.<12 hex digits>.ext``.
-HASHED_NAME = re.compile(rf"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{{{HASH_LENGTH}}})(?P<suffix>\.[A-Za-z0-9]+)$")
+# A static file answered with its hash looks like ``name.<12 hex digits>.ext`` (``hashed_name``).
+HASHED_NAME = re.compile(rf"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{{{HASH_LENGTH}}})(?P<suffix>\.[A-Za-z0-9]+)?$")
 
 
 def content_hash(data: bytes) -> str:
@@ -159,7 +159,7 @@ def serve_static(filename: str) -> Response:
         if match is None:
             raise NotFound()
         requested_hash = match["hash"]
-        filename = match["stem"] + match["suffix"]
+        filename = match["stem"] + (match["suffix"] or "")
         digest = files.hash_of(filename)
         if digest is None:
             raise NotFound()

@@ -150,6 +150,15 @@ def test_a_file_without_a_compressed_copy_is_compressed_once_and_kept(tmp_path):
     assert files.compressed("site.css", digest, "gzip") == (None, None)  # never kept under the old hash
 
 
+def test_a_file_without_a_suffix_is_hashed_and_found_too(app, client):
+    with app.test_request_context():
+        url = url_for("static", filename="vendor/bootstrap/LICENSE")
+    assert re.fullmatch(r"/static/vendor/bootstrap/LICENSE\.[0-9a-f]{12}", url), url
+    response = client.get(url, buffered=True)
+    assert response.status_code == 200 and kept_for_a_year(response)
+    assert b"MIT License" in response.get_data() or b"Permission is hereby granted" in response.get_data()
+
+
 def test_hashed_names_keep_the_suffix():
     assert hashed_name("css/markaz.css", "0123456789ab") == "css/markaz.0123456789ab.css"
     assert hashed_name("vendor/x/chart.umd.min.js", "0123456789ab") == "vendor/x/chart.umd.min.0123456789ab.js"
