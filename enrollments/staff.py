@@ -57,7 +57,7 @@ def open_cohorts(centre: Centre) -> list[Cohort]:
 
 
 def history(trainee: Trainee) -> list[Enrollment]:
-    """Her places and applications at every centre, latest first."""
+    """Places and applications at every centre, latest first."""
     return list(
         db.session.scalars(
             select(Enrollment)
@@ -84,14 +84,14 @@ def outlook(found: Prospect, cohort: Cohort) -> str:
         return _("Registered here already: %(status)s.", status=place)
     if found.action == "waitlist":
         return _(
-            "Full: she would be number %(position)s on the waitlist.", position=format_number(found.waitlist_position)
+            "Full: the trainee would be number %(position)s on the waitlist.", position=format_number(found.waitlist_position)
         )
     if found.action == "ineligible":
         return _("Not eligible: %(reasons)s", reasons=" ".join(found.reasons))
     if found.action in ("closed", "limit"):
         return " ".join(found.reasons)
     if cohort.admission is Admission.REVIEWED:
-        return _("Her application would wait for the centre's review.")
+        return _("The application would wait for the centre's review.")
     if cohort.enrolled_count >= cohort.seats:
         return _(
             "Full: a newcomer would be number %(position)s on the waitlist.",
@@ -220,7 +220,7 @@ def register_step(centre: Centre):
     form = RegisterForm(cohorts=cohorts)
     if trainee is None:
         lookup = LookupForm(formdata=None)
-        lookup.cnic.errors = [_("No trainee has this CNIC: look her up again.")]
+        lookup.cnic.errors = [_("No trainee has this CNIC: look the trainee up again.")]
         return lookup_page(centre, lookup, 422)
     # A refusal that names no field is about the cohort chosen (the enrollment rules): shown next to it.
     if form.validate_on_submit() and (told := run(form, lambda: registered(trainee, form), field="cohort_id")):
@@ -249,7 +249,7 @@ def on_record_already(centre: Centre, form: NewTraineeForm, cohorts: list[Cohort
         return new_trainee_page(centre, form, cohorts, 409)
     existing = RegisterForm(formdata=None, data={"cnic": trainee.cnic}, cohorts=cohorts)
     existing.cohort_id.data = form.cohort_id.data
-    existing.form_errors = [_("A trainee with this CNIC is on record already: here is her record.")]
+    existing.form_errors = [_("A trainee with this CNIC is on record already: here is the record.")]
     return found_page(centre, trainee, existing, cohorts, 409)
 
 

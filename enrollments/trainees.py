@@ -178,7 +178,7 @@ def message_language_of(details: TraineeDetails) -> str:
     if details.language is None:
         return current_language()
     if details.language not in languages():
-        raise Refusal(_("Choose English or Urdu for her messages."), "language")
+        raise Refusal(_("Choose English or Urdu for the trainee's messages."), "language")
     return details.language
 
 
@@ -241,7 +241,7 @@ def update_trainee(trainee: Trainee, details: TraineeDetails, *, actor: UserAcco
     """Correct a trainee's record (staff of a centre where she applied, or an admin). The CNIC may be
     corrected too, unless it belongs to another record."""
     if not can_edit_trainee(actor, trainee):
-        raise Refusal(_("Only staff of her centres can correct this record."))
+        raise Refusal(_("Only staff of the trainee's centres can correct this record."))
     values = normalised(details)
     clash = db.session.scalar(select(Trainee.id).where(Trainee.cnic == values["cnic"], Trainee.id != trainee.id))
     if clash is not None:

@@ -109,13 +109,13 @@ class NewTraineeForm(CohortChoiceForm):
     )
     email = EmailField(_l("Email (optional)"), filters=[strip_text], validators=[Optional(), Length(max=254)])
     district_id = SelectField(
-        _l("District where she lives"),
+        _l("District of residence"),
         coerce=optional_int,
         validate_choice=False,
-        validators=[InputRequired(_l("Choose the district where she lives."))],
+        validators=[InputRequired(_l("Choose the district of residence."))],
     )
     area = SelectField(
-        _l("Where she lives is"),
+        _l("Area of residence"),
         choices=choices_of(Area),
         coerce=optional_member(Area),
         validators=[InputRequired(_l("Choose urban, semi-urban or rural."))],
@@ -129,7 +129,7 @@ class NewTraineeForm(CohortChoiceForm):
     disability = BooleanField(_l("Has a disability"))
     # Each language named in itself, so that she can point at hers; the reader's own comes first.
     # Not sent (an older page, a script): the desk's own language, as before this field existed.
-    language = SelectField(_l("Language of her SMS and email"), validate_choice=False, validators=[Optional()])
+    language = SelectField(_l("Language of SMS and email"), validate_choice=False, validators=[Optional()])
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

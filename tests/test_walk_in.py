@@ -159,7 +159,7 @@ def test_a_cnic_typed_any_way_finds_her_record_and_history(desk, ayesha, web, ty
     assert '<h1 class="h2">Ayesha Khan</h1>' in page
     assert "35202-1234567-1" in page and "0300 1234567" in page and "*******" not in page  # staff see it whole
     assert "Lahore, Punjab" in page
-    history = re.search(r"Where she has trained.*?</section>", page, re.S).group(0)
+    history = re.search(r"Where this trainee has trained.*?</section>", page, re.S).group(0)
     assert "Multan IT Park" in history and "Graphic Design Basics" in history and "Completed" in history
     assert note_of(page, web) == "A seat is free (10 of 10 left)."
     assert f'name="cnic" type="hidden" value="{AYESHA_CNIC}"' in page
@@ -194,11 +194,11 @@ def test_each_open_cohort_says_what_registering_would_do(
     )
     make_cohort(centre=centre, course=course, code="PB-LHR-01-C09", status="draft")  # not offered
     page = text(desk({"step": "lookup", "cnic": "35202-1234567-1"}))
-    assert note_of(page, full) == "Full: she would be number 3 on the waitlist."
+    assert note_of(page, full) == "Full: the trainee would be number 3 on the waitlist."
     assert note_of(page, women_only_for_men) == "A seat is free (10 of 10 left)."
     assert note_of(page, graduates) == "Not eligible: This course needs Bachelor's degree or higher."
     assert is_disabled(page, graduates) and not is_disabled(page, full)
-    assert note_of(page, reviewed) == "Her application would wait for the centre's review."
+    assert note_of(page, reviewed) == "The application would wait for the centre's review."
     assert "PB-LHR-01-C09" not in page
 
 
@@ -343,12 +343,12 @@ def test_a_new_walk_in_creates_one_trainee_and_one_enrollment(client, desk, laho
         ({"gender": ""}, "gender", "Choose female, male or transgender."),
         ({"date_of_birth": "2020-01-01"}, "date_of_birth", "Trainees must be at least 14 years old."),
         ({"date_of_birth": "14/05/2002"}, "date_of_birth", "Not a valid date value."),
-        ({"district_id": ""}, "district_id", "Choose the district where she lives."),
+        ({"district_id": ""}, "district_id", "Choose the district of residence."),
         ({"district_id": "987654"}, "district_id", "Choose the trainee's district from the list."),
         ({"area": ""}, "area", "Choose urban, semi-urban or rural."),
         ({"email": "not-an-address"}, "email", "Enter an email address like name@example.com"),
         ({"cohort_id": ""}, "cohort_id", "Choose the cohort."),
-        ({"language": "fr"}, "language", "Choose English or Urdu for her messages."),
+        ({"language": "fr"}, "language", "Choose English or Urdu for the trainee's messages."),
     ],
 )
 def test_bad_details_are_shown_next_to_their_field_and_nothing_is_written(
@@ -375,7 +375,7 @@ def test_creating_a_cnic_that_is_on_record_shows_her_record_instead(
 ):
     before = row_counts()
     page = text(desk(new_trainee(web, cnic="35202-1234567-1", district_id=str(lahore.id))), 409)
-    assert "A trainee with this CNIC is on record already: here is her record." in page
+    assert "A trainee with this CNIC is on record already: here is the record." in page
     assert '<h1 class="h2">Ayesha Khan</h1>' in page and is_checked(page, web)
     assert_one_lookup(before, row_counts(), ayesha, staff, centre)  # no second record; the lookup is kept
 
@@ -426,7 +426,7 @@ def test_every_step_shows_another_centres_trainee_as_the_lookup_does_and_keeps_e
 def test_an_unknown_cnic_on_the_register_step_writes_nothing(desk, web, row_counts):
     before = row_counts()
     page = text(desk({"step": "register", "cnic": "3520200000009", "cohort_id": str(web.id)}), 422)
-    assert error_next_to(page, "cnic") == "No trainee has this CNIC: look her up again."
+    assert error_next_to(page, "cnic") == "No trainee has this CNIC: look the trainee up again."
     assert row_counts() == before
 
 

@@ -6,7 +6,8 @@ decisions), queues the trainee's notification in the same transaction, flushes, 
 
 By domain: ``rules`` (the refusals and the checks, read-only), ``applying`` (apply, register, a whole
 list, and what a trainee can do on a cohort's page), ``decisions`` (approve, reject, withdraw, drop,
-complete), ``waitlist`` (promoting the next in line), ``cohorts`` (seats, the start, cancelling);
+complete), ``bulk`` (one decision on many places), ``waitlist`` (promoting the next in line),
+``cohorts`` (seats, the start, cancelling);
 ``changes`` (locks, counters, the status move and its audit event) and ``messages`` (what the trainee is
 told) serve them all. Callers use this package's names: ``from enrollments import services``,
 ``services.apply(...)``.
@@ -24,6 +25,15 @@ order).
 """
 
 from enrollments.services.applying import Placement, Prospect, apply, prospect, register
+from enrollments.services.bulk import (
+    BULK_ACTIONS,
+    MAX_BULK_PLACES,
+    BulkAction,
+    BulkOutcome,
+    bulk_actions,
+    chosen_places,
+    decide_many,
+)
 from enrollments.services.changes import change_counters
 from enrollments.services.cohorts import (
     MAX_SEATS,
@@ -64,9 +74,13 @@ from enrollments.services.rules import (
 from enrollments.services.waitlist import promote_next, whole_waitlist
 
 __all__ = [
+    "BULK_ACTIONS",
+    "MAX_BULK_PLACES",
     "MAX_SEATS",
     "MIN_SEATS",
     "ApplicationsClosed",
+    "BulkAction",
+    "BulkOutcome",
     "EnrollmentRefused",
     "FreedPlace",
     "ListPlacement",
@@ -80,14 +94,17 @@ __all__ = [
     "TooManyPlaces",
     "apply",
     "approve",
+    "bulk_actions",
     "cancel_cohort",
     "change_counters",
     "change_seats",
     "check_seat_count",
     "check_seats",
+    "chosen_places",
     "closed_reason",
     "completable",
     "complete",
+    "decide_many",
     "drop",
     "drop_place",
     "end_waiting",
