@@ -213,7 +213,9 @@ def trainee_to_place(body: dict, cohort: Cohort) -> tuple[Trainee, bool]:
         # back): what a refusal says about her is still something this caller learnt.
         db.session.commit()
         if trainee is None:
-            raise UnknownTrainee(_("No trainee has this CNIC: create the trainee's record first (POST /trainees)."), "cnic")
+            raise UnknownTrainee(
+                _("No trainee has this CNIC: create the trainee's record first (POST /trainees)."), "cnic"
+            )
         return trainee, False
     if body["trainee_id"] is None:
         raise Refusal(_("Say which trainee to register: trainee_id or cnic."), "trainee_id")
@@ -223,7 +225,8 @@ def trainee_to_place(body: dict, cohort: Cohort) -> tuple[Trainee, bool]:
     if trainee is None or not can_view_trainee(user, trainee):
         raise UnknownTrainee(
             _(
-                "There is no trainee with the id %(id)s among your centres' records: register the trainee by CNIC instead.",
+                "There is no trainee with the id %(id)s among your centres' records: "
+                "register the trainee by CNIC instead.",
                 id=body["trainee_id"],
             ),
             "trainee_id",

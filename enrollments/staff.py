@@ -84,7 +84,8 @@ def outlook(found: Prospect, cohort: Cohort) -> str:
         return _("Registered here already: %(status)s.", status=place)
     if found.action == "waitlist":
         return _(
-            "Full: the trainee would be number %(position)s on the waitlist.", position=format_number(found.waitlist_position)
+            "Full: the trainee would be number %(position)s on the waitlist.",
+            position=format_number(found.waitlist_position),
         )
     if found.action == "ineligible":
         return _("Not eligible: %(reasons)s", reasons=" ".join(found.reasons))

@@ -28,7 +28,10 @@ ONLY_HERSELF = "Trainees apply only for their own place: leave out trainee_id an
 
 def no_such_id(trainee_id: int) -> str:
     """The answer to staff naming an id that does not exist or that they may not see: the same words."""
-    return f"There is no trainee with the id {trainee_id} among your centres' records: register the trainee by CNIC instead."
+    return (
+        f"There is no trainee with the id {trainee_id} among your centres' records: "
+        "register the trainee by CNIC instead."
+    )
 
 
 @pytest.fixture

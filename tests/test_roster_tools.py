@@ -263,9 +263,7 @@ def test_only_the_centres_staff_decide_many(app, make_user, reviewed, make_centr
 
 def test_completing_is_offered_only_once_the_cohort_allows_it(app, make_cohort, centre):
     upcoming = make_cohort(centre=centre)
-    running = make_cohort(
-        centre=centre, status=CohortStatus.RUNNING, starts_on=utcnow().date() - timedelta(days=3)
-    )
+    running = make_cohort(centre=centre, status=CohortStatus.RUNNING, starts_on=utcnow().date() - timedelta(days=3))
     assert [action.key for action in services.bulk_actions(upcoming, S.ENROLLED)] == []
     assert [action.key for action in services.bulk_actions(running, S.ENROLLED)] == ["complete"]
     assert [action.key for action in services.bulk_actions(upcoming, S.PENDING)] == ["approve", "reject"]
@@ -278,13 +276,13 @@ def test_completing_is_offered_only_once_the_cohort_allows_it(app, make_cohort, 
 def test_the_pending_tab_offers_boxes_and_bulk_buttons_and_choose_all_works_without_js(
     client, sign_in, staff, reviewed
 ):
-    cohort, places = reviewed
+    cohort, _ = reviewed
     page = decoded(sign_in(staff).get(f"/enrollments/cohorts/{cohort.code}/roster?tab=pending"))
     assert f'action="/enrollments/cohorts/{cohort.code}/bulk"' in page
     assert 'name="action" value="approve"' in page and 'name="action" value="reject"' in page
     assert page.count('name="selected"') == 3 and " checked" not in page
     chosen = decoded(client.get(f"/enrollments/cohorts/{cohort.code}/roster?tab=pending&select=all"))
-    assert chosen.count('data-chosen checked') == 3
+    assert chosen.count("data-chosen checked") == 3
 
 
 def test_bulk_approval_confirms_who_then_decides_and_says_so(client, sign_in, staff, reviewed):

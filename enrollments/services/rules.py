@@ -143,7 +143,8 @@ def places_refusal(held: list[Enrollment], cohort: Cohort, *, to_trainee: bool =
                 )
                 if to_trainee
                 else _(
-                    "This clashes with the trainee's place in %(course)s (%(code)s): same %(shift)s shift, overlapping dates.",
+                    "This clashes with the trainee's place in %(course)s (%(code)s): "
+                    "same %(shift)s shift, overlapping dates.",
                     **names,
                 )
             )
