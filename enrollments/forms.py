@@ -4,7 +4,15 @@ to the field)."""
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, IntegerField, SelectMultipleField, SubmitField, TextAreaField
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from auth.admin_forms import strip_text
@@ -83,3 +91,18 @@ class BulkForm(Form):
         _l("Reason"), filters=[strip_text], validators=[Length(max=REASON_LENGTH)], render_kw={"rows": 3}
     )
     confirmed = HiddenField()
+
+
+class CohortMessageForm(Form):
+    """A message to the people of a cohort: who (``services.AUDIENCES``), a subject for email, the text.
+    The first button previews (the count and the text as sent); the second sends."""
+
+    audience = RadioField(_l("Send to"), validate_choice=False)
+    subject = StringField(_l("Subject of the email (optional)"), filters=[strip_text])
+    body = TextAreaField(_l("Message"), filters=[strip_text], render_kw={"rows": 4})
+    preview = SubmitField(_l("Preview"))
+    send = SubmitField(_l("Send"))
+
+    def __init__(self, *args, audiences: dict, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.audience.choices = [(key, label) for key, (label, _statuses) in audiences.items()]
