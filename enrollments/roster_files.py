@@ -54,33 +54,34 @@ def download_roster(code: str, fmt: str):
     statuses = ROSTER_TABS[tab].statuses if tab in ROSTER_TABS else tuple(EnrollmentStatus)
     query = text_arg("q")
     # English labels (a download is the same file for every reader), looked up once per download.
-    labels = {member: member.plain_label for kind in (EnrollmentStatus, Gender, Area, Education, EnrollmentSource)
-              for member in kind}  # fmt: skip
+    status_labels, genders, areas, educations, sources = (
+        {member: member.plain_label for member in kind}
+        for kind in (EnrollmentStatus, Gender, Area, Education, EnrollmentSource)
+    )
     places = district_names()
 
     def shape(rows) -> list[list]:
         return [
             [
-                place_id,
-                labels[status],
-                name,
-                exported_cnic(cnic, masked),
-                labels[gender],
-                born,
-                exported_phone(phone, masked),
-                email or "",
-                *places[district_id],
-                labels[area],
-                labels[education],
-                disability,
-                labels[source],
-                applied_at,
-                decided_at,
-                reason,
+                row.id,
+                status_labels[row.status],
+                row.full_name,
+                exported_cnic(row.cnic, masked),
+                genders[row.gender],
+                row.date_of_birth,
+                exported_phone(row.phone, masked),
+                row.email or "",
+                *places[row.district_id],
+                areas[row.area],
+                educations[row.education],
+                row.disability,
+                sources[row.source],
+                row.applied_at,
+                row.decided_at,
+                row.reason,
             ]
-            for (place_id, status, name, cnic, gender, born, phone, email, district_id, area, education, disability,
-                 source, applied_at, decided_at, reason) in rows
-        ]  # fmt: skip
+            for row in rows
+        ]
 
     table = Table(
         what="roster",
@@ -88,7 +89,7 @@ def download_roster(code: str, fmt: str):
         headings=ROSTER_HEADINGS,
         source=KeysetSource(
             roster_for_export(cohort.id, statuses, search_condition(query)), Enrollment.id, after_place, shape
-        ),  # fmt: skip
+        ),
         filters={"tab": tab if tab in ROSTER_TABS else None, "q": query, "masked": masked},
         name_parts=(cohort.code,),
         about=cohort,
