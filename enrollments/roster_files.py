@@ -15,7 +15,7 @@ from extensions import db
 from listing import text_arg
 from oversight.export_files import KeysetSource, Table, exported_cnic, exported_phone, send
 from oversight.queries import district_names
-from oversight.queries.rosters import after_place, roster_for_export
+from oversight.queries.rosters import after_place, roster_for_counting, roster_for_export
 from submitting import acting_user
 from vocabulary import Area, Education, EnrollmentSource, EnrollmentStatus, Gender
 
@@ -53,6 +53,7 @@ def download_roster(code: str, fmt: str):
     tab = request.args.get("tab", "")
     statuses = ROSTER_TABS[tab].statuses if tab in ROSTER_TABS else tuple(EnrollmentStatus)
     query = text_arg("q")
+    search = search_condition(query)
     # English labels (a download is the same file for every reader), looked up once per download.
     status_labels, genders, areas, educations, sources = (
         {member: member.plain_label for member in kind}
@@ -88,7 +89,11 @@ def download_roster(code: str, fmt: str):
         title=f"Roster {cohort.code}",
         headings=ROSTER_HEADINGS,
         source=KeysetSource(
-            roster_for_export(cohort.id, statuses, search_condition(query)), Enrollment.id, after_place, shape
+            roster_for_export(cohort.id, statuses, search),
+            Enrollment.id,
+            after_place,
+            shape,
+            counted=roster_for_counting(cohort.id, statuses, search),
         ),
         filters={"tab": tab if tab in ROSTER_TABS else None, "q": query, "masked": masked},
         name_parts=(cohort.code,),

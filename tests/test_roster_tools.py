@@ -3,18 +3,32 @@ that lists them, the roster opens on the first tab with people in it, finds peop
 typed any way, and takes one decision on many places at once (``services.decide_many``: each person through
 the one-person service, one confirmation page, refusals per person)."""
 
+import io
 import re
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from pages import alerts, audit_events, decoded, flashed, post, redirected_to, text
+from openpyxl import load_workbook
+from pages import (
+    alerts,
+    audit_events,
+    csv_rows,
+    decoded,
+    error_next_to,
+    export_events,
+    flashed,
+    post,
+    redirected_to,
+    text,
+)
 
 from database import utcnow
 from enrollments import services
 from enrollments.models import Enrollment
 from extensions import db
 from notifications.models import OutboxMessage
+from oversight.queries import KNOWN_ACTIONS
 from refusals import Refusal
 from vocabulary import Admission, CohortStatus, EnrollmentStatus, Role
 
@@ -395,3 +409,133 @@ def test_completing_many_once_the_cohort_runs(client, sign_in, staff, make_cohor
     response = post(client, f"/enrollments/cohorts/{cohort.code}/bulk", data)
     assert "2 trainees have completed" in flashed(decoded(client.get(redirected_to(response))))
     assert {status_of(place) for place in places} == {S.COMPLETED}
+
+
+# Item 10: the roster's download ---------------------------------------------------------------------------------
+
+
+def test_the_roster_downloads_as_csv_with_one_audit_event(client, sign_in, staff, reviewed, make_user):
+    cohort, (first, _, _) = reviewed
+    first.trainee.full_name = "=HYPERLINK(1)"  # a name that a spreadsheet would run
+    db.session.commit()
+    rows = csv_rows(sign_in(staff).get(f"/enrollments/cohorts/{cohort.code}/roster.csv"))
+    assert rows[0][:4] == ["Enrollment ID", "Status", "Full name", "CNIC"]
+    assert [row[2] for row in rows[1:]] == ["'=HYPERLINK(1)", "Bushra Baig", "Chanda Cheema"]
+    cnic = first.trainee.cnic
+    assert rows[1][1] == "Pending" and rows[1][3] == f"{cnic[:5]}-{cnic[5:12]}-{cnic[12]}"  # whole, for staff
+    (event,) = export_events()
+    assert (event.action, event.object_type, event.object_id) == ("export.roster", "cohort", cohort.id)
+    assert event.centre_id == cohort.centre_id and event.after["rows"] == 3
+    assert event.action in KNOWN_ACTIONS
+
+
+def test_the_roster_download_follows_the_tab_and_the_search(client, sign_in, staff, reviewed):
+    cohort, (first, _, _) = reviewed
+    services.approve(first, actor=staff)
+    db.session.commit()
+    sign_in(staff)
+    pending = csv_rows(client.get(f"/enrollments/cohorts/{cohort.code}/roster.csv?tab=pending"))
+    assert [row[2] for row in pending[1:]] == ["Bushra Baig", "Chanda Cheema"]
+    found = csv_rows(client.get(f"/enrollments/cohorts/{cohort.code}/roster.csv?q=cheema"))
+    assert [row[2] for row in found[1:]] == ["Chanda Cheema"]
+    assert [event.after["filters"] for event in export_events()] == [{"tab": "pending"}, {"q": "cheema"}]
+
+
+def test_the_roster_downloads_as_xlsx(client, sign_in, staff, reviewed):
+    cohort, _ = reviewed
+    response = sign_in(staff).get(f"/enrollments/cohorts/{cohort.code}/roster.xlsx")
+    sheet = load_workbook(io.BytesIO(response.get_data()), read_only=True).active
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert rows[0][2] == "Full name" and [row[2] for row in rows[1:]] == ["Ayesha Ali", "Bushra Baig", "Chanda Cheema"]
+
+
+def test_only_the_centres_staff_download_a_roster(client, sign_in, make_user, make_centre, reviewed):
+    cohort, _ = reviewed
+    for user in (make_user(Role.STAFF, centres=(make_centre(),)), make_user(Role.OVERSEER)):
+        assert sign_in(user).get(f"/enrollments/cohorts/{cohort.code}/roster.csv").status_code == 403
+    assert export_events() == []
+
+
+# Item 10: the sign-in sheet -------------------------------------------------------------------------------------
+
+
+def test_the_sign_in_sheet_lists_the_enrolled_by_name_with_masked_cnics(client, sign_in, staff, reviewed):
+    cohort, (first, second, third) = reviewed
+    for place in (third, first):
+        services.approve(place, actor=staff)
+    db.session.commit()
+    page = decoded(sign_in(staff).get(f"/enrollments/cohorts/{cohort.code}/sign-in-sheet"))
+    assert re.findall(r"<td><bdi>([^<]+)</bdi></td>", page) == ["Ayesha Ali", "Chanda Cheema"]
+    cnic = first.trainee.cnic
+    assert f"{cnic[:5]}-*******-{cnic[12]}" in page and cnic not in page
+    assert 'class="signature"' in page and "2 trainees enrolled." in page
+    assert second.trainee.full_name not in page
+
+
+# Item 10: messaging a cohort ------------------------------------------------------------------------------------
+
+
+def outbox_of(kind: str) -> list[OutboxMessage]:
+    return list(db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == kind)))
+
+
+def test_messaging_the_waitlist_previews_then_queues_one_message_per_channel(
+    client, sign_in, staff, make_cohort, centre, applicants, apply_all
+):
+    cohort = make_cohort(centre=centre, seats=1, code="PB-LHR-01-MSG")
+    _, *waiting = apply_all(cohort, applicants("One", "Two", "Three"))
+    waiting[0].trainee.email, waiting[1].trainee.language = "two@example.org", "ur"
+    db.session.commit()
+    sign_in(staff)
+    path = f"/enrollments/cohorts/{cohort.code}/message"
+    words = {"audience": "waitlist", "subject": "Seats", "body": "Bring your CNIC on Monday."}
+    preview = decoded(post(client, path, words | {"preview": "1"}))
+    assert "It goes to 2 trainees: 3 SMS and emails." in preview and "Send to 2 trainees" in preview
+    assert "Bring your CNIC on Monday." in preview and outbox_of("cohort.message") == []
+    response = post(client, path, words | {"send": "1"})
+    assert redirected_to(response) == f"/enrollments/cohorts/{cohort.code}/roster"
+    assert "Message queued for 2 trainees (3 SMS and emails)." in flashed(decoded(client.get(redirected_to(response))))
+    sent = outbox_of("cohort.message")
+    assert sorted((message.trainee_id, message.channel.value) for message in sent) == sorted(
+        [(waiting[0].trainee_id, "sms"), (waiting[0].trainee_id, "email"), (waiting[1].trainee_id, "sms")]
+    )
+    urdu = next(message for message in sent if message.trainee_id == waiting[1].trainee_id)
+    assert urdu.body.endswith("\nBring your CNIC on Monday.") and "بارے میں" in urdu.body
+    (event,) = audit_events("cohort.message")
+    assert (event.object_type, event.object_id, event.centre_id) == ("cohort", cohort.id, cohort.centre_id)
+    assert event.after["recipients"] == 2 and event.after["body"] == "Bring your CNIC on Monday."
+    assert "cohort.message" in KNOWN_ACTIONS
+
+
+@pytest.mark.parametrize(
+    ("words", "field", "message"),
+    [
+        ({"audience": "enrolled", "body": "   "}, "body", "Write the message."),
+        ({"audience": "enrolled", "body": "x" * 201}, "body", "The message has 201 characters"),
+        ({"audience": "enrolled", "body": "Hello", "subject": "s" * 101}, "subject", "at most 100 characters"),
+        ({"audience": "everyone-ever", "body": "Hello"}, "audience", "Choose who the message is for."),
+        ({"audience": "pending", "body": "Hello"}, "audience", "Nobody is on this list"),
+    ],
+    ids=["empty", "too long", "subject too long", "unknown audience", "nobody"],
+)
+def test_a_message_that_cannot_be_sent_is_refused_next_to_its_field(
+    client, sign_in, staff, make_cohort, centre, applicants, apply_all, row_counts, words, field, message
+):
+    cohort = make_cohort(centre=centre, code="PB-LHR-01-MSG")
+    apply_all(cohort, applicants("One"))
+    sign_in(staff)
+    before = row_counts()
+    page = decoded(post(client, f"/enrollments/cohorts/{cohort.code}/message", words | {"send": "1"}), 422)
+    assert message in error_next_to(page, field)
+    assert row_counts() == before
+
+
+def test_only_the_centres_staff_message_its_trainees(app, make_user, make_centre, make_cohort, centre, row_counts):
+    cohort = make_cohort(centre=centre)
+    outsider, overseer = make_user(Role.STAFF, centres=(make_centre(),)), make_user(Role.OVERSEER)
+    before = row_counts()
+    for user in (outsider, overseer):
+        with pytest.raises(services.NotAllowed):
+            services.message_cohort(cohort, "enrolled", "", "Hello", actor=user)
+    db.session.rollback()
+    assert row_counts() == before

@@ -38,6 +38,15 @@ def roster_for_export(
     return stmt if search is None else stmt.where(search)
 
 
+def roster_for_counting(
+    cohort_id: int, statuses: tuple[EnrollmentStatus, ...], search: ColumnElement[bool] | None = None
+) -> Select:
+    """The rows of ``roster_for_export`` as one table, for counting them (``KeysetSource(counted=...)``):
+    the trainees a search finds are a subquery rather than a join."""
+    stmt = select(Enrollment.id).where(Enrollment.cohort_id == cohort_id, Enrollment.status.in_(statuses))
+    return stmt if search is None else stmt.where(Enrollment.trainee_id.in_(select(Trainee.id).where(search)))
+
+
 def after_place(stmt: Select, last_row) -> Select:
     """``roster_for_export`` continued after the row ``last_row`` (its first column is the id)."""
     return stmt.where(Enrollment.id > last_row[0])
