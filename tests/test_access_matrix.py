@@ -99,6 +99,7 @@ EXPECTED_GET: dict[str, dict[str, object]] = {
     "enrollments.download_roster": row(LOGIN,   403,      200,      403,      403,      403,      200),
     "enrollments.sign_in_sheet":  row(LOGIN,    403,      200,      403,      403,      403,      200),
     "enrollments.message_cohort": row(LOGIN,    403,      200,      403,      403,      403,      200),
+    "enrollments.import_sample":  row(LOGIN,    403,      200,      403,      403,      403,      200),
     "oversight.index":            row(LOGIN,    403,      200,      200,      200,      200,      200),
     # The capacity audit's drill-down (Punjab, Lahore, centre A) and its view by track: staff reach the places
     # of their own centres (staff_b's centre is in Sindh), overseers their scope.
@@ -250,6 +251,7 @@ def path_values(world: "World") -> dict[str, dict[str, object]]:
         "enrollments.download_roster": {"code": world.cohort_a.code, "fmt": "xlsx"},
         "enrollments.sign_in_sheet": {"code": world.cohort_a.code},
         "enrollments.message_cohort": {"code": world.cohort_a.code},
+        "enrollments.import_sample": {"centre_code": centre_a, "fmt": "csv"},
         "enrollments.import_upload": {"centre_code": centre_a},
         "enrollments.import_batch": {"batch_id": upload},
         "enrollments.import_confirm": {"batch_id": upload},
