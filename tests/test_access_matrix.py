@@ -189,6 +189,8 @@ EXPECTED_POST: dict[str, dict[str, object]] = {
     # A bulk decision that names no decision is refused with 400; a message without text, 422.
     "enrollments.bulk_decision":  row(LOGIN,    403,      400,      403,      403,      403,      400),
     "enrollments.message_cohort": row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
+    # The walk-in desk's eligibility check (JSON): answers missing, 422.
+    "enrollments.walk_in_eligibility": row(LOGIN, 403,    422,      403,      403,      403,      422),
     # API tokens: an unnamed token is refused (422); staff_a revokes her token, the admin finds it revoked.
     "auth.tokens":                row(LOGIN,    ADMITTED, ADMITTED, ADMITTED, ADMITTED, ADMITTED, ADMITTED),
     "auth.revoke_token":          row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
@@ -252,6 +254,7 @@ def path_values(world: "World") -> dict[str, dict[str, object]]:
         "enrollments.sign_in_sheet": {"code": world.cohort_a.code},
         "enrollments.message_cohort": {"code": world.cohort_a.code},
         "enrollments.import_sample": {"centre_code": centre_a, "fmt": "csv"},
+        "enrollments.walk_in_eligibility": {"centre_code": centre_a},
         "enrollments.import_upload": {"centre_code": centre_a},
         "enrollments.import_batch": {"batch_id": upload},
         "enrollments.import_confirm": {"batch_id": upload},

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
-from pages import error_next_to, flashed, text
+from pages import error_next_to, flashed, post, text
 
 from audit.models import AuditEvent
 from enrollments.models import Enrollment, Trainee
@@ -100,6 +100,11 @@ def note_of(page: str, cohort) -> str:
     radio = re.search(rf'<input[^>]*name="cohort_id"[^>]*value="{cohort.id}"[^>]*>', page).group(0)
     note_id = re.search(r'aria-describedby="([^" ]+-note)', radio).group(1)
     return html.unescape(re.search(rf'<div id="{note_id}"[^>]*>(.*?)</div>', page, re.S).group(1))
+
+
+def eligibility_note(page: str, cohort) -> str:
+    """What the eligibility step says of ``cohort``."""
+    return html.unescape(re.search(rf'data-cohort-note="{cohort.id}">(.*?)</div>', page, re.S).group(1))
 
 
 def radio_of(page: str, cohort) -> str:
@@ -209,11 +214,24 @@ def test_a_man_is_told_a_women_only_cohort_is_not_for_him(desk, make_trainee, la
     assert note_of(page, camp) == "Not eligible: This is a women-only camp."
 
 
-def test_an_unknown_cnic_leads_to_the_new_trainee_form(desk, web, row_counts):
+def test_an_unknown_cnic_leads_to_the_eligibility_step(desk, web, row_counts):
     before = row_counts()
     page = text(desk({"step": "lookup", "cnic": "35202 7654321 3"}))
     assert "New trainee" in page and 'value="35202-7654321-3"' in page
-    assert 'name="step" type="hidden" value="create"' in page
+    assert 'name="step" type="hidden" value="eligibility"' in page
+    assert all(f'name="{name}"' in page for name in ("gender", "date_of_birth", "education"))
+    assert 'name="full_name"' not in page  # the rest is asked once the answers fit a cohort
+    assert eligibility_note(page, web) == "Who may apply: Age 16–40 · Education: Matriculation or higher"
+    assert row_counts() == before
+
+
+def test_answers_that_fit_a_cohort_lead_to_the_rest_of_the_form(desk, web, row_counts):
+    before = row_counts()
+    answers = {"gender": "female", "date_of_birth": "2002-05-14", "education": "intermediate"}
+    page = text(desk({"step": "eligibility", "cnic": "35202-7654321-3", **answers}))
+    assert 'name="step" type="hidden" value="create"' in page and 'value="35202-7654321-3"' in page
+    assert '<option selected value="female">' in page and 'value="2002-05-14"' in page
+    assert '<option selected value="intermediate">' in page
     assert note_of(page, web) == "A seat is free (10 of 10 left)."
     assert row_counts() == before
 
@@ -501,6 +519,77 @@ def test_without_a_choice_her_messages_are_in_the_desks_language(desk, lahore, w
     assert trainee.language == "en"
 
 
-def test_the_language_choice_offers_the_desks_language_first(desk):
-    page = text(desk({"step": "lookup", "cnic": "35202 7654321 3"}))
+def test_the_language_choice_offers_the_desks_language_first(desk, web):
+    answers = {"gender": "female", "date_of_birth": "2002-05-14", "education": "intermediate"}
+    page = text(desk({"step": "eligibility", "cnic": "35202 7654321 3", **answers}))
     assert re.search(r'<select[^>]*id="language"[^>]*>\s*<option selected value="en">English</option>', page)
+
+
+# The eligibility step for someone not on record (issue 14, item 11) ------------------------------------------
+
+
+@pytest.fixture
+def camp(make_cohort, centre, make_course):
+    """A women-only camp for 18 to 35 year-olds with an intermediate education."""
+    course = make_course(code="DM-201", title="Digital Marketing", min_age=18, max_age=35,
+                         min_education=Education.INTERMEDIATE)  # fmt: skip
+    return make_cohort(centre=centre, course=course, code="PB-LHR-01-K01", women_only=True, kind="camp")
+
+
+def answers(**changes) -> dict:
+    return {"step": "eligibility", "cnic": "35202-7654321-3", "gender": "female", "date_of_birth": "2002-05-14",
+            "education": "intermediate"} | changes  # fmt: skip
+
+
+def test_answers_no_open_cohort_accepts_are_refused_at_once_with_each_reason(desk, camp, row_counts):
+    before = row_counts()
+    page = text(desk(answers(gender="male", education="primary")), 422)
+    assert "These answers do not meet the requirements of any cohort open here (see each cohort)." in page
+    assert eligibility_note(page, camp) == (
+        "Not eligible: This is a women-only camp. This course needs Intermediate (FA/FSc) or higher."
+    )
+    assert 'name="full_name"' not in page and row_counts() == before
+
+
+def test_answers_that_rule_out_one_cohort_show_it_as_such_on_the_rest_of_the_form(desk, web, camp):
+    page = text(desk(answers(education="matric")))  # too little for the camp, enough for the web course
+    assert 'name="full_name"' in page
+    assert is_disabled(page, camp)
+    assert note_of(page, camp) == "Not eligible: This course needs Intermediate (FA/FSc) or higher."
+    assert not is_disabled(page, web)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"gender": ""}, "gender", "Choose female, male or transgender."),
+        ({"date_of_birth": ""}, "date_of_birth", "Enter the date of birth as a date."),
+        ({"education": "phd-please"}, "education", "Invalid Choice: could not coerce."),
+    ],
+)
+def test_a_missing_answer_is_shown_next_to_its_field(desk, web, row_counts, changes, field, message):
+    before = row_counts()
+    page = text(desk(answers(**changes)), 422)
+    assert message in error_next_to(page, field)
+    assert row_counts() == before
+
+
+def test_the_step_checks_answers_as_they_are_chosen(client, desk, csrf_token, web, camp, row_counts):
+    before = row_counts()
+    token = csrf_token(PATH)
+    check = {"csrf_token": token, "gender": "male", "date_of_birth": "2002-05-14", "education": "matric"}
+    response = client.post(f"{PATH}/eligibility", data=check)
+    assert response.status_code == 200
+    found = {cohort["id"]: (cohort["eligible"], cohort["note"]) for cohort in response.get_json()["cohorts"]}
+    assert found[web.id] == (True, "Who may apply: Age 16–40 · Education: Matriculation or higher")
+    assert found[camp.id][0] is False and found[camp.id][1].startswith("Not eligible: This is a women-only camp.")
+    assert response.get_json()["summary"] == "Eligible for 1 of the 2 cohorts open here."
+    incomplete = client.post(f"{PATH}/eligibility", data=check | {"gender": ""})
+    assert incomplete.status_code == 422 and "gender" in incomplete.get_json()["errors"]
+    assert row_counts() == before
+
+
+def test_only_the_centres_staff_ask_the_eligibility_check(client, sign_in, make_user, make_centre, centre, web):
+    other = make_user(Role.STAFF, centres=(make_centre(),))
+    sign_in(other)
+    assert post(client, f"{PATH}/eligibility", {"gender": "female"}).status_code == 403
