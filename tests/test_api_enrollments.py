@@ -199,7 +199,7 @@ def test_registering_her_twice_is_409_even_after_she_withdrew(client, cohort, ap
     assert response.get_json() == {
         "error": {
             "code": "already_applied",
-            "message": "This trainee is in this cohort already: her place is withdrawn.",
+            "message": "This trainee is in this cohort already: the place is withdrawn.",
             "enrollment_id": enrollment.id,
         }
     }
