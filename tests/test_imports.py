@@ -907,7 +907,8 @@ def test_an_empty_education_is_a_problem_only_when_the_course_asks_for_some(plac
     )
     ayesha_unsaid = [*AYESHA[:7], "", ""]
     preview = check(csv_bytes([ayesha_unsaid, HINA]), place, place.cohort)
-    assert problems_of(preview) == [(2, "Education", "Give her education: this course needs Matriculation or higher.")]
+    message = "Give the trainee's education: this course needs Matriculation or higher."
+    assert problems_of(preview) == [(2, "Education", message)]
     assert check(csv_bytes([ayesha_unsaid, HINA]), place, no_schooling_needed).problems == []
     assert check(csv_bytes([ayesha_unsaid, HINA]), place).problems == []  # no cohort: matric, as documented
     assert check(csv_bytes([ayesha_unsaid]), place).valid[0].details.education is Education.MATRIC
