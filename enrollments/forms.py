@@ -103,6 +103,6 @@ class CohortMessageForm(Form):
     preview = SubmitField(_l("Preview"))
     send = SubmitField(_l("Send"))
 
-    def __init__(self, *args, audiences: dict, **kwargs) -> None:
+    def __init__(self, *args, audiences: dict | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.audience.choices = [(key, label) for key, (label, _statuses) in audiences.items()]
+        self.audience.choices = [(key, label) for key, (label, _statuses) in (audiences or {}).items()]
