@@ -50,6 +50,7 @@ SENTENCES: dict[str, str] = {
     "cohort.status": _l("%(actor)s changed the status of the cohort %(cohort)s from %(before)s to %(after)s."),
     "cohort.seats": _l("%(actor)s changed the seats of the cohort %(cohort)s from %(before)s to %(after)s."),
     "cohort.cancel": _l("%(actor)s cancelled the cohort %(cohort)s."),
+    "cohort.message": _l("%(actor)s sent a message to the trainees of the cohort %(cohort)s."),
     "trainee.create": _l("%(actor)s created the trainee record of %(trainee)s."),
     "trainee.update": _l("%(actor)s changed the trainee record of %(trainee)s."),
     "trainee.lookup": _l("%(actor)s looked up the trainee record of %(trainee)s by CNIC."),
@@ -66,6 +67,7 @@ SENTENCES: dict[str, str] = {
     "import.confirm": _l("%(actor)s imported the list “%(file)s” at %(centre)s."),
     "export.capacity": _l("%(actor)s downloaded the capacity report (%(format)s; rows: %(rows)s)."),
     "export.cohorts": _l("%(actor)s downloaded the cohorts of %(centre)s (%(format)s; rows: %(rows)s)."),
+    "export.roster": _l("%(actor)s downloaded the roster of %(cohort)s (%(format)s; rows: %(rows)s)."),
     "export.trainees": _l("%(actor)s downloaded the list of trainees (%(format)s; rows: %(rows)s)."),
     "export.audit_log": _l("%(actor)s downloaded the audit log (%(format)s; rows: %(rows)s)."),
 }
