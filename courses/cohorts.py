@@ -25,7 +25,14 @@ from centres.models import Centre, District, Province
 from centres.services import tidy_text
 from clock import local_date
 from courses.models import Cohort, Course
-from enrollments.services import NotAllowed, NotPossibleNow, change_seats, check_seat_count, end_waiting
+from enrollments.services import (
+    NotAllowed,
+    NotPossibleNow,
+    change_seats,
+    check_seat_count,
+    end_waiting,
+    start_training,
+)
 from extensions import db
 from language import long_date
 from refusals import Conflict, Refusal
@@ -380,6 +387,8 @@ def change_status(cohort: Cohort, to: CohortStatus, *, actor: UserAccount) -> Co
         after={"status": to.value},
         centre_id=cohort.centre_id,
     )
+    if to is S.RUNNING:
+        start_training(cohort)
     if to in (S.RUNNING, S.FINISHED):
         end_waiting(cohort, actor=actor)
     return cohort

@@ -4,12 +4,13 @@ to the field)."""
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SubmitField, TextAreaField
+from wtforms import IntegerField, SelectChoice, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from auth.admin_forms import strip_text
 from forms import Form
 from listing import LARGEST_ID
+from vocabulary import Area, Gender
 
 REASON_LENGTH = 1000
 
@@ -56,3 +57,19 @@ class SeatsForm(Form):
     )
     # The page's second button: show how many would be promoted, without changing anything.
     preview = SubmitField(_l("Show what would change"))
+
+
+class CorrectTraineeForm(Form):
+    """Her gender and area as they should be, and why (``enrollments.trainees.correct_trainee``): the
+    choices are the vocabulary's; a reason is required by the service, which says so next to the field."""
+
+    gender = SelectField(_l("Gender"), validators=[InputRequired(_l("Choose her gender."))])
+    area = SelectField(_l("Area where she lives"), validators=[InputRequired(_l("Choose her area."))])
+    reason = TextAreaField(
+        _l("Reason for the correction"), filters=[strip_text], validators=[Length(max=500)], render_kw={"rows": 3}
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.gender.choices = [SelectChoice(gender.value, gender.label) for gender in Gender]
+        self.area.choices = [SelectChoice(area.value, area.label) for area in Area]
