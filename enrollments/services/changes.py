@@ -65,6 +65,10 @@ def move(enrollment: Enrollment, to: EnrollmentStatus, *, now: datetime, reason:
     before = enrollment.status
     changes = counter_deltas(before, to, enrollment.trainee)
     changes.update(left_training_delta(enrollment, before, to))
+    if to is S.COMPLETED and not enrollment.started_training:
+        # A completed place evidently started training (its cohort was marked running by other means).
+        enrollment.started_training = True
+        changes["started_count"] = 1
     if to is S.ENROLLED:
         changes.pop("enrolled_count", None)  # counted by take_seat
         changes.update(count_person(enrollment, to, enrollment.trainee))
