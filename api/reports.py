@@ -9,7 +9,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from api import bp
 from api.catalogue import EARLIEST, LATEST, TOKEN, Code
-from api.schemas import ErrorSchema, StrictBoolean
+from api.schemas import ErrorSchema
 from auth.permissions import OVERSIGHT, allow, oversight_scope
 from centres.models import Province
 from extensions import db
@@ -30,6 +30,8 @@ DEFINITIONS = (
     + "\n\n(Flags with the default settings: under-used below 60%, women's share target 50%.)"
 )
 RATIO = "A number from 0 to 1; null when its denominator is 0."
+# What a query string's yes and no may be (anything else is refused, not read as no).
+TRUE, FALSE = frozenset({"true", "1"}), frozenset({"false", "0"})
 
 
 class CapacityArgsSchema(Schema):
@@ -48,8 +50,12 @@ class CapacityArgsSchema(Schema):
     )
 
     mode = fields.Enum(Mode, by_value=True, metadata={"description": "Only cohorts of this mode."})
-    camps = StrictBoolean(metadata={"description": "true: training camps only (women-only or not)."})
-    women_only = StrictBoolean(metadata={"description": "true: women-only cohorts only (camps or not)."})
+    camps = fields.Boolean(
+        truthy=TRUE, falsy=FALSE, metadata={"description": "true: training camps only (women-only or not)."}
+    )
+    women_only = fields.Boolean(
+        truthy=TRUE, falsy=FALSE, metadata={"description": "true: women-only cohorts only (camps or not)."}
+    )
 
     @validates_schema
     def period_ordered(self, data: dict, **_kwargs) -> None:
@@ -99,7 +105,7 @@ class CapacityReportSchema(Schema):
 
 @bp.route("/reports/capacity")
 @allow(OVERSIGHT)
-@bp.arguments(CapacityArgsSchema, location="query")
+@bp.arguments(CapacityArgsSchema, location="query", unknown=RAISE)
 @bp.response(200, CapacityReportSchema, description=DEFINITIONS)
 @bp.alt_response(401, schema=ErrorSchema, description="No token, or not a valid one.")
 @bp.alt_response(403, schema=ErrorSchema, description="Not an overseer, staff or admin; or a province outside yours.")
