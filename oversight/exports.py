@@ -53,7 +53,7 @@ FORMAT = "<any(csv, xlsx):fmt>"
 UNCHECKED = frozenset({"", "0", "off", "false", "no"})
 
 # The figures of a group of cohorts (a report row, or one cohort), in the order of the pages, headed and
-# defined as ``oversight.figures`` says (the definitions follow the table, under one blank row).
+# defined as ``oversight.figures`` says (the definitions go with the file: ``Table.notes``).
 FIGURE_HEADINGS = [*(figure.heading for figure in FIGURES), "Flags"]
 
 
@@ -62,14 +62,10 @@ def figures(row: CapacityReportRow) -> list:
     return [*(getattr(row, key) for key in FIGURE_KEYS), flags]
 
 
-def definitions(width: int) -> list[list]:
-    """The definitions of the figures as rows of a table ``width`` columns wide: a blank row, then each
-    figure's heading and definition (``oversight.figures``)."""
+def definitions() -> list[tuple[str, str]]:
+    """What each figure means (``oversight.figures``), with the flags' thresholds of this deployment."""
     limits = thresholds()
-    rows = [[""] * width]
-    for heading, text in definition_rows(limits.underused_below, limits.women_share_target):
-        rows.append([heading, text, *[""] * (width - 2)])
-    return rows
+    return [tuple(row) for row in definition_rows(limits.underused_below, limits.women_share_target)]
 
 
 # Reading the query string ------------------------------------------------------------------------------
@@ -224,10 +220,8 @@ def export_capacity(fmt: str):
         what="capacity",
         title=f"Capacity by {group_by}",
         headings=["Key", group_by.capitalize(), *FIGURE_HEADINGS],
-        source=ListSource(
-            [[row.key, row.name, *figures(row)] for row in [*rows, report_totals(rows)]]
-            + definitions(len(FIGURE_HEADINGS) + 2)
-        ),
+        source=ListSource([[row.key, row.name, *figures(row)] for row in [*rows, report_totals(rows)]]),
+        notes=definitions(),
         filters=applied(
             filters,
             by=group_by,
@@ -286,7 +280,8 @@ def export_cohorts(code: str, fmt: str):
             "Status",
             *FIGURE_HEADINGS[1:],
         ],
-        source=ListSource(rows + definitions(len(FIGURE_HEADINGS) + 9)),
+        source=ListSource(rows),
+        notes=definitions(),
         filters=applied(filters, centre=centre.code),
         name_parts=(centre.code,),
         about=centre,

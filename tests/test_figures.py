@@ -4,12 +4,10 @@ over every new counter, the women-only setting, correcting a trainee's gender or
 API), the API's filters and refusals, and one text of the definitions on the page, in the API description
 and in the downloads."""
 
-import csv
-import io
 from datetime import timedelta
 
 import pytest
-from pages import csrf_token_of, error_next_to, flashed, shown, text
+from pages import csrf_token_of, csv_notes, error_next_to, flashed, shown, text
 from sqlalchemy import select
 
 from audit.models import AuditEvent
@@ -402,8 +400,7 @@ def test_the_page_the_api_and_the_downloads_state_the_same_definitions(client, s
     page = shown(text(client.get("/oversight/")))
     spec = client.get("/api/v1/openapi.json").get_json()
     described = spec["paths"]["/api/v1/reports/capacity"]["get"]["responses"]["200"]["description"]
-    download = client.get("/oversight/exports/capacity.csv").get_data(as_text=True).lstrip("\ufeff")
-    defined = {row[0]: row[1] for row in csv.reader(io.StringIO(download)) if len(row) > 1}
+    defined = csv_notes(client.get("/oversight/exports/capacity.csv"))
     for figure in FIGURES:
         assert figure.definition in page, figure.key
         assert f"`{figure.key}`: {figure.definition}" in described, figure.key
