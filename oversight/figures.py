@@ -34,6 +34,14 @@ FIGURES: tuple[Figure, ...] = (
     Figure("cohorts", N_("Cohorts"), N_("Cohorts open, closed, running or finished (drafts and cancelled apart).")),
     Figure("seats", N_("Seats"), N_("Seats of those cohorts, at every stage.")),
     Figure(
+        "seats_now",
+        N_("Seats now (filling or running)"),
+        N_(
+            "Seats of cohorts still filling (open or closed) or running: the figure a centre's own page shows, "
+            "under the same name."
+        ),
+    ),
+    Figure(
         "applications",
         N_("Applications (places)"),
         N_("Every application ever made to those cohorts, whatever became of it (places, not people)."),

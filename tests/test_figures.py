@@ -246,6 +246,25 @@ def test_camps_and_women_only_seats_are_reported_apart(make_cohort, admin):
 # 8. One definition of seats, labelled -------------------------------------------------------------------------
 
 
+def test_the_centre_page_and_the_audit_show_the_same_seats_under_the_same_label(
+    client, sign_in, make_centre, make_cohort, make_user, person, admin
+):
+    centre = make_centre()
+    running = make_cohort(centre, seats=7)
+    make_cohort(centre, seats=5, shift=Shift.EVENING)
+    finished = make_cohort(centre, seats=11, shift=Shift.WEEKEND)
+    start(running, admin)
+    start(finished, admin)
+    finish(finished, admin)
+    db.session.commit()
+    sign_in(make_user(Role.STAFF, centres=(centre,)))
+    dashboard = shown(text(client.get(f"/centres/{centre.code}/dashboard")))
+    assert "Seats now (filling or running) 12 " in dashboard
+    [row] = capacity_report(OversightScope(), "centre")
+    assert (row.seats, row.seats_now) == (23, 12)
+    assert LABELS["seats_now"] == "Seats now (filling or running)"
+
+
 def test_the_definitions_say_what_each_stage_counts():
     assert LABELS["seats"] == "Seats"
     assert "every stage" in next(f.definition for f in FIGURES if f.key == "seats")

@@ -184,6 +184,7 @@ class Counts:
         started = self.total("started", finished)
         return {
             "seats": str(self.total("seats", offered)),
+            "seats_now": str(self.total("seats", stage("filling", "running"))),
             "applications": str(self.total("applications", offered)),
             "applicants": str(self.total("applications")),  # each trainee applied once
             "enrolled": str(self.total("enrolled")),

@@ -14,7 +14,8 @@ from courses.models import Cohort, Course
 from extensions import db
 from vocabulary import CohortKind, CohortStatus, Mode, Track
 
-# Cohorts whose seats count as capacity now: open, closed (about to start) or running.
+# Cohorts whose seats count as capacity now: open, closed (about to start) or running. The audit pages show
+# the same figure as "seats now" (``CapacityReportRow.seats_now``), under the same label.
 CURRENT_STATUSES = (CohortStatus.OPEN, CohortStatus.CLOSED, CohortStatus.RUNNING)
 
 
@@ -119,6 +120,11 @@ class CapacityReportRow:
     reached_rural: int = 0
     cancelled_cohorts: int = 0
     cancelled_applications: int = 0
+
+    @property
+    def seats_now(self) -> int:
+        """Seats of cohorts filling or running: the centre dashboard's "seats now" (``centre_summaries``)."""
+        return self.filling_seats + self.running_seats
 
     @property
     def utilisation(self) -> float | None:
