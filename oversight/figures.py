@@ -117,9 +117,7 @@ FIGURES: tuple[Figure, ...] = (
     Figure(
         "transgender_share",
         N_("Transgender (share of places)"),
-        N_(
-            "Transgender trainees among the enrolled and completed places. Women, men and transgender add up to all the places."
-        ),
+        N_("Transgender trainees among the enrolled and completed places (the three genders add up to all places)."),
         share=True,
     ),
     Figure(
