@@ -63,6 +63,8 @@ class Trainee(db.Model):
     # enrollments are never deleted.
     first_application_id: Mapped[int | None] = mapped_column(Integer)
     first_place_id: Mapped[int | None] = mapped_column(Integer)
+    # Whether she chose that language herself on her profile: then switching the site's language leaves it.
+    language_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -10,7 +10,7 @@ Issue 15. The new counters are filled from the tables as they are, with the defi
 No row is deleted; the downgrade drops only what this upgrade added (and can fill again).
 
 Revision ID: 271e544ecdc3
-Revises: ad3082fec3f3
+Revises: bf4386e564d9
 Create Date: 2026-12-03 05:29:26.421778
 
 """
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '271e544ecdc3'
-down_revision = 'ad3082fec3f3'
+down_revision = 'bf4386e564d9'
 branch_labels = None
 depends_on = None
 
