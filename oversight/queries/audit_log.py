@@ -28,7 +28,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
     "token": ("token.create", "token.revoke"),
     "centre": ("centre.create", "centre.update", "centre.deactivate", "centre.reactivate"),
     "course": ("course.create", "course.update"),
-    "cohort": ("cohort.create", "cohort.update", "cohort.status", "cohort.seats", "cohort.cancel"),
+    "cohort": ("cohort.create", "cohort.update", "cohort.status", "cohort.seats", "cohort.cancel", "cohort.message"),
     "trainee": ("trainee.create", "trainee.update", "trainee.correct", "trainee.lookup", "trainee.link_account"),
     "enrollment": (
         "enrollment.apply",
@@ -46,6 +46,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
         "export.capacity",
         "export.cohorts",
         "export.trainees",
+        "export.roster",
         "export.audit_log",
     ),
 }
