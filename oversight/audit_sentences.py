@@ -53,6 +53,7 @@ SENTENCES: dict[str, str] = {
     "cohort.message": _l("%(actor)s sent a message to the trainees of the cohort %(cohort)s."),
     "trainee.create": _l("%(actor)s created the trainee record of %(trainee)s."),
     "trainee.update": _l("%(actor)s changed the trainee record of %(trainee)s."),
+    "trainee.correct": _l("%(actor)s corrected the trainee record of %(trainee)s."),
     "trainee.lookup": _l("%(actor)s looked up the trainee record of %(trainee)s by CNIC."),
     "trainee.link_account": _l("%(actor)s linked their account to the trainee record of %(trainee)s."),
     "enrollment.apply": _l("%(trainee)s applied to %(cohort)s."),
