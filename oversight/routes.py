@@ -451,14 +451,13 @@ def cohort(code: str):
     scope = oversight_scope(current_user)
     district = found.centre.district
     filters = AuditFilters()
-    return render_template(
+    return render_audit(
         "oversight/cohort.html",
+        filters,
+        [],
         cohort=found,
         figures=cohort_figures([found.id])[found.id],
         roster=roster,
-        thresholds=thresholds(),
-        flags_of=flags_of,
-        flag_kinds=list(Flag),
         crumbs=crumbs(scope, filters, province=district.province, district=district, centre=found.centre),
     )
 
