@@ -110,6 +110,13 @@ def can_withdraw_enrollment(user: AnyUser, enrollment: Enrollment) -> bool:
     return is_own_enrollment(user, enrollment) or can_manage_cohort(user, enrollment.cohort)
 
 
+def can_answer_offer(user: AnyUser, enrollment: Enrollment) -> bool:
+    """Accept or decline a seat offered to her: the trainee herself, or staff who manage the cohort (and
+    admins). The signed link in her SMS also answers it, for whoever holds the link
+    (``enrollments.offer_pages``): the link is the proof."""
+    return is_own_enrollment(user, enrollment) or can_manage_cohort(user, enrollment.cohort)
+
+
 def can_view_centre_audit(user: AnyUser, centre: Centre) -> bool:
     """Capacity, inclusion and audit figures of ``centre``: its staff, overseers of its scope, admins."""
     if can_manage_centre(user, centre):

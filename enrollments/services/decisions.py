@@ -12,12 +12,12 @@ from clock import local_today
 from courses.models import Cohort
 from database import utcnow
 from enrollments.models import Enrollment
-from enrollments.services.changes import audit, lock_cohort, lock_trainees, move, take_seat
+from enrollments.services.changes import audit, lock_cohort, lock_trainees, move, seat_for
 from enrollments.services.messages import tell
 from enrollments.services.rules import NotAllowed, NotPossibleNow, ReasonRequired
 from enrollments.services.waitlist import next_in_line, promote_next
 from extensions import db
-from vocabulary import ACTIVE_ENROLLMENT_STATUSES, CohortStatus, EnrollmentStatus
+from vocabulary import ACTIVE_ENROLLMENT_STATUSES, HOLDING_STATUSES, CohortStatus, EnrollmentStatus
 
 S = EnrollmentStatus
 # Completion happens only once a cohort runs, so enrolled + completed never exceed seats.
@@ -51,15 +51,17 @@ def cannot(action: str, status: str) -> str:
 
 
 def approve(enrollment: Enrollment, *, actor: UserAccount, now: datetime | None = None) -> Enrollment:
-    """Pending → enrolled if a seat is free, else waitlisted (in application order)."""
+    """Pending → enrolled if a seat is free for her (open seats first, then a reserved pool she
+    qualifies for), else waitlisted (in application order)."""
     now = now or utcnow()
     require_manager(actor, enrollment.cohort)
-    lock_cohort(enrollment.cohort)
+    lock_cohort(enrollment.cohort, now)
     lock_trainees(enrollment.trainee_id)
     db.session.refresh(enrollment)
     require_status(enrollment, S.PENDING, action="approve")
-    status = S.ENROLLED if take_seat(enrollment.cohort) else S.WAITLISTED
-    before = move(enrollment, status, now=now)
+    pool = seat_for(enrollment.trainee, enrollment.cohort)
+    status = S.ENROLLED if pool is not None else S.WAITLISTED
+    before = move(enrollment, status, now=now, seat=pool)
     audit(actor, "enrollment.approve", enrollment, before)
     tell(enrollment, status.value)
     return enrollment
@@ -122,8 +124,9 @@ def drop_place(enrollment: Enrollment, *, actor: UserAccount, reason: str, now: 
 
 
 def free_place(enrollment: Enrollment, to: EnrollmentStatus, *, actor, reason: str, now: datetime) -> FreedPlace:
-    """Withdraw or drop: end ``enrollment`` and, if it held a seat, give the seat to the waitlist."""
-    cohort = lock_cohort(enrollment.cohort)
+    """Withdraw or drop: end ``enrollment`` and, if it held a seat (enrolled or offered), give the seat
+    to the first in line who qualifies for its pool."""
+    cohort = lock_cohort(enrollment.cohort, now)
     candidates = next_in_line(cohort, limit=1)
     lock_trainees(enrollment.trainee_id, *(candidate.trainee_id for candidate in candidates))
     db.session.refresh(enrollment)
@@ -132,7 +135,7 @@ def free_place(enrollment: Enrollment, to: EnrollmentStatus, *, actor, reason: s
     before = move(enrollment, to, now=now, reason=reason)
     audit(actor, f"enrollment.{to.value}", enrollment, before, reason)
     tell(enrollment, to.value)
-    promoted = promote_next(cohort, actor=actor, now=now) if before is S.ENROLLED else None
+    promoted = promote_next(cohort, actor=actor, now=now) if before in HOLDING_STATUSES else None
     return FreedPlace(enrollment, promoted)
 
 
