@@ -4,7 +4,7 @@ to the field)."""
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SubmitField, TextAreaField
+from wtforms import IntegerField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from auth.admin_forms import strip_text
@@ -16,6 +16,12 @@ REASON_LENGTH = 1000
 
 class ConfirmForm(Form):
     """No fields but the CSRF token: the button of a confirmation page (approve, complete)."""
+
+
+class OfferAnswerForm(Form):
+    """The answer to a seat offer: the button pressed (``name="answer"``), Accept or Decline."""
+
+    answer = StringField(_l("Answer"), validators=[InputRequired(_l("Choose Accept or Decline."))])
 
 
 class WithdrawForm(Form):

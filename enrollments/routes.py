@@ -31,6 +31,7 @@ from enrollments import bp, services
 from enrollments.forms import ConfirmForm, ReasonForm, SeatsForm, WithdrawForm
 from enrollments.models import Enrollment, Trainee
 from extensions import db
+from language import deadline
 from listing import page_args
 from submitting import acting_user, form_status, run
 from vocabulary import EnrollmentStatus
@@ -40,11 +41,12 @@ S = EnrollmentStatus
 # The roster's tabs: key → (label, statuses shown). "others" are places that have ended.
 ROSTER_TABS = {
     "enrolled": (_l("Enrolled"), (S.ENROLLED,)),
+    "offered": (_l("Offered"), (S.OFFERED,)),
     "waitlist": (_l("Waitlist"), (S.WAITLISTED,)),
     "pending": (_l("Waiting for review"), (S.PENDING,)),
-    "others": (_l("Others"), (S.REJECTED, S.WITHDRAWN, S.DROPPED, S.COMPLETED, S.CANCELLED)),
+    "others": (_l("Others"), (S.REJECTED, S.DECLINED, S.WITHDRAWN, S.DROPPED, S.COMPLETED, S.CANCELLED)),
 }
-TAB_OF_STATUS = {S.ENROLLED: "enrolled", S.WAITLISTED: "waitlist", S.PENDING: "pending"}
+TAB_OF_STATUS = {S.ENROLLED: "enrolled", S.OFFERED: "offered", S.WAITLISTED: "waitlist", S.PENDING: "pending"}
 
 
 # Helpers of the pages ------------------------------------------------------------------------------
@@ -64,6 +66,12 @@ def standing(enrollment: Enrollment) -> str:
         )
     if enrollment.status is S.PENDING:
         return _("Your application is waiting for review by %(centre)s.", centre=cohort.centre.name)
+    if enrollment.status is S.OFFERED:
+        return _(
+            "A seat in %(course)s (%(code)s) is offered to you until %(until)s.",
+            until=deadline(enrollment.offer_expires_at),
+            **names,
+        )
     return _(
         "Your application for %(course)s (%(code)s) is %(status)s.", status=enrollment.status.label.lower(), **names
     )
@@ -86,6 +94,8 @@ def roster_select(cohort: Cohort, tab: str):
         return stmt.order_by(Trainee.full_name, Enrollment.id)
     if tab == "others":
         return stmt.order_by(Enrollment.updated_at.desc(), Enrollment.id.desc())
+    if tab == "offered":  # the soonest deadline first
+        return stmt.order_by(Enrollment.offer_expires_at, Enrollment.id)
     return stmt.order_by(Enrollment.applied_at, Enrollment.id)
 
 

@@ -95,6 +95,9 @@ EXPECTED_GET: dict[str, dict[str, object]] = {
     "enrollments.complete":       row(LOGIN,    403,      200,      403,      403,      403,      200),
     "enrollments.change_seats":   row(LOGIN,    403,      200,      403,      403,      403,      200),
     "enrollments.cancel_cohort":  row(LOGIN,    403,      200,      403,      403,      403,      200),
+    # A seat offer's page answers whoever holds its signed link; a link that is not one says so (404).
+    "enrollments.offer":          row(404,      404,      404,      404,      404,      404,      404),
+    "enrollments.offer_answered": row(200,      200,      200,      200,      200,      200,      200),
     "oversight.index":            row(LOGIN,    403,      200,      200,      200,      200,      200),
     # The capacity audit's drill-down (Punjab, Lahore, centre A) and its view by track: staff reach the places
     # of their own centres (staff_b's centre is in Sindh), overseers their scope.
@@ -181,6 +184,7 @@ EXPECTED_POST: dict[str, dict[str, object]] = {
     "enrollments.complete":       row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
     "enrollments.change_seats":   row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
     "enrollments.cancel_cohort":  row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
+    "enrollments.offer":          row(404,      404,      404,      404,      404,      404,      404),
     # API tokens: an unnamed token is refused (422); staff_a revokes her token, the admin finds it revoked.
     "auth.tokens":                row(LOGIN,    ADMITTED, ADMITTED, ADMITTED, ADMITTED, ADMITTED, ADMITTED),
     "auth.revoke_token":          row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
@@ -239,6 +243,7 @@ def path_values(world: "World") -> dict[str, dict[str, object]]:
         "enrollments.complete": {"enrollment_id": enrollment_of(world.trainee_a)},
         "enrollments.change_seats": {"code": world.cohort_a.code},
         "enrollments.cancel_cohort": {"code": world.cohort_a.code},
+        "enrollments.offer": {"token": "not-a-signed-link"},
         "enrollments.import_upload": {"centre_code": centre_a},
         "enrollments.import_batch": {"batch_id": upload},
         "enrollments.import_confirm": {"batch_id": upload},

@@ -6,7 +6,9 @@ decisions), queues the trainee's notification in the same transaction, flushes, 
 
 By domain: ``rules`` (the refusals and the checks, read-only), ``applying`` (apply, register, a whole
 list, and what a trainee can do on a cohort's page), ``decisions`` (approve, reject, withdraw, drop,
-complete), ``waitlist`` (promoting the next in line), ``cohorts`` (seats, the start, cancelling);
+complete), ``waitlist`` (promoting the next in line who qualifies for the free seat's pool, releasing
+reserved seats, what is due when a cohort is touched), ``offers`` (accept, decline, expiry and
+reminders), ``cohorts`` (seats and reserved seats, the start, cancelling);
 ``changes`` (locks, counters, the status move and its audit event) and ``messages`` (what the trainee is
 told) serve them all. Callers use this package's names: ``from enrollments import services``,
 ``services.apply(...)``.
@@ -29,7 +31,10 @@ from enrollments.services.cohorts import (
     MAX_SEATS,
     MIN_SEATS,
     cancel_cohort,
+    change_capacity,
     change_seats,
+    check_reserve_numbers,
+    check_reserves,
     check_seat_count,
     check_seats,
     end_waiting,
@@ -47,6 +52,7 @@ from enrollments.services.decisions import (
 )
 from enrollments.services.lists import ListPlacement, register_many
 from enrollments.services.messages import message_for
+from enrollments.services.offers import accept, decline, due_cohorts, settle_for_timer
 from enrollments.services.rules import (
     ApplicationsClosed,
     EnrollmentRefused,
@@ -61,7 +67,7 @@ from enrollments.services.rules import (
     places_refusal,
     waitlist_position,
 )
-from enrollments.services.waitlist import promote_next, whole_waitlist
+from enrollments.services.waitlist import fill, promote_next, release, settle_due, whole_waitlist
 
 __all__ = [
     "MAX_SEATS",
@@ -78,19 +84,26 @@ __all__ = [
     "Prospect",
     "ReasonRequired",
     "TooManyPlaces",
+    "accept",
     "apply",
     "approve",
     "cancel_cohort",
+    "change_capacity",
     "change_counters",
     "change_seats",
+    "check_reserve_numbers",
+    "check_reserves",
     "check_seat_count",
     "check_seats",
     "closed_reason",
     "completable",
     "complete",
+    "decline",
     "drop",
     "drop_place",
+    "due_cohorts",
     "end_waiting",
+    "fill",
     "message_for",
     "overlaps",
     "places_refusal",
@@ -99,6 +112,9 @@ __all__ = [
     "register",
     "register_many",
     "reject",
+    "release",
+    "settle_due",
+    "settle_for_timer",
     "waitlist_position",
     "whole_waitlist",
     "withdraw",

@@ -103,7 +103,35 @@ def change_seats(cohort: Cohort, seats: int, *, actor: UserAccount, now: datetim
     """Set the number of seats, by the rule of ``check_seats`` (pages and API alike); raising it promotes
     from the waitlist at once. The same number changes nothing (no audit event). Returns the promoted
     enrollments. (``change_capacity`` changes the reserved seats with it.)"""
+    require_manager(actor, cohort)
+    check_seats(lock_cohort(cohort, now), seats)
     return change_capacity(cohort, seats, actor=actor, now=now)
+
+
+def check_each_reserve(reserved: dict[Pool, int]) -> None:
+    """Each pool's reserved seats are a number from 0 (``EnrollmentRefused`` on "reserved_<pool>")."""
+    for pool in RESERVED_POOLS:
+        count = reserved[pool]
+        if count is None or count < 0 or count > MAX_SEATS:
+            raise EnrollmentRefused(
+                _("Reserved seats are a number from 0 to the cohort's seats."), f"reserved_{pool.value}"
+            )
+
+
+def check_reserve_numbers(seats: int, reserved: dict[Pool, int]) -> dict[Pool, int]:
+    """Reserved seats on their own: each pool's a number from 0, together no more than ``seats``. Raises
+    ``EnrollmentRefused`` on "reserved_<pool>"; returns ``reserved``."""
+    check_each_reserve(reserved)
+    if (total := sum(reserved.values())) > seats:
+        raise EnrollmentRefused(
+            _(
+                "%(reserved)s seats reserved, but the cohort has %(seats)s: reserve no more than its seats.",
+                reserved=format_number(total),
+                seats=format_number(seats),
+            ),
+            "reserved_women",
+        )
+    return reserved
 
 
 def check_reserves(cohort: Cohort, seats: int, reserved: dict[Pool, int]) -> dict[Pool, int]:
@@ -112,12 +140,7 @@ def check_reserves(cohort: Cohort, seats: int, reserved: dict[Pool, int]) -> dic
     pool than are held now, nor, before the release, fewer open seats than are held now; and none
     change once the reserved seats have been released. Raises ``EnrollmentRefused`` on "reserved_<pool>"
     (or "seats"); returns ``reserved``."""
-    for pool in RESERVED_POOLS:
-        count = reserved[pool]
-        if count is None or count < 0 or count > MAX_SEATS:
-            raise EnrollmentRefused(
-                _("Reserved seats are a number from 0 to the cohort's seats."), f"reserved_{pool.value}"
-            )
+    check_each_reserve(reserved)
     changed = any(reserved[pool] != pools.reserved(cohort, pool) for pool in RESERVED_POOLS)
     field = "reserved_women" if changed else "seats"  # what the staff changed is what is wrong
     if changed and cohort.released_at is not None:

@@ -29,6 +29,8 @@ from language import message_language
 from vocabulary import EnrollmentStatus
 
 S = EnrollmentStatus
+# How long an offer is held unless the cohort says otherwise (``Cohort.offer_hours``).
+DEFAULT_OFFER_HOURS = 72
 # The reminder goes this long before the deadline.
 REMINDER_BEFORE = timedelta(hours=24)
 
