@@ -409,7 +409,7 @@ def test_she_accepts_her_offer(offering):
     db.session.commit()
     accept(waiting_woman, actor=waiting_woman.trainee.user)
     db.session.commit()
-    assert state(waiting_woman) == [(S.ENROLLED, Pool.WOMEN)] and waiting_woman.offer_expires_at is None
+    assert state(waiting_woman) == [(S.ENROLLED, Pool.WOMEN)]
     cohort = fresh(waiting_woman.cohort)
     assert (cohort.enrolled_count, cohort.offered_count, cohort.held_women) == (2, 0, 1)
     assert [m.trainee_id for m in messages("enrollment.accepted")] == [waiting_woman.trainee_id]
@@ -508,14 +508,15 @@ def test_an_answered_offer_cannot_be_answered_again(offering, row_counts):
     assert refusal.message == "There is no open offer here: the place is enrolled."
 
 
-def test_withdrawing_an_offered_place_frees_its_seat(offering, woman):
+def test_withdrawing_from_an_offered_seat_declines_it_and_frees_the_seat(offering, woman):
     cohort, (_, woman_holder), (_, waiting_woman) = offering
     last_woman = applied(woman(), cohort)
     withdraw(woman_holder, actor=woman_holder.trainee.user)
     db.session.commit()
     withdraw(waiting_woman, actor=waiting_woman.trainee.user)
     db.session.commit()
-    assert state(waiting_woman, last_woman) == [(S.WITHDRAWN, Pool.WOMEN), (S.OFFERED, Pool.WOMEN)]
+    assert state(waiting_woman, last_woman) == [(S.DECLINED, Pool.WOMEN), (S.OFFERED, Pool.WOMEN)]
+    assert [e.action for e in audit_events()][-2:] == ["enrollment.decline", "enrollment.offer"]
     assert no_drift()
 
 

@@ -102,7 +102,8 @@ def withdraw(
 def withdraw_place(
     enrollment: Enrollment, *, actor: UserAccount, reason: str = "", now: datetime | None = None
 ) -> FreedPlace:
-    """``withdraw``, answering with the ended place and the one promoted into its seat."""
+    """``withdraw``, answering with the ended place and the one promoted into its seat. A seat offered
+    and withdrawn from is declined (``enrollment.decline``)."""
     if not can_withdraw_enrollment(actor, enrollment):
         raise NotAllowed(_("Only the trainee or her centre's staff can withdraw this place."))
     return free_place(enrollment, S.WITHDRAWN, actor=actor, reason=(reason or "").strip(), now=now or utcnow())
@@ -132,9 +133,15 @@ def free_place(enrollment: Enrollment, to: EnrollmentStatus, *, actor, reason: s
     db.session.refresh(enrollment)
     allowed = (S.ENROLLED,) if to is S.DROPPED else ACTIVE_ENROLLMENT_STATUSES
     require_status(enrollment, *allowed, action="withdraw" if to is S.WITHDRAWN else "drop")
-    before = move(enrollment, to, now=now, reason=reason)
-    audit(actor, f"enrollment.{to.value}", enrollment, before, reason)
-    tell(enrollment, to.value)
+    if enrollment.status is S.OFFERED:
+        # Withdrawing from a seat offered is declining it: every offer ends accepted, declined or expired.
+        before = move(enrollment, S.DECLINED, now=now, reason=reason)
+        audit(actor, "enrollment.decline", enrollment, before, reason)
+        tell(enrollment, "declined")
+    else:
+        before = move(enrollment, to, now=now, reason=reason)
+        audit(actor, f"enrollment.{to.value}", enrollment, before, reason)
+        tell(enrollment, to.value)
     promoted = promote_next(cohort, actor=actor, now=now) if before in HOLDING_STATUSES else None
     return FreedPlace(enrollment, promoted)
 

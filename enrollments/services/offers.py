@@ -66,7 +66,6 @@ def accept(
     require_offer_answerer(enrollment, actor, by_link=by_link)
     locked_offer(enrollment, now)
     before = move(enrollment, S.ENROLLED, now=now)
-    enrollment.offer_expires_at = None
     audit(actor, "enrollment.accept", enrollment, before)
     tell(enrollment, "accepted")
     return enrollment
@@ -82,7 +81,6 @@ def decline(
     require_offer_answerer(enrollment, actor, by_link=by_link)
     cohort = locked_offer(enrollment, now)
     before = move(enrollment, S.DECLINED, now=now)
-    enrollment.offer_expires_at = None
     audit(actor, "enrollment.decline", enrollment, before)
     tell(enrollment, "declined")
     return promote_next(cohort, actor=actor, now=now)
