@@ -29,9 +29,11 @@ from courses.models import Cohort
 from enrollments.models import Enrollment, Trainee
 from extensions import db
 from listing import LARGEST_ID
-from vocabulary import CohortStatus, Role
+from vocabulary import CohortStatus, EnrollmentStatus, Role
 
 AnyUser = UserAccount | AnonymousUserMixin
+# The places whose class days a trainee may put in her calendar: the ones she holds or waits for.
+CALENDAR_STATUSES = (EnrollmentStatus.ENROLLED, EnrollmentStatus.WAITLISTED)
 View = TypeVar("View", bound=Callable[..., Any])
 
 
@@ -115,6 +117,16 @@ def can_answer_offer(user: AnyUser, enrollment: Enrollment) -> bool:
     admins). The signed link in her SMS also answers it, for whoever holds the link
     (``enrollments.offer_pages``): the link is the proof."""
     return is_own_enrollment(user, enrollment) or can_manage_cohort(user, enrollment.cohort)
+
+
+def can_choose_message_language(user: AnyUser, trainee: Trainee) -> bool:
+    """The language of a trainee's SMS and email: she alone chooses it (on her profile)."""
+    return has_role(user, Role.TRAINEE) and trainee.user_id is not None and trainee.user_id == user.id
+
+
+def can_download_calendar(user: AnyUser, enrollment: Enrollment) -> bool:
+    """A calendar of a cohort's class days, for the trainee herself, of a place she holds or waits for."""
+    return is_own_enrollment(user, enrollment) and enrollment.status in CALENDAR_STATUSES
 
 
 def can_view_centre_audit(user: AnyUser, centre: Centre) -> bool:
@@ -439,4 +451,5 @@ TEMPLATE_PREDICATES = {
     "administer": lambda: can_administer(current_user),
     "oversee": lambda: OVERSIGHT.admits(current_user),
     "mask_identity": lambda: masks_identity(current_user),
+    "download_calendar": lambda enrollment: can_download_calendar(current_user, enrollment),
 }
