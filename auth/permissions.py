@@ -119,6 +119,11 @@ def can_answer_offer(user: AnyUser, enrollment: Enrollment) -> bool:
     return is_own_enrollment(user, enrollment) or can_manage_cohort(user, enrollment.cohort)
 
 
+def can_answer_by_link(user: AnyUser) -> bool:
+    """Whoever holds an offer's signed link may answer it, but overseers change nothing, link or not."""
+    return not is_overseer(user)
+
+
 def can_choose_message_language(user: AnyUser, trainee: Trainee) -> bool:
     """The language of a trainee's SMS and email: she alone chooses it (on her profile)."""
     return has_role(user, Role.TRAINEE) and trainee.user_id is not None and trainee.user_id == user.id

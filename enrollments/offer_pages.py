@@ -3,11 +3,11 @@ until when, and two buttons, Accept and Decline. Whoever holds the link may answ
 have no account); a signed-in trainee answers the same way from her applications. The rules are
 ``enrollments.services.accept`` and ``decline``."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from auth.permissions import PUBLIC, allow, is_own_enrollment
+from auth.permissions import PUBLIC, allow, can_answer_by_link, is_own_enrollment
 from enrollments import bp, services
 from enrollments.forms import OfferAnswerForm
 from enrollments.models import Enrollment
@@ -20,6 +20,8 @@ ANSWERS = ("accept", "decline")
 @bp.route("/offers/<token>", methods=["GET", "POST"])
 @allow(PUBLIC)
 def offer(token: str):
+    if request.method == "POST" and not can_answer_by_link(current_user):
+        abort(403)
     enrollment = offer_for_token(token)
     if enrollment is None:  # forged, damaged, or the offer has ended: say so, not a bare 404
         return render_template("enrollments/offer_ended.html"), 404

@@ -42,11 +42,13 @@ from vocabulary import (
     Level,
     Mode,
     PartnerType,
+    Pool,
     Role,
     Shift,
     Track,
 )
 
+S = EnrollmentStatus
 DEMO_PASSWORD = "markaz-demo"
 RANDOM_SEED = 2026
 TRAINEE_COUNT = 2000
@@ -531,6 +533,25 @@ class Planner:
         return DemoPlan(centres, self.courses, cohorts, trainees)
 
 
+def show_offers(plan: DemoPlan, cohorts: dict, now: datetime) -> str | None:
+    """Seat offers in the demo (issue 16): the first open first-come cohort being created with a place
+    enrolled and one withdrawn offers seats from its line; its last enrolled place shows a seat offered
+    (held until a deadline) and a withdrawn one an offer declined. Returns its code (None: nothing new)."""
+    for cohort_plan in plan.cohorts:
+        cohort = cohorts[cohort_plan.code]
+        if cohort.status is not CohortStatus.OPEN or cohort.admission is not Admission.FIRST_COME:
+            continue
+        enrolled = [item for item in cohort_plan.enrollments if item.status is S.ENROLLED]
+        withdrawn = [item for item in cohort_plan.enrollments if item.status is S.WITHDRAWN]
+        if not enrolled or not withdrawn:
+            continue
+        cohort.offers = True
+        enrolled[-1].status = S.OFFERED
+        withdrawn[0].status, withdrawn[0].reason = S.DECLINED, ""
+        return cohort_plan.code
+    return None
+
+
 def seed_demo() -> SeedReport:
     """Insert whatever part of the demo data set is missing. Flushes; the caller commits."""
     load_reference_data()
@@ -620,6 +641,7 @@ def seed_demo() -> SeedReport:
             added["trainees"] += 1
     db.session.flush()
 
+    show_offers(plan, cohorts, now)
     existing = {
         (trainee_id, cohort_id)
         for trainee_id, cohort_id in db.session.execute(select(Enrollment.trainee_id, Enrollment.cohort_id))
@@ -639,6 +661,8 @@ def seed_demo() -> SeedReport:
                     applied_at=item.applied_at,
                     decided_at=item.decided_at,
                     reason=item.reason,
+                    pool=Pool.OPEN if item.status in (S.ENROLLED, S.OFFERED, S.COMPLETED, S.DROPPED) else None,
+                    offer_expires_at=now + timedelta(hours=48) if item.status in (S.OFFERED, S.DECLINED) else None,
                 )
             )
             added["enrollments"] += 1
