@@ -63,7 +63,9 @@ def register_blueprints(app: Flask) -> None:
     import courses.routes
     import courses.staff
     import enrollments.imports.pages
+    import enrollments.messaging
     import enrollments.offer_pages
+    import enrollments.roster_files
     import enrollments.routes
     import enrollments.staff
     import home.routes

@@ -6,9 +6,10 @@ decisions), queues the trainee's notification in the same transaction, flushes, 
 
 By domain: ``rules`` (the refusals and the checks, read-only), ``applying`` (apply, register, a whole
 list, and what a trainee can do on a cohort's page), ``decisions`` (approve, reject, withdraw, drop,
-complete), ``waitlist`` (promoting the next in line who qualifies for the free seat's pool, releasing
-reserved seats, what is due when a cohort is touched), ``offers`` (accept, decline, expiry and
-reminders), ``cohorts`` (seats and reserved seats, the start, cancelling);
+complete), ``bulk`` (one decision on many places), ``waitlist`` (promoting the next in line who
+qualifies for the free seat's pool, releasing reserved seats, what is due when a cohort is touched),
+``offers`` (accept, decline, expiry and reminders), ``cohorts`` (seats and reserved seats, the start,
+cancelling), ``announcements`` (a message to a cohort's trainees);
 ``changes`` (locks, counters, the status move and its audit event) and ``messages`` (what the trainee is
 told) serve them all. Callers use this package's names: ``from enrollments import services``,
 ``services.apply(...)``.
@@ -25,7 +26,24 @@ holding that trainee waits for the cohort (the deadlock the concurrency tests fo
 order).
 """
 
+from enrollments.services.announcements import (
+    AUDIENCES,
+    MAX_MESSAGE_LENGTH,
+    MAX_SUBJECT_LENGTH,
+    Announcement,
+    message_cohort,
+    preview_message,
+)
 from enrollments.services.applying import Placement, Prospect, apply, prospect, register
+from enrollments.services.bulk import (
+    BULK_ACTIONS,
+    MAX_BULK_PLACES,
+    BulkAction,
+    BulkOutcome,
+    bulk_actions,
+    chosen_places,
+    decide_many,
+)
 from enrollments.services.changes import change_counters
 from enrollments.services.cohorts import (
     MAX_SEATS,
@@ -70,9 +88,17 @@ from enrollments.services.rules import (
 from enrollments.services.waitlist import fill, promote_next, release, settle_due, whole_waitlist
 
 __all__ = [
+    "AUDIENCES",
+    "BULK_ACTIONS",
+    "MAX_BULK_PLACES",
+    "MAX_MESSAGE_LENGTH",
     "MAX_SEATS",
+    "MAX_SUBJECT_LENGTH",
     "MIN_SEATS",
+    "Announcement",
     "ApplicationsClosed",
+    "BulkAction",
+    "BulkOutcome",
     "EnrollmentRefused",
     "FreedPlace",
     "ListPlacement",
@@ -87,6 +113,7 @@ __all__ = [
     "accept",
     "apply",
     "approve",
+    "bulk_actions",
     "cancel_cohort",
     "change_capacity",
     "change_counters",
@@ -95,18 +122,22 @@ __all__ = [
     "check_reserves",
     "check_seat_count",
     "check_seats",
+    "chosen_places",
     "closed_reason",
     "completable",
     "complete",
+    "decide_many",
     "decline",
     "drop",
     "drop_place",
     "due_cohorts",
     "end_waiting",
     "fill",
+    "message_cohort",
     "message_for",
     "overlaps",
     "places_refusal",
+    "preview_message",
     "promote_next",
     "prospect",
     "register",

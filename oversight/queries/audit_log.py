@@ -36,6 +36,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
         "cohort.reserves",
         "cohort.release",
         "cohort.cancel",
+        "cohort.message",
     ),
     "trainee": ("trainee.create", "trainee.update", "trainee.lookup", "trainee.link_account"),
     "enrollment": (
@@ -58,6 +59,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
         "export.capacity",
         "export.cohorts",
         "export.trainees",
+        "export.roster",
         "export.audit_log",
     ),
 }
