@@ -56,6 +56,7 @@ from enrollments.services.cohorts import (
     check_seat_count,
     check_seats,
     end_waiting,
+    start_training,
 )
 from enrollments.services.decisions import (
     FreedPlace,
@@ -146,6 +147,7 @@ __all__ = [
     "release",
     "settle_due",
     "settle_for_timer",
+    "start_training",
     "waitlist_position",
     "whole_waitlist",
     "withdraw",

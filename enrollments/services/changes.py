@@ -10,8 +10,8 @@ from auth.models import UserAccount
 from courses.models import Cohort
 from database import utcnow
 from enrollments import pools
+from enrollments.counters import count_person, left_training_delta, pool_deltas
 from enrollments.counters import deltas as counter_deltas
-from enrollments.counters import pool_deltas
 from enrollments.models import Enrollment, Trainee
 from extensions import db
 from vocabulary import RESERVED_POOLS, EnrollmentStatus, Pool
@@ -102,16 +102,24 @@ def move(
     seat: Pool | None = None,
 ) -> EnrollmentStatus:
     """Set the status, keep the cohort's counters in step (``enrollments.counters``: by status, the
-    report counters and the held seats of its pool), and return the old status. Taking a seat for an
-    enrollment that comes to hold one is the caller's job, atomically, with ``take_seat`` (or
-    ``seat_for``), which counts it: the caller passes its pool as ``seat``."""
+    report counters, the held seats of its pool; a place that started training and leaves it; her first
+    place), and return the old status. Taking a seat for an enrollment that comes to hold one is the
+    caller's job, atomically, with ``take_seat`` (or ``seat_for``), which counts it: the caller passes its
+    pool as ``seat``."""
     before = enrollment.status
     if seat is not None:
         enrollment.pool = seat
     changes = counter_deltas(before, to, enrollment.trainee) | pool_deltas(before, to, enrollment.pool)
+    changes.update(left_training_delta(enrollment, before, to))
+    if to is S.COMPLETED and not enrollment.started_training:
+        # A completed place evidently started training (its cohort was marked running by other means).
+        enrollment.started_training = True
+        changes["started_count"] = 1
     if seat is not None:  # counted by take_seat
         changes.pop("offered_count" if to is S.OFFERED else "enrolled_count", None)
         changes.pop(f"held_{seat.value}", None)
+    if to is S.ENROLLED:
+        changes.update(count_person(enrollment, to, enrollment.trainee))
     change_counters(enrollment.cohort, **changes)
     enrollment.status = to
     enrollment.decided_at = now

@@ -38,7 +38,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
         "cohort.cancel",
         "cohort.message",
     ),
-    "trainee": ("trainee.create", "trainee.update", "trainee.lookup", "trainee.link_account"),
+    "trainee": ("trainee.create", "trainee.update", "trainee.correct", "trainee.lookup", "trainee.link_account"),
     "enrollment": (
         "enrollment.apply",
         "enrollment.register",
