@@ -3,7 +3,7 @@
 
 from flask_babel import gettext as _
 from flask_login import current_user
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import select
 
 from api import bp
@@ -39,6 +39,14 @@ class TokenRequestSchema(Schema):
     )
     password = fields.String(required=True, validate=validate.Length(min=1, max=1000), load_only=True)
     name = fields.String(load_default="", validate=validate.Length(max=100), metadata={"example": "Punjab IT Board"})
+
+    @validates_schema
+    def email_or_phone(self, data: dict, **_kwargs) -> None:
+        """One of the two names the account, not both."""
+        if "email" in data and "phone" in data:
+            raise ValidationError(_("Give email or phone, not both."), "phone")
+        if "email" not in data and "phone" not in data:
+            raise ValidationError(_("Give the account's email or its mobile number (phone)."), "email")
 
 
 class TokenSchema(Schema):
@@ -82,10 +90,6 @@ def create_token(body: dict):
     The token lasts `API_TOKEN_DAYS` (30 by default); its owner can list and revoke it on her account's
     API tokens page. An account that signed up with its number gets a token once the number is confirmed
     (by the code sent at sign-up, on the website)."""
-    if "email" in body and "phone" in body:
-        raise Refusal(_("Give email or phone, not both."), "phone")
-    if "email" not in body and "phone" not in body:
-        raise Refusal(_("Give the account's email or its mobile number (phone)."), "email")
     user = authenticate(body.get("email") or body["phone"], body["password"])
     if user is None:
         count_failure()

@@ -237,6 +237,8 @@ def signup():
 @limiter.limit("30 per hour", methods=["POST"], error_message=throttled_message)
 def confirm():
     """The code step: she types the code sent to her number, and is signed in where she was going."""
+    if current_user.is_authenticated:  # confirmed already (she signed in)
+        return redirect(home_for(current_user))
     user = waiting_account()
     if user is None:
         flash(_("Sign in with your mobile number or email to confirm your account."), "info")
@@ -261,6 +263,8 @@ def confirm():
 @throttle_codes
 def new_code():
     """Another code for the account waiting for one (the last has expired, or never arrived)."""
+    if current_user.is_authenticated:  # confirmed already (she signed in)
+        return redirect(home_for(current_user))
     user = waiting_account()
     if user is None:
         flash(_("Sign in with your mobile number or email to confirm your account."), "info")

@@ -10,7 +10,7 @@ from vocabulary import Role
 
 PASSWORD = "a-long-password"
 PASSWORD_HASH = password_hash(PASSWORD)
-WRONG_CREDENTIALS = "The email or password is not correct."
+WRONG_CREDENTIALS = "The email, mobile number or password is not correct."
 AISHA = "عائشہ خان"
 
 
