@@ -292,7 +292,10 @@ def send_password_link(user_id: int):
         flash(_("Reactivate the account first: a deactivated account cannot choose a password."), "error")
     elif not user.email:
         flash(
-            _("This account has no email: its owner resets the password with a code sent by SMS, from the sign-in page."),
+            _(
+                "This account has no email: its owner resets the password with a code sent by SMS, "
+                "from the sign-in page."
+            ),
             "error",
         )
     elif email_password_link(user, new_account=False):
