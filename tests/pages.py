@@ -213,6 +213,7 @@ def audit_events(action: str | None = None) -> list[AuditEvent]:
 def code_sent_to(phone: str) -> str:
     """The 6-digit code in the last SMS with a code (``code.confirm``, ``code.reset``) queued for ``phone``
     (E.164), as she reads it on her phone."""
+    db.session.commit()  # end this session's read transaction, if any: see what the server has committed since
     body = db.session.scalar(
         sa.select(OutboxMessage.body)
         .where(OutboxMessage.recipient == phone, OutboxMessage.kind.like("code.%"))
