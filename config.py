@@ -82,6 +82,10 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     RATELIMIT_HEADERS_ENABLED = True
+    # While the counters' store (Redis) does not answer, each process counts in its own memory with the same
+    # limits, and goes back to the store once it answers again: sign-in stays open and throttled (per worker)
+    # instead of failing for everyone while Redis restarts.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "Asia/Karachi"
     LANGUAGES = ("en", "ur")

@@ -94,6 +94,29 @@ def test_successful_sign_ins_do_not_count(client, ayesha):
     assert page_attempt(client, ayesha.email, PASSWORD) == 302
 
 
+def test_while_redis_is_away_sign_in_still_works_and_is_still_throttled(client, ayesha, monkeypatch, caplog):
+    """The counters' store not answering (Redis restarting) must not turn every sign-in into a 500: each
+    process counts in memory with the same limits until the store answers again
+    (``RATELIMIT_IN_MEMORY_FALLBACK_ENABLED``). The limiter is pointed at a port where nothing listens; its
+    own attributes are put back after the test (it is one object for every app of the process)."""
+    from limits.storage import MemoryStorage, storage_from_string
+
+    away = storage_from_string(f"redis://127.0.0.1:{free_port()}")
+    memory = MemoryStorage()
+    monkeypatch.setattr(limiter, "_storage", away)
+    monkeypatch.setattr(limiter, "_limiter", type(limiter._limiter)(away))
+    monkeypatch.setattr(limiter, "_fallback_storage", memory)
+    monkeypatch.setattr(limiter, "_fallback_limiter", type(limiter._limiter)(memory))
+    monkeypatch.setattr(limiter, "_storage_dead", False)
+    assert limiter._in_memory_fallback_enabled
+
+    for attempt in range(5):
+        assert page_attempt(client, ayesha.email, f"wrong {attempt}") == 401, attempt
+    assert "Rate limit storage unreachable" in caplog.text
+    assert api_attempt(client, ayesha.email, PASSWORD).status_code == 429
+    assert page_attempt(client, ayesha.email, PASSWORD) == 429
+
+
 # Two gunicorn workers, counters in Redis ------------------------------------------------------------------
 
 HOST = "markaz.example.pk"  # MARKAZ_BASE_URL's host: production answers no other
