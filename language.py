@@ -14,6 +14,7 @@ from datetime import date
 
 from flask import current_app, has_request_context, request
 from flask_babel import force_locale, format_date, get_locale
+from flask_babel import lazy_gettext as _l
 
 from auth.permissions import is_api_request
 
@@ -21,6 +22,8 @@ LANGUAGE_COOKIE = "markaz_lang"
 LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
 # Each language named in itself, for the switch: a reader who cannot read the page can still find hers.
 LANGUAGE_NAMES = {"en": "English", "ur": "اردو"}
+# Each language named in the reader's, inside a sentence: "Your SMS and email will be in Urdu".
+LANGUAGE_NAMES_IN_TEXT = {"en": _l("English"), "ur": _l("Urdu")}
 
 
 def languages() -> tuple[str, ...]:

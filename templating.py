@@ -11,6 +11,8 @@ from flask_login import current_user
 
 import vocabulary
 from auth.permissions import TEMPLATE_PREDICATES, masks_identity
+from bidi import bdi, isolated, listed, ltr
+from courses.venues import meeting_place
 from enrollments.eligibility import requirements
 from enrollments.identity import format_cnic, format_phone, mask_cnic, mask_phone
 from enrollments.services import completable, waitlist_position
@@ -83,6 +85,13 @@ def register(app: Flask) -> None:
     # A province's or district's name in the reader's language: ``{{ district|place }}``.
     app.add_template_filter(place_name, "place")
 
+    # Mixed-direction text (``bidi``): ``{{ cohort.code|ltr }}``, ``{{ venue|bdi }}``, ``{{ message|isolated }}``,
+    # ``{{ [district|place, province|place]|listed }}`` (the Urdu comma on Urdu pages).
+    app.add_template_filter(ltr, "ltr")
+    app.add_template_filter(bdi, "bdi")
+    app.add_template_filter(isolated, "isolated")
+    app.add_template_filter(listed, "listed")
+
     @app.template_filter("cnic")
     def cnic_filter(value: str) -> str:
         """A CNIC as printed on the card, masked for readers who may not see it whole (overseers)."""
@@ -103,6 +112,7 @@ def register(app: Flask) -> None:
     app.add_template_global(other_languages)
     app.add_template_global(LANGUAGE_NAMES, "language_names")
     app.add_template_global(requirements)
+    app.add_template_global(meeting_place)
     app.add_template_global(vocabulary, "vocab")
 
     @app.context_processor

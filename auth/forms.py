@@ -17,7 +17,7 @@ from clock import local_today
 from enrollments.identity import InvalidInput, check_date_of_birth, normalise_cnic, normalise_name, normalise_phone
 from extensions import db
 from forms import Form
-from language import place_name
+from language import LANGUAGE_NAMES, place_name
 from vocabulary import Area, Education, Gender
 
 
@@ -216,4 +216,15 @@ class ApiTokenForm(Form):
             DataRequired(_l("Name the token after what will use it, so that you can tell your tokens apart.")),
             Length(max=100, message=_l("Keep the name under 100 characters.")),
         ],
+    )
+
+
+class MessageLanguageForm(Form):
+    """The language of a trainee's SMS and email, chosen on her profile (each language named in itself)."""
+
+    language = SelectField(
+        _l("Language of your SMS and email"),
+        choices=[SelectChoice(code, name, render_kw={"lang": code}) for code, name in LANGUAGE_NAMES.items()],
+        validators=[InputRequired(_l("Choose English or Urdu for your messages."))],
+        validate_choice=False,  # the service refuses another language, naming the field
     )

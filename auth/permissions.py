@@ -29,9 +29,11 @@ from courses.models import Cohort
 from enrollments.models import Enrollment, Trainee
 from extensions import db
 from listing import LARGEST_ID
-from vocabulary import CohortStatus, Role
+from vocabulary import CohortStatus, EnrollmentStatus, Role
 
 AnyUser = UserAccount | AnonymousUserMixin
+# The places whose class days a trainee may put in her calendar: the ones she holds or waits for.
+CALENDAR_STATUSES = (EnrollmentStatus.ENROLLED, EnrollmentStatus.WAITLISTED)
 View = TypeVar("View", bound=Callable[..., Any])
 
 
@@ -108,6 +110,16 @@ def is_own_enrollment(user: AnyUser, enrollment: Enrollment) -> bool:
 def can_withdraw_enrollment(user: AnyUser, enrollment: Enrollment) -> bool:
     """The trainee herself, or staff who manage the cohort (and admins)."""
     return is_own_enrollment(user, enrollment) or can_manage_cohort(user, enrollment.cohort)
+
+
+def can_choose_message_language(user: AnyUser, trainee: Trainee) -> bool:
+    """The language of a trainee's SMS and email: she alone chooses it (on her profile)."""
+    return has_role(user, Role.TRAINEE) and trainee.user_id is not None and trainee.user_id == user.id
+
+
+def can_download_calendar(user: AnyUser, enrollment: Enrollment) -> bool:
+    """A calendar of a cohort's class days, for the trainee herself, of a place she holds or waits for."""
+    return is_own_enrollment(user, enrollment) and enrollment.status in CALENDAR_STATUSES
 
 
 def can_view_centre_audit(user: AnyUser, centre: Centre) -> bool:
@@ -432,4 +444,5 @@ TEMPLATE_PREDICATES = {
     "administer": lambda: can_administer(current_user),
     "oversee": lambda: OVERSIGHT.admits(current_user),
     "mask_identity": lambda: masks_identity(current_user),
+    "download_calendar": lambda enrollment: can_download_calendar(current_user, enrollment),
 }

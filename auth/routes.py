@@ -18,6 +18,7 @@ from auth.forms import (
     ChangePasswordForm,
     CodeForm,
     LoginForm,
+    MessageLanguageForm,
     NewCodeForm,
     ResetCodeForm,
     ResetPasswordForm,
@@ -57,7 +58,9 @@ from courses.models import Cohort
 from database import utcnow
 from enrollments.identity import normalise_phone
 from enrollments.models import Enrollment
+from enrollments.trainees import choose_message_language
 from extensions import db, limiter
+from language import LANGUAGE_NAMES_IN_TEXT
 from links import absolute_url
 from listing import LARGEST_ID
 from mail import send_email
@@ -275,19 +278,45 @@ def new_code():
     return redirect(url_for("auth.confirm", next=wanted_next()))
 
 
-@bp.get("/profile")
-@allow(TRAINEES)
-def profile():
+def own_trainee():
+    """The signed-in trainee's record; 404 for a trainee account whose record was removed by an admin."""
     trainee = current_user.trainee
-    if trainee is None:  # a trainee account whose record was removed by an admin
+    if trainee is None:
         abort(404)
+    return trainee
+
+
+def profile_page(trainee, language_form: MessageLanguageForm):
     enrollments = db.session.scalars(
         select(Enrollment)
         .where(Enrollment.trainee_id == trainee.id)
         .options(selectinload(Enrollment.cohort).selectinload(Cohort.course))
         .order_by(Enrollment.applied_at.desc())
     ).all()
-    return render_template("auth/profile.html", trainee=trainee, enrollments=enrollments)
+    return render_template("auth/profile.html", trainee=trainee, enrollments=enrollments, language_form=language_form)
+
+
+@bp.get("/profile")
+@allow(TRAINEES)
+def profile():
+    trainee = own_trainee()
+    return profile_page(trainee, MessageLanguageForm(data={"language": trainee.language}))
+
+
+@bp.post("/profile/message-language")
+@allow(TRAINEES)
+def message_language():
+    trainee, form = own_trainee(), MessageLanguageForm()
+    if form.validate_on_submit() and run(
+        form, lambda: choose_message_language(trainee, form.language.data, actor=acting_user())
+    ):
+        chosen = str(LANGUAGE_NAMES_IN_TEXT[trainee.language])
+        flash(
+            _("Your SMS and email will be in %(language)s, whatever language you read the site in.", language=chosen),
+            "success",
+        )
+        return redirect(url_for("auth.profile"))
+    return profile_page(trainee, form), form_status(form)
 
 
 @bp.route("/password", methods=["GET", "POST"])

@@ -1,10 +1,11 @@
 """Finding centres: the one search behind the public list, the admins' list and ``GET /api/v1/centres``."""
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, selectinload
 
 from centres.models import Centre, District, Province
 from courses.catalogue import contains_text
+from extensions import db
 from vocabulary import PartnerType
 
 
@@ -41,3 +42,19 @@ def centres_select(
     if text:
         stmt = stmt.where(contains_text(text, Centre.name, Centre.partner_name, District.name, Centre.code))
     return stmt
+
+
+def provinces_with_districts() -> list[Province]:
+    """Every province by name, each with its districts (by name) loaded: what a page's place filters list."""
+    return list(db.session.scalars(select(Province).options(selectinload(Province.districts)).order_by(Province.name)))
+
+
+def chosen_place(province_code: str, district_id: int) -> tuple[Province | None, District | None]:
+    """The province and district a visitor filters by, from what the query string said (unknown values: None).
+    A district decides its province: a visitor who chose Lahore under "Sindh" (the list holds every district
+    when the page runs without JavaScript) sees Lahore."""
+    district = db.session.get(District, district_id) if district_id > 0 else None
+    if district is not None:
+        return district.province, district
+    province = db.session.scalar(select(Province).where(Province.code == province_code)) if province_code else None
+    return province, None

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from auth.permissions import PUBLIC, STAFF, allow, get_centre_or_404, staff_centres
 from centres import bp
 from centres.models import Centre, District, Province
-from centres.queries import centres_select
+from centres.queries import centres_select, chosen_place, provinces_with_districts
 from courses.catalogue import upcoming_cohorts_select
 from courses.models import Cohort
 from database import utcnow
@@ -34,33 +34,26 @@ def open_cohort_counts(centre_ids: list[int]) -> dict[int, int]:
 @allow(PUBLIC)
 def index():
     page, per_page = page_args()
-    province = db.session.scalar(select(Province).where(Province.code == text_arg("province", 8)))
-    district_id = int_arg("district", 0, minimum=0)
+    province, district = chosen_place(text_arg("province", 8), int_arg("district", 0, minimum=0))
     partner_type = PartnerType.parse(request.args.get("partner"))
     query = text_arg("q")
 
     stmt = centres_select(
         text=query,
         province_code=province.code if province else None,
-        district_id=district_id or None,
+        district_id=district.id if district else None,
         partner_type=partner_type,
     ).order_by(Province.name, District.name, Centre.code)
-    districts = []
-    if province:
-        districts = db.session.scalars(
-            select(District).where(District.province_id == province.id).order_by(District.name)
-        ).all()
     centres = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
     return render_template(
         "centres/index.html",
         centres=centres,
         open_counts=open_cohort_counts([centre.id for centre in centres]),
         province=province,
-        districts=districts,
-        district_id=district_id,
+        district=district,
         partner_type=partner_type,
         query=query,
-        provinces=db.session.scalars(select(Province).order_by(Province.name)).all(),
+        provinces=provinces_with_districts(),
     )
 
 

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, func, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, selectinload
 
 from centres.models import Centre, District, Province
 from clock import local_date, local_today
@@ -47,7 +47,9 @@ class CatalogueFilters:
 
 def catalogue_select(filters: CatalogueFilters, now: datetime) -> Select:
     """Cohorts matching ``filters`` with course, centre, district and province loaded in one query,
-    soonest start first (then code, so that pages are stable). "Open now" is ``Cohort.taking_applications``;
+    soonest start first (then code, so that pages are stable). A place (province, district) matches where
+    the centre is or where the cohort meets away from it (``Cohort.venue_district``); the search text, the
+    venue too. "Open now" is ``Cohort.taking_applications``;
     "when" counts from the day it is in Pakistan at ``now``."""
     today = local_date(now)
     stmt = (
@@ -59,15 +61,18 @@ def catalogue_select(filters: CatalogueFilters, now: datetime) -> Select:
         .options(
             contains_eager(Cohort.course),
             contains_eager(Cohort.centre).contains_eager(Centre.district).contains_eager(District.province),
+            selectinload(Cohort.venue_district),
         )
         .where(Cohort.status.in_(LISTED_STATUSES), Centre.active.is_(True))
     )
     if filters.track:
         stmt = stmt.where(Course.track == filters.track)
     if filters.province:
-        stmt = stmt.where(Province.code == filters.province)
+        # A camp meets in its centre's province or in its venue's district's.
+        venue_in_province = select(District.id).join(District.province).where(Province.code == filters.province)
+        stmt = stmt.where(or_(Province.code == filters.province, Cohort.venue_district_id.in_(venue_in_province)))
     if filters.district_id:
-        stmt = stmt.where(District.id == filters.district_id)
+        stmt = stmt.where(or_(District.id == filters.district_id, Cohort.venue_district_id == filters.district_id))
     if filters.women_only:
         stmt = stmt.where(Cohort.women_only.is_(True))
     if filters.camps_only:
@@ -77,7 +82,9 @@ def catalogue_select(filters: CatalogueFilters, now: datetime) -> Select:
     if filters.open_now:
         stmt = stmt.where(Cohort.taking_applications(now))
     if filters.query:
-        stmt = stmt.where(contains_text(filters.query, Course.title, Centre.name, District.name, Cohort.code))
+        stmt = stmt.where(
+            contains_text(filters.query, Course.title, Centre.name, District.name, Cohort.code, Cohort.venue)
+        )
     stmt = stmt.where(*when_clauses(filters.when, today))
     return stmt.order_by(Cohort.starts_on, Cohort.code)
 
@@ -115,6 +122,7 @@ def upcoming_cohorts_select(today: date | None = None) -> Select:
     soonest first: what a course or centre page shows."""
     return (
         select(Cohort)
+        .options(selectinload(Cohort.venue_district))
         .where(Cohort.status.in_(LISTED_STATUSES), Cohort.ends_on >= (today or local_today()))
         .order_by(Cohort.starts_on, Cohort.code)
     )

@@ -53,7 +53,8 @@ def course_choices() -> list[SelectChoice]:
     ]
 
 
-def eligible_district_choices() -> list[SelectChoice]:
+def eligible_district_choices(empty: str | None = None) -> list[SelectChoice]:
+    """Every district, grouped by province, after an empty choice (``empty``, default "Any district")."""
     districts = db.session.scalars(
         select(District)
         .join(District.province)
@@ -61,7 +62,7 @@ def eligible_district_choices() -> list[SelectChoice]:
         .order_by(Province.name, District.name)
     )
     return [
-        SelectChoice("", _("Any district")),
+        SelectChoice("", empty or _("Any district")),
         *(SelectChoice(d.id, place_name(d), optgroup=place_name(d.province)) for d in districts),
     ]
 
@@ -127,6 +128,7 @@ class CohortForm(Form):
         _l("Applications close"), format=DATETIME_LOCAL_FORMATS, validators=[Optional()]
     )
     venue = StringField(_l("Venue"), validators=[Length(max=240)])
+    venue_district_id = SelectField(_l("Venue's district"), coerce=optional_int, validate_choice=False)
     eligible_province_id = SelectField(_l("Residents of province"), coerce=optional_int, validate_choice=False)
     eligible_district_id = SelectField(_l("Residents of district"), coerce=optional_int, validate_choice=False)
 
@@ -135,6 +137,7 @@ class CohortForm(Form):
         self.course_id.choices = course_choices()
         self.eligible_province_id.choices = eligible_province_choices()
         self.eligible_district_id.choices = eligible_district_choices()
+        self.venue_district_id.choices = eligible_district_choices(_("The centre's district"))
 
     @property
     def women_only_value(self) -> bool | None:
@@ -156,6 +159,7 @@ class CohortForm(Form):
             "applications_open_at": to_pakistan_time(cohort.applications_open_at),
             "applications_close_at": to_pakistan_time(cohort.applications_close_at),
             "venue": cohort.venue,
+            "venue_district_id": cohort.venue_district_id,
             "eligible_province_id": cohort.eligible_province_id,
             "eligible_district_id": cohort.eligible_district_id,
         }

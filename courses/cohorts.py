@@ -46,6 +46,7 @@ COHORT_FIELDS = (
     "applications_close_at",
     "admission",
     "venue",
+    "venue_district_id",
     "eligible_province_id",
     "eligible_district_id",
 )
@@ -84,6 +85,7 @@ class CohortDetails:
     applications_close_at: datetime | None = None
     women_only: bool | None = None
     venue: str = ""
+    venue_district_id: int | None = None
     eligible_district_id: int | None = None
     eligible_province_id: int | None = None
     code: str = ""
@@ -180,6 +182,20 @@ def _residence(details: CohortDetails) -> tuple[int | None, int | None]:
     return (district.id if district else None), (province.id if province else None)
 
 
+def _venue_district(details: CohortDetails, centre: Centre) -> int | None:
+    """The district a cohort meets in away from its centre; None when it meets in the centre's own district
+    (nothing to add) or none is given. Refuses a district that does not exist, and one given without a venue
+    (trainees would not know where in it to go)."""
+    if details.venue_district_id is None:
+        return None
+    district = db.session.get(District, details.venue_district_id)
+    if district is None:
+        raise Refusal(_("Choose the venue's district from the list, or leave it empty."), "venue_district_id")
+    if not (details.venue or "").strip():
+        raise Refusal(_("Name the venue in that district, or leave the district empty."), "venue")
+    return None if district.id == centre.district_id else district.id
+
+
 def _checked(details: CohortDetails, centre: Centre) -> dict:
     """The cohort's fields (seats apart) from ``details``, cleaned; refuses the first one that is wrong."""
     course = db.session.get(Course, details.course_id) if details.course_id is not None else None
@@ -209,6 +225,7 @@ def _checked(details: CohortDetails, centre: Centre) -> dict:
         )
     opens, closes = _window(details, details.ends_on)
     venue = tidy_text(details.venue, field="venue", what=_("The venue"), max_length=240)
+    venue_district_id = _venue_district(details, centre)
     district_id, province_id = _residence(details)
     women_only = details.women_only if details.women_only is not None else kind is CohortKind.CAMP
     if centre.women_only:
@@ -225,6 +242,7 @@ def _checked(details: CohortDetails, centre: Centre) -> dict:
         "applications_close_at": closes,
         "admission": admission,
         "venue": venue,
+        "venue_district_id": venue_district_id,
         "eligible_province_id": province_id,
         "eligible_district_id": district_id,
     }

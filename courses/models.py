@@ -101,6 +101,9 @@ class Cohort(db.Model):
     admission: Mapped[Admission] = mapped_column(enum_type(Admission, "admission"), default=Admission.FIRST_COME)
     status: Mapped[CohortStatus] = mapped_column(enum_type(CohortStatus, "status"), default=CohortStatus.DRAFT)
     venue: Mapped[str] = mapped_column(String(240), default="")
+    # The district a camp away from the centre meets in (None: it meets at the centre, or in its district).
+    # The catalogue's district filter finds the cohort there as well as at its centre.
+    venue_district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"), index=True)
     # Optional restriction of who may apply, e.g. a camp for residents of one district.
     eligible_province_id: Mapped[int | None] = mapped_column(ForeignKey("province.id"))
     eligible_district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"))
@@ -120,7 +123,8 @@ class Cohort(db.Model):
     course: Mapped[Course] = relationship(back_populates="cohorts")
     centre: Mapped["Centre"] = relationship(back_populates="cohorts")
     eligible_province: Mapped["Province | None"] = relationship()
-    eligible_district: Mapped["District | None"] = relationship()
+    eligible_district: Mapped["District | None"] = relationship(foreign_keys=[eligible_district_id])
+    venue_district: Mapped["District | None"] = relationship(foreign_keys=[venue_district_id])
 
     @property
     def seats_left(self) -> int:
@@ -130,6 +134,11 @@ class Cohort(db.Model):
     def length_weeks(self) -> int:
         """How many weeks this run lasts (a camp teaches a course in fewer weeks than usual)."""
         return max(round(((self.ends_on - self.starts_on).days + 1) / 7), 1)
+
+    @property
+    def meets_away(self) -> bool:
+        """Whether it meets somewhere other than its centre (a camp at a school or hall, say)."""
+        return bool(self.venue) or self.venue_district_id is not None
 
     @property
     def is_camp(self) -> bool:

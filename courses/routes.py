@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from auth.permissions import PUBLIC, allow
-from centres.models import District, Province
+from centres.queries import chosen_place, provinces_with_districts
 from courses import bp
 from courses.catalogue import (
     PUBLIC_STATUSES,
@@ -28,12 +28,12 @@ from vocabulary import Mode, Role, Track
 def filters_from_request() -> CatalogueFilters:
     """Read the catalogue filters; values that are not ours (``?track=<script>``) are ignored."""
     args = request.args
-    province = text_arg("province", 8)
+    province, district = chosen_place(text_arg("province", 8), int_arg("district", 0, minimum=0))
     when = args.get("when", "upcoming")
     return CatalogueFilters(
         track=Track.parse(args.get("track")),
-        province=province if db.session.scalar(select(Province.id).where(Province.code == province)) else None,
-        district_id=int_arg("district", 0, minimum=0) or None,
+        province=province.code if province else None,
+        district_id=district.id if district else None,
         women_only=args.get("women_only") == "1",
         camps_only=args.get("camps") == "1",
         mode=Mode.parse(args.get("mode")),
@@ -51,18 +51,11 @@ def catalogue():
     page, per_page = page_args()
     now = utcnow()
     cohorts = db.paginate(catalogue_select(filters, now), page=page, per_page=per_page, error_out=False)
-    provinces = db.session.scalars(select(Province).order_by(Province.name)).all()
-    districts = []
-    if filters.province:
-        districts = db.session.scalars(
-            select(District).join(District.province).where(Province.code == filters.province).order_by(District.name)
-        ).all()
     return render_template(
         "courses/catalogue.html",
         cohorts=cohorts,
         filters=filters,
-        provinces=provinces,
-        districts=districts,
+        provinces=provinces_with_districts(),
         when_choices=WHEN_CHOICES,
         now=now,
     )

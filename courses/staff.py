@@ -46,6 +46,7 @@ def cohort_details(form: CohortForm, centre: Centre, code: str) -> CohortDetails
         applications_open_at=to_utc(form.applications_open_at.data),
         applications_close_at=to_utc(form.applications_close_at.data),
         venue=form.venue.data,
+        venue_district_id=form.venue_district_id.data,
         eligible_province_id=form.eligible_province_id.data,
         eligible_district_id=form.eligible_district_id.data,
     )

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from database import UTCDateTime, enum_type, utcnow
@@ -57,6 +57,8 @@ class Trainee(db.Model):
     # The language her SMS and email are written in ("en" or "ur"): hers when she signs up or switches,
     # else that of the staff who registered her.
     language: Mapped[str] = mapped_column(String(2), default="en", server_default="en")
+    # Whether she chose that language herself on her profile: then switching the site's language leaves it.
+    language_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

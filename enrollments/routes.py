@@ -6,7 +6,7 @@ is shown on the page (next to its field when it names one), the session is rolle
 written.
 """
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -20,11 +20,13 @@ from auth.permissions import (
     STAFF_AND_OVERSEERS,
     TRAINEES,
     allow,
+    can_download_calendar,
     get_cohort_or_404,
     get_enrollment_or_404,
     get_trainee_or_404,
     is_own_enrollment,
 )
+from courses.calendar import calendar_file_name, enrollment_calendar
 from courses.catalogue import PUBLIC_STATUSES
 from courses.models import Cohort
 from enrollments import bp, services
@@ -152,6 +154,21 @@ def withdraw(enrollment_id: int):
         return redirect(back)
     page = render_template("enrollments/withdraw.html", form=form, enrollment=enrollment, own=own)
     return page, form_status(form, refusal_status=True)
+
+
+@bp.get("/<int:enrollment_id>/calendar.ics")
+@allow(TRAINEES)
+def calendar(enrollment_id: int):
+    """Her cohort's class days as a file her phone's calendar imports (``courses.calendar``): for a place she
+    holds or waits for (``can_download_calendar``); 404 for one that has ended."""
+    enrollment = get_enrollment_or_404(enrollment_id, own_allowed=True)
+    if not can_download_calendar(current_user, enrollment):
+        abort(404)
+    return Response(
+        enrollment_calendar(enrollment),
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="{calendar_file_name(enrollment.cohort)}"'},
+    )
 
 
 def withdrawn(enrollment: Enrollment, reason: str | None, *, own: bool) -> str:

@@ -14,7 +14,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from audit.events import record, record_many, snapshot
 from auth.models import UserAccount
-from auth.permissions import can_edit_trainee, can_manage_centre, can_register_trainees
+from auth.permissions import (
+    can_choose_message_language,
+    can_edit_trainee,
+    can_manage_centre,
+    can_register_trainees,
+)
 from centres.models import Centre, District
 from clock import local_today
 from database import chunked, utcnow
@@ -182,11 +187,28 @@ def message_language_of(details: TraineeDetails) -> str:
     return details.language
 
 
-def set_message_language(trainee: Trainee, language: str) -> None:
-    """Write ``trainee``'s messages in ``language`` from now on (she switched the site's language).
-    A preference, not a change to her record: no audit event."""
-    if language in languages():
-        trainee.language = language
+def follow_site_language(trainee: Trainee, language: str) -> bool:
+    """She switched the site to ``language``: her SMS and email follow it, unless she chose their language
+    herself on her profile (``choose_message_language``). Returns whether their language changed (the page
+    tells her so). A preference, not a change to her record: no audit event."""
+    if trainee.language_chosen or language not in languages() or trainee.language == language:
+        return False
+    trainee.language = language
+    return True
+
+
+def choose_message_language(trainee: Trainee, language: str, *, actor: UserAccount) -> Trainee:
+    """Write ``trainee``'s SMS and email in ``language`` from now on, whatever language she reads the site in
+    (``language_chosen``: switching the site no longer changes it). Only she chooses it
+    (``can_choose_message_language``): ``Refusal`` otherwise, and for a language that is not offered. A
+    preference, not a change to her record: no audit event."""
+    if not can_choose_message_language(actor, trainee):
+        raise Refusal(_("Only she chooses the language of her messages."))
+    if language not in languages():
+        raise Refusal(_("Choose English or Urdu for your messages."), "language")
+    trainee.language, trainee.language_chosen = language, True
+    db.session.flush()
+    return trainee
 
 
 def look_up_trainee(cnic: str, *, actor: UserAccount, centre: Centre | None) -> Trainee | None:

@@ -140,6 +140,7 @@ class CohortPlan:
     status: CohortStatus
     phase: str
     venue: str = ""
+    venue_district: str | None = None  # the district code of a venue away from the centre's district
     enrollments: list[EnrollmentPlan] = field(default_factory=list)
 
 
@@ -332,7 +333,11 @@ class Planner:
             seats = rng.choice([15, 20, 25, 30])
             rural = [d for d in self.districts[centre.province].values() if d["rural"]]
             away = rural and rng.random() < 0.6
-            venue = rng.choice(CAMP_VENUES).format(district=rng.choice(rural)["name"]) if away else ""
+            venue, venue_district = "", None
+            if away:
+                venue_text, meets_in = rng.choice(CAMP_VENUES), rng.choice(rural)
+                venue = venue_text.format(district=meets_in["name"])
+                venue_district = meets_in["code"] if meets_in["code"] != centre.district else None
         else:
             mode = rng.choices([Mode.ON_SITE, Mode.ONLINE, Mode.HYBRID], weights=[75, 12, 13])[0]
             shift = rng.choices(list(Shift), weights=[35, 30, 20, 15])[0]
@@ -341,7 +346,7 @@ class Planner:
                 if mode is not Mode.ONLINE
                 else rng.choice([40, 50, 60])
             )
-            venue = ""
+            venue, venue_district = "", None
         return CohortPlan(
             code=f"{centre.code}-{'K' if camp else 'C'}{number:02d}",
             course=course,
@@ -360,6 +365,7 @@ class Planner:
             status=status,
             phase=phase,
             venue=venue,
+            venue_district=venue_district,
         )
 
     # Trainees ------------------------------------------------------------------------------
@@ -590,6 +596,7 @@ def seed_demo() -> SeedReport:
                 admission=item.admission,
                 status=item.status,
                 venue=item.venue,
+                venue_district=districts[(item.province, item.venue_district)] if item.venue_district else None,
             )
             db.session.add(cohorts[item.code])
             added["cohorts"] += 1

@@ -95,6 +95,8 @@ EXPECTED_GET: dict[str, dict[str, object]] = {
     "enrollments.trainee_detail": row(LOGIN,    403,      200,      403,      200,      200,      200),
     # Enrollments: the trainee withdraws her own place; the centre's staff (and admins) run the roster.
     "enrollments.withdraw":       row(LOGIN,    200,      200,      403,      403,      403,      200),
+    # Her calendar of class days: hers alone.
+    "enrollments.calendar":       row(LOGIN,    200,      403,      403,      403,      403,      403),
     "enrollments.roster":         row(LOGIN,    403,      200,      403,      403,      403,      200),
     "enrollments.approve":        row(LOGIN,    403,      200,      403,      403,      403,      200),
     "enrollments.reject":         row(LOGIN,    403,      200,      403,      403,      403,      200),
@@ -184,6 +186,8 @@ EXPECTED_POST: dict[str, dict[str, object]] = {
     # already"). Withdrawing her own place: she withdraws it; staff_a and the admin then find it withdrawn.
     "enrollments.apply":          row(LOGIN,    ADMITTED, 403,      403,      403,      403,      403),
     "enrollments.withdraw":       row(LOGIN,    ADMITTED, ADMITTED, 403,      403,      403,      ADMITTED),
+    # The language of her messages: she alone chooses it (an empty POST is refused next to the field).
+    "auth.message_language":      row(LOGIN,    ADMITTED, 403,      403,      403,      403,      403),
     # Decisions on trainee_a's enrolled place at A, and on cohort A: a refusal (409/422) for an empty POST.
     "enrollments.approve":        row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
     "enrollments.reject":         row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
@@ -242,6 +246,7 @@ def path_values(world: "World") -> dict[str, dict[str, object]]:
         "enrollments.trainee_detail": {"trainee_id": world.trainee_a.id},
         "enrollments.apply": {"code": world.cohort_a.code},
         "enrollments.withdraw": {"enrollment_id": enrollment_of(world.own_trainee)},
+        "enrollments.calendar": {"enrollment_id": enrollment_of(world.own_trainee)},
         "enrollments.roster": {"code": world.cohort_a.code},
         "enrollments.approve": {"enrollment_id": enrollment_of(world.trainee_a)},
         "enrollments.reject": {"enrollment_id": enrollment_of(world.trainee_a)},

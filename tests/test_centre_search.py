@@ -64,3 +64,14 @@ def test_the_admins_see_inactive_centres_when_they_ask(app, centres):
         "PB-LHR-09",
     }
     assert {centre.code for centre in db.session.scalars(centres_select(active=False))} == {"PB-LHR-09"}
+
+
+def test_the_centre_list_filters_by_district_in_one_step(client, centres):
+    """Every district is on offer, grouped by province, so that one submit works without JavaScript; a
+    district decides its province (here chosen under the wrong one)."""
+    karachi = centres["SD-KHS-01"].district
+    page = client.get(f"/centres/?province=PB&district={karachi.id}").get_data(as_text=True)
+    assert {code for code in centres if f">{code}<" in page} == {"SD-KHS-01"}
+    assert '<option value="SD" selected>' in page
+    assert '<optgroup label="Punjab" data-province="PB">' in page and ">Lahore</option>" in page
+    assert "js/place-filter.js" in page

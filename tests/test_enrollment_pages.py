@@ -324,7 +324,7 @@ def test_my_applications_show_status_position_reason_and_withdraw(
     db.session.commit()
     page = decoded(sign_in(trainee.user).get("/auth/profile"))
     assert "Waitlisted" in page and "You are number 1 on the waitlist." in page
-    assert "Rejected" in page and "Reason: The course needs a laptop at home." in page
+    assert "Rejected" in page and "Reason: <bdi>The course needs a laptop at home.</bdi>" in page
     withdraw_links = re.findall(r'href="/enrollments/(\d+)/withdraw"', page)
     assert withdraw_links == [str(waiting.id)]  # nothing to withdraw from a rejected application
 

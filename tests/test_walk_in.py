@@ -158,7 +158,7 @@ def test_a_cnic_typed_any_way_finds_her_record_and_history(desk, ayesha, web, ty
     page = text(desk({"step": "lookup", "cnic": typed}))
     assert '<h1 class="h2">Ayesha Khan</h1>' in page
     assert "35202-1234567-1" in page and "0300 1234567" in page and "*******" not in page  # staff see it whole
-    assert "Lahore, Punjab" in page
+    assert "<bdi>Lahore</bdi>, <bdi>Punjab</bdi>" in page
     history = re.search(r"Where she has trained.*?</section>", page, re.S).group(0)
     assert "Multan IT Park" in history and "Graphic Design Basics" in history and "Completed" in history
     assert note_of(page, web) == "A seat is free (10 of 10 left)."

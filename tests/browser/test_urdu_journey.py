@@ -58,8 +58,9 @@ ALLOWED_LATIN_WORDS = {
     "API",
 }
 # The language switch names English in English, on purpose (a reader who cannot read Urdu must find it),
-# and marks it lang="en" (WCAG 3.1.2): it is left out of the text, as long as it is marked so.
-LANGUAGE_SWITCH_TO_ENGLISH = '.lang-switch[lang="en"]'
+# and marks it lang="en" (WCAG 3.1.2): it is left out of the text, as long as it is marked so. So does the
+# choice of her messages' language on her profile (each language named in itself, in an <option lang>).
+LANGUAGE_SWITCH_TO_ENGLISH = '.lang-switch[lang="en"], option[lang="en"]'
 
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
@@ -246,6 +247,9 @@ def test_an_urdu_reader_finds_a_womens_camp_signs_up_applies_and_joins_a_waitlis
             *(text for cohort in cohorts for text in (cohort.course.title, cohort.course.summary, cohort.code)),
             *(cohort.venue for cohort in cohorts),
             *(text for centre in (mithi, lahore_centre) for text in (centre.name, centre.address, centre.code)),
+            # Addresses are shown a part at a time (joined with the Urdu comma): each part is data too.
+            *(part.strip() for cohort in cohorts for part in cohort.venue.split(",")),
+            *(part.strip() for centre in (mithi, lahore_centre) for part in centre.address.split(",")),
             *(place.name for place in (sindh, punjab, tharparkar, lahore)),
             HER_EMAIL,
         ],
