@@ -87,6 +87,7 @@ def test_she_signs_up_with_her_phone_alone_applies_and_her_sms_waits_in_the_outb
             camp.course.summary,
             camp.code,
             camp.venue,
+            *(part.strip() for part in camp.venue.split(",")),  # the venue's line is shown in parts
             mithi.name,
             mithi.address,
             mithi.code,
