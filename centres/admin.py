@@ -3,14 +3,13 @@ reactivating. Admins only; the rules live in ``centres.services``."""
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from auth.admin_forms import ConfirmForm
 from auth.permissions import ADMINS, allow, get_centre_or_404
 from centres import bp
 from centres.forms import CentreForm, NewCentreForm
-from centres.models import Centre, Province
-from centres.queries import centres_select
+from centres.models import Centre
+from centres.queries import centres_select, chosen_place, provinces_with_districts
 from centres.routes import open_cohort_counts
 from centres.services import (
     CentreDetails,
@@ -21,7 +20,7 @@ from centres.services import (
     update_centre,
 )
 from extensions import db
-from listing import page_args, text_arg
+from listing import int_arg, page_args, text_arg
 from submitting import acting_user, form_status, run
 from vocabulary import PartnerType
 
@@ -46,11 +45,15 @@ def centre_details(form: CentreForm, code: str) -> CentreDetails:
 def manage():
     page, per_page = page_args()
     query = text_arg("q")
-    province = db.session.scalar(select(Province).where(Province.code == text_arg("province", 8)))
+    province, district = chosen_place(text_arg("province", 8), int_arg("district", 0, minimum=0))
     partner_type = PartnerType.parse(request.args.get("partner"))
     active = ACTIVE_FILTER.get(request.args.get("active", ""))
     stmt = centres_select(
-        text=query, province_code=province.code if province else None, partner_type=partner_type, active=active
+        text=query,
+        province_code=province.code if province else None,
+        district_id=district.id if district else None,
+        partner_type=partner_type,
+        active=active,
     ).order_by(Centre.code)
     centres = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
     return render_template(
@@ -59,9 +62,10 @@ def manage():
         open_counts=open_cohort_counts([centre.id for centre in centres.items]),
         query=query,
         province=province,
+        district=district,
         partner_type=partner_type,
         active=request.args.get("active", "") if active is not None else "",
-        provinces=db.session.scalars(select(Province).order_by(Province.name)).all(),
+        provinces=provinces_with_districts(),
     )
 
 

@@ -620,8 +620,8 @@ def test_the_charts_are_accessible_and_need_no_inline_script(as_user):
     for attributes, body in scripts:
         assert 'src="' in attributes or 'type="application/json"' in attributes, attributes
         assert 'src="' not in attributes or not body.strip()
-    assert 'src="/static/vendor/chartjs/chart.umd.min.js"' in page
-    assert 'src="/static/js/oversight-charts.js"' in page
+    assert re.search(r'src="/static/vendor/chartjs/chart\.umd\.min\.[0-9a-f]{12}\.js" defer', page)
+    assert re.search(r'src="/static/js/oversight-charts\.[0-9a-f]{12}\.js" defer', page)
     # No asset from a CDN. (Not "cdn" anywhere in the page: a random CSRF token may hold those letters.)
     assert not re.search(r'(?:src|href)="[^"]*cdn', page, re.I)
 
