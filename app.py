@@ -63,6 +63,8 @@ def register_blueprints(app: Flask) -> None:
     import courses.routes
     import courses.staff
     import enrollments.imports.pages
+    import enrollments.messaging
+    import enrollments.roster_files
     import enrollments.routes
     import enrollments.staff
     import home.routes

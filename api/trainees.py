@@ -185,7 +185,9 @@ def registering_centre(code: str | None, user: UserAccount) -> Centre | None:
         abort(403, _("You work at no centre: an admin must add you to one before you can register trainees."))
     if len(centres) > 1:
         codes = ", ".join(sorted(centre.code for centre in centres))
-        raise Refusal(_("You work at several centres (%(codes)s): say which one registers her.", codes=codes), "centre")
+        raise Refusal(
+            _("You work at several centres (%(codes)s): say which one registers the trainee.", codes=codes), "centre"
+        )
     return centres[0]
 
 

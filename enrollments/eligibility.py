@@ -6,6 +6,7 @@ Age is reckoned on the day the cohort starts; education by the order of ``vocabu
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from flask_babel import gettext as _
 
@@ -97,3 +98,23 @@ def requirements(cohort: Cohort) -> list[Requirement]:
 def unmet_requirements(cohort: Cohort, trainee: Trainee) -> list[Requirement]:
     """The requirements of ``cohort`` that ``trainee`` does not meet (empty: eligible)."""
     return [requirement for requirement in requirements(cohort) if not requirement.is_met_by(trainee)]
+
+
+# What a walk-in desk asks first of someone not on record (sex, age, education): the requirements about the
+# person, checked before the rest of their details are typed. Residence is checked with the district, when the
+# record is made.
+PERSONAL_REQUIREMENTS = frozenset({"women_only", "age", "education"})
+
+
+def unmet_personal_requirements(
+    cohort: Cohort, *, gender: Gender, date_of_birth: date, education: Education
+) -> list[Requirement]:
+    """The requirements of ``cohort`` about the person (``PERSONAL_REQUIREMENTS``) that someone of
+    ``gender``, born on ``date_of_birth``, with ``education``, does not meet (empty: nothing stops them
+    yet). The same requirements as ``unmet_requirements``, asked of answers rather than of a record."""
+    answers = Trainee(gender=gender, date_of_birth=date_of_birth, education=education)  # never added to a session
+    return [
+        requirement
+        for requirement in requirements(cohort)
+        if requirement.code in PERSONAL_REQUIREMENTS and not requirement.is_met_by(answers)
+    ]

@@ -183,7 +183,7 @@ def message_language_of(details: TraineeDetails) -> str:
     if details.language is None:
         return current_language()
     if details.language not in languages():
-        raise Refusal(_("Choose English or Urdu for her messages."), "language")
+        raise Refusal(_("Choose English or Urdu for the trainee's messages."), "language")
     return details.language
 
 
@@ -203,7 +203,7 @@ def choose_message_language(trainee: Trainee, language: str, *, actor: UserAccou
     (``can_choose_message_language``): ``Refusal`` otherwise, and for a language that is not offered. A
     preference, not a change to her record: no audit event."""
     if not can_choose_message_language(actor, trainee):
-        raise Refusal(_("Only she chooses the language of her messages."))
+        raise Refusal(_("Only the trainee chooses the language of their messages."))
     if language not in languages():
         raise Refusal(_("Choose English or Urdu for your messages."), "language")
     trainee.language, trainee.language_chosen = language, True
@@ -263,7 +263,7 @@ def update_trainee(trainee: Trainee, details: TraineeDetails, *, actor: UserAcco
     """Correct a trainee's record (staff of a centre where she applied, or an admin). The CNIC may be
     corrected too, unless it belongs to another record."""
     if not can_edit_trainee(actor, trainee):
-        raise Refusal(_("Only staff of her centres can correct this record."))
+        raise Refusal(_("Only staff of the trainee's centres can correct this record."))
     values = normalised(details)
     clash = db.session.scalar(select(Trainee.id).where(Trainee.cnic == values["cnic"], Trainee.id != trainee.id))
     if clash is not None:

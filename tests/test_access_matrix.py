@@ -104,6 +104,11 @@ EXPECTED_GET: dict[str, dict[str, object]] = {
     "enrollments.complete":       row(LOGIN,    403,      200,      403,      403,      403,      200),
     "enrollments.change_seats":   row(LOGIN,    403,      200,      403,      403,      403,      200),
     "enrollments.cancel_cohort":  row(LOGIN,    403,      200,      403,      403,      403,      200),
+    # The roster's tools: its download, the sign-in sheet, a message to its trainees (issue 14, item 10).
+    "enrollments.download_roster": row(LOGIN,   403,      200,      403,      403,      403,      200),
+    "enrollments.sign_in_sheet":  row(LOGIN,    403,      200,      403,      403,      403,      200),
+    "enrollments.message_cohort": row(LOGIN,    403,      200,      403,      403,      403,      200),
+    "enrollments.import_sample":  row(LOGIN,    403,      200,      403,      403,      403,      200),
     "oversight.index":            row(LOGIN,    403,      200,      200,      200,      200,      200),
     # The capacity audit's drill-down (Punjab, Lahore, centre A) and its view by track: staff reach the places
     # of their own centres (staff_b's centre is in Sindh), overseers their scope.
@@ -195,6 +200,11 @@ EXPECTED_POST: dict[str, dict[str, object]] = {
     "enrollments.complete":       row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
     "enrollments.change_seats":   row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
     "enrollments.cancel_cohort":  row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
+    # A bulk decision that names no decision is refused with 400; a message without text, 422.
+    "enrollments.bulk_decision":  row(LOGIN,    403,      400,      403,      403,      403,      400),
+    "enrollments.message_cohort": row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
+    # The walk-in desk's eligibility check (JSON): answers missing, 422.
+    "enrollments.walk_in_eligibility": row(LOGIN, 403,    422,      403,      403,      403,      422),
     # API tokens: an unnamed token is refused (422); staff_a revokes her token, the admin finds it revoked.
     "auth.tokens":                row(LOGIN,    ADMITTED, ADMITTED, ADMITTED, ADMITTED, ADMITTED, ADMITTED),
     "auth.revoke_token":          row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
@@ -254,6 +264,12 @@ def path_values(world: "World") -> dict[str, dict[str, object]]:
         "enrollments.complete": {"enrollment_id": enrollment_of(world.trainee_a)},
         "enrollments.change_seats": {"code": world.cohort_a.code},
         "enrollments.cancel_cohort": {"code": world.cohort_a.code},
+        "enrollments.bulk_decision": {"code": world.cohort_a.code},
+        "enrollments.download_roster": {"code": world.cohort_a.code, "fmt": "xlsx"},
+        "enrollments.sign_in_sheet": {"code": world.cohort_a.code},
+        "enrollments.message_cohort": {"code": world.cohort_a.code},
+        "enrollments.import_sample": {"centre_code": centre_a, "fmt": "csv"},
+        "enrollments.walk_in_eligibility": {"centre_code": centre_a},
         "enrollments.import_upload": {"centre_code": centre_a},
         "enrollments.import_batch": {"batch_id": upload},
         "enrollments.import_confirm": {"batch_id": upload},

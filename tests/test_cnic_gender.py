@@ -185,7 +185,7 @@ def test_her_record_shows_the_flag_to_staff(client, sign_in, camp, make_trainee,
     sign_in(staff)
     page = client.get(f"/enrollments/trainees/{odd.id}").get_data(as_text=True)
     assert flags_in(page) == 1
-    assert "A CNIC's last digit is odd for men and even for women: check her card." in html.unescape(page)
+    assert "A CNIC's last digit is odd for men and even for women: check the card." in html.unescape(page)
     assert flags_in(client.get(f"/enrollments/trainees/{even.id}").get_data(as_text=True)) == 0
 
 

@@ -80,7 +80,7 @@ def prospect(
 def apply(trainee: Trainee, cohort: Cohort, *, actor: UserAccount, now: datetime | None = None) -> Placement:
     """A trainee applies online for herself. See ``place`` for the rules."""
     if trainee.user_id is None or trainee.user_id != actor.id:
-        raise NotAllowed(_("Only the trainee herself can apply online."))
+        raise NotAllowed(_("Only trainees can apply online, each for their own place."))
     return place(trainee, cohort, actor=actor, source=EnrollmentSource.ONLINE, now=now)
 
 

@@ -29,7 +29,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
     "token": ("token.create", "token.revoke"),
     "centre": ("centre.create", "centre.update", "centre.deactivate", "centre.reactivate"),
     "course": ("course.create", "course.update"),
-    "cohort": ("cohort.create", "cohort.update", "cohort.status", "cohort.seats", "cohort.cancel"),
+    "cohort": ("cohort.create", "cohort.update", "cohort.status", "cohort.seats", "cohort.cancel", "cohort.message"),
     "trainee": ("trainee.create", "trainee.update", "trainee.lookup", "trainee.link_account"),
     "enrollment": (
         "enrollment.apply",
@@ -47,6 +47,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
         "export.capacity",
         "export.cohorts",
         "export.trainees",
+        "export.roster",
         "export.audit_log",
     ),
 }
