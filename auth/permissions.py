@@ -196,6 +196,13 @@ def can_edit_trainee(user: AnyUser, trainee: Trainee) -> bool:
     return has_role(user, Role.STAFF) and bool(staff_centre_ids(user) & trainee_centre_ids(trainee))
 
 
+def can_correct_trainee(user: AnyUser, trainee: Trainee) -> bool:
+    """Correcting a trainee's gender or area, with a reason (the reports' counters follow): the people
+    who may change her record (``can_edit_trainee``): admins, and staff of the centres where she applied
+    or was registered. Overseers never."""
+    return can_edit_trainee(user, trainee)
+
+
 @dataclass(frozen=True)
 class OversightScope:
     """What part of the network a user's reports cover: one province, some centres, or everything."""
@@ -448,6 +455,7 @@ TEMPLATE_PREDICATES = {
     "manage_cohort": lambda cohort: can_manage_cohort(current_user, cohort),
     "message_cohort": lambda cohort: can_message_cohort(current_user, cohort),
     "view_trainee": lambda trainee: can_view_trainee(current_user, trainee),
+    "correct_trainee": lambda trainee: can_correct_trainee(current_user, trainee),
     "administer": lambda: can_administer(current_user),
     "oversee": lambda: OVERSIGHT.admits(current_user),
     "mask_identity": lambda: masks_identity(current_user),

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from courses.models import Cohort
 from enrollments.models import Trainee
 from language import long_date
-from vocabulary import Education, Gender
+from vocabulary import Education, Gender, WomenOnlyAdmits
 
 
 @dataclass(frozen=True)
@@ -31,14 +31,19 @@ def requirements(cohort: Cohort) -> list[Requirement]:
     course = cohort.course
     found: list[Requirement] = []
     if cohort.women_only:
-        found.append(
-            Requirement(
-                "women_only",
-                _("Women only"),
-                _("This is a women-only camp.") if cohort.is_camp else _("This is a women-only cohort."),
-                lambda trainee: trainee.gender is Gender.FEMALE,
+        if cohort.women_only_admits is WomenOnlyAdmits.WOMEN_AND_TRANSGENDER:
+            admitted = (Gender.FEMALE, Gender.TRANSGENDER)
+            label = _("Women and transgender people only")
+            refusal = (
+                _("This camp is for women and transgender people only.")
+                if cohort.is_camp
+                else _("This cohort is for women and transgender people only.")
             )
-        )
+        else:
+            admitted = (Gender.FEMALE,)
+            label = _("Women only")
+            refusal = _("This is a women-only camp.") if cohort.is_camp else _("This is a women-only cohort.")
+        found.append(Requirement("women_only", label, refusal, lambda trainee: trainee.gender in admitted))
     if course.min_age is not None or course.max_age is not None:
         low, high = course.min_age, course.max_age
         ages = {"low": low, "high": high, "starts": long_date(cohort.starts_on)}

@@ -8,6 +8,8 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
+    SelectChoice,
+    SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
@@ -18,6 +20,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 from auth.admin_forms import strip_text
 from forms import Form
 from listing import LARGEST_ID
+from vocabulary import Area, Gender
 
 REASON_LENGTH = 1000
 
@@ -106,3 +109,19 @@ class CohortMessageForm(Form):
     def __init__(self, *args, audiences: dict | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.audience.choices = [(key, label) for key, (label, _statuses) in (audiences or {}).items()]
+
+
+class CorrectTraineeForm(Form):
+    """Her gender and area as they should be, and why (``enrollments.trainees.correct_trainee``): the
+    choices are the vocabulary's; a reason is required by the service, which says so next to the field."""
+
+    gender = SelectField(_l("Gender"), validators=[InputRequired(_l("Choose her gender."))])
+    area = SelectField(_l("Area where she lives"), validators=[InputRequired(_l("Choose her area."))])
+    reason = TextAreaField(
+        _l("Reason for the correction"), filters=[strip_text], validators=[Length(max=500)], render_kw={"rows": 3}
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.gender.choices = [SelectChoice(gender.value, gender.label) for gender in Gender]
+        self.area.choices = [SelectChoice(area.value, area.label) for area in Area]

@@ -22,6 +22,7 @@ from auth.permissions import (
     STAFF_AND_OVERSEERS,
     TRAINEES,
     allow,
+    can_correct_trainee,
     can_download_calendar,
     get_cohort_or_404,
     get_enrollment_or_404,
@@ -32,10 +33,11 @@ from courses.calendar import calendar_file_name, enrollment_calendar
 from courses.catalogue import PUBLIC_STATUSES, contains_text
 from courses.models import Cohort
 from enrollments import bp, services
-from enrollments.forms import BulkForm, ConfirmForm, ReasonForm, SeatsForm, WithdrawForm
+from enrollments.forms import BulkForm, ConfirmForm, CorrectTraineeForm, ReasonForm, SeatsForm, WithdrawForm
 from enrollments.identity import DECIMAL_DIGITS, InvalidInput, normalise_phone, without_separators
 from enrollments.imports.columns import listed
 from enrollments.models import Enrollment, Trainee
+from enrollments.trainees import correct_trainee as correct_trainee_record
 from extensions import db
 from listing import page_args, text_arg
 from refusals import Refusal
@@ -181,6 +183,26 @@ def trainee_detail(trainee_id: int):
         .order_by(Enrollment.applied_at.desc())
     ).all()
     return render_template("enrollments/trainee_detail.html", trainee=trainee, enrollments=enrollments)
+
+
+@bp.route("/trainees/<int:trainee_id>/correct", methods=["GET", "POST"])
+@allow(STAFF)
+def correct_trainee(trainee_id: int):
+    """Correct her gender or area, with a reason (``enrollments.trainees.correct_trainee``)."""
+    trainee = get_trainee_or_404(trainee_id)
+    if not can_correct_trainee(current_user, trainee):
+        abort(403)
+    form = CorrectTraineeForm(data={"gender": trainee.gender.value, "area": trainee.area.value})
+    if form.validate_on_submit() and run(form, lambda: corrected(trainee, form)):
+        flash(_("%(name)s's record is corrected; her cohorts' figures follow.", name=trainee.full_name), "success")
+        return redirect(url_for("enrollments.trainee_detail", trainee_id=trainee.id))
+    return render_template("enrollments/correct_trainee.html", trainee=trainee, form=form), form_status(form)
+
+
+def corrected(trainee: Trainee, form: CorrectTraineeForm) -> Trainee:
+    return correct_trainee_record(
+        trainee, actor=acting_user(), reason=form.reason.data or "", gender=form.gender.data, area=form.area.data
+    )
 
 
 # Trainees: applying and withdrawing ----------------------------------------------------------------

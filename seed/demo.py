@@ -25,7 +25,7 @@ from centres.models import Centre, District, Province
 from clock import local_date
 from courses.models import Cohort, Course
 from database import utcnow
-from enrollments.counters import recount
+from enrollments.counters import mark_firsts_and_training, recount
 from enrollments.models import Enrollment, Trainee
 from extensions import db
 from seed.reference import load_json, load_reference_data
@@ -643,6 +643,7 @@ def seed_demo() -> SeedReport:
             )
             added["enrollments"] += 1
     db.session.flush()
+    mark_firsts_and_training()
     recount(fix=True)
 
     accounts = seed_accounts(plan, centres, trainees, added)

@@ -105,7 +105,16 @@ def csv_rows(response) -> list[list[str]]:
     """The rows of a CSV download."""
     body = response.get_data(as_text=True)
     assert body.startswith("\ufeff"), "a CSV starts with a byte-order mark, so that Excel reads UTF-8"
-    return list(csv.reader(io.StringIO(body[1:])))
+    rows = list(csv.reader(io.StringIO(body[1:])))
+    # The table ends at its first blank row: what follows (an audit table's definitions) is notes.
+    return rows[: rows.index([])] if [] in rows else rows
+
+
+def csv_notes(response) -> dict[str, str]:
+    """The notes under a CSV download's table (after its first blank row): first cell → second."""
+    body = response.get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(body[1:])))
+    return {row[0]: row[1] for row in rows[rows.index([]) + 1 :]} if [] in rows else {}
 
 
 # Forms -------------------------------------------------------------------------------------------------------

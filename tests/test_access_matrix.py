@@ -93,6 +93,8 @@ EXPECTED_GET: dict[str, dict[str, object]] = {
     "courses.course_detail":      row(200,      200,      200,      200,      200,      200,      200),
     "courses.cohort_detail":      row(200,      200,      200,      200,      200,      200,      200),
     "enrollments.trainee_detail": row(LOGIN,    403,      200,      403,      200,      200,      200),
+    # Correcting her gender or area: staff of her centres and admins; overseers read only.
+    "enrollments.correct_trainee": row(LOGIN,   403,      200,      403,      403,      403,      200),
     # Enrollments: the trainee withdraws her own place; the centre's staff (and admins) run the roster.
     "enrollments.withdraw":       row(LOGIN,    200,      200,      403,      403,      403,      200),
     # Her calendar of class days: hers alone.
@@ -205,6 +207,7 @@ EXPECTED_POST: dict[str, dict[str, object]] = {
     "enrollments.message_cohort": row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
     # The walk-in desk's eligibility check (JSON): answers missing, 422.
     "enrollments.walk_in_eligibility": row(LOGIN, 403,    422,      403,      403,      403,      422),
+    "enrollments.correct_trainee": row(LOGIN,   403,      ADMITTED, 403,      403,      403,      ADMITTED),
     # API tokens: an unnamed token is refused (422); staff_a revokes her token, the admin finds it revoked.
     "auth.tokens":                row(LOGIN,    ADMITTED, ADMITTED, ADMITTED, ADMITTED, ADMITTED, ADMITTED),
     "auth.revoke_token":          row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
@@ -254,6 +257,7 @@ def path_values(world: "World") -> dict[str, dict[str, object]]:
         "courses.cohort_status": {"code": world.cohort_a.code},
         "enrollments.walk_in": {"centre_code": centre_a},
         "enrollments.trainee_detail": {"trainee_id": world.trainee_a.id},
+        "enrollments.correct_trainee": {"trainee_id": world.trainee_a.id},
         "enrollments.apply": {"code": world.cohort_a.code},
         "enrollments.withdraw": {"enrollment_id": enrollment_of(world.own_trainee)},
         "enrollments.calendar": {"enrollment_id": enrollment_of(world.own_trainee)},

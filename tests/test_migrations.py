@@ -132,7 +132,7 @@ def test_trainee_accounts_take_their_records_number_unless_another_account_share
     make_trainee(phone="+923001111111")  # a walk-in without an account does not count
     staff = make_user(Role.STAFF, centres=(make_centre(),))
     try:
-        downgrade(directory=MIGRATIONS, revision="bf4386e564d9")
+        downgrade(directory=MIGRATIONS, revision="271e544ecdc3")
         upgrade(directory=MIGRATIONS)
         db.session.expire_all()
         assert [db.session.get(UserAccount, user.id).phone for user in (ayesha, bushra, sadia, staff)] == [
@@ -146,7 +146,7 @@ def test_trainee_accounts_take_their_records_number_unless_another_account_share
         db.session.execute(sa.update(UserAccount).where(UserAccount.id == ayesha_id).values(email=None))
         db.session.commit()
         capfd.readouterr()
-        downgrade(directory=MIGRATIONS, revision="bf4386e564d9")
+        downgrade(directory=MIGRATIONS, revision="271e544ecdc3")
         said = capfd.readouterr().err
         with db.engine.connect() as connection:
             emails = dict(connection.execute(sa.text("SELECT id, email FROM user_account")).all())

@@ -51,6 +51,7 @@ from enrollments.services.cohorts import (
     check_seat_count,
     check_seats,
     end_waiting,
+    start_training,
 )
 from enrollments.services.decisions import (
     FreedPlace,
@@ -130,6 +131,7 @@ __all__ = [
     "register",
     "register_many",
     "reject",
+    "start_training",
     "waitlist_position",
     "whole_waitlist",
     "withdraw",

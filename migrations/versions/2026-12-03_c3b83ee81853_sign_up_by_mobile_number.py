@@ -12,7 +12,7 @@ placeholder address, ``<number>@phone.invalid``, that nobody can receive mail at
 dropped (a new one can be asked for after upgrading again).
 
 Revision ID: c3b83ee81853
-Revises: bf4386e564d9
+Revises: 271e544ecdc3
 Create Date: 2026-12-03 05:30:22.380836
 
 """
@@ -24,7 +24,7 @@ from migrations.data_loss import warn_loss
 
 # revision identifiers, used by Alembic.
 revision = 'c3b83ee81853'
-down_revision = 'bf4386e564d9'
+down_revision = '271e544ecdc3'
 branch_labels = None
 depends_on = None
 

@@ -30,7 +30,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
     "centre": ("centre.create", "centre.update", "centre.deactivate", "centre.reactivate"),
     "course": ("course.create", "course.update"),
     "cohort": ("cohort.create", "cohort.update", "cohort.status", "cohort.seats", "cohort.cancel", "cohort.message"),
-    "trainee": ("trainee.create", "trainee.update", "trainee.lookup", "trainee.link_account"),
+    "trainee": ("trainee.create", "trainee.update", "trainee.correct", "trainee.lookup", "trainee.link_account"),
     "enrollment": (
         "enrollment.apply",
         "enrollment.register",
