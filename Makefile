@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app
 
-.PHONY: run test fuzz lint format serve-gunicorn production-check clean i18n i18n-check
+.PHONY: run test fuzz lint format serve-gunicorn production-check clean i18n i18n-check assets
 
 # The Urdu catalogue: edited as .po (committed), served compiled (.mo, built here, not committed).
 CATALOGUE := translations/ur/LC_MESSAGES/messages.po
@@ -43,6 +43,14 @@ serve-gunicorn: $(VENV)/.installed $(COMPILED)
 production-check: $(VENV)/.installed $(COMPILED)
 	VENV=$(VENV) .ci/production-check
 
+# The front-end files the app serves, built and committed (static/dist): Bootstrap's CSS purged to the classes
+# the templates use (PurgeCSS, pinned in assets/package.json: the one step that needs Node), the Urdu font
+# subset (fontTools), and brotli/gzip copies of the static files. Run it after changing a template's classes,
+# the Urdu catalogue or static/, and commit static/dist. `make run` and `make test` never need Node.
+assets: $(VENV)/.installed-dev
+	cd assets && npm ci --no-audit --no-fund --silent
+	$(BIN)/python assets/build.py
+
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -78,4 +86,4 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $(VENV)/.installed $@
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build test-results
+	rm -rf $(VENV) .pytest_cache .ruff_cache build test-results assets/node_modules

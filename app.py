@@ -28,6 +28,7 @@ def create_app(config: object | None = None) -> Flask:
 
     register_blueprints(app)
     register_access_rules(app)
+    register_static_files(app)
     register_error_pages(app)
     register_template_helpers(app)
     register_commands(app)
@@ -62,6 +63,8 @@ def register_blueprints(app: Flask) -> None:
     import courses.routes
     import courses.staff
     import enrollments.imports.pages
+    import enrollments.messaging
+    import enrollments.roster_files
     import enrollments.routes
     import enrollments.staff
     import home.routes
@@ -80,6 +83,12 @@ def register_access_rules(app: Flask) -> None:
 
     register_gate(app)
     security.register(app)
+
+
+def register_static_files(app: Flask) -> None:
+    import static_files
+
+    static_files.register(app)
 
 
 def register_error_pages(app: Flask) -> None:

@@ -108,6 +108,13 @@ class CohortKind(Choice):
     CAMP = "camp"
 
 
+class WomenOnlyAdmits(Choice):
+    """Who may join a women-only cohort: women, or women and transgender people (a cohort's setting)."""
+
+    WOMEN = "women"
+    WOMEN_AND_TRANSGENDER = "women_and_transgender"
+
+
 class Shift(Choice):
     MORNING = "morning"
     AFTERNOON = "afternoon"
@@ -216,6 +223,10 @@ LABELS: dict[type[Choice], dict[Choice, LazyString]] = {
     CohortKind: {
         CohortKind.REGULAR: _l("Regular cohort"),
         CohortKind.CAMP: _l("Training camp"),
+    },
+    WomenOnlyAdmits: {
+        WomenOnlyAdmits.WOMEN: _l("Women"),
+        WomenOnlyAdmits.WOMEN_AND_TRANSGENDER: _l("Women and transgender people"),
     },
     Shift: {
         Shift.MORNING: _l("Morning"),

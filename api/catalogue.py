@@ -35,7 +35,18 @@ from enrollments.services import MAX_SEATS, MIN_SEATS, cancel_cohort
 from extensions import db
 from refusals import Refusal
 from submitting import acting_user, committed
-from vocabulary import Admission, CohortKind, CohortStatus, Education, Level, Mode, PartnerType, Shift, Track
+from vocabulary import (
+    Admission,
+    CohortKind,
+    CohortStatus,
+    Education,
+    Level,
+    Mode,
+    PartnerType,
+    Shift,
+    Track,
+    WomenOnlyAdmits,
+)
 
 # Codes of provinces, districts, centres, courses and cohorts: letters, digits, dashes (PB-LHR-01).
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$"
@@ -137,6 +148,11 @@ class CohortSchema(Schema):
     centre = fields.String(required=True, attribute="centre.code", metadata={"description": "The centre's code."})
     kind = enum(CohortKind, required=True)
     women_only = fields.Boolean(required=True)
+    women_only_admits = enum(
+        WomenOnlyAdmits,
+        required=True,
+        metadata={"description": "Who a women-only cohort admits: women, or women and transgender people."},
+    )
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(required=True)
     seats = fields.Integer(required=True)
@@ -211,6 +227,11 @@ class CohortCreateSchema(Schema):
         allow_none=True,
         metadata={"description": "Null or absent: camps are women-only, regular cohorts open to all."},
     )
+    women_only_admits = enum(
+        WomenOnlyAdmits,
+        load_default=WomenOnlyAdmits.WOMEN,
+        metadata={"description": "Who a women-only cohort admits (default: women)."},
+    )
     starts_on = cohort_date(required=True)
     ends_on = cohort_date(required=True)
     shift = enum(Shift, required=True)
@@ -233,6 +254,7 @@ class CohortUpdateSchema(Schema):
     )
     kind = enum(CohortKind)
     women_only = StrictBoolean()
+    women_only_admits = enum(WomenOnlyAdmits)
     starts_on = cohort_date()
     ends_on = cohort_date()
     shift = enum(Shift)
@@ -439,6 +461,7 @@ def create_cohort(body: dict):
         centre_id=body["centre"].id,
         kind=body["kind"],
         women_only=body["women_only"],
+        women_only_admits=body["women_only_admits"],
         starts_on=body["starts_on"],
         ends_on=body["ends_on"],
         shift=body["shift"],
@@ -467,6 +490,7 @@ def changed_details(cohort: Cohort, body: dict) -> CohortDetails:
         course_id=body["course"].id if "course" in body else cohort.course_id,
         kind=given("kind", cohort.kind),
         women_only=given("women_only", cohort.women_only),
+        women_only_admits=given("women_only_admits", cohort.women_only_admits),
         starts_on=given("starts_on", cohort.starts_on),
         ends_on=given("ends_on", cohort.ends_on),
         shift=given("shift", cohort.shift),

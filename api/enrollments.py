@@ -200,7 +200,7 @@ def trainee_to_place(body: dict, cohort: Cohort) -> tuple[Trainee, bool]:
         if trainee is None:
             abort(403, _("This account has no trainee record: ask your centre to link it."))
         if body["trainee_id"] not in (None, trainee.id) or body["cnic"]:
-            abort(403, _("A trainee applies only for herself: leave out trainee_id and cnic."))
+            abort(403, _("Trainees apply only for their own place: leave out trainee_id and cnic."))
         return trainee, True
     if not can_manage_cohort(user, cohort):  # before any lookup: nothing is found for a cohort not hers
         raise services.NotAllowed(_("Only staff of this centre can register trainees here."))
@@ -213,7 +213,9 @@ def trainee_to_place(body: dict, cohort: Cohort) -> tuple[Trainee, bool]:
         # back): what a refusal says about her is still something this caller learnt.
         db.session.commit()
         if trainee is None:
-            raise UnknownTrainee(_("No trainee has this CNIC: create her record first (POST /trainees)."), "cnic")
+            raise UnknownTrainee(
+                _("No trainee has this CNIC: create the trainee's record first (POST /trainees)."), "cnic"
+            )
         return trainee, False
     if body["trainee_id"] is None:
         raise Refusal(_("Say which trainee to register: trainee_id or cnic."), "trainee_id")
@@ -223,7 +225,8 @@ def trainee_to_place(body: dict, cohort: Cohort) -> tuple[Trainee, bool]:
     if trainee is None or not can_view_trainee(user, trainee):
         raise UnknownTrainee(
             _(
-                "There is no trainee with the id %(id)s among your centres' records: register her by CNIC instead.",
+                "There is no trainee with the id %(id)s among your centres' records: "
+                "register the trainee by CNIC instead.",
                 id=body["trainee_id"],
             ),
             "trainee_id",
@@ -235,7 +238,7 @@ def already_applied(enrollment: Enrollment, *, herself: bool) -> AlreadyApplied:
     state = enrollment.status.label.lower()
     if herself:
         return AlreadyApplied(_("You have applied to this cohort already: your place is %(state)s.", state=state))
-    return AlreadyApplied(_("This trainee is in this cohort already: her place is %(state)s.", state=state))
+    return AlreadyApplied(_("This trainee is in this cohort already: the place is %(state)s.", state=state))
 
 
 # Applying and registering --------------------------------------------------------------------------

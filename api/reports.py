@@ -2,10 +2,10 @@
 area, within the reader's scope (``auth.permissions.oversight_scope``). The query is
 ``oversight.queries.capacity_report``; this module reads the arguments and shapes the answer."""
 
-from flask import abort
+from flask import abort, current_app
 from flask_babel import gettext as _
 from flask_login import current_user
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from api import bp
 from api.catalogue import EARLIEST, LATEST, TOKEN, Code
@@ -15,20 +15,29 @@ from centres.models import Province
 from extensions import db
 from language import place_name
 from oversight import queries
-from oversight.queries import REPORT_GROUPINGS
+from oversight.figures import FIGURE_KEYS, FIGURES, Figure, definitions_for_api
+from oversight.queries import REPORT_GROUPINGS, Thresholds
+from vocabulary import Mode
 
-RATIO = "A number from 0 to 1; null when its denominator is 0."
+# The definitions of ``oversight.figures`` (the pages' "How each figure is worked out"), with the flags'
+# default thresholds (``UNDERUSED_BELOW``, ``WOMEN_SHARE_TARGET``: a deployment may set others).
 DEFINITIONS = (
-    "Counted cohorts: open, closed, running or finished (not drafts, not cancelled) whose first day lies "
-    "between `from` and `to` (each optional, inclusive). `seats`, `enrolled`, `waitlisted` and `pending` add up "
-    "the cohorts' figures; `completed` and `dropped` count places. `utilisation` = (enrolled + completed) / "
-    "seats. `women_share` = women among enrolled and completed places; `rural_share` = trainees whose area is "
-    "rural among enrolled and completed places. `completion_rate` = in finished cohorts, completed / (completed "
-    "+ dropped + still enrolled)."
+    "Selected cohorts: open, closed, running or finished, and (counted apart) cancelled, whose first day lies "
+    "between `from` and `to` (each optional, inclusive), narrowed by `mode`, `camps` (training camps, "
+    "whatever their rule) and `women_only` (women-only cohorts, whatever their kind). The same filters and "
+    "figures as the audit pages; an argument not listed here is refused (422), never ignored.\n\n"
+    + definitions_for_api(0.6, 0.5)
+    + "\n\n(Flags with the default settings: under-used below 60%, women's share target 50%.)"
 )
+RATIO = "A number from 0 to 1; null when its denominator is 0."
+# What a query string's yes and no may be (anything else is refused, not read as no).
+TRUE, FALSE = frozenset({"true", "1"}), frozenset({"false", "0"})
 
 
 class CapacityArgsSchema(Schema):
+    class Meta:
+        unknown = RAISE  # an argument the report does not read must not look as if it had been applied
+
     group_by = fields.String(load_default="province", validate=validate.OneOf(REPORT_GROUPINGS))
     province = Code(metadata={"description": "Only this province (by code, e.g. PB)."})
     from_ = fields.Date(
@@ -40,29 +49,44 @@ class CapacityArgsSchema(Schema):
         validate=validate.Range(EARLIEST, LATEST), metadata={"description": "Cohorts starting on or before this day."}
     )
 
+    mode = fields.Enum(Mode, by_value=True, metadata={"description": "Only cohorts of this mode."})
+    camps = fields.Boolean(
+        truthy=TRUE, falsy=FALSE, metadata={"description": "true: training camps only (women-only or not)."}
+    )
+    women_only = fields.Boolean(
+        truthy=TRUE, falsy=FALSE, metadata={"description": "true: women-only cohorts only (camps or not)."}
+    )
+
     @validates_schema
     def period_ordered(self, data: dict, **_kwargs) -> None:
         if "from_" in data and "to" in data and data["to"] < data["from_"]:
             raise ValidationError(_("The period cannot end before it starts (from)."), "to")
 
 
-class CapacityRowSchema(Schema):
-    key = fields.String(
-        required=True,
-        metadata={"description": "Province, centre or track code; for districts PROVINCE-DISTRICT, e.g. PB-LHR."},
-    )
-    name = fields.String(required=True)
-    cohorts = fields.Integer(required=True)
-    seats = fields.Integer(required=True)
-    enrolled = fields.Integer(required=True, metadata={"description": "Holding a seat now (not yet completed)."})
-    waitlisted = fields.Integer(required=True)
-    pending = fields.Integer(required=True)
-    completed = fields.Integer(required=True)
-    dropped = fields.Integer(required=True)
-    utilisation = fields.Float(required=True, allow_none=True, metadata={"description": RATIO})
-    women_share = fields.Float(required=True, allow_none=True, metadata={"description": RATIO})
-    rural_share = fields.Float(required=True, allow_none=True, metadata={"description": RATIO})
-    completion_rate = fields.Float(required=True, allow_none=True, metadata={"description": RATIO})
+def figure_field(figure: Figure) -> fields.Field:
+    """The field of one figure, described by its definition."""
+    if figure.share:
+        return fields.Float(required=True, allow_none=True, metadata={"description": f"{figure.definition} {RATIO}"})
+    return fields.Integer(required=True, metadata={"description": figure.definition})
+
+
+CapacityRowSchema = Schema.from_dict(
+    {
+        "key": fields.String(
+            required=True,
+            metadata={"description": "Province, centre or track code; for districts PROVINCE-DISTRICT, e.g. PB-LHR."},
+        ),
+        "name": fields.String(required=True),
+        **{figure.key: figure_field(figure) for figure in FIGURES},
+        "dropped": fields.Integer(required=True, metadata={"description": "Places dropped by staff."}),
+        "flags": fields.List(
+            fields.String(),
+            required=True,
+            metadata={"description": "under_used, over_subscribed, women_below_target, outcome_missing."},
+        ),
+    },
+    name="CapacityRow",
+)
 
 
 class CapacityReportSchema(Schema):
@@ -70,6 +94,9 @@ class CapacityReportSchema(Schema):
     province = fields.String(required=True, allow_none=True)
     from_ = fields.Date(required=True, allow_none=True, data_key="from")
     to = fields.Date(required=True, allow_none=True)
+    mode = fields.String(required=True, allow_none=True)
+    camps = fields.Boolean(required=True)
+    women_only = fields.Boolean(required=True)
     rows = fields.List(
         fields.Nested(CapacityRowSchema), required=True, metadata={"description": "By key; all rows, not paged."}
     )
@@ -78,14 +105,14 @@ class CapacityReportSchema(Schema):
 
 @bp.route("/reports/capacity")
 @allow(OVERSIGHT)
-@bp.arguments(CapacityArgsSchema, location="query")
+@bp.arguments(CapacityArgsSchema, location="query", unknown=RAISE)
 @bp.response(200, CapacityReportSchema, description=DEFINITIONS)
 @bp.alt_response(401, schema=ErrorSchema, description="No token, or not a valid one.")
 @bp.alt_response(403, schema=ErrorSchema, description="Not an overseer, staff or admin; or a province outside yours.")
 @bp.alt_response(422, schema=ErrorSchema, description="A query argument is not valid (see fields).")
 @bp.doc(security=TOKEN)
 def capacity_report(args: dict):
-    """Capacity, inclusion and completion, by province, district, centre or track.
+    """Capacity, demand, inclusion and completion, by province, district, centre or track.
 
     Overseers see their scope (the nation, or their province: another province is refused), centre
     staff their own centres, admins everything. The rows are not paged: there is one per group (at
@@ -102,12 +129,33 @@ def capacity_report(args: dict):
         province_code=province_code,
         starts_from=args.get("from_"),
         starts_to=args.get("to"),
+        mode=args.get("mode"),
+        camps=args.get("camps", False),
+        women_only=args.get("women_only", False),
+    )
+    limits = Thresholds(
+        underused_below=current_app.config["UNDERUSED_BELOW"],
+        women_share_target=current_app.config["WOMEN_SHARE_TARGET"],
     )
     return {
         "group_by": args["group_by"],
         "province": province_code,
         "from_": args.get("from_"),
         "to": args.get("to"),
-        "rows": rows,
-        "totals": queries.report_totals(rows),
+        "mode": args["mode"].value if args.get("mode") else None,
+        "camps": args.get("camps", False),
+        "women_only": args.get("women_only", False),
+        "rows": [answer_row(row, limits) for row in rows],
+        "totals": answer_row(queries.report_totals(rows), limits),
+    }
+
+
+def answer_row(row: queries.CapacityReportRow, limits: Thresholds) -> dict:
+    """A report row as the API gives it: its figures (``oversight.figures``), dropped places and flags."""
+    return {
+        "key": row.key,
+        "name": row.name,
+        **{key: getattr(row, key) for key in FIGURE_KEYS},
+        "dropped": row.dropped,
+        "flags": [flag.value for flag in queries.flags_of(row, limits)],
     }

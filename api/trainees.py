@@ -1,4 +1,5 @@
-"""Trainee records: ``POST /trainees`` (staff register a national record) and ``GET /trainees/<id>``.
+"""Trainee records: ``POST /trainees`` (staff register a national record), ``GET /trainees/<id>`` and
+``PATCH /trainees/<id>`` (correcting her gender or area, with a reason).
 
 Values are normalised by ``enrollments.trainees`` exactly as on the walk-in desk (a CNIC typed with
 dashes or spaces, a phone number in any Pakistani format, names in Urdu or English script); its
@@ -95,6 +96,16 @@ class TraineeCreateSchema(Schema):
     )
 
 
+class TraineeCorrectionSchema(Schema):
+    gender = fields.Enum(Gender, by_value=True, metadata={"description": "Her gender as it should be."})
+    area = fields.Enum(Area, by_value=True, metadata={"description": "The area she lives in, as it should be."})
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(max=records.MAX_REASON_LENGTH),
+        metadata={"description": "Why the record is corrected (kept in the audit log). Required."},
+    )
+
+
 class TraineeDistrictSchema(Schema):
     id = fields.Integer(required=True)
     code = fields.String(required=True)
@@ -185,7 +196,9 @@ def registering_centre(code: str | None, user: UserAccount) -> Centre | None:
         abort(403, _("You work at no centre: an admin must add you to one before you can register trainees."))
     if len(centres) > 1:
         codes = ", ".join(sorted(centre.code for centre in centres))
-        raise Refusal(_("You work at several centres (%(codes)s): say which one registers her.", codes=codes), "centre")
+        raise Refusal(
+            _("You work at several centres (%(codes)s): say which one registers the trainee.", codes=codes), "centre"
+        )
     return centres[0]
 
 
@@ -276,3 +289,31 @@ def get_trainee(trainee_id: int):
     and admins."""
     trainee = get_trainee_or_404(trainee_id)
     return trainee_answer(trainee, masked=masks_identity(current_user))
+
+
+@bp.route("/trainees/<int:trainee_id>", methods=["PATCH"])
+@allow(STAFF)
+@bp.arguments(TraineeCorrectionSchema)
+@bp.response(200, TraineeSchema)
+@bp.alt_response(401, schema=ErrorSchema, description="No token, or not a valid one.")
+@bp.alt_response(403, schema=ErrorSchema, description="Not an admin, and not staff of a centre where she applied.")
+@bp.alt_response(404, schema=ErrorSchema, description="No trainee has this id.")
+@bp.alt_response(
+    422,
+    schema=ErrorSchema,
+    description="No reason, neither gender nor area given, a value not among the choices, or another field "
+    "(only gender, area and reason can be corrected here): `fields` says which and why.",
+)
+@bp.doc(security=[{"bearer": []}])
+def correct_trainee(body: dict, trainee_id: int):
+    """Correct a trainee's gender or area, with a reason: staff of the centres where she applied (or was
+    registered) and admins.
+
+    The figures of her cohorts (women, men, transgender and rural among places and people) follow at once;
+    one `trainee.correct` audit event keeps what changed and why. Values that are hers already change
+    nothing."""
+    trainee = get_trainee_or_404(trainee_id)
+    records.correct_trainee(
+        trainee, actor=acting_user(), reason=body["reason"], gender=body.get("gender"), area=body.get("area")
+    )
+    return committed(trainee_answer(trainee, masked=False))

@@ -107,6 +107,12 @@ def is_own_enrollment(user: AnyUser, enrollment: Enrollment) -> bool:
     return is_signed_in(user) and user_id is not None and user_id == user.id
 
 
+def can_message_cohort(user: AnyUser, cohort: Cohort) -> bool:
+    """Sending a message (SMS and email, through the outbox) to the trainees of ``cohort``: those who
+    manage it (its centre's staff, admins). Overseers never: they read."""
+    return can_manage_cohort(user, cohort)
+
+
 def can_withdraw_enrollment(user: AnyUser, enrollment: Enrollment) -> bool:
     """The trainee herself, or staff who manage the cohort (and admins)."""
     return is_own_enrollment(user, enrollment) or can_manage_cohort(user, enrollment.cohort)
@@ -188,6 +194,13 @@ def can_edit_trainee(user: AnyUser, trainee: Trainee) -> bool:
     if is_admin(user):
         return True
     return has_role(user, Role.STAFF) and bool(staff_centre_ids(user) & trainee_centre_ids(trainee))
+
+
+def can_correct_trainee(user: AnyUser, trainee: Trainee) -> bool:
+    """Correcting a trainee's gender or area, with a reason (the reports' counters follow): the people
+    who may change her record (``can_edit_trainee``): admins, and staff of the centres where she applied
+    or was registered. Overseers never."""
+    return can_edit_trainee(user, trainee)
 
 
 @dataclass(frozen=True)
@@ -440,7 +453,9 @@ def staff_centres(user: AnyUser) -> list[Centre]:
 # registered with the other template helpers (``templating.register``).
 TEMPLATE_PREDICATES = {
     "manage_cohort": lambda cohort: can_manage_cohort(current_user, cohort),
+    "message_cohort": lambda cohort: can_message_cohort(current_user, cohort),
     "view_trainee": lambda trainee: can_view_trainee(current_user, trainee),
+    "correct_trainee": lambda trainee: can_correct_trainee(current_user, trainee),
     "administer": lambda: can_administer(current_user),
     "oversee": lambda: OVERSIGHT.admits(current_user),
     "mask_identity": lambda: masks_identity(current_user),

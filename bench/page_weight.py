@@ -3,7 +3,7 @@
 A phone-sized Chromium (360×740, Debian's /usr/bin/chromium through Playwright) opens the front page, the
 catalogue, a cohort, the sign-up and sign-in pages and, signed in as a demo trainee, "My applications".
 For each page it counts what crossed the network (Chrome's encodedDataLength: headers and bodies, as sent,
-so uncompressed unless a proxy in front compresses): "first visit" in a fresh browser, "next visit" once the
+compressed as the app sends them since issue 20): "first visit" in a fresh browser, "next visit" once the
 browser has cached what it may (static files are revalidated: 304s). Served by gunicorn on the demo data.
 
     .venv/bin/python bench/page_weight.py
@@ -104,7 +104,7 @@ def main() -> None:
         server.wait(timeout=10)
         shutil.rmtree(workdir, ignore_errors=True)
 
-    print(f"\nviewport {PHONE['width']}×{PHONE['height']}; bytes over the wire (uncompressed), requests in brackets")
+    print(f"\nviewport {PHONE['width']}×{PHONE['height']}; bytes over the wire, requests in brackets")
     print(f"{'lang':<6}{'page':<18}{'first visit':>20}{'next visit':>18}  sideways scroll")
     for language, name, cold, warm in rows:
         print(

@@ -78,6 +78,9 @@ DASHBOARD_VIEWS = {
     "upcoming": _l("Drafts and opening soon"),
     "past": _l("Finished or cancelled"),
     "all": _l("All cohorts"),
+    # Where the dashboard's figures lead: the current cohorts with someone waiting there.
+    "review": _l("Waiting for review"),
+    "waitlisted": _l("With a waitlist"),
 }
 
 
@@ -105,6 +108,14 @@ def dashboard(code: str):
     elif view == "past":
         stmt = stmt.where(Cohort.status.in_((CohortStatus.FINISHED, CohortStatus.CANCELLED))).order_by(
             Cohort.starts_on.desc(), Cohort.code
+        )
+    elif view == "review":
+        stmt = stmt.where(Cohort.status.in_(CURRENT_STATUSES), Cohort.pending_count > 0).order_by(
+            Cohort.starts_on, Cohort.code
+        )
+    elif view == "waitlisted":
+        stmt = stmt.where(Cohort.status.in_(CURRENT_STATUSES), Cohort.waitlisted_count > 0).order_by(
+            Cohort.starts_on, Cohort.code
         )
     else:
         stmt = stmt.order_by(Cohort.starts_on.desc(), Cohort.code)

@@ -25,11 +25,18 @@ from centres.models import Centre, District, Province
 from centres.services import tidy_text
 from clock import local_date
 from courses.models import Cohort, Course
-from enrollments.services import NotAllowed, NotPossibleNow, change_seats, check_seat_count, end_waiting
+from enrollments.services import (
+    NotAllowed,
+    NotPossibleNow,
+    change_seats,
+    check_seat_count,
+    end_waiting,
+    start_training,
+)
 from extensions import db
 from language import long_date
 from refusals import Conflict, Refusal
-from vocabulary import Admission, CohortKind, CohortStatus, Mode, Shift
+from vocabulary import Admission, CohortKind, CohortStatus, Mode, Shift, WomenOnlyAdmits
 
 # Letters, digits and dashes (cohort codes appear in public links): PB-LHR-01-C03.
 COHORT_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{1,31}")
@@ -38,6 +45,7 @@ COHORT_FIELDS = (
     "course_id",
     "kind",
     "women_only",
+    "women_only_admits",
     "starts_on",
     "ends_on",
     "shift",
@@ -84,6 +92,8 @@ class CohortDetails:
     applications_open_at: datetime | None = None
     applications_close_at: datetime | None = None
     women_only: bool | None = None
+    # Who a women-only cohort admits: women (the rule so far), or women and transgender people.
+    women_only_admits: WomenOnlyAdmits | str | None = WomenOnlyAdmits.WOMEN
     venue: str = ""
     venue_district_id: int | None = None
     eligible_district_id: int | None = None
@@ -230,10 +240,16 @@ def _checked(details: CohortDetails, centre: Centre) -> dict:
     women_only = details.women_only if details.women_only is not None else kind is CohortKind.CAMP
     if centre.women_only:
         women_only = True  # a women-only centre runs women-only cohorts, whatever the form said
+    women_only_admits = WomenOnlyAdmits.parse(details.women_only_admits)
+    if women_only_admits is None:
+        raise Refusal(
+            _("Choose who a women-only cohort admits: women, or women and transgender people."), "women_only_admits"
+        )
     return {
         "course_id": course.id,
         "kind": kind,
         "women_only": women_only,
+        "women_only_admits": women_only_admits,
         "starts_on": details.starts_on,
         "ends_on": details.ends_on,
         "shift": shift,
@@ -398,6 +414,8 @@ def change_status(cohort: Cohort, to: CohortStatus, *, actor: UserAccount) -> Co
         after={"status": to.value},
         centre_id=cohort.centre_id,
     )
+    if to is S.RUNNING:
+        start_training(cohort)
     if to in (S.RUNNING, S.FINISHED):
         end_waiting(cohort, actor=actor)
     return cohort

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from database import UTCDateTime, enum_type, utcnow
 from extensions import db
-from vocabulary import Admission, CohortKind, CohortStatus, Education, Level, Mode, Shift, Track
+from vocabulary import Admission, CohortKind, CohortStatus, Education, Level, Mode, Shift, Track, WomenOnlyAdmits
 
 if TYPE_CHECKING:
     from centres.models import Centre, District, Province
@@ -74,6 +74,12 @@ class Cohort(db.Model):
             "AND applications_count >= 0",
             name="report_counts_not_negative",
         ),
+        CheckConstraint(
+            "men_count >= 0 AND transgender_count >= 0 AND cancelled_count >= 0 AND started_count >= 0 "
+            "AND left_count >= 0 AND applicants_count >= 0 AND reached_count >= 0 AND reached_women_count >= 0 "
+            "AND reached_rural_count >= 0",
+            name="definition_counts_not_negative",
+        ),
         CheckConstraint("starts_on <= ends_on", name="dates_ordered"),
         CheckConstraint(
             "applications_open_at IS NULL OR applications_close_at IS NULL "
@@ -91,6 +97,10 @@ class Cohort(db.Model):
     centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id"))
     kind: Mapped[CohortKind] = mapped_column(enum_type(CohortKind, "kind"), default=CohortKind.REGULAR)
     women_only: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    # Who a women-only cohort admits (``eligibility.requirements``); read only when ``women_only``.
+    women_only_admits: Mapped[WomenOnlyAdmits] = mapped_column(
+        enum_type(WomenOnlyAdmits, "women_only_admits"), default=WomenOnlyAdmits.WOMEN, server_default="women"
+    )
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
     shift: Mapped[Shift] = mapped_column(enum_type(Shift, "shift"))
@@ -117,6 +127,19 @@ class Cohort(db.Model):
     women_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     rural_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     applications_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Issue 15's definitions (``enrollments.counters``): places by the other genders; places cancelled (in a
+    # cohort that ran: still waiting when it started); places that started training, and of those the ones
+    # that left (dropped or withdrawn) before the end; and people, each counted in one cohort only: the one
+    # of her first application (applicants) and of her first place (reached, women and rural among them).
+    men_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    transgender_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    cancelled_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    started_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    left_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    applicants_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reached_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reached_women_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reached_rural_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

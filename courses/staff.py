@@ -37,6 +37,7 @@ def cohort_details(form: CohortForm, centre: Centre, code: str) -> CohortDetails
         course_id=form.course_id.data,
         kind=form.kind.data,
         women_only=form.women_only_value,
+        women_only_admits=form.women_only_admits.data,
         starts_on=form.starts_on.data,
         ends_on=form.ends_on.data,
         shift=form.shift.data,

@@ -7,6 +7,13 @@ seat rules read), and for the ministry's reports ``completed_count``, ``dropped_
 places) and ``applications_count`` (every enrollment ever made in it: the funnel's "applied"). Reports
 then add up a few thousand cohort rows instead of millions of enrollments.
 
+Issue 15's definitions add ``men_count`` and ``transgender_count`` (the other genders among the same
+places) and ``cancelled_count`` (places cancelled: in a cohort that ran, the people still waiting when it
+started), all in ``COUNTERS``; ``TRAINING_COUNTERS``, which follow the place's ``started_training`` mark
+(places that started training, and those of them that left before the end); and ``PERSON_COUNTERS``, which
+count each person once, in the cohort of her first application and of her first place
+(``Trainee.first_application_id``, ``first_place_id``), so that "people" can be added up like places.
+
 ``COUNTERS`` defines each counter once, twice over: as a test of one place (what the services apply
 to each change, ``deltas``) and as SQL (what ``recount`` compares with). ``recount`` recomputes them
 all from scratch, reports any drift and, when asked, fixes it.
@@ -15,12 +22,12 @@ all from scratch, reports any drift and, when asked, fixes it.
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, case, func, select, true
+from sqlalchemy import ColumnElement, and_, bindparam, case, func, select, true, update
 
 from courses.models import Cohort
 from enrollments.models import Enrollment, Trainee
 from extensions import db
-from vocabulary import Area, EnrollmentStatus, Gender
+from vocabulary import Area, CohortStatus, EnrollmentStatus, Gender
 
 S = EnrollmentStatus
 TRAINED = (S.ENROLLED, S.COMPLETED)
@@ -53,8 +60,48 @@ COUNTERS = (
         lambda: and_(Enrollment.status.in_(TRAINED), Trainee.area == Area.RURAL),
     ),
     Counter("applications_count", lambda status, _: True, lambda: true()),
+    Counter(
+        "men_count",
+        lambda status, trainee: status in TRAINED and trainee.gender is Gender.MALE,
+        lambda: and_(Enrollment.status.in_(TRAINED), Trainee.gender == Gender.MALE),
+    ),
+    Counter(
+        "transgender_count",
+        lambda status, trainee: status in TRAINED and trainee.gender is Gender.TRANSGENDER,
+        lambda: and_(Enrollment.status.in_(TRAINED), Trainee.gender == Gender.TRANSGENDER),
+    ),
+    Counter("cancelled_count", lambda status, _: status is S.CANCELLED, lambda: Enrollment.status == S.CANCELLED),
 )
-COUNTER_NAMES = tuple(counter.column for counter in COUNTERS)
+
+# A place that started training and then ended before the end of the course, by staff or by herself.
+LEFT = (S.DROPPED, S.WITHDRAWN)
+
+
+@dataclass(frozen=True)
+class MarkedCounter:
+    """A cohort column counting enrollments by a mark other than their status (``started_training``, or
+    being a trainee's first application or first place); ``where`` says it in SQL, over ``Enrollment``
+    joined to ``Trainee``. The services change these where the mark is set (see the functions below)."""
+
+    column: str
+    where: Callable[[], ColumnElement[bool]]
+
+
+TRAINING_COUNTERS = (
+    MarkedCounter("started_count", lambda: Enrollment.started_training.is_(True)),
+    MarkedCounter("left_count", lambda: and_(Enrollment.started_training.is_(True), Enrollment.status.in_(LEFT))),
+)
+PERSON_COUNTERS = (
+    MarkedCounter("applicants_count", lambda: Trainee.first_application_id == Enrollment.id),
+    MarkedCounter("reached_count", lambda: Trainee.first_place_id == Enrollment.id),
+    MarkedCounter(
+        "reached_women_count", lambda: and_(Trainee.first_place_id == Enrollment.id, Trainee.gender == Gender.FEMALE)
+    ),
+    MarkedCounter(
+        "reached_rural_count", lambda: and_(Trainee.first_place_id == Enrollment.id, Trainee.area == Area.RURAL)
+    ),
+)
+COUNTER_NAMES = tuple(counter.column for counter in (*COUNTERS, *TRAINING_COUNTERS, *PERSON_COUNTERS))
 
 
 def deltas(before: EnrollmentStatus | None, after: EnrollmentStatus | None, trainee: Trainee) -> dict[str, int]:
@@ -80,6 +127,114 @@ def deltas_for_trainee_change(status: EnrollmentStatus, old: Trainee, new: Train
     return changes
 
 
+def left_training_delta(enrollment: Enrollment, before: EnrollmentStatus, after: EnrollmentStatus) -> dict[str, int]:
+    """How ``left_count`` changes when a place goes from ``before`` to ``after``: only a place that started
+    training can leave it (a withdrawal from the waitlist is not a dropout)."""
+    if not enrollment.started_training:
+        return {}
+    change = (after in LEFT) - (before in LEFT)
+    return {"left_count": change} if change else {}
+
+
+def reached_deltas(trainee: Trainee, sign: int = 1) -> dict[str, int]:
+    """The person counters her first place's cohort counts her in (``sign`` -1: as no longer counted)."""
+    changes = {"reached_count": sign}
+    if trainee.gender is Gender.FEMALE:
+        changes["reached_women_count"] = sign
+    if trainee.area is Area.RURAL:
+        changes["reached_rural_count"] = sign
+    return changes
+
+
+def count_person(enrollment: Enrollment, status: EnrollmentStatus, trainee: Trainee) -> dict[str, int]:
+    """When ``enrollment`` (flushed: it has an id) is her first application, or becomes her first place
+    (``status`` enrolled), mark it on her record and return the person counters its cohort gains; else {}.
+    The caller adds them to the cohort's other changes."""
+    changes: dict[str, int] = {}
+    if trainee.first_application_id is None:
+        trainee.first_application_id = enrollment.id
+        changes["applicants_count"] = 1
+    if status is S.ENROLLED and trainee.first_place_id is None:
+        trainee.first_place_id = enrollment.id
+        changes.update(reached_deltas(trainee))
+    return changes
+
+
+def person_deltas_for_trainee_change(old: Trainee, new: Trainee) -> dict[str, int]:
+    """How her first place's cohort's person counters change when her gender or area is corrected."""
+    changes = {}
+    for column, before, after in (
+        ("reached_women_count", old.gender is Gender.FEMALE, new.gender is Gender.FEMALE),
+        ("reached_rural_count", old.area is Area.RURAL, new.area is Area.RURAL),
+    ):
+        if change := after - before:
+            changes[column] = change
+    return changes
+
+
+def mark_firsts_and_training(connection=None) -> None:
+    """Set, from the enrollment table as it is, every trainee's first application and first place and
+    every place's ``started_training``, then the cohorts' ``TRAINING_COUNTERS`` and ``PERSON_COUNTERS``:
+    for data made without the services (the seeds; the migration does the same in SQL). ``connection``:
+    where to run it (default: the session). First: earliest applied (then lowest id). A place: enrolled,
+    completed, dropped, or started training. Started: in a running or finished cohort, enrolled or
+    completed, or dropped or withdrawn on or after its first day."""
+    run = (connection or db.session).execute
+    begun = select(Cohort.id).where(Cohort.status.in_((CohortStatus.RUNNING, CohortStatus.FINISHED)))
+    starts_on = select(Cohort.starts_on).where(Cohort.id == Enrollment.cohort_id).scalar_subquery()
+    run(
+        update(Enrollment)
+        .where(
+            Enrollment.cohort_id.in_(begun),
+            Enrollment.status.in_(TRAINED)
+            | (Enrollment.status.in_(LEFT) & (func.date(Enrollment.decided_at) >= starts_on)),
+        )
+        # Marks, not edits: ``updated_at`` keeps its value (the seeds run twice change nothing).
+        .values(started_training=True, updated_at=Enrollment.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    earliest = (
+        select(Enrollment.id)
+        .where(Enrollment.trainee_id == Trainee.id)
+        .order_by(Enrollment.applied_at, Enrollment.id)
+        .limit(1)
+    )
+    held = Enrollment.status.in_((S.ENROLLED, S.COMPLETED, S.DROPPED)) | Enrollment.started_training.is_(True)
+    run(
+        update(Trainee)
+        .values(
+            first_application_id=earliest.scalar_subquery(),
+            first_place_id=earliest.where(held).scalar_subquery(),
+            updated_at=Trainee.updated_at,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    marked = (*TRAINING_COUNTERS, *PERSON_COUNTERS)
+    counts = run(
+        select(
+            Enrollment.cohort_id,
+            *[func.sum(case((counter.where(), 1), else_=0)).label(counter.column) for counter in marked],
+        )
+        .join(Trainee, Trainee.id == Enrollment.trainee_id)
+        .group_by(Enrollment.cohort_id)
+    ).all()
+    if counts:
+        run(
+            update(Cohort.__table__)
+            .where(Cohort.__table__.c.id == bindparam("cohort"))
+            .values(
+                {counter.column: bindparam(f"new_{counter.column}") for counter in marked}
+                | {"updated_at": Cohort.__table__.c.updated_at}
+            ),
+            [
+                {"cohort": row[0], **{f"new_{c.column}": int(v or 0) for c, v in zip(marked, row[1:], strict=True)}}
+                for row in counts
+            ],
+        )
+    if connection is None:
+        db.session.expire_all()
+
+
 @dataclass(frozen=True)
 class Drift:
     """A counter on a cohort that disagrees with the enrollment table."""
@@ -96,7 +251,10 @@ def actual_counts():
     return (
         select(
             Enrollment.cohort_id,
-            *[func.sum(case((counter.where(), 1), else_=0)).label(counter.column) for counter in COUNTERS],
+            *[
+                func.sum(case((counter.where(), 1), else_=0)).label(counter.column)
+                for counter in (*COUNTERS, *TRAINING_COUNTERS, *PERSON_COUNTERS)
+            ],
         )
         .join(Trainee, Trainee.id == Enrollment.trainee_id)
         .group_by(Enrollment.cohort_id)

@@ -6,13 +6,14 @@ Age is reckoned on the day the cohort starts; education by the order of ``vocabu
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from flask_babel import gettext as _
 
 from courses.models import Cohort
 from enrollments.models import Trainee
 from language import long_date
-from vocabulary import Education, Gender
+from vocabulary import Education, Gender, WomenOnlyAdmits
 
 
 @dataclass(frozen=True)
@@ -30,14 +31,19 @@ def requirements(cohort: Cohort) -> list[Requirement]:
     course = cohort.course
     found: list[Requirement] = []
     if cohort.women_only:
-        found.append(
-            Requirement(
-                "women_only",
-                _("Women only"),
-                _("This is a women-only camp.") if cohort.is_camp else _("This is a women-only cohort."),
-                lambda trainee: trainee.gender is Gender.FEMALE,
+        if cohort.women_only_admits is WomenOnlyAdmits.WOMEN_AND_TRANSGENDER:
+            admitted = (Gender.FEMALE, Gender.TRANSGENDER)
+            label = _("Women and transgender people only")
+            refusal = (
+                _("This camp is for women and transgender people only.")
+                if cohort.is_camp
+                else _("This cohort is for women and transgender people only.")
             )
-        )
+        else:
+            admitted = (Gender.FEMALE,)
+            label = _("Women only")
+            refusal = _("This is a women-only camp.") if cohort.is_camp else _("This is a women-only cohort.")
+        found.append(Requirement("women_only", label, refusal, lambda trainee: trainee.gender in admitted))
     if course.min_age is not None or course.max_age is not None:
         low, high = course.min_age, course.max_age
         ages = {"low": low, "high": high, "starts": long_date(cohort.starts_on)}
@@ -97,3 +103,23 @@ def requirements(cohort: Cohort) -> list[Requirement]:
 def unmet_requirements(cohort: Cohort, trainee: Trainee) -> list[Requirement]:
     """The requirements of ``cohort`` that ``trainee`` does not meet (empty: eligible)."""
     return [requirement for requirement in requirements(cohort) if not requirement.is_met_by(trainee)]
+
+
+# What a walk-in desk asks first of someone not on record (sex, age, education): the requirements about the
+# person, checked before the rest of their details are typed. Residence is checked with the district, when the
+# record is made.
+PERSONAL_REQUIREMENTS = frozenset({"women_only", "age", "education"})
+
+
+def unmet_personal_requirements(
+    cohort: Cohort, *, gender: Gender, date_of_birth: date, education: Education
+) -> list[Requirement]:
+    """The requirements of ``cohort`` about the person (``PERSONAL_REQUIREMENTS``) that someone of
+    ``gender``, born on ``date_of_birth``, with ``education``, does not meet (empty: nothing stops them
+    yet). The same requirements as ``unmet_requirements``, asked of answers rather than of a record."""
+    answers = Trainee(gender=gender, date_of_birth=date_of_birth, education=education)  # never added to a session
+    return [
+        requirement
+        for requirement in requirements(cohort)
+        if requirement.code in PERSONAL_REQUIREMENTS and not requirement.is_met_by(answers)
+    ]

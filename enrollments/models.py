@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from database import UTCDateTime, enum_type, utcnow
@@ -57,6 +57,12 @@ class Trainee(db.Model):
     # The language her SMS and email are written in ("en" or "ur"): hers when she signs up or switches,
     # else that of the staff who registered her.
     language: Mapped[str] = mapped_column(String(2), default="en", server_default="en")
+    # Her first application and her first place (enrollment ids), so that the reports count each person
+    # once, in that cohort, from the cohort counters (``enrollments.counters.PERSON_COUNTERS``). Kept as
+    # plain ids: a foreign key back to ``enrollment`` would make the two tables depend on each other, and
+    # enrollments are never deleted.
+    first_application_id: Mapped[int | None] = mapped_column(Integer)
+    first_place_id: Mapped[int | None] = mapped_column(Integer)
     # Whether she chose that language herself on her profile: then switching the site's language leaves it.
     language_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -103,6 +109,9 @@ class Enrollment(db.Model):
     applied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reason: Mapped[str] = mapped_column(Text, default="")
+    # The place was held when training began (set for every enrolled place when its cohort starts running):
+    # such a place ends completed, or left (dropped, withdrawn), or is still open.
+    started_training: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     trainee: Mapped[Trainee] = relationship(back_populates="enrollments")

@@ -6,12 +6,14 @@ is shown on the page (next to its field when it names one), the session is rolle
 written.
 """
 
+from dataclasses import dataclass
+
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_number
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from auth.permissions import (
@@ -20,6 +22,7 @@ from auth.permissions import (
     STAFF_AND_OVERSEERS,
     TRAINEES,
     allow,
+    can_correct_trainee,
     can_download_calendar,
     get_cohort_or_404,
     get_enrollment_or_404,
@@ -27,26 +30,44 @@ from auth.permissions import (
     is_own_enrollment,
 )
 from courses.calendar import calendar_file_name, enrollment_calendar
-from courses.catalogue import PUBLIC_STATUSES
+from courses.catalogue import PUBLIC_STATUSES, contains_text
 from courses.models import Cohort
 from enrollments import bp, services
-from enrollments.forms import ConfirmForm, ReasonForm, SeatsForm, WithdrawForm
+from enrollments.forms import BulkForm, ConfirmForm, CorrectTraineeForm, ReasonForm, SeatsForm, WithdrawForm
+from enrollments.identity import DECIMAL_DIGITS, InvalidInput, normalise_phone, without_separators
+from enrollments.imports.columns import listed
 from enrollments.models import Enrollment, Trainee
+from enrollments.trainees import correct_trainee as correct_trainee_record
 from extensions import db
-from listing import page_args
+from listing import page_args, text_arg
+from refusals import Refusal
 from submitting import acting_user, form_status, run
 from vocabulary import EnrollmentStatus
 
 S = EnrollmentStatus
 
-# The roster's tabs: key → (label, statuses shown). "others" are places that have ended.
+
+@dataclass(frozen=True)
+class RosterTab:
+    """One tab of the roster: its label, the statuses it shows, and the cohort counter that says how many
+    places it holds (None: no counter is kept; the database is asked)."""
+
+    label: str
+    statuses: tuple[EnrollmentStatus, ...]
+    counter: str | None = None
+
+
+# The roster's tabs, in the order shown; with no tab asked for, the roster opens on the first with people
+# in it (``first_tab_with_people``). "others" are places that have ended.
 ROSTER_TABS = {
-    "enrolled": (_l("Enrolled"), (S.ENROLLED,)),
-    "waitlist": (_l("Waitlist"), (S.WAITLISTED,)),
-    "pending": (_l("Waiting for review"), (S.PENDING,)),
-    "others": (_l("Others"), (S.REJECTED, S.WITHDRAWN, S.DROPPED, S.COMPLETED, S.CANCELLED)),
+    "enrolled": RosterTab(_l("Enrolled"), (S.ENROLLED,), "enrolled_count"),
+    "waitlist": RosterTab(_l("Waitlist"), (S.WAITLISTED,), "waitlisted_count"),
+    "pending": RosterTab(_l("Waiting for review"), (S.PENDING,), "pending_count"),
+    "others": RosterTab(_l("Others"), (S.REJECTED, S.WITHDRAWN, S.DROPPED, S.COMPLETED, S.CANCELLED)),
 }
-TAB_OF_STATUS = {S.ENROLLED: "enrolled", S.WAITLISTED: "waitlist", S.PENDING: "pending"}
+TAB_OF_STATUS = {status: key for key, tab in ROSTER_TABS.items() if key != "others" for status in tab.statuses}
+# The shortest run of digits a roster search reads as part of a CNIC or a phone number, not of a name.
+SEARCH_DIGITS = 4
 
 
 # Helpers of the pages ------------------------------------------------------------------------------
@@ -75,20 +96,68 @@ def roster_url(enrollment: Enrollment, tab: str) -> str:
     return url_for("enrollments.roster", code=enrollment.cohort.code, tab=tab)
 
 
-def roster_select(cohort: Cohort, tab: str):
-    """The places of ``cohort`` shown on ``tab``, with their trainees: the waitlist and the review queue
-    in order of application (the waitlist's order), the enrolled by name, ended places latest first."""
+def search_condition(text: str) -> ColumnElement[bool] | None:
+    """Which trainees a roster search for ``text`` finds: those whose name holds it, in any case; and when
+    it is mostly digits (at least ``SEARCH_DIGITS``), those whose CNIC or mobile number holds them however
+    they were typed (``35202-1234567``, ``0300 1234567``, digits of any script). None: no search."""
+    if not (text := text.strip()):
+        return None
+    digits = without_separators(text.translate(DECIMAL_DIGITS)).lstrip("+")
+    if len(digits) < SEARCH_DIGITS or not digits.isascii() or not digits.isdigit():
+        return contains_text(text, Trainee.full_name)
+    try:
+        phone = Trainee.phone == normalise_phone(text)
+    except InvalidInput:  # part of a number: the digits after the trunk 0 (or the country code 92)
+        national = digits[2:] if digits.startswith("92") and len(digits) > 10 else digits.lstrip("0")
+        phone = Trainee.phone.contains(national, autoescape=True)
+    return or_(contains_text(text, Trainee.full_name), Trainee.cnic.contains(digits, autoescape=True), phone)
+
+
+def roster_select(cohort: Cohort, tab: str, search: ColumnElement[bool] | None = None):
+    """The places of ``cohort`` shown on ``tab`` (those whose trainee ``search`` finds, if given), with
+    their trainees: the waitlist and the review queue in order of application (the waitlist's order), the
+    enrolled by name, ended places latest first."""
     stmt = (
         select(Enrollment)
         .join(Enrollment.trainee)
         .options(contains_eager(Enrollment.trainee))
-        .where(Enrollment.cohort_id == cohort.id, Enrollment.status.in_(ROSTER_TABS[tab][1]))
+        .where(Enrollment.cohort_id == cohort.id, Enrollment.status.in_(ROSTER_TABS[tab].statuses))
     )
+    if search is not None:
+        stmt = stmt.where(search)
     if tab == "enrolled":
         return stmt.order_by(Trainee.full_name, Enrollment.id)
     if tab == "others":
         return stmt.order_by(Enrollment.updated_at.desc(), Enrollment.id.desc())
     return stmt.order_by(Enrollment.applied_at, Enrollment.id)
+
+
+def tab_counts(cohort: Cohort, search: ColumnElement[bool] | None = None) -> dict[str, int]:
+    """How many places each roster tab holds (a tab left out was not counted). Without ``search``, from the
+    cohort's counters; the tabs that have none are counted only when every counted tab is empty (to choose
+    the tab the roster opens on). With ``search``, how many places of each tab it finds. One grouped count
+    at most."""
+    if search is None:
+        counts = {key: getattr(cohort, tab.counter) for key, tab in ROSTER_TABS.items() if tab.counter}
+        if any(counts.values()):
+            return counts
+    stmt = (
+        select(Enrollment.status, func.count())
+        .select_from(Enrollment)
+        .where(Enrollment.cohort_id == cohort.id)
+        .group_by(Enrollment.status)
+    )
+    if search is not None:
+        stmt = stmt.join(Enrollment.trainee).where(search)
+    by_status = dict(db.session.execute(stmt).all())
+    return {key: sum(by_status.get(status, 0) for status in tab.statuses) for key, tab in ROSTER_TABS.items()}
+
+
+def first_tab_with_people(counts: dict[str, int]) -> str:
+    """The tab a roster opens on when none is asked for: the first (in ``ROSTER_TABS``' order) with anyone
+    in it, so that waiting applications are never hidden behind an empty tab; the first tab when all are
+    empty."""
+    return next((key for key in ROSTER_TABS if counts.get(key)), next(iter(ROSTER_TABS)))
 
 
 def most_promoted(cohort: Cohort, seats: int) -> int:
@@ -114,6 +183,26 @@ def trainee_detail(trainee_id: int):
         .order_by(Enrollment.applied_at.desc())
     ).all()
     return render_template("enrollments/trainee_detail.html", trainee=trainee, enrollments=enrollments)
+
+
+@bp.route("/trainees/<int:trainee_id>/correct", methods=["GET", "POST"])
+@allow(STAFF)
+def correct_trainee(trainee_id: int):
+    """Correct her gender or area, with a reason (``enrollments.trainees.correct_trainee``)."""
+    trainee = get_trainee_or_404(trainee_id)
+    if not can_correct_trainee(current_user, trainee):
+        abort(403)
+    form = CorrectTraineeForm(data={"gender": trainee.gender.value, "area": trainee.area.value})
+    if form.validate_on_submit() and run(form, lambda: corrected(trainee, form)):
+        flash(_("%(name)s's record is corrected; her cohorts' figures follow.", name=trainee.full_name), "success")
+        return redirect(url_for("enrollments.trainee_detail", trainee_id=trainee.id))
+    return render_template("enrollments/correct_trainee.html", trainee=trainee, form=form), form_status(form)
+
+
+def corrected(trainee: Trainee, form: CorrectTraineeForm) -> Trainee:
+    return correct_trainee_record(
+        trainee, actor=acting_user(), reason=form.reason.data or "", gender=form.gender.data, area=form.area.data
+    )
 
 
 # Trainees: applying and withdrawing ----------------------------------------------------------------
@@ -187,12 +276,26 @@ def withdrawn(enrollment: Enrollment, reason: str | None, *, own: bool) -> str:
 @allow(STAFF)
 def roster(code: str):
     cohort = get_cohort_or_404(code, manage=True)
-    tab = request.args.get("tab", "enrolled")
+    query = text_arg("q")
+    search = search_condition(query)
+    counts = tab_counts(cohort, search)
+    tab = request.args.get("tab", "")
     if tab not in ROSTER_TABS:
-        tab = "enrolled"
+        tab = first_tab_with_people(counts)
     page, per_page = page_args()
-    places = db.paginate(roster_select(cohort, tab), page=page, per_page=per_page, error_out=False)
-    return render_template("enrollments/roster.html", cohort=cohort, tab=tab, tabs=ROSTER_TABS, places=places)
+    places = db.paginate(roster_select(cohort, tab, search), page=page, per_page=per_page, error_out=False)
+    return render_template(
+        "enrollments/roster.html",
+        cohort=cohort,
+        tab=tab,
+        tabs=ROSTER_TABS,
+        counts=counts,
+        query=query,
+        places=places,
+        bulk_actions=bulk_actions_of(cohort, tab),
+        select_all=request.args.get("select") == "all",
+        waitlist_position=services.waitlist_position,
+    )
 
 
 def decide(enrollment_id: int, action: str, form, call, outcome, tab: str | None = None):
@@ -266,6 +369,95 @@ def complete(enrollment_id: int):
         lambda e: _("%(name)s has completed %(course)s.", name=e.trainee.full_name, course=e.cohort.course.title),
         tab="enrolled",
     )
+
+
+def bulk_actions_of(cohort: Cohort, tab: str) -> list[services.BulkAction]:
+    """The decisions the roster's ``tab`` offers on many places at once (``services.bulk_actions``)."""
+    statuses = ROSTER_TABS[tab].statuses
+    return services.bulk_actions(cohort, statuses[0]) if len(statuses) == 1 else []
+
+
+@bp.post("/cohorts/<code>/bulk")
+@allow(STAFF)
+def bulk_decision(code: str):
+    """The roster's bulk decision: the choice sent from the roster shows a confirmation page listing who;
+    confirmed, one service call decides them all (``services.decide_many``) and the roster says who was
+    decided and who was not, and why."""
+    cohort = get_cohort_or_404(code, manage=True)
+    form = BulkForm()
+    action = services.BULK_ACTIONS.get(form.action.data or "")
+    if action is None:  # only a hand-made request names no decision the roster offers
+        abort(400)
+    back = url_for("enrollments.roster", code=code, tab=TAB_OF_STATUS[action.status])
+    if form.validate_on_submit():
+        if not form.confirmed.data:
+            if (places := run(None, lambda: services.chosen_places(cohort, form.selected.data))) is None:
+                return redirect(back)  # nobody chosen: the roster says so
+            page = render_template("enrollments/bulk.html", cohort=cohort, action=action, form=form, places=places)
+            return page
+        told = run(form, lambda: bulk_decided(cohort, action, form), field="selected")
+        if told is not None:
+            for message in told:
+                flash(*message)
+            return redirect(back)
+    try:
+        places = services.chosen_places(cohort, form.selected.data or [])
+    except Refusal:
+        places = []
+    page = render_template("enrollments/bulk.html", cohort=cohort, action=action, form=form, places=places)
+    return page, form_status(form, refusal_status=True)
+
+
+def bulk_decided(cohort: Cohort, action: services.BulkAction, form: BulkForm) -> list[tuple[str, str]]:
+    """Take ``action`` on the places chosen on ``form`` (``services.decide_many``): what staff are told,
+    as flashes (message, category): who was decided, and each refusal with the person's name."""
+    outcome = services.decide_many(
+        cohort, form.selected.data, action, actor=acting_user(), reason=form.reason.data or ""
+    )
+    told = []
+    if outcome.done:
+        names = listed(place.trainee.full_name for place in outcome.done)
+        count = len(outcome.done)
+        if action.key == "approve":
+            text = ngettext(
+                "%(num)s application approved: %(names)s.",
+                "%(num)s applications approved: %(names)s.",
+                count,
+                names=names,
+            )
+            if waiting := [place.trainee.full_name for place in outcome.done if place.status is S.WAITLISTED]:
+                text += " " + _(
+                    "No seat was free for %(names)s: they are on the waitlist, in order of application.",
+                    names=listed(waiting),
+                )
+        elif action.key == "reject":
+            text = ngettext(
+                "%(num)s application rejected: %(names)s. They are told your reason.",
+                "%(num)s applications rejected: %(names)s. They are told your reason.",
+                count,
+                names=names,
+            )
+        elif action.key == "remove":
+            text = ngettext(
+                "%(num)s person taken off the waitlist: %(names)s.",
+                "%(num)s people taken off the waitlist: %(names)s.",
+                count,
+                names=names,
+            )
+        else:
+            text = ngettext(
+                "%(num)s trainee has completed %(course)s: %(names)s.",
+                "%(num)s trainees have completed %(course)s: %(names)s.",
+                count,
+                names=names,
+                course=cohort.course.title,
+            )
+        told.append((text, "success"))
+    for place, reason in outcome.refused:
+        told.append(
+            (_("Nothing changed for %(name)s: %(reason)s", name=place.trainee.full_name, reason=reason), "error")
+        )
+    return told
 
 
 @bp.route("/cohorts/<code>/seats", methods=["GET", "POST"])

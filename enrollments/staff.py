@@ -11,7 +11,7 @@ step shows no more of her than the lookup itself does (the found page). Register
 
 from dataclasses import dataclass
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_number
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -21,11 +21,22 @@ from auth.permissions import STAFF, allow, get_centre_or_404
 from centres.models import Centre
 from courses.models import Cohort
 from enrollments import bp
+from enrollments.eligibility import requirements, unmet_personal_requirements
 from enrollments.identity import format_cnic, normalise_cnic
 from enrollments.models import Enrollment, Trainee
 from enrollments.services import Placement, Prospect, prospect, register, waitlist_position
 from enrollments.trainees import TraineeDetails, TraineeExists, create_trainee, look_up_trainee
-from enrollments.walk_in_forms import CREATE, REGISTER, CohortChoiceForm, LookupForm, NewTraineeForm, RegisterForm
+from enrollments.walk_in_forms import (
+    CREATE,
+    ELIGIBILITY,
+    REGISTER,
+    CohortChoiceForm,
+    EligibilityForm,
+    LookupForm,
+    NewTraineeForm,
+    PersonFields,
+    RegisterForm,
+)
 from extensions import db
 from language import long_date
 from submitting import acting_user, form_status, run
@@ -57,7 +68,7 @@ def open_cohorts(centre: Centre) -> list[Cohort]:
 
 
 def history(trainee: Trainee) -> list[Enrollment]:
-    """Her places and applications at every centre, latest first."""
+    """Places and applications at every centre, latest first."""
     return list(
         db.session.scalars(
             select(Enrollment)
@@ -84,14 +95,15 @@ def outlook(found: Prospect, cohort: Cohort) -> str:
         return _("Registered here already: %(status)s.", status=place)
     if found.action == "waitlist":
         return _(
-            "Full: she would be number %(position)s on the waitlist.", position=format_number(found.waitlist_position)
+            "Full: the trainee would be number %(position)s on the waitlist.",
+            position=format_number(found.waitlist_position),
         )
     if found.action == "ineligible":
         return _("Not eligible: %(reasons)s", reasons=" ".join(found.reasons))
     if found.action in ("closed", "limit"):
         return " ".join(found.reasons)
     if cohort.admission is Admission.REVIEWED:
-        return _("Her application would wait for the centre's review.")
+        return _("The application would wait for the centre's review.")
     if cohort.enrolled_count >= cohort.seats:
         return _(
             "Full: a newcomer would be number %(position)s on the waitlist.",
@@ -104,13 +116,41 @@ def outlook(found: Prospect, cohort: Cohort) -> str:
     )
 
 
-def options_for(trainee: Trainee | None, cohorts: list[Cohort]) -> dict[int, CohortOption]:
-    """Each cohort with what registering ``trainee`` (None: someone not on record yet) would do."""
+def options_for(
+    trainee: Trainee | None, cohorts: list[Cohort], unmet: dict[int, list[str]] | None = None
+) -> dict[int, CohortOption]:
+    """Each cohort with what registering ``trainee`` (None: someone not on record yet, whose answers to the
+    eligibility step leave ``unmet`` the requirements said there, by cohort) would do."""
     options = {}
     for cohort in cohorts:
+        if unmet and unmet.get(cohort.id):
+            options[cohort.id] = CohortOption(cohort, not_eligible(unmet[cohort.id]), False)
+            continue
         found = prospect(trainee, cohort, to_trainee=False)
         options[cohort.id] = CohortOption(cohort, outlook(found, cohort), found.action in SELECTABLE)
     return options
+
+
+def not_eligible(reasons: list[str]) -> str:
+    return _("Not eligible: %(reasons)s", reasons=" ".join(reasons))
+
+
+def unmet_by_answers(form: PersonFields, cohorts: list[Cohort]) -> dict[int, list[str]] | None:
+    """For each of ``cohorts``, why the answers on ``form`` (gender, date of birth, education) do not meet its
+    requirements about the person (``eligibility.unmet_personal_requirements``; empty: nothing stops them).
+    None while an answer is missing."""
+    gender, born, education = form.gender.data, form.date_of_birth.data, form.education.data
+    if gender is None or born is None or education is None:
+        return None
+    return {
+        cohort.id: [
+            requirement.refusal
+            for requirement in unmet_personal_requirements(
+                cohort, gender=gender, date_of_birth=born, education=education
+            )
+        ]
+        for cohort in cohorts
+    }
 
 
 def what_happened(placement: Placement) -> tuple[str, str]:
@@ -180,10 +220,28 @@ def found_page(centre: Centre, trainee: Trainee, form: RegisterForm, cohorts: li
     ), status
 
 
-def new_trainee_page(centre: Centre, form: NewTraineeForm, cohorts: list[Cohort], status: int = 200):
+def eligibility_page(
+    centre: Centre,
+    form: EligibilityForm,
+    cohorts: list[Cohort],
+    unmet: dict[int, list[str]] | None = None,
+    status: int = 200,
+):
+    notes = {cohort.id: eligibility_note(cohort, unmet or {}) for cohort in cohorts}
+    ruled_out = {cohort.id for cohort in cohorts if unmet and unmet.get(cohort.id)}
     return render_template(
-        "enrollments/walk_in/new_trainee.html", centre=centre, form=form, options=options_for(None, cohorts)
+        "enrollments/walk_in/eligibility.html",
+        centre=centre,
+        form=form,
+        cohorts=cohorts,
+        notes=notes,
+        ruled_out=ruled_out,
     ), status
+
+
+def new_trainee_page(centre: Centre, form: NewTraineeForm, cohorts: list[Cohort], status: int = 200):
+    options = options_for(None, cohorts, unmet_by_answers(form, cohorts))
+    return render_template("enrollments/walk_in/new_trainee.html", centre=centre, form=form, options=options), status
 
 
 @bp.route("/centres/<centre_code>/walk-in", methods=["GET", "POST"])
@@ -195,6 +253,8 @@ def walk_in(centre_code: str):
     step = request.form.get("step")
     if step == REGISTER:
         return register_step(centre)
+    if step == ELIGIBILITY:
+        return eligibility_step(centre)
     if step == CREATE:
         return create_step(centre)
     return lookup_step(centre)
@@ -208,10 +268,70 @@ def lookup_step(centre: Centre):
     cohorts = open_cohorts(centre)
     if trainee is None:
         typed = format_cnic(normalise_cnic(form.cnic.data))
-        return new_trainee_page(centre, NewTraineeForm(formdata=None, data={"cnic": typed}, cohorts=cohorts), cohorts)
+        return eligibility_page(centre, EligibilityForm(formdata=None, data={"cnic": typed}), cohorts)
     return found_page(
         centre, trainee, RegisterForm(formdata=None, data={"cnic": trainee.cnic}, cohorts=cohorts), cohorts
     )
+
+
+def eligibility_step(centre: Centre):
+    """Someone not on record: their gender, date of birth and education, checked against the requirements
+    of every open cohort before anything else is asked. Nobody eligible anywhere: the page again, each
+    cohort saying why (422), nothing written. Otherwise the rest of the form, with what was answered and
+    the cohorts these answers rule out shown as such."""
+    cohorts = open_cohorts(centre)
+    form = EligibilityForm()
+    if not form.validate_on_submit():
+        return eligibility_page(centre, form, cohorts, status=422)
+    unmet = unmet_by_answers(form, cohorts)
+    if cohorts and all(unmet[cohort.id] for cohort in cohorts):
+        form.form_errors = [_("These answers do not meet the requirements of any cohort open here (see each cohort).")]
+        return eligibility_page(centre, form, cohorts, unmet, 422)
+    answers = {name: form[name].data for name in ("gender", "date_of_birth", "education")}
+    typed = format_cnic(normalise_cnic(form.cnic.data))
+    return new_trainee_page(
+        centre, NewTraineeForm(formdata=None, data={"cnic": typed, **answers}, cohorts=cohorts), cohorts
+    )
+
+
+@bp.post("/centres/<centre_code>/walk-in/eligibility")
+@allow(STAFF)
+def walk_in_eligibility(centre_code: str):
+    """The eligibility step's answers checked as they are chosen (``static/js/walk-in.js`` asks): for each of
+    the centre's open cohorts, whether they meet its requirements about the person and the words the step
+    itself shows. JSON; reads only (a POST, so that a date of birth stays out of URLs and logs)."""
+    centre = get_centre_or_404(centre_code, manage=True)
+    form = PersonFields()
+    if not form.validate_on_submit():
+        return jsonify(errors=form.errors), 422
+    cohorts = open_cohorts(centre)
+    unmet = unmet_by_answers(form, cohorts)
+    eligible = sum(not unmet[cohort.id] for cohort in cohorts)
+    return jsonify(
+        cohorts=[
+            {"id": cohort.id, "eligible": not unmet[cohort.id], "note": eligibility_note(cohort, unmet)}
+            for cohort in cohorts
+        ],
+        summary=_(
+            "Eligible for %(eligible)s of the %(total)s cohorts open here.",
+            eligible=format_number(eligible),
+            total=format_number(len(cohorts)),
+        )
+        if eligible
+        else _("These answers do not meet the requirements of any cohort open here (see each cohort)."),
+    )
+
+
+def eligibility_note(cohort: Cohort, unmet: dict[int, list[str]]) -> str:
+    """What the eligibility step says of ``cohort``: why the answers rule it out, or who may apply to it."""
+    if unmet.get(cohort.id):
+        return not_eligible(unmet[cohort.id])
+    return who_may_apply(cohort)
+
+
+def who_may_apply(cohort: Cohort) -> str:
+    labels = [requirement.label for requirement in requirements(cohort)]
+    return _("Who may apply: %(requirements)s", requirements=" · ".join(labels)) if labels else _("Open to everyone.")
 
 
 def register_step(centre: Centre):
@@ -220,7 +340,7 @@ def register_step(centre: Centre):
     form = RegisterForm(cohorts=cohorts)
     if trainee is None:
         lookup = LookupForm(formdata=None)
-        lookup.cnic.errors = [_("No trainee has this CNIC: look her up again.")]
+        lookup.cnic.errors = [_("No trainee has this CNIC: look the trainee up again.")]
         return lookup_page(centre, lookup, 422)
     # A refusal that names no field is about the cohort chosen (the enrollment rules): shown next to it.
     if form.validate_on_submit() and (told := run(form, lambda: registered(trainee, form), field="cohort_id")):
@@ -249,7 +369,7 @@ def on_record_already(centre: Centre, form: NewTraineeForm, cohorts: list[Cohort
         return new_trainee_page(centre, form, cohorts, 409)
     existing = RegisterForm(formdata=None, data={"cnic": trainee.cnic}, cohorts=cohorts)
     existing.cohort_id.data = form.cohort_id.data
-    existing.form_errors = [_("A trainee with this CNIC is on record already: here is her record.")]
+    existing.form_errors = [_("A trainee with this CNIC is on record already: here is the record.")]
     return found_page(centre, trainee, existing, cohorts, 409)
 
 

@@ -16,6 +16,7 @@ from audit.events import record, record_many, snapshot
 from auth.models import UserAccount
 from auth.permissions import (
     can_choose_message_language,
+    can_correct_trainee,
     can_edit_trainee,
     can_manage_centre,
     can_register_trainees,
@@ -23,7 +24,7 @@ from auth.permissions import (
 from centres.models import Centre, District
 from clock import local_today
 from database import chunked, utcnow
-from enrollments.counters import TRAINED, deltas_for_trainee_change
+from enrollments.counters import TRAINED, deltas_for_trainee_change, person_deltas_for_trainee_change
 from enrollments.identity import (
     InvalidInput,
     check_date_of_birth,
@@ -33,7 +34,7 @@ from enrollments.identity import (
     normalise_phone,
 )
 from enrollments.models import Enrollment, Trainee
-from enrollments.services import change_counters
+from enrollments.services import NotAllowed, change_counters
 from extensions import db
 from language import current_language, languages
 from refusals import Conflict, Refusal
@@ -183,7 +184,7 @@ def message_language_of(details: TraineeDetails) -> str:
     if details.language is None:
         return current_language()
     if details.language not in languages():
-        raise Refusal(_("Choose English or Urdu for her messages."), "language")
+        raise Refusal(_("Choose English or Urdu for the trainee's messages."), "language")
     return details.language
 
 
@@ -203,7 +204,7 @@ def choose_message_language(trainee: Trainee, language: str, *, actor: UserAccou
     (``can_choose_message_language``): ``Refusal`` otherwise, and for a language that is not offered. A
     preference, not a change to her record: no audit event."""
     if not can_choose_message_language(actor, trainee):
-        raise Refusal(_("Only she chooses the language of her messages."))
+        raise Refusal(_("Only the trainee chooses the language of their messages."))
     if language not in languages():
         raise Refusal(_("Choose English or Urdu for your messages."), "language")
     trainee.language, trainee.language_chosen = language, True
@@ -248,8 +249,9 @@ def record_lookups(trainees: list[Trainee], *, actor: UserAccount, centre: Centr
 
 
 def recount_her_places(trainee: Trainee, as_counted: SimpleNamespace) -> None:
-    """Keep the report counters of her cohorts (women, rural among trained) in step when her gender or
-    area has been corrected; ``as_counted`` is what they counted her as."""
+    """Keep the report counters of her cohorts (women, men, transgender and rural among trained places;
+    women and rural among the people her first place's cohort reached) in step when her gender or area
+    has been corrected; ``as_counted`` is what they counted her as."""
     if (as_counted.gender, as_counted.area) == (trainee.gender, trainee.area):
         return
     places = db.session.scalars(
@@ -257,13 +259,16 @@ def recount_her_places(trainee: Trainee, as_counted: SimpleNamespace) -> None:
     )
     for place in places:
         change_counters(place.cohort, **deltas_for_trainee_change(place.status, as_counted, trainee))
+    if trainee.first_place_id is not None:
+        first_place = db.session.get(Enrollment, trainee.first_place_id)
+        change_counters(first_place.cohort, **person_deltas_for_trainee_change(as_counted, trainee))
 
 
 def update_trainee(trainee: Trainee, details: TraineeDetails, *, actor: UserAccount) -> Trainee:
     """Correct a trainee's record (staff of a centre where she applied, or an admin). The CNIC may be
     corrected too, unless it belongs to another record."""
     if not can_edit_trainee(actor, trainee):
-        raise Refusal(_("Only staff of her centres can correct this record."))
+        raise Refusal(_("Only staff of the trainee's centres can correct this record."))
     values = normalised(details)
     clash = db.session.scalar(select(Trainee.id).where(Trainee.cnic == values["cnic"], Trainee.id != trainee.id))
     if clash is not None:
@@ -277,4 +282,56 @@ def update_trainee(trainee: Trainee, details: TraineeDetails, *, actor: UserAcco
     after = snapshot(trainee, TRAINEE_FIELDS)
     if after != before:
         record(actor, "trainee.update", trainee, before=before, after=after)
+    return trainee
+
+
+# What staff may correct on a record without retyping it, and why the reports care: her gender and area
+# decide which counters her places are in (``recount_her_places``).
+CORRECTABLE_FIELDS = ("gender", "area")
+MAX_REASON_LENGTH = 500
+
+
+def correct_trainee(
+    trainee: Trainee,
+    *,
+    actor: UserAccount,
+    reason: str,
+    gender: Gender | str | None = None,
+    area: Area | str | None = None,
+) -> Trainee:
+    """Correct her gender and/or area (staff of a centre where she applied, or an admin:
+    ``can_correct_trainee``), with a reason; the counters of her cohorts follow (``recount_her_places``)
+    and one ``trainee.correct`` audit event keeps before, after and the reason. Nothing changes when
+    the values are hers already (no event either).
+
+    Raises ``Refusal`` naming the field: not allowed, no reason or one over 500 characters, a gender or
+    area that is not one of the choices, nothing to correct given. Flushes, never commits."""
+    if not can_correct_trainee(actor, trainee):
+        raise NotAllowed(_("Only staff of her centres can correct this record."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refusal(_("Give a reason for the correction: it is kept with the record's history."), "reason")
+    if len(reason) > MAX_REASON_LENGTH:
+        raise Refusal(_("The reason is too long: at most %(count)d characters.", count=MAX_REASON_LENGTH), "reason")
+    if gender is None and area is None:
+        raise Refusal(_("Choose the gender or the area to correct."), "gender")
+    values = {}
+    if gender is not None:
+        values["gender"] = Gender.parse(gender)
+        if values["gender"] is None:
+            raise Refusal(_("Choose female, male or transgender."), "gender")
+    if area is not None:
+        values["area"] = Area.parse(area)
+        if values["area"] is None:
+            raise Refusal(_("Choose urban, semi-urban or rural."), "area")
+    before = snapshot(trainee, CORRECTABLE_FIELDS)
+    as_counted = SimpleNamespace(gender=trainee.gender, area=trainee.area)
+    for name, value in values.items():
+        setattr(trainee, name, value)
+    after = snapshot(trainee, CORRECTABLE_FIELDS)
+    if after == before:
+        return trainee
+    db.session.flush()
+    recount_her_places(trainee, as_counted)
+    record(actor, "trainee.correct", trainee, before=before, after=after, reason=reason)
     return trainee

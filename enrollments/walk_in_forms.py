@@ -1,6 +1,7 @@
-"""Forms of the walk-in desk: look a trainee up by CNIC, register her into a cohort, or create her record
-and register her. They check the shape of what was typed; ``enrollments.trainees`` and
-``enrollments.services`` hold the rules (and normalise CNICs and phone numbers as people type them)."""
+"""Forms of the walk-in desk: look a trainee up by CNIC, register them into a cohort, or check which cohorts
+someone not on record may join, then create their record and register them. They check the shape of what
+was typed; ``enrollments.trainees`` and ``enrollments.services`` hold the rules (and normalise CNICs and
+phone numbers as people type them)."""
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -18,7 +19,7 @@ from language import LANGUAGE_NAMES, current_language
 from vocabulary import Area, Choice, Education, Gender
 
 # Which of the desk's forms a POST comes from.
-LOOKUP, REGISTER, CREATE = "lookup", "register", "create"
+LOOKUP, ELIGIBILITY, REGISTER, CREATE = "lookup", "eligibility", "register", "create"
 
 
 def choices_of(vocabulary: type[Choice]) -> list[SelectChoice]:
@@ -76,8 +77,43 @@ class RegisterForm(CohortChoiceForm):
     cnic = HiddenField(validators=[InputRequired(_l("Look the trainee up by CNIC first."))])
 
 
-class NewTraineeForm(CohortChoiceForm):
-    """Step 2 for someone not on record: her details, and the cohort to register her into."""
+class PersonFields(Form):
+    """What decides who may apply, asked first of someone not on record: gender, date of birth, education."""
+
+    gender = SelectField(
+        _l("Gender"),
+        choices=choices_of(Gender),
+        coerce=optional_member(Gender),
+        validators=[InputRequired(_l("Choose female, male or transgender."))],
+    )
+    date_of_birth = DateField(
+        _l("Date of birth"), validators=[InputRequired(_l("Enter the date of birth as a date.")), plausible_birth_date]
+    )
+    education = SelectField(
+        _l("Highest education completed"),
+        choices=choices_of(Education),
+        coerce=optional_member(Education),
+        validators=[InputRequired(_l("Choose the highest education completed."))],
+    )
+
+
+class EligibilityForm(PersonFields):
+    """Step 2 for someone not on record: the answers that decide which cohorts they may join, checked
+    before the rest of their details are asked (the CNIC typed at step 1 rides along)."""
+
+    step = HiddenField(default=ELIGIBILITY)
+    cnic = HiddenField(
+        filters=[strip_text],
+        validators=[
+            InputRequired(_l("Look the trainee up by CNIC first.")),
+            Length(max=40),
+            normalised(normalise_cnic),
+        ],
+    )
+
+
+class NewTraineeForm(CohortChoiceForm, PersonFields):
+    """Step 3 for someone not on record: the rest of their details, and the cohort to register them into."""
 
     step = HiddenField(default=CREATE)
     cnic = StringField(
@@ -93,15 +129,6 @@ class NewTraineeForm(CohortChoiceForm):
         _l("Full name (as on the CNIC)"),
         validators=[InputRequired(_l("Enter the full name as on the CNIC.")), normalised(normalise_name)],
     )
-    gender = SelectField(
-        _l("Gender"),
-        choices=choices_of(Gender),
-        coerce=optional_member(Gender),
-        validators=[InputRequired(_l("Choose female, male or transgender."))],
-    )
-    date_of_birth = DateField(
-        _l("Date of birth"), validators=[InputRequired(_l("Enter the date of birth as a date.")), plausible_birth_date]
-    )
     phone = StringField(
         _l("Mobile number"),
         filters=[strip_text],
@@ -109,27 +136,21 @@ class NewTraineeForm(CohortChoiceForm):
     )
     email = EmailField(_l("Email (optional)"), filters=[strip_text], validators=[Optional(), Length(max=254)])
     district_id = SelectField(
-        _l("District where she lives"),
+        _l("District of residence"),
         coerce=optional_int,
         validate_choice=False,
-        validators=[InputRequired(_l("Choose the district where she lives."))],
+        validators=[InputRequired(_l("Choose the district of residence."))],
     )
     area = SelectField(
-        _l("Where she lives is"),
+        _l("Area of residence"),
         choices=choices_of(Area),
         coerce=optional_member(Area),
         validators=[InputRequired(_l("Choose urban, semi-urban or rural."))],
     )
-    education = SelectField(
-        _l("Highest education completed"),
-        choices=choices_of(Education),
-        coerce=optional_member(Education),
-        validators=[InputRequired(_l("Choose the highest education completed."))],
-    )
     disability = BooleanField(_l("Has a disability"))
     # Each language named in itself, so that she can point at hers; the reader's own comes first.
     # Not sent (an older page, a script): the desk's own language, as before this field existed.
-    language = SelectField(_l("Language of her SMS and email"), validate_choice=False, validators=[Optional()])
+    language = SelectField(_l("Language of SMS and email"), validate_choice=False, validators=[Optional()])
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

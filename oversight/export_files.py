@@ -245,11 +245,17 @@ class Table:
     name_parts: tuple[str, ...] = ()
     about: Any = None
     centre_id: int | None = None
+    # What the columns mean, (heading, definition) pairs: under the table after a blank row in CSV, on a
+    # sheet of their own ("Definitions") in XLSX; not rows of the table (the audit event does not count them).
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
     def filename(self, fmt: str, today: date) -> str:
         """``markaz-capacity-province-2026-11-21.csv``."""
         parts = ["markaz", self.what.replace("_", "-"), *self.name_parts, today.isoformat()]
         return "-".join(re.sub(r"[^A-Za-z0-9]+", "-", part).strip("-") for part in parts if part) + "." + fmt
+
+
+NOTES_SHEET = "Definitions"
 
 
 # Writing ------------------------------------------------------------------------------------------------
@@ -266,6 +272,12 @@ def csv_chunks(table: Table) -> Iterator[bytes]:
         buffer.seek(0)
         buffer.truncate()
         writer.writerows(csv_row(row) for row in page)
+        yield buffer.getvalue().encode()
+    if table.notes:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([])
+        writer.writerows(csv_row(note) for note in table.notes)
         yield buffer.getvalue().encode()
 
 
@@ -299,6 +311,11 @@ def write_xlsx(table: Table, into: IO[bytes]) -> int:
             sheet.append([xlsx_cell(value) for value in row])
             on_sheet += 1
             total += 1
+    if table.notes:
+        notes = workbook.create_sheet(NOTES_SHEET)
+        notes.column_dimensions["A"].width, notes.column_dimensions["B"].width = 40, 120
+        for note in table.notes:
+            notes.append([xlsx_cell(value) for value in note])
     workbook.save(into)
     return total
 

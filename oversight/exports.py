@@ -2,7 +2,7 @@
 trainees in the reader's scope, each as CSV or XLSX (``oversight.export_files`` streams and records them).
 
 The capacity and cohort downloads take the query string of the audit pages (``oversight.routes``):
-``from``/``to`` (first days), ``camps`` (women-only camps; ``women_only`` is read the same), ``mode``, and
+``from``/``to`` (first days), ``camps`` (training camps), ``women_only`` (women-only cohorts), ``mode``, and
 for the capacity table ``by`` (province, district, centre or track), ``province`` and ``district`` (codes:
 a drill-down page's place). Arguments they do not know are ignored; a value they cannot use is refused
 with 400 and a sentence naming it, rather than left out: a download must hold what its link says.
@@ -31,6 +31,7 @@ from extensions import db
 from listing import text_arg
 from oversight import bp
 from oversight.export_files import KeysetSource, ListSource, Table, exported_cnic, exported_phone, send
+from oversight.figures import FIGURE_KEYS, FIGURES, definition_rows
 from oversight.queries import (
     REPORT_GROUPINGS,
     AuditFilters,
@@ -51,49 +52,20 @@ from vocabulary import Area, Education, Gender
 FORMAT = "<any(csv, xlsx):fmt>"
 UNCHECKED = frozenset({"", "0", "off", "false", "no"})
 
-# The figures of a group of cohorts (a report row, or one cohort), in the order of the pages.
-FIGURE_HEADINGS = [
-    "Cohorts",
-    "Seats",
-    "Applications",
-    "Enrolled",
-    "Waitlisted",
-    "Pending",
-    "Completed",
-    "Dropped",
-    "Utilisation",
-    "Waitlist pressure",
-    "Women's share",
-    "Women-only camp seats",
-    "Women-only camp fill",
-    "Rural share",
-    "Completion rate",
-    "Dropout rate",
-    "Flags",
-]
+# The figures of a group of cohorts (a report row, or one cohort), in the order of the pages, headed and
+# defined as ``oversight.figures`` says (the definitions go with the file: ``Table.notes``).
+FIGURE_HEADINGS = [*(figure.heading for figure in FIGURES), "Flags"]
 
 
 def figures(row: CapacityReportRow) -> list:
     flags = "; ".join(flag.plain_label for flag in flags_of(row, thresholds()))
-    return [
-        row.cohorts,
-        row.seats,
-        row.applications,
-        row.enrolled,
-        row.waitlisted,
-        row.pending,
-        row.completed,
-        row.dropped,
-        row.utilisation,
-        row.waitlist_pressure,
-        row.women_share,
-        row.camp_seats,
-        row.camp_fill,
-        row.rural_share,
-        row.completion_rate,
-        row.dropout_rate,
-        flags,
-    ]
+    return [*(getattr(row, key) for key in FIGURE_KEYS), flags]
+
+
+def definitions() -> list[tuple[str, str]]:
+    """What each figure means (``oversight.figures``), with the flags' thresholds of this deployment."""
+    limits = thresholds()
+    return [tuple(row) for row in definition_rows(limits.underused_below, limits.women_share_target)]
 
 
 # Reading the query string ------------------------------------------------------------------------------
@@ -149,8 +121,6 @@ def read_export_filters() -> AuditFilters:
                 value=women_only,
             )
         )
-    if women_only in CHECKED and not filters.women_only_camps:
-        filters = AuditFilters(**(filters.arguments() | {"women_only_camps": True}))
     return filters
 
 
@@ -226,7 +196,8 @@ def applied(filters: AuditFilters, **extra) -> dict:
     values = {
         "from": filters.starts_from,
         "to": filters.starts_to,
-        "camps": filters.women_only_camps,
+        "camps": filters.camps,
+        "women_only": filters.women_only,
         "mode": filters.mode,
     }
     return values | extra
@@ -250,6 +221,7 @@ def export_capacity(fmt: str):
         title=f"Capacity by {group_by}",
         headings=["Key", group_by.capitalize(), *FIGURE_HEADINGS],
         source=ListSource([[row.key, row.name, *figures(row)] for row in [*rows, report_totals(rows)]]),
+        notes=definitions(),
         filters=applied(
             filters,
             by=group_by,
@@ -309,6 +281,7 @@ def export_cohorts(code: str, fmt: str):
             *FIGURE_HEADINGS[1:],
         ],
         source=ListSource(rows),
+        notes=definitions(),
         filters=applied(filters, centre=centre.code),
         name_parts=(centre.code,),
         about=centre,

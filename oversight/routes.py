@@ -25,6 +25,7 @@ from extensions import db
 from language import place_name
 from listing import page_args, text_arg
 from oversight import bp
+from oversight.figures import FIGURES, FLAG_RULES, PLACES_AND_PEOPLE
 from oversight.queries import (
     AuditFilters,
     CapacityReportRow,
@@ -58,7 +59,7 @@ class Problem:
 
 
 def read_filters() -> tuple[AuditFilters, list[Problem]]:
-    """The period, women-only-camps and mode filters of the query string, and what was left out."""
+    """The period, camps, women-only and mode filters of the query string, and what was left out."""
     problems: list[Problem] = []
 
     def day(name: str) -> date | None:
@@ -84,7 +85,9 @@ def read_filters() -> tuple[AuditFilters, list[Problem]]:
     if raw_mode and mode is None:
         problems.append(Problem("mode", raw_mode, "unknown_mode"))
     camps = request.args.get("camps", "").lower() in CHECKED
-    return AuditFilters(starts_from=starts_from, starts_to=starts_to, women_only_camps=camps, mode=mode), problems
+    women_only = request.args.get("women_only", "").lower() in CHECKED
+    filters = AuditFilters(starts_from=starts_from, starts_to=starts_to, camps=camps, women_only=women_only, mode=mode)
+    return filters, problems
 
 
 def filter_args(filters: AuditFilters) -> dict[str, str]:
@@ -94,8 +97,10 @@ def filter_args(filters: AuditFilters) -> dict[str, str]:
         args["from"] = filters.starts_from.isoformat()
     if filters.starts_to:
         args["to"] = filters.starts_to.isoformat()
-    if filters.women_only_camps:
+    if filters.camps:
         args["camps"] = "1"
+    if filters.women_only:
+        args["women_only"] = "1"
     if filters.mode:
         args["mode"] = filters.mode.value
     return args
@@ -286,6 +291,9 @@ def render_audit(template: str, filters: AuditFilters, problems: list[Problem], 
         thresholds=thresholds(),
         flags_of=flags_of,
         flag_kinds=list(Flag),
+        flag_rules=FLAG_RULES,
+        report_figures=FIGURES,
+        places_and_people=PLACES_AND_PEOPLE,
         modes=list(Mode),
         **context,
     )

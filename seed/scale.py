@@ -47,7 +47,7 @@ from centres.models import Centre, District, Province
 from clock import local_date
 from courses.models import Cohort, Course
 from database import utcnow
-from enrollments.counters import COUNTER_NAMES
+from enrollments.counters import COUNTER_NAMES, mark_firsts_and_training
 from enrollments.models import Enrollment, Trainee
 from extensions import db
 from seed.demo import (
@@ -749,7 +749,7 @@ class ScaleSeeder:
                         reason = rng.choice(WITHDRAW_REASONS)
                 if decided is not None and decided > self.now:
                     decided = self.now
-                tally(counts, status, self.gender[number] == 0, self.area[number] == RURAL)
+                tally(counts, status, GENDERS[self.gender[number]], self.area[number] == RURAL)
                 yield (
                     self.enrollment_id,
                     number,
@@ -867,6 +867,8 @@ class ScaleSeeder:
             )
         with timed(self.report, "counters"):
             self.write_counters(cohorts)
+            # Firsts, the start of training and the counters that follow them, set-based from the rows.
+            mark_firsts_and_training(self.connection)
         if self.writer.postgresql:
             for table in ("course", "centre", "cohort", "trainee", "enrollment", "user_account"):
                 self.connection.exec_driver_sql(
@@ -892,16 +894,19 @@ BY_STATUS = {
     S.PENDING: "pending_count",
     S.COMPLETED: "completed_count",
     S.DROPPED: "dropped_count",
+    S.CANCELLED: "cancelled_count",
 }
+GENDER_COUNTERS = {Gender.FEMALE: "women_count", Gender.MALE: "men_count", Gender.TRANSGENDER: "transgender_count"}
 
 
-def tally(counts: dict[str, int], status: EnrollmentStatus, woman: bool, rural: bool) -> None:
-    """Add one enrollment to a cohort's counters, as ``enrollments.counters.COUNTERS`` defines them."""
+def tally(counts: dict[str, int], status: EnrollmentStatus, gender: Gender, rural: bool) -> None:
+    """Add one enrollment to a cohort's counters, as ``enrollments.counters.COUNTERS`` defines them (the
+    others, ``TRAINING_COUNTERS`` and ``PERSON_COUNTERS``, are set afterwards from the rows)."""
     counts["applications_count"] += 1
     if (name := BY_STATUS.get(status)) is not None:
         counts[name] += 1
     if status is S.ENROLLED or status is S.COMPLETED:
-        counts["women_count"] += woman
+        counts[GENDER_COUNTERS[gender]] += 1
         counts["rural_count"] += rural
 
 

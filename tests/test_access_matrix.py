@@ -48,6 +48,9 @@ USERS = ("anonymous", "trainee", "staff_a", "staff_b", "overseer", "punjab_overs
 # Outcomes that are not a bare status code.
 LOGIN = "302 to /auth/login?next=<this path>"
 REDIRECT = "302 elsewhere on the site (a signed-in user's home, the front page)"
+# The code step of a sign-up, in a browser that is waiting for no code: to the sign-in page, where she can
+# name her account (her next sign-in sends her back to the code step).
+SIGN_IN = "302 to /auth/login"
 # The rule let the request through and the view answered without error: for an admin's empty POST,
 # a form shown again with its errors (200/401/422) or, for a form-less action, a redirect back.
 ADMITTED = "admitted: 200, 401, 409, 422 or a redirect that is not to the sign-in page"
@@ -71,6 +74,10 @@ EXPECTED_GET: dict[str, dict[str, object]] = {
     "auth.password":              row(LOGIN,    200,      200,      200,      200,      200,      200),
     "auth.request_reset":         row(200,      200,      200,      200,      200,      200,      200),
     "auth.reset_password":        row(200,      200,      200,      200,      200,      200,      200),
+    # The code steps are for a browser that signed up or asked for a code (the session says which account
+    # or number): without that, to the sign-in page or the reset request, whoever asks.
+    "auth.confirm":               row(SIGN_IN,  REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    "auth.reset_with_code":       row(REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
     "centres.index":              row(200,      200,      200,      200,      200,      200,      200),
     # Downloads (oversight/exports.py) and the audit log: overseers, staff and admins, each in her scope;
     # a centre's cohorts (centre A) for its staff, overseers of Punjab or the nation, and admins.
@@ -86,6 +93,8 @@ EXPECTED_GET: dict[str, dict[str, object]] = {
     "courses.course_detail":      row(200,      200,      200,      200,      200,      200,      200),
     "courses.cohort_detail":      row(200,      200,      200,      200,      200,      200,      200),
     "enrollments.trainee_detail": row(LOGIN,    403,      200,      403,      200,      200,      200),
+    # Correcting her gender or area: staff of her centres and admins; overseers read only.
+    "enrollments.correct_trainee": row(LOGIN,   403,      200,      403,      403,      403,      200),
     # Enrollments: the trainee withdraws her own place; the centre's staff (and admins) run the roster.
     "enrollments.withdraw":       row(LOGIN,    200,      200,      403,      403,      403,      200),
     # Her calendar of class days: hers alone.
@@ -97,6 +106,11 @@ EXPECTED_GET: dict[str, dict[str, object]] = {
     "enrollments.complete":       row(LOGIN,    403,      200,      403,      403,      403,      200),
     "enrollments.change_seats":   row(LOGIN,    403,      200,      403,      403,      403,      200),
     "enrollments.cancel_cohort":  row(LOGIN,    403,      200,      403,      403,      403,      200),
+    # The roster's tools: its download, the sign-in sheet, a message to its trainees (issue 14, item 10).
+    "enrollments.download_roster": row(LOGIN,   403,      200,      403,      403,      403,      200),
+    "enrollments.sign_in_sheet":  row(LOGIN,    403,      200,      403,      403,      403,      200),
+    "enrollments.message_cohort": row(LOGIN,    403,      200,      403,      403,      403,      200),
+    "enrollments.import_sample":  row(LOGIN,    403,      200,      403,      403,      403,      200),
     "oversight.index":            row(LOGIN,    403,      200,      200,      200,      200,      200),
     # The capacity audit's drill-down (Punjab, Lahore, centre A) and its view by track: staff reach the places
     # of their own centres (staff_b's centre is in Sindh), overseers their scope.
@@ -151,6 +165,9 @@ EXPECTED_POST: dict[str, dict[str, object]] = {
     # A reset link works for whoever holds it (it is the proof); asking for one is open to all.
     "auth.request_reset":         row(422,      422,      422,      422,      422,      422,      422),
     "auth.reset_password":        row(422,      422,      422,      422,      422,      422,      422),
+    "auth.confirm":               row(SIGN_IN,  REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    "auth.new_code":              row(SIGN_IN,  REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    "auth.reset_with_code":       row(REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
     # Administration.
     "auth.create_user":           row(LOGIN,    403,      403,      403,      403,      403,      ADMITTED),
     "auth.edit_user":             row(LOGIN,    403,      403,      403,      403,      403,      ADMITTED),
@@ -185,6 +202,12 @@ EXPECTED_POST: dict[str, dict[str, object]] = {
     "enrollments.complete":       row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
     "enrollments.change_seats":   row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
     "enrollments.cancel_cohort":  row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
+    # A bulk decision that names no decision is refused with 400; a message without text, 422.
+    "enrollments.bulk_decision":  row(LOGIN,    403,      400,      403,      403,      403,      400),
+    "enrollments.message_cohort": row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
+    # The walk-in desk's eligibility check (JSON): answers missing, 422.
+    "enrollments.walk_in_eligibility": row(LOGIN, 403,    422,      403,      403,      403,      422),
+    "enrollments.correct_trainee": row(LOGIN,   403,      ADMITTED, 403,      403,      403,      ADMITTED),
     # API tokens: an unnamed token is refused (422); staff_a revokes her token, the admin finds it revoked.
     "auth.tokens":                row(LOGIN,    ADMITTED, ADMITTED, ADMITTED, ADMITTED, ADMITTED, ADMITTED),
     "auth.revoke_token":          row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
@@ -234,6 +257,7 @@ def path_values(world: "World") -> dict[str, dict[str, object]]:
         "courses.cohort_status": {"code": world.cohort_a.code},
         "enrollments.walk_in": {"centre_code": centre_a},
         "enrollments.trainee_detail": {"trainee_id": world.trainee_a.id},
+        "enrollments.correct_trainee": {"trainee_id": world.trainee_a.id},
         "enrollments.apply": {"code": world.cohort_a.code},
         "enrollments.withdraw": {"enrollment_id": enrollment_of(world.own_trainee)},
         "enrollments.calendar": {"enrollment_id": enrollment_of(world.own_trainee)},
@@ -244,6 +268,12 @@ def path_values(world: "World") -> dict[str, dict[str, object]]:
         "enrollments.complete": {"enrollment_id": enrollment_of(world.trainee_a)},
         "enrollments.change_seats": {"code": world.cohort_a.code},
         "enrollments.cancel_cohort": {"code": world.cohort_a.code},
+        "enrollments.bulk_decision": {"code": world.cohort_a.code},
+        "enrollments.download_roster": {"code": world.cohort_a.code, "fmt": "xlsx"},
+        "enrollments.sign_in_sheet": {"code": world.cohort_a.code},
+        "enrollments.message_cohort": {"code": world.cohort_a.code},
+        "enrollments.import_sample": {"centre_code": centre_a, "fmt": "csv"},
+        "enrollments.walk_in_eligibility": {"centre_code": centre_a},
         "enrollments.import_upload": {"centre_code": centre_a},
         "enrollments.import_batch": {"batch_id": upload},
         "enrollments.import_confirm": {"batch_id": upload},
@@ -397,6 +427,8 @@ def check_outcome(expected: object, response, path: str) -> bool:
         return login_redirect_target(response) == path
     if expected == REDIRECT:
         return status in (302, 303) and login_redirect_target(response) is None
+    if expected == SIGN_IN:
+        return status in (302, 303) and urlsplit(response.headers["Location"]).path == "/auth/login"
     if expected == ADMITTED:
         return status in ADMITTED_STATUSES and login_redirect_target(response) is None
     return status == expected
@@ -477,6 +509,9 @@ OVERSEERS_MAY_POST = frozenset(
         "auth.signup",
         "auth.request_reset",
         "auth.reset_password",
+        "auth.confirm",
+        "auth.new_code",
+        "auth.reset_with_code",
     }
 )
 

@@ -99,6 +99,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # (applied at A, lives in Punjab) is read by A's staff, overseers (masked) and admins.
     ("POST",   "api.create_trainee"):         row(401,      403,    201,    201,    403,     403,   201),
     ("GET",    "api.get_trainee"):            row(401,      403,    200,    403,    200,     200,   200),
+    # Correcting trainee A's gender or area: A's staff and admins; overseers read only.
+    ("PATCH",  "api.correct_trainee"):        row(401,      403,    200,    403,    403,     403,   200),
     # Enrollments at cohort A2: the trainee applies for herself, staff of A and the admin register others.
     ("POST",   "api.create_enrollment"):      row(401,      201,    201,    403,    403,     403,   201),
     ("GET",    "api.list_enrollments"):       row(401,      403,    200,    403,    403,     403,   200),
@@ -122,6 +124,7 @@ def path_values(w: ApiWorld) -> dict[str, dict[str, object]]:
         "api.get_cohort": {"cohort_id": w.cohort_a.id},
         "api.update_cohort": {"cohort_id": w.cohort_a.id},
         "api.get_trainee": {"trainee_id": w.trainee_a.id},
+        "api.correct_trainee": {"trainee_id": w.trainee_a.id},
         "api.create_enrollment": {"cohort_id": w.cohort_a2.id},
         "api.list_enrollments": {"cohort_id": w.cohort_a.id},
         "api.get_enrollment": {"enrollment_id": enrollment_of(w.trainee_a)},
@@ -152,6 +155,7 @@ def body_for(w: ApiWorld, endpoint: str, user: str) -> dict | None:
             "admission": "first_come",
         },
         "api.update_cohort": {"seats": 12},
+        "api.correct_trainee": {"area": "rural", "reason": "Her CNIC card gives a village address."},
         "api.create_trainee": {
             "cnic": f"35202-765432{number}-2",
             "full_name": f"Matrix Trainee {'ABCDEFG'[number]}",
@@ -353,6 +357,8 @@ OBJECT_CASES = [
     ("staff_b",         "GET",   "api.get_trainee",         "trainee_b",   None,        200),
     ("staff_a",         "GET",   "api.get_trainee",         "trainee_c",   None,        200),
     ("punjab_overseer", "GET",   "api.get_trainee",         "trainee_b",   None,        403),
+    ("staff_a",         "PATCH", "api.correct_trainee",     "trainee_b",   {"area": "rural", "reason": "Typo."}, 403),
+    ("staff_b",         "PATCH", "api.correct_trainee",     "trainee_b",   {"area": "rural", "reason": "Typo."}, 200),
     ("punjab_overseer", "GET",   "api.get_trainee",         "trainee_c",   None,        200),
     ("overseer",        "GET",   "api.get_trainee",         "trainee_b",   None,        200),
     ("trainee",         "GET",   "api.get_trainee",         "own_trainee", None,        200),

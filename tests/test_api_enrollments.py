@@ -22,13 +22,16 @@ from vocabulary import Admission, CohortStatus, EnrollmentStatus, Gender, Role, 
 S = EnrollmentStatus
 NOT_FOUND = (404, "not_found", "There is nothing here.", None)
 SAY_WHICH = "Say which trainee to register: trainee_id or cnic."
-NO_SUCH_CNIC = "No trainee has this CNIC: create her record first (POST /trainees)."
-ONLY_HERSELF = "A trainee applies only for herself: leave out trainee_id and cnic."
+NO_SUCH_CNIC = "No trainee has this CNIC: create the trainee's record first (POST /trainees)."
+ONLY_HERSELF = "Trainees apply only for their own place: leave out trainee_id and cnic."
 
 
 def no_such_id(trainee_id: int) -> str:
     """The answer to staff naming an id that does not exist or that they may not see: the same words."""
-    return f"There is no trainee with the id {trainee_id} among your centres' records: register her by CNIC instead."
+    return (
+        f"There is no trainee with the id {trainee_id} among your centres' records: "
+        "register the trainee by CNIC instead."
+    )
 
 
 @pytest.fixture
@@ -196,7 +199,7 @@ def test_registering_her_twice_is_409_even_after_she_withdrew(client, cohort, ap
     assert response.get_json() == {
         "error": {
             "code": "already_applied",
-            "message": "This trainee is in this cohort already: her place is withdrawn.",
+            "message": "This trainee is in this cohort already: the place is withdrawn.",
             "enrollment_id": enrollment.id,
         }
     }

@@ -188,6 +188,7 @@ DESIGN_OPERATIONS = [
     ("PATCH", "/cohorts/{cohort_id}", True),
     ("POST", "/trainees", True),
     ("GET", "/trainees/{trainee_id}", False),
+    ("PATCH", "/trainees/{trainee_id}", True),  # issue 15: correcting her gender or area, with a reason
     ("POST", "/cohorts/{cohort_id}/enrollments", True),
     ("GET", "/cohorts/{cohort_id}/enrollments", False),
     ("GET", "/me/enrollments", False),

@@ -157,8 +157,8 @@ def test_staff_of_several_centres_name_the_registering_centre(client, make_user,
     assert api_error(response) == (
         422,
         "refused",
-        "You work at several centres (PB-LHR-01, SD-KHI-01): say which one registers her.",
-        {"centre": "You work at several centres (PB-LHR-01, SD-KHI-01): say which one registers her."},
+        "You work at several centres (PB-LHR-01, SD-KHI-01): say which one registers the trainee.",
+        {"centre": "You work at several centres (PB-LHR-01, SD-KHI-01): say which one registers the trainee."},
     )
     assert row_counts() == before
     response = client.post("/api/v1/trainees", json=details(centre="SD-KHI-01"), headers=headers)

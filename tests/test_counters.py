@@ -29,7 +29,14 @@ def woman(area: Area = Area.RURAL) -> Trainee:
         (S.ENROLLED, S.COMPLETED, woman(), {"enrolled_count": -1, "completed_count": 1}),
         (S.ENROLLED, S.DROPPED, woman(Area.URBAN), {"enrolled_count": -1, "dropped_count": 1, "women_count": -1}),
         (S.WAITLISTED, S.ENROLLED, Trainee(gender=Gender.MALE, area=Area.URBAN), {"waitlisted_count": -1,
-                                                                                  "enrolled_count": 1}),
+                                                                                  "enrolled_count": 1,
+                                                                                  "men_count": 1}),
+        (S.ENROLLED, S.COMPLETED, Trainee(gender=Gender.TRANSGENDER, area=Area.URBAN), {"enrolled_count": -1,
+                                                                                        "completed_count": 1}),
+        (S.ENROLLED, S.CANCELLED, Trainee(gender=Gender.TRANSGENDER, area=Area.URBAN), {"enrolled_count": -1,
+                                                                                        "transgender_count": -1,
+                                                                                        "cancelled_count": 1}),
+        (S.WAITLISTED, S.CANCELLED, woman(), {"waitlisted_count": -1, "cancelled_count": 1}),
     ],
 )  # fmt: skip
 def test_what_each_change_adds(before, after, trainee, expected):

@@ -377,5 +377,5 @@ def test_limits_are_explained_to_staff_in_the_third_person(make_cohort, make_tra
         walk_in, make_cohort(centre=centre, shift=Shift.MORNING, starts_on=today + timedelta(days=20)), actor=staff
     )
     clash = make_cohort(centre=centre, shift=Shift.MORNING, starts_on=today + timedelta(days=22))
-    with pytest.raises(OverlappingPlace, match="clashes with her place"):
+    with pytest.raises(OverlappingPlace, match="clashes with the trainee's place"):
         register(walk_in, clash, actor=staff)

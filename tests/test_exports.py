@@ -30,6 +30,7 @@ from oversight.export_files import (
     neutralised,
     xlsx_cell,
 )
+from oversight.figures import FIGURE_KEYS
 from oversight.queries import KNOWN_ACTIONS, after_trainee, capacity_report, report_totals, trainees_for_export
 from vocabulary import Area, CohortKind, CohortStatus, EnrollmentStatus, Gender, Mode, Role, Track
 
@@ -126,7 +127,12 @@ def xlsx_rows(response) -> list[list]:
     """Every row of every sheet, headings included."""
     workbook = load_workbook(io.BytesIO(response.get_data()), read_only=True)
     try:
-        return [list(row) for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True)]
+        return [
+            list(row)
+            for sheet in workbook.worksheets
+            if sheet.title != export_files.NOTES_SHEET
+            for row in sheet.iter_rows(values_only=True)
+        ]
     finally:
         workbook.close()
 
@@ -139,24 +145,7 @@ def as_csv(value) -> str:
 
 
 def report_figures(row) -> list:
-    return [
-        row.cohorts,
-        row.seats,
-        row.applications,
-        row.enrolled,
-        row.waitlisted,
-        row.pending,
-        row.completed,
-        row.dropped,
-        row.utilisation,
-        row.waitlist_pressure,
-        row.women_share,
-        row.camp_seats,
-        row.camp_fill,
-        row.rural_share,
-        row.completion_rate,
-        row.dropout_rate,
-    ]
+    return [getattr(row, key) for key in FIGURE_KEYS]
 
 
 # The capacity table ----------------------------------------------------------------------------------
@@ -209,7 +198,7 @@ def test_capacity_export_takes_the_audit_pages_filters(net, get_as):
         starts_from=date(2031, 1, 1),
         starts_to=date(2031, 12, 31),
         mode=Mode.ONLINE,
-        women_only_camps=True,
+        camps=True,
     )
     assert [row.key for row in expected] == ["PB-LHR-01"]
     assert [row[0] for row in rows[1:]] == ["PB-LHR-01", "total"]
@@ -224,10 +213,12 @@ def test_capacity_export_takes_the_audit_pages_filters(net, get_as):
     }
 
 
-def test_women_only_is_read_as_the_camps_filter(net, get_as):
+def test_women_only_narrows_to_women_only_cohorts(net, get_as):
     rows = csv_rows(get_as(net.users["admin"], "/oversight/exports/capacity.csv?by=centre&women_only=1"))
     assert [row[0] for row in rows[1:]] == ["PB-LHR-01", "total"]
     assert rows[1][3] == "2"
+    (recorded,) = export_events()
+    assert recorded.after["filters"] == {"by": "centre", "women_only": True}
 
 
 def test_capacity_export_of_one_province_and_one_district(net, get_as):
@@ -335,14 +326,16 @@ def test_cohort_export_lists_the_centres_reported_cohorts_with_their_figures(net
     ]
     headings = rows[0]
     figures = dict(zip(headings, web, strict=True))
-    assert (figures["Seats"], figures["Enrolled"], figures["Waitlisted"], figures["Applications"]) == (
+    assert (figures["Seats"], figures["Enrolled now"], figures["Waitlisted"], figures["Applications (places)"]) == (
         "4",
         "1",
         "1",
         "2",
     )
-    assert figures["Utilisation"] == "0.25"
-    assert dict(zip(headings, camp, strict=True))["Women-only camp fill"] == "0.5"
+    assert figures["Filled so far (filling)"] == "0.25"
+    assert figures["Seats used (running + finished)"] == ""  # still filling: no seats used yet
+    camp_figures = dict(zip(headings, camp, strict=True))
+    assert camp_figures["Camp fill"] == camp_figures["Women-only fill"] == "0.5"
 
 
 def test_cohort_export_as_xlsx_and_with_filters(net, get_as):

@@ -199,7 +199,7 @@ def test_walk_in_record_in_other_digits_is_her_record_not_a_second(desk, ayesha,
     before = row_counts()
     response = desk(new_walk_in(world, cnic=typed))
     assert response.status_code == 409
-    assert "A trainee with this CNIC is on record already: here is her record." in response.get_data(as_text=True)
+    assert "A trainee with this CNIC is on record already: here is the record." in response.get_data(as_text=True)
     assert_only_a_lookup_of(ayesha, before, row_counts(), by=world["staff"])
 
 

@@ -473,8 +473,8 @@ def test_eligibility_and_places_in_the_target_cohort(app, place, make_trainee, m
         (4, "", f"Not eligible for this cohort: Age 16–40 on the day the course starts ({starts}). "
                 "This course needs Matriculation or higher."),
         (5, "", "Already in this cohort (waitlisted)."),
-        (6, "", "She already holds 2 places (the most anyone may hold at once is 2). "
-                "She must leave one before she can be registered here."),
+        (6, "", "This trainee already holds 2 places (the most anyone may hold at once is 2). "
+                "One must be given up before registering here."),
     ]  # fmt: skip
 
 
@@ -604,7 +604,7 @@ def test_a_row_refused_at_confirmation_is_reported_and_the_others_imported(app, 
     starts = place.cohort.starts_on.strftime("%d %b %Y")
     assert result.problems == [
         Problem(3, "", f"Age 16–40 on the day the course starts ({starts}). "
-                       "Her record was created; she was not registered.")
+                       "The record was created; the trainee was not registered.")
     ]  # fmt: skip
     sana = db.session.scalar(select(Trainee).where(Trainee.cnic == "3520111111111"))
     assert db.session.scalar(select(func.count(Enrollment.id)).where(Enrollment.trainee_id == sana.id)) == 0
@@ -907,7 +907,8 @@ def test_an_empty_education_is_a_problem_only_when_the_course_asks_for_some(plac
     )
     ayesha_unsaid = [*AYESHA[:7], "", ""]
     preview = check(csv_bytes([ayesha_unsaid, HINA]), place, place.cohort)
-    assert problems_of(preview) == [(2, "Education", "Give her education: this course needs Matriculation or higher.")]
+    message = "Give the trainee's education: this course needs Matriculation or higher."
+    assert problems_of(preview) == [(2, "Education", message)]
     assert check(csv_bytes([ayesha_unsaid, HINA]), place, no_schooling_needed).problems == []
     assert check(csv_bytes([ayesha_unsaid, HINA]), place).problems == []  # no cohort: matric, as documented
     assert check(csv_bytes([ayesha_unsaid]), place).valid[0].details.education is Education.MATRIC

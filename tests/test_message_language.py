@@ -46,7 +46,7 @@ def test_only_she_chooses_the_language_of_her_messages(her, make_user, make_trai
     other = make_trainee(user=make_user(Role.TRAINEE))
     for actor in (other.user, make_user(Role.ADMIN), make_user(Role.STAFF)):
         before = row_counts()
-        with pytest.raises(Refusal, match=r"Only she chooses the language of her messages\."):
+        with pytest.raises(Refusal, match=r"Only the trainee chooses the language of their messages\."):
             choose_message_language(her, "ur", actor=actor)
         db.session.rollback()
         assert row_counts() == before

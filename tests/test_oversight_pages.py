@@ -11,7 +11,7 @@ nobody should send.
 import html
 import json
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
@@ -119,63 +119,113 @@ def pct(part: int, whole: int) -> str:
     return NO_FIGURE if not whole else f"{part / whole * 100:.1f}%"
 
 
-FLAG_TEXT = {"under_used": "Under-used", "over_subscribed": "Over-subscribed", "women": "Women below target"}
+FLAG_TEXT = {
+    "under_used": "Under-used",
+    "over_subscribed": "Over-subscribed",
+    "women": "Women below target",
+    "outcome": "Outcome missing",
+}
 
 
 @dataclass(frozen=True)
 class Counts:
-    """The places of a cohort (or a group of cohorts), as the story below makes them."""
+    """The places and people of a cohort (or a group of cohorts), as the story below makes them. Every
+    trainee of the story has one application, so people and places differ only by what became of them."""
 
     cohorts: int
     seats: int
     enrolled: int
+    stage: str = "filling"  # filling, running, finished or cancelled (of one cohort; sums keep "mixed")
     waitlisted: int = 0
     pending: int = 0
     completed: int = 0
     dropped: int = 0
     women: int = 0  # among enrolled + completed
-    rural: int = 0  # among enrolled + completed
+    men: int = 0
+    transgender: int = 0
+    rural: int = 0
     applications: int = 0
-    camp_seats: int = 0  # women-only camps
-    camp_filled: int = 0
-    finished_places: int = 0  # enrolled + completed + dropped in finished cohorts
-    finished_completed: int = 0
-    finished_dropped: int = 0
-    running_seats: int = 0
-    running_filled: int = 0
+    reached: int = 0  # people who held a place, and women and rural among them
+    reached_women: int = 0
+    reached_rural: int = 0
+    camp: bool = False
+    women_only: bool = False
+    started: int = 0  # places that started training (running and finished cohorts)
+    left: int = 0  # of those, dropped or withdrawn before the end
+    parts: tuple = ()
 
     def __add__(self, other: "Counts") -> "Counts":
-        return Counts(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+        mine = self.parts or (self,)
+        theirs = other.parts or (other,)
+        return Counts(*(0 for _ in range(3)), stage="mixed", parts=mine + theirs)
+
+    def each(self) -> tuple["Counts", ...]:
+        return self.parts or (self,)
+
+    def total(self, name: str, when=lambda c: True) -> int:
+        return sum(getattr(c, name) for c in self.each() if when(c))
 
     def cells(self, *flags: str) -> dict[str, str]:
-        """What a row of the audit table shows for these places, with the flags worked out by hand."""
-        trained = self.enrolled + self.completed
+        """What a row of the audit table shows for these cohorts, with the flags worked out by hand."""
+        offered = lambda c: c.stage != "cancelled"  # noqa: E731
+        trained = lambda c: c.enrolled + c.completed  # noqa: E731
+
+        def sum_of(function, when=lambda c: True) -> int:
+            return sum(function(c) for c in self.each() if when(c))
+
+        def stage(*names):
+            return lambda c: c.stage in names
+
+        used = sum_of(trained, stage("running", "finished"))
+        used_seats = self.total("seats", stage("running", "finished"))
+        all_trained = sum_of(trained)
+        mixed = lambda c: not c.women_only  # noqa: E731
+        finished = stage("finished")
+        started = self.total("started", finished)
         return {
-            "cohorts": str(self.cohorts),
-            "seats": str(self.seats),
-            "enrolled": str(self.enrolled),
-            "waitlisted": str(self.waitlisted),
-            "pending": str(self.pending),
-            "utilisation": pct(trained, self.seats),
-            "waitlist_pressure": pct(self.waitlisted, self.seats),
-            "women_share": pct(self.women, trained),
-            "camp_seats": str(self.camp_seats),
-            "camp_fill": pct(self.camp_filled, self.camp_seats),
-            "rural_share": pct(self.rural, trained),
-            "completion_rate": pct(self.finished_completed, self.finished_places),
-            "dropout_rate": pct(self.finished_dropped, self.finished_places),
+            "seats": str(self.total("seats", offered)),
+            "seats_now": str(self.total("seats", stage("filling", "running"))),
+            "applications": str(self.total("applications", offered)),
+            "applicants": str(self.total("applications")),  # each trainee applied once
+            "enrolled": str(self.total("enrolled")),
+            "waitlisted": str(self.total("waitlisted")),
+            "pending": str(self.total("pending")),
+            "utilisation": pct(used, used_seats),
+            "utilisation_filling": pct(sum_of(trained, stage("filling")), self.total("seats", stage("filling"))),
+            "utilisation_running": pct(sum_of(trained, stage("running")), self.total("seats", stage("running"))),
+            "utilisation_finished": pct(sum_of(trained, finished), self.total("seats", finished)),
+            "waitlist_pressure": pct(self.total("waitlisted", stage("filling")), self.total("seats", stage("filling"))),
+            "unmet_at_start": "0",  # nobody was still waiting when c2 and c3 started
+            "women_share": pct(self.total("women"), all_trained),
+            "women_share_mixed": pct(self.total("women", mixed), sum_of(trained, mixed)),
+            "men_share": pct(self.total("men"), all_trained),
+            "transgender_share": pct(self.total("transgender"), all_trained),
+            "rural_share": pct(self.total("rural"), all_trained),
+            "reached": str(self.total("reached")),
+            "women_share_people": pct(self.total("reached_women"), self.total("reached")),
+            "rural_share_people": pct(self.total("reached_rural"), self.total("reached")),
+            "camp_seats": str(self.total("seats", lambda c: c.camp and offered(c))),
+            "camp_fill": pct(sum_of(trained, lambda c: c.camp), self.total("seats", lambda c: c.camp)),
+            "women_only_seats": str(self.total("seats", lambda c: c.women_only and offered(c))),
+            "women_only_fill": pct(
+                sum_of(trained, lambda c: c.women_only), self.total("seats", lambda c: c.women_only)
+            ),
+            "completed": str(self.total("completed")),
+            "completion_rate": pct(self.total("completed", finished), started),
+            "dropout_rate": pct(self.total("left", finished), started),
+            "outcome_missing_rate": pct(self.total("enrolled", finished), started),
+            "cancelled_cohorts": str(sum(1 for c in self.each() if c.stage == "cancelled")),
+            "cancelled_applications": str(self.total("applications", stage("cancelled"))),
             "flags": " ".join(FLAG_TEXT[flag] for flag in flags),
         }
 
+    def group_cells(self, *flags: str) -> dict[str, str]:
+        """A row of a table of groups: the figures, and how many cohorts (not cancelled)."""
+        return {"cohorts": str(sum(1 for c in self.each() if c.stage != "cancelled"))} | self.cells(*flags)
+
     def cohort_cells(self, *flags: str) -> dict[str, str]:
-        """A row of a centre's cohort table: the same figures, and applications, completed, dropped."""
-        cells = self.cells(*flags)
-        del cells["cohorts"]
-        return cells | {
-            "applications": str(self.applications),
-            "completed": str(self.completed),
-            "dropped": str(self.dropped),
-        }
+        """A row of a centre's cohort table: the figures, and the dropped places."""
+        return self.cells(*flags) | {"dropped": str(self.total("dropped"))}
 
 
 # The story. Punjab: centre A in Lahore, centre M in Multan; Sindh: centre B in Karachi South.
@@ -184,40 +234,57 @@ class Counts:
 #                                           third on the waitlist withdrew (7 applications)
 # c2 A  ADS  running   on-site 2025-09-01 10 seats: F-urban (completed), F-rural, M-urban, M-rural, M-urban
 # c3 A  WEB  finished  on-site 2025-03-03  5 seats: F-rural and F-urban completed, F-urban dropped, M-rural
-#                                           still enrolled at the end
+#                                           still enrolled at the end (an outcome missing)
 # c4 M  ADS  open camp, women only, online 2031-02-01  6 seats: F-rural, F-rural, F-urban
 # c5 M  WEB  open, reviewed, hybrid        2031-03-01  5 seats: F-urban approved, M pending
 # c6 B  WEB  open      hybrid  2031-01-20  8 seats: F-urban, M-urban, M-rural
-# and, never counted: a draft at A (30 seats) and a cancelled cohort at B that had one place.
-C1 = Counts(1, 4, 4, waitlisted=2, women=2, rural=1, applications=7)
-C2 = Counts(1, 10, 4, completed=1, women=2, rural=2, applications=5, running_seats=10, running_filled=5)
-C3 = Counts(
-    1, 5, 1, completed=2, dropped=1, women=2, rural=2, applications=4,
-    finished_places=4, finished_completed=2, finished_dropped=1,
+# x  B  WEB  cancelled on-site 2031-01-06 15 seats: one F-rural place, cancelled (counted apart)
+# and, never counted: a draft at A (30 seats).
+C1 = Counts(1, 4, 4, waitlisted=2, women=2, men=2, rural=1, applications=7, reached=4, reached_women=2, reached_rural=1)
+C2 = Counts(
+    1, 10, 4, stage="running", completed=1, women=2, men=3, rural=2, applications=5, reached=5, reached_women=2,
+    reached_rural=2, started=5,
 )  # fmt: skip
-C4 = Counts(1, 6, 3, women=3, rural=2, applications=3, camp_seats=6, camp_filled=3)
-C5 = Counts(1, 5, 1, pending=1, women=1, applications=2)
-C6 = Counts(1, 8, 3, women=1, rural=1, applications=3)
+C3 = Counts(
+    1, 5, 1, stage="finished", completed=2, dropped=1, women=2, men=1, rural=2, applications=4, reached=4,
+    reached_women=3, reached_rural=2, started=4, left=1,
+)  # fmt: skip
+C4 = Counts(
+    1, 6, 3, women=3, rural=2, applications=3, reached=3, reached_women=3, reached_rural=2, camp=True, women_only=True
+)
+C5 = Counts(1, 5, 1, pending=1, women=1, applications=2, reached=1, reached_women=1)
+C6 = Counts(1, 8, 3, women=1, men=2, rural=1, applications=3, reached=3, reached_women=1, reached_rural=1)
+CANCELLED = Counts(0, 15, 0, stage="cancelled", applications=1, reached=1, reached_women=1, reached_rural=1)
 CENTRE_A = C1 + C2 + C3
 CENTRE_M = C4 + C5
-CENTRE_B = C6
+CENTRE_B = C6 + CANCELLED
 PUNJAB = CENTRE_A + CENTRE_M
 SINDH = CENTRE_B
 TOTAL = PUNJAB + SINDH
-SOFTWARE = C1 + C3 + C5 + C6
+SOFTWARE = C1 + C3 + C5 + C6 + CANCELLED
 MARKETING = C2 + C4
 
-# Flags by hand, with the default settings (under-used below 60%, women's share target 50%):
-# running cohorts are c2 only, 5 of 10 seats filled → under-used wherever c2 counts; c1's waitlist (2) is
-# half its 4 seats → over-subscribed, but no group has a waitlist of half its seats; women's shares below
-# 50%: c2 (2 of 5), c6 and so Sindh and centre B (1 of 3). Centre A has exactly 6 of 12: not below.
+# Flags by hand, with the default settings (under-used below 60%, women's share target 50%): seats used
+# (running and finished cohorts) are 5 of c2's 10 and 3 of c3's 5: c2 and every group with both (8 of 15)
+# under-used, c3 alone (60%) not; over-subscribed: c1's line (2) is half its 4 seats, and c1 is the only
+# cohort still filling at centre A (so A and Lahore too), not in Punjab (2 of 15 filling seats); women's
+# shares below 50%: c2 (2 of 5), c6 and so Sindh and centre B (1 of 3); centre A has exactly 6 of 12.
+# Outcome missing: c3's man still enrolled, and every group c3 is in.
+CENTRE_A_FLAGS = ("under_used", "over_subscribed", "outcome")
 EXPECTED_ROWS = {
-    "province": {"PB": PUNJAB.cells("under_used"), "SD": SINDH.cells("women"), "total": TOTAL.cells("under_used")},
-    "district": {"PB-LHR": CENTRE_A.cells("under_used"), "PB-MUL": CENTRE_M.cells()},
+    "province": {
+        "PB": PUNJAB.group_cells("under_used", "outcome"),
+        "SD": SINDH.group_cells("women"),
+        "total": TOTAL.group_cells("under_used", "outcome"),
+    },
+    "district": {
+        "PB-LHR": CENTRE_A.group_cells("under_used", "over_subscribed", "outcome"),
+        "PB-MUL": CENTRE_M.group_cells(),
+    },
     "track": {
-        "digital_marketing": MARKETING.cells("under_used"),
-        "software_development": SOFTWARE.cells(),
-        "total": TOTAL.cells("under_used"),
+        "digital_marketing": MARKETING.group_cells("under_used"),
+        "software_development": SOFTWARE.group_cells("outcome"),
+        "total": TOTAL.group_cells("under_used", "outcome"),
     },
 }
 
@@ -336,7 +403,7 @@ def test_the_nation_by_province(as_user, reader):
 
 def test_a_province_by_district(as_user):
     page = get(as_user("overseer"), "/oversight/provinces/PB")
-    assert audit_rows(page) == EXPECTED_ROWS["district"] | {"total": PUNJAB.cells("under_used")}
+    assert audit_rows(page) == EXPECTED_ROWS["district"] | {"total": PUNJAB.group_cells("under_used", "outcome")}
     assert row_links(page)["PB-LHR"] == ["/oversight/provinces/PB/districts/LHR"]
     assert row_links(page)["PB-MUL"] == ["/oversight/provinces/PB/districts/MUL"]
     assert breadcrumb(page) == [("Pakistan", "/oversight/"), ("Punjab", None)]
@@ -344,7 +411,8 @@ def test_a_province_by_district(as_user):
 
 def test_a_district_by_centre(as_user):
     page = get(as_user("overseer"), "/oversight/provinces/PB/districts/LHR")
-    assert audit_rows(page) == {"PB-LHR-01": CENTRE_A.cells("under_used"), "total": CENTRE_A.cells("under_used")}
+    centre_a = CENTRE_A.group_cells(*CENTRE_A_FLAGS)
+    assert audit_rows(page) == {"PB-LHR-01": centre_a, "total": centre_a}
     assert row_links(page)["PB-LHR-01"] == ["/oversight/centres/PB-LHR-01"]
     assert breadcrumb(page) == [("Pakistan", "/oversight/"), ("Punjab", "/oversight/provinces/PB"), ("Lahore", None)]
 
@@ -356,8 +424,8 @@ def test_a_centre_by_cohort(as_user):
     assert row_names(page) == ["C1", "C2", "C3"]
     assert rows["C1"] == C1.cohort_cells("over_subscribed")
     assert rows["C2"] == C2.cohort_cells("under_used", "women")
-    assert rows["C3"] == C3.cohort_cells()
-    assert rows["total"] == CENTRE_A.cohort_cells("under_used")
+    assert rows["C3"] == C3.cohort_cells("outcome")
+    assert rows["total"] == CENTRE_A.cohort_cells(*CENTRE_A_FLAGS)
     assert "Total, 3 cohorts" in shown(page)
     assert row_links(page)["C1"] == ["/courses/cohorts/C1"]
     assert breadcrumb(page) == [
@@ -372,7 +440,8 @@ def test_the_view_by_track(as_user):
     page = get(as_user("overseer"), "/oversight/tracks")
     assert audit_rows(page) == EXPECTED_ROWS["track"]
     sindh = get(as_user("overseer"), "/oversight/tracks?province=sd")
-    assert audit_rows(sindh) == {"software_development": C6.cells("women"), "total": C6.cells("women")}
+    sindh_software = (C6 + CANCELLED).group_cells("women")
+    assert audit_rows(sindh) == {"software_development": sindh_software, "total": sindh_software}
     assert "Sindh by track" in shown(sindh)
 
 
@@ -387,20 +456,31 @@ def breadcrumb(page: str) -> list[tuple[str, str | None]]:
 # Filters --------------------------------------------------------------------------------------------------
 
 
+PAST = (C2 + C3).group_cells("under_used", "outcome")  # c2 and c3, which started in 2025
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
         # c1 (10 Jan 2031), c6 (20 Jan), c4 (1 Feb) and c5 (1 Mar) start in 2031.
+        # c1 (10 Jan 2031), the cancelled one (6 Jan), c6 (20 Jan), c4 (1 Feb) and c5 (1 Mar) start in 2031.
         ("from=2031-01-01",
-         {"PB": (C1 + C4 + C5).cells(), "SD": C6.cells("women"), "total": (C1 + C4 + C5 + C6).cells()}),
+         {"PB": (C1 + C4 + C5).group_cells(), "SD": (C6 + CANCELLED).group_cells("women"),
+          "total": (C1 + C4 + C5 + C6 + CANCELLED).group_cells()}),
         # Both bounds are inclusive: c2 (1 Sep 2025) and c3 (3 Mar 2025).
         ("from=2025-03-03&to=2025-09-01",
-         {"PB": (C2 + C3).cells("under_used"), "total": (C2 + C3).cells("under_used")}),
-        ("to=2025-12-31", {"PB": (C2 + C3).cells("under_used"), "total": (C2 + C3).cells("under_used")}),
-        ("camps=1", {"PB": C4.cells(), "total": C4.cells()}),
-        ("mode=hybrid", {"PB": C5.cells(), "SD": C6.cells("women"), "total": (C5 + C6).cells()}),  # 2 of 4: 50%
-        ("mode=online&camps=on", {"PB": C4.cells(), "total": C4.cells()}),
-        ("mode=on_site&from=2031-01-01", {"PB": C1.cells("over_subscribed"), "total": C1.cells("over_subscribed")}),
+         {"PB": PAST, "total": PAST}),
+        ("to=2025-12-31",
+         {"PB": PAST, "total": PAST}),
+        # Camps whatever their rule; women-only cohorts whatever their kind (c4 is both).
+        ("camps=1", {"PB": C4.group_cells(), "total": C4.group_cells()}),
+        ("women_only=1", {"PB": C4.group_cells(), "total": C4.group_cells()}),
+        ("mode=hybrid",  # women 2 of 4 in all: 50%
+         {"PB": C5.group_cells(), "SD": C6.group_cells("women"), "total": (C5 + C6).group_cells()}),
+        ("mode=online&camps=on", {"PB": C4.group_cells(), "total": C4.group_cells()}),
+        ("mode=on_site&from=2031-01-01",
+         {"PB": C1.group_cells("over_subscribed"), "SD": CANCELLED.group_cells(),
+          "total": (C1 + CANCELLED).group_cells("over_subscribed")}),
     ],
 )  # fmt: skip
 def test_filters_narrow_the_cohorts(as_user, query, expected):
@@ -416,7 +496,7 @@ def test_filters_are_kept_down_the_drill_and_in_the_form(as_user):
     assert 'name="from" min="2000-01-01" max="2100-12-31" value="2031-01-01"' in page
     assert '<option value="hybrid" selected>' in page
     province = get(client, "/oversight/provinces/PB?from=2031-01-01&mode=hybrid")
-    assert audit_rows(province) == {"PB-MUL": C5.cells(), "total": C5.cells()}
+    assert audit_rows(province) == {"PB-MUL": C5.group_cells(), "total": C5.group_cells()}
     assert row_links(province)["PB-MUL"] == ["/oversight/provinces/PB/districts/MUL?from=2031-01-01&mode=hybrid"]
     centre = get(client, "/oversight/centres/PB-MUL-01?from=2031-01-01&mode=hybrid")
     assert row_names(centre) == ["C5"]
@@ -439,13 +519,18 @@ def test_a_filter_matching_nothing_says_so(as_user):
 
 
 def test_flags_follow_the_settings(app, as_user):
-    app.config["UNDERUSED_BELOW"] = 0.5  # c2 fills exactly 50%: no longer below
+    app.config["UNDERUSED_BELOW"] = 0.5  # seats used in Punjab: 8 of 15 (53.3%), no longer below
     app.config["WOMEN_SHARE_TARGET"] = 0.65  # Punjab 10 of 16 (62.5%), the nation 11 of 19 (57.9%)
     page = get(as_user("overseer"), "/oversight/")
-    assert audit_rows(page) == {"PB": PUNJAB.cells("women"), "SD": SINDH.cells("women"), "total": TOTAL.cells("women")}
+    assert audit_rows(page) == {
+        "PB": PUNJAB.group_cells("women", "outcome"),
+        "SD": SINDH.group_cells("women"),
+        "total": TOTAL.group_cells("women", "outcome"),
+    }
     legend = shown(page.split('aria-label="What the flags mean"')[1].split("</ul>")[0])
-    assert "running cohorts fill less than 50% of their seats" in legend
+    assert "Under-used: seats used (running + finished) below 50%." in legend
     assert "women hold less than 65% of the enrolled and completed places" in legend
+    assert "Outcome missing: a finished cohort still has places neither completed nor ended." in legend
     app.config["UNDERUSED_BELOW"] = 0.51
     app.config["WOMEN_SHARE_TARGET"] = 0.3
     centre = audit_rows(get(as_user("overseer"), "/oversight/centres/PB-LHR-01"))
@@ -486,7 +571,7 @@ def test_the_settings_have_defaults_and_come_from_the_environment(monkeypatch, t
 def test_a_centres_cohorts_are_paged_with_the_total_of_all(as_user, query, expected):
     page = get(as_user("overseer"), f"/oversight/centres/PB-LHR-01?{query}")
     assert row_names(page) == expected
-    assert audit_rows(page)["total"] == CENTRE_A.cohort_cells("under_used")
+    assert audit_rows(page)["total"] == CENTRE_A.cohort_cells(*CENTRE_A_FLAGS)
 
 
 @pytest.mark.parametrize(
@@ -496,7 +581,7 @@ def test_a_centres_cohorts_are_paged_with_the_total_of_all(as_user, query, expec
 def test_centres_are_paged_with_the_total_of_all(as_user, query, expected):
     page = get(as_user("staff_am"), f"/oversight/?{query}")
     assert row_names(page) == expected
-    assert audit_rows(page)["total"] == PUNJAB.cells("under_used")
+    assert audit_rows(page)["total"] == PUNJAB.group_cells("under_used", "outcome")
     assert "Showing" in shown(page) and 'aria-label="Pages of centres"' in page
 
 
@@ -506,11 +591,11 @@ def test_centres_are_paged_with_the_total_of_all(as_user, query, expected):
 def test_a_provincial_overseer_sees_her_province_only(as_user):
     client = as_user("punjab_overseer")
     page = get(client, "/oversight/")
-    assert audit_rows(page) == EXPECTED_ROWS["district"] | {"total": PUNJAB.cells("under_used")}
+    assert audit_rows(page) == EXPECTED_ROWS["district"] | {"total": PUNJAB.group_cells("under_used", "outcome")}
     assert "Karachi" not in page and "Sindh" not in page
     assert breadcrumb(page) == [("Punjab", None)]
-    assert audit_rows(get(client, "/oversight/provinces/PB"))["total"] == PUNJAB.cells("under_used")
-    assert audit_rows(get(client, "/oversight/tracks"))["total"] == PUNJAB.cells("under_used")
+    assert audit_rows(get(client, "/oversight/provinces/PB"))["total"] == PUNJAB.group_cells("under_used", "outcome")
+    assert audit_rows(get(client, "/oversight/tracks"))["total"] == PUNJAB.group_cells("under_used", "outcome")
     assert audit_rows(get(client, "/oversight/centres/PB-MUL-01"))["total"] == CENTRE_M.cohort_cells()
     for path in (
         "/oversight/provinces/SD",
@@ -525,13 +610,18 @@ def test_a_provincial_overseer_sees_her_province_only(as_user):
 def test_staff_see_the_same_pages_for_their_own_centres(as_user):
     client = as_user("staff_a")
     page = get(client, "/oversight/")
-    assert audit_rows(page) == {"PB-LHR-01": CENTRE_A.cells("under_used"), "total": CENTRE_A.cells("under_used")}
+    assert audit_rows(page) == {
+        "PB-LHR-01": CENTRE_A.group_cells(*CENTRE_A_FLAGS),
+        "total": CENTRE_A.group_cells(*CENTRE_A_FLAGS),
+    }
     assert breadcrumb(page) == [("Your centres", None)]
     assert audit_rows(get(client, "/oversight/provinces/PB")) == {
-        "PB-LHR": CENTRE_A.cells("under_used"),
-        "total": CENTRE_A.cells("under_used"),
+        "PB-LHR": CENTRE_A.group_cells(*CENTRE_A_FLAGS),
+        "total": CENTRE_A.group_cells(*CENTRE_A_FLAGS),
     }
-    assert audit_rows(get(client, "/oversight/tracks"))["total"] == CENTRE_A.cells("under_used")
+    assert audit_rows(get(client, "/oversight/tracks"))["total"] == CENTRE_A.group_cells(
+        "under_used", "over_subscribed", "outcome"
+    )
     assert row_names(get(client, "/oversight/centres/PB-LHR-01")) == ["C1", "C2", "C3"]
     for path in (
         "/oversight/centres/PB-MUL-01",
@@ -579,9 +669,9 @@ def test_the_charts_data_equals_the_tables_beside_them_and_the_hand_count(as_use
     data = chart_json(page)
     utilisation = tables_of(page)["table-utilisation"][1:]
     assert data["utilisation"]["labels"] == [row["cells"][0]["text"] for row in utilisation] == ["Punjab", "Sindh"]
-    assert data["utilisation"]["values"] == [float(row["cells"][1]["value"]) for row in utilisation]
-    assert data["utilisation"]["values"] == [round(16 / 30 * 100, 1), round(3 / 8 * 100, 1)]
-    assert [row["cells"][1]["text"] for row in utilisation] == ["53.3%", "37.5%"]
+    # Seats used: running and finished cohorts only (Punjab's c2 and c3: 8 of 15); Sindh has none yet.
+    assert data["utilisation"]["values"] == [round(8 / 15 * 100, 1), None]
+    assert [row["cells"][1]["text"] for row in utilisation] == ["53.3%", NO_FIGURE]
 
     women = tables_of(page)["table-women"][1:]
     months = ["Mar 2025", "Sep 2025", "Jan 2031", "Feb 2031", "Mar 2031"]
@@ -599,12 +689,14 @@ def test_the_charts_data_equals_the_tables_beside_them_and_the_hand_count(as_use
     assert data["funnel"]["labels"] == ["Seats", "Applied", "Enrolled or completed", "Completed"]
     assert data["funnel"]["values"] == [int(row["cells"][1]["value"]) for row in funnel]
     # Seats 38; applications 24 (the withdrawn one too, not the cancelled cohort's); 19 places; 3 completed.
-    assert data["funnel"]["values"] == [TOTAL.seats, TOTAL.applications, 19, 3] == [38, 24, 19, 3]
+    total = TOTAL.group_cells()
+    assert data["funnel"]["values"] == [int(total["seats"]), int(total["applications"]), 19, 3] == [38, 24, 19, 3]
 
 
 def test_the_charts_follow_the_filters_and_the_scope(as_user):
     data = chart_json(get(as_user("punjab_overseer"), "/oversight/?from=2031-01-01"))
-    assert data["utilisation"] == {"label": "Utilisation (%)", "labels": ["Punjab"], "values": [round(8 / 15 * 100, 1)]}
+    # Only cohorts still filling start in 2031: no seats used yet.
+    assert data["utilisation"] == {"label": "Utilisation (%)", "labels": ["Punjab"], "values": [None]}
     assert data["women"]["labels"] == ["Jan 2031", "Feb 2031", "Mar 2031"]
     assert data["funnel"]["values"] == [15, 12, 8, 0]
 
@@ -620,8 +712,8 @@ def test_the_charts_are_accessible_and_need_no_inline_script(as_user):
     for attributes, body in scripts:
         assert 'src="' in attributes or 'type="application/json"' in attributes, attributes
         assert 'src="' not in attributes or not body.strip()
-    assert 'src="/static/vendor/chartjs/chart.umd.min.js"' in page
-    assert 'src="/static/js/oversight-charts.js"' in page
+    assert re.search(r'src="/static/vendor/chartjs/chart\.umd\.min\.[0-9a-f]{12}\.js" defer', page)
+    assert re.search(r'src="/static/js/oversight-charts\.[0-9a-f]{12}\.js" defer', page)
     # No asset from a CDN. (Not "cdn" anywhere in the page: a random CSRF token may hold those letters.)
     assert not re.search(r'(?:src|href)="[^"]*cdn', page, re.I)
 
@@ -670,12 +762,12 @@ def test_filters_that_cannot_be_used_are_left_out_and_named(as_user, row_counts,
     page = get(as_user("overseer"), f"/oversight/?{query}")
     if "%00" in query:  # without its NUL the value is a good date: used, nothing to say
         assert not problems_shown(page)
-        assert audit_rows(page)["total"] == (C1 + C4 + C5 + C6).cells()
+        assert audit_rows(page)["total"] == (C1 + C4 + C5 + C6 + CANCELLED).group_cells()
     else:
         assert message in problems_shown(page)
         assert "<script>alert" not in page
     if query.startswith("from=2031-02-01"):  # the period's start stays (c4, c5), its end is left out
-        assert audit_rows(page)["total"] == (C4 + C5).cells()
+        assert audit_rows(page)["total"] == (C4 + C5).group_cells()
     assert row_counts() == before
 
 

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
-from pages import error_next_to, flashed, text
+from pages import error_next_to, flashed, post, text
 
 from audit.models import AuditEvent
 from enrollments.models import Enrollment, Trainee
@@ -102,6 +102,11 @@ def note_of(page: str, cohort) -> str:
     return html.unescape(re.search(rf'<div id="{note_id}"[^>]*>(.*?)</div>', page, re.S).group(1))
 
 
+def eligibility_note(page: str, cohort) -> str:
+    """What the eligibility step says of ``cohort``."""
+    return html.unescape(re.search(rf'data-cohort-note="{cohort.id}">(.*?)</div>', page, re.S).group(1))
+
+
 def radio_of(page: str, cohort) -> str:
     return re.search(rf'<input[^>]*name="cohort_id"[^>]*value="{cohort.id}"[^>]*>', page).group(0)
 
@@ -159,7 +164,7 @@ def test_a_cnic_typed_any_way_finds_her_record_and_history(desk, ayesha, web, ty
     assert '<h1 class="h2">Ayesha Khan</h1>' in page
     assert "35202-1234567-1" in page and "0300 1234567" in page and "*******" not in page  # staff see it whole
     assert "<bdi>Lahore</bdi>, <bdi>Punjab</bdi>" in page
-    history = re.search(r"Where she has trained.*?</section>", page, re.S).group(0)
+    history = re.search(r"Where this trainee has trained.*?</section>", page, re.S).group(0)
     assert "Multan IT Park" in history and "Graphic Design Basics" in history and "Completed" in history
     assert note_of(page, web) == "A seat is free (10 of 10 left)."
     assert f'name="cnic" type="hidden" value="{AYESHA_CNIC}"' in page
@@ -194,11 +199,11 @@ def test_each_open_cohort_says_what_registering_would_do(
     )
     make_cohort(centre=centre, course=course, code="PB-LHR-01-C09", status="draft")  # not offered
     page = text(desk({"step": "lookup", "cnic": "35202-1234567-1"}))
-    assert note_of(page, full) == "Full: she would be number 3 on the waitlist."
+    assert note_of(page, full) == "Full: the trainee would be number 3 on the waitlist."
     assert note_of(page, women_only_for_men) == "A seat is free (10 of 10 left)."
     assert note_of(page, graduates) == "Not eligible: This course needs Bachelor's degree or higher."
     assert is_disabled(page, graduates) and not is_disabled(page, full)
-    assert note_of(page, reviewed) == "Her application would wait for the centre's review."
+    assert note_of(page, reviewed) == "The application would wait for the centre's review."
     assert "PB-LHR-01-C09" not in page
 
 
@@ -209,11 +214,24 @@ def test_a_man_is_told_a_women_only_cohort_is_not_for_him(desk, make_trainee, la
     assert note_of(page, camp) == "Not eligible: This is a women-only camp."
 
 
-def test_an_unknown_cnic_leads_to_the_new_trainee_form(desk, web, row_counts):
+def test_an_unknown_cnic_leads_to_the_eligibility_step(desk, web, row_counts):
     before = row_counts()
     page = text(desk({"step": "lookup", "cnic": "35202 7654321 3"}))
     assert "New trainee" in page and 'value="35202-7654321-3"' in page
-    assert 'name="step" type="hidden" value="create"' in page
+    assert 'name="step" type="hidden" value="eligibility"' in page
+    assert all(f'name="{name}"' in page for name in ("gender", "date_of_birth", "education"))
+    assert 'name="full_name"' not in page  # the rest is asked once the answers fit a cohort
+    assert eligibility_note(page, web) == "Who may apply: Age 16–40 · Education: Matriculation or higher"
+    assert row_counts() == before
+
+
+def test_answers_that_fit_a_cohort_lead_to_the_rest_of_the_form(desk, web, row_counts):
+    before = row_counts()
+    answers = {"gender": "female", "date_of_birth": "2002-05-14", "education": "intermediate"}
+    page = text(desk({"step": "eligibility", "cnic": "35202-7654321-3", **answers}))
+    assert 'name="step" type="hidden" value="create"' in page and 'value="35202-7654321-3"' in page
+    assert '<option selected value="female">' in page and 'value="2002-05-14"' in page
+    assert '<option selected value="intermediate">' in page
     assert note_of(page, web) == "A seat is free (10 of 10 left)."
     assert row_counts() == before
 
@@ -343,12 +361,12 @@ def test_a_new_walk_in_creates_one_trainee_and_one_enrollment(client, desk, laho
         ({"gender": ""}, "gender", "Choose female, male or transgender."),
         ({"date_of_birth": "2020-01-01"}, "date_of_birth", "Trainees must be at least 14 years old."),
         ({"date_of_birth": "14/05/2002"}, "date_of_birth", "Not a valid date value."),
-        ({"district_id": ""}, "district_id", "Choose the district where she lives."),
+        ({"district_id": ""}, "district_id", "Choose the district of residence."),
         ({"district_id": "987654"}, "district_id", "Choose the trainee's district from the list."),
         ({"area": ""}, "area", "Choose urban, semi-urban or rural."),
         ({"email": "not-an-address"}, "email", "Enter an email address like name@example.com"),
         ({"cohort_id": ""}, "cohort_id", "Choose the cohort."),
-        ({"language": "fr"}, "language", "Choose English or Urdu for her messages."),
+        ({"language": "fr"}, "language", "Choose English or Urdu for the trainee's messages."),
     ],
 )
 def test_bad_details_are_shown_next_to_their_field_and_nothing_is_written(
@@ -375,7 +393,7 @@ def test_creating_a_cnic_that_is_on_record_shows_her_record_instead(
 ):
     before = row_counts()
     page = text(desk(new_trainee(web, cnic="35202-1234567-1", district_id=str(lahore.id))), 409)
-    assert "A trainee with this CNIC is on record already: here is her record." in page
+    assert "A trainee with this CNIC is on record already: here is the record." in page
     assert '<h1 class="h2">Ayesha Khan</h1>' in page and is_checked(page, web)
     assert_one_lookup(before, row_counts(), ayesha, staff, centre)  # no second record; the lookup is kept
 
@@ -426,7 +444,7 @@ def test_every_step_shows_another_centres_trainee_as_the_lookup_does_and_keeps_e
 def test_an_unknown_cnic_on_the_register_step_writes_nothing(desk, web, row_counts):
     before = row_counts()
     page = text(desk({"step": "register", "cnic": "3520200000009", "cohort_id": str(web.id)}), 422)
-    assert error_next_to(page, "cnic") == "No trainee has this CNIC: look her up again."
+    assert error_next_to(page, "cnic") == "No trainee has this CNIC: look the trainee up again."
     assert row_counts() == before
 
 
@@ -501,6 +519,77 @@ def test_without_a_choice_her_messages_are_in_the_desks_language(desk, lahore, w
     assert trainee.language == "en"
 
 
-def test_the_language_choice_offers_the_desks_language_first(desk):
-    page = text(desk({"step": "lookup", "cnic": "35202 7654321 3"}))
+def test_the_language_choice_offers_the_desks_language_first(desk, web):
+    answers = {"gender": "female", "date_of_birth": "2002-05-14", "education": "intermediate"}
+    page = text(desk({"step": "eligibility", "cnic": "35202 7654321 3", **answers}))
     assert re.search(r'<select[^>]*id="language"[^>]*>\s*<option selected value="en">English</option>', page)
+
+
+# The eligibility step for someone not on record (issue 14, item 11) ------------------------------------------
+
+
+@pytest.fixture
+def camp(make_cohort, centre, make_course):
+    """A women-only camp for 18 to 35 year-olds with an intermediate education."""
+    course = make_course(code="DM-201", title="Digital Marketing", min_age=18, max_age=35,
+                         min_education=Education.INTERMEDIATE)  # fmt: skip
+    return make_cohort(centre=centre, course=course, code="PB-LHR-01-K01", women_only=True, kind="camp")
+
+
+def answers(**changes) -> dict:
+    return {"step": "eligibility", "cnic": "35202-7654321-3", "gender": "female", "date_of_birth": "2002-05-14",
+            "education": "intermediate"} | changes  # fmt: skip
+
+
+def test_answers_no_open_cohort_accepts_are_refused_at_once_with_each_reason(desk, camp, row_counts):
+    before = row_counts()
+    page = text(desk(answers(gender="male", education="primary")), 422)
+    assert "These answers do not meet the requirements of any cohort open here (see each cohort)." in page
+    assert eligibility_note(page, camp) == (
+        "Not eligible: This is a women-only camp. This course needs Intermediate (FA/FSc) or higher."
+    )
+    assert 'name="full_name"' not in page and row_counts() == before
+
+
+def test_answers_that_rule_out_one_cohort_show_it_as_such_on_the_rest_of_the_form(desk, web, camp):
+    page = text(desk(answers(education="matric")))  # too little for the camp, enough for the web course
+    assert 'name="full_name"' in page
+    assert is_disabled(page, camp)
+    assert note_of(page, camp) == "Not eligible: This course needs Intermediate (FA/FSc) or higher."
+    assert not is_disabled(page, web)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"gender": ""}, "gender", "Choose female, male or transgender."),
+        ({"date_of_birth": ""}, "date_of_birth", "Enter the date of birth as a date."),
+        ({"education": "phd-please"}, "education", "Invalid Choice: could not coerce."),
+    ],
+)
+def test_a_missing_answer_is_shown_next_to_its_field(desk, web, row_counts, changes, field, message):
+    before = row_counts()
+    page = text(desk(answers(**changes)), 422)
+    assert message in error_next_to(page, field)
+    assert row_counts() == before
+
+
+def test_the_step_checks_answers_as_they_are_chosen(client, desk, csrf_token, web, camp, row_counts):
+    before = row_counts()
+    token = csrf_token(PATH)
+    check = {"csrf_token": token, "gender": "male", "date_of_birth": "2002-05-14", "education": "matric"}
+    response = client.post(f"{PATH}/eligibility", data=check)
+    assert response.status_code == 200
+    found = {cohort["id"]: (cohort["eligible"], cohort["note"]) for cohort in response.get_json()["cohorts"]}
+    assert found[web.id] == (True, "Who may apply: Age 16–40 · Education: Matriculation or higher")
+    assert found[camp.id][0] is False and found[camp.id][1].startswith("Not eligible: This is a women-only camp.")
+    assert response.get_json()["summary"] == "Eligible for 1 of the 2 cohorts open here."
+    incomplete = client.post(f"{PATH}/eligibility", data=check | {"gender": ""})
+    assert incomplete.status_code == 422 and "gender" in incomplete.get_json()["errors"]
+    assert row_counts() == before
+
+
+def test_only_the_centres_staff_ask_the_eligibility_check(client, sign_in, make_user, make_centre, centre, web):
+    other = make_user(Role.STAFF, centres=(make_centre(),))
+    sign_in(other)
+    assert post(client, f"{PATH}/eligibility", {"gender": "female"}).status_code == 403

@@ -294,7 +294,7 @@ def not_placed(row: RowCheck, trainee: Trainee, placed: ListPlacement, *, create
     """Why ``register_many`` gave the trainee of ``row`` no new place: refused, or in the cohort already
     (None: she has a new place). Refusals here come only from changes since the preview (her places
     elsewhere, the cohort's rules): her new record stays, without a place, and the problem says so."""
-    note = " " + _("Her record was created; she was not registered.") if created else ""
+    note = " " + _("The record was created; the trainee was not registered.") if created else ""
     if (refusal := placed.refused.get(trainee.id)) is not None:
         return Problem(row.number, "", refusal.message + note)
     if (enrollment := placed.existing.get(trainee.id)) is not None:

@@ -247,7 +247,7 @@ def check_places(rows: list[RowCheck], cohort: Cohort, districts: dict[int, Dist
                 Problem(
                     row.number,
                     columns.get("education", str(COLUMN_OF["education"].label)),
-                    _("Give her education: this course needs %(level)s or higher.", level=minimum.label),
+                    _("Give the trainee's education: this course needs %(level)s or higher.", level=minimum.label),
                 )
             )
             continue

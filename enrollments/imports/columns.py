@@ -26,6 +26,9 @@ class Column:
     required: bool
     aliases: tuple[str, ...]
     hint: str = ""
+    # What the sample files (``enrollments.imports.samples``) write in this column for two trainees, a woman
+    # and a man: values as people type them, which the import reads. The district is the centre's own.
+    examples: tuple[str, str] = ("", "")
 
 
 COLUMNS = (
@@ -36,6 +39,7 @@ COLUMNS = (
         ("cnic", "cnicno", "cnicnumber", "cnicnum", "nic", "nicno", "nicnumber", "idcardno", "idcardnumber",
          "cnicbform", "cnicorbform", "bform", "bformno", "شناختی کارڈ", "شناختی کارڈ نمبر"),
         _l("13 digits, with or without dashes: 35202-1234567-1."),
+        ("35202-1234567-2", "3520276543213"),
     ),
     Column(
         "full_name",
@@ -44,14 +48,17 @@ COLUMNS = (
         ("name", "fullname", "traineename", "studentname", "candidatename", "applicantname", "participantname",
          "nameoftrainee", "nameofstudent", "nameofcandidate", "نام", "پورا نام"),
         _l("As on the CNIC, in Urdu or English script."),
+        ("عائشہ خان", "Bilal Ahmed"),
     ),
-    Column("gender", _l("Gender"), True, ("gender", "sex", "جنس"), _l("Female, male or transgender (or F, M, T).")),
+    Column("gender", _l("Gender"), True, ("gender", "sex", "جنس"), _l("Female, male or transgender (or F, M, T)."),
+           ("Female", "M")),
     Column(
         "date_of_birth",
         _l("Date of birth"),
         True,
         ("dob", "dateofbirth", "birthdate", "dateofbirthdob", "born", "تاریخ پیدائش"),
         _l("A date cell, or 15/01/2000, 15-01-2000, 15.1.2000, 2000-01-15."),
+        ("15/01/2000", "2001-03-09"),
     ),
     Column(
         "phone",
@@ -60,6 +67,7 @@ COLUMNS = (
         ("phone", "phoneno", "phonenumber", "mobile", "mobileno", "mobilenumber", "cell", "cellno", "cellnumber",
          "contact", "contactno", "contactnumber", "موبائل", "موبائل نمبر", "فون", "فون نمبر"),
         _l("0300 1234567, +92 300 1234567 or 92-300-1234567."),
+        ("0300 1234567", "92-321-7654321"),  # not "+92 ...": a spreadsheet reads "+" as a formula
     ),
     Column(
         "district",
@@ -74,6 +82,7 @@ COLUMNS = (
         False,
         ("area", "areatype", "urbanrural", "locality", "علاقہ"),
         _l("Urban, semi-urban or rural. Empty: rural for a rural district, otherwise urban."),
+        ("Rural", ""),
     ),
     Column(
         "education",
@@ -84,14 +93,17 @@ COLUMNS = (
             "Highest completed: none, primary, middle, matric, intermediate (FA/FSc), bachelor, master, doctorate. "
             "Empty: matric, except for a course that asks for some education: then it must be given."
         ),
+        ("Intermediate", "Bachelor"),
     ),
-    Column("email", _l("Email"), False, ("email", "emailaddress", "mail", "ای میل"), _l("May be empty.")),
+    Column("email", _l("Email"), False, ("email", "emailaddress", "mail", "ای میل"), _l("May be empty."),
+           ("", "bilal.ahmed@example.org")),
     Column(
         "disability",
         _l("Disability"),
         False,
         ("disability", "disabled", "pwd", "personwithdisability", "معذوری"),
         _l("Yes or no. Empty: no."),
+        ("No", "Yes"),
     ),
 )  # fmt: skip
 COLUMN_OF = {column.field: column for column in COLUMNS}

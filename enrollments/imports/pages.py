@@ -26,6 +26,7 @@ from enrollments.imports.columns import COLUMNS
 from enrollments.imports.forms import ImportConfirmForm, ImportUploadForm
 from enrollments.imports.limits import MAX_FILE_BYTES
 from enrollments.imports.models import ImportBatch, ImportStatus
+from enrollments.imports.samples import sample_file
 from extensions import db
 from listing import LARGEST_ID, page_args
 from submitting import acting_user, form_status, run
@@ -77,6 +78,13 @@ def import_upload(centre_code: str):
             return redirect(url_for("enrollments.import_batch", batch_id=batch.id))
     page = render_template("enrollments/import/upload.html", centre=centre, form=form, columns=COLUMNS)
     return page, form_status(form)
+
+
+@bp.get("/centres/<centre_code>/import/sample.<any(csv, xlsx):fmt>")
+@allow(STAFF)
+def import_sample(centre_code: str, fmt: str):
+    """A sample list to fill in (``samples.sample_file``), with the centre's district in its rows."""
+    return sample_file(get_centre_or_404(centre_code, manage=True), fmt)
 
 
 @bp.get("/imports/<int:batch_id>")

@@ -6,7 +6,8 @@ decisions), queues the trainee's notification in the same transaction, flushes, 
 
 By domain: ``rules`` (the refusals and the checks, read-only), ``applying`` (apply, register, a whole
 list, and what a trainee can do on a cohort's page), ``decisions`` (approve, reject, withdraw, drop,
-complete), ``waitlist`` (promoting the next in line), ``cohorts`` (seats, the start, cancelling);
+complete), ``bulk`` (one decision on many places), ``waitlist`` (promoting the next in line),
+``cohorts`` (seats, the start, cancelling), ``announcements`` (a message to a cohort's trainees);
 ``changes`` (locks, counters, the status move and its audit event) and ``messages`` (what the trainee is
 told) serve them all. Callers use this package's names: ``from enrollments import services``,
 ``services.apply(...)``.
@@ -23,7 +24,24 @@ holding that trainee waits for the cohort (the deadlock the concurrency tests fo
 order).
 """
 
+from enrollments.services.announcements import (
+    AUDIENCES,
+    MAX_MESSAGE_LENGTH,
+    MAX_SUBJECT_LENGTH,
+    Announcement,
+    message_cohort,
+    preview_message,
+)
 from enrollments.services.applying import Placement, Prospect, apply, prospect, register
+from enrollments.services.bulk import (
+    BULK_ACTIONS,
+    MAX_BULK_PLACES,
+    BulkAction,
+    BulkOutcome,
+    bulk_actions,
+    chosen_places,
+    decide_many,
+)
 from enrollments.services.changes import change_counters
 from enrollments.services.cohorts import (
     MAX_SEATS,
@@ -33,6 +51,7 @@ from enrollments.services.cohorts import (
     check_seat_count,
     check_seats,
     end_waiting,
+    start_training,
 )
 from enrollments.services.decisions import (
     FreedPlace,
@@ -64,9 +83,17 @@ from enrollments.services.rules import (
 from enrollments.services.waitlist import promote_next, whole_waitlist
 
 __all__ = [
+    "AUDIENCES",
+    "BULK_ACTIONS",
+    "MAX_BULK_PLACES",
+    "MAX_MESSAGE_LENGTH",
     "MAX_SEATS",
+    "MAX_SUBJECT_LENGTH",
     "MIN_SEATS",
+    "Announcement",
     "ApplicationsClosed",
+    "BulkAction",
+    "BulkOutcome",
     "EnrollmentRefused",
     "FreedPlace",
     "ListPlacement",
@@ -80,25 +107,31 @@ __all__ = [
     "TooManyPlaces",
     "apply",
     "approve",
+    "bulk_actions",
     "cancel_cohort",
     "change_counters",
     "change_seats",
     "check_seat_count",
     "check_seats",
+    "chosen_places",
     "closed_reason",
     "completable",
     "complete",
+    "decide_many",
     "drop",
     "drop_place",
     "end_waiting",
+    "message_cohort",
     "message_for",
     "overlaps",
     "places_refusal",
+    "preview_message",
     "promote_next",
     "prospect",
     "register",
     "register_many",
     "reject",
+    "start_training",
     "waitlist_position",
     "whole_waitlist",
     "withdraw",

@@ -11,6 +11,7 @@ from auth.models import UserAccount
 from auth.permissions import can_manage_cohort
 from courses.models import Cohort
 from database import utcnow
+from enrollments.counters import count_person
 from enrollments.counters import deltas as counter_deltas
 from enrollments.eligibility import unmet_requirements
 from enrollments.models import Enrollment, Trainee
@@ -80,7 +81,7 @@ def prospect(
 def apply(trainee: Trainee, cohort: Cohort, *, actor: UserAccount, now: datetime | None = None) -> Placement:
     """A trainee applies online for herself. See ``place`` for the rules."""
     if trainee.user_id is None or trainee.user_id != actor.id:
-        raise NotAllowed(_("Only the trainee herself can apply online."))
+        raise NotAllowed(_("Only trainees can apply online, each for their own place."))
     return place(trainee, cohort, actor=actor, source=EnrollmentSource.ONLINE, now=now)
 
 
@@ -142,6 +143,7 @@ def place(
             change_counters(cohort, enrolled_count=-1)
         return Placement(find_enrollment(trainee, cohort), created=False)
     changes = counter_deltas(None, status, trainee)
+    changes.update(count_person(enrollment, status, trainee))
     if status is S.ENROLLED:
         changes.pop("enrolled_count")  # counted by take_seat
     change_counters(cohort, **changes)

@@ -8,6 +8,7 @@ from sqlalchemy import update
 from audit.events import record
 from auth.models import UserAccount
 from courses.models import Cohort
+from enrollments.counters import count_person, left_training_delta
 from enrollments.counters import deltas as counter_deltas
 from enrollments.models import Enrollment, Trainee
 from extensions import db
@@ -58,12 +59,19 @@ def take_seat(cohort: Cohort) -> bool:
 
 def move(enrollment: Enrollment, to: EnrollmentStatus, *, now: datetime, reason: str = "") -> EnrollmentStatus:
     """Set the status, keep the cohort's counters in step (``enrollments.counters``: by status, and the
-    report counters), and return the old status. Taking a seat for an enrollment that becomes
-    ``enrolled`` is the caller's job, atomically, with ``take_seat``, which counts it."""
+    report counters; a place that started training and leaves it; her first place), and return the old
+    status. Taking a seat for an enrollment that becomes ``enrolled`` is the caller's job, atomically, with
+    ``take_seat``, which counts it."""
     before = enrollment.status
     changes = counter_deltas(before, to, enrollment.trainee)
+    changes.update(left_training_delta(enrollment, before, to))
+    if to is S.COMPLETED and not enrollment.started_training:
+        # A completed place evidently started training (its cohort was marked running by other means).
+        enrollment.started_training = True
+        changes["started_count"] = 1
     if to is S.ENROLLED:
         changes.pop("enrolled_count", None)  # counted by take_seat
+        changes.update(count_person(enrollment, to, enrollment.trainee))
     change_counters(enrollment.cohort, **changes)
     enrollment.status = to
     enrollment.decided_at = now

@@ -13,7 +13,7 @@ from centres.models import Centre
 from courses.models import Cohort
 from database import utcnow
 from enrollments.models import Enrollment
-from enrollments.services.changes import audit, lock_cohort, lock_trainees, move
+from enrollments.services.changes import audit, change_counters, lock_cohort, lock_trainees, move
 from enrollments.services.decisions import require_manager
 from enrollments.services.messages import tell
 from enrollments.services.rules import EnrollmentRefused, NotPossibleNow, ReasonRequired
@@ -108,6 +108,25 @@ def change_seats(cohort: Cohort, seats: int, *, actor: UserAccount, now: datetim
     while (enrollment := promote_next(cohort, actor=actor, now=now)) is not None:
         promoted.append(enrollment)
     return promoted
+
+
+def start_training(cohort: Cohort) -> int:
+    """The cohort has started running: every place enrolled now started training (``started_training``),
+    so that it ends in one outcome (completed, left, or still open until staff resolve it) and the
+    reports count it (``started_count``). One UPDATE; returns how many places were marked."""
+    cohort = lock_cohort(cohort)
+    marked = db.session.execute(
+        update(Enrollment)
+        .where(
+            Enrollment.cohort_id == cohort.id,
+            Enrollment.status == S.ENROLLED,
+            Enrollment.started_training.is_(False),
+        )
+        .values(started_training=True)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    change_counters(cohort, started_count=marked)
+    return marked
 
 
 def end_waiting(cohort: Cohort, *, actor: UserAccount, now: datetime | None = None) -> int:

@@ -102,7 +102,7 @@ def withdraw_place(
 ) -> FreedPlace:
     """``withdraw``, answering with the ended place and the one promoted into its seat."""
     if not can_withdraw_enrollment(actor, enrollment):
-        raise NotAllowed(_("Only the trainee or her centre's staff can withdraw this place."))
+        raise NotAllowed(_("Only the trainee or the centre's staff can withdraw this place."))
     return free_place(enrollment, S.WITHDRAWN, actor=actor, reason=(reason or "").strip(), now=now or utcnow())
 
 

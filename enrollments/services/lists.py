@@ -14,10 +14,11 @@ from auth.models import UserAccount
 from auth.permissions import can_manage_cohort
 from courses.models import Cohort
 from database import chunked, utcnow
+from enrollments.counters import count_person
 from enrollments.counters import deltas as counter_deltas
 from enrollments.eligibility import unmet_requirements
 from enrollments.models import Enrollment, Trainee
-from enrollments.services.changes import audit_state, lock_cohort
+from enrollments.services.changes import audit_state, change_counters, lock_cohort
 from enrollments.services.messages import message_for
 from enrollments.services.rules import (
     ApplicationsClosed,
@@ -83,6 +84,7 @@ def register_many(
     first_position = cohort.waitlisted_count + 1  # read before the counters move
     take_places(cohort, accepted, statuses)
     enrollments = insert_enrollments(accepted, statuses, cohort, source=source, applied_at=applied_at)
+    count_people(cohort, accepted, enrollments)
     audit_many(actor, enrollments, cohort, source=source)
     outcome.placed.update((enrollment.trainee_id, enrollment) for enrollment in enrollments)
     queue_many(messages_in_order(enrollments, first_position))
@@ -169,6 +171,15 @@ def take_places(cohort: Cohort, accepted: list[Trainee], statuses: list[Enrollme
     if taken.rowcount != 1:  # cannot happen while the cohort is locked; never overbook if it does
         raise NotPossibleNow(_("The cohort's seats changed during the registration: try again."))
     db.session.expire(cohort, list(added))
+
+
+def count_people(cohort: Cohort, accepted: list[Trainee], enrollments: list[Enrollment]) -> None:
+    """Mark the new places that are first applications or first places of their trainees, and move the
+    cohort's person counters for them in one UPDATE (none when no one is new)."""
+    added: Counter[str] = Counter()
+    for trainee, enrollment in zip(accepted, enrollments, strict=True):
+        added.update(count_person(enrollment, enrollment.status, trainee))
+    change_counters(cohort, **added)
 
 
 def insert_enrollments(

@@ -124,8 +124,8 @@ def places_refusal(held: list[Enrollment], cohort: Cohort, *, to_trainee: bool =
             )
             if to_trainee
             else _(
-                "She already holds %(held)s places (the most anyone may hold at once is %(most)s). "
-                "She must leave one before she can be registered here.",
+                "This trainee already holds %(held)s places (the most anyone may hold at once is %(most)s). "
+                "One must be given up before registering here.",
                 **counts,
             )
         )
@@ -143,7 +143,8 @@ def places_refusal(held: list[Enrollment], cohort: Cohort, *, to_trainee: bool =
                 )
                 if to_trainee
                 else _(
-                    "This clashes with her place in %(course)s (%(code)s): same %(shift)s shift, overlapping dates.",
+                    "This clashes with the trainee's place in %(course)s (%(code)s): "
+                    "same %(shift)s shift, overlapping dates.",
                     **names,
                 )
             )

@@ -1,5 +1,5 @@
-"""Capacity: the seats of cohorts and the places in them, summed from the cohort counters (kept in step with
-the enrollment table by the enrollment services): a centre's summary for its staff, and the capacity
+"""Capacity: the seats of cohorts and the places (and people) in them, summed from the cohort counters (kept in
+step with the enrollment table by the enrollment services): a centre's summary for its staff, and the capacity
 report (``GET /api/v1/reports/capacity``, the downloads and the audit pages) by province, district,
 centre or track, within a reader's scope."""
 
@@ -14,7 +14,8 @@ from courses.models import Cohort, Course
 from extensions import db
 from vocabulary import CohortKind, CohortStatus, Mode, Track
 
-# Cohorts whose seats count as capacity now: open, closed (about to start) or running.
+# Cohorts whose seats count as capacity now: open, closed (about to start) or running. The audit pages show
+# the same figure as "seats now" (``CapacityReportRow.seats_now``), under the same label.
 CURRENT_STATUSES = (CohortStatus.OPEN, CohortStatus.CLOSED, CohortStatus.RUNNING)
 
 
@@ -60,9 +61,12 @@ def scoped(stmt: Select, scope: OversightScope) -> Select:
 
 # The capacity report (API: GET /reports/capacity) -------------------------------------------------------
 
-# Cohorts a report counts: those offered to trainees. Drafts are not offered yet; cancelled cohorts were
-# withdrawn before anyone trained. Finished cohorts are in, so that completion can be measured.
+# Cohorts a report counts: those offered to trainees, by stage (``oversight.figures`` says what each figure
+# takes from which stage). Drafts are not offered yet. Cancelled cohorts are counted apart (their cohorts,
+# seats and applications), but what happened in them before (completions) stays in the history.
+FILLING_STATUSES = (CohortStatus.OPEN, CohortStatus.CLOSED)
 REPORTED_STATUSES = (CohortStatus.OPEN, CohortStatus.CLOSED, CohortStatus.RUNNING, CohortStatus.FINISHED)
+SELECTED_STATUSES = (*REPORTED_STATUSES, CohortStatus.CANCELLED)
 REPORT_GROUPINGS = ("province", "district", "centre", "track")
 
 
@@ -74,72 +78,125 @@ def ratio(part: int, whole: int) -> float | None:
 @dataclass(frozen=True)
 class CapacityReportRow:
     """One group of cohorts in the capacity report: sums of its cohorts' counters (seats, places by
-    status, and the numerators and denominators of the shares). The ratios are properties, so that a
-    total computes them from sums."""
+    status and stage, people, and the numerators and denominators of the shares). The ratios are
+    properties, so that a total computes them from sums. What each means: ``oversight.figures``."""
 
     key: str
     name: str
-    cohorts: int = 0
-    seats: int = 0
+    cohorts: int = 0  # not cancelled
+    seats: int = 0  # not cancelled
     enrolled: int = 0
     waitlisted: int = 0
     pending: int = 0
-    completed: int = 0
+    completed: int = 0  # every cohort, cancelled ones included (history does not change)
     dropped: int = 0
-    trained: int = 0  # enrolled + completed places
-    women: int = 0  # of ``trained``, women
-    rural: int = 0  # of ``trained``, trainees who live in a rural area
-    finished_places: int = 0  # enrolled, completed or dropped places in finished cohorts
-    finished_completed: int = 0  # of ``finished_places``, completed
-    # For the audit pages (the API does not show these):
-    finished_dropped: int = 0  # of ``finished_places``, dropped
-    camp_seats: int = 0  # seats of women-only camps
-    camp_filled: int = 0  # enrolled + completed places of women-only camps
-    running_seats: int = 0  # seats of running cohorts
-    running_filled: int = 0  # enrolled + completed places of running cohorts
-    applications: int = 0  # every application ever made (``applications_count``): the funnel's "applied"
+    trained: int = 0  # enrolled + completed places (every cohort)
+    women: int = 0  # of ``trained``, by gender and area
+    men: int = 0
+    transgender: int = 0
+    rural: int = 0
+    mixed_trained: int = 0  # ``trained`` in cohorts open to everyone (not women-only)
+    mixed_women: int = 0
+    filling_seats: int = 0  # by stage: seats, and enrolled (+ completed) places
+    filling_filled: int = 0
+    filling_waitlisted: int = 0
+    running_seats: int = 0
+    running_filled: int = 0
+    finished_seats: int = 0
+    finished_filled: int = 0
+    unmet_at_start: int = 0  # places cancelled in running and finished cohorts: still waiting at the start
+    finished_started: int = 0  # places of finished cohorts that started training, and how they ended
+    finished_completed: int = 0
+    finished_left: int = 0
+    finished_open: int = 0
+    camp_seats: int = 0  # training camps, women-only or not
+    camp_filled: int = 0
+    women_only_seats: int = 0  # women-only cohorts, camps or not
+    women_only_filled: int = 0
+    applications: int = 0  # every application ever made (``applications_count``), not cancelled cohorts
+    applicants: int = 0  # people, at their first application (cancelled cohorts included)
+    reached: int = 0  # people, at their first place, and women and rural among them
+    reached_women: int = 0
+    reached_rural: int = 0
+    cancelled_cohorts: int = 0
+    cancelled_applications: int = 0
+
+    @property
+    def seats_now(self) -> int:
+        """Seats of cohorts filling or running: the centre dashboard's "seats now" (``centre_summaries``)."""
+        return self.filling_seats + self.running_seats
 
     @property
     def utilisation(self) -> float | None:
-        """Seats filled: (enrolled + completed) / seats. A completed trainee kept her seat to the end, and
-        enrolled + completed never exceed seats (completion starts once a cohort runs)."""
-        return ratio(self.enrolled + self.completed, self.seats)
+        """Seats used: (enrolled + completed) ÷ seats over running and finished cohorts."""
+        return ratio(self.running_filled + self.finished_filled, self.running_seats + self.finished_seats)
 
     @property
-    def women_share(self) -> float | None:
-        """Women among the enrolled and completed places."""
-        return ratio(self.women, self.trained)
+    def utilisation_filling(self) -> float | None:
+        return ratio(self.filling_filled, self.filling_seats)
 
     @property
-    def rural_share(self) -> float | None:
-        """Trainees whose area is rural among the enrolled and completed places."""
-        return ratio(self.rural, self.trained)
+    def utilisation_running(self) -> float | None:
+        return ratio(self.running_filled, self.running_seats)
 
     @property
-    def completion_rate(self) -> float | None:
-        """In finished cohorts: completed / (completed + dropped + still enrolled)."""
-        return ratio(self.finished_completed, self.finished_places)
-
-    @property
-    def dropout_rate(self) -> float | None:
-        """In finished cohorts: dropped / (completed + dropped + still enrolled), the same places as
-        ``completion_rate`` (the two add up to at most 1; the rest were still enrolled at the end)."""
-        return ratio(self.finished_dropped, self.finished_places)
+    def utilisation_finished(self) -> float | None:
+        return ratio(self.finished_filled, self.finished_seats)
 
     @property
     def waitlist_pressure(self) -> float | None:
-        """Unmet demand: waitlisted / seats."""
-        return ratio(self.waitlisted, self.seats)
+        """Waitlisted ÷ seats over cohorts still filling (lines of started cohorts were closed)."""
+        return ratio(self.filling_waitlisted, self.filling_seats)
+
+    @property
+    def women_share(self) -> float | None:
+        return ratio(self.women, self.trained)
+
+    @property
+    def men_share(self) -> float | None:
+        return ratio(self.men, self.trained)
+
+    @property
+    def transgender_share(self) -> float | None:
+        return ratio(self.transgender, self.trained)
+
+    @property
+    def women_share_mixed(self) -> float | None:
+        return ratio(self.mixed_women, self.mixed_trained)
+
+    @property
+    def rural_share(self) -> float | None:
+        return ratio(self.rural, self.trained)
+
+    @property
+    def women_share_people(self) -> float | None:
+        return ratio(self.reached_women, self.reached)
+
+    @property
+    def rural_share_people(self) -> float | None:
+        return ratio(self.reached_rural, self.reached)
+
+    @property
+    def completion_rate(self) -> float | None:
+        """Finished cohorts: completed ÷ places that started training. With ``dropout_rate`` and
+        ``outcome_missing_rate`` it adds up to 1: every place that started ends in exactly one of them."""
+        return ratio(self.finished_completed, self.finished_started)
+
+    @property
+    def dropout_rate(self) -> float | None:
+        return ratio(self.finished_left, self.finished_started)
+
+    @property
+    def outcome_missing_rate(self) -> float | None:
+        return ratio(self.finished_open, self.finished_started)
 
     @property
     def camp_fill(self) -> float | None:
-        """Seats filled in women-only camps: (enrolled + completed) / seats of those camps."""
         return ratio(self.camp_filled, self.camp_seats)
 
     @property
-    def running_utilisation(self) -> float | None:
-        """Seats filled in running cohorts only (what the under-used flag looks at)."""
-        return ratio(self.running_filled, self.running_seats)
+    def women_only_fill(self) -> float | None:
+        return ratio(self.women_only_filled, self.women_only_seats)
 
 
 COUNTED_FIELDS = tuple(field.name for field in fields(CapacityReportRow))[2:]
@@ -156,10 +213,6 @@ def _report_keys(group_by: str) -> tuple[list, object]:
     return [Province.code], Province.name
 
 
-# A training camp for women only: what the "women-only camps" columns and filter count.
-WOMEN_ONLY_CAMP = and_(Cohort.kind == CohortKind.CAMP, Cohort.women_only.is_(True))
-
-
 def reported_cohorts(
     stmt: Select,
     scope: OversightScope,
@@ -169,18 +222,20 @@ def reported_cohorts(
     *,
     district_id: int | None = None,
     centre_id: int | None = None,
-    women_only_camps: bool = False,
+    camps: bool = False,
+    women_only: bool = False,
     mode: Mode | None = None,
 ) -> Select:
     """``stmt`` (with ``Cohort`` in its FROM) joined to the cohort's course, centre, district and province,
-    limited to reported cohorts of ``scope``, of ``province_code`` and starting within the period; and,
-    when given, of one district or centre (by id), women-only camps only, or one mode."""
+    limited to the cohorts of ``scope`` a report selects (``SELECTED_STATUSES``: reported and cancelled), of
+    ``province_code`` and starting within the period; and, when given, of one district or centre (by id),
+    training camps only (whatever their rule), women-only cohorts only (whatever their kind), or one mode."""
     stmt = (
         stmt.join(Cohort.course)
         .join(Cohort.centre)
         .join(Centre.district)
         .join(District.province)
-        .where(Cohort.status.in_(REPORTED_STATUSES))
+        .where(Cohort.status.in_(SELECTED_STATUSES))
     )
     if province_code is not None:
         stmt = stmt.where(Province.code == province_code)
@@ -192,8 +247,10 @@ def reported_cohorts(
         stmt = stmt.where(District.id == district_id)
     if centre_id is not None:
         stmt = stmt.where(Cohort.centre_id == centre_id)
-    if women_only_camps:
-        stmt = stmt.where(WOMEN_ONLY_CAMP)
+    if camps:
+        stmt = stmt.where(Cohort.kind == CohortKind.CAMP)
+    if women_only:
+        stmt = stmt.where(Cohort.women_only.is_(True))
     if mode is not None:
         stmt = stmt.where(Cohort.mode == mode)
     return scoped(stmt, scope)
@@ -201,17 +258,24 @@ def reported_cohorts(
 
 def figure_columns() -> list:
     """The sums behind a ``CapacityReportRow``, in the order of ``COUNTED_FIELDS``: each adds up one
-    cohort counter (or the seats), over all the group's cohorts or only those of one status or kind."""
+    cohort counter (or the seats), over all the group's cohorts or only those of one stage or kind."""
     trained = Cohort.enrolled_count + Cohort.completed_count
 
     def only(condition, column) -> object:
         return func.sum(case((condition, column), else_=0))
 
-    finished = Cohort.status == CohortStatus.FINISHED
+    offered = Cohort.status != CohortStatus.CANCELLED
+    filling = Cohort.status.in_(FILLING_STATUSES)
     running = Cohort.status == CohortStatus.RUNNING
+    finished = Cohort.status == CohortStatus.FINISHED
+    started = Cohort.status.in_((CohortStatus.RUNNING, CohortStatus.FINISHED))
+    cancelled = Cohort.status == CohortStatus.CANCELLED
+    mixed = Cohort.women_only.is_(False)
+    camp = Cohort.kind == CohortKind.CAMP
+    women_only = Cohort.women_only.is_(True)
     columns = {
-        "cohorts": func.count(Cohort.id),
-        "seats": func.sum(Cohort.seats),
+        "cohorts": only(offered, 1),
+        "seats": only(offered, Cohort.seats),
         "enrolled": func.sum(Cohort.enrolled_count),
         "waitlisted": func.sum(Cohort.waitlisted_count),
         "pending": func.sum(Cohort.pending_count),
@@ -219,15 +283,34 @@ def figure_columns() -> list:
         "dropped": func.sum(Cohort.dropped_count),
         "trained": func.sum(trained),
         "women": func.sum(Cohort.women_count),
+        "men": func.sum(Cohort.men_count),
+        "transgender": func.sum(Cohort.transgender_count),
         "rural": func.sum(Cohort.rural_count),
-        "finished_places": only(finished, trained + Cohort.dropped_count),
-        "finished_completed": only(finished, Cohort.completed_count),
-        "finished_dropped": only(finished, Cohort.dropped_count),
-        "camp_seats": only(WOMEN_ONLY_CAMP, Cohort.seats),
-        "camp_filled": only(WOMEN_ONLY_CAMP, trained),
+        "mixed_trained": only(mixed, trained),
+        "mixed_women": only(mixed, Cohort.women_count),
+        "filling_seats": only(filling, Cohort.seats),
+        "filling_filled": only(filling, trained),
+        "filling_waitlisted": only(filling, Cohort.waitlisted_count),
         "running_seats": only(running, Cohort.seats),
         "running_filled": only(running, trained),
-        "applications": func.sum(Cohort.applications_count),
+        "finished_seats": only(finished, Cohort.seats),
+        "finished_filled": only(finished, trained),
+        "unmet_at_start": only(started, Cohort.cancelled_count),
+        "finished_started": only(finished, Cohort.started_count),
+        "finished_completed": only(finished, Cohort.completed_count),
+        "finished_left": only(finished, Cohort.left_count),
+        "finished_open": only(finished, Cohort.enrolled_count),
+        "camp_seats": only(and_(camp, offered), Cohort.seats),
+        "camp_filled": only(and_(camp, offered), trained),
+        "women_only_seats": only(and_(women_only, offered), Cohort.seats),
+        "women_only_filled": only(and_(women_only, offered), trained),
+        "applications": only(offered, Cohort.applications_count),
+        "applicants": func.sum(Cohort.applicants_count),
+        "reached": func.sum(Cohort.reached_count),
+        "reached_women": func.sum(Cohort.reached_women_count),
+        "reached_rural": func.sum(Cohort.reached_rural_count),
+        "cancelled_cohorts": only(cancelled, 1),
+        "cancelled_applications": only(cancelled, Cohort.applications_count),
     }
     return [columns[name] for name in COUNTED_FIELDS]
 
@@ -245,16 +328,18 @@ def capacity_report(
     starts_to: date | None = None,
     district_id: int | None = None,
     centre_id: int | None = None,
-    women_only_camps: bool = False,
+    camps: bool = False,
+    women_only: bool = False,
     mode: Mode | None = None,
 ) -> list[CapacityReportRow]:
     """Capacity, inclusion and completion per province, district (key ``PROVINCE-DISTRICT``), centre or
     track, within ``scope``, ordered by key; groups without a reported cohort are absent.
 
-    Counted cohorts: open, closed, running or finished (``REPORTED_STATUSES``), of the province with
-    ``province_code`` when given, whose first day lies in [``starts_from``, ``starts_to``] (either bound
-    optional); the audit pages may narrow further to a district or a centre (by id), to women-only camps,
-    or to one mode. Every figure is a sum of the cohorts' counters (``enrollments.counters``), kept by the
+    Selected cohorts: open, closed, running, finished and (counted apart) cancelled (``SELECTED_STATUSES``),
+    of the province with ``province_code`` when given, whose first day lies in [``starts_from``,
+    ``starts_to``] (either bound optional); narrowed further, when asked, to a district or a centre (by id),
+    to training camps, to women-only cohorts, or to one mode. What each figure means: ``oversight.figures``.
+    Every figure is a sum of the cohorts' counters (``enrollments.counters``), kept by the
     enrollment services: one pass over the cohort table, never over the enrollments."""
     keys, name = _report_keys(group_by)
     labels = [*keys, *([name] if name is not None else [])]
@@ -266,7 +351,8 @@ def capacity_report(
         starts_to,
         district_id=district_id,
         centre_id=centre_id,
-        women_only_camps=women_only_camps,
+        camps=camps,
+        women_only=women_only,
         mode=mode,
     ).group_by(*labels)
 

@@ -27,12 +27,13 @@ from vocabulary import Choice, Mode
 @dataclass(frozen=True)
 class AuditFilters:
     """What the audit pages narrow the reported cohorts to: the reader's filters (a period of first days,
-    women-only camps, a mode) and the place she drilled into (a province, a district, a centre). The
+    training camps, women-only cohorts, a mode) and the place she drilled into (a province, a district, a centre). The
     names are ``capacity_report``'s arguments: ``capacity_report(scope, group_by, **filters.arguments())``."""
 
     starts_from: date | None = None
     starts_to: date | None = None
-    women_only_camps: bool = False
+    camps: bool = False
+    women_only: bool = False
     mode: Mode | None = None
     province_code: str | None = None
     district_id: int | None = None
@@ -53,6 +54,7 @@ class Flag(Choice):
     UNDER_USED = "under_used"
     OVER_SUBSCRIBED = "over_subscribed"
     WOMEN_BELOW_TARGET = "women_below_target"
+    OUTCOME_MISSING = "outcome_missing"
 
     @property
     def lazy_label(self) -> LazyString:
@@ -63,6 +65,7 @@ FLAG_LABELS = {
     Flag.UNDER_USED: _l("Under-used"),
     Flag.OVER_SUBSCRIBED: _l("Over-subscribed"),
     Flag.WOMEN_BELOW_TARGET: _l("Women below target"),
+    Flag.OUTCOME_MISSING: _l("Outcome missing"),
 }
 
 # Over-subscribed: at least this many waitlisted per seat (half the seats: the issue's rule).
@@ -78,22 +81,25 @@ class Thresholds:
 
 
 def flags_of(row: CapacityReportRow, thresholds: Thresholds) -> list[Flag]:
-    """The flags ``row`` earns, in the order of ``Flag``:
+    """The flags ``row`` (a group of cohorts: a province, a district, a centre, a track; or one cohort)
+    earns, in the order of ``Flag`` (``oversight.figures.FLAG_RULES`` words them):
 
-    - under-used: its running cohorts fill (enrolled + completed) less than ``underused_below`` of their
-      seats (a row without running cohorts is never under-used: seats of a cohort still taking
-      applications or already finished say nothing about use now);
-    - over-subscribed: waitlisted ≥ half its seats;
+    - under-used: seats used (running + finished cohorts) below ``underused_below`` (a row with neither
+      is never under-used: seats of a cohort still filling are not used yet);
+    - over-subscribed: in its cohorts still filling, waitlisted ≥ half their seats;
     - women below target: women's share of its enrolled and completed places below
-      ``women_share_target`` (no places: no share, no flag)."""
+      ``women_share_target`` (no places: no share, no flag);
+    - outcome missing: a finished cohort still has places neither completed nor ended."""
     found = []
-    running = row.running_utilisation
-    if running is not None and running < thresholds.underused_below:
+    used = row.utilisation
+    if used is not None and used < thresholds.underused_below:
         found.append(Flag.UNDER_USED)
-    if row.seats and row.waitlisted >= OVERSUBSCRIBED_AT * row.seats:
+    if row.filling_seats and row.filling_waitlisted >= OVERSUBSCRIBED_AT * row.filling_seats:
         found.append(Flag.OVER_SUBSCRIBED)
     if row.women_share is not None and row.women_share < thresholds.women_share_target:
         found.append(Flag.WOMEN_BELOW_TARGET)
+    if row.finished_open:
+        found.append(Flag.OUTCOME_MISSING)
     return found
 
 

@@ -102,21 +102,71 @@ def show_sign_up_errors(page: Page, world: World) -> None:
     expect(page.locator("#cnic")).to_have_attribute("aria-invalid", "true")
 
 
+def wait_for_the_sign_up_code(page: Page, world: World) -> None:
+    """Sign up (a phone number, no email): the code step, which waits for the code sent by SMS."""
+    page.locator("#full_name").fill("Zainab Bibi")
+    page.locator("#cnic").fill("35202-1112223-4")
+    page.locator("#gender").select_option("female")
+    page.locator("#date_of_birth").fill("2001-03-15")
+    page.locator("#phone").fill("0333 1234567")
+    page.locator("#district_id").select_option(str(world.open_cohort.centre.district_id))
+    page.locator("#area").select_option("rural")
+    page.locator("#education").select_option("matric")
+    page.locator("#password").fill("a-long-enough-password")
+    page.locator("#confirm").fill("a-long-enough-password")
+    page.locator("#consent").check()
+    submit_main_form(page)
+    expect(page.locator("#code")).to_be_visible()
+
+
+def ask_for_a_reset_code(page: Page, world: World) -> None:
+    """Ask for a password reset by mobile number: the step that takes the code sent by SMS."""
+    page.locator("#email").fill("0333 7654321")
+    submit_main_form(page)
+    expect(page.locator("#code")).to_be_visible()
+
+
+def show_eligibility_step(page: Page, world: World) -> None:
+    page.locator("#cnic").fill(UNKNOWN_CNIC)
+    submit_main_form(page)
+    expect(page.locator("#date_of_birth")).to_be_visible()  # nobody has this CNIC: who may join what, first
+    page.locator("#gender").select_option("male")
+    page.locator("#date_of_birth").fill("2001-03-15")
+    page.locator("#education").select_option("matric")
+    # The script asks the server as the answers change: the women-only camp says it is not for him.
+    expect(page.locator(f'[data-cohort-note="{world.reviewed_camp.id}"]')).to_have_class(
+        re.compile("text-danger-emphasis")
+    )
+
+
 def show_new_trainee_form_with_an_error(page: Page, world: World) -> None:
     page.locator("#cnic").fill(UNKNOWN_CNIC)
     submit_main_form(page)
-    expect(page.locator("#full_name")).to_be_visible()  # nobody has this CNIC: the new-trainee form
-    page.locator("#full_name").fill("Zainab Bibi")
     page.locator("#gender").select_option("female")
     page.locator("#date_of_birth").fill("2001-03-15")
+    page.locator("#education").select_option("matric")
+    submit_main_form(page)
+    expect(page.locator("#full_name")).to_be_visible()  # the answers fit a cohort: the rest of the form
+    page.locator("#full_name").fill("Zainab Bibi")
     page.locator("#phone").fill("0300 12")  # the mistake: a number too short to dial
     page.locator("#district_id").select_option(label="Lahore")
     page.locator("#area").select_option("urban")
-    page.locator("#education").select_option("matric")
     page.locator("input[name=cohort_id]:enabled").first.check()
     submit_main_form(page)
     expect(page.locator("#phone")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#phone-error")).to_be_visible()
+
+
+def confirm_a_bulk_approval(page: Page, world: World) -> None:
+    page.locator("[data-choose-all]").check()  # the script's box in the heading chooses everyone
+    page.locator("button[name=action][value=approve]").click()
+    expect(page.locator("input[name=confirmed]")).to_have_count(1)
+
+
+def preview_a_message(page: Page, world: World) -> None:
+    page.locator("#body").fill("Bring your CNIC on the first day.")
+    page.locator("button[name=preview]").click()
+    expect(page.locator("#preview-heading")).to_be_visible()
 
 
 def wait_for_the_charts(page: Page, world: World) -> None:
@@ -146,6 +196,8 @@ SCREENS = [
     Screen("sign-in", "public", lambda w: "/auth/login"),
     Screen("sign-up-with-errors", "public", lambda w: "/auth/signup", show_sign_up_errors),
     Screen("password-reset-request", "public", lambda w: "/auth/reset"),
+    Screen("password-reset-code", "public", lambda w: "/auth/reset", ask_for_a_reset_code),
+    Screen("sign-up-code", "public", lambda w: "/auth/signup", wait_for_the_sign_up_code),
     Screen("not-found", "public", lambda w: "/courses/cohorts/NO-SUCH-COHORT", status=404),
     # Trainee
     Screen("my-applications", "trainee", lambda w: "/auth/profile"),
@@ -161,6 +213,23 @@ SCREENS = [
         lambda w: f"/enrollments/centres/{w.centre_code}/walk-in",
         show_new_trainee_form_with_an_error,
     ),
+    Screen(
+        "walk-in-eligibility-checked-as-typed",
+        "staff",
+        lambda w: f"/enrollments/centres/{w.centre_code}/walk-in",
+        show_eligibility_step,
+    ),
+    Screen("roster-review-tab", "staff", lambda w: f"/enrollments/cohorts/{w.reviewed_camp.code}/roster"),
+    Screen(
+        "roster-bulk-confirmation",
+        "staff",
+        lambda w: f"/enrollments/cohorts/{w.reviewed_camp.code}/roster",
+        confirm_a_bulk_approval,
+    ),
+    Screen(
+        "message-preview", "staff", lambda w: f"/enrollments/cohorts/{w.open_cohort.code}/message", preview_a_message
+    ),
+    Screen("sign-in-sheet", "staff", lambda w: f"/enrollments/cohorts/{w.open_cohort.code}/sign-in-sheet"),
     Screen("import-upload", "staff", lambda w: f"/enrollments/centres/{w.centre_code}/import"),
     Screen("new-cohort", "staff", lambda w: f"/courses/staff/{w.centre_code}/cohorts/new"),
     Screen("approve-reviewed-application", "staff", lambda w: f"/enrollments/{w.pending_place.id}/approve"),

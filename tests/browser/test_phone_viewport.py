@@ -73,6 +73,8 @@ SCREENS = [
     Screen("sign-in", "public", lambda w: "/auth/login"),
     Screen("my-applications", "trainee", lambda w: "/auth/profile"),
     Screen("walk-in-desk", "staff", lambda w: f"/enrollments/centres/{w.centre_code}/walk-in"),
+    Screen("roster", "staff", lambda w: f"/enrollments/cohorts/{w.camp_code}/roster"),
+    Screen("sign-in-sheet", "staff", lambda w: f"/enrollments/cohorts/{w.camp_code}/sign-in-sheet"),
 ]
 
 

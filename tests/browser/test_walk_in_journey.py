@@ -47,7 +47,7 @@ def test_staff_register_a_walk_in_who_trained_elsewhere(
     page.get_by_role("button", name="Look up").click()
 
     expect(page.get_by_role("heading", name="Ayesha Khan", level=1)).to_be_visible()
-    history = page.get_by_role("region", name="Where she has trained")
+    history = page.get_by_role("region", name="Where this trainee has trained")
     expect(history.get_by_role("row", name=re.compile("Multan IT Park"))).to_contain_text("Completed")
     expect(history).to_contain_text("Graphic Design Basics")
 
@@ -55,7 +55,7 @@ def test_staff_register_a_walk_in_who_trained_elsewhere(
     expect(cohort).to_be_enabled()
     expect(page.get_by_text("A seat is free (12 of 12 left).")).to_be_visible()
     cohort.check()
-    page.get_by_role("button", name="Register her").click()
+    page.get_by_role("button", name="Register", exact=True).click()
 
     expect(page).to_have_url(re.compile(r"/enrollments/centres/PB-LHR-01/walk-in$"))
     expect(page.get_by_role("alert")).to_contain_text(
