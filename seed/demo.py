@@ -675,7 +675,8 @@ def seed_demo() -> SeedReport:
 
 
 def seed_accounts(plan: DemoPlan, centres: dict, trainees: dict, added: dict) -> list[tuple[str, str]]:
-    """The demo accounts of DESIGN.md; returns (email, what it is) for each."""
+    """The demo accounts of DESIGN.md; returns (email, what it is) for each. Trainee accounts have their
+    record's mobile number too, to sign in with."""
     # One hash for every demo account: they share the published demo password anyway, and hashing it
     # a hundred times would make the seed slow for nothing.
     password_hash = hash_password(DEMO_PASSWORD)
@@ -714,12 +715,17 @@ def seed_accounts(plan: DemoPlan, centres: dict, trainees: dict, added: dict) ->
         )
 
     existing = {user.email for user in db.session.scalars(select(UserAccount))}
+    numbers_taken = set(db.session.scalars(select(UserAccount.phone).where(UserAccount.phone.is_not(None))))
     for email, _, fields in wanted:
         if email in existing:
             continue
         centre = fields.pop("centre", None)
         trainee = fields.pop("trainee", None)
         user = UserAccount(email=email, password_hash=password_hash, active=True, **fields)
+        # A demo trainee signs in with her email or her mobile number (one account per number).
+        if trainee is not None and trainee.phone not in numbers_taken:
+            user.phone = trainee.phone
+            numbers_taken.add(trainee.phone)
         db.session.add(user)
         if centre is not None:
             user.memberships.append(CentreMembership(centre=centre))

@@ -21,6 +21,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
         "account.deactivate",
         "account.reactivate",
         "account.sign_up",
+        "account.confirm",
         "account.password_change",
         "account.password_set",
         "account.sign_out_everywhere",
@@ -172,12 +173,13 @@ def after_audit_row(stmt: Select, last_row) -> Select:
 
 
 def audit_event_labels(events: list) -> tuple[dict[int, str], dict[int, Centre]]:
-    """For a page of events (``AuditEvent`` objects or ``audit_log_rows`` rows): the email of each actor
-    (by user id) and each centre (by id)."""
+    """For a page of events (``AuditEvent`` objects or ``audit_log_rows`` rows): how each actor is named (by
+    user id: the email, or for an account that signed up with its mobile number alone, that number masked,
+    ``UserAccount.label``) and each centre (by id)."""
     actor_ids = {event.actor_id for event in events if event.actor_id is not None}
     centre_ids = {event.centre_id for event in events if event.centre_id is not None}
     emails = (
-        dict(db.session.execute(select(UserAccount.id, UserAccount.email).where(UserAccount.id.in_(actor_ids))).all())
+        {user.id: user.label for user in db.session.scalars(select(UserAccount).where(UserAccount.id.in_(actor_ids)))}
         if actor_ids
         else {}
     )
