@@ -64,6 +64,7 @@ def register_blueprints(app: Flask) -> None:
     import courses.staff
     import enrollments.imports.pages
     import enrollments.messaging
+    import enrollments.offer_pages
     import enrollments.roster_files
     import enrollments.routes
     import enrollments.staff
@@ -105,9 +106,10 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from auth.commands import users_cli
+    from enrollments.commands import offers_cli, reserves_cli
     from notifications.commands import outbox_cli
     from oversight.commands import oversight_cli
     from seed.commands import seed_cli
 
-    for group in (seed_cli, users_cli, outbox_cli, oversight_cli):
+    for group in (seed_cli, users_cli, outbox_cli, oversight_cli, offers_cli, reserves_cli):
         app.cli.add_command(group)

@@ -10,10 +10,10 @@ causes them: see ``message_language``.
 """
 
 from contextlib import AbstractContextManager
-from datetime import date
+from datetime import date, datetime
 
 from flask import current_app, has_request_context, request
-from flask_babel import force_locale, format_date, get_locale
+from flask_babel import force_locale, format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
 from auth.permissions import is_api_request
@@ -56,6 +56,11 @@ def message_language(language: str | None) -> AbstractContextManager:
 def long_date(day: date) -> str:
     """A date inside a sentence, in the current locale: ``05 Jan 2027`` (English), ``05 جنوری 2027`` (Urdu)."""
     return format_date(day, "dd MMM y")
+
+
+def deadline(moment: datetime) -> str:
+    """A moment someone must act by, in the current locale and Pakistan time: ``Friday 5 Dec, 5:00 PM``."""
+    return format_datetime(moment, "EEEE d MMM, h:mm a")
 
 
 def place_name(place) -> str:

@@ -15,8 +15,10 @@ from bidi import bdi, isolated, listed, ltr
 from courses.venues import meeting_place
 from enrollments.eligibility import requirements
 from enrollments.identity import format_cnic, format_phone, mask_cnic, mask_phone
+from enrollments.offer_links import offer_token
+from enrollments.pools import default_release_at
 from enrollments.services import completable, waitlist_position
-from language import LANGUAGE_NAMES, current_language, languages, place_name
+from language import LANGUAGE_NAMES, current_language, deadline, languages, place_name
 
 
 def page_url(**changes: object) -> str:
@@ -108,6 +110,10 @@ def register(app: Flask) -> None:
     # the rule of ``services.complete``) and someone's place in line.
     app.add_template_global(completable)
     app.add_template_global(waitlist_position)
+    # The seat offered to her: its page (the signed link of her SMS) and its deadline, in her words.
+    app.add_template_global(offer_token)
+    app.add_template_global(deadline)
+    app.add_template_global(default_release_at)
     app.add_template_global(page_url)
     app.add_template_global(other_languages)
     app.add_template_global(LANGUAGE_NAMES, "language_names")

@@ -133,6 +133,21 @@ class Admission(Choice):
     REVIEWED = "reviewed"
 
 
+class Pool(Choice):
+    """Where a held seat comes from (DESIGN.md, "Selection"): the open seats, or the seats reserved for
+    one category until the cohort's release time."""
+
+    OPEN = "open"
+    WOMEN = "women"
+    RURAL = "rural"
+    DISTRICT = "district"
+    DISABILITY = "disability"
+
+
+# The pools with reserved seats, in the order pages list them and ties are broken.
+RESERVED_POOLS = (Pool.WOMEN, Pool.RURAL, Pool.DISTRICT, Pool.DISABILITY)
+
+
 class CohortStatus(Choice):
     DRAFT = "draft"
     OPEN = "open"
@@ -145,8 +160,10 @@ class CohortStatus(Choice):
 class EnrollmentStatus(Choice):
     PENDING = "pending"
     WAITLISTED = "waitlisted"
+    OFFERED = "offered"
     ENROLLED = "enrolled"
     REJECTED = "rejected"
+    DECLINED = "declined"
     WITHDRAWN = "withdrawn"
     DROPPED = "dropped"
     COMPLETED = "completed"
@@ -154,7 +171,14 @@ class EnrollmentStatus(Choice):
 
 
 # Places that count against a trainee's limit of active places and against overlapping dates.
-ACTIVE_ENROLLMENT_STATUSES = (EnrollmentStatus.PENDING, EnrollmentStatus.WAITLISTED, EnrollmentStatus.ENROLLED)
+ACTIVE_ENROLLMENT_STATUSES = (
+    EnrollmentStatus.PENDING,
+    EnrollmentStatus.WAITLISTED,
+    EnrollmentStatus.OFFERED,
+    EnrollmentStatus.ENROLLED,
+)
+# The places that hold a seat: enrolled + offered never exceed the seats.
+HOLDING_STATUSES = (EnrollmentStatus.OFFERED, EnrollmentStatus.ENROLLED)
 
 
 class EnrollmentSource(Choice):
@@ -243,6 +267,13 @@ LABELS: dict[type[Choice], dict[Choice, LazyString]] = {
         Admission.FIRST_COME: _l("First come, first served"),
         Admission.REVIEWED: _l("Reviewed by the centre"),
     },
+    Pool: {
+        Pool.OPEN: _l("Open seats"),
+        Pool.WOMEN: _l("Reserved for women"),
+        Pool.RURAL: _l("Reserved for rural applicants"),
+        Pool.DISTRICT: _l("Reserved for residents of the district"),
+        Pool.DISABILITY: _l("Reserved for persons with disability"),
+    },
     CohortStatus: {
         CohortStatus.DRAFT: _l("Draft"),
         CohortStatus.OPEN: _l("Open"),
@@ -254,8 +285,10 @@ LABELS: dict[type[Choice], dict[Choice, LazyString]] = {
     EnrollmentStatus: {
         EnrollmentStatus.PENDING: _l("Pending"),
         EnrollmentStatus.WAITLISTED: _l("Waitlisted"),
+        EnrollmentStatus.OFFERED: _l("Offered a seat"),
         EnrollmentStatus.ENROLLED: _l("Enrolled"),
         EnrollmentStatus.REJECTED: _l("Rejected"),
+        EnrollmentStatus.DECLINED: _l("Declined"),
         EnrollmentStatus.WITHDRAWN: _l("Withdrawn"),
         EnrollmentStatus.DROPPED: _l("Dropped"),
         EnrollmentStatus.COMPLETED: _l("Completed"),

@@ -28,14 +28,17 @@ from auth.permissions import PUBLIC, STAFF, allow, get_cohort_by_id_or_404, view
 from centres.models import Centre, District, Province
 from centres.queries import centres_select
 from courses import cohorts as cohort_services
-from courses.cohorts import CohortDetails
+from courses.cohorts import MAX_OFFER_HOURS, MIN_OFFER_HOURS, CohortDetails
 from courses.models import Cohort, Course
 from database import utcnow
+from enrollments import pools
 from enrollments.services import MAX_SEATS, MIN_SEATS, cancel_cohort
+from enrollments.services.offers import DEFAULT_OFFER_HOURS
 from extensions import db
 from refusals import Refusal
 from submitting import acting_user, committed
 from vocabulary import (
+    RESERVED_POOLS,
     Admission,
     CohortKind,
     CohortStatus,
@@ -43,6 +46,7 @@ from vocabulary import (
     Level,
     Mode,
     PartnerType,
+    Pool,
     Shift,
     Track,
     WomenOnlyAdmits,
@@ -58,7 +62,12 @@ TOKEN = [{"bearer": []}]
 CODE_MESSAGE = _l("A code has 1 to 32 letters, digits and dashes.")
 BAD_TOKEN = "A token was sent, but it is not valid (wrong, revoked or expired)."
 # The services name the fields of the pages' forms; the API's are named after the JSON body.
-API_FIELD_NAMES = {"course_id": "course", "centre_id": "centre", "to": "status"}
+API_FIELD_NAMES = {
+    "course_id": "course",
+    "centre_id": "centre",
+    "to": "status",
+    **{f"reserved_{pool.value}": f"reserved.{pool.value}" for pool in RESERVED_POOLS},
+}
 
 
 # Fields --------------------------------------------------------------------------------------------
@@ -141,6 +150,90 @@ class CentreSchema(Schema):
     address = fields.String(required=True)
 
 
+class PoolSeatsSchema(Schema):
+    reserved = fields.Integer(required=True, metadata={"description": "Seats reserved for this category."})
+    held = fields.Integer(required=True, metadata={"description": "Of them, held (enrolled or offered)."})
+    free = fields.Integer(required=True, metadata={"description": "Of them, free now (0 once released)."})
+
+
+class ReservedSeatsSchema(Schema):
+    women = fields.Nested(PoolSeatsSchema, required=True)
+    rural = fields.Nested(PoolSeatsSchema, required=True)
+    district = fields.Nested(
+        PoolSeatsSchema, required=True, metadata={"description": "Residents of the centre's district."}
+    )
+    disability = fields.Nested(PoolSeatsSchema, required=True)
+
+
+def reserved_seats(cohort: Cohort) -> dict:
+    """The cohort's reserved seats per category, as ``ReservedSeatsSchema`` shows them."""
+    return {
+        pool.value: {
+            "reserved": pools.reserved(cohort, pool),
+            "held": pools.held(cohort, pool),
+            "free": pools.free(cohort, pool),
+        }
+        for pool in RESERVED_POOLS
+    }
+
+
+class ReservedSeatsField(fields.Nested):
+    """A cohort's reserved seats per category, counted from its columns (``reserved_seats``)."""
+
+    def get_value(self, obj, attr, accessor=None, default=None):
+        return reserved_seats(obj)
+
+
+class ReleaseTimeField(fields.DateTime):
+    """When a cohort's unfilled reserved seats become open: its own time, or 7 days before it starts."""
+
+    def get_value(self, obj, attr, accessor=None, default=None):
+        if not pools.total_reserved(obj):
+            return None
+        return obj.release_at or pools.default_release_at(obj.starts_on).astimezone(UTC)
+
+
+class ReservedInputSchema(Schema):
+    women = fields.Integer(validate=validate.Range(0, MAX_SEATS))
+    rural = fields.Integer(validate=validate.Range(0, MAX_SEATS))
+    district = fields.Integer(
+        validate=validate.Range(0, MAX_SEATS), metadata={"description": "Residents of the centre's district."}
+    )
+    disability = fields.Integer(validate=validate.Range(0, MAX_SEATS))
+
+
+def reserved_input(**kwargs) -> fields.Nested:
+    return fields.Nested(
+        ReservedInputSchema,
+        metadata={
+            "description": "Seats reserved per category (together no more than the seats); a category left out: "
+            "none reserved (on a change: as it is). Open seats go first; unfilled reserved seats become open at "
+            "`release_at`."
+        },
+        **kwargs,
+    )
+
+
+def release_time(**kwargs) -> fields.AwareDateTime:
+    return fields.AwareDateTime(
+        allow_none=True,
+        validate=validate.Range(datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 12, 31, tzinfo=UTC)),
+        metadata={
+            "description": "When unfilled reserved seats become open, with its time zone. Null: 7 days before the "
+            "first day."
+        },
+        **kwargs,
+    )
+
+
+def offer_hours_field(**kwargs) -> fields.Integer:
+    return fields.Integer(
+        validate=validate.Range(MIN_OFFER_HOURS, MAX_OFFER_HOURS),
+        metadata={"description": "How long an offered seat is held for her answer (72 by default)."},
+        **kwargs,
+    )
+
+
 class CohortSchema(Schema):
     id = fields.Integer(required=True)
     code = fields.String(required=True, metadata={"example": "PB-LHR-01-C03"})
@@ -167,6 +260,18 @@ class CohortSchema(Schema):
     applications_open_at = fields.DateTime(required=True, allow_none=True)
     applications_close_at = fields.DateTime(required=True, allow_none=True)
     venue = fields.String(required=True, metadata={"description": "Where a camp away from the centre meets."})
+    offered = fields.Integer(
+        required=True, attribute="offered_count", metadata={"description": "Seats offered, held until she answers."}
+    )
+    reserved = ReservedSeatsField(ReservedSeatsSchema, required=True)
+    release_at = ReleaseTimeField(
+        required=True,
+        allow_none=True,
+        metadata={"description": "When unfilled reserved seats become open (null: none reserved)."},
+    )
+    released_at = fields.DateTime(required=True, allow_none=True)
+    offers = fields.Boolean(required=True, metadata={"description": "Seats from the waitlist are offered."})
+    offer_hours = fields.Integer(required=True)
 
 
 class CentreDetailSchema(CentreSchema):
@@ -241,6 +346,10 @@ class CohortCreateSchema(Schema):
     applications_open_at = window_time()
     applications_close_at = window_time()
     venue = fields.String(load_default="", validate=validate.Length(max=240))
+    reserved = reserved_input()
+    release_at = release_time()
+    offers = StrictBoolean(load_default=False)
+    offer_hours = offer_hours_field(load_default=DEFAULT_OFFER_HOURS)
     status = enum(
         CohortStatus,
         load_default=CohortStatus.DRAFT,
@@ -267,6 +376,10 @@ class CohortUpdateSchema(Schema):
     applications_open_at = window_time()
     applications_close_at = window_time()
     venue = fields.String(validate=validate.Length(max=240))
+    reserved = reserved_input()
+    release_at = release_time()
+    offers = StrictBoolean()
+    offer_hours = offer_hours_field()
     status = enum(
         CohortStatus,
         metadata={
@@ -472,6 +585,10 @@ def create_cohort(body: dict):
         applications_close_at=body.get("applications_close_at"),
         venue=body["venue"],
         status=body["status"],
+        reserved={Pool(name): count for name, count in body.get("reserved", {}).items()},
+        release_at=body.get("release_at"),
+        offers=body["offers"],
+        offer_hours=body["offer_hours"],
     )
     with api_field_names():
         return committed(cohort_services.create_cohort(details, actor=acting_user()))
@@ -502,6 +619,10 @@ def changed_details(cohort: Cohort, body: dict) -> CohortDetails:
         venue=given("venue", cohort.venue),
         eligible_province_id=cohort.eligible_province_id,
         eligible_district_id=cohort.eligible_district_id,
+        reserved={Pool(name): count for name, count in body.get("reserved", {}).items()},
+        release_at=given("release_at", cohort.release_at),
+        offers=given("offers", cohort.offers),
+        offer_hours=given("offer_hours", cohort.offer_hours),
     )
 
 

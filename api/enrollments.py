@@ -43,7 +43,7 @@ from extensions import db
 from listing import LARGEST_ID
 from refusals import Conflict, Refusal
 from submitting import acting_user, committed
-from vocabulary import EnrollmentSource, EnrollmentStatus, Mode, Shift
+from vocabulary import EnrollmentSource, EnrollmentStatus, Mode, Pool, Shift
 
 S = EnrollmentStatus
 BEARER = [{"bearer": []}]
@@ -97,6 +97,16 @@ class EnrollmentSchema(Schema):
     applied_at = fields.DateTime(required=True)
     decided_at = fields.DateTime(allow_none=True, required=True)
     reason = fields.String(required=True, metadata={"description": "A staff decision's reason (empty if none)."})
+    pool = fields.Enum(
+        Pool,
+        by_value=True,
+        required=True,
+        allow_none=True,
+        metadata={"description": "Where her seat came from: open, or reserved for a category (null: never held one)."},
+    )
+    offer_expires_at = fields.DateTime(
+        required=True, allow_none=True, metadata={"description": "While offered: she answers by then."}
+    )
 
 
 class EnrollmentChangeSchema(EnrollmentSchema):
@@ -184,6 +194,8 @@ def enrollment_answer(enrollment: Enrollment) -> dict:
         "applied_at": enrollment.applied_at,
         "decided_at": enrollment.decided_at,
         "reason": enrollment.reason or "",
+        "pool": enrollment.pool,
+        "offer_expires_at": enrollment.offer_expires_at,
     }
 
 
@@ -410,6 +422,36 @@ def withdraw_enrollment(body: dict, enrollment_id: int):
     once to the first eligible trainee in line: `promoted_enrollment_id`."""
     enrollment = get_enrollment_or_404(enrollment_id, own_allowed=True)
     return committed(freed_answer(services.withdraw_place(enrollment, actor=acting_user(), reason=body["reason"])))
+
+
+@bp.route("/enrollments/<int:enrollment_id>/accept", methods=["POST"])
+@allow(SIGNED_IN)
+@bp.response(200, EnrollmentSchema)
+@bp.alt_response(401, schema=ErrorSchema, description=UNAUTHENTICATED)
+@bp.alt_response(403, schema=ErrorSchema, description="Neither her own offer nor one of the caller's centres.")
+@bp.alt_response(404, schema=ErrorSchema, description="No such enrollment.")
+@bp.alt_response(409, schema=ErrorSchema, description="`not_possible`: no open offer (answered, or expired).")
+@bp.doc(security=BEARER)
+def accept_offer(enrollment_id: int):
+    """Accept a seat offered (the trainee, or staff of its centre), before its deadline: `enrolled`."""
+    enrollment = get_enrollment_or_404(enrollment_id, own_allowed=True)
+    return committed(enrollment_answer(services.accept(enrollment, actor=acting_user())))
+
+
+@bp.route("/enrollments/<int:enrollment_id>/decline", methods=["POST"])
+@allow(SIGNED_IN)
+@bp.response(200, EnrollmentChangeSchema)
+@bp.alt_response(401, schema=ErrorSchema, description=UNAUTHENTICATED)
+@bp.alt_response(403, schema=ErrorSchema, description="Neither her own offer nor one of the caller's centres.")
+@bp.alt_response(404, schema=ErrorSchema, description="No such enrollment.")
+@bp.alt_response(409, schema=ErrorSchema, description="`not_possible`: no open offer (answered, or expired).")
+@bp.doc(security=BEARER)
+def decline_offer(enrollment_id: int):
+    """Decline a seat offered (the trainee, or staff of its centre): `declined`; the seat goes at once to
+    the next in line who qualifies for it (`promoted_enrollment_id`, offered to her in turn)."""
+    enrollment = get_enrollment_or_404(enrollment_id, own_allowed=True)
+    promoted = services.decline(enrollment, actor=acting_user())
+    return committed(enrollment_answer(enrollment) | {"promoted_enrollment_id": promoted.id if promoted else None})
 
 
 @bp.route("/enrollments/<int:enrollment_id>/approve", methods=["POST"])

@@ -1,9 +1,9 @@
-"""Tokens and the caller: ``POST /tokens`` (email and password → a bearer token), ``GET /me`` and
+"""Tokens and the caller: ``POST /tokens`` (email or mobile number, and password → a bearer token), ``GET /me`` and
 ``DELETE /tokens/current`` (a program revokes its own token)."""
 
 from flask_babel import gettext as _
 from flask_login import current_user
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import select
 
 from api import bp
@@ -25,9 +25,28 @@ class Unauthenticated(Refusal):
 
 
 class TokenRequestSchema(Schema):
-    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    email = fields.String(
+        validate=validate.Length(min=1, max=254),
+        metadata={"description": "The account's email; or give `phone` instead.", "example": "trainee1@markaz.test"},
+    )
+    phone = fields.String(
+        validate=validate.Length(min=1, max=40),
+        metadata={
+            "description": "The account's mobile number, however written (`0300 1234567`, `+92 300 1234567`); "
+            "or give `email` instead.",
+            "example": "0300 1234567",
+        },
+    )
     password = fields.String(required=True, validate=validate.Length(min=1, max=1000), load_only=True)
     name = fields.String(load_default="", validate=validate.Length(max=100), metadata={"example": "Punjab IT Board"})
+
+    @validates_schema
+    def email_or_phone(self, data: dict, **_kwargs) -> None:
+        """One of the two names the account, not both."""
+        if "email" in data and "phone" in data:
+            raise ValidationError(_("Give email or phone, not both."), "phone")
+        if "email" not in data and "phone" not in data:
+            raise ValidationError(_("Give the account's email or its mobile number (phone)."), "email")
 
 
 class TokenSchema(Schema):
@@ -37,7 +56,8 @@ class TokenSchema(Schema):
 
 class MeSchema(Schema):
     id = fields.Integer(required=True)
-    email = fields.String(required=True)
+    email = fields.String(required=True, allow_none=True, metadata={"description": "None: signs in by phone."})
+    phone = fields.String(required=True, allow_none=True, metadata={"description": "E.164, e.g. +923001234567."})
     full_name = fields.String(required=True)
     role = fields.String(required=True, metadata={"example": "staff"})
     province = fields.String(allow_none=True, metadata={"description": "An overseer's province code (none: nation)."})
@@ -50,23 +70,34 @@ class MeSchema(Schema):
 @throttle_sign_in
 @bp.arguments(TokenRequestSchema)
 @bp.response(201, TokenSchema)
-@bp.alt_response(401, schema=ErrorSchema, description="Wrong email or password (or a deactivated account).")
+@bp.alt_response(
+    401,
+    schema=ErrorSchema,
+    description="Wrong email, mobile number or password (or a deactivated account, or one still waiting for the "
+    "code sent to its number at sign-up).",
+)
 @bp.alt_response(
     422,
     schema=ErrorSchema,
-    description="The email, password or name is missing, too long, or holds a control character: `fields` says which.",
+    description="The email or phone (one of them, not both), password or name is missing, too long, or holds a "
+    "control character: `fields` says which.",
 )
 @bp.alt_response(429, schema=ErrorSchema, description="Too many failed attempts (counted with the sign-in page's).")
 def create_token(body: dict):
-    """Get a token: email and password, as on the sign-in page (and throttled with it: failures here and
-    there count together, 5 per account and 20 per address in 10 minutes).
+    """Get a token: email or mobile number (`phone`), and password, as on the sign-in page (and throttled
+    with it: failures here and there count together, 5 per account and 20 per address in 10 minutes).
 
     The token lasts `API_TOKEN_DAYS` (30 by default); its owner can list and revoke it on her account's
-    API tokens page."""
-    user = authenticate(body["email"], body["password"])
+    API tokens page. An account that signed up with its number gets a token once the number is confirmed
+    (by the code sent at sign-up, on the website)."""
+    user = authenticate(body.get("email") or body["phone"], body["password"])
     if user is None:
         count_failure()
-        raise Unauthenticated(_("Wrong email or password."))
+        raise Unauthenticated(_("Wrong email, mobile number or password."))
+    if not user.confirmed:
+        raise Unauthenticated(
+            _("This account is waiting for the code sent to its mobile number: confirm it on the website first.")
+        )
     token, secret = issue_token(user, name=body["name"] or "API", actor=user)
     return committed({"token": secret, "expires_at": token.expires_at})
 
@@ -84,6 +115,7 @@ def me():
     return {
         "id": user.id,
         "email": user.email,
+        "phone": user.phone,
         "full_name": user.full_name,
         "role": user.role.value,
         "province": user.province.code if user.province is not None else None,

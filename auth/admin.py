@@ -78,12 +78,12 @@ def welcome_sent(user: UserAccount) -> tuple[str, str]:
     """Email a new account its link to choose a password (after the commit: the link must name an account
     that exists); what the admin is told of it, and how."""
     if email_password_link(user, new_account=True):
-        sent = _("Account created for %(email)s. We emailed them a link to choose their password.", email=user.email)
+        sent = _("Account created for %(email)s. We emailed them a link to choose their password.", email=user.label)
         return sent, "success"
     unsent = _(
         "Account created for %(email)s, but the email with their password link could not be sent. "
         "Send it again from their account page.",
-        email=user.email,
+        email=user.label,
     )
     return unsent, "warning"
 
@@ -128,7 +128,7 @@ def email_password_link(user: UserAccount, *, new_account: bool) -> bool:
     else:
         subject = _("Markaz: choose your password")
         opening = _("An administrator has sent you a link to choose a new password for your Markaz account.")
-    greeting = _("Hello %(name)s,", name=user.full_name or user.email)
+    greeting = _("Hello %(name)s,", name=user.full_name or user.label)
     lifetime = _(
         "The link works once, for %(lifetime)s. If it has expired, use “Forgot your password?” on the sign-in page, "
         "or ask your administrator for a new link.",
@@ -227,7 +227,7 @@ def edit_user(user_id: int):
     if form.validate_on_submit() and run(
         form, lambda: update_account(user, account_details(form), actor=acting_user())
     ):
-        flash(_("Saved the account of %(email)s.", email=user.email), "success")
+        flash(_("Saved the account of %(email)s.", email=user.label), "success")
         return redirect(url_for("auth.users"))
     return render_user_form(user, form, form_status(form))
 
@@ -246,7 +246,7 @@ def render_user_form(user: UserAccount, form: EditAccountForm, status: int):
 def deactivate_user(user_id: int):
     user = get_account_or_404(user_id)
     if not user.active:
-        flash(_("%(email)s is deactivated already.", email=user.email), "info")
+        flash(_("%(email)s is deactivated already.", email=user.label), "info")
         return redirect(url_for("auth.edit_user", user_id=user.id))
     form = ConfirmForm()
     if form.validate_on_submit() and run(form, lambda: change_active(user, False)):
@@ -254,7 +254,7 @@ def deactivate_user(user_id: int):
             _(
                 "%(email)s is deactivated: they can no longer sign in, their sessions have ended and their "
                 "API tokens are revoked.",
-                email=user.email,
+                email=user.label,
             ),
             "success",
         )
@@ -267,7 +267,7 @@ def deactivate_user(user_id: int):
 def reactivate_user(user_id: int):
     user = get_account_or_404(user_id)
     if user.active:
-        flash(_("%(email)s is active already.", email=user.email), "info")
+        flash(_("%(email)s is active already.", email=user.label), "info")
         return redirect(url_for("auth.edit_user", user_id=user.id))
     # A refusal is shown on the account as it is, next to the field to fix.
     form = EditAccountForm(formdata=None, data=AccountForm.data_of(user), account=user)
@@ -276,7 +276,7 @@ def reactivate_user(user_id: int):
     flash(
         _(
             "%(email)s is active again and can sign in. Their old sessions and API tokens stay revoked.",
-            email=user.email,
+            email=user.label,
         ),
         "success",
     )
@@ -290,8 +290,16 @@ def send_password_link(user_id: int):
     user = get_account_or_404(user_id)
     if not user.active:
         flash(_("Reactivate the account first: a deactivated account cannot choose a password."), "error")
+    elif not user.email:
+        flash(
+            _(
+                "This account has no email: its owner resets the password with a code sent by SMS, "
+                "from the sign-in page."
+            ),
+            "error",
+        )
     elif email_password_link(user, new_account=False):
-        flash(_("We emailed %(email)s a link to choose their password.", email=user.email), "success")
+        flash(_("We emailed %(email)s a link to choose their password.", email=user.label), "success")
     else:
-        flash(_("The email to %(email)s could not be sent. Try again later.", email=user.email), "error")
+        flash(_("The email to %(email)s could not be sent. Try again later.", email=user.label), "error")
     return redirect(url_for("auth.edit_user", user_id=user.id))

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from wtforms import BooleanField, EmailField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.fields import enum_coerce
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from auth.models import UserAccount
 from centres.models import Centre, District, Province
@@ -94,6 +94,9 @@ class AccountForm(Form):
         # A trainee's account keeps its role and has no scope: the form offers neither.
         self.for_trainee = account is not None and account.role is Role.TRAINEE
         if self.for_trainee:
+            # She may have signed up with her mobile number alone: her email stays optional.
+            self.email.validators = [Optional(), Length(max=254), EmailAddress()]
+            self.email.flags.required = False
             self.role.choices = [SelectChoice(Role.TRAINEE.value, Role.TRAINEE.label)]
             del self.province, self.centres
             return
@@ -106,7 +109,7 @@ class AccountForm(Form):
     def data_of(user: UserAccount) -> dict:
         """What the form shows for an existing account."""
         return {
-            "email": user.email,
+            "email": user.email or "",
             "full_name": user.full_name,
             "role": user.role,
             "province": user.province_id,

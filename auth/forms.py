@@ -1,14 +1,17 @@
 """Forms for signing in, signing up and passwords. They check the shape of what was typed (and say
 which field is wrong and why); the rules about accounts live in ``auth/services.py``."""
 
+import re
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
+from auth.codes import normalise_code
 from centres.models import District, Province
 from clock import local_today
 from enrollments.identity import InvalidInput, check_date_of_birth, normalise_cnic, normalise_name, normalise_phone
@@ -67,7 +70,10 @@ def district_choices() -> list[SelectChoice]:
 
 
 class LoginForm(Form):
-    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address."))])
+    # Named ``email`` as before (programs and bookmarks post it); it takes a mobile number as well.
+    email = StringField(
+        _l("Email or mobile number"), validators=[DataRequired(_l("Enter your email or mobile number."))]
+    )
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
 
 
@@ -109,10 +115,10 @@ class SignUpForm(Form):
         validators=[DataRequired(_l("Choose your highest education."))],
     )
     email = EmailField(
-        _l("Email"),
+        _l("Email (if you have one)"),
         validators=[
-            DataRequired(_l("Enter your email address: we send password-reset links there.")),
-            Email(_l("Enter an email address like name@example.com."), check_deliverability=False),
+            Optional(),
+            Email(_l("Enter an email address like name@example.com, or leave it empty."), check_deliverability=False),
             Length(max=254),
         ],
     )
@@ -150,7 +156,46 @@ class ChangePasswordForm(Form):
 
 
 class ResetRequestForm(Form):
-    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter the email address of your account."))])
+    # Named ``email`` as before; it takes the account's mobile number as well.
+    email = StringField(
+        _l("Email or mobile number"),
+        validators=[DataRequired(_l("Enter the email or the mobile number of your account."))],
+    )
+
+    def validate_email(self, field) -> None:
+        if "@" not in field.data:
+            normalised(normalise_phone)(self, field)
+
+
+def six_digits(form, field) -> None:
+    """A WTForms validator: a code is 6 digits (of any script, spaces allowed: ``normalise_code``)."""
+    if not re.fullmatch(r"[0-9]{6}", normalise_code(field.data)):
+        raise ValidationError(_("The code has 6 digits: type it as the SMS shows it."))
+
+
+class CodeForm(Form):
+    """The code sent by SMS to confirm a new account's number."""
+
+    code = StringField(
+        _l("Code from the SMS"), validators=[DataRequired(_l("Type the 6-digit code from the SMS.")), six_digits]
+    )
+
+
+class NewCodeForm(Form):
+    """No fields but the CSRF token: the button that sends a new code."""
+
+
+class ResetCodeForm(CodeForm):
+    """The code sent by SMS to reset the password of an account without email, and the new password."""
+
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(_l("Choose a new password."))])
+    confirm = PasswordField(
+        _l("Type the new password again"),
+        validators=[
+            DataRequired(_l("Type the new password again.")),
+            EqualTo("new_password", _l("The two passwords differ.")),
+        ],
+    )
 
 
 class ResetPasswordForm(Form):

@@ -197,6 +197,18 @@ def can_withdraw_enrollment(user: AnyUser, enrollment: Enrollment) -> bool:
     return is_own_enrollment(user, enrollment) or can_manage_cohort(user, enrollment.cohort)
 
 
+def can_answer_offer(user: AnyUser, enrollment: Enrollment) -> bool:
+    """Accept or decline a seat offered to her: the trainee herself, or staff who manage the cohort (and
+    admins). The signed link in her SMS also answers it, for whoever holds the link
+    (``enrollments.offer_pages``): the link is the proof."""
+    return is_own_enrollment(user, enrollment) or can_manage_cohort(user, enrollment.cohort)
+
+
+def can_answer_by_link(user: AnyUser) -> bool:
+    """Whoever holds an offer's signed link may answer it, but overseers change nothing, link or not."""
+    return not is_overseer(user)
+
+
 def can_choose_message_language(user: AnyUser, trainee: Trainee) -> bool:
     """The language of a trainee's SMS and email: she alone chooses it (on her profile)."""
     return has_role(user, Role.TRAINEE) and trainee.user_id is not None and trainee.user_id == user.id

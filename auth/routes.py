@@ -1,9 +1,9 @@
-"""Signing in and out, trainee sign-up, the trainee's profile, passwords and reset links, and each
-user's API tokens."""
+"""Signing in and out (by email or mobile number), trainee sign-up and its code by SMS, the trainee's
+profile, passwords (reset by email link or by SMS code), and each user's API tokens."""
 
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -12,35 +12,50 @@ from sqlalchemy.orm import selectinload
 
 from auth import bp
 from auth.admin_forms import ConfirmForm
+from auth.codes import CODE_MINUTES, issue_code, spend_attempt
 from auth.forms import (
     ApiTokenForm,
     ChangePasswordForm,
+    CodeForm,
     LoginForm,
     MessageLanguageForm,
+    NewCodeForm,
+    ResetCodeForm,
     ResetPasswordForm,
     ResetRequestForm,
     SignUpForm,
 )
-from auth.models import ApiToken, UserAccount
+from auth.models import ApiToken, CodePurpose, PhoneCode, UserAccount
 from auth.permissions import PUBLIC, SIGNED_IN, TRAINEES, allow, can_revoke_token, staff_centres
 from auth.services import (
     SignUp,
     active_user_by_email,
+    active_user_by_phone,
     authenticate,
     change_password,
+    confirm_account,
     end_every_session,
-    normalise_email,
     password_reset_token,
     set_password,
+    sign_in_key,
     sign_up_trainee,
     user_for_reset_token,
 )
+from auth.services import reset_with_code as reset_password_with_code
 from auth.sessions import current_session, idle_timeout, live_sessions, sign_in, sign_out
-from auth.throttling import count_failure, throttle_sign_in, throttled_message
+from auth.throttling import (
+    CONFIRMING,
+    count_code_sent,
+    count_failure,
+    throttle_codes,
+    throttle_sign_in,
+    throttled_message,
+)
 from auth.tokens import issue_token, tokens_of
 from auth.tokens import revoke_token as revoke
 from courses.models import Cohort
 from database import utcnow
+from enrollments.identity import normalise_phone
 from enrollments.models import Enrollment
 from enrollments.trainees import choose_message_language
 from extensions import db, limiter
@@ -48,9 +63,13 @@ from language import LANGUAGE_NAMES_IN_TEXT
 from links import absolute_url
 from listing import LARGEST_ID
 from mail import send_email
+from notifications.outbox import send_now
 from refusals import Refusal
 from submitting import acting_user, form_status, run
 from vocabulary import Area, Education, Gender, Role
+
+# The session key holding the mobile number a password reset by SMS code is for (``reset_with_code``).
+RESET_NUMBER = "reset_number"
 
 
 def home_for(user) -> str:
@@ -89,11 +108,18 @@ def tokens_revoked_note(count: int) -> str:
     )
 
 
-def sign_up(form: SignUpForm) -> UserAccount:
-    """Her account and trainee record (``sign_up_trainee``), and her signed in on this browser."""
+def wanted_next() -> str | None:
+    """Where the reader was going (``?next=``, a path on this site: ``safe_next``), carried through sign-up,
+    the code step and a password reset, so that she lands where she started (the cohort she wants)."""
+    return safe_next(request.args.get("next"))
+
+
+def sign_up(form: SignUpForm) -> tuple[UserAccount, int]:
+    """Her account and trainee record (``sign_up_trainee``), waiting for the code queued for her number:
+    the account and the id of the code's SMS, to send once committed."""
     user = sign_up_trainee(
         SignUp(
-            email=form.email.data,
+            email=form.email.data or None,
             password=form.password.data,
             cnic=form.cnic.data,
             full_name=form.full_name.data,
@@ -106,6 +132,32 @@ def sign_up(form: SignUpForm) -> UserAccount:
             gender_confirmed=form.gender_confirmed.data,
         )
     )
+    return user, issue_code(user, CodePurpose.CONFIRM)
+
+
+def send_code(message_id: int) -> None:
+    """Send the SMS of a code just committed (``send_now``), counted by the limits of codes."""
+    count_code_sent()
+    send_now(message_id)
+
+
+def wait_for_code(user: UserAccount) -> Response:
+    """Send ``user`` (her password right, or her account just made) to the code step: this browser may try
+    codes for her account, and nothing else, until she types the right one."""
+    session[CONFIRMING] = user.id
+    return redirect(url_for("auth.confirm", next=wanted_next()))
+
+
+def waiting_account() -> UserAccount | None:
+    """The account whose code this browser may type (``wait_for_code``), while it still waits for one."""
+    user_id = session.get(CONFIRMING)
+    user = db.session.get(UserAccount, user_id) if isinstance(user_id, int) and user_id <= LARGEST_ID else None
+    return user if user is not None and user.active and not user.confirmed else None
+
+
+def confirmed_and_signed_in(user: UserAccount, code: PhoneCode, typed: str) -> UserAccount:
+    """``confirm_account``, then her signed in on this browser (a fresh session)."""
+    confirm_account(user, code, typed)
     sign_in(user)
     return user
 
@@ -119,13 +171,16 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
+        if user is not None and not user.confirmed:
+            flash(_("Your account is waiting for the code we sent by SMS: type it here, or ask for a new one."), "info")
+            return wait_for_code(user)
         if user is not None:
             sign_in(user)  # a fresh session, recorded server-side: nothing from before sign-in survives it
             db.session.commit()
-            return redirect(safe_next(request.args.get("next")) or home_for(user))
+            return redirect(wanted_next() or home_for(user))
         count_failure()
-        # One message whether the email is unknown or the password wrong: nobody learns who has an account.
-        form.form_errors.append(_("The email or password is not correct."))
+        # One message whether the account is unknown or the password wrong: nobody learns who has an account.
+        form.form_errors.append(_("The email, mobile number or password is not correct."))
     status = 401 if form.form_errors else (422 if form.errors else 200)
     return render_template("auth/login.html", form=form), status
 
@@ -165,14 +220,59 @@ def sign_out_everywhere():
 @bp.route("/signup", methods=["GET", "POST"])
 @allow(PUBLIC)
 @limiter.limit("10 per hour", methods=["POST"], error_message=throttled_message)
+@throttle_codes
 def signup():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = SignUpForm()
-    if form.validate_on_submit() and run(form, lambda: sign_up(form)):
-        flash(_("Welcome to Markaz. Your account is ready: you can now apply to courses."), "success")
-        return redirect(url_for("auth.profile"))
+    if form.validate_on_submit() and (made := run(form, lambda: sign_up(form))):
+        user, message_id = made
+        send_code(message_id)
+        return wait_for_code(user)
     return render_template("auth/signup.html", form=form), form_status(form)
+
+
+@bp.route("/confirm", methods=["GET", "POST"])
+@allow(PUBLIC)
+@limiter.limit("30 per hour", methods=["POST"], error_message=throttled_message)
+def confirm():
+    """The code step: she types the code sent to her number, and is signed in where she was going."""
+    if current_user.is_authenticated:  # confirmed already (she signed in)
+        return redirect(home_for(current_user))
+    user = waiting_account()
+    if user is None:
+        flash(_("Sign in with your mobile number or email to confirm your account."), "info")
+        return redirect(url_for("auth.login", next=wanted_next()))
+    form = CodeForm()
+    # Two commits: the try is spent (and kept) before the code is compared, so that a wrong code, which
+    # rolls back, still counts towards the code's 5 tries (``auth/codes.py``).
+    if (
+        form.validate_on_submit()
+        and (code := run(form, lambda: spend_attempt(user, CodePurpose.CONFIRM)))
+        and run(form, lambda: confirmed_and_signed_in(user, code, form.code.data))
+    ):
+        flash(_("Welcome to Markaz. Your account is ready: you can now apply to courses."), "success")
+        return redirect(wanted_next() or url_for("auth.profile"))
+    return render_template(
+        "auth/confirm.html", form=form, user=user, new_code=NewCodeForm(), code_minutes=CODE_MINUTES
+    ), form_status(form)
+
+
+@bp.post("/confirm/new-code")
+@allow(PUBLIC)
+@throttle_codes
+def new_code():
+    """Another code for the account waiting for one (the last has expired, or never arrived)."""
+    if current_user.is_authenticated:  # confirmed already (she signed in)
+        return redirect(home_for(current_user))
+    user = waiting_account()
+    if user is None:
+        flash(_("Sign in with your mobile number or email to confirm your account."), "info")
+        return redirect(url_for("auth.login", next=wanted_next()))
+    if NewCodeForm().validate_on_submit() and (message_id := run(None, lambda: issue_code(user, CodePurpose.CONFIRM))):
+        send_code(message_id)
+        flash(_("We have sent you a new code by SMS. The codes sent before it no longer work."), "success")
+    return redirect(url_for("auth.confirm", next=wanted_next()))
 
 
 def own_trainee():
@@ -233,29 +333,52 @@ def password():
 
 
 def reset_email_key() -> str:
-    return "reset:" + normalise_email(request.form.get("email", ""))[:254]
+    return "reset:" + sign_in_key(request.form.get("email", ""))
+
+
+def email_reset_link(user: UserAccount) -> None:
+    """Email ``user`` a link to choose a new password (it carries ``next`` to the sign-in after it)."""
+    link = absolute_url("auth.reset_password", token=password_reset_token(user), next=wanted_next())
+    body = _(
+        "Someone (we hope you) asked to reset the password of your Markaz account.\n\n"
+        "Open this link within an hour to choose a new password:\n%(link)s\n\n"
+        "If you did not ask for this, ignore this message: your password stays as it is.",
+        link=link,
+    )
+    send_email(user.email, _("Reset your Markaz password"), body)
 
 
 @bp.route("/reset", methods=["GET", "POST"])
 @allow(PUBLIC)
 @limiter.limit("10 per hour", methods=["POST"], error_message=throttled_message)
 @limiter.limit("3 per hour", key_func=reset_email_key, methods=["POST"], error_message=throttled_message)
+@throttle_codes
 def request_reset():
+    """A reset link by email, or, for an account without email, a code by SMS (then ``reset_with_code``).
+    The same answer whether or not the account exists."""
     form = ResetRequestForm()
     if form.validate_on_submit():
-        user = active_user_by_email(form.email.data)
-        if user is not None:
-            link = absolute_url("auth.reset_password", token=password_reset_token(user))
-            body = _(
-                "Someone (we hope you) asked to reset the password of your Markaz account.\n\n"
-                "Open this link within an hour to choose a new password:\n%(link)s\n\n"
-                "If you did not ask for this, ignore this message: your password stays as it is.",
-                link=link,
-            )
-            send_email(user.email, _("Reset your Markaz password"), body)
-        # The same answer whether or not the account exists.
-        flash(_("If an account exists for that email, we have sent it a link to reset the password."), "info")
-        return redirect(url_for("auth.login"))
+        if "@" in form.email.data:
+            user = active_user_by_email(form.email.data)
+            if user is not None:
+                email_reset_link(user)
+            flash(_("If an account exists for that email, we have sent it a link to reset the password."), "info")
+            return redirect(url_for("auth.login", next=wanted_next()))
+        phone = normalise_phone(form.email.data)
+        user = active_user_by_phone(phone)
+        if user is not None and user.email:
+            email_reset_link(user)
+        elif user is not None and (message_id := run(None, lambda: issue_code(user, CodePurpose.RESET))):
+            send_code(message_id)
+        session[RESET_NUMBER] = phone
+        flash(
+            _(
+                "If an account has this mobile number, we have sent it a code by SMS — or, if the account has an "
+                "email, a link there."
+            ),
+            "info",
+        )
+        return redirect(url_for("auth.reset_with_code", next=wanted_next()))
     return render_template("auth/reset_request.html", form=form), form_status(form)
 
 
@@ -267,6 +390,29 @@ def new_password_signed_in(user: UserAccount, form: ResetPasswordForm):
     return revoked
 
 
+@bp.route("/reset/code", methods=["GET", "POST"])
+@allow(PUBLIC)
+@limiter.limit("30 per hour", methods=["POST"], error_message=throttled_message)
+def reset_with_code():
+    """The code sent by SMS and a new password, for the number typed on the reset page. An unknown number
+    reads like a wrong code: nobody learns which numbers have accounts here."""
+    phone = session.get(RESET_NUMBER)
+    if not isinstance(phone, str):
+        return redirect(url_for("auth.request_reset", next=wanted_next()))
+    user = active_user_by_phone(phone)
+    form = ResetCodeForm()
+    # Two commits, as at the sign-up's code step: a wrong code counts towards the code's tries.
+    if (
+        form.validate_on_submit()
+        and (code := run(form, lambda: spend_attempt(user, CodePurpose.RESET)))
+        and (revoked := run(form, lambda: reset_password_with_code(user, code, form.code.data, form.new_password.data)))
+    ):
+        session.pop(RESET_NUMBER, None)
+        flash(_("Your new password is set. Sign in with it.") + tokens_revoked_note(revoked.tokens), "success")
+        return redirect(url_for("auth.login", next=wanted_next()))
+    return render_template("auth/reset_code.html", form=form, phone=phone, code_minutes=CODE_MINUTES), form_status(form)
+
+
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 @allow(PUBLIC)
 def reset_password(token: str):
@@ -274,7 +420,7 @@ def reset_password(token: str):
         user = user_for_reset_token(token)
     except Refusal as error:
         flash(error.message, "error")
-        return redirect(url_for("auth.request_reset"))
+        return redirect(url_for("auth.request_reset", next=wanted_next()))
     form = ResetPasswordForm()
     if form.validate_on_submit() and (revoked := run(form, lambda: new_password_signed_in(user, form))):
         flash(_("Your new password is set, and you are signed in.") + tokens_revoked_note(revoked.tokens), "success")

@@ -13,14 +13,16 @@ from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from audit.events import record, snapshot
-from auth.models import CentreMembership, UserAccount, UserSession
+from auth.codes import check_code
+from auth.models import CentreMembership, PhoneCode, UserAccount, UserSession
 from auth.sessions import end_sessions
 from auth.tokens import revoke_all_tokens
 from centres.models import Centre, District, Province
-from enrollments.identity import checked, normalise_name
+from enrollments.identity import InvalidInput, checked, normalise_name, normalise_phone
 from enrollments.models import Trainee, cnic_disagrees_with_gender
 from enrollments.trainees import TraineeDetails, normalised
 from extensions import db
@@ -30,6 +32,7 @@ from vocabulary import Area, Education, Gender, Role
 
 MIN_PASSWORD_LENGTH = 10
 ACCOUNT_FIELDS = ("email", "full_name", "role", "active", "province_id")
+SIGN_UP_FIELDS = ("email", "phone", "full_name", "role", "active")
 RESET_SALT = "markaz.password-reset"
 
 
@@ -58,10 +61,35 @@ def check_password_strength(password: str, *, email: str = "", field: str = "pas
         raise Refusal(_("The password must not be your email address."), field)
 
 
-def authenticate(email: str, password: str) -> UserAccount | None:
-    """The active account with this email and password, or None. Unknown email, wrong password and a
-    deactivated account are indistinguishable to the caller (and take the same time)."""
-    user = db.session.scalar(select(UserAccount).where(UserAccount.email == normalise_email(email)))
+def account_by_sign_in_name(name: str) -> UserAccount | None:
+    """The account someone names when signing in: by email when ``name`` holds an ``@``, else by mobile
+    number however typed (``normalise_phone``). None when there is none, or when ``name`` is neither."""
+    if "@" in (name or ""):
+        return db.session.scalar(select(UserAccount).where(UserAccount.email == normalise_email(name)))
+    try:
+        phone = normalise_phone(name)
+    except InvalidInput:
+        return None
+    return db.session.scalar(select(UserAccount).where(UserAccount.phone == phone))
+
+
+def sign_in_key(name: str) -> str:
+    """``name`` (an email or a mobile number) as the sign-in throttle counts it: one account, one count,
+    however it was typed (``Ayesha@…`` and ``ayesha@…``; ``0300 1234567`` and ``+92 300 1234567``)."""
+    if "@" not in (name or ""):
+        try:
+            return normalise_phone(name)
+        except InvalidInput:
+            pass
+    return normalise_email(name)[:254]
+
+
+def authenticate(name: str, password: str) -> UserAccount | None:
+    """The active account with this email or mobile number (``account_by_sign_in_name``) and password, or
+    None. Unknown email or number, wrong password and a deactivated account are indistinguishable to the
+    caller (and take the same time). An account still waiting for its SMS code is returned: the caller
+    sends her to the code step instead of signing her in (``UserAccount.confirmed``)."""
+    user = account_by_sign_in_name(name)
     if user is None:
         check_password_hash(unknown_user_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         return None
@@ -74,7 +102,7 @@ def authenticate(email: str, password: str) -> UserAccount | None:
 class SignUp:
     """What a trainee typed on the sign-up form, before normalisation."""
 
-    email: str
+    email: str | None
     password: str
     cnic: str
     full_name: str
@@ -89,19 +117,26 @@ class SignUp:
 
 
 def sign_up_trainee(details: SignUp) -> UserAccount:
-    """Create a trainee's account and her trainee record together.
+    """Create a trainee's account and her trainee record together; the account waits for the code sent to
+    her mobile number (``confirmed`` False: ``auth.codes.issue_code``, by the caller) before she can sign in.
 
-    A CNIC that already has an account is refused. A CNIC that already has a trainee record without
-    an account (a walk-in or an imported trainee) gets this account linked to it when the date of
-    birth matches; otherwise she is told to ask her centre, so nobody can claim another's record by
+    Her mobile number is her sign-in; her email is optional. One account per number, as per CNIC and per
+    email: each already held is refused, including by a sign-up with the same number at the same moment
+    (the database's unique constraint, answered with the same message). A CNIC that already has a trainee
+    record without an account (a walk-in or an imported trainee) gets this account linked to it when the
+    date of birth matches; otherwise she is told to ask her centre, so nobody can claim another's record by
     typing her CNIC. A new record whose CNIC's last digit disagrees with the gender she chose
     (``cnic_disagrees_with_gender``) needs her confirmation (``gender_confirmed``), so that a slip on
     either is caught while she can still correct it; confirmed, it is accepted. Raises
-    ``Refusal``/``Conflict`` naming the field."""
-    email = normalise_email(details.email)
-    check_password_strength(details.password, email=email)
-    if db.session.scalar(select(UserAccount.id).where(UserAccount.email == email)):
-        raise Conflict(_("An account with this email already exists. Sign in, or reset your password."), "email")
+    ``Refusal``/``Conflict`` naming the field; writes ``account.sign_up`` and ``trainee.create`` (or
+    ``trainee.link_account``)."""
+    email = normalise_email(details.email) or None
+    phone = checked("phone", normalise_phone, details.phone)
+    check_password_strength(details.password, email=email or "")
+    if db.session.scalar(select(UserAccount.id).where(UserAccount.phone == phone)):
+        raise Conflict(phone_taken(), "phone")
+    if email and db.session.scalar(select(UserAccount.id).where(UserAccount.email == email)):
+        raise Conflict(email_taken(), "email")
     if db.session.get(District, details.district_id) is None:
         raise Refusal(_("Choose your district from the list."), "district_id")
     values = normalised(
@@ -119,7 +154,7 @@ def sign_up_trainee(details: SignUp) -> UserAccount:
     )
     existing = db.session.scalar(select(Trainee).where(Trainee.cnic == values["cnic"]))
     if existing is not None and existing.user_id is not None:
-        raise Conflict(_("An account already exists for this CNIC. Sign in, or reset your password."), "cnic")
+        raise Conflict(cnic_taken(), "cnic")
     if existing is not None and existing.date_of_birth != details.date_of_birth:
         raise Conflict(
             _(
@@ -138,19 +173,73 @@ def sign_up_trainee(details: SignUp) -> UserAccount:
         )
     user = UserAccount(
         email=email,
+        phone=phone,
+        confirmed=False,
         password_hash=hash_password(details.password),
         full_name=values["full_name"],
         role=Role.TRAINEE,
         active=True,
     )
-    db.session.add(user)
     trainee = existing if existing is not None else Trainee(**values)
     trainee.language = current_language()  # she reads the site in it: her messages follow
-    db.session.add(trainee)
-    trainee.user = user
-    record(user, "account.sign_up", user, after=snapshot(user, ACCOUNT_FIELDS))
+    try:
+        # A savepoint: the same number, email or CNIC signed up at the same moment by another request
+        # passes the checks above and is stopped here, by the unique constraints.
+        with db.session.begin_nested():
+            db.session.add(user)
+            db.session.add(trainee)
+            trainee.user = user
+    except IntegrityError as error:
+        raise taken_at_the_same_moment(error) from None
+    record(user, "account.sign_up", user, after=snapshot(user, SIGN_UP_FIELDS))
     record(user, "trainee.link_account" if existing else "trainee.create", trainee, after={"user_id": user.id})
     return user
+
+
+def phone_taken() -> str:
+    return _("An account with this mobile number already exists. Sign in, or reset your password.")
+
+
+def email_taken() -> str:
+    return _("An account with this email already exists. Sign in, or reset your password.")
+
+
+def cnic_taken() -> str:
+    return _("An account already exists for this CNIC. Sign in, or reset your password.")
+
+
+def taken_at_the_same_moment(error: IntegrityError) -> Conflict:
+    """The refusal for a sign-up stopped by a unique constraint: the same words as the checks before it,
+    next to the field whose constraint it was (the number unless the database names another)."""
+    said = str(error.orig).lower()
+    if "email" in said:
+        return Conflict(email_taken(), "email")
+    if "cnic" in said or "user_id" in said:
+        return Conflict(cnic_taken(), "cnic")
+    return Conflict(phone_taken(), "phone")
+
+
+def confirm_account(user: UserAccount, code: PhoneCode, typed: str) -> UserAccount:
+    """Confirm ``user``'s sign-up with the code sent to her number (a try already spent on ``code``:
+    ``auth.codes``): she may sign in from now on. Raises ``WrongCode`` for a wrong code; writes
+    ``account.confirm``."""
+    check_code(code, typed)
+    user.confirmed = True
+    record(user, "account.confirm", user, after={"phone": user.phone})
+    return user
+
+
+def reset_with_code(user: UserAccount, code: PhoneCode, typed: str, new: str) -> "Revoked":
+    """Set ``user``'s password with the code sent to her number (a try already spent on ``code``), for an
+    account without email. The code proves her number, so an account still waiting for its sign-up code
+    is confirmed too. Ends every session and revokes every API token (``set_password``). Raises
+    ``WrongCode`` or a password refusal."""
+    check_password_strength(new, email=user.email or "", field="new_password")
+    check_code(code, typed)
+    if not user.confirmed:
+        user.confirmed = True
+        record(user, "account.confirm", user, after={"phone": user.phone})
+    return set_password(user, new, actor=user, reason="SMS code")
 
 
 @dataclass(frozen=True)
@@ -172,7 +261,7 @@ def change_password(user: UserAccount, current: str, new: str, *, keep: UserSess
     one she changed it in) and revokes her API tokens; one audit event, with how many of each."""
     if not check_password_hash(user.password_hash, current):
         raise Refusal(_("The current password is not correct."), "current_password")
-    check_password_strength(new, email=user.email, field="new_password")
+    check_password_strength(new, email=user.email or "", field="new_password")
     user.password_hash = hash_password(new)
     revoked = revoke_access(user, keep=keep)
     record(user, "account.password_change", user, after=revoked_counts(revoked))
@@ -182,7 +271,7 @@ def change_password(user: UserAccount, current: str, new: str, *, keep: UserSess
 def set_password(user: UserAccount, new: str, *, actor: UserAccount | None, reason: str = "") -> Revoked:
     """Set ``user``'s password (a reset link, an admin or the CLI; ``actor`` None means the CLI). Ends every
     session of hers and revokes her API tokens: whoever had the old password may have used it."""
-    check_password_strength(new, email=user.email, field="new_password")
+    check_password_strength(new, email=user.email or "", field="new_password")
     user.password_hash = hash_password(new)
     revoked = revoke_access(user)
     record(actor, "account.password_set", user, after=revoked_counts(revoked), reason=reason)
@@ -250,6 +339,11 @@ def active_user_by_email(email: str) -> UserAccount | None:
     )
 
 
+def active_user_by_phone(phone: str) -> UserAccount | None:
+    """The active account whose mobile number is ``phone`` (stored form, E.164)."""
+    return db.session.scalar(select(UserAccount).where(UserAccount.phone == phone, UserAccount.active.is_(True)))
+
+
 # Accounts that admins manage -------------------------------------------------------------------------
 
 
@@ -307,7 +401,9 @@ def update_account(user: UserAccount, details: AccountDetails, *, actor: UserAcc
     Writes one audit event: ``account.deactivate`` (with how many sessions and tokens it ended) /
     ``account.reactivate`` when the active flag changes, else ``account.update`` (nothing when nothing
     changed)."""
-    email = normalise_email(details.email)
+    email = normalise_email(details.email) or None
+    if email is None and user.phone is None:
+        raise Refusal(_("Enter the email address: this account has no mobile number to sign in with."), "email")
     if user.role is Role.TRAINEE and details.role is not Role.TRAINEE:
         raise Refusal(_("A trainee account cannot be given another role."), "role")
     if details.role is Role.TRAINEE:
@@ -319,7 +415,9 @@ def update_account(user: UserAccount, details: AccountDetails, *, actor: UserAcc
         raise Refusal(_("You cannot deactivate your own account."), "active")
     if user.id == actor.id and details.role is not Role.ADMIN:
         raise Refusal(_("You cannot remove your own admin rights."), "role")
-    clash = db.session.scalar(select(UserAccount.id).where(UserAccount.email == email, UserAccount.id != user.id))
+    clash = email and db.session.scalar(
+        select(UserAccount.id).where(UserAccount.email == email, UserAccount.id != user.id)
+    )
     if clash:
         raise Conflict(_("An account with this email already exists."), "email")
     before = _account_snapshot(user)

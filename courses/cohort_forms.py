@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeLocalField,
     HiddenField,
@@ -29,7 +30,7 @@ from courses.models import Cohort, Course
 from extensions import db
 from forms import Form
 from language import place_name
-from vocabulary import Admission, CohortKind, Mode, Shift, WomenOnlyAdmits
+from vocabulary import RESERVED_POOLS, Admission, CohortKind, Mode, Pool, Shift, WomenOnlyAdmits
 
 DATETIME_LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 # "Who may apply": not said (camps women-only, regular cohorts open to all), or said either way.
@@ -39,6 +40,7 @@ WOMEN_ONLY_CHOICES = [
     SelectChoice("no", _l("Everyone")),
 ]
 WOMEN_ONLY_VALUES = {"": None, "yes": True, "no": False}
+RESERVED_FIELD_NAMES = tuple(f"reserved_{pool.value}" for pool in RESERVED_POOLS)
 
 
 def choices_of(vocabulary: type) -> list:
@@ -137,6 +139,24 @@ class CohortForm(Form):
     venue_district_id = SelectField(_l("Venue's district"), coerce=optional_int, validate_choice=False)
     eligible_province_id = SelectField(_l("Residents of province"), coerce=optional_int, validate_choice=False)
     eligible_district_id = SelectField(_l("Residents of district"), coerce=optional_int, validate_choice=False)
+    reserved_women = IntegerField(_l("For women"), default=0, validators=[Optional()], render_kw={"min": 0})
+    reserved_rural = IntegerField(_l("For rural applicants"), default=0, validators=[Optional()], render_kw={"min": 0})
+    reserved_district = IntegerField(
+        _l("For residents of the centre's district"), default=0, validators=[Optional()], render_kw={"min": 0}
+    )
+    reserved_disability = IntegerField(
+        _l("For persons with disability"), default=0, validators=[Optional()], render_kw={"min": 0}
+    )
+    release_at = DateTimeLocalField(
+        _l("Unfilled reserved seats become open"), format=DATETIME_LOCAL_FORMATS, validators=[Optional()]
+    )
+    offers = BooleanField(_l("Offer seats from the waitlist, to accept by a deadline"))
+    offer_hours = IntegerField(
+        _l("Hours to accept an offer"),
+        default=72,
+        validators=[Optional()],
+        render_kw={"min": 1, "max": 720},
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -169,7 +189,16 @@ class CohortForm(Form):
             "venue_district_id": cohort.venue_district_id,
             "eligible_province_id": cohort.eligible_province_id,
             "eligible_district_id": cohort.eligible_district_id,
+            **{name: getattr(cohort, name) for name in RESERVED_FIELD_NAMES},
+            "release_at": to_pakistan_time(cohort.release_at),
+            "offers": cohort.offers,
+            "offer_hours": cohort.offer_hours,
         }
+
+    @property
+    def reserved_value(self) -> dict[Pool, int]:
+        """The seats reserved per pool as typed (empty: none)."""
+        return {pool: getattr(self, f"reserved_{pool.value}").data or 0 for pool in RESERVED_POOLS}
 
 
 class NewCohortForm(CohortForm):

@@ -28,15 +28,17 @@ from courses.models import Cohort, Course
 from enrollments.services import (
     NotAllowed,
     NotPossibleNow,
-    change_seats,
+    change_capacity,
+    check_reserve_numbers,
     check_seat_count,
     end_waiting,
     start_training,
 )
+from enrollments.services.offers import DEFAULT_OFFER_HOURS
 from extensions import db
 from language import long_date
 from refusals import Conflict, Refusal
-from vocabulary import Admission, CohortKind, CohortStatus, Mode, Shift, WomenOnlyAdmits
+from vocabulary import RESERVED_POOLS, Admission, CohortKind, CohortStatus, Mode, Pool, Shift, WomenOnlyAdmits
 
 # Letters, digits and dashes (cohort codes appear in public links): PB-LHR-01-C03.
 COHORT_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{1,31}")
@@ -57,8 +59,14 @@ COHORT_FIELDS = (
     "venue_district_id",
     "eligible_province_id",
     "eligible_district_id",
+    "release_at",
+    "offers",
+    "offer_hours",
 )
-CREATED_FIELDS = ("code", "centre_id", *COHORT_FIELDS, "seats", "status")
+RESERVED_FIELDS = tuple(f"reserved_{pool.value}" for pool in RESERVED_POOLS)
+CREATED_FIELDS = ("code", "centre_id", *COHORT_FIELDS, "seats", *RESERVED_FIELDS, "status")
+# How long a seat offer may be held: an hour to thirty days.
+MIN_OFFER_HOURS, MAX_OFFER_HOURS = 1, 720
 
 S = CohortStatus
 # The status changes staff make by hand. Cancelling has rules of its own (``cancel_cohort``).
@@ -100,6 +108,13 @@ class CohortDetails:
     eligible_province_id: int | None = None
     code: str = ""
     status: CohortStatus | None = None
+    # Seats reserved per pool (a missing pool: none reserved; None: as they are, on a change).
+    reserved: dict[Pool, int | None] | None = None
+    # When unfilled reserved seats become open (None: 7 days before the first day).
+    release_at: datetime | None = None
+    # Seats from the line are offered with a deadline (``offer_hours``) instead of given at once.
+    offers: bool = False
+    offer_hours: int | None = DEFAULT_OFFER_HOURS
 
 
 # Checking ------------------------------------------------------------------------------------------
@@ -234,6 +249,27 @@ def _checked(details: CohortDetails, centre: Centre) -> dict:
             _("Choose how seats are given: first come, first served, or reviewed by the centre."), "admission"
         )
     opens, closes = _window(details, details.ends_on)
+    release_at = details.release_at
+    if release_at is not None and release_at.tzinfo is None:
+        raise Refusal(_("Give the time with its time zone (Pakistan time on the page)."), "release_at")
+    if release_at is not None and local_date(release_at) > details.starts_on:
+        raise Refusal(
+            _(
+                "Reserved seats are released at the latest on the first day (%(day)s).",
+                day=long_date(details.starts_on),
+            ),
+            "release_at",
+        )
+    offer_hours = details.offer_hours
+    if offer_hours is None or not MIN_OFFER_HOURS <= offer_hours <= MAX_OFFER_HOURS:
+        raise Refusal(
+            _(
+                "An offer is held from %(fewest)s to %(most)s hours (30 days).",
+                fewest=MIN_OFFER_HOURS,
+                most=MAX_OFFER_HOURS,
+            ),
+            "offer_hours",
+        )
     venue = tidy_text(details.venue, field="venue", what=_("The venue"), max_length=240)
     venue_district_id = _venue_district(details, centre)
     district_id, province_id = _residence(details)
@@ -261,7 +297,18 @@ def _checked(details: CohortDetails, centre: Centre) -> dict:
         "venue_district_id": venue_district_id,
         "eligible_province_id": province_id,
         "eligible_district_id": district_id,
+        "release_at": release_at,
+        "offers": bool(details.offers),
+        "offer_hours": offer_hours,
     }
+
+
+def _reserved(details: CohortDetails, cohort: Cohort | None = None) -> dict[Pool, int]:
+    """The seats reserved per pool that ``details`` asks for: those given, the others as they are on
+    ``cohort`` (none on a new cohort). Checked by ``enrollments.services.check_reserves``."""
+    given = details.reserved or {}
+    before = {pool: getattr(cohort, f"reserved_{pool.value}") if cohort else 0 for pool in RESERVED_POOLS}
+    return {pool: given[pool] if pool in given else before[pool] for pool in RESERVED_POOLS}
 
 
 # Creating and changing -----------------------------------------------------------------------------
@@ -289,6 +336,7 @@ def create_cohort(details: CohortDetails, *, actor: UserAccount) -> Cohort:
     code = code_at(details.code, centre)
     values = _checked(details, centre)
     seats = check_seat_count(details.seats, mode=values["mode"], centre=centre)
+    reserved = check_reserve_numbers(seats, _reserved(details))
     status = details.status or S.DRAFT
     if status not in STATUSES_AT_CREATION:
         raise Refusal(_("A new cohort is a draft or open for applications."), "status")
@@ -304,7 +352,12 @@ def create_cohort(details: CohortDetails, *, actor: UserAccount) -> Cohort:
 
     for _attempt in range(3):
         cohort = Cohort(
-            code=code or default_code(centre, values["kind"]), centre_id=centre.id, seats=seats, status=status, **values
+            code=code or default_code(centre, values["kind"]),
+            centre_id=centre.id,
+            seats=seats,
+            status=status,
+            **{f"reserved_{pool.value}": count for pool, count in reserved.items()},
+            **values,
         )
         try:
             with db.session.begin_nested():
@@ -347,6 +400,7 @@ def update_cohort(cohort: Cohort, details: CohortDetails, *, actor: UserAccount)
     if values["course_id"] != cohort.course_id and cohort.status is not S.DRAFT:
         raise Refusal(_("The course can change only while the cohort is a draft."), "course_id")
     seats = details.seats if details.seats is not None else cohort.seats
+    reserved = _reserved(details, cohort)
     if seats == cohort.seats and values["mode"] is not cohort.mode:
         check_seat_count(seats, mode=values["mode"], centre=centre)  # a new number is change_seats' to check
 
@@ -357,8 +411,7 @@ def update_cohort(cohort: Cohort, details: CohortDetails, *, actor: UserAccount)
         for name, value in values.items():
             setattr(cohort, name, value)
         db.session.flush()
-        if seats != cohort.seats:
-            change_seats(cohort, seats, actor=actor)
+        change_capacity(cohort, seats, reserved=reserved, actor=actor)
     after = snapshot(cohort, COHORT_FIELDS)
     if after != before:
         record(actor, "cohort.update", cohort, before=before, after=after, centre_id=cohort.centre_id)

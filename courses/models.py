@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     and_,
+    false,
     or_,
 )
 from sqlalchemy.ext.hybrid import hybrid_method
@@ -69,6 +70,24 @@ class Cohort(db.Model):
             "enrolled_count >= 0 AND waitlisted_count >= 0 AND pending_count >= 0", name="counts_not_negative"
         ),
         CheckConstraint("enrolled_count <= seats", name="not_overbooked"),
+        # Offered seats are held too (DESIGN.md, "Selection"): never more held than seats.
+        CheckConstraint("enrolled_count + offered_count <= seats", name="held_within_seats"),
+        CheckConstraint(
+            "offered_count >= 0 AND reserved_women >= 0 AND reserved_rural >= 0 AND reserved_district >= 0 "
+            "AND reserved_disability >= 0",
+            name="selection_counts_not_negative",
+        ),
+        CheckConstraint(
+            "reserved_women + reserved_rural + reserved_district + reserved_disability <= seats",
+            name="reserved_within_seats",
+        ),
+        CheckConstraint(
+            "held_women >= 0 AND held_women <= reserved_women AND held_rural >= 0 AND held_rural <= reserved_rural "
+            "AND held_district >= 0 AND held_district <= reserved_district "
+            "AND held_disability >= 0 AND held_disability <= reserved_disability",
+            name="held_within_reserved",
+        ),
+        CheckConstraint("offer_hours >= 1", name="offer_hours_positive"),
         CheckConstraint(
             "completed_count >= 0 AND dropped_count >= 0 AND women_count >= 0 AND rural_count >= 0 "
             "AND applications_count >= 0",
@@ -127,6 +146,23 @@ class Cohort(db.Model):
     women_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     rural_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     applications_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Selection (DESIGN.md, "Selection"; ``enrollments.pools``): seats reserved per category until
+    # ``release_at`` (``released_at`` once released), and how many of each are held (enrolled or
+    # offered) — kept like the counters above. The open seats are the rest.
+    reserved_women: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reserved_rural: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reserved_district: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reserved_disability: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    held_women: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    held_rural: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    held_district: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    held_disability: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    release_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Seats given from the line are offered (held until a deadline) instead of given at once.
+    offers: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    offer_hours: Mapped[int] = mapped_column(Integer, default=72, server_default="72")
+    offered_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Issue 15's definitions (``enrollments.counters``): places by the other genders; places cancelled (in a
     # cohort that ran: still waiting when it started); places that started training, and of those the ones
     # that left (dropped or withdrawn) before the end; and people, each counted in one cohort only: the one
@@ -151,7 +187,12 @@ class Cohort(db.Model):
 
     @property
     def seats_left(self) -> int:
-        return max(self.seats - self.enrolled_count, 0)
+        return max(self.seats - self.enrolled_count - self.offered_count, 0)
+
+    @property
+    def seats_held(self) -> int:
+        """Seats taken: enrolled, and offered (held until she answers)."""
+        return self.enrolled_count + self.offered_count
 
     @property
     def length_weeks(self) -> int:

@@ -4,7 +4,9 @@ Each cohort keeps, updated in the same transaction as every change by the enroll
 ``enrolled_count``, ``waitlisted_count``, ``pending_count`` (places by status, what the pages and the
 seat rules read), and for the ministry's reports ``completed_count``, ``dropped_count``,
 ``women_count`` and ``rural_count`` (women, and trainees from rural areas, among enrolled and completed
-places) and ``applications_count`` (every enrollment ever made in it: the funnel's "applied"). Reports
+places) and ``applications_count`` (every enrollment ever made in it: the funnel's "applied"); for
+selection, ``offered_count`` (seats offered, held until she answers) and ``held_<pool>`` (seats of each
+reserved pool held: ``pool_deltas``). Reports
 then add up a few thousand cohort rows instead of millions of enrollments.
 
 Issue 15's definitions add ``men_count`` and ``transgender_count`` (the other genders among the same
@@ -27,7 +29,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, case, func, select, true,
 from courses.models import Cohort
 from enrollments.models import Enrollment, Trainee
 from extensions import db
-from vocabulary import Area, CohortStatus, EnrollmentStatus, Gender
+from vocabulary import HOLDING_STATUSES, RESERVED_POOLS, Area, CohortStatus, EnrollmentStatus, Gender, Pool
 
 S = EnrollmentStatus
 TRAINED = (S.ENROLLED, S.COMPLETED)
@@ -60,6 +62,7 @@ COUNTERS = (
         lambda: and_(Enrollment.status.in_(TRAINED), Trainee.area == Area.RURAL),
     ),
     Counter("applications_count", lambda status, _: True, lambda: true()),
+    Counter("offered_count", lambda status, _: status is S.OFFERED, lambda: Enrollment.status == S.OFFERED),
     Counter(
         "men_count",
         lambda status, trainee: status in TRAINED and trainee.gender is Gender.MALE,
@@ -72,6 +75,18 @@ COUNTERS = (
     ),
     Counter("cancelled_count", lambda status, _: status is S.CANCELLED, lambda: Enrollment.status == S.CANCELLED),
 )
+# The seats held per reserved pool (``enrollments.pools``): enrolled or offered places whose seat came
+# from that pool. They depend on the place's pool, not on its trainee: ``pool_deltas``.
+POOL_COUNTERS = {f"held_{pool.value}": pool for pool in RESERVED_POOLS}
+
+
+def pool_deltas(before: EnrollmentStatus | None, after: EnrollmentStatus | None, pool: Pool | None) -> dict[str, int]:
+    """How the held counter of ``pool`` changes when a place of that pool goes from ``before`` to ``after``."""
+    if pool is None or pool is Pool.OPEN:
+        return {}
+    change = (after in HOLDING_STATUSES) - (before in HOLDING_STATUSES)
+    return {f"held_{pool.value}": change} if change else {}
+
 
 # A place that started training and then ended before the end of the course, by staff or by herself.
 LEFT = (S.DROPPED, S.WITHDRAWN)
@@ -101,7 +116,7 @@ PERSON_COUNTERS = (
         "reached_rural_count", lambda: and_(Trainee.first_place_id == Enrollment.id, Trainee.area == Area.RURAL)
     ),
 )
-COUNTER_NAMES = tuple(counter.column for counter in (*COUNTERS, *TRAINING_COUNTERS, *PERSON_COUNTERS))
+COUNTER_NAMES = (*(counter.column for counter in (*COUNTERS, *TRAINING_COUNTERS, *PERSON_COUNTERS)), *POOL_COUNTERS)
 
 
 def deltas(before: EnrollmentStatus | None, after: EnrollmentStatus | None, trainee: Trainee) -> dict[str, int]:
@@ -254,6 +269,12 @@ def actual_counts():
             *[
                 func.sum(case((counter.where(), 1), else_=0)).label(counter.column)
                 for counter in (*COUNTERS, *TRAINING_COUNTERS, *PERSON_COUNTERS)
+            ],
+            *[
+                func.sum(
+                    case((and_(Enrollment.status.in_(HOLDING_STATUSES), Enrollment.pool == pool), 1), else_=0)
+                ).label(column)
+                for column, pool in POOL_COUNTERS.items()
             ],
         )
         .join(Trainee, Trainee.id == Enrollment.trainee_id)

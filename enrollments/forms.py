@@ -29,6 +29,12 @@ class ConfirmForm(Form):
     """No fields but the CSRF token: the button of a confirmation page (approve, complete)."""
 
 
+class OfferAnswerForm(Form):
+    """The answer to a seat offer: the button pressed (``name="answer"``), Accept or Decline."""
+
+    answer = StringField(_l("Answer"), validators=[InputRequired(_l("Choose Accept or Decline."))])
+
+
 class WithdrawForm(Form):
     reason = TextAreaField(
         _l("Reason (optional)"), filters=[strip_text], validators=[Length(max=REASON_LENGTH)], render_kw={"rows": 3}

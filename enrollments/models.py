@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from database import UTCDateTime, enum_type, utcnow
 from extensions import db
-from vocabulary import Area, Education, EnrollmentSource, EnrollmentStatus, Gender
+from vocabulary import Area, Education, EnrollmentSource, EnrollmentStatus, Gender, Pool
 
 if TYPE_CHECKING:
     from auth.models import UserAccount
@@ -99,6 +99,8 @@ class Enrollment(db.Model):
         UniqueConstraint("trainee_id", "cohort_id"),
         Index("ix_enrollment_cohort_id_status_applied_at", "cohort_id", "status", "applied_at", "id"),
         Index("ix_enrollment_trainee_id_status", "trainee_id", "status"),
+        # The offers to expire or remind of, soonest first (``flask offers expire``).
+        Index("ix_enrollment_status_offer_expires_at", "status", "offer_expires_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -109,6 +111,11 @@ class Enrollment(db.Model):
     applied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reason: Mapped[str] = mapped_column(Text, default="")
+    # The pool her seat came from (``enrollments.pools``), set when she takes one and kept afterwards.
+    pool: Mapped[Pool | None] = mapped_column(enum_type(Pool, "pool"))
+    # An offered seat is hers until this moment; the reminder is sent once (``enrollments.services.offers``).
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    offer_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The place was held when training began (set for every enrolled place when its cohort starts running):
     # such a place ends completed, or left (dropped, withdrawn), or is still open.
     started_training: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -39,6 +39,7 @@ from enrollments.imports.columns import listed
 from enrollments.models import Enrollment, Trainee
 from enrollments.trainees import correct_trainee as correct_trainee_record
 from extensions import db
+from language import deadline
 from listing import page_args, text_arg
 from refusals import Refusal
 from submitting import acting_user, form_status, run
@@ -61,9 +62,10 @@ class RosterTab:
 # in it (``first_tab_with_people``). "others" are places that have ended.
 ROSTER_TABS = {
     "enrolled": RosterTab(_l("Enrolled"), (S.ENROLLED,), "enrolled_count"),
+    "offered": RosterTab(_l("Offered"), (S.OFFERED,), "offered_count"),
     "waitlist": RosterTab(_l("Waitlist"), (S.WAITLISTED,), "waitlisted_count"),
     "pending": RosterTab(_l("Waiting for review"), (S.PENDING,), "pending_count"),
-    "others": RosterTab(_l("Others"), (S.REJECTED, S.WITHDRAWN, S.DROPPED, S.COMPLETED, S.CANCELLED)),
+    "others": RosterTab(_l("Others"), (S.REJECTED, S.DECLINED, S.WITHDRAWN, S.DROPPED, S.COMPLETED, S.CANCELLED)),
 }
 TAB_OF_STATUS = {status: key for key, tab in ROSTER_TABS.items() if key != "others" for status in tab.statuses}
 # The shortest run of digits a roster search reads as part of a CNIC or a phone number, not of a name.
@@ -87,6 +89,12 @@ def standing(enrollment: Enrollment) -> str:
         )
     if enrollment.status is S.PENDING:
         return _("Your application is waiting for review by %(centre)s.", centre=cohort.centre.name)
+    if enrollment.status is S.OFFERED:
+        return _(
+            "A seat in %(course)s (%(code)s) is offered to you until %(until)s.",
+            until=deadline(enrollment.offer_expires_at),
+            **names,
+        )
     return _(
         "Your application for %(course)s (%(code)s) is %(status)s.", status=enrollment.status.label.lower(), **names
     )
@@ -129,6 +137,8 @@ def roster_select(cohort: Cohort, tab: str, search: ColumnElement[bool] | None =
         return stmt.order_by(Trainee.full_name, Enrollment.id)
     if tab == "others":
         return stmt.order_by(Enrollment.updated_at.desc(), Enrollment.id.desc())
+    if tab == "offered":  # the soonest deadline first
+        return stmt.order_by(Enrollment.offer_expires_at, Enrollment.id)
     return stmt.order_by(Enrollment.applied_at, Enrollment.id)
 
 

@@ -74,6 +74,21 @@ def queue_many(messages: list[Message]) -> None:
         db.session.execute(insert(OutboxMessage), [{**row, "created_at": now} for row in rows])
 
 
+def queue_sms(recipient: str, kind: str, body: str, *, trainee: Trainee | None = None) -> OutboxMessage:
+    """Queue one SMS to ``recipient`` alone (a code for the number typed, not a message for every channel
+    she has); flushes, never commits. Returns the row, for ``send_now``."""
+    message = OutboxMessage(
+        trainee_id=trainee.id if trainee is not None else None,
+        kind=kind,
+        channel=Channel.SMS,
+        recipient=recipient,
+        body=body,
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
 def log_sms(recipient: str, body: str) -> None:
     """The ``log`` sender: the text goes to the log (for local use), the number masked (``0*** ****567``):
     logs are kept and read more widely than the trainee records they would otherwise copy numbers from."""
@@ -120,6 +135,25 @@ def send_pending(limit: int = 500) -> Sent:
             select(func.count(OutboxMessage.id)).where(*waiting, OutboxMessage.channel == Channel.SMS)
         )
     pending = db.session.scalars(query.order_by(OutboxMessage.id).limit(limit)).all()
+    return sent_one_by_one(pending, sms, held)
+
+
+def send_now(message_id: int) -> Sent:
+    """Send one queued message at once, after the request that queued it has committed: an SMS code must
+    not wait for the next run of ``flask outbox send`` (it expires in minutes), and in development, where
+    nothing runs that command, it reaches the log at once, as emails do. Without an SMS sender it stays
+    queued (held). Commits; a failure is left for ``flask outbox send`` to retry."""
+    sms = sms_sender()
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None or message.sent_at is not None:
+        return Sent(0, 0)
+    if message.channel is Channel.SMS and sms is None:
+        return Sent(0, 0, held=1)
+    return sent_one_by_one([message], sms, 0)
+
+
+def sent_one_by_one(pending: list[OutboxMessage], sms: Callable[[str, str], None] | None, held: int) -> Sent:
+    """Send ``pending`` in order, committing after each (see ``send_pending``)."""
     sent = failed = 0
     for message in pending:
         message.attempts += 1

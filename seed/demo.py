@@ -42,11 +42,13 @@ from vocabulary import (
     Level,
     Mode,
     PartnerType,
+    Pool,
     Role,
     Shift,
     Track,
 )
 
+S = EnrollmentStatus
 DEMO_PASSWORD = "markaz-demo"
 RANDOM_SEED = 2026
 TRAINEE_COUNT = 2000
@@ -531,6 +533,25 @@ class Planner:
         return DemoPlan(centres, self.courses, cohorts, trainees)
 
 
+def show_offers(plan: DemoPlan, cohorts: dict, now: datetime) -> str | None:
+    """Seat offers in the demo (issue 16): the first open first-come cohort being created with a place
+    enrolled and one withdrawn offers seats from its line; its last enrolled place shows a seat offered
+    (held until a deadline) and a withdrawn one an offer declined. Returns its code (None: nothing new)."""
+    for cohort_plan in plan.cohorts:
+        cohort = cohorts[cohort_plan.code]
+        if cohort.status is not CohortStatus.OPEN or cohort.admission is not Admission.FIRST_COME:
+            continue
+        enrolled = [item for item in cohort_plan.enrollments if item.status is S.ENROLLED]
+        withdrawn = [item for item in cohort_plan.enrollments if item.status is S.WITHDRAWN]
+        if not enrolled or not withdrawn:
+            continue
+        cohort.offers = True
+        enrolled[-1].status = S.OFFERED
+        withdrawn[0].status, withdrawn[0].reason = S.DECLINED, ""
+        return cohort_plan.code
+    return None
+
+
 def seed_demo() -> SeedReport:
     """Insert whatever part of the demo data set is missing. Flushes; the caller commits."""
     load_reference_data()
@@ -620,6 +641,7 @@ def seed_demo() -> SeedReport:
             added["trainees"] += 1
     db.session.flush()
 
+    show_offers(plan, cohorts, now)
     existing = {
         (trainee_id, cohort_id)
         for trainee_id, cohort_id in db.session.execute(select(Enrollment.trainee_id, Enrollment.cohort_id))
@@ -639,6 +661,8 @@ def seed_demo() -> SeedReport:
                     applied_at=item.applied_at,
                     decided_at=item.decided_at,
                     reason=item.reason,
+                    pool=Pool.OPEN if item.status in (S.ENROLLED, S.OFFERED, S.COMPLETED, S.DROPPED) else None,
+                    offer_expires_at=now + timedelta(hours=48) if item.status in (S.OFFERED, S.DECLINED) else None,
                 )
             )
             added["enrollments"] += 1
@@ -651,7 +675,8 @@ def seed_demo() -> SeedReport:
 
 
 def seed_accounts(plan: DemoPlan, centres: dict, trainees: dict, added: dict) -> list[tuple[str, str]]:
-    """The demo accounts of DESIGN.md; returns (email, what it is) for each."""
+    """The demo accounts of DESIGN.md; returns (email, what it is) for each. Trainee accounts have their
+    record's mobile number too, to sign in with."""
     # One hash for every demo account: they share the published demo password anyway, and hashing it
     # a hundred times would make the seed slow for nothing.
     password_hash = hash_password(DEMO_PASSWORD)
@@ -690,12 +715,17 @@ def seed_accounts(plan: DemoPlan, centres: dict, trainees: dict, added: dict) ->
         )
 
     existing = {user.email for user in db.session.scalars(select(UserAccount))}
+    numbers_taken = set(db.session.scalars(select(UserAccount.phone).where(UserAccount.phone.is_not(None))))
     for email, _, fields in wanted:
         if email in existing:
             continue
         centre = fields.pop("centre", None)
         trainee = fields.pop("trainee", None)
         user = UserAccount(email=email, password_hash=password_hash, active=True, **fields)
+        # A demo trainee signs in with her email or her mobile number (one account per number).
+        if trainee is not None and trainee.phone not in numbers_taken:
+            user.phone = trainee.phone
+            numbers_taken.add(trainee.phone)
         db.session.add(user)
         if centre is not None:
             user.memberships.append(CentreMembership(centre=centre))

@@ -36,7 +36,7 @@ from harness import (  # noqa: F401  (RequestIsolatingClient, empty_all_tables, 
     reset_between_tests,
     row_counts_now,
 )
-from pages import csrf_token_of, session_values
+from pages import code_sent_to, csrf_token_of, session_values
 from sqlalchemy.engine import make_url
 
 from app import create_app
@@ -298,6 +298,12 @@ def csrf_token(client):
     browser would submit it."""
 
     return functools.partial(csrf_token_of, client)
+
+
+@pytest.fixture
+def sms_code(app):
+    """``sms_code(phone)``: the 6-digit code last sent by SMS to ``phone`` (E.164), read from the outbox."""
+    return code_sent_to
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from auth.sessions import cookie_values, open_session
 from database import utcnow
 from extensions import db
 from language import LANGUAGE_COOKIE
+from notifications.models import OutboxMessage
 
 ALERT = re.compile(r'<div class="alert alert-\w+" role="alert">(.*?)</div>', re.S)
 ALERT_WITH_KIND = re.compile(r'<div class="alert alert-(\w+)" role="alert">(.*?)</div>', re.S)
@@ -216,6 +217,20 @@ def audit_events(action: str | None = None) -> list[AuditEvent]:
     if action:
         statement = statement.where(AuditEvent.action == action)
     return list(db.session.scalars(statement))
+
+
+def code_sent_to(phone: str) -> str:
+    """The 6-digit code in the last SMS with a code (``code.confirm``, ``code.reset``) queued for ``phone``
+    (E.164), as she reads it on her phone."""
+    db.session.commit()  # end this session's read transaction, if any: see what the server has committed since
+    body = db.session.scalar(
+        sa.select(OutboxMessage.body)
+        .where(OutboxMessage.recipient == phone, OutboxMessage.kind.like("code.%"))
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    )
+    assert body is not None, f"no code was sent to {phone}"
+    return re.search(r"(?<![0-9])[0-9]{6}(?![0-9])", body).group(0)
 
 
 def audit_actions() -> list[str]:

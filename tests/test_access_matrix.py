@@ -48,6 +48,9 @@ USERS = ("anonymous", "trainee", "staff_a", "staff_b", "overseer", "punjab_overs
 # Outcomes that are not a bare status code.
 LOGIN = "302 to /auth/login?next=<this path>"
 REDIRECT = "302 elsewhere on the site (a signed-in user's home, the front page)"
+# The code step of a sign-up, in a browser that is waiting for no code: to the sign-in page, where she can
+# name her account (her next sign-in sends her back to the code step).
+SIGN_IN = "302 to /auth/login"
 # The rule let the request through and the view answered without error: for an admin's empty POST,
 # a form shown again with its errors (200/401/422) or, for a form-less action, a redirect back.
 ADMITTED = "admitted: 200, 401, 409, 422 or a redirect that is not to the sign-in page"
@@ -71,6 +74,10 @@ EXPECTED_GET: dict[str, dict[str, object]] = {
     "auth.password":              row(LOGIN,    200,      200,      200,      200,      200,      200),
     "auth.request_reset":         row(200,      200,      200,      200,      200,      200,      200),
     "auth.reset_password":        row(200,      200,      200,      200,      200,      200,      200),
+    # The code steps are for a browser that signed up or asked for a code (the session says which account
+    # or number): without that, to the sign-in page or the reset request, whoever asks.
+    "auth.confirm":               row(SIGN_IN,  REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    "auth.reset_with_code":       row(REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
     "centres.index":              row(200,      200,      200,      200,      200,      200,      200),
     # Downloads (oversight/exports.py) and the audit log: overseers, staff and admins, each in her scope;
     # a centre's cohorts (centre A) for its staff, overseers of Punjab or the nation, and admins.
@@ -99,6 +106,9 @@ EXPECTED_GET: dict[str, dict[str, object]] = {
     "enrollments.complete":       row(LOGIN,    403,      200,      403,      403,      403,      200),
     "enrollments.change_seats":   row(LOGIN,    403,      200,      403,      403,      403,      200),
     "enrollments.cancel_cohort":  row(LOGIN,    403,      200,      403,      403,      403,      200),
+    # A seat offer's page answers whoever holds its signed link; a link that is not one says so (404).
+    "enrollments.offer":          row(404,      404,      404,      404,      404,      404,      404),
+    "enrollments.offer_answered": row(200,      200,      200,      200,      200,      200,      200),
     # The roster's tools: its download, the sign-in sheet, a message to its trainees (issue 14, item 10).
     "enrollments.download_roster": row(LOGIN,   403,      200,      403,      403,      403,      200),
     "enrollments.sign_in_sheet":  row(LOGIN,    403,      200,      403,      403,      403,      200),
@@ -159,6 +169,9 @@ EXPECTED_POST: dict[str, dict[str, object]] = {
     # A reset link works for whoever holds it (it is the proof); asking for one is open to all.
     "auth.request_reset":         row(422,      422,      422,      422,      422,      422,      422),
     "auth.reset_password":        row(422,      422,      422,      422,      422,      422,      422),
+    "auth.confirm":               row(SIGN_IN,  REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    "auth.new_code":              row(SIGN_IN,  REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    "auth.reset_with_code":       row(REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
     # Administration.
     "auth.create_user":           row(LOGIN,    403,      403,      403,      403,      403,      ADMITTED),
     "auth.edit_user":             row(LOGIN,    403,      403,      403,      403,      403,      ADMITTED),
@@ -193,6 +206,8 @@ EXPECTED_POST: dict[str, dict[str, object]] = {
     "enrollments.complete":       row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
     "enrollments.change_seats":   row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
     "enrollments.cancel_cohort":  row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
+    # Overseers change nothing, even holding a link; the others find this link is not one (404).
+    "enrollments.offer":          row(404,      404,      404,      404,      403,      403,      404),
     # A bulk decision that names no decision is refused with 400; a message without text, 422.
     "enrollments.bulk_decision":  row(LOGIN,    403,      400,      403,      403,      403,      400),
     "enrollments.message_cohort": row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
@@ -260,6 +275,7 @@ def path_values(world: "World") -> dict[str, dict[str, object]]:
         "enrollments.complete": {"enrollment_id": enrollment_of(world.trainee_a)},
         "enrollments.change_seats": {"code": world.cohort_a.code},
         "enrollments.cancel_cohort": {"code": world.cohort_a.code},
+        "enrollments.offer": {"token": "not-a-signed-link"},
         "enrollments.bulk_decision": {"code": world.cohort_a.code},
         "enrollments.download_roster": {"code": world.cohort_a.code, "fmt": "xlsx"},
         "enrollments.sign_in_sheet": {"code": world.cohort_a.code},
@@ -419,6 +435,8 @@ def check_outcome(expected: object, response, path: str) -> bool:
         return login_redirect_target(response) == path
     if expected == REDIRECT:
         return status in (302, 303) and login_redirect_target(response) is None
+    if expected == SIGN_IN:
+        return status in (302, 303) and urlsplit(response.headers["Location"]).path == "/auth/login"
     if expected == ADMITTED:
         return status in ADMITTED_STATUSES and login_redirect_target(response) is None
     return status == expected
@@ -499,6 +517,9 @@ OVERSEERS_MAY_POST = frozenset(
         "auth.signup",
         "auth.request_reset",
         "auth.reset_password",
+        "auth.confirm",
+        "auth.new_code",
+        "auth.reset_with_code",
     }
 )
 

@@ -87,7 +87,7 @@ def test_sign_up_refuses_a_cnic_with_an_account(district, row_counts):
     db.session.commit()
     before = row_counts()
     with pytest.raises(Refusal, match="An account already exists for this CNIC") as refused:
-        sign_up_trainee(sign_up_details(district, email="other@example.com"))
+        sign_up_trainee(sign_up_details(district, email="other@example.com", phone="0301 7654321"))
     db.session.rollback()
     assert refused.value.field == "cnic"
     assert row_counts() == before
@@ -98,7 +98,9 @@ def test_sign_up_refuses_a_used_email(district, row_counts):
     db.session.commit()
     before = row_counts()
     with pytest.raises(Refusal, match="An account with this email already exists"):
-        sign_up_trainee(sign_up_details(district, cnic="35202-7654321-2", email="AYESHA.KHAN@example.com"))
+        sign_up_trainee(
+            sign_up_details(district, cnic="35202-7654321-2", email="AYESHA.KHAN@example.com", phone="0301 7654321")
+        )
     db.session.rollback()
     assert row_counts() == before
 
@@ -177,9 +179,14 @@ def sign_up_form(district, token: str, **changes) -> dict:
     return values | changes
 
 
-def test_sign_up_page_creates_account_and_signs_in(client, district, csrf_token):
+def test_sign_up_page_creates_account_and_signs_in_once_the_code_is_typed(client, district, csrf_token, sms_code):
     response = client.post("/auth/signup", data=sign_up_form(district, csrf_token("/auth/signup")))
-    assert response.status_code == 302 and response.headers["Location"] == "/auth/profile"
+    assert response.status_code == 302 and response.headers["Location"] == "/auth/confirm"
+    assert client.get("/auth/profile").status_code == 302  # not signed in yet
+    confirmed = client.post(
+        "/auth/confirm", data={"csrf_token": csrf_token("/auth/confirm"), "code": sms_code("+923001234567")}
+    )
+    assert confirmed.status_code == 302 and confirmed.headers["Location"] == "/auth/profile"
     profile = client.get("/auth/profile").get_data(as_text=True)
     assert "Ayesha Khan" in profile and "35202-1234567-2" in profile and "0300 1234567" in profile
     assert "You have not applied to any course yet." in profile
@@ -192,7 +199,7 @@ def test_sign_up_page_creates_account_and_signs_in(client, district, csrf_token)
         ({"phone": "12345"}, "This phone number does not exist"),
         ({"full_name": ""}, "Enter your full name."),
         ({"full_name": "R2D2"}, "letters only"),
-        ({"email": "not-an-email"}, "Enter an email address like name@example.com."),
+        ({"email": "not-an-email"}, "Enter an email address like name@example.com, or leave it empty."),
         ({"confirm": "something-else-entirely"}, "The two passwords differ."),
         ({"password": "short", "confirm": "short"}, "Use at least 10 characters."),
         ({"gender": ""}, "Choose your gender."),
@@ -221,7 +228,8 @@ def test_sign_up_page_for_a_cnic_that_has_an_account(client, district, csrf_toke
     db.session.commit()
     before = row_counts()
     response = client.post(
-        "/auth/signup", data=sign_up_form(district, csrf_token("/auth/signup"), email="new@example.com")
+        "/auth/signup",
+        data=sign_up_form(district, csrf_token("/auth/signup"), email="new@example.com", phone="0301 7654321"),
     )
     assert response.status_code == 422
     assert "An account already exists for this CNIC." in response.get_data(as_text=True)
@@ -255,7 +263,7 @@ def test_wrong_password_keeps_you_on_the_sign_in_page(client, csrf_token, make_u
         "/auth/login", data={"csrf_token": csrf_token("/auth/login"), "email": user.email, "password": "nope"}
     )
     assert response.status_code == 401
-    assert "The email or password is not correct." in response.get_data(as_text=True)
+    assert "The email, mobile number or password is not correct." in response.get_data(as_text=True)
 
 
 def test_change_password_page(client, sign_in, csrf_token, make_user, row_counts):

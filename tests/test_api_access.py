@@ -114,6 +114,10 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("POST",   "api.reject_enrollment"):      row(401,      403,    200,    403,    403,     403,   409),
     ("POST",   "api.drop_enrollment"):        row(401,      403,    200,    403,    403,     403,   409),
     ("POST",   "api.complete_enrollment"):    row(401,      403,    409,    403,    403,     403,   409),
+    # Answering a seat offer: trainee A's place is enrolled, not offered, so those who may answer are told
+    # there is no open offer (409); the signed-in trainee may not answer another's.
+    ("POST",   "api.accept_offer"):           row(401,      403,    409,    403,    403,     403,   409),
+    ("POST",   "api.decline_offer"):          row(401,      403,    409,    403,    403,     403,   409),
 }
 # fmt: on
 
@@ -132,6 +136,8 @@ def path_values(w: ApiWorld) -> dict[str, dict[str, object]]:
         "api.approve_enrollment": {"enrollment_id": w.pending.id},
         "api.reject_enrollment": {"enrollment_id": w.pending.id},
         "api.drop_enrollment": {"enrollment_id": enrollment_of(w.trainee_a)},
+        "api.accept_offer": {"enrollment_id": enrollment_of(w.trainee_a)},
+        "api.decline_offer": {"enrollment_id": enrollment_of(w.trainee_a)},
         "api.complete_enrollment": {"enrollment_id": enrollment_of(w.trainee_a)},
     }
 
@@ -176,6 +182,8 @@ def body_for(w: ApiWorld, endpoint: str, user: str) -> dict | None:
         "api.reject_enrollment": {"reason": "The course is full of applicants with more experience."},
         "api.drop_enrollment": {"reason": "Absent for three weeks."},
         "api.complete_enrollment": {},
+        "api.accept_offer": {},
+        "api.decline_offer": {},
     }
     return bodies.get(endpoint)
 

@@ -168,6 +168,23 @@ def cohort_json(cohort: Cohort) -> dict:
         "applications_open_at": iso(cohort.applications_open_at),
         "applications_close_at": iso(cohort.applications_close_at),
         "venue": cohort.venue,
+        "offered": cohort.offered_count,
+        "reserved": {
+            pool: {
+                "reserved": getattr(cohort, f"reserved_{pool}"),
+                "held": getattr(cohort, f"held_{pool}"),
+                "free": 0
+                if cohort.released_at
+                else getattr(cohort, f"reserved_{pool}") - getattr(cohort, f"held_{pool}"),
+            }
+            for pool in ("women", "rural", "district", "disability")
+        },
+        "release_at": None
+        if not any(getattr(cohort, f"reserved_{pool}") for pool in ("women", "rural", "district", "disability"))
+        else iso(cohort.release_at),
+        "released_at": iso(cohort.released_at),
+        "offers": cohort.offers,
+        "offer_hours": cohort.offer_hours,
     }
 
 
@@ -397,6 +414,14 @@ def test_everyone_reads_a_public_cohort(client, w, role, make_trainee, make_enro
         "applications_open_at": window_opens.isoformat(),
         "applications_close_at": (window_opens + timedelta(days=28)).isoformat(),
         "venue": "",
+        "offered": 0,
+        "reserved": {
+            pool: {"reserved": 0, "held": 0, "free": 0} for pool in ("women", "rural", "district", "disability")
+        },
+        "release_at": None,
+        "released_at": None,
+        "offers": False,
+        "offer_hours": 72,
     }
 
 

@@ -99,6 +99,8 @@ def answer_of(enrollment: Enrollment, **changes) -> dict:
         "applied_at": enrollment.applied_at.isoformat(),
         "decided_at": enrollment.decided_at.isoformat() if enrollment.decided_at else None,
         "reason": enrollment.reason,
+        "pool": enrollment.pool.value if enrollment.pool else None,
+        "offer_expires_at": enrollment.offer_expires_at.isoformat() if enrollment.offer_expires_at else None,
     } | changes
 
 
@@ -479,8 +481,8 @@ def test_roster_by_status_and_page(client, full_cohort, people):
 @pytest.mark.parametrize(
     ("query", "fields"),
     [
-        ("status=waiting", {"status": "Must be one of: pending, waitlisted, enrolled, rejected, withdrawn, dropped, "
-                            "completed, cancelled."}),
+        ("status=waiting", {"status": "Must be one of: pending, waitlisted, offered, enrolled, rejected, declined, "
+                            "withdrawn, dropped, completed, cancelled."}),
         ("per_page=101", {"per_page": "Must be greater than or equal to 1 and less than or equal to 100."}),
         ("page=0", {"page": "Must be greater than or equal to 1 and less than or equal to 1000000."}),
     ],

@@ -118,7 +118,7 @@ def test_what_an_operation_refuses_itself_is_in_urdu(client, world, row_counts):
     ) == (
         401,
         "unauthorized",
-        urdu("Wrong email or password."),
+        urdu("Wrong email, mobile number or password."),
         None,
     )
     assert api_error(client.get("/api/v1/reports/capacity?province=SD", headers=overseer)) == (

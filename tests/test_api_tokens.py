@@ -25,7 +25,7 @@ from vocabulary import Role
 
 PASSWORD = "a-long-password"
 PASSWORD_HASH = password_hash(PASSWORD)  # scrypt is slow on purpose: hash once for the module
-WRONG_CREDENTIALS = "Wrong email or password."
+WRONG_CREDENTIALS = "Wrong email, mobile number or password."
 THROTTLED = "Too many attempts. Wait a few minutes, then try again."
 INVALID_TOKEN = "This token is not valid (wrong, revoked or expired): get a new one from POST /api/v1/tokens."
 NO_TOKEN = MESSAGES[401]
@@ -134,7 +134,7 @@ def test_failed_attempts_from_one_address_are_throttled_after_twenty(client, aye
 @pytest.mark.parametrize(
     ("body", "fields"),
     [
-        ({"password": PASSWORD}, {"email": "Missing data for required field."}),
+        ({"password": PASSWORD}, {"email": "Give the account's email or its mobile number (phone)."}),
         ({"email": 42, "password": PASSWORD}, {"email": "Not a valid string."}),
         ({"email": "ayesha@markaz.test", "password": ["a", "b"]}, {"password": "Not a valid string."}),
         ({"email": "", "password": PASSWORD}, {"email": "Length must be between 1 and 254."}),
@@ -291,7 +291,13 @@ def test_me_says_who_the_token_belongs_to(client, people, who):
     user, expected = people[who]
     response = client.get("/api/v1/me", headers=bearer(user))
     assert response.status_code == 200
-    assert response.get_json() == {"id": user.id, "email": user.email, "full_name": user.full_name, **expected}
+    assert response.get_json() == {
+        "id": user.id,
+        "email": user.email,
+        "phone": user.phone,
+        "full_name": user.full_name,
+        **expected,
+    }
 
 
 # DELETE /tokens/current ---------------------------------------------------------------------------------------

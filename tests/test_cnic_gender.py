@@ -150,7 +150,7 @@ def test_the_sign_up_page_shows_the_checkbox_with_the_question_then_accepts(clie
     assert row_counts() == before
 
     response = client.post("/auth/signup", data=form_of(lahore, csrf_token("/auth/signup"), gender_confirmed="y"))
-    assert response.status_code == 302 and response.headers["Location"] == "/auth/profile"
+    assert response.status_code == 302 and response.headers["Location"] == "/auth/confirm"
     trainee = db.session.scalar(sa.select(Trainee))
     assert (trainee.cnic, trainee.gender) == ("3520212345671", Gender.FEMALE)
     assert db.session.scalar(sa.select(sa.func.count(UserAccount.id))) == 1

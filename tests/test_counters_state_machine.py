@@ -9,9 +9,18 @@ reject, withdraw, drop, complete, change seats, move a cohort through its status
 trainee's gender or area. Each step commits like a request; a refusal (``refusals.Refusal``) is a
 legitimate answer: it is rolled back and must have written nothing.
 
-After every step: ``recount()`` finds no drift, no cohort is overbooked, waitlist positions run 1..n
-without gaps, nobody holds more than two active places (or two that clash), nobody waits in a cohort
-that has started, and every state change wrote exactly one audit event (and nothing else wrote one).
+Selection (issue 16): the first-come cohort reserves a seat for women, the reviewed one a seat for rural
+trainees and offers seats from its line, the camp reserves one for residents of the centre's district and
+offers seats too. Steps also change reserved seats, release them, accept and decline offers, and let time
+pass so that offers expire (by the timer, or when the cohort is next touched).
+
+After every step: ``recount()`` finds no drift (the per-pool held counters and offered seats included),
+no cohort holds more seats (enrolled + offered) than it has nor more of a pool than it reserves, until
+release a reserved seat is held only by someone who qualifies, nobody who qualifies for a pool waits
+behind someone who applied later and holds a seat of that pool (first come), every offer ends accepted,
+declined or expired (the audit trail says so), waitlist positions run 1..n without gaps, nobody holds more
+than two active places (or two that clash), nobody waits in a cohort that has started, and every state
+change wrote exactly one audit event (and nothing else wrote one).
 A second test ends each run with ``flask oversight recount``, which must say "No drift.".
 
 On failure hypothesis shrinks the run to the fewest steps that break a rule (this can take minutes: every
@@ -21,7 +30,7 @@ step works on the database) and prints them, with the seed that reproduces them.
 from collections import Counter
 from collections.abc import Callable
 from datetime import date, timedelta
-from itertools import combinations
+from itertools import combinations, pairwise
 from typing import ClassVar
 
 from flask import current_app
@@ -44,21 +53,27 @@ from clock import local_today
 from courses.cohorts import change_status, next_statuses
 from courses.models import Cohort, Course
 from database import utcnow
+from enrollments import pools
 from enrollments.counters import recount
 from enrollments.models import Enrollment, Trainee
-from enrollments.services import apply as apply_online
 from enrollments.services import (
+    accept,
     approve,
     cancel_cohort,
+    change_capacity,
     change_seats,
     complete,
+    decline,
     drop,
     overlaps,
     reject,
+    release,
+    settle_for_timer,
     waitlist_position,
     whole_waitlist,
     withdraw,
 )
+from enrollments.services import apply as apply_online
 from enrollments.services import register as register_one
 from enrollments.services import register_many as register_list
 from enrollments.trainees import TraineeDetails, update_trainee
@@ -76,6 +91,7 @@ from vocabulary import (
     Gender,
     Mode,
     PartnerType,
+    Pool,
     Role,
     Shift,
     Track,
@@ -98,6 +114,12 @@ COHORT_STATUSES = (CohortStatus.OPEN, CohortStatus.CLOSED, CohortStatus.RUNNING,
 # Reasons staff give; an empty one is refused where a reason is needed.
 REASONS = st.sampled_from(["", "Did not attend the aptitude test.", "Missed a third of the classes."])
 WAITING = (S.PENDING, S.WAITLISTED)
+HOLDING = (S.ENROLLED, S.OFFERED)
+# What may follow a seat offer in an enrollment's audit trail: it ends accepted, declined or expired (or
+# with its cohort, cancelled).
+OFFER_ENDINGS = ("enrollment.accept", "enrollment.decline", "enrollment.expire", "enrollment.cancel")
+# The cohorts where seats go by order of application (the reviewed one's go by staff decision).
+FIRST_COME = (0, 2)
 STARTED = (CohortStatus.RUNNING, CohortStatus.FINISHED, CohortStatus.CANCELLED)
 
 
@@ -118,6 +140,10 @@ def is_enrolled(place: Enrollment) -> bool:
     return place.status is S.ENROLLED
 
 
+def is_offered(place: Enrollment) -> bool:
+    return place.status is S.OFFERED
+
+
 def is_completable(place: Enrollment) -> bool:
     return place.status is S.ENROLLED and place.cohort.status in (CohortStatus.RUNNING, CohortStatus.FINISHED)
 
@@ -128,6 +154,7 @@ def some(suits: Callable[[Enrollment], bool]) -> Callable[["EnrollmentMachine"],
 
 
 PERSON = st.integers(0, len(PEOPLE) - 1)
+RESERVED = (Pool.WOMEN, Pool.RURAL, Pool.DISTRICT)
 COHORT = st.integers(0, 2)
 PICK = st.integers(0, 10_000)  # which enrollment (modulo how many there are)
 
@@ -168,15 +195,35 @@ def build_world() -> dict:
         "status": CohortStatus.OPEN,
     }
     regular = {"kind": CohortKind.REGULAR, **common}
+    # Reserved seats are released at a time of the steps' choosing (``release_reserves``), not by the clock.
+    later = now + timedelta(days=365)
     cohorts = [
-        Cohort(code="PB-LHR-01-C01", shift=Shift.MORNING, admission=Admission.FIRST_COME, **regular),
-        Cohort(code="PB-LHR-01-C02", shift=Shift.AFTERNOON, admission=Admission.REVIEWED, **regular),
+        Cohort(
+            code="PB-LHR-01-C01",
+            shift=Shift.MORNING,
+            admission=Admission.FIRST_COME,
+            reserved_women=1,
+            release_at=later,
+            **regular,
+        ),
+        Cohort(
+            code="PB-LHR-01-C02",
+            shift=Shift.AFTERNOON,
+            admission=Admission.REVIEWED,
+            reserved_rural=1,
+            release_at=later,
+            offers=True,
+            **regular,
+        ),
         Cohort(
             code="PB-LHR-01-K01",
             kind=CohortKind.CAMP,
             women_only=True,
             shift=Shift.MORNING,
             admission=Admission.FIRST_COME,
+            reserved_district=1,
+            release_at=later,
+            offers=True,
             **common,
         ),
     ]
@@ -213,11 +260,22 @@ def build_world() -> dict:
 def state() -> dict:
     """What an audit event must follow: every enrollment's status, every cohort's status and seats,
     every trainee's gender and area, and the last audit event."""
-    cohorts = db.session.execute(select(Cohort.id, Cohort.status, Cohort.seats))
+    cohorts = db.session.execute(
+        select(
+            Cohort.id,
+            Cohort.status,
+            Cohort.seats,
+            Cohort.released_at,
+            Cohort.reserved_women,
+            Cohort.reserved_rural,
+            Cohort.reserved_district,
+            Cohort.reserved_disability,
+        )
+    )
     trainees = db.session.execute(select(Trainee.id, Trainee.gender, Trainee.area))
     return {
         "enrollment": dict(db.session.execute(select(Enrollment.id, Enrollment.status)).all()),
-        "cohort": {row.id: (row.status, row.seats) for row in cohorts},
+        "cohort": {row.id: tuple(row[1:]) for row in cohorts},
         "trainee": {row.id: (row.gender, row.area) for row in trainees},
         "last_event": db.session.scalar(select(func.max(AuditEvent.id))) or 0,
     }
@@ -232,6 +290,8 @@ class EnrollmentMachine(RuleBasedStateMachine):
         empty_all_tables()  # every run starts from the same world
         self.ids = build_world()
         self.outcomes: Counter[str] = Counter()
+        # Trainees whose gender or area was corrected: a seat held before no longer says who she is.
+        self.corrected: set[int] = set()
 
     def teardown(self) -> None:
         db.session.rollback()
@@ -278,7 +338,7 @@ class EnrollmentMachine(RuleBasedStateMachine):
             for object_id, value in after[kind].items():
                 if before[kind].get(object_id) != value:
                     # A cohort whose status and seats both changed in one step would write two events;
-                    # no single service does both.
+                    # no single service does both (the steps change seats and reserved seats apart).
                     expected[(kind, object_id)] += 1
         events = db.session.scalars(select(AuditEvent).where(AuditEvent.id > before["last_event"])).all()
         written = Counter((event.object_type, event.object_id) for event in events)
@@ -355,6 +415,60 @@ class EnrollmentMachine(RuleBasedStateMachine):
         # The same number changes nothing and writes no event (checked like a refusal would be).
         self.attempt("change_seats", lambda: change_seats(target, seats, actor=self.staff))
 
+    @rule(cohort=COHORT, pool=st.sampled_from(RESERVED), seats=st.integers(0, 3))
+    def change_reserves(self, cohort, pool, seats):
+        target = self.cohort(cohort)
+        self.attempt(
+            "change_reserves",
+            lambda: change_capacity(target, target.seats, reserved={pool: seats}, actor=self.staff),
+        )
+
+    @rule(cohort=COHORT, by_timer=st.booleans())
+    def release_reserves(self, cohort, by_timer):
+        """The release time comes: by the timer's command, or by staff releasing now."""
+        target = self.cohort(cohort)
+        db.session.execute(update(Cohort).where(Cohort.id == target.id).values(release_at=utcnow()))
+        db.session.commit()
+        if by_timer:
+            self.attempt("release", lambda: settle_for_timer(target.id, now=utcnow()))
+        else:
+            self.attempt("release", lambda: release(self.cohort(cohort), actor=self.staff, now=utcnow()))
+
+    # Offers ------------------------------------------------------------------------------------------
+
+    @precondition(some(is_offered))
+    @rule(pick=PICK, any_status=st.booleans(), by_herself=st.booleans())
+    def accept(self, pick, any_status, by_herself):
+        enrollment = self.enrollment(pick, is_offered, any_status)
+        actor = enrollment.trainee.user if by_herself else self.staff
+        self.attempt("accept", lambda: accept(enrollment, actor=actor))
+
+    @precondition(some(is_offered))
+    @rule(pick=PICK, any_status=st.booleans(), by_herself=st.booleans())
+    def decline(self, pick, any_status, by_herself):
+        enrollment = self.enrollment(pick, is_offered, any_status)
+        actor = enrollment.trainee.user if by_herself else self.staff
+        self.attempt("decline", lambda: decline(enrollment, actor=actor))
+
+    @precondition(some(is_offered))
+    @rule(pick=PICK, by_timer=st.booleans(), person=PERSON)
+    def offer_expires(self, pick, by_timer, person):
+        """An offer's deadline passes; the timer runs, or someone applies to the cohort (touching it)."""
+        enrollment = self.enrollment(pick, is_offered, False)
+        cohort_id = enrollment.cohort_id
+        db.session.execute(
+            update(Enrollment)
+            .where(Enrollment.id == enrollment.id)
+            .values(offer_expires_at=utcnow() - timedelta(seconds=1))
+        )
+        db.session.commit()
+        if by_timer:
+            self.attempt("expire", lambda: settle_for_timer(cohort_id, now=utcnow()))
+        else:
+            trainee = self.trainee(person)
+            # A refusal rolls the expiry back with it; the timer (or the next touch) expires it later.
+            self.attempt("expire", lambda: apply_online(trainee, db.session.get(Cohort, cohort_id), actor=trainee.user))
+
     @rule(cohort=COHORT, pick=PICK, any_status=st.booleans())
     def change_status(self, cohort, pick, any_status):
         """To one of the statuses the cohort may move to next, or (``any_status``) to any of open, closed,
@@ -383,6 +497,9 @@ class EnrollmentMachine(RuleBasedStateMachine):
             email=trainee.email,
         )
         self.attempt("update_trainee", lambda: update_trainee(trainee, details, actor=self.staff))
+        corrected = db.session.get(Trainee, trainee.id, populate_existing=True)
+        if (corrected.gender, corrected.area) == (gender, area):
+            self.corrected.add(trainee.id)
 
     # Invariants --------------------------------------------------------------------------------------
 
@@ -402,6 +519,49 @@ class EnrollmentMachine(RuleBasedStateMachine):
             assert enrolled == cohort.enrolled_count <= cohort.seats, cohort
             # A completed trainee kept her seat to the end: seats held never exceed seats either.
             assert cohort.enrolled_count + cohort.completed_count <= cohort.seats, cohort
+            # Offered seats are held: never more held than seats, nor more of a pool than it reserves.
+            assert cohort.enrolled_count + cohort.offered_count <= cohort.seats, cohort
+            assert all(pools.held(cohort, pool) <= pools.reserved(cohort, pool) for pool in RESERVED), cohort
+            assert pools.total_reserved(cohort) <= cohort.seats, cohort
+
+    @invariant()
+    def until_release_reserved_seats_are_held_by_those_who_qualify(self):
+        holders = select(Enrollment).where(Enrollment.status.in_(HOLDING), Enrollment.pool.in_(RESERVED))
+        for place in db.session.scalars(holders):
+            if place.cohort.released_at is None and place.trainee_id not in self.corrected:
+                assert pools.qualifies(place.trainee, place.cohort, place.pool), place
+
+    @invariant()
+    def nobody_who_qualifies_waits_behind_a_later_holder_of_the_pool(self):
+        for index in FIRST_COME:
+            cohort = self.cohort(index)
+            places = db.session.scalars(select(Enrollment).where(Enrollment.cohort_id == cohort.id)).all()
+            elsewhere = {  # her other places may have kept her from a seat when it freed (the limits)
+                place.trainee_id
+                for place in db.session.scalars(select(Enrollment).where(Enrollment.cohort_id != cohort.id))
+            }
+            holders = [place for place in places if place.status in HOLDING]
+            for waiting in (place for place in places if place.status is S.WAITLISTED):
+                if waiting.trainee_id in self.corrected | elsewhere:
+                    continue
+                for holder in holders:
+                    later = (holder.applied_at, holder.id) > (waiting.applied_at, waiting.id)
+                    if later and holder.pool is not None and holder.trainee_id not in self.corrected:
+                        assert not pools.qualifies(waiting.trainee, cohort, holder.pool), (waiting, holder)
+
+    @invariant()
+    def every_offer_ends_accepted_declined_or_expired(self):
+        trail: dict[int, list[str]] = {}
+        events = select(AuditEvent).where(AuditEvent.object_type == "enrollment").order_by(AuditEvent.id)
+        for event in db.session.scalars(events):
+            trail.setdefault(event.object_id, []).append(event.action)
+        for actions in trail.values():
+            for action, following in pairwise(actions):
+                if action == "enrollment.offer":
+                    assert following in OFFER_ENDINGS, actions
+        # An offer still open has its deadline (an ended one keeps it, as history).
+        for place in db.session.scalars(select(Enrollment).where(Enrollment.status == S.OFFERED)):
+            assert place.offer_expires_at is not None and trail[place.id][-1] == "enrollment.offer", place
 
     @invariant()
     def waitlists_run_from_one_without_gaps(self):

@@ -3,11 +3,12 @@
 import os
 from datetime import timedelta
 
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
-from auth.models import ApiToken
+from auth.models import ApiToken, UserAccount
 from database import utcnow
 from enrollments.imports.models import ImportBatch, ImportStatus
 from extensions import db
@@ -116,4 +117,41 @@ def test_downgrading_to_empty_says_what_each_step_loses(app, make_trainee, make_
             )
         ),
     ]
+    assert differences() == []
+
+
+def test_trainee_accounts_take_their_records_number_unless_another_account_shares_it(
+    app, make_user, make_trainee, make_centre, capfd
+):
+    """Issue 14: existing trainees sign in by number too after the upgrade, one account per number; a downgrade
+    keeps every account (one with a number and no email gets a placeholder address) and says so."""
+    ayesha, bushra, sadia = (make_user(Role.TRAINEE) for _ in range(3))
+    make_trainee(user=ayesha, phone="+923001111111")
+    make_trainee(user=bushra, phone="+923002222222")
+    make_trainee(user=sadia, phone="+923002222222")  # a family's one phone: neither account takes it
+    make_trainee(phone="+923001111111")  # a walk-in without an account does not count
+    staff = make_user(Role.STAFF, centres=(make_centre(),))
+    try:
+        downgrade(directory=MIGRATIONS, revision="271e544ecdc3")
+        upgrade(directory=MIGRATIONS)
+        db.session.expire_all()
+        assert [db.session.get(UserAccount, user.id).phone for user in (ayesha, bushra, sadia, staff)] == [
+            "+923001111111",
+            None,
+            None,
+            None,
+        ]
+        assert all(db.session.get(UserAccount, user.id).confirmed for user in (ayesha, bushra, sadia, staff))
+        ayesha_id = ayesha.id
+        db.session.execute(sa.update(UserAccount).where(UserAccount.id == ayesha_id).values(email=None))
+        db.session.commit()
+        capfd.readouterr()
+        downgrade(directory=MIGRATIONS, revision="271e544ecdc3")
+        said = capfd.readouterr().err
+        with db.engine.connect() as connection:
+            emails = dict(connection.execute(sa.text("SELECT id, email FROM user_account")).all())
+    finally:
+        upgrade(directory=MIGRATIONS)
+    assert emails[ayesha_id] == "923001111111@phone.invalid" and len(emails) == 4
+    assert "accounts with a mobile number and no email get the address" in said
     assert differences() == []

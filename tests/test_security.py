@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 from harness import password_hash
-from pages import act_as, alert_text, csrf_token_of, every_stored_value
+from pages import act_as, alert_text, code_sent_to, csrf_token_of, every_stored_value
 
 from auth.models import UserAccount
 from auth.permissions import PUBLIC, allow
@@ -19,7 +19,7 @@ from vocabulary import Role
 
 PASSWORD = "a-long-password"
 PASSWORD_HASH = password_hash(PASSWORD)  # scrypt is slow on purpose: hash once for the module
-WRONG_CREDENTIALS = "The email or password is not correct."
+WRONG_CREDENTIALS = "The email, mobile number or password is not correct."
 
 
 @pytest.fixture
@@ -428,10 +428,13 @@ def test_passwords_are_stored_as_scrypt_hashes_only(web, signup_form):
     token = csrf_token_of(web, "/auth/signup")
     response = web.post("/auth/signup", data=signup_form | {"csrf_token": token})
     assert response.status_code == 302, alert_text(response)
-    assert response.headers["Location"] == "/auth/profile"
+    assert response.headers["Location"] == "/auth/confirm"
     user = db.session.scalar(sa.select(UserAccount).where(UserAccount.email == "aisha@example.pk"))
     assert user.password_hash.startswith("scrypt:")
     assert PASSWORD not in every_stored_value()
+    code = code_sent_to("+923001234567")
+    response = web.post("/auth/confirm", data={"code": code, "csrf_token": csrf_token_of(web, "/auth/confirm")})
+    assert response.headers["Location"] == "/auth/profile"
 
     new_password = "chai-and-paratha-at-nine"
     data = {"current_password": PASSWORD, "new_password": new_password, "confirm": new_password}

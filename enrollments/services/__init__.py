@@ -6,8 +6,10 @@ decisions), queues the trainee's notification in the same transaction, flushes, 
 
 By domain: ``rules`` (the refusals and the checks, read-only), ``applying`` (apply, register, a whole
 list, and what a trainee can do on a cohort's page), ``decisions`` (approve, reject, withdraw, drop,
-complete), ``bulk`` (one decision on many places), ``waitlist`` (promoting the next in line),
-``cohorts`` (seats, the start, cancelling), ``announcements`` (a message to a cohort's trainees);
+complete), ``bulk`` (one decision on many places), ``waitlist`` (promoting the next in line who
+qualifies for the free seat's pool, releasing reserved seats, what is due when a cohort is touched),
+``offers`` (accept, decline, expiry and reminders), ``cohorts`` (seats and reserved seats, the start,
+cancelling), ``announcements`` (a message to a cohort's trainees);
 ``changes`` (locks, counters, the status move and its audit event) and ``messages`` (what the trainee is
 told) serve them all. Callers use this package's names: ``from enrollments import services``,
 ``services.apply(...)``.
@@ -47,7 +49,10 @@ from enrollments.services.cohorts import (
     MAX_SEATS,
     MIN_SEATS,
     cancel_cohort,
+    change_capacity,
     change_seats,
+    check_reserve_numbers,
+    check_reserves,
     check_seat_count,
     check_seats,
     end_waiting,
@@ -66,6 +71,7 @@ from enrollments.services.decisions import (
 )
 from enrollments.services.lists import ListPlacement, register_many
 from enrollments.services.messages import message_for
+from enrollments.services.offers import accept, decline, due_cohorts, settle_for_timer
 from enrollments.services.rules import (
     ApplicationsClosed,
     EnrollmentRefused,
@@ -80,7 +86,7 @@ from enrollments.services.rules import (
     places_refusal,
     waitlist_position,
 )
-from enrollments.services.waitlist import promote_next, whole_waitlist
+from enrollments.services.waitlist import fill, promote_next, release, settle_due, whole_waitlist
 
 __all__ = [
     "AUDIENCES",
@@ -105,12 +111,16 @@ __all__ = [
     "Prospect",
     "ReasonRequired",
     "TooManyPlaces",
+    "accept",
     "apply",
     "approve",
     "bulk_actions",
     "cancel_cohort",
+    "change_capacity",
     "change_counters",
     "change_seats",
+    "check_reserve_numbers",
+    "check_reserves",
     "check_seat_count",
     "check_seats",
     "chosen_places",
@@ -118,9 +128,12 @@ __all__ = [
     "completable",
     "complete",
     "decide_many",
+    "decline",
     "drop",
     "drop_place",
+    "due_cohorts",
     "end_waiting",
+    "fill",
     "message_cohort",
     "message_for",
     "overlaps",
@@ -131,6 +144,9 @@ __all__ = [
     "register",
     "register_many",
     "reject",
+    "release",
+    "settle_due",
+    "settle_for_timer",
     "start_training",
     "waitlist_position",
     "whole_waitlist",

@@ -11,11 +11,12 @@ from auth.models import UserAccount
 from auth.permissions import can_manage_cohort
 from courses.models import Cohort
 from database import utcnow
+from enrollments import pools
 from enrollments.counters import count_person
 from enrollments.counters import deltas as counter_deltas
 from enrollments.eligibility import unmet_requirements
 from enrollments.models import Enrollment, Trainee
-from enrollments.services.changes import audit, change_counters, lock_cohort, lock_trainees, take_seat
+from enrollments.services.changes import audit, change_counters, lock_cohort, lock_trainees, seat_for
 from enrollments.services.messages import tell
 from enrollments.services.rules import (
     ApplicationsClosed,
@@ -27,7 +28,7 @@ from enrollments.services.rules import (
     waitlist_position,
 )
 from extensions import db
-from vocabulary import Admission, EnrollmentSource, EnrollmentStatus
+from vocabulary import Admission, EnrollmentSource, EnrollmentStatus, Pool
 
 S = EnrollmentStatus
 
@@ -73,7 +74,7 @@ def prospect(
         return Prospect("ineligible", tuple(requirement.refusal for requirement in unmet))
     if (refusal := limits_refusal(trainee, cohort, to_trainee=to_trainee)) is not None:
         return Prospect("limit", (refusal.message,))
-    if cohort.admission is Admission.FIRST_COME and cohort.enrolled_count >= cohort.seats:
+    if cohort.admission is Admission.FIRST_COME and pools.pool_for(trainee, cohort) is None:
         return Prospect("waitlist", waitlist_position=cohort.waitlisted_count + 1)
     return Prospect("apply")
 
@@ -109,9 +110,10 @@ def place(
     she is not eligible (``NotEligible``: women-only, age, education, residence), she holds the maximum
     number of active places (``TooManyPlaces``) or one whose dates and shift overlap (``OverlappingPlace``).
     If she applied to this cohort before, her existing enrollment is returned (``created=False``).
-    Otherwise: reviewed admission → ``pending``; first come → ``enrolled`` if a seat is free, else
-    ``waitlisted`` at the end of the line. Writes one audit event and queues her notification."""
-    cohort = lock_cohort(cohort)
+    Otherwise: reviewed admission → ``pending``; first come → ``enrolled`` if a seat is free for her
+    (open seats first, then a reserved pool she qualifies for: ``pools.pool_for``), else ``waitlisted``
+    at the end of the line. Writes one audit event and queues her notification."""
+    cohort = lock_cohort(cohort, now)
     lock_trainees(trainee.id)
     # The time of application is read once the cohort is locked: applications are then timed in the
     # order they take seats, so the waitlist (ordered by it) and every position told are that order.
@@ -126,26 +128,27 @@ def place(
     if (refusal := limits_refusal(trainee, cohort, to_trainee=to_trainee)) is not None:
         raise refusal
 
+    pool = None
     if cohort.admission is Admission.REVIEWED:
         status = S.PENDING
-    elif take_seat(cohort):
+    elif (pool := seat_for(trainee, cohort)) is not None:
         status = S.ENROLLED
     else:
         status = S.WAITLISTED
     try:
         with db.session.begin_nested():  # a savepoint: a duplicate must not undo the whole transaction
             enrollment = Enrollment(
-                trainee_id=trainee.id, cohort_id=cohort.id, status=status, source=source, applied_at=now
+                trainee_id=trainee.id, cohort_id=cohort.id, status=status, source=source, applied_at=now, pool=pool
             )
             db.session.add(enrollment)
     except IntegrityError:  # the same application, submitted twice at once: keep the first
         if status is S.ENROLLED:
-            change_counters(cohort, enrolled_count=-1)
+            change_counters(cohort, enrolled_count=-1, **({} if pool is Pool.OPEN else {f"held_{pool.value}": -1}))
         return Placement(find_enrollment(trainee, cohort), created=False)
     changes = counter_deltas(None, status, trainee)
     changes.update(count_person(enrollment, status, trainee))
     if status is S.ENROLLED:
-        changes.pop("enrolled_count")  # counted by take_seat
+        changes.pop("enrolled_count")  # counted by take_seat, with its pool
     change_counters(cohort, **changes)
     if status is S.ENROLLED:
         enrollment.decided_at = now

@@ -3,24 +3,35 @@ cohort's counters in one UPDATE, a seat taken atomically, the status moved, and 
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import and_, or_, update
 
 from audit.events import record
 from auth.models import UserAccount
 from courses.models import Cohort
-from enrollments.counters import count_person, left_training_delta
+from database import utcnow
+from enrollments import pools
+from enrollments.counters import count_person, left_training_delta, pool_deltas
 from enrollments.counters import deltas as counter_deltas
 from enrollments.models import Enrollment, Trainee
 from extensions import db
-from vocabulary import EnrollmentStatus
+from vocabulary import RESERVED_POOLS, EnrollmentStatus, Pool
 
 S = EnrollmentStatus
 
 
-def lock_cohort(cohort: Cohort) -> Cohort:
+def lock_cohort(cohort: Cohort, now: datetime | None = None, *, settle: bool = True) -> Cohort:
     """Lock the cohort's row until the transaction ends and re-read it (status, seats and counters as
-    they are now). Always the first lock an operation takes."""
-    return db.session.get(Cohort, cohort.id, with_for_update=True, populate_existing=True)
+    they are now). Always the first lock an operation takes.
+
+    Touching a cohort also does what is due on it (``settle``, unless ``settle=False``): reserved seats
+    whose release time has passed are released, offers past their deadline expire, and the line moves
+    — so a missed timer never keeps a seat from the line."""
+    locked = db.session.get(Cohort, cohort.id, with_for_update=True, populate_existing=True)
+    if settle:
+        from enrollments.services.waitlist import settle_due  # the waitlist builds on this module
+
+        settle_due(locked, now=now or utcnow())
+    return locked
 
 
 def lock_trainees(*trainee_ids: int) -> None:
@@ -45,32 +56,69 @@ def change_counters(cohort: Cohort, **deltas: int) -> None:
         db.session.expire(cohort, list(values))
 
 
-def take_seat(cohort: Cohort) -> bool:
-    """Take one seat if one is free: True when taken. Atomic on both databases."""
+def take_seat(cohort: Cohort, pool: Pool = Pool.OPEN, *, offer: bool = False) -> bool:
+    """Take one seat of ``pool`` if one is free: True when taken. Counts it as enrolled, or as offered
+    (``offer``), and in its pool. Atomic on both databases: one conditional UPDATE that never holds more
+    seats than there are, nor more of a reserved pool than it has, nor, before the release, more open
+    seats than are not reserved (the database's CHECK constraints back the first two up)."""
+    counter = "offered_count" if offer else "enrolled_count"
+    values = {counter: getattr(Cohort, counter) + 1}
+    conditions = [Cohort.id == cohort.id, Cohort.enrolled_count + Cohort.offered_count < Cohort.seats]
+    held_reserved = sum((getattr(Cohort, f"held_{each.value}") for each in RESERVED_POOLS), 0)
+    if pool is Pool.OPEN:
+        conditions.append(
+            or_(
+                Cohort.released_at.is_not(None),
+                Cohort.enrolled_count + Cohort.offered_count - held_reserved
+                < Cohort.seats - sum((getattr(Cohort, f"reserved_{each.value}") for each in RESERVED_POOLS), 0),
+            )
+        )
+    else:
+        held = getattr(Cohort, f"held_{pool.value}")
+        conditions.append(and_(Cohort.released_at.is_(None), held < getattr(Cohort, f"reserved_{pool.value}")))
+        values[held.key] = held + 1
     result = db.session.execute(
-        update(Cohort)
-        .where(Cohort.id == cohort.id, Cohort.enrolled_count < Cohort.seats)
-        .values(enrolled_count=Cohort.enrolled_count + 1)
-        .execution_options(synchronize_session=False)
+        update(Cohort).where(*conditions).values(values).execution_options(synchronize_session=False)
     )
-    db.session.expire(cohort, ["enrolled_count"])
+    db.session.expire(cohort, list(values))
     return result.rowcount == 1
 
 
-def move(enrollment: Enrollment, to: EnrollmentStatus, *, now: datetime, reason: str = "") -> EnrollmentStatus:
-    """Set the status, keep the cohort's counters in step (``enrollments.counters``: by status, and the
-    report counters; a place that started training and leaves it; her first place), and return the old
-    status. Taking a seat for an enrollment that becomes ``enrolled`` is the caller's job, atomically, with
-    ``take_seat``, which counts it."""
+def seat_for(trainee: Trainee, cohort: Cohort, *, offer: bool = False) -> Pool | None:
+    """Take the seat ``trainee`` would get in ``cohort`` now (``pools.pool_for``: open seats first, then a
+    reserved pool she qualifies for): the pool it came from, or None when no seat is free for her."""
+    pool = pools.pool_for(trainee, cohort)
+    if pool is None or not take_seat(cohort, pool, offer=offer):
+        return None
+    return pool
+
+
+def move(
+    enrollment: Enrollment,
+    to: EnrollmentStatus,
+    *,
+    now: datetime,
+    reason: str = "",
+    seat: Pool | None = None,
+) -> EnrollmentStatus:
+    """Set the status, keep the cohort's counters in step (``enrollments.counters``: by status, the
+    report counters, the held seats of its pool; a place that started training and leaves it; her first
+    place), and return the old status. Taking a seat for an enrollment that comes to hold one is the
+    caller's job, atomically, with ``take_seat`` (or ``seat_for``), which counts it: the caller passes its
+    pool as ``seat``."""
     before = enrollment.status
-    changes = counter_deltas(before, to, enrollment.trainee)
+    if seat is not None:
+        enrollment.pool = seat
+    changes = counter_deltas(before, to, enrollment.trainee) | pool_deltas(before, to, enrollment.pool)
     changes.update(left_training_delta(enrollment, before, to))
     if to is S.COMPLETED and not enrollment.started_training:
         # A completed place evidently started training (its cohort was marked running by other means).
         enrollment.started_training = True
         changes["started_count"] = 1
+    if seat is not None:  # counted by take_seat
+        changes.pop("offered_count" if to is S.OFFERED else "enrolled_count", None)
+        changes.pop(f"held_{seat.value}", None)
     if to is S.ENROLLED:
-        changes.pop("enrolled_count", None)  # counted by take_seat
         changes.update(count_person(enrollment, to, enrollment.trainee))
     change_counters(enrollment.cohort, **changes)
     enrollment.status = to

@@ -10,17 +10,19 @@ from sqlalchemy import select, update
 from audit.events import record
 from auth.models import UserAccount
 from centres.models import Centre
+from clock import local_date
 from courses.models import Cohort
 from database import utcnow
+from enrollments import pools
 from enrollments.models import Enrollment
 from enrollments.services.changes import audit, change_counters, lock_cohort, lock_trainees, move
 from enrollments.services.decisions import require_manager
 from enrollments.services.messages import tell
 from enrollments.services.rules import EnrollmentRefused, NotPossibleNow, ReasonRequired
-from enrollments.services.waitlist import next_in_line, promote_next
+from enrollments.services.waitlist import fill, next_in_line
 from extensions import db
-from language import message_language
-from vocabulary import ACTIVE_ENROLLMENT_STATUSES, CohortStatus, EnrollmentStatus, Mode
+from language import long_date, message_language
+from vocabulary import ACTIVE_ENROLLMENT_STATUSES, RESERVED_POOLS, CohortStatus, EnrollmentStatus, Mode, Pool
 
 S = EnrollmentStatus
 # How many seats a cohort may have (``check_seat_count``), besides its centre's lab seats when on-site.
@@ -74,6 +76,16 @@ def check_seats(cohort: Cohort, seats: int | None) -> int:
             ),
             "seats",
         )
+    if cohort.offered_count and seats < (held := cohort.enrolled_count + cohort.offered_count):
+        raise EnrollmentRefused(
+            _(
+                "%(held)s seats are held (%(enrolled)s enrolled, %(offered)s offered): seats cannot go below that.",
+                held=format_number(held),
+                enrolled=format_number(cohort.enrolled_count),
+                offered=format_number(cohort.offered_count),
+            ),
+            "seats",
+        )
     if seats < (held := cohort.enrolled_count + cohort.completed_count):
         raise EnrollmentRefused(
             _(
@@ -90,24 +102,139 @@ def check_seats(cohort: Cohort, seats: int | None) -> int:
 def change_seats(cohort: Cohort, seats: int, *, actor: UserAccount, now: datetime | None = None) -> list[Enrollment]:
     """Set the number of seats, by the rule of ``check_seats`` (pages and API alike); raising it promotes
     from the waitlist at once. The same number changes nothing (no audit event). Returns the promoted
-    enrollments."""
+    enrollments. (``change_capacity`` changes the reserved seats with it.)"""
     require_manager(actor, cohort)
-    cohort = lock_cohort(cohort)
-    check_seats(cohort, seats)
-    before = cohort.seats
-    if seats == before:
+    check_seats(lock_cohort(cohort, now), seats)
+    return change_capacity(cohort, seats, actor=actor, now=now)
+
+
+def check_each_reserve(reserved: dict[Pool, int]) -> None:
+    """Each pool's reserved seats are a number from 0 (``EnrollmentRefused`` on "reserved_<pool>")."""
+    for pool in RESERVED_POOLS:
+        count = reserved[pool]
+        if count is None or count < 0 or count > MAX_SEATS:
+            raise EnrollmentRefused(
+                _("Reserved seats are a number from 0 to the cohort's seats."), f"reserved_{pool.value}"
+            )
+
+
+def check_reserve_numbers(seats: int, reserved: dict[Pool, int]) -> dict[Pool, int]:
+    """Reserved seats on their own: each pool's a number from 0, together no more than ``seats``. Raises
+    ``EnrollmentRefused`` on "reserved_<pool>"; returns ``reserved``."""
+    check_each_reserve(reserved)
+    if (total := sum(reserved.values())) > seats:
+        raise EnrollmentRefused(
+            _(
+                "%(reserved)s seats reserved, but the cohort has %(seats)s: reserve no more than its seats.",
+                reserved=format_number(total),
+                seats=format_number(seats),
+            ),
+            "reserved_women",
+        )
+    return reserved
+
+
+def check_reserves(cohort: Cohort, seats: int, reserved: dict[Pool, int]) -> dict[Pool, int]:
+    """Whether ``cohort`` may have ``seats`` seats of which ``reserved`` (pool → seats, every reserved
+    pool) are reserved: each from 0, together no more than the seats; never fewer reserved seats of a
+    pool than are held now, nor, before the release, fewer open seats than are held now; and none
+    change once the reserved seats have been released. Raises ``EnrollmentRefused`` on "reserved_<pool>"
+    (or "seats"); returns ``reserved``."""
+    check_each_reserve(reserved)
+    changed = any(reserved[pool] != pools.reserved(cohort, pool) for pool in RESERVED_POOLS)
+    field = "reserved_women" if changed else "seats"  # what the staff changed is what is wrong
+    if changed and cohort.released_at is not None:
+        raise NotPossibleNow(
+            _(
+                "The reserved seats were released on %(day)s: they can no longer change.",
+                day=long_date(local_date(cohort.released_at)),
+            ),
+            "reserved_women",
+        )
+    if (total := sum(reserved.values())) > seats:
+        raise EnrollmentRefused(
+            _(
+                "%(reserved)s seats reserved, but the cohort has %(seats)s: reserve no more than its seats.",
+                reserved=format_number(total),
+                seats=format_number(seats),
+            ),
+            field,
+        )
+    for pool in RESERVED_POOLS:
+        if reserved[pool] < (held := pools.held(cohort, pool)):
+            raise EnrollmentRefused(
+                _(
+                    "%(held)s trainees hold seats of this kind: it cannot have fewer reserved seats than that.",
+                    held=format_number(held),
+                ),
+                f"reserved_{pool.value}",
+            )
+    if cohort.released_at is None and seats - total < (held_open := pools.held(cohort, Pool.OPEN)):
+        raise EnrollmentRefused(
+            _(
+                "%(held)s trainees hold open seats: with these reserved seats only %(open)s would be open. "
+                "Add seats or reserve fewer.",
+                held=format_number(held_open),
+                open=format_number(seats - total),
+            ),
+            field,
+        )
+    return reserved
+
+
+def current_reserves(cohort: Cohort) -> dict[Pool, int]:
+    return {pool: pools.reserved(cohort, pool) for pool in RESERVED_POOLS}
+
+
+def change_capacity(
+    cohort: Cohort,
+    seats: int,
+    *,
+    actor: UserAccount,
+    reserved: dict[Pool, int] | None = None,
+    now: datetime | None = None,
+) -> list[Enrollment]:
+    """Set the seats and the seats reserved per pool (None: as they are) together, by the rules of
+    ``check_seats`` and ``check_reserves``, and give every seat now free for someone in line at once.
+    Records ``cohort.seats`` and ``cohort.reserves`` for what changed (nothing when nothing did). Returns
+    the places given from the line."""
+    require_manager(actor, cohort)
+    cohort = lock_cohort(cohort, now)
+    reserved = {**current_reserves(cohort), **(reserved or {})}
+    if seats != cohort.seats:
+        check_seats(cohort, seats)
+    check_reserves(cohort, seats, reserved)
+    before_seats, before_reserved = cohort.seats, current_reserves(cohort)
+    if seats == before_seats and reserved == before_reserved:
         return []
     # Lock the people who will be promoted, after the cohort (see the module docstring).
-    lock_trainees(*(candidate.trainee_id for candidate in next_in_line(cohort, limit=max(seats - before, 0))))
+    lock_trainees(*(candidate.trainee_id for candidate in next_in_line(cohort, limit=max(seats - before_seats, 0))))
     db.session.execute(
-        update(Cohort).where(Cohort.id == cohort.id).values(seats=seats).execution_options(synchronize_session=False)
+        update(Cohort)
+        .where(Cohort.id == cohort.id)
+        .values(seats=seats, **{f"reserved_{pool.value}": count for pool, count in reserved.items()})
+        .execution_options(synchronize_session=False)
     )
-    db.session.expire(cohort, ["seats"])
-    record(actor, "cohort.seats", cohort, before={"seats": before}, after={"seats": seats}, centre_id=cohort.centre_id)
-    promoted = []
-    while (enrollment := promote_next(cohort, actor=actor, now=now)) is not None:
-        promoted.append(enrollment)
-    return promoted
+    db.session.expire(cohort)
+    if seats != before_seats:
+        record(
+            actor,
+            "cohort.seats",
+            cohort,
+            before={"seats": before_seats},
+            after={"seats": seats},
+            centre_id=cohort.centre_id,
+        )
+    if reserved != before_reserved:
+        record(
+            actor,
+            "cohort.reserves",
+            cohort,
+            before={pool.value: count for pool, count in before_reserved.items()},
+            after={pool.value: count for pool, count in reserved.items()},
+            centre_id=cohort.centre_id,
+        )
+    return fill(cohort, actor=actor, now=now)
 
 
 def start_training(cohort: Cohort) -> int:
@@ -134,7 +261,7 @@ def end_waiting(cohort: Cohort, *, actor: UserAccount, now: datetime | None = No
     become ``cancelled`` (they no longer count against the trainees' limit) and each is told. Called
     when a cohort starts running or finishes. Returns how many places ended."""
     now = now or utcnow()
-    cohort = lock_cohort(cohort)
+    cohort = lock_cohort(cohort, settle=False)
     waiting = db.session.scalars(
         select(Enrollment)
         .where(Enrollment.cohort_id == cohort.id, Enrollment.status.in_((S.WAITLISTED, S.PENDING)))
@@ -156,7 +283,7 @@ def cancel_cohort(cohort: Cohort, *, actor: UserAccount, reason: str, now: datet
     require_manager(actor, cohort)
     if not (reason := (reason or "").strip()):
         raise ReasonRequired(_("Give a reason: every trainee with a place will be told it."))
-    cohort = lock_cohort(cohort)
+    cohort = lock_cohort(cohort, settle=False)
     if cohort.status in (CohortStatus.FINISHED, CohortStatus.CANCELLED):
         raise NotPossibleNow(_("This cohort is %(status)s already.", status=cohort.status.label.lower()))
     now = now or utcnow()

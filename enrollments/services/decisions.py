@@ -12,12 +12,12 @@ from clock import local_today
 from courses.models import Cohort
 from database import utcnow
 from enrollments.models import Enrollment
-from enrollments.services.changes import audit, lock_cohort, lock_trainees, move, take_seat
+from enrollments.services.changes import audit, lock_cohort, lock_trainees, move, seat_for
 from enrollments.services.messages import tell
 from enrollments.services.rules import NotAllowed, NotPossibleNow, ReasonRequired
 from enrollments.services.waitlist import next_in_line, promote_next
 from extensions import db
-from vocabulary import ACTIVE_ENROLLMENT_STATUSES, CohortStatus, EnrollmentStatus
+from vocabulary import ACTIVE_ENROLLMENT_STATUSES, HOLDING_STATUSES, CohortStatus, EnrollmentStatus
 
 S = EnrollmentStatus
 # Completion happens only once a cohort runs, so enrolled + completed never exceed seats.
@@ -51,15 +51,17 @@ def cannot(action: str, status: str) -> str:
 
 
 def approve(enrollment: Enrollment, *, actor: UserAccount, now: datetime | None = None) -> Enrollment:
-    """Pending → enrolled if a seat is free, else waitlisted (in application order)."""
+    """Pending → enrolled if a seat is free for her (open seats first, then a reserved pool she
+    qualifies for), else waitlisted (in application order)."""
     now = now or utcnow()
     require_manager(actor, enrollment.cohort)
-    lock_cohort(enrollment.cohort)
+    lock_cohort(enrollment.cohort, now)
     lock_trainees(enrollment.trainee_id)
     db.session.refresh(enrollment)
     require_status(enrollment, S.PENDING, action="approve")
-    status = S.ENROLLED if take_seat(enrollment.cohort) else S.WAITLISTED
-    before = move(enrollment, status, now=now)
+    pool = seat_for(enrollment.trainee, enrollment.cohort)
+    status = S.ENROLLED if pool is not None else S.WAITLISTED
+    before = move(enrollment, status, now=now, seat=pool)
     audit(actor, "enrollment.approve", enrollment, before)
     tell(enrollment, status.value)
     return enrollment
@@ -100,7 +102,8 @@ def withdraw(
 def withdraw_place(
     enrollment: Enrollment, *, actor: UserAccount, reason: str = "", now: datetime | None = None
 ) -> FreedPlace:
-    """``withdraw``, answering with the ended place and the one promoted into its seat."""
+    """``withdraw``, answering with the ended place and the one promoted into its seat. A seat offered
+    and withdrawn from is declined (``enrollment.decline``)."""
     if not can_withdraw_enrollment(actor, enrollment):
         raise NotAllowed(_("Only the trainee or the centre's staff can withdraw this place."))
     return free_place(enrollment, S.WITHDRAWN, actor=actor, reason=(reason or "").strip(), now=now or utcnow())
@@ -122,17 +125,24 @@ def drop_place(enrollment: Enrollment, *, actor: UserAccount, reason: str, now: 
 
 
 def free_place(enrollment: Enrollment, to: EnrollmentStatus, *, actor, reason: str, now: datetime) -> FreedPlace:
-    """Withdraw or drop: end ``enrollment`` and, if it held a seat, give the seat to the waitlist."""
-    cohort = lock_cohort(enrollment.cohort)
+    """Withdraw or drop: end ``enrollment`` and, if it held a seat (enrolled or offered), give the seat
+    to the first in line who qualifies for its pool."""
+    cohort = lock_cohort(enrollment.cohort, now)
     candidates = next_in_line(cohort, limit=1)
     lock_trainees(enrollment.trainee_id, *(candidate.trainee_id for candidate in candidates))
     db.session.refresh(enrollment)
     allowed = (S.ENROLLED,) if to is S.DROPPED else ACTIVE_ENROLLMENT_STATUSES
     require_status(enrollment, *allowed, action="withdraw" if to is S.WITHDRAWN else "drop")
-    before = move(enrollment, to, now=now, reason=reason)
-    audit(actor, f"enrollment.{to.value}", enrollment, before, reason)
-    tell(enrollment, to.value)
-    promoted = promote_next(cohort, actor=actor, now=now) if before is S.ENROLLED else None
+    if enrollment.status is S.OFFERED:
+        # Withdrawing from a seat offered is declining it: every offer ends accepted, declined or expired.
+        before = move(enrollment, S.DECLINED, now=now, reason=reason)
+        audit(actor, "enrollment.decline", enrollment, before, reason)
+        tell(enrollment, "declined")
+    else:
+        before = move(enrollment, to, now=now, reason=reason)
+        audit(actor, f"enrollment.{to.value}", enrollment, before, reason)
+        tell(enrollment, to.value)
+    promoted = promote_next(cohort, actor=actor, now=now) if before in HOLDING_STATUSES else None
     return FreedPlace(enrollment, promoted)
 
 

@@ -4,6 +4,7 @@ do, by the same rule functions, but reading and writing in bulk. ``register_many
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 
 from flask_babel import gettext as _
 from sqlalchemy import insert, or_, select, update
@@ -14,7 +15,8 @@ from auth.models import UserAccount
 from auth.permissions import can_manage_cohort
 from courses.models import Cohort
 from database import chunked, utcnow
-from enrollments.counters import count_person
+from enrollments import pools
+from enrollments.counters import count_person, pool_deltas
 from enrollments.counters import deltas as counter_deltas
 from enrollments.eligibility import unmet_requirements
 from enrollments.models import Enrollment, Trainee
@@ -31,9 +33,17 @@ from enrollments.services.rules import (
 from extensions import db
 from notifications.outbox import Message, queue_many
 from refusals import Refusal
-from vocabulary import ACTIVE_ENROLLMENT_STATUSES, Admission, EnrollmentSource, EnrollmentStatus
+from vocabulary import ACTIVE_ENROLLMENT_STATUSES, RESERVED_POOLS, Admission, EnrollmentSource, EnrollmentStatus, Pool
 
 S = EnrollmentStatus
+# What ``pools`` reads of a cohort's seats.
+SEAT_COUNTERS = (
+    "seats",
+    "enrolled_count",
+    "offered_count",
+    *(f"reserved_{pool.value}" for pool in RESERVED_POOLS),
+    *(f"held_{pool.value}" for pool in RESERVED_POOLS),
+)
 
 
 @dataclass
@@ -69,7 +79,7 @@ def register_many(
     now = now or utcnow()
     if not can_manage_cohort(actor, cohort):
         raise NotAllowed(_("Only staff of this centre can register trainees here."))
-    cohort = lock_cohort(cohort)
+    cohort = lock_cohort(cohort, now)
     if (reason := closed_reason(cohort, now)) is not None:
         raise ApplicationsClosed(reason)
     # Timed once the cohort is locked, as ``place`` does: the list joins the line after everyone who
@@ -80,10 +90,10 @@ def register_many(
     outcome, accepted = check_each(ordered, cohort, existing, held)
     if not accepted:
         return outcome
-    statuses = statuses_in_order(accepted, cohort)
+    statuses, seats = statuses_in_order(accepted, cohort)
     first_position = cohort.waitlisted_count + 1  # read before the counters move
-    take_places(cohort, accepted, statuses)
-    enrollments = insert_enrollments(accepted, statuses, cohort, source=source, applied_at=applied_at)
+    take_places(cohort, accepted, statuses, seats)
+    enrollments = insert_enrollments(accepted, statuses, seats, cohort, source=source, applied_at=applied_at)
     count_people(cohort, accepted, enrollments)
     audit_many(actor, enrollments, cohort, source=source)
     outcome.placed.update((enrollment.trainee_id, enrollment) for enrollment in enrollments)
@@ -147,24 +157,43 @@ def check_each(
     return outcome, accepted
 
 
-def statuses_in_order(accepted: list[Trainee], cohort: Cohort) -> list[EnrollmentStatus]:
-    """The status of each accepted trainee's new place: reviewed admission, all pending; first come, the
-    free seats in list order (enrolled), the rest waitlisted."""
+def statuses_in_order(accepted: list[Trainee], cohort: Cohort) -> tuple[list[EnrollmentStatus], list[Pool | None]]:
+    """The status of each accepted trainee's new place, and the pool of its seat: reviewed admission, all
+    pending; first come, in list order, a seat when one is free for her (``pools.pool_for``, as ``place``
+    decides: open seats first, then a reserved pool she qualifies for), else waitlisted."""
     if cohort.admission is Admission.REVIEWED:
-        return [S.PENDING] * len(accepted)
-    free = max(0, cohort.seats - cohort.enrolled_count)
-    return [S.ENROLLED if index < free else S.WAITLISTED for index in range(len(accepted))]
+        return [S.PENDING] * len(accepted), [None] * len(accepted)
+    # The seats as they would be after each place, without writing: a copy of the counters pools reads.
+    plan = SimpleNamespace(
+        **{name: getattr(cohort, name) for name in SEAT_COUNTERS}, released_at=cohort.released_at, centre=cohort.centre
+    )
+    statuses, seats = [], []
+    for trainee in accepted:
+        pool = pools.pool_for(trainee, plan)
+        statuses.append(S.WAITLISTED if pool is None else S.ENROLLED)
+        seats.append(pool)
+        if pool is not None:
+            plan.enrolled_count += 1
+            if pool is not Pool.OPEN:
+                setattr(plan, f"held_{pool.value}", getattr(plan, f"held_{pool.value}") + 1)
+    return statuses, seats
 
 
-def take_places(cohort: Cohort, accepted: list[Trainee], statuses: list[EnrollmentStatus]) -> None:
+def take_places(
+    cohort: Cohort, accepted: list[Trainee], statuses: list[EnrollmentStatus], seats: list[Pool | None]
+) -> None:
     """Move the cohort's counters for the new places in one UPDATE, guarded as ``take_seat`` is: never past
-    the seat count (``NotPossibleNow`` if it would be)."""
+    the seat count (``NotPossibleNow`` if it would be; the CHECK constraints guard each pool)."""
     added: Counter[str] = Counter()
-    for trainee, status in zip(accepted, statuses, strict=True):
+    for trainee, status, pool in zip(accepted, statuses, seats, strict=True):
         added.update(counter_deltas(None, status, trainee))
+        added.update(pool_deltas(None, status, pool))
     taken = db.session.execute(
         update(Cohort)
-        .where(Cohort.id == cohort.id, Cohort.enrolled_count + added["enrolled_count"] <= Cohort.seats)
+        .where(
+            Cohort.id == cohort.id,
+            Cohort.enrolled_count + Cohort.offered_count + added["enrolled_count"] <= Cohort.seats,
+        )
         .values({getattr(Cohort, counter): getattr(Cohort, counter) + delta for counter, delta in added.items()})
         .execution_options(synchronize_session=False)
     )
@@ -185,6 +214,7 @@ def count_people(cohort: Cohort, accepted: list[Trainee], enrollments: list[Enro
 def insert_enrollments(
     accepted: list[Trainee],
     statuses: list[EnrollmentStatus],
+    seats: list[Pool | None],
     cohort: Cohort,
     *,
     source: EnrollmentSource,
@@ -201,8 +231,9 @@ def insert_enrollments(
                 "source": source,
                 "applied_at": applied_at,
                 "decided_at": applied_at if status is S.ENROLLED else None,
+                "pool": pool,
             }
-            for trainee, status in zip(accepted, statuses, strict=True)
+            for trainee, status, pool in zip(accepted, statuses, seats, strict=True)
         ],
     ).all()
 

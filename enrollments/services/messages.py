@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from enrollments.models import Enrollment
 from enrollments.services.rules import waitlist_position
-from language import long_date, message_language
+from language import deadline, long_date, message_language
 from notifications.outbox import Message, queue
 
 
@@ -49,6 +49,34 @@ def message_text(enrollment: Enrollment, kind: str, position: int | None) -> tup
         )
     if kind == "promoted":
         return _("A seat is yours"), _("A seat freed up: you now have a place in %(where)s.", where=where)
+    if kind in ("offered", "reminder"):
+        from enrollments.offer_links import offer_link  # the link module reads the enrollment model only
+
+        answer = {"until": deadline(enrollment.offer_expires_at), "link": offer_link(enrollment)}
+        if kind == "offered":
+            return _("A seat is offered to you"), _(
+                "A seat is offered to you in %(where)s. It is held for you until %(until)s: accept or decline "
+                "here: %(link)s",
+                where=where,
+                **answer,
+            )
+        return _("Your seat offer ends soon"), _(
+            "Reminder: the seat offered to you in %(where)s is held only until %(until)s. Accept or decline "
+            "here: %(link)s",
+            where=where,
+            **answer,
+        )
+    if kind == "accepted":
+        return _("You have a place"), _("You accepted the seat: you have a place in %(where)s.", where=where)
+    if kind == "declined":
+        return _("Seat declined"), _(
+            "You declined the seat offered in %(where)s; it goes to the next in line.", where=where
+        )
+    if kind == "expired":
+        return _("Seat offer expired"), _(
+            "The seat offered to you in %(where)s was not accepted in time and has gone to the next in line.",
+            where=where,
+        )
     if kind == "rejected":
         return _("Application not accepted"), _(
             "Your application for %(where)s was not accepted: %(reason)s", where=where, reason=names["reason"]

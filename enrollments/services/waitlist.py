@@ -1,19 +1,26 @@
 """The waitlist: who is next in line (order of application: ``applied_at``, then id), and giving a free
-seat to the first in line who may still take it."""
+seat to the first in line who may still take it and qualifies for its pool (``enrollments.pools``: a
+freed women's seat goes to the first woman in line, passing over men ahead of her).
 
-from datetime import datetime
+Seats given from the line are offered instead (held until a deadline, ``enrollments.services.offers``)
+in cohorts that offer seats. What is due on a cohort whenever it is touched (``settle_due``): releasing
+its reserved seats once their time has come, and expiring offers past their deadline."""
 
-from sqlalchemy import and_, or_, select
+from datetime import datetime, timedelta
 
+from sqlalchemy import and_, or_, select, update
+
+from audit.events import record
 from auth.models import UserAccount
 from courses.models import Cohort
 from database import utcnow
+from enrollments import pools
 from enrollments.models import Enrollment
 from enrollments.services.changes import audit, lock_trainees, move, refresh_cohort, take_seat
 from enrollments.services.messages import tell
 from enrollments.services.rules import limits_refusal
 from extensions import db
-from vocabulary import CohortStatus, EnrollmentStatus
+from vocabulary import RESERVED_POOLS, CohortStatus, EnrollmentStatus
 
 S = EnrollmentStatus
 # Cohorts whose freed seats go to the waitlist: those that have not started (nobody joins a course
@@ -34,27 +41,91 @@ def next_in_line(cohort: Cohort, limit: int) -> list[Enrollment]:
 
 
 def promote_next(cohort: Cohort, *, actor: UserAccount | None, now: datetime | None = None) -> Enrollment | None:
-    """Give a free seat of ``cohort`` to the first eligible trainee on its waitlist (one who has not
-    since taken the maximum number of places or a clashing one). Returns her enrollment, or None when
-    there is no free seat, no one eligible, or the cohort has finished or been cancelled."""
+    """Give a free seat of ``cohort`` to the first eligible trainee on its waitlist who qualifies for
+    a pool with a free seat (open seats first: ``pools.pool_for``), and who has not since taken the
+    maximum number of places or a clashing one. The seat is hers (``enrolled``, ``enrollment.promote``)
+    or, in a cohort that offers seats, offered until the deadline (``offered``, ``enrollment.offer``).
+    Returns her enrollment, or None when no seat is free for anyone in line, or the cohort has finished
+    or been cancelled."""
     now = now or utcnow()
     cohort = refresh_cohort(cohort)
-    if cohort.status not in PROMOTING_STATUSES or cohort.enrolled_count >= cohort.seats:
+    if cohort.status not in PROMOTING_STATUSES or not pools.any_free(cohort):
         return None
     for candidate in whole_waitlist(cohort):
+        pool = pools.pool_for(candidate.trainee, cohort)
+        if pool is None:  # only reserved seats she does not qualify for are free
+            continue
         lock_trainees(candidate.trainee_id)
         db.session.refresh(candidate)
         if candidate.status is not S.WAITLISTED:
             continue
         if limits_refusal(candidate.trainee, cohort, excluding=candidate) is not None:
             continue
-        if not take_seat(cohort):
+        offer = cohort.offers
+        if not take_seat(cohort, pool, offer=offer):
             return None
-        before = move(candidate, S.ENROLLED, now=now)
-        audit(actor, "enrollment.promote", candidate, before)
-        tell(candidate, "promoted")
+        if offer:
+            candidate.offer_expires_at = now + timedelta(hours=cohort.offer_hours)
+            candidate.offer_reminded_at = None
+        before = move(candidate, S.OFFERED if offer else S.ENROLLED, now=now, seat=pool)
+        audit(actor, "enrollment.offer" if offer else "enrollment.promote", candidate, before)
+        tell(candidate, "offered" if offer else "promoted")
         return candidate
     return None
+
+
+def fill(cohort: Cohort, *, actor: UserAccount | None, now: datetime | None = None) -> list[Enrollment]:
+    """Give every seat free for someone in line (``promote_next`` until none is). Returns the places given."""
+    given = []
+    while (enrollment := promote_next(cohort, actor=actor, now=now)) is not None:
+        given.append(enrollment)
+    return given
+
+
+def release(cohort: Cohort, *, actor: UserAccount | None, now: datetime) -> bool:
+    """Release ``cohort``'s reserved seats (the cohort locked): unfilled ones become open seats, and the
+    line moves into them at once. Records ``cohort.release`` with the seats reserved and held per pool.
+    Idempotent: one conditional UPDATE, so a cohort is released once, whoever gets there first; returns
+    whether this call released it."""
+    result = db.session.execute(
+        update(Cohort)
+        .where(Cohort.id == cohort.id, Cohort.released_at.is_(None))
+        .values(released_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(cohort, ["released_at"])
+    if result.rowcount != 1:
+        return False
+    state = {
+        pool.value: {"reserved": pools.reserved(cohort, pool), "held": pools.held(cohort, pool)}
+        for pool in RESERVED_POOLS
+        if pools.reserved(cohort, pool)
+    }
+    record(
+        actor,
+        "cohort.release",
+        cohort,
+        before=state,
+        after={"released_at": now.isoformat()},
+        centre_id=cohort.centre_id,
+    )
+    fill(cohort, actor=actor, now=now)
+    return True
+
+
+def settle_due(cohort: Cohort, *, now: datetime) -> dict[str, int]:
+    """What is due on ``cohort`` (just locked) at ``now``, done by the system (no actor): offers past
+    their deadline expire and their seats go on; reserved seats past their release time are released.
+    Costs nothing (no statement) when nothing is due. Returns how many offers expired and whether the
+    seats were released (1 or 0)."""
+    done = {"expired": 0, "released": 0}
+    if cohort.offered_count:
+        from enrollments.services.offers import expire_due  # offers build on the waitlist
+
+        done["expired"] = expire_due(cohort, now=now)
+    if pools.release_due(cohort, now):
+        done["released"] = int(release(cohort, actor=None, now=now))
+    return done
 
 
 def whole_waitlist(cohort: Cohort, batch: int = 50):

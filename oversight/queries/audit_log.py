@@ -24,6 +24,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
         "account.deactivate",
         "account.reactivate",
         "account.sign_up",
+        "account.confirm",
         "account.password_change",
         "account.password_set",
         "account.sign_out_everywhere",
@@ -31,7 +32,16 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
     "token": ("token.create", "token.revoke"),
     "centre": ("centre.create", "centre.update", "centre.deactivate", "centre.reactivate"),
     "course": ("course.create", "course.update"),
-    "cohort": ("cohort.create", "cohort.update", "cohort.status", "cohort.seats", "cohort.cancel", "cohort.message"),
+    "cohort": (
+        "cohort.create",
+        "cohort.update",
+        "cohort.status",
+        "cohort.seats",
+        "cohort.reserves",
+        "cohort.release",
+        "cohort.cancel",
+        "cohort.message",
+    ),
     "trainee": ("trainee.create", "trainee.update", "trainee.correct", "trainee.lookup", "trainee.link_account"),
     "enrollment": (
         "enrollment.apply",
@@ -39,6 +49,10 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
         "enrollment.approve",
         "enrollment.reject",
         "enrollment.promote",
+        "enrollment.offer",
+        "enrollment.accept",
+        "enrollment.decline",
+        "enrollment.expire",
         "enrollment.withdrawn",
         "enrollment.dropped",
         "enrollment.complete",
@@ -162,12 +176,13 @@ def after_audit_row(stmt: Select, last_row) -> Select:
 
 
 def audit_event_labels(events: list) -> tuple[dict[int, str], dict[int, Centre]]:
-    """For a page of events (``AuditEvent`` objects or ``audit_log_rows`` rows): the email of each actor
-    (by user id) and each centre (by id)."""
+    """For a page of events (``AuditEvent`` objects or ``audit_log_rows`` rows): how each actor is named (by
+    user id: the email, or for an account that signed up with its mobile number alone, that number masked,
+    ``UserAccount.label``) and each centre (by id)."""
     actor_ids = {event.actor_id for event in events if event.actor_id is not None}
     centre_ids = {event.centre_id for event in events if event.centre_id is not None}
     emails = (
-        dict(db.session.execute(select(UserAccount.id, UserAccount.email).where(UserAccount.id.in_(actor_ids))).all())
+        {user.id: user.label for user in db.session.scalars(select(UserAccount).where(UserAccount.id.in_(actor_ids)))}
         if actor_ids
         else {}
     )

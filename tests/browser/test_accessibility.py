@@ -102,6 +102,30 @@ def show_sign_up_errors(page: Page, world: World) -> None:
     expect(page.locator("#cnic")).to_have_attribute("aria-invalid", "true")
 
 
+def wait_for_the_sign_up_code(page: Page, world: World) -> None:
+    """Sign up (a phone number, no email): the code step, which waits for the code sent by SMS."""
+    page.locator("#full_name").fill("Zainab Bibi")
+    page.locator("#cnic").fill("35202-1112223-4")
+    page.locator("#gender").select_option("female")
+    page.locator("#date_of_birth").fill("2001-03-15")
+    page.locator("#phone").fill("0333 1234567")
+    page.locator("#district_id").select_option(str(world.open_cohort.centre.district_id))
+    page.locator("#area").select_option("rural")
+    page.locator("#education").select_option("matric")
+    page.locator("#password").fill("a-long-enough-password")
+    page.locator("#confirm").fill("a-long-enough-password")
+    page.locator("#consent").check()
+    submit_main_form(page)
+    expect(page.locator("#code")).to_be_visible()
+
+
+def ask_for_a_reset_code(page: Page, world: World) -> None:
+    """Ask for a password reset by mobile number: the step that takes the code sent by SMS."""
+    page.locator("#email").fill("0333 7654321")
+    submit_main_form(page)
+    expect(page.locator("#code")).to_be_visible()
+
+
 def show_eligibility_step(page: Page, world: World) -> None:
     page.locator("#cnic").fill(UNKNOWN_CNIC)
     submit_main_form(page)
@@ -172,6 +196,8 @@ SCREENS = [
     Screen("sign-in", "public", lambda w: "/auth/login"),
     Screen("sign-up-with-errors", "public", lambda w: "/auth/signup", show_sign_up_errors),
     Screen("password-reset-request", "public", lambda w: "/auth/reset"),
+    Screen("password-reset-code", "public", lambda w: "/auth/reset", ask_for_a_reset_code),
+    Screen("sign-up-code", "public", lambda w: "/auth/signup", wait_for_the_sign_up_code),
     Screen("not-found", "public", lambda w: "/courses/cohorts/NO-SUCH-COHORT", status=404),
     # Trainee
     Screen("my-applications", "trainee", lambda w: "/auth/profile"),

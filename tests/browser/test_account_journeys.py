@@ -4,13 +4,14 @@ people type them) and signs out; a staff member signs in and lands on her centre
 import re
 
 from harness import password_hash
+from pages import code_sent_to
 from playwright.sync_api import Page, expect
 
 from vocabulary import Role
 
 PASSWORD = "a-long-password"
 PASSWORD_HASH = password_hash(PASSWORD)
-WRONG_CREDENTIALS = "The email or password is not correct."
+WRONG_CREDENTIALS = "The email, mobile number or password is not correct."
 AISHA = "عائشہ خان"
 
 
@@ -44,6 +45,12 @@ def test_a_trainee_signs_up_lands_on_her_profile_and_signs_out(page: Page, make_
     page.get_by_label("Type the password again").fill(PASSWORD)
     confirm.check()
     page.get_by_role("button", name="Create my account").click()
+
+    # Her account waits for the code sent to her mobile number by SMS.
+    expect(page.get_by_role("heading", name="Type the code we sent you", level=1)).to_be_visible()
+    expect(page.get_by_text("We have sent a 6-digit code by SMS to 0300 1234567.")).to_be_visible()
+    page.get_by_label("Code from the SMS").fill(code_sent_to("+923001234567"))
+    page.get_by_role("button", name="Confirm my account").click()
 
     expect(page).to_have_url(re.compile(r"/auth/profile$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(AISHA)

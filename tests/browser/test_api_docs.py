@@ -58,7 +58,7 @@ def test_the_docs_page_renders_every_operation_offline_under_the_csp(page: Page,
     expect(docs.locator(".opblock-summary-path", has_text=re.compile(r"^/api/v1/tokens$"))).to_be_visible()
     expect(docs.locator(".opblock-summary-path", has_text=re.compile(r"^/api/v1/me$"))).to_be_visible()
     expect(docs.locator(".opblock-summary-path", has_text=re.compile(r"^/api/v1/tokens/current$"))).to_be_visible()
-    expect(docs.get_by_text("Get a token: email and password", exact=False)).to_be_visible()
+    expect(docs.get_by_text("Get a token: email or mobile number", exact=False)).to_be_visible()
 
     # Swagger UI is live, not a static dump: an operation opens and shows its documented answers.
     docs.locator(".opblock-delete .opblock-summary").click()

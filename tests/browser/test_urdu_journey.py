@@ -1,6 +1,7 @@
 """A woman in Tharparkar whose phone speaks Urdu finds a women-only training camp, creates her account (after
-mistyping her CNIC once), takes a seat in the camp and joins the waitlist of a full one: the whole journey in
-Urdu, on a 360×740 phone, the language coming from her browser (Accept-Language), never from a cookie.
+mistyping her CNIC once) and types the code sent to her phone, is back at the camp, takes a seat in it and
+joins the waitlist of a full one: the whole journey in Urdu, on a 360×740 phone, the language coming from her
+browser (Accept-Language), never from a cookie.
 
 Every page she sees is checked the same way (``UrduReader.looks_at``): a screenshot is kept in
 ``build/screenshots/urdu-journey/`` (in the SQLite run: the pages are the same on PostgreSQL); the page is
@@ -24,6 +25,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask_babel import force_locale, format_number, gettext
+from pages import code_sent_to
 from playwright.sync_api import Page, expect
 
 from database import utcnow
@@ -43,6 +45,7 @@ HER_PASSWORD = "meri-lambi-passphrase"
 MISTYPED_CNIC = "42101-12345-6"  # two digits short: 11 digits
 HER_CNIC = "42101-1234567-2"  # even: a woman's (an odd one would be asked to confirm)
 HER_PHONE = "0300 1234567"
+HER_NUMBER = "+923001234567"  # as stored, and as the SMS is addressed
 
 # The only Latin words an Urdu page may show besides the data. Keep this list short; justify every entry.
 ALLOWED_LATIN_WORDS = {
@@ -95,15 +98,16 @@ READER_TEXTS = """(switchSelector) => {
 class UrduReader:
     """Looks at each page of her journey as she sees it, and notes what is wrong with it."""
 
-    def __init__(self, page: Page, data: list[str], *, screenshots: bool = True) -> None:
+    def __init__(self, page: Page, data: list[str], *, screenshots: bool = True, directory: Path = SCREENSHOTS) -> None:
         self.page = page
         self.screenshots = screenshots
+        self.directory = directory
         # Longest first: a centre's name goes before the district inside it.
         self.data = sorted({text for text in data if text}, key=len, reverse=True)
         self.faults: list[str] = []
         self.step = 0
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        for old in SCREENSHOTS.glob("*.png"):
+        directory.mkdir(parents=True, exist_ok=True)
+        for old in directory.glob("*.png"):
             old.unlink()
 
     def looks_at(self, name: str) -> None:
@@ -112,7 +116,7 @@ class UrduReader:
         page = self.page
         page.evaluate("() => document.fonts.ready")
         if self.screenshots:
-            page.screenshot(path=str(SCREENSHOTS / f"{step}.png"), full_page=True)
+            page.screenshot(path=str(self.directory / f"{step}.png"), full_page=True)
         faults = []
         lang, direction = page.evaluate("[document.documentElement.lang, document.documentElement.dir]")
         if (lang, direction) != ("ur", "rtl"):
@@ -321,14 +325,18 @@ def test_an_urdu_reader_finds_a_womens_camp_signs_up_applies_and_joins_a_waitlis
         page.locator("#confirm").fill(HER_PASSWORD)
         page.get_by_role("button", name=urdu("Create my account")).click()
 
-        # Her account is ready; she goes back to the camp and applies.
-        expect(page).to_have_url(re.compile(r"/auth/profile$"))
-        expect(page.get_by_role("heading", level=1)).to_have_text(HER_NAME)
+        # Her account waits for the code sent to her phone by SMS (in Urdu: she signed up in Urdu).
+        expect(page.get_by_role("heading", level=1)).to_have_text(urdu("Type the code we sent you"))
+        expect(page.locator("#code")).to_have_attribute("dir", "ltr")
+        reader.looks_at("sign-up-code")
+        page.locator("#code").fill(code_sent_to(HER_NUMBER))
+        page.get_by_role("button", name=urdu("Confirm my account")).click()
+
+        # Her account is ready, and she is back at the camp she started from (``next``), to apply.
+        expect(page).to_have_url(re.compile(rf"/courses/cohorts/{open_camp.code}$"))
         expect(page.get_by_role("alert")).to_have_text(
             urdu("Welcome to Markaz. Your account is ready: you can now apply to courses.")
         )
-        reader.looks_at("signed-up")
-        page.goto(f"/courses/cohorts/{open_camp.code}")
         expect(apply_box).to_be_visible()
         reader.looks_at("camp-signed-in")
         apply_box.get_by_role("button", name=urdu("Apply"), exact=True).click()
