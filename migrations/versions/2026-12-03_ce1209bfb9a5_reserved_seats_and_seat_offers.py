@@ -9,7 +9,7 @@ Existing rows: no cohort has reserved seats, so every held seat is an open one (
 enrolled places); no offers exist. Nothing is lost.
 
 Revision ID: ce1209bfb9a5
-Revises: 271e544ecdc3
+Revises: c3b83ee81853
 Create Date: 2026-12-03 05:26:41.502149
 
 """
@@ -21,7 +21,7 @@ from migrations.data_loss import warn_loss
 
 # revision identifiers, used by Alembic.
 revision = 'ce1209bfb9a5'
-down_revision = '271e544ecdc3'
+down_revision = 'c3b83ee81853'
 branch_labels = None
 depends_on = None
 
