@@ -198,6 +198,8 @@ DESIGN_OPERATIONS = [
     ("POST", "/enrollments/{enrollment_id}/reject", True),
     ("POST", "/enrollments/{enrollment_id}/drop", True),
     ("POST", "/enrollments/{enrollment_id}/complete", None),
+    ("POST", "/enrollments/{enrollment_id}/accept", None),  # issue 16: her answer to a seat offer
+    ("POST", "/enrollments/{enrollment_id}/decline", None),
     ("GET", "/reports/capacity", False),
 ]
 
