@@ -45,35 +45,37 @@ class Counter:
     where: Callable[[], ColumnElement[bool]]
 
 
+def of_status(column: str, status: EnrollmentStatus) -> Counter:
+    """A counter of the places in one status."""
+    return Counter(column, lambda place_status, _: place_status is status, lambda: Enrollment.status == status)
+
+
+def trained_of_gender(column: str, gender: Gender) -> Counter:
+    """A counter of the trained places (``TRAINED``) held by trainees of one gender."""
+    return Counter(
+        column,
+        lambda status, trainee: status in TRAINED and trainee.gender is gender,
+        lambda: and_(Enrollment.status.in_(TRAINED), Trainee.gender == gender),
+    )
+
+
 COUNTERS = (
-    Counter("enrolled_count", lambda status, _: status is S.ENROLLED, lambda: Enrollment.status == S.ENROLLED),
-    Counter("waitlisted_count", lambda status, _: status is S.WAITLISTED, lambda: Enrollment.status == S.WAITLISTED),
-    Counter("pending_count", lambda status, _: status is S.PENDING, lambda: Enrollment.status == S.PENDING),
-    Counter("completed_count", lambda status, _: status is S.COMPLETED, lambda: Enrollment.status == S.COMPLETED),
-    Counter("dropped_count", lambda status, _: status is S.DROPPED, lambda: Enrollment.status == S.DROPPED),
-    Counter(
-        "women_count",
-        lambda status, trainee: status in TRAINED and trainee.gender is Gender.FEMALE,
-        lambda: and_(Enrollment.status.in_(TRAINED), Trainee.gender == Gender.FEMALE),
-    ),
+    of_status("enrolled_count", S.ENROLLED),
+    of_status("waitlisted_count", S.WAITLISTED),
+    of_status("pending_count", S.PENDING),
+    of_status("completed_count", S.COMPLETED),
+    of_status("dropped_count", S.DROPPED),
+    trained_of_gender("women_count", Gender.FEMALE),
     Counter(
         "rural_count",
         lambda status, trainee: status in TRAINED and trainee.area is Area.RURAL,
         lambda: and_(Enrollment.status.in_(TRAINED), Trainee.area == Area.RURAL),
     ),
     Counter("applications_count", lambda status, _: True, lambda: true()),
-    Counter("offered_count", lambda status, _: status is S.OFFERED, lambda: Enrollment.status == S.OFFERED),
-    Counter(
-        "men_count",
-        lambda status, trainee: status in TRAINED and trainee.gender is Gender.MALE,
-        lambda: and_(Enrollment.status.in_(TRAINED), Trainee.gender == Gender.MALE),
-    ),
-    Counter(
-        "transgender_count",
-        lambda status, trainee: status in TRAINED and trainee.gender is Gender.TRANSGENDER,
-        lambda: and_(Enrollment.status.in_(TRAINED), Trainee.gender == Gender.TRANSGENDER),
-    ),
-    Counter("cancelled_count", lambda status, _: status is S.CANCELLED, lambda: Enrollment.status == S.CANCELLED),
+    of_status("offered_count", S.OFFERED),
+    trained_of_gender("men_count", Gender.MALE),
+    trained_of_gender("transgender_count", Gender.TRANSGENDER),
+    of_status("cancelled_count", S.CANCELLED),
 )
 # The seats held per reserved pool (``enrollments.pools``): enrolled or offered places whose seat came
 # from that pool. They depend on the place's pool, not on its trainee: ``pool_deltas``.
