@@ -201,6 +201,9 @@ DESIGN_OPERATIONS = [
     ("POST", "/enrollments/{enrollment_id}/accept", None),  # issue 16: her answer to a seat offer
     ("POST", "/enrollments/{enrollment_id}/decline", None),
     ("GET", "/reports/capacity", False),
+    ("GET", "/me/certificates", False),  # issue 17, item 5: certificates anyone can verify
+    ("GET", "/certificates/{number}", False),
+    ("POST", "/certificates/{number}/revoke", True),
 ]
 
 
@@ -275,6 +278,8 @@ DESIGN_FIELDS = {
     ("POST", "/enrollments/{enrollment_id}/drop"): ({"id", "status"}, {"reason"}),
     ("POST", "/enrollments/{enrollment_id}/withdraw"): ({"id", "status"}, set()),
     ("GET", "/me"): ({"id", "email", "role", "trainee_id"}, set()),
+    ("GET", "/certificates/{number}"): ({"number", "status", "course", "centre", "issued_on"}, set()),
+    ("POST", "/certificates/{number}/revoke"): ({"number", "status"}, {"reason"}),
 }
 
 
