@@ -131,7 +131,7 @@ def place(
     pool = None
     if cohort.admission is Admission.REVIEWED:
         status = S.PENDING
-    elif (pool := seat_for(trainee, cohort)) is not None:
+    elif (pool := seat_for(trainee, cohort, now=now)) is not None:
         status = S.ENROLLED
     else:
         status = S.WAITLISTED
