@@ -18,7 +18,7 @@ from sqlalchemy import (
     or_,
 )
 from sqlalchemy.ext.hybrid import hybrid_method
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from database import UTCDateTime, enum_type, utcnow
 from extensions import db
@@ -249,3 +249,9 @@ class Cohort(db.Model):
 
     def __repr__(self) -> str:
         return f"<Cohort {self.code}>"
+
+
+def with_course_and_centre() -> tuple:
+    """Loader options reading a cohort's course and centre in the cohort's own statement: what taking a
+    place reads of them (eligibility, the centre's district for its pool, the trainee's message)."""
+    return joinedload(Cohort.course, innerjoin=True), joinedload(Cohort.centre, innerjoin=True)
