@@ -96,7 +96,7 @@ def message_text(enrollment: Enrollment, kind: str, position: int | None) -> tup
     raise ValueError(f"no message for {kind!r}")
 
 
-def tell(enrollment: Enrollment, kind: str) -> None:
-    """Queue the message about ``kind`` for the trainee of ``enrollment``."""
-    message = message_for(enrollment, kind)
+def tell(enrollment: Enrollment, kind: str, *, position: int | None = None) -> None:
+    """Queue the message about ``kind`` for the trainee of ``enrollment`` (``position``: see ``message_for``)."""
+    message = message_for(enrollment, kind, position=position)
     queue(message.trainee, message.kind, message.subject, message.body, enrollment=enrollment)

@@ -6,7 +6,7 @@ who late); enrollments get their attendance counters, cohorts the backfill windo
 their registers. Existing rows: nothing was marked yet, so every counter starts at 0. Nothing is lost.
 
 Revision ID: 519150106c66
-Revises: ce1209bfb9a5
+Revises: 788a7c81c9ec
 Create Date: 2026-12-03 08:32:42.638202
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '519150106c66'
-down_revision = 'ce1209bfb9a5'
+down_revision = '788a7c81c9ec'
 branch_labels = None
 depends_on = None
 
