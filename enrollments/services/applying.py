@@ -28,7 +28,7 @@ from enrollments.services.rules import (
     waitlist_position,
 )
 from extensions import db
-from vocabulary import Admission, EnrollmentSource, EnrollmentStatus, Pool
+from vocabulary import WAITING_ADMISSIONS, Admission, EnrollmentSource, EnrollmentStatus, Pool
 
 S = EnrollmentStatus
 
@@ -110,7 +110,7 @@ def place(
     she is not eligible (``NotEligible``: women-only, age, education, residence), she holds the maximum
     number of active places (``TooManyPlaces``) or one whose dates and shift overlap (``OverlappingPlace``).
     If she applied to this cohort before, her existing enrollment is returned (``created=False``).
-    Otherwise: reviewed admission → ``pending``; first come → ``enrolled`` if a seat is free for her
+    Otherwise: reviewed or merit admission → ``pending``; first come → ``enrolled`` if a seat is free for her
     (open seats first, then a reserved pool she qualifies for: ``pools.pool_for``), else ``waitlisted``
     at the end of the line. Writes one audit event and queues her notification."""
     cohort = lock_cohort(cohort, now)
@@ -129,7 +129,7 @@ def place(
         raise refusal
 
     pool = None
-    if cohort.admission is Admission.REVIEWED:
+    if cohort.admission in WAITING_ADMISSIONS:
         status = S.PENDING
     elif (pool := seat_for(trainee, cohort)) is not None:
         status = S.ENROLLED

@@ -41,6 +41,8 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
         "cohort.release",
         "cohort.cancel",
         "cohort.message",
+        "merit_list.publish",
+        "merit_list.correct",
     ),
     "trainee": ("trainee.create", "trainee.update", "trainee.correct", "trainee.lookup", "trainee.link_account"),
     "enrollment": (
@@ -50,6 +52,8 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
         "enrollment.reject",
         "enrollment.promote",
         "enrollment.offer",
+        "enrollment.score",
+        "enrollment.wait",
         "enrollment.accept",
         "enrollment.decline",
         "enrollment.expire",
