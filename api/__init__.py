@@ -6,7 +6,7 @@ schemas that also parse every request and shape every answer, so the description
 code. Requests authenticate with ``Authorization: Bearer <token>`` only (``api.auth``); errors are JSON
 in one shape (``api.errors``); no string a request sends may hold a control character (``api.parsing``).
 Operations live in modules by domain: ``tokens`` (tokens and ``/me``), ``catalogue`` (centres, courses,
-cohorts), ``trainees``, ``enrollments``, ``reports``.
+cohorts), ``trainees``, ``enrollments``, ``merit`` (scores and merit lists), ``reports``.
 """
 
 import flask_smorest
@@ -60,7 +60,7 @@ def register_with(app: Flask) -> None:
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
-    from api import auth, catalogue, docs, enrollments, reports, tokens, trainees  # noqa: F401  (attach the operations)
+    from api import auth, catalogue, docs, enrollments, merit, reports, tokens, trainees  # noqa: F401  (attach the operations)
 
     api = MarkazApi(app, spec_kwargs={"info": SPEC_INFO})  # one per app: each builds its own description
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
