@@ -1,4 +1,5 @@
-"""Database plumbing shared by every model: column types and the SQLite connection recipe.
+"""Database plumbing shared by every model: column types, portable SQL (``seconds_between``) and the SQLite
+connection recipe.
 
 SQLite is the embedded default, and left to itself it overbooks: the driver's deferred transactions let
 two requests read the same seat count. Every SQLite connection therefore runs in WAL mode, waits for
@@ -17,8 +18,10 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from flask import Flask, g, request
-from sqlalchemy import DateTime, Engine, Enum, event
+from sqlalchemy import DateTime, Engine, Enum, Float, event, select
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 from extensions import db
@@ -70,6 +73,27 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class seconds_between(FunctionElement):  # a SQL function: named like those of func
+    """``seconds_between(start, end)``: the seconds from one ``UTCDateTime`` column to another (negative when
+    ``end`` comes first; null when either is), the same on SQLite (naive UTC text) and PostgreSQL."""
+
+    type = Float()
+    name = "seconds_between"
+    inherit_cache = True
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_between_sqlite(element, compiler, **kw) -> str:
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"((julianday({end}) - julianday({start})) * 86400.0)"
+
+
+@compiles(seconds_between, "postgresql")
+def _seconds_between_postgresql(element, compiler, **kw) -> str:
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"EXTRACT(EPOCH FROM ({end} - {start}))"
+
+
 def enum_type(enum_class: type[enum.Enum], name: str) -> Enum:
     """A portable enum column: VARCHAR holding the member values, guarded by a named CHECK constraint."""
     return Enum(
@@ -101,6 +125,47 @@ def configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_may_write.get() else "BEGIN")
+
+
+def get_locked(model: type, ident: int, *options) -> object | None:
+    """The row of ``model`` with primary key ``ident`` (None if none), locked until the transaction ends
+    and read afresh (``populate_existing``: never a stale copy from the session), with ``options`` (eager
+    loads of the rows it refers to) read in the same statement. On PostgreSQL ``SELECT ... FOR UPDATE OF``
+    its own table only (the rows joined in are read, not locked); on SQLite ``BEGIN IMMEDIATE`` already
+    serialises writers. The lock is remembered (``holds_lock``), so that code further down the same
+    operation need not take it, and read the row, again."""
+    stmt = (
+        select(model)
+        .where(model.__mapper__.primary_key[0] == ident)
+        .options(*options)
+        .with_for_update(of=model)
+        .execution_options(populate_existing=True)
+    )
+    row = db.session.scalars(stmt).unique().one_or_none()
+    if row is not None:
+        locks_of_this_transaction().add((model, ident))
+    return row
+
+
+def locks_of_this_transaction() -> set[tuple[type, int]]:
+    """The rows ``get_locked`` has locked in the session's current transaction (empty in each new one: a
+    lock ends with its transaction). A lock taken inside a savepoint is forgotten when the savepoint ends,
+    rolled back (which on PostgreSQL releases it) or not: the next caller simply locks again."""
+    session = db.session()
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    if transaction is None:  # no transaction: no lock
+        return set()
+    held = session.info.get("row_locks")
+    if held is None or held[0] is not transaction or not transaction.is_active:
+        held = (transaction, set())
+        session.info["row_locks"] = held
+    return held[1]
+
+
+def holds_lock(model: type, ident: int) -> bool:
+    """Whether ``get_locked`` locked the row of ``model`` with primary key ``ident`` in the session's
+    current transaction."""
+    return (model, ident) in locks_of_this_transaction()
 
 
 @contextmanager

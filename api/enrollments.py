@@ -35,6 +35,7 @@ from auth.permissions import (
     get_enrollment_or_404,
 )
 from courses.models import Cohort
+from database import get_locked
 from enrollments import services
 from enrollments.identity import checked, normalise_cnic
 from enrollments.models import Enrollment, Trainee
@@ -183,13 +184,14 @@ MyEnrollmentPageSchema = page_of(MyEnrollmentSchema, "MyEnrollmentPage")
 # Helpers -------------------------------------------------------------------------------------------
 
 
-def enrollment_answer(enrollment: Enrollment) -> dict:
+def enrollment_answer(enrollment: Enrollment, *, position: int | None = None) -> dict:
+    """The place as the API shows it; ``position``: her place in line when the caller knows it already."""
     return {
         "id": enrollment.id,
         "trainee_id": enrollment.trainee_id,
         "cohort_id": enrollment.cohort_id,
         "status": enrollment.status,
-        "waitlist_position": services.waitlist_position(enrollment),
+        "waitlist_position": position or services.waitlist_position(enrollment),
         "source": enrollment.source,
         "applied_at": enrollment.applied_at,
         "decided_at": enrollment.decided_at,
@@ -231,7 +233,8 @@ def trainee_to_place(body: dict, cohort: Cohort) -> tuple[Trainee, bool]:
         return trainee, False
     if body["trainee_id"] is None:
         raise Refusal(_("Say which trainee to register: trainee_id or cnic."), "trainee_id")
-    trainee = db.session.get(Trainee, body["trainee_id"]) if body["trainee_id"] <= LARGEST_ID else None
+    # Locked (after the cohort, as every operation locks) and read once: the services then need not again.
+    trainee = get_locked(Trainee, body["trainee_id"]) if body["trainee_id"] <= LARGEST_ID else None
     # A record staff may not see is answered like one that does not exist: ids are not to be tried
     # one after another to read other centres' trainees. The national record is found by CNIC.
     if trainee is None or not can_view_trainee(user, trainee):
@@ -282,7 +285,8 @@ def create_enrollment(body: dict, cohort_id: int):
 
     First come: `enrolled` while seats are free, then `waitlisted` at the end of the line
     (`waitlist_position`); reviewed admission: `pending`. Registered places have source `walk_in`."""
-    cohort = get_cohort_by_id_or_404(cohort_id)
+    # Locked now, as the services would lock it first anyway: read once, with what they read of it.
+    cohort = get_cohort_by_id_or_404(cohort_id, lock=True)
     trainee, herself = trainee_to_place(body, cohort)
     if herself:
         placement = services.apply(trainee, cohort, actor=acting_user())
@@ -291,7 +295,7 @@ def create_enrollment(body: dict, cohort_id: int):
     if not placement.created:
         existing = placement.enrollment
         return refusal_with(already_applied(existing, herself=herself), enrollment_id=existing.id)
-    return committed(enrollment_answer(placement.enrollment))
+    return committed(enrollment_answer(placement.enrollment, position=placement.waitlist_position))
 
 
 # Reading -------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from audit.events import record
 from auth.models import ApiToken, UserAccount
@@ -58,10 +59,22 @@ def issue_token(user: UserAccount, *, name: str = "", actor: UserAccount | None)
 
 
 def user_for_token(secret: str) -> UserAccount | None:
-    """The account a presented token authenticates (None: unknown, revoked, expired or deactivated)."""
+    """The account a presented token authenticates (None: unknown, revoked, expired or deactivated).
+
+    One statement reads the token, its account and what the access rules ask of the account (her trainee
+    record, a staff member's centres): every API request pays for it, so it is paid once."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.digest == digest_of(secret)))
+    account = joinedload(ApiToken.user, innerjoin=True)
+    token = (
+        db.session.scalars(
+            select(ApiToken)
+            .where(ApiToken.digest == digest_of(secret))
+            .options(account.joinedload(UserAccount.trainee), account.joinedload(UserAccount.memberships))
+        )
+        .unique()
+        .one_or_none()
+    )
     if token is None or not token.is_usable(utcnow()):
         return None
     return token.user

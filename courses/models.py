@@ -18,7 +18,7 @@ from sqlalchemy import (
     or_,
 )
 from sqlalchemy.ext.hybrid import hybrid_method
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from database import UTCDateTime, enum_type, utcnow
 from extensions import db
@@ -100,6 +100,11 @@ class Cohort(db.Model):
             "AND reached_rural_count >= 0",
             name="definition_counts_not_negative",
         ),
+        CheckConstraint(
+            "offers_made_count >= 0 AND offers_accepted_count >= 0 AND offers_declined_count >= 0 "
+            "AND offers_expired_count >= 0",
+            name="offer_counts_not_negative",
+        ),
         CheckConstraint("starts_on <= ends_on", name="dates_ordered"),
         CheckConstraint(
             "applications_open_at IS NULL OR applications_close_at IS NULL "
@@ -160,10 +165,24 @@ class Cohort(db.Model):
     held_disability: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     release_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The seats of each pool held at the release (set with ``released_at``, never changed after): what the
+    # reports call the reserved seats filled, which a later withdrawal must not rewrite.
+    released_held_women: Mapped[int | None] = mapped_column(Integer)
+    released_held_rural: Mapped[int | None] = mapped_column(Integer)
+    released_held_district: Mapped[int | None] = mapped_column(Integer)
+    released_held_disability: Mapped[int | None] = mapped_column(Integer)
     # Seats given from the line are offered (held until a deadline) instead of given at once.
     offers: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     offer_hours: Mapped[int] = mapped_column(Integer, default=72, server_default="72")
     offered_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Seat offers made here and how they ended (``enrollments.counters.OFFER_COUNTERS``; the open ones are
+    # ``offered_count``); and the first moment every seat was held (enrolled + offered = seats), set by
+    # the change that took the last seat and never cleared (``enrollments.services.changes.filled_at``).
+    offers_made_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    offers_accepted_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    offers_declined_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    offers_expired_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    full_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Merit admission: the percent of the total the test counts for (the interview counts for the rest).
     test_weight: Mapped[int] = mapped_column(Integer, default=70, server_default="70")
     # Issue 15's definitions (``enrollments.counters``): places by the other genders; places cancelled (in a
@@ -233,3 +252,9 @@ class Cohort(db.Model):
 
     def __repr__(self) -> str:
         return f"<Cohort {self.code}>"
+
+
+def with_course_and_centre() -> tuple:
+    """Loader options reading a cohort's course and centre in the cohort's own statement: what taking a
+    place reads of them (eligibility, the centre's district for its pool, the trainee's message)."""
+    return joinedload(Cohort.course, innerjoin=True), joinedload(Cohort.centre, innerjoin=True)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from database import UTCDateTime, enum_type, utcnow
 from extensions import db
-from vocabulary import Area, Education, EnrollmentSource, EnrollmentStatus, Gender, Pool
+from vocabulary import Area, Education, EnrollmentSource, EnrollmentStatus, Gender, OfferState, Pool
 
 if TYPE_CHECKING:
     from auth.models import UserAccount
@@ -138,6 +138,9 @@ class Enrollment(db.Model):
     # An offered seat is hers until this moment; the reminder is sent once (``enrollments.services.offers``).
     offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     offer_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The seat offer she was made here, if any, and what became of it: what the cohort's offer counters
+    # count (``enrollments.counters.offer_deltas``, set by every move into and out of ``offered``).
+    offer: Mapped[OfferState | None] = mapped_column(enum_type(OfferState, "offer"))
     # The place was held when training began (set for every enrolled place when its cohort starts running):
     # such a place ends completed, or left (dropped, withdrawn), or is still open.
     started_training: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

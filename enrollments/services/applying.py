@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from auth.models import UserAccount
 from auth.permissions import can_manage_cohort
@@ -16,19 +15,21 @@ from enrollments.counters import count_person
 from enrollments.counters import deltas as counter_deltas
 from enrollments.eligibility import unmet_requirements
 from enrollments.models import Enrollment, Trainee
-from enrollments.services.changes import audit, change_counters, lock_cohort, lock_trainees, seat_for
+from enrollments.services.changes import audit, change_counters, insert_place, lock_cohort, lock_trainees, take_seat
 from enrollments.services.messages import tell
 from enrollments.services.rules import (
     ApplicationsClosed,
     NotAllowed,
     NotEligible,
+    NotPossibleNow,
     closed_reason,
     find_enrollment,
     limits_refusal,
+    places_of,
+    places_refusal,
     waitlist_position,
 )
-from extensions import db
-from vocabulary import WAITING_ADMISSIONS, Admission, EnrollmentSource, EnrollmentStatus, Pool
+from vocabulary import WAITING_ADMISSIONS, Admission, EnrollmentSource, EnrollmentStatus
 
 S = EnrollmentStatus
 
@@ -36,10 +37,11 @@ S = EnrollmentStatus
 @dataclass(frozen=True)
 class Placement:
     """What ``apply``/``register`` did: the enrollment, and whether it is new (False: she had
-    applied already and this is her existing place)."""
+    applied already and this is her existing place); a new place in line, her position in it."""
 
     enrollment: Enrollment
     created: bool
+    waitlist_position: int | None = None  # of a new place in line (an existing one's: ``rules.waitlist_position``)
 
 
 @dataclass(frozen=True)
@@ -112,47 +114,52 @@ def place(
     If she applied to this cohort before, her existing enrollment is returned (``created=False``).
     Otherwise: reviewed or merit admission → ``pending``; first come → ``enrolled`` if a seat is free for her
     (open seats first, then a reserved pool she qualifies for: ``pools.pool_for``), else ``waitlisted``
-    at the end of the line. Writes one audit event and queues her notification."""
+    at the end of the line (``Placement.waitlist_position``). Writes one audit event and queues her
+    notification.
+
+    Applications come by the thousand when a popular intake opens, so this is written in few statements
+    (``tests/test_application_statements.py`` counts them): her places read once, the place inserted with
+    its seat's pool and decision time, and the cohort's counters, the seat among them, moved in one
+    conditional UPDATE."""
     cohort = lock_cohort(cohort, now)
     lock_trainees(trainee.id)
     # The time of application is read once the cohort is locked: applications are then timed in the
     # order they take seats, so the waitlist (ordered by it) and every position told are that order.
     now = now or utcnow()
-    if (existing := find_enrollment(trainee, cohort)) is not None:
+    existing, held = places_of(trainee, cohort)
+    if existing is not None:
         return Placement(existing, created=False)
     if (reason := closed_reason(cohort, now)) is not None:
         raise ApplicationsClosed(reason)
     if unmet := unmet_requirements(cohort, trainee):
         raise NotEligible(" ".join(requirement.refusal for requirement in unmet))
     to_trainee = trainee.user_id is not None and trainee.user_id == actor.id
-    if (refusal := limits_refusal(trainee, cohort, to_trainee=to_trainee)) is not None:
+    if (refusal := places_refusal(held, cohort, to_trainee=to_trainee)) is not None:
         raise refusal
 
     pool = None
     if cohort.admission in WAITING_ADMISSIONS:
         status = S.PENDING
-    elif (pool := seat_for(trainee, cohort)) is not None:
+    elif (pool := pools.pool_for(trainee, cohort)) is not None:
         status = S.ENROLLED
     else:
         status = S.WAITLISTED
-    try:
-        with db.session.begin_nested():  # a savepoint: a duplicate must not undo the whole transaction
-            enrollment = Enrollment(
-                trainee_id=trainee.id, cohort_id=cohort.id, status=status, source=source, applied_at=now, pool=pool
-            )
-            db.session.add(enrollment)
-    except IntegrityError:  # the same application, submitted twice at once: keep the first
-        if status is S.ENROLLED:
-            change_counters(cohort, enrolled_count=-1, **({} if pool is Pool.OPEN else {f"held_{pool.value}": -1}))
+    decided_at = now if status is S.ENROLLED else None
+    enrollment = insert_place(
+        trainee, cohort, status=status, source=source, applied_at=now, decided_at=decided_at, pool=pool
+    )
+    if enrollment is None:  # she has a place already, made by a transaction that did not lock the cohort
         return Placement(find_enrollment(trainee, cohort), created=False)
     changes = counter_deltas(None, status, trainee)
     changes.update(count_person(enrollment, status, trainee))
     if status is S.ENROLLED:
         changes.pop("enrolled_count")  # counted by take_seat, with its pool
-    change_counters(cohort, **changes)
-    if status is S.ENROLLED:
-        enrollment.decided_at = now
-    db.session.flush()
+        # pool_for read the counters under the cohort's lock, so the seat is free; never overbook if not.
+        if not take_seat(cohort, pool, counting=changes, now=now):
+            raise NotPossibleNow(_("The cohort's seats changed during the application: try again."))
+    else:
+        change_counters(cohort, **changes)
+    position = waitlist_position(enrollment)
     audit(actor, "enrollment.apply" if source is EnrollmentSource.ONLINE else "enrollment.register", enrollment, None)
-    tell(enrollment, status.value)
-    return Placement(enrollment, created=True)
+    tell(enrollment, status.value, position=position)
+    return Placement(enrollment, created=True, waitlist_position=position)

@@ -1,16 +1,18 @@
 """How every enrollment change is written: the locks (the cohort first, then trainees in id order), the
-cohort's counters in one UPDATE, a seat taken atomically, the status moved, and its audit event."""
+cohort's counters in one UPDATE, a seat taken atomically (and the moment the last one went: ``filled_at``),
+the status moved, and its audit event."""
 
 from datetime import datetime
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import ColumnElement, and_, case, literal, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from audit.events import record
 from auth.models import UserAccount
-from courses.models import Cohort
-from database import utcnow
+from courses.models import Cohort, with_course_and_centre
+from database import UTCDateTime, get_locked, holds_lock, utcnow
 from enrollments import pools
-from enrollments.counters import count_person, left_training_delta, pool_deltas
+from enrollments.counters import count_person, left_training_delta, offer_deltas, pool_deltas
 from enrollments.counters import deltas as counter_deltas
 from enrollments.models import Enrollment, Trainee
 from extensions import db
@@ -25,8 +27,12 @@ def lock_cohort(cohort: Cohort, now: datetime | None = None, *, settle: bool = T
 
     Touching a cohort also does what is due on it (``settle``, unless ``settle=False``): reserved seats
     whose release time has passed are released, offers past their deadline expire, and the line moves
-    — so a missed timer never keeps a seat from the line."""
-    locked = db.session.get(Cohort, cohort.id, with_for_update=True, populate_existing=True)
+    — so a missed timer never keeps a seat from the line.
+
+    The cohort is read with its course and centre. A cohort this transaction has locked already (a
+    request that loaded it with ``get_cohort_by_id_or_404(..., lock=True)``) is not read again: nobody
+    else can have changed it since, and this transaction's own counter UPDATEs expire what they change."""
+    locked = cohort if holds_lock(Cohort, cohort.id) else get_locked(Cohort, cohort.id, *with_course_and_centre())
     if settle:
         from enrollments.services.waitlist import settle_due  # the waitlist builds on this module
 
@@ -36,9 +42,11 @@ def lock_cohort(cohort: Cohort, now: datetime | None = None, *, settle: bool = T
 
 def lock_trainees(*trainee_ids: int) -> None:
     """Lock these trainees' rows, in id order, until the transaction ends; taken after the cohort's.
-    Rows are re-read, so later checks see fresh data."""
+    Rows are re-read, so later checks see fresh data (but for rows this transaction has locked already
+    with ``get_locked``: nobody else can have changed them since)."""
     for trainee_id in sorted(set(trainee_ids)):
-        db.session.get(Trainee, trainee_id, with_for_update=True, populate_existing=True)
+        if not holds_lock(Trainee, trainee_id):
+            get_locked(Trainee, trainee_id)
 
 
 def refresh_cohort(cohort: Cohort) -> Cohort:
@@ -56,13 +64,35 @@ def change_counters(cohort: Cohort, **deltas: int) -> None:
         db.session.expire(cohort, list(values))
 
 
-def take_seat(cohort: Cohort, pool: Pool = Pool.OPEN, *, offer: bool = False) -> bool:
+def filled_at(held_after: ColumnElement[int], seats, now: datetime) -> ColumnElement:
+    """The new ``Cohort.full_at`` of an UPDATE after which ``held_after`` of ``seats`` are held (both in SQL,
+    over the row's old values, or numbers): ``now`` if that is every seat (one at least) and the cohort
+    was never full before; else as it was. Set once, never cleared: the first moment the cohort filled
+    (the reports' days from opening to full)."""
+    return case(
+        (and_(Cohort.full_at.is_(None), held_after >= seats, held_after > 0), literal(now, UTCDateTime())),
+        else_=Cohort.full_at,
+    )
+
+
+def take_seat(
+    cohort: Cohort,
+    pool: Pool = Pool.OPEN,
+    *,
+    offer: bool = False,
+    counting: dict | None = None,
+    now: datetime | None = None,
+) -> bool:
     """Take one seat of ``pool`` if one is free: True when taken. Counts it as enrolled, or as offered
-    (``offer``), and in its pool. Atomic on both databases: one conditional UPDATE that never holds more
-    seats than there are, nor more of a reserved pool than it has, nor, before the release, more open
-    seats than are not reserved (the database's CHECK constraints back the first two up)."""
+    (``offer``), and in its pool, and adds the other counters' ``counting`` deltas in the same statement
+    (only if the seat is taken); the last seat marks the cohort full at ``now`` (``filled_at``). Atomic on
+    both databases: one conditional UPDATE that never holds more seats than there are, nor more of a
+    reserved pool than it has, nor, before the release, more open seats than are not reserved (the
+    database's CHECK constraints back the first two up)."""
     counter = "offered_count" if offer else "enrolled_count"
-    values = {counter: getattr(Cohort, counter) + 1}
+    values = {name: getattr(Cohort, name) + delta for name, delta in (counting or {}).items() if delta}
+    values[counter] = getattr(Cohort, counter) + 1
+    values["full_at"] = filled_at(Cohort.enrolled_count + Cohort.offered_count + 1, Cohort.seats, now or utcnow())
     conditions = [Cohort.id == cohort.id, Cohort.enrolled_count + Cohort.offered_count < Cohort.seats]
     held_reserved = sum((getattr(Cohort, f"held_{each.value}") for each in RESERVED_POOLS), 0)
     if pool is Pool.OPEN:
@@ -84,13 +114,26 @@ def take_seat(cohort: Cohort, pool: Pool = Pool.OPEN, *, offer: bool = False) ->
     return result.rowcount == 1
 
 
-def seat_for(trainee: Trainee, cohort: Cohort, *, offer: bool = False) -> Pool | None:
+def seat_for(trainee: Trainee, cohort: Cohort, *, offer: bool = False, now: datetime | None = None) -> Pool | None:
     """Take the seat ``trainee`` would get in ``cohort`` now (``pools.pool_for``: open seats first, then a
     reserved pool she qualifies for): the pool it came from, or None when no seat is free for her."""
     pool = pools.pool_for(trainee, cohort)
-    if pool is None or not take_seat(cohort, pool, offer=offer):
+    if pool is None or not take_seat(cohort, pool, offer=offer, now=now):
         return None
     return pool
+
+
+def insert_place(trainee: Trainee, cohort: Cohort, **values) -> Enrollment | None:
+    """Insert her place in ``cohort`` with ``values`` in one statement (``INSERT ... ON CONFLICT DO
+    NOTHING RETURNING``): the new enrollment, or None when she has one there already (one per trainee
+    and cohort). Callers hold the cohort's lock and have looked, so None means a place made without it."""
+    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+    return db.session.scalars(
+        insert(Enrollment)
+        .values(trainee_id=trainee.id, cohort_id=cohort.id, **values)
+        .on_conflict_do_nothing(index_elements=[Enrollment.trainee_id, Enrollment.cohort_id])
+        .returning(Enrollment)
+    ).one_or_none()
 
 
 def move(
@@ -100,17 +143,19 @@ def move(
     now: datetime,
     reason: str = "",
     seat: Pool | None = None,
+    expired: bool = False,
 ) -> EnrollmentStatus:
     """Set the status, keep the cohort's counters in step (``enrollments.counters``: by status, the
     report counters, the held seats of its pool; a place that started training and leaves it; her first
-    place), and return the old status. Taking a seat for an enrollment that comes to hold one is the
-    caller's job, atomically, with ``take_seat`` (or ``seat_for``), which counts it: the caller passes its
-    pool as ``seat``."""
+    place; an offer made or ended, ``expired`` when it ends by its deadline), and return the old status.
+    Taking a seat for an enrollment that comes to hold one is the caller's job, atomically, with
+    ``take_seat`` (or ``seat_for``), which counts it: the caller passes its pool as ``seat``."""
     before = enrollment.status
     if seat is not None:
         enrollment.pool = seat
     changes = counter_deltas(before, to, enrollment.trainee) | pool_deltas(before, to, enrollment.pool)
     changes.update(left_training_delta(enrollment, before, to))
+    changes.update(offer_deltas(enrollment, before, to, expired=expired))
     if to is S.COMPLETED and not enrollment.started_training:
         # A completed place evidently started training (its cohort was marked running by other means).
         enrollment.started_training = True

@@ -106,6 +106,6 @@ def message_text(enrollment: Enrollment, kind: str, position: int | None) -> tup
 
 
 def tell(enrollment: Enrollment, kind: str, *, position: int | None = None) -> None:
-    """Queue the message about ``kind`` for the trainee of ``enrollment`` (``position``: as ``message_for``)."""
+    """Queue the message about ``kind`` for the trainee of ``enrollment`` (``position``: see ``message_for``)."""
     message = message_for(enrollment, kind, position=position)
     queue(message.trainee, message.kind, message.subject, message.body, enrollment=enrollment)

@@ -103,7 +103,7 @@ def expire_due(cohort: Cohort, *, now: datetime) -> int:
         .execution_options(populate_existing=True)
     ).all()
     for enrollment in due:
-        before = move(enrollment, S.DECLINED, now=now, reason=expired_reason(enrollment))
+        before = move(enrollment, S.DECLINED, now=now, reason=expired_reason(enrollment), expired=True)
         audit(None, "enrollment.expire", enrollment, before, enrollment.reason)
         tell(enrollment, "expired")
     for _seat in due:

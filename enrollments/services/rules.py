@@ -7,6 +7,7 @@ from flask import current_app
 from flask_babel import format_number
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_
+from sqlalchemy.orm import joinedload
 
 from courses.models import Cohort
 from enrollments.models import Enrollment, Trainee
@@ -120,6 +121,22 @@ def active_places(trainee: Trainee, *, excluding: Enrollment | None = None) -> l
 def overlaps(first: Cohort, second: Cohort) -> bool:
     """Two cohorts clash when they share a shift and their dates overlap."""
     return first.shift == second.shift and first.starts_on <= second.ends_on and second.starts_on <= first.ends_on
+
+
+def places_of(trainee: Trainee, cohort: Cohort) -> tuple[Enrollment | None, list[Enrollment]]:
+    """Her place in ``cohort`` (None: she has none) and her active places in other cohorts (what
+    ``find_enrollment`` and ``active_places`` read), in one statement, their cohorts with them (for the
+    overlap check)."""
+    found = db.session.scalars(
+        select(Enrollment)
+        .where(
+            Enrollment.trainee_id == trainee.id,
+            or_(Enrollment.cohort_id == cohort.id, Enrollment.status.in_(ACTIVE_ENROLLMENT_STATUSES)),
+        )
+        .options(joinedload(Enrollment.cohort))
+    ).all()
+    existing = next((place for place in found if place.cohort_id == cohort.id), None)
+    return existing, [place for place in found if place.cohort_id != cohort.id]
 
 
 def find_enrollment(trainee: Trainee, cohort: Cohort) -> Enrollment | None:

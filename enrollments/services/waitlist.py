@@ -63,7 +63,7 @@ def promote_next(cohort: Cohort, *, actor: UserAccount | None, now: datetime | N
         if limits_refusal(candidate.trainee, cohort, excluding=candidate) is not None:
             continue
         offer = cohort.offers
-        if not take_seat(cohort, pool, offer=offer):
+        if not take_seat(cohort, pool, offer=offer, now=now):
             return None
         if offer:
             candidate.offer_expires_at = now + timedelta(hours=cohort.offer_hours)
@@ -85,16 +85,18 @@ def fill(cohort: Cohort, *, actor: UserAccount | None, now: datetime | None = No
 
 def release(cohort: Cohort, *, actor: UserAccount | None, now: datetime) -> bool:
     """Release ``cohort``'s reserved seats (the cohort locked): unfilled ones become open seats, and the
-    line moves into them at once. Records ``cohort.release`` with the seats reserved and held per pool.
-    Idempotent: one conditional UPDATE, so a cohort is released once, whoever gets there first; returns
-    whether this call released it."""
+    line moves into them at once. The same UPDATE keeps the seats of each pool held then
+    (``released_held_<pool>``: the reserved seats filled, as the reports keep them). Records
+    ``cohort.release`` with the seats reserved and held per pool. Idempotent: one conditional UPDATE, so
+    a cohort is released once, whoever gets there first; returns whether this call released it."""
+    snapshot = {f"released_held_{pool.value}": getattr(Cohort, f"held_{pool.value}") for pool in RESERVED_POOLS}
     result = db.session.execute(
         update(Cohort)
         .where(Cohort.id == cohort.id, Cohort.released_at.is_(None))
-        .values(released_at=now)
+        .values(released_at=now, **snapshot)
         .execution_options(synchronize_session=False)
     )
-    db.session.expire(cohort, ["released_at"])
+    db.session.expire(cohort, ["released_at", *snapshot])
     if result.rowcount != 1:
         return False
     state = {
