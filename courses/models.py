@@ -107,6 +107,11 @@ class Cohort(db.Model):
         ),
         CheckConstraint("starts_on <= ends_on", name="dates_ordered"),
         CheckConstraint(
+            "backfill_days >= 0 AND attendance_marked >= 0 AND attendance_present >= 0 "
+            "AND attendance_present <= attendance_marked",
+            name="attendance_counts_valid",
+        ),
+        CheckConstraint(
             "applications_open_at IS NULL OR applications_close_at IS NULL "
             "OR applications_open_at <= applications_close_at",
             name="window_ordered",
@@ -198,6 +203,13 @@ class Cohort(db.Model):
     reached_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     reached_women_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     reached_rural_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Attendance (``attendance``): the backfill window, the first days after the start during which a freed
+    # seat still goes to the line (``enrollments.services.waitlist.promotes``); and the marks of every saved
+    # register added up (places marked on a class day, and of those present or late), kept by
+    # ``attendance.services`` for the reports, so that no report reads the registers.
+    backfill_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    attendance_marked: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    attendance_present: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -144,6 +144,13 @@ class Enrollment(db.Model):
     # The place was held when training began (set for every enrolled place when its cohort starts running):
     # such a place ends completed, or left (dropped, withdrawn), or is still open.
     started_training: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Her attendance, kept by ``attendance.services`` whenever a register of her cohort is saved or corrected
+    # (truth is the registers): class days she was marked on, of those present or late, and how many of the
+    # latest ones in a row she was absent; ``at_risk_notified_at`` says that this streak's message went.
+    days_marked: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    days_present: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    absent_streak: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    at_risk_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Merit admission (``enrollments.services.merit``): her scores, and her rank in the latest published list.
     test_score: Mapped[float | None] = mapped_column(Float)
     interview_score: Mapped[float | None] = mapped_column(Float)

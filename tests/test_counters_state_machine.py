@@ -84,6 +84,7 @@ from enrollments.services import apply as apply_online
 from enrollments.services import register as register_one
 from enrollments.services import register_many as register_list
 from enrollments.services.merit import ScoreEntry, enter_scores, publish, scorable_places
+from enrollments.services.waitlist import promotes
 from enrollments.trainees import TraineeDetails, update_trainee
 from extensions import db
 from refusals import Refusal
@@ -697,13 +698,16 @@ class EnrollmentMachine(RuleBasedStateMachine):
             assert not any(overlaps(first, second) for first, second in combinations(cohorts, 2)), (trainee_id, cohorts)
 
     @invariant()
-    def nobody_waits_for_a_cohort_that_has_started(self):
-        waiting = db.session.scalar(
-            select(func.count(Enrollment.id))
-            .join(Cohort, Cohort.id == Enrollment.cohort_id)
+    def nobody_waits_for_a_cohort_past_its_backfill_window(self):
+        """Once a cohort has started nobody waits for it, but through its backfill window (issue 17: the
+        first days of a running cohort, when a freed seat still goes to the line)."""
+        started = db.session.scalars(
+            select(Cohort)
+            .join(Enrollment, Cohort.id == Enrollment.cohort_id)
             .where(Enrollment.status.in_(WAITING), Cohort.status.in_(STARTED))
-        )
-        assert waiting == 0
+            .distinct()
+        ).all()
+        assert [cohort.code for cohort in started if not promotes(cohort, utcnow())] == []
 
 
 RUNS = settings(

@@ -16,7 +16,7 @@ from enrollments.counters import count_person, left_training_delta, offer_deltas
 from enrollments.counters import deltas as counter_deltas
 from enrollments.models import Enrollment, Trainee
 from extensions import db
-from vocabulary import RESERVED_POOLS, EnrollmentStatus, Pool
+from vocabulary import RESERVED_POOLS, CohortStatus, EnrollmentStatus, Pool
 
 S = EnrollmentStatus
 
@@ -156,7 +156,11 @@ def move(
     changes = counter_deltas(before, to, enrollment.trainee) | pool_deltas(before, to, enrollment.pool)
     changes.update(left_training_delta(enrollment, before, to))
     changes.update(offer_deltas(enrollment, before, to, expired=expired))
-    if to is S.COMPLETED and not enrollment.started_training:
+    if to is S.ENROLLED and not enrollment.started_training and enrollment.cohort.status is CohortStatus.RUNNING:
+        # A seat given in a running cohort (its backfill window): she starts training now.
+        enrollment.started_training = True
+        changes["started_count"] = 1
+    elif to is S.COMPLETED and not enrollment.started_training:
         # A completed place evidently started training (its cohort was marked running by other means).
         enrollment.started_training = True
         changes["started_count"] = 1

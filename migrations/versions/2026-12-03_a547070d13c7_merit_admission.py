@@ -10,7 +10,7 @@ Downgrading loses scores, ranks and published lists (``warn_loss`` says how many
 into reviewed ones (pending applications stay pending).
 
 Revision ID: a547070d13c7
-Revises: 788a7c81c9ec
+Revises: 519150106c66
 Create Date: 2026-12-03 08:21:01.212667
 
 """
@@ -22,7 +22,7 @@ from migrations.data_loss import warn_loss
 
 # revision identifiers, used by Alembic.
 revision = 'a547070d13c7'
-down_revision = '788a7c81c9ec'
+down_revision = '519150106c66'
 branch_labels = None
 depends_on = None
 
