@@ -205,6 +205,8 @@ DESIGN_OPERATIONS = [
     ("POST", "/cohorts/{cohort_id}/merit-list", None),
     ("GET", "/cohorts/{cohort_id}/merit-list", False),
     ("GET", "/reports/capacity", False),
+    ("GET", "/cohorts/{cohort_id}/class-days", False),  # issue 17: class days and a day's attendance
+    ("PUT", "/cohorts/{cohort_id}/attendance/{day}", True),
 ]
 
 
@@ -279,6 +281,7 @@ DESIGN_FIELDS = {
     ("POST", "/enrollments/{enrollment_id}/drop"): ({"id", "status"}, {"reason"}),
     ("POST", "/enrollments/{enrollment_id}/withdraw"): ({"id", "status"}, set()),
     ("GET", "/me"): ({"id", "email", "role", "trainee_id"}, set()),
+    ("PUT", "/cohorts/{cohort_id}/attendance/{day}"): ({"day", "absent", "late"}, {"absent", "late"}),
 }
 
 
