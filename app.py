@@ -37,6 +37,7 @@ def create_app(config: object | None = None) -> Flask:
 
 def register_models() -> None:
     """Import every model module so that the metadata (and so migrations) knows every table."""
+    import attendance.models  # noqa: F401
     import audit.models  # noqa: F401
     import auth.models  # noqa: F401
     import centres.models  # noqa: F401
@@ -54,6 +55,7 @@ def register_blueprints(app: Flask) -> None:
     ``__init__``, so that importing a package's models never drags in views (and through them every
     other model). The API registers itself (``api.register_with``)."""
     import api
+    import attendance.routes
     import auth.admin
     import auth.routes
     import auth.sessions  # registers the Flask-Login user loader
@@ -73,7 +75,7 @@ def register_blueprints(app: Flask) -> None:
     import oversight.exports
     import oversight.routes
 
-    for package in (home, auth, centres, courses, enrollments, oversight):
+    for package in (home, auth, centres, courses, enrollments, attendance, oversight):
         app.register_blueprint(package.bp)
     api.register_with(app)
 

@@ -166,6 +166,15 @@ class Config:
         # a women's share of places below this target is flagged (fractions: 0.6 is 60%).
         self.UNDERUSED_BELOW = float(os.environ.get("MARKAZ_UNDERUSED_BELOW", "0.6"))
         self.WOMEN_SHARE_TARGET = float(os.environ.get("MARKAZ_WOMEN_SHARE_TARGET", "0.5"))
+        # Attendance (``attendance.services``): a trainee absent on this many class days in a row is "at risk".
+        self.AT_RISK_ABSENCES = int(os.environ.get("MARKAZ_AT_RISK_ABSENCES", "3"))
+        # Public holidays on fixed dates, as month-day, on which no class meets (5 Feb, 23 Mar, 1 May, 14 Aug,
+        # 9 Nov, 25 Dec); the holidays that follow the moon are added or cancelled per cohort by staff.
+        self.PUBLIC_HOLIDAYS = tuple(
+            day.strip()
+            for day in os.environ.get("MARKAZ_PUBLIC_HOLIDAYS", "02-05,03-23,05-01,08-14,11-09,12-25").split(",")
+            if day.strip()
+        )
 
 
 class TestConfig(Config):
@@ -201,3 +210,5 @@ class TestConfig(Config):
         self.ACCOUNT_WELCOME_MAX_AGE = 7 * 24 * 3600
         self.UNDERUSED_BELOW = 0.6
         self.WOMEN_SHARE_TARGET = 0.5
+        self.AT_RISK_ABSENCES = 3
+        self.PUBLIC_HOLIDAYS = ("02-05", "03-23", "05-01", "08-14", "11-09", "12-25")

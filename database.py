@@ -1,4 +1,5 @@
-"""Database plumbing shared by every model: column types and the SQLite connection recipe.
+"""Database plumbing shared by every model: column types, portable SQL (``seconds_between``) and the SQLite
+connection recipe.
 
 SQLite is the embedded default, and left to itself it overbooks: the driver's deferred transactions let
 two requests read the same seat count. Every SQLite connection therefore runs in WAL mode, waits for
@@ -17,8 +18,10 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from flask import Flask, g, request
-from sqlalchemy import DateTime, Engine, Enum, event, select
+from sqlalchemy import DateTime, Engine, Enum, Float, event, select
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 from extensions import db
@@ -68,6 +71,27 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class seconds_between(FunctionElement):  # a SQL function: named like those of func
+    """``seconds_between(start, end)``: the seconds from one ``UTCDateTime`` column to another (negative when
+    ``end`` comes first; null when either is), the same on SQLite (naive UTC text) and PostgreSQL."""
+
+    type = Float()
+    name = "seconds_between"
+    inherit_cache = True
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_between_sqlite(element, compiler, **kw) -> str:
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"((julianday({end}) - julianday({start})) * 86400.0)"
+
+
+@compiles(seconds_between, "postgresql")
+def _seconds_between_postgresql(element, compiler, **kw) -> str:
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"EXTRACT(EPOCH FROM ({end} - {start}))"
 
 
 def enum_type(enum_class: type[enum.Enum], name: str) -> Enum:

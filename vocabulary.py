@@ -157,6 +157,18 @@ class CohortStatus(Choice):
     CANCELLED = "cancelled"
 
 
+class OfferState(Choice):
+    """What became of the seat offered to a trainee (DESIGN.md, "Selection"; ``Enrollment.offer``): open
+    until she answers or its deadline passes, then accepted, declined or expired; or cancelled, when it
+    ended any other way (its cohort cancelled before she answered)."""
+
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
 class EnrollmentStatus(Choice):
     PENDING = "pending"
     WAITLISTED = "waitlisted"
@@ -281,6 +293,13 @@ LABELS: dict[type[Choice], dict[Choice, LazyString]] = {
         CohortStatus.RUNNING: _l("Running"),
         CohortStatus.FINISHED: _l("Finished"),
         CohortStatus.CANCELLED: _l("Cancelled"),
+    },
+    OfferState: {
+        OfferState.OPEN: _l("Offer open"),
+        OfferState.ACCEPTED: _l("Offer accepted"),
+        OfferState.DECLINED: _l("Offer declined"),
+        OfferState.EXPIRED: _l("Offer expired"),
+        OfferState.CANCELLED: _l("Offer cancelled"),
     },
     EnrollmentStatus: {
         EnrollmentStatus.PENDING: _l("Pending"),

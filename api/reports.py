@@ -32,6 +32,7 @@ DEFINITIONS = (
     + "\n\n(Flags with the default settings: under-used below 60%, women's share target 50%.)"
 )
 RATIO = "A number from 0 to 1; null when its denominator is 0."
+DAYS = "Days, to one decimal; null when no cohort filled."
 # What a query string's yes and no may be (anything else is refused, not read as no).
 TRUE, FALSE = frozenset({"true", "1"}), frozenset({"false", "0"})
 
@@ -69,6 +70,8 @@ def figure_field(figure: Figure) -> fields.Field:
     """The field of one figure, described by its definition."""
     if figure.share:
         return fields.Float(required=True, allow_none=True, metadata={"description": f"{figure.definition} {RATIO}"})
+    if figure.days:
+        return fields.Float(required=True, allow_none=True, metadata={"description": f"{figure.definition} {DAYS}"})
     return fields.Integer(required=True, metadata={"description": figure.definition})
 
 

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+import clock
 from audit.events import record, snapshot
 from auth.models import UserAccount
 from auth.permissions import can_manage_centre, can_manage_cohort
@@ -35,6 +36,7 @@ from enrollments.services import (
     start_training,
 )
 from enrollments.services.offers import DEFAULT_OFFER_HOURS
+from enrollments.services.waitlist import in_backfill_window
 from extensions import db
 from language import long_date
 from refusals import Conflict, Refusal
@@ -469,6 +471,8 @@ def change_status(cohort: Cohort, to: CohortStatus, *, actor: UserAccount) -> Co
     )
     if to is S.RUNNING:
         start_training(cohort)
-    if to in (S.RUNNING, S.FINISHED):
+    # A running cohort keeps its line through its backfill window (``waitlist.promotes``); the wait ends
+    # when the window closes (``waitlist.settle_due``) or the cohort finishes.
+    if to is S.FINISHED or (to is S.RUNNING and not in_backfill_window(cohort, clock.utcnow())):
         end_waiting(cohort, actor=actor)
     return cohort

@@ -99,7 +99,17 @@ class Cohort(db.Model):
             "AND reached_rural_count >= 0",
             name="definition_counts_not_negative",
         ),
+        CheckConstraint(
+            "offers_made_count >= 0 AND offers_accepted_count >= 0 AND offers_declined_count >= 0 "
+            "AND offers_expired_count >= 0",
+            name="offer_counts_not_negative",
+        ),
         CheckConstraint("starts_on <= ends_on", name="dates_ordered"),
+        CheckConstraint(
+            "backfill_days >= 0 AND attendance_marked >= 0 AND attendance_present >= 0 "
+            "AND attendance_present <= attendance_marked",
+            name="attendance_counts_valid",
+        ),
         CheckConstraint(
             "applications_open_at IS NULL OR applications_close_at IS NULL "
             "OR applications_open_at <= applications_close_at",
@@ -159,10 +169,24 @@ class Cohort(db.Model):
     held_disability: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     release_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The seats of each pool held at the release (set with ``released_at``, never changed after): what the
+    # reports call the reserved seats filled, which a later withdrawal must not rewrite.
+    released_held_women: Mapped[int | None] = mapped_column(Integer)
+    released_held_rural: Mapped[int | None] = mapped_column(Integer)
+    released_held_district: Mapped[int | None] = mapped_column(Integer)
+    released_held_disability: Mapped[int | None] = mapped_column(Integer)
     # Seats given from the line are offered (held until a deadline) instead of given at once.
     offers: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     offer_hours: Mapped[int] = mapped_column(Integer, default=72, server_default="72")
     offered_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Seat offers made here and how they ended (``enrollments.counters.OFFER_COUNTERS``; the open ones are
+    # ``offered_count``); and the first moment every seat was held (enrolled + offered = seats), set by
+    # the change that took the last seat and never cleared (``enrollments.services.changes.filled_at``).
+    offers_made_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    offers_accepted_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    offers_declined_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    offers_expired_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    full_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Issue 15's definitions (``enrollments.counters``): places by the other genders; places cancelled (in a
     # cohort that ran: still waiting when it started); places that started training, and of those the ones
     # that left (dropped or withdrawn) before the end; and people, each counted in one cohort only: the one
@@ -176,6 +200,13 @@ class Cohort(db.Model):
     reached_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     reached_women_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     reached_rural_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Attendance (``attendance``): the backfill window, the first days after the start during which a freed
+    # seat still goes to the line (``enrollments.services.waitlist.promotes``); and the marks of every saved
+    # register added up (places marked on a class day, and of those present or late), kept by
+    # ``attendance.services`` for the reports, so that no report reads the registers.
+    backfill_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    attendance_marked: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    attendance_present: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

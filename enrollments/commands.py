@@ -19,7 +19,7 @@ def settle_each(cohort_ids: list[int]) -> dict[str, int]:
     """Settle each cohort in its own transaction (one cohort's trouble never holds back the others);
     a cohort another host is settling now is skipped, that host does it."""
     now = utcnow()
-    totals = {"cohorts": 0, "expired": 0, "released": 0, "reminded": 0, "skipped": 0}
+    totals = {"cohorts": 0, "expired": 0, "released": 0, "ended": 0, "reminded": 0, "skipped": 0}
     for cohort_id in cohort_ids:
         done = settle_for_timer(cohort_id, now=now)
         if done is None:
@@ -40,7 +40,8 @@ def expire_command() -> None:
     totals = settle_each(due_cohorts(utcnow()))
     click.echo(
         f"{totals['expired']} offers expired, {totals['reminded']} reminders sent, {totals['released']} cohorts' "
-        f"reserved seats released ({totals['cohorts']} cohorts; {totals['skipped']} busy elsewhere)."
+        f"reserved seats released, {totals['ended']} places still waiting after a backfill window ended "
+        f"({totals['cohorts']} cohorts; {totals['skipped']} busy elsewhere)."
     )
 
 

@@ -16,6 +16,11 @@ started), all in ``COUNTERS``; ``TRAINING_COUNTERS``, which follow the place's `
 count each person once, in the cohort of her first application and of her first place
 (``Trainee.first_application_id``, ``first_place_id``), so that "people" can be added up like places.
 
+Issue 16's selection figures add ``OFFER_COUNTERS``: seat offers made in the cohort and how they ended
+(accepted, declined, expired), which follow the place's ``offer`` mark (``offer_deltas``, applied by
+every move into and out of ``offered``). The open offers are ``offered_count``; those that ended with
+their cohort cancelled are the rest of the offers made.
+
 ``COUNTERS`` defines each counter once, twice over: as a test of one place (what the services apply
 to each change, ``deltas``) and as SQL (what ``recount`` compares with). ``recount`` recomputes them
 all from scratch, reports any drift and, when asked, fixes it.
@@ -29,7 +34,16 @@ from sqlalchemy import ColumnElement, and_, bindparam, case, func, select, true,
 from courses.models import Cohort
 from enrollments.models import Enrollment, Trainee
 from extensions import db
-from vocabulary import HOLDING_STATUSES, RESERVED_POOLS, Area, CohortStatus, EnrollmentStatus, Gender, Pool
+from vocabulary import (
+    HOLDING_STATUSES,
+    RESERVED_POOLS,
+    Area,
+    CohortStatus,
+    EnrollmentStatus,
+    Gender,
+    OfferState,
+    Pool,
+)
 
 S = EnrollmentStatus
 TRAINED = (S.ENROLLED, S.COMPLETED)
@@ -118,7 +132,21 @@ PERSON_COUNTERS = (
         "reached_rural_count", lambda: and_(Trainee.first_place_id == Enrollment.id, Trainee.area == Area.RURAL)
     ),
 )
-COUNTER_NAMES = (*(counter.column for counter in (*COUNTERS, *TRAINING_COUNTERS, *PERSON_COUNTERS)), *POOL_COUNTERS)
+# How each offer ended, by the counter that counts it (an offer ended with its cancelled cohort has none).
+OFFER_OUTCOME_COUNTERS = {
+    OfferState.ACCEPTED: "offers_accepted_count",
+    OfferState.DECLINED: "offers_declined_count",
+    OfferState.EXPIRED: "offers_expired_count",
+}
+OFFER_COUNTERS = (
+    MarkedCounter("offers_made_count", lambda: Enrollment.offer.is_not(None)),
+    *(
+        MarkedCounter(column, lambda state=state: Enrollment.offer == state)
+        for state, column in OFFER_OUTCOME_COUNTERS.items()
+    ),
+)
+MARKED_COUNTERS = (*TRAINING_COUNTERS, *PERSON_COUNTERS, *OFFER_COUNTERS)
+COUNTER_NAMES = (*(counter.column for counter in (*COUNTERS, *MARKED_COUNTERS)), *POOL_COUNTERS)
 
 
 def deltas(before: EnrollmentStatus | None, after: EnrollmentStatus | None, trainee: Trainee) -> dict[str, int]:
@@ -142,6 +170,28 @@ def deltas_for_trainee_change(status: EnrollmentStatus, old: Trainee, new: Train
         if change := counter.counts(status, new) - counter.counts(status, old):
             changes[counter.column] = change
     return changes
+
+
+def offer_deltas(
+    enrollment: Enrollment, before: EnrollmentStatus | None, after: EnrollmentStatus, *, expired: bool = False
+) -> dict[str, int]:
+    """Mark on ``enrollment`` what becomes of its seat offer when it goes from ``before`` to ``after``, and
+    return the offer counters its cohort gains: an offer made (into ``offered``); one ended (out of it):
+    accepted (enrolled), declined, or expired (declined by its deadline: ``expired``), and any other end
+    (its cohort cancelled) marked cancelled, which no counter counts."""
+    if after is S.OFFERED and before is not S.OFFERED:
+        enrollment.offer = OfferState.OPEN
+        return {"offers_made_count": 1}
+    if before is not S.OFFERED or after is S.OFFERED:
+        return {}
+    if after is S.ENROLLED:
+        enrollment.offer = OfferState.ACCEPTED
+    elif after is S.DECLINED:
+        enrollment.offer = OfferState.EXPIRED if expired else OfferState.DECLINED
+    else:
+        enrollment.offer = OfferState.CANCELLED
+    column = OFFER_OUTCOME_COUNTERS.get(enrollment.offer)
+    return {column: 1} if column else {}
 
 
 def left_training_delta(enrollment: Enrollment, before: EnrollmentStatus, after: EnrollmentStatus) -> dict[str, int]:
@@ -205,10 +255,11 @@ def person_deltas_for_trainee_change(old: Trainee, new: Trainee) -> dict[str, in
 
 def mark_firsts_and_training(connection=None) -> None:
     """Set, from the enrollment table as it is, every trainee's first application and first place and
-    every place's ``started_training``, then the cohorts' ``TRAINING_COUNTERS`` and ``PERSON_COUNTERS``:
-    for data made without the services (the seeds; the migration does the same in SQL). ``connection``:
-    where to run it (default: the session). First: earliest applied (then lowest id). A place: enrolled,
-    completed, dropped, or started training. Started: in a running or finished cohort, enrolled or
+    every place's ``started_training``, then the cohorts' ``MARKED_COUNTERS`` (training, people, and the
+    offers by the places' ``offer`` marks, which the caller sets): for data made without the services
+    (the seeds; the migration does the same in SQL). ``connection``: where to run it (default: the
+    session). First: earliest applied (then lowest id). A place: enrolled, completed, dropped, or started
+    training. Started: in a running or finished cohort, enrolled or
     completed, or dropped or withdrawn on or after its first day."""
     run = (connection or db.session).execute
     begun = select(Cohort.id).where(Cohort.status.in_((CohortStatus.RUNNING, CohortStatus.FINISHED)))
@@ -240,7 +291,7 @@ def mark_firsts_and_training(connection=None) -> None:
         )
         .execution_options(synchronize_session=False)
     )
-    marked = (*TRAINING_COUNTERS, *PERSON_COUNTERS)
+    marked = MARKED_COUNTERS
     counts = run(
         select(
             Enrollment.cohort_id,
@@ -284,7 +335,7 @@ def actual_counts():
             Enrollment.cohort_id,
             *[
                 func.sum(case((counter.where(), 1), else_=0)).label(counter.column)
-                for counter in (*COUNTERS, *TRAINING_COUNTERS, *PERSON_COUNTERS)
+                for counter in (*COUNTERS, *MARKED_COUNTERS)
             ],
             *[
                 func.sum(

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from database import UTCDateTime, enum_type, utcnow
 from extensions import db
-from vocabulary import Area, Education, EnrollmentSource, EnrollmentStatus, Gender, Pool
+from vocabulary import Area, Education, EnrollmentSource, EnrollmentStatus, Gender, OfferState, Pool
 
 if TYPE_CHECKING:
     from auth.models import UserAccount
@@ -116,9 +116,19 @@ class Enrollment(db.Model):
     # An offered seat is hers until this moment; the reminder is sent once (``enrollments.services.offers``).
     offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     offer_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The seat offer she was made here, if any, and what became of it: what the cohort's offer counters
+    # count (``enrollments.counters.offer_deltas``, set by every move into and out of ``offered``).
+    offer: Mapped[OfferState | None] = mapped_column(enum_type(OfferState, "offer"))
     # The place was held when training began (set for every enrolled place when its cohort starts running):
     # such a place ends completed, or left (dropped, withdrawn), or is still open.
     started_training: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Her attendance, kept by ``attendance.services`` whenever a register of her cohort is saved or corrected
+    # (truth is the registers): class days she was marked on, of those present or late, and how many of the
+    # latest ones in a row she was absent; ``at_risk_notified_at`` says that this streak's message went.
+    days_marked: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    days_present: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    absent_streak: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    at_risk_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     trainee: Mapped[Trainee] = relationship(back_populates="enrollments")

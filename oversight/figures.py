@@ -11,6 +11,10 @@ those sums are. Places and people: a *place* is one enrollment (a person with tw
 Cohort stages: *filling* (open or closed: still taking applications or about to start), *running*,
 *finished*; cancelled cohorts are shown apart. Every figure counts the cohorts the filters select (the period
 is the day a cohort starts).
+
+The selection figures (issue 16: reserved seats, seat offers, how fast cohorts fill) are a section of their
+own (``SELECTION``): the pages show them in a table of their own; the API and the downloads list them after
+the others.
 """
 
 from dataclasses import dataclass
@@ -22,12 +26,22 @@ from forms import N_
 class Figure:
     """One column of the report: ``key`` is the row's attribute and the API's field; ``heading`` and
     ``definition`` are English (marked for translation); ``share`` figures are ratios from 0 to 1 (null
-    when their denominator is 0), the others whole numbers."""
+    when their denominator is 0), ``days`` figures numbers of days to one decimal (null when there is
+    nothing to average), the others whole numbers. ``section``: the table the pages show it in."""
 
     key: str
     heading: str
     definition: str
     share: bool = False
+    days: bool = False
+    section: str = "capacity"
+
+
+CAPACITY, SELECTION = "capacity", "selection"
+
+
+def selection(key: str, heading: str, definition: str, *, share: bool = False, days: bool = False) -> Figure:
+    return Figure(key, heading, definition, share=share, days=days, section=SELECTION)
 
 
 FIGURES: tuple[Figure, ...] = (
@@ -190,9 +204,106 @@ FIGURES: tuple[Figure, ...] = (
         N_("Applications to cancelled cohorts"),
         N_("Every application made to the cancelled cohorts: demand the programme did not serve."),
     ),
+    selection(
+        "reserved_seats",
+        N_("Reserved seats"),
+        N_(
+            "Seats kept for a category (women, rural applicants, residents of the centre's district, persons with "
+            "disability) until the release, in cohorts open, closed, running or finished."
+        ),
+    ),
+    selection(
+        "reserved_filled",
+        N_("Reserved seats filled"),
+        N_(
+            "Reserved seats held by someone who qualified for them ÷ reserved seats, every category together. "
+            "Held means enrolled or offered: now, until the release; as they were at the release, once released "
+            "(then the seats left become open seats, and later changes do not rewrite this figure)."
+        ),
+        share=True,
+    ),
+    selection("reserved_women", N_("Reserved for women"), N_("Seats reserved for women.")),
+    selection(
+        "women_reserved_filled",
+        N_("Women's seats filled"),
+        N_("Seats reserved for women held by women ÷ seats reserved for women (held as for reserved seats filled)."),
+        share=True,
+    ),
+    selection("reserved_rural", N_("Reserved for rural applicants"), N_("Seats reserved for rural applicants.")),
+    selection(
+        "rural_reserved_filled",
+        N_("Rural seats filled"),
+        N_("Seats reserved for rural applicants held by rural applicants ÷ seats reserved for them."),
+        share=True,
+    ),
+    selection(
+        "reserved_district",
+        N_("Reserved for the district's residents"),
+        N_("Seats reserved for residents of the centre's district."),
+    ),
+    selection(
+        "district_reserved_filled",
+        N_("District seats filled"),
+        N_("Seats reserved for the district's residents held by residents ÷ seats reserved for them."),
+        share=True,
+    ),
+    selection(
+        "reserved_disability",
+        N_("Reserved for persons with disability"),
+        N_("Seats reserved for persons with disability."),
+    ),
+    selection(
+        "disability_reserved_filled",
+        N_("Disability seats filled"),
+        N_("Seats reserved for persons with disability held by them ÷ seats reserved for them."),
+        share=True,
+    ),
+    selection(
+        "offers_made",
+        N_("Offers made"),
+        N_(
+            "Seats offered from the line (held until a deadline), in every cohort, cancelled ones included. Each "
+            "ends accepted, declined or expired, or is still open; an offer open when its cohort was cancelled "
+            "ended with it and is in none of those."
+        ),
+    ),
+    selection("offers_accepted", N_("Offers accepted"), N_("Offers she accepted before the deadline.")),
+    selection(
+        "offers_declined",
+        N_("Offers declined"),
+        N_("Offers she declined (or withdrew from) before the deadline."),
+    ),
+    selection("offers_expired", N_("Offers expired"), N_("Offers that reached their deadline without an answer.")),
+    selection("offers_open", N_("Offers open now"), N_("Offers waiting for an answer now.")),
+    selection(
+        "acceptance_rate",
+        N_("Offers accepted (share)"),
+        N_("Offers accepted ÷ offers that ended (accepted, declined or expired); open offers are not counted."),
+        share=True,
+    ),
+    selection(
+        "cohorts_full",
+        N_("Cohorts that filled"),
+        N_(
+            "Cohorts (open, closed, running or finished) whose seats were all held (enrolled or offered) at some "
+            "moment: counted from the first such moment, even if seats were freed later."
+        ),
+    ),
+    selection(
+        "days_to_full",
+        N_("Days from opening to full (average)"),
+        N_(
+            "For the cohorts that filled: the days from the opening of applications (or, for a cohort without "
+            "a window, from its creation) to the moment its last seat was taken, averaged over those cohorts "
+            "(a mean, not a median; 0 for one that filled before its window opened)."
+        ),
+        days=True,
+    ),
 )
 FIGURE_KEYS = tuple(figure.key for figure in FIGURES)
 SHARE_KEYS = frozenset(figure.key for figure in FIGURES if figure.share)
+CAPACITY_FIGURES = tuple(figure for figure in FIGURES if figure.section == CAPACITY)
+SELECTION_FIGURES = tuple(figure for figure in FIGURES if figure.section == SELECTION)
 
 
 @dataclass(frozen=True)
@@ -232,7 +343,8 @@ def definitions_for_api(underused_below: float, women_share_target: float) -> st
     """The definitions as the API's description gives them (English, Markdown)."""
     lines = [
         PLACES_AND_PEOPLE,
-        "Shares are numbers from 0 to 1, null when their denominator is 0.",
+        "Shares are numbers from 0 to 1, null when their denominator is 0; days are numbers of days to one "
+        "decimal, null when no cohort filled.",
         "",
         *(f"- `{figure.key}`: {figure.definition}" for figure in FIGURES),
         "",

@@ -272,19 +272,24 @@ def centres_table(scope: OversightScope, filters: AuditFilters) -> AuditTable:
 
 @dataclass(frozen=True)
 class ChartData:
-    """The numbers of the three charts, each as (label, value) pairs; percentages have one decimal."""
+    """The numbers of the charts, each as (label, value, ...) tuples; percentages have one decimal."""
 
     utilisation: list[tuple[str, float | None]]  # by province
     women: list[tuple[str, float | None, int, int]]  # by month: label, share, women, places
     funnel: list[tuple[str, int]]  # seats, applied, enrolled or completed, completed
     women_target: float
+    # By the page's groups: label, offers accepted, declined, expired, open (empty: no offer made at all).
+    offers: list[tuple[str, int, int, int, int]] = field(default_factory=list)
 
 
 def chart_data(
-    scope: OversightScope, filters: AuditFilters, provinces: list[CapacityReportRow] | None = None
+    scope: OversightScope,
+    filters: AuditFilters,
+    provinces: list[CapacityReportRow] | None = None,
+    groups: AuditTable | None = None,
 ) -> ChartData:
     """The charts' numbers for ``scope`` under ``filters`` (``provinces``: the report by province, when
-    the page has it already)."""
+    the page has it already); how the seat offers ended by the rows of ``groups`` (the page's table)."""
     if provinces is None:
         provinces = audit_report(scope, "province", filters)
     total = report_totals(provinces)
@@ -301,7 +306,24 @@ def chart_data(
             ("completed", total.completed),
         ],
         women_target=percent(thresholds().women_share_target),
+        offers=offers_by_group(groups) if groups is not None and groups.total.offers_made else [],
     )
+
+
+def offers_by_group(table: AuditTable) -> list[tuple[str, int, int, int, int]]:
+    """How the seat offers of each row of ``table`` ended (accepted, declined, expired) or are still open,
+    named as the table names them (groups without an offer are left out)."""
+    return [
+        (
+            table.names.get(row.key, row.name),
+            row.offers_accepted,
+            row.offers_declined,
+            row.offers_expired,
+            row.offers_open,
+        )
+        for row in table.rows
+        if row.offers_made
+    ]
 
 
 def downloads(endpoint: str, filters: AuditFilters, **args: str) -> dict[str, str]:
@@ -353,7 +375,7 @@ def index():
         table=table,
         crumbs=crumbs(scope, filters),
         province=province,
-        charts=chart_data(scope, filters, provinces) if table.total.cohorts else None,
+        charts=chart_data(scope, filters, provinces, table) if table.total.cohorts else None,
         scope=scope,
         place_url=url_for("oversight.index", **keep),
         track_url=url_for("oversight.tracks", **keep),

@@ -41,6 +41,7 @@ from vocabulary import (
     Gender,
     Level,
     Mode,
+    OfferState,
     PartnerType,
     Pool,
     Role,
@@ -49,6 +50,8 @@ from vocabulary import (
 )
 
 S = EnrollmentStatus
+# The offer mark of the demo's offered and declined places (``Enrollment.offer``: what the offer counters count).
+OFFER_MARKS = {S.OFFERED: OfferState.OPEN, S.DECLINED: OfferState.DECLINED}
 DEMO_PASSWORD = "markaz-demo"
 RANDOM_SEED = 2026
 TRAINEE_COUNT = 2000
@@ -663,6 +666,7 @@ def seed_demo() -> SeedReport:
                     reason=item.reason,
                     pool=Pool.OPEN if item.status in (S.ENROLLED, S.OFFERED, S.COMPLETED, S.DROPPED) else None,
                     offer_expires_at=now + timedelta(hours=48) if item.status in (S.OFFERED, S.DECLINED) else None,
+                    offer=OFFER_MARKS.get(item.status),
                 )
             )
             added["enrollments"] += 1

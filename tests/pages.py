@@ -11,6 +11,7 @@ import csv
 import html
 import io
 import re
+from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -252,3 +253,52 @@ def every_stored_value() -> str:
         for row in db.session.execute(sa.select(table)):
             values.extend(str(value) for value in row)
     return "\n".join(values)
+
+
+# Tables ------------------------------------------------------------------------------------------------------
+
+
+class TableReader(HTMLParser):
+    """Every ``<table id=...>`` of a page: its rows (``data-key``), each row's header text and cells by
+    ``data-figure``, with text as a reader gets it (entities decoded, whitespace collapsed)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, list[dict]] = {}
+        self.table: list[dict] | None = None
+        self.row: dict | None = None
+        self.cell: dict | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        found = dict(attrs)
+        if tag == "table" and found.get("id"):
+            self.table = self.tables.setdefault(found["id"], [])
+        elif tag == "tr" and self.table is not None:
+            self.row = {"key": found.get("data-key"), "cells": [], "figures": {}, "links": []}
+        elif tag in ("th", "td") and self.row is not None:
+            self.cell = {"figure": found.get("data-figure"), "value": found.get("data-value"), "text": []}
+        elif tag == "a" and self.row is not None:
+            self.row["links"].append(found.get("href"))
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is not None:
+            self.cell["text"].append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("th", "td") and self.cell is not None:
+            text = " ".join(" ".join(self.cell["text"]).split())
+            self.row["cells"].append({"text": text, "value": self.cell["value"]})
+            if self.cell["figure"]:
+                self.row["figures"][self.cell["figure"]] = text
+            self.cell = None
+        elif tag == "tr" and self.row is not None:
+            self.table.append(self.row)
+            self.row = None
+        elif tag == "table":
+            self.table = None
+
+
+def tables_of(page: str) -> dict[str, list[dict]]:
+    reader = TableReader()
+    reader.feed(page)
+    return reader.tables

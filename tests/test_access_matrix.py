@@ -114,6 +114,11 @@ EXPECTED_GET: dict[str, dict[str, object]] = {
     "enrollments.sign_in_sheet":  row(LOGIN,    403,      200,      403,      403,      403,      200),
     "enrollments.message_cohort": row(LOGIN,    403,      200,      403,      403,      403,      200),
     "enrollments.import_sample":  row(LOGIN,    403,      200,      403,      403,      403,      200),
+    # Attendance (issue 17): a cohort's register and class days, and a centre's trainees at risk: its staff
+    # and admins (overseers read the figures, not the registers).
+    "attendance.register":        row(LOGIN,    403,      200,      403,      403,      403,      200),
+    "attendance.class_days":      row(LOGIN,    403,      200,      403,      403,      403,      200),
+    "attendance.at_risk":         row(LOGIN,    403,      200,      403,      403,      403,      200),
     "oversight.index":            row(LOGIN,    403,      200,      200,      200,      200,      200),
     # The capacity audit's drill-down (Punjab, Lahore, centre A) and its view by track: staff reach the places
     # of their own centres (staff_b's centre is in Sindh), overseers their scope.
@@ -211,6 +216,9 @@ EXPECTED_POST: dict[str, dict[str, object]] = {
     # A bulk decision that names no decision is refused with 400; a message without text, 422.
     "enrollments.bulk_decision":  row(LOGIN,    403,      400,      403,      403,      403,      400),
     "enrollments.message_cohort": row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
+    # An empty register or class-day form is refused (422).
+    "attendance.register":        row(LOGIN,    403,      422,      403,      403,      403,      422),
+    "attendance.class_days":      row(LOGIN,    403,      422,      403,      403,      403,      422),
     # The walk-in desk's eligibility check (JSON): answers missing, 422.
     "enrollments.walk_in_eligibility": row(LOGIN, 403,    422,      403,      403,      403,      422),
     "enrollments.correct_trainee": row(LOGIN,   403,      ADMITTED, 403,      403,      403,      ADMITTED),
@@ -281,6 +289,9 @@ def path_values(world: "World") -> dict[str, dict[str, object]]:
         "enrollments.sign_in_sheet": {"code": world.cohort_a.code},
         "enrollments.message_cohort": {"code": world.cohort_a.code},
         "enrollments.import_sample": {"centre_code": centre_a, "fmt": "csv"},
+        "attendance.register": {"code": world.cohort_a.code},
+        "attendance.class_days": {"code": world.cohort_a.code},
+        "attendance.at_risk": {"code": centre_a},
         "enrollments.walk_in_eligibility": {"centre_code": centre_a},
         "enrollments.import_upload": {"centre_code": centre_a},
         "enrollments.import_batch": {"batch_id": upload},

@@ -18,7 +18,8 @@ After every step: ``recount()`` finds no drift (the per-pool held counters and o
 no cohort holds more seats (enrolled + offered) than it has nor more of a pool than it reserves, until
 release a reserved seat is held only by someone who qualifies, nobody who qualifies for a pool waits
 behind someone who applied later and holds a seat of that pool (first come), every offer ends accepted,
-declined or expired (the audit trail says so), waitlist positions run 1..n without gaps, nobody holds more
+declined or expired (the audit trail says so, and the place's offer mark says the same), a cohort that
+holds every seat has its moment of filling, waitlist positions run 1..n without gaps, nobody holds more
 than two active places (or two that clash), nobody waits in a cohort that has started, and every state
 change wrote exactly one audit event (and nothing else wrote one).
 A second test ends each run with ``flask oversight recount``, which must say "No drift.".
@@ -76,6 +77,7 @@ from enrollments.services import (
 from enrollments.services import apply as apply_online
 from enrollments.services import register as register_one
 from enrollments.services import register_many as register_list
+from enrollments.services.waitlist import promotes
 from enrollments.trainees import TraineeDetails, update_trainee
 from extensions import db
 from refusals import Refusal
@@ -90,6 +92,7 @@ from vocabulary import (
     EnrollmentStatus,
     Gender,
     Mode,
+    OfferState,
     PartnerType,
     Pool,
     Role,
@@ -118,6 +121,14 @@ HOLDING = (S.ENROLLED, S.OFFERED)
 # What may follow a seat offer in an enrollment's audit trail: it ends accepted, declined or expired (or
 # with its cohort, cancelled).
 OFFER_ENDINGS = ("enrollment.accept", "enrollment.decline", "enrollment.expire", "enrollment.cancel")
+# The mark each ending leaves on the place (``Enrollment.offer``: what the offer counters count).
+OFFER_MARKS = {
+    "enrollment.offer": OfferState.OPEN,
+    "enrollment.accept": OfferState.ACCEPTED,
+    "enrollment.decline": OfferState.DECLINED,
+    "enrollment.expire": OfferState.EXPIRED,
+    "enrollment.cancel": OfferState.CANCELLED,
+}
 # The cohorts where seats go by order of application (the reviewed one's go by staff decision).
 FIRST_COME = (0, 2)
 STARTED = (CohortStatus.RUNNING, CohortStatus.FINISHED, CohortStatus.CANCELLED)
@@ -559,9 +570,24 @@ class EnrollmentMachine(RuleBasedStateMachine):
             for action, following in pairwise(actions):
                 if action == "enrollment.offer":
                     assert following in OFFER_ENDINGS, actions
+        # Each place's offer mark says how its offer ended, as its trail does (none: never offered).
+        for place in db.session.scalars(select(Enrollment)):
+            actions = trail.get(place.id, [])
+            if "enrollment.offer" not in actions:
+                assert place.offer is None, (place, actions)
+                continue
+            last_offer = len(actions) - 1 - actions[::-1].index("enrollment.offer")
+            ending = actions[last_offer + 1] if last_offer + 1 < len(actions) else "enrollment.offer"
+            assert place.offer is OFFER_MARKS[ending], (place, actions)
         # An offer still open has its deadline (an ended one keeps it, as history).
         for place in db.session.scalars(select(Enrollment).where(Enrollment.status == S.OFFERED)):
             assert place.offer_expires_at is not None and trail[place.id][-1] == "enrollment.offer", place
+
+    @invariant()
+    def a_cohort_that_held_every_seat_has_filled(self):
+        for cohort in db.session.scalars(select(Cohort)):
+            if cohort.enrolled_count + cohort.offered_count >= cohort.seats > 0:
+                assert cohort.full_at is not None, cohort
 
     @invariant()
     def waitlists_run_from_one_without_gaps(self):
@@ -581,13 +607,16 @@ class EnrollmentMachine(RuleBasedStateMachine):
             assert not any(overlaps(first, second) for first, second in combinations(cohorts, 2)), (trainee_id, cohorts)
 
     @invariant()
-    def nobody_waits_for_a_cohort_that_has_started(self):
-        waiting = db.session.scalar(
-            select(func.count(Enrollment.id))
-            .join(Cohort, Cohort.id == Enrollment.cohort_id)
+    def nobody_waits_for_a_cohort_past_its_backfill_window(self):
+        """Once a cohort has started nobody waits for it, but through its backfill window (issue 17: the
+        first days of a running cohort, when a freed seat still goes to the line)."""
+        started = db.session.scalars(
+            select(Cohort)
+            .join(Enrollment, Cohort.id == Enrollment.cohort_id)
             .where(Enrollment.status.in_(WAITING), Cohort.status.in_(STARTED))
-        )
-        assert waiting == 0
+            .distinct()
+        ).all()
+        assert [cohort.code for cohort in started if not promotes(cohort, utcnow())] == []
 
 
 RUNS = settings(

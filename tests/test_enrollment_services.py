@@ -363,6 +363,8 @@ def test_when_a_cohort_starts_the_people_still_waiting_are_told_and_released(
     cohort.status = CohortStatus.OPEN
     holder, waiting = fill(cohort, trainee_with_account, 2)
     cohort.status = CohortStatus.CLOSED
+    # It started a week ago, so its backfill window (the first 7 days, when the line still moves) has closed.
+    cohort.starts_on = utcnow().date() - timedelta(days=cohort.backfill_days)
     change_status(cohort, CohortStatus.RUNNING, actor=staff)
     assert (holder.status, waiting.status) == (S.ENROLLED, S.CANCELLED)
     assert waiting.reason == "The course started before a seat became free."

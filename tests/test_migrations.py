@@ -9,11 +9,15 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from auth.models import ApiToken, UserAccount
+from courses.models import Cohort
 from database import utcnow
+from enrollments.counters import recount
 from enrollments.imports.models import ImportBatch, ImportStatus
+from enrollments.models import Enrollment
+from enrollments.services import accept, apply, decline, release, settle_for_timer, withdraw
 from extensions import db
 from notifications.models import Channel, OutboxMessage
-from vocabulary import Role
+from vocabulary import OfferState, Role
 
 MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
 
@@ -154,4 +158,40 @@ def test_trainee_accounts_take_their_records_number_unless_another_account_share
         upgrade(directory=MIGRATIONS)
     assert emails[ayesha_id] == "923001111111@phone.invalid" and len(emails) == 4
     assert "accounts with a mobile number and no email get the address" in said
+    assert differences() == []
+
+
+def test_the_selection_figures_are_filled_from_the_places_as_they_are(app, make_cohort, make_user, make_trainee):
+    """Issue 16, item 4: after the upgrade the offers already made are marked and counted (an answer after
+    the deadline is an expiry), a cohort holding every seat has filled, a released one keeps what it held."""
+    cohort = make_cohort(seats=2, offers=True, reserved_women=1)
+    people = [make_trainee(user=make_user(Role.TRAINEE)) for _ in range(5)]
+    places = [apply(person, cohort, actor=person.user).enrollment for person in people]
+    db.session.commit()
+    holders, line = places[:2], places[2:]
+    ids, cohort_id = [place.id for place in line], cohort.id
+    for holder in holders:  # a man's seat, and the women's seat: both offered to the line
+        withdraw(holder, actor=holder.trainee.user)
+    accept(line[0], actor=line[0].trainee.user)
+    decline(line[1], actor=line[1].trainee.user)  # her seat is offered to the third
+    release(cohort, actor=None, now=utcnow())
+    db.session.execute(sa.update(Enrollment).where(Enrollment.id == ids[2]).values(offer_expires_at=utcnow()))
+    settle_for_timer(cohort_id, now=utcnow() + timedelta(minutes=1))  # the third one's offer expires
+    latecomer = make_trainee(user=make_user(Role.TRAINEE))
+    apply(latecomer, cohort, actor=latecomer.user)  # takes the seat: every seat is held again
+    db.session.commit()
+    try:
+        downgrade(directory=MIGRATIONS, revision="ce1209bfb9a5")
+        upgrade(directory=MIGRATIONS)
+        db.session.expire_all()
+        marks = [db.session.get(Enrollment, place_id).offer for place_id in ids]
+        drifts = recount()
+        filled = db.session.get(Cohort, cohort_id)
+        snapshot = (filled.full_at is not None, filled.released_held_women)
+        db.session.rollback()
+    finally:
+        upgrade(directory=MIGRATIONS)
+    assert marks == [OfferState.ACCEPTED, OfferState.DECLINED, OfferState.EXPIRED]
+    assert drifts == []
+    assert snapshot == (True, 0)
     assert differences() == []

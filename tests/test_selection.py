@@ -482,7 +482,7 @@ def test_the_timer_expires_reminds_once_and_can_run_again(app, offering, woman):
 def test_a_timer_run_finding_nothing_due_changes_nothing(offering, row_counts):
     cohort, _, _ = offering
     before = row_counts()
-    assert settle_for_timer(cohort.id, now=utcnow()) == {"expired": 0, "released": 0, "reminded": 0}
+    assert settle_for_timer(cohort.id, now=utcnow()) == {"expired": 0, "released": 0, "ended": 0, "reminded": 0}
     db.session.commit()
     assert row_counts() == before
 

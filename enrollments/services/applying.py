@@ -18,6 +18,7 @@ from enrollments.models import Enrollment, Trainee
 from enrollments.services.changes import (
     audit,
     change_counters,
+    give_back_seat,
     insert_place,
     lock_cohort,
     lock_trainees,
@@ -182,7 +183,7 @@ def place_locked(
     if status is S.ENROLLED:
         changes.pop("enrolled_count")  # counted by take_seat, with its pool
         # pool_for read the counters under the cohort's lock, so the seat is free; never overbook if not.
-        if not take_seat(cohort, pool, counting=changes):
+        if not take_seat(cohort, pool, counting=changes, now=now):
             raise NotPossibleNow(_("The cohort's seats changed during the application: try again."))
     else:
         change_counters(cohort, **changes)
@@ -232,19 +233,17 @@ def place_in_open_seat(
         return None  # refused: the locked way says why, on what it reads under the locks
     changes = counter_deltas(None, S.ENROLLED, trainee) | person_deltas(S.ENROLLED, trainee)
     changes.pop("enrolled_count")  # counted by take_seat
-    if not take_seat(cohort, Pool.OPEN, counting=changes, applying_at=now):
+    if not take_seat(cohort, Pool.OPEN, counting=changes, now=now, applying=True):
         return None
-    undo = {name: -delta for name, delta in changes.items()} | {"enrolled_count": -1}
     enrollment = insert_place(
         trainee, cohort, status=S.ENROLLED, source=source, applied_at=now, decided_at=now, pool=Pool.OPEN
     )
     if enrollment is None:  # the same application, sent twice at once: the other one made her place
-        change_counters(cohort, **undo)
+        give_back_seat(cohort, changes, now)
         return Placement(find_enrollment(trainee, cohort), created=False)
     if not stamp_trainee(trainee, stamp, dict.fromkeys(first_marks(changes), enrollment.id)):
         db.session.delete(enrollment)
-        change_counters(cohort, **undo)
-        db.session.flush()
+        give_back_seat(cohort, changes, now)
         return None
     audit(actor, "enrollment.apply" if source is EnrollmentSource.ONLINE else "enrollment.register", enrollment, None)
     tell(enrollment, S.ENROLLED.value)

@@ -1,22 +1,23 @@
 """How every enrollment change is written: the locks (the cohort first, then trainees in id order), the
-cohort's counters in one UPDATE, a seat taken atomically, the status moved, and its audit event."""
+cohort's counters in one UPDATE, a seat taken atomically (and the moment the last one went: ``filled_at``),
+the status moved, and its audit event."""
 
 from datetime import datetime
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import ColumnElement, and_, case, literal, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
 from audit.events import record
 from auth.models import UserAccount
 from courses.models import Cohort, with_course_and_centre
-from database import get_locked, utcnow
+from database import UTCDateTime, get_locked, utcnow
 from enrollments import pools
-from enrollments.counters import count_person, left_training_delta, pool_deltas
+from enrollments.counters import count_person, left_training_delta, offer_deltas, pool_deltas
 from enrollments.counters import deltas as counter_deltas
 from enrollments.models import Enrollment, Trainee
 from extensions import db
-from vocabulary import RESERVED_POOLS, Admission, EnrollmentStatus, Pool
+from vocabulary import RESERVED_POOLS, Admission, CohortStatus, EnrollmentStatus, Pool
 
 S = EnrollmentStatus
 
@@ -58,27 +59,40 @@ def change_counters(cohort: Cohort, **deltas: int) -> None:
         db.session.expire(cohort, list(values))
 
 
+def filled_at(held_after: ColumnElement[int], seats, now: datetime) -> ColumnElement:
+    """The new ``Cohort.full_at`` of an UPDATE after which ``held_after`` of ``seats`` are held (both in SQL,
+    over the row's old values, or numbers): ``now`` if that is every seat (one at least) and the cohort
+    was never full before; else as it was. Set once, never cleared: the first moment the cohort filled
+    (the reports' days from opening to full)."""
+    return case(
+        (and_(Cohort.full_at.is_(None), held_after >= seats, held_after > 0), literal(now, UTCDateTime())),
+        else_=Cohort.full_at,
+    )
+
+
 def take_seat(
     cohort: Cohort,
     pool: Pool = Pool.OPEN,
     *,
     offer: bool = False,
     counting: dict[str, int] | None = None,
-    applying_at: datetime | None = None,
+    now: datetime | None = None,
+    applying: bool = False,
 ) -> bool:
     """Take one seat of ``pool`` if one is free: True when taken. Counts it as enrolled, or as offered
     (``offer``), and in its pool, and adds the other counters' ``counting`` deltas in the same statement
-    (only if the seat is taken). Atomic on both databases: one conditional UPDATE that never holds more
-    seats than there are, nor more of a reserved pool than it has, nor, before the release, more open
-    seats than are not reserved (the database's CHECK constraints back the first two up). With
-    ``applying_at``, for an applicant who did not lock the cohort: only while it takes applications then,
-    first come."""
+    (only if the seat is taken); the last seat marks the cohort full at ``now`` (``filled_at``). Atomic on
+    both databases: one conditional UPDATE that never holds more seats than there are, nor more of a
+    reserved pool than it has, nor, before the release, more open seats than are not reserved (the
+    database's CHECK constraints back the first two up). With ``applying``, for an applicant who did not
+    lock the cohort: only while it takes applications (at ``now``), first come."""
     counter = "offered_count" if offer else "enrolled_count"
     values = {name: getattr(Cohort, name) + delta for name, delta in (counting or {}).items() if delta}
     values[counter] = getattr(Cohort, counter) + 1
+    values["full_at"] = filled_at(Cohort.enrolled_count + Cohort.offered_count + 1, Cohort.seats, now or utcnow())
     conditions = [Cohort.id == cohort.id, Cohort.enrolled_count + Cohort.offered_count < Cohort.seats]
-    if applying_at is not None:
-        conditions += [Cohort.taking_applications(applying_at), Cohort.admission == Admission.FIRST_COME]
+    if applying:
+        conditions += [Cohort.taking_applications(now or utcnow()), Cohort.admission == Admission.FIRST_COME]
     held_reserved = sum((getattr(Cohort, f"held_{each.value}") for each in RESERVED_POOLS), 0)
     if pool is Pool.OPEN:
         conditions.append(
@@ -99,11 +113,24 @@ def take_seat(
     return result.rowcount == 1
 
 
-def seat_for(trainee: Trainee, cohort: Cohort, *, offer: bool = False) -> Pool | None:
+def give_back_seat(cohort: Cohort, counted: dict[str, int], now: datetime) -> None:
+    """Undo, within the transaction, ``take_seat(cohort, counting=counted, now=now)`` of an open seat whose
+    place was then not made: the seat, the other counters, and the cohort's ``full_at`` if that seat set it."""
+    values = {name: getattr(Cohort, name) - delta for name, delta in counted.items() if delta}
+    values["enrolled_count"] = Cohort.enrolled_count - 1
+    stamped = literal(now, UTCDateTime())
+    values["full_at"] = case((Cohort.full_at == stamped, None), else_=Cohort.full_at)
+    db.session.execute(
+        update(Cohort).where(Cohort.id == cohort.id).values(values).execution_options(synchronize_session=False)
+    )
+    db.session.expire(cohort, list(values))
+
+
+def seat_for(trainee: Trainee, cohort: Cohort, *, offer: bool = False, now: datetime | None = None) -> Pool | None:
     """Take the seat ``trainee`` would get in ``cohort`` now (``pools.pool_for``: open seats first, then a
     reserved pool she qualifies for): the pool it came from, or None when no seat is free for her."""
     pool = pools.pool_for(trainee, cohort)
-    if pool is None or not take_seat(cohort, pool, offer=offer):
+    if pool is None or not take_seat(cohort, pool, offer=offer, now=now):
         return None
     return pool
 
@@ -146,18 +173,24 @@ def move(
     now: datetime,
     reason: str = "",
     seat: Pool | None = None,
+    expired: bool = False,
 ) -> EnrollmentStatus:
     """Set the status, keep the cohort's counters in step (``enrollments.counters``: by status, the
     report counters, the held seats of its pool; a place that started training and leaves it; her first
-    place), and return the old status. Taking a seat for an enrollment that comes to hold one is the
-    caller's job, atomically, with ``take_seat`` (or ``seat_for``), which counts it: the caller passes its
-    pool as ``seat``."""
+    place; an offer made or ended, ``expired`` when it ends by its deadline), and return the old status.
+    Taking a seat for an enrollment that comes to hold one is the caller's job, atomically, with
+    ``take_seat`` (or ``seat_for``), which counts it: the caller passes its pool as ``seat``."""
     before = enrollment.status
     if seat is not None:
         enrollment.pool = seat
     changes = counter_deltas(before, to, enrollment.trainee) | pool_deltas(before, to, enrollment.pool)
     changes.update(left_training_delta(enrollment, before, to))
-    if to is S.COMPLETED and not enrollment.started_training:
+    changes.update(offer_deltas(enrollment, before, to, expired=expired))
+    if to is S.ENROLLED and not enrollment.started_training and enrollment.cohort.status is CohortStatus.RUNNING:
+        # A seat given in a running cohort (its backfill window): she starts training now.
+        enrollment.started_training = True
+        changes["started_count"] = 1
+    elif to is S.COMPLETED and not enrollment.started_training:
         # A completed place evidently started training (its cohort was marked running by other means).
         enrollment.started_training = True
         changes["started_count"] = 1

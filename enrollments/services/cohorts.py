@@ -15,7 +15,7 @@ from courses.models import Cohort
 from database import utcnow
 from enrollments import pools
 from enrollments.models import Enrollment
-from enrollments.services.changes import audit, change_counters, lock_cohort, lock_trainees, move
+from enrollments.services.changes import audit, change_counters, filled_at, lock_cohort, lock_trainees, move
 from enrollments.services.decisions import require_manager
 from enrollments.services.messages import tell
 from enrollments.services.rules import EnrollmentRefused, NotPossibleNow, ReasonRequired
@@ -212,7 +212,12 @@ def change_capacity(
     db.session.execute(
         update(Cohort)
         .where(Cohort.id == cohort.id)
-        .values(seats=seats, **{f"reserved_{pool.value}": count for pool, count in reserved.items()})
+        .values(
+            seats=seats,
+            # Fewer seats may leave every one held: the cohort is full from now.
+            full_at=filled_at(Cohort.enrolled_count + Cohort.offered_count, seats, now or utcnow()),
+            **{f"reserved_{pool.value}": count for pool, count in reserved.items()},
+        )
         .execution_options(synchronize_session=False)
     )
     db.session.expire(cohort)

@@ -59,7 +59,7 @@ def approve(enrollment: Enrollment, *, actor: UserAccount, now: datetime | None 
     lock_trainees(enrollment.trainee_id)
     db.session.refresh(enrollment)
     require_status(enrollment, S.PENDING, action="approve")
-    pool = seat_for(enrollment.trainee, enrollment.cohort)
+    pool = seat_for(enrollment.trainee, enrollment.cohort, now=now)
     status = S.ENROLLED if pool is not None else S.WAITLISTED
     before = move(enrollment, status, now=now, seat=pool)
     audit(actor, "enrollment.approve", enrollment, before)

@@ -20,7 +20,7 @@ from enrollments.counters import count_person, pool_deltas
 from enrollments.counters import deltas as counter_deltas
 from enrollments.eligibility import unmet_requirements
 from enrollments.models import Enrollment, Trainee
-from enrollments.services.changes import audit_state, change_counters, lock_cohort
+from enrollments.services.changes import audit_state, change_counters, filled_at, lock_cohort
 from enrollments.services.messages import message_for
 from enrollments.services.rules import (
     ApplicationsClosed,
@@ -92,7 +92,7 @@ def register_many(
         return outcome
     statuses, seats = statuses_in_order(accepted, cohort)
     first_position = cohort.waitlisted_count + 1  # read before the counters move
-    take_places(cohort, accepted, statuses, seats)
+    take_places(cohort, accepted, statuses, seats, now=applied_at)
     enrollments = insert_enrollments(accepted, statuses, seats, cohort, source=source, applied_at=applied_at)
     count_people(cohort, accepted, enrollments)
     audit_many(actor, enrollments, cohort, source=source)
@@ -180,10 +180,16 @@ def statuses_in_order(accepted: list[Trainee], cohort: Cohort) -> tuple[list[Enr
 
 
 def take_places(
-    cohort: Cohort, accepted: list[Trainee], statuses: list[EnrollmentStatus], seats: list[Pool | None]
+    cohort: Cohort,
+    accepted: list[Trainee],
+    statuses: list[EnrollmentStatus],
+    seats: list[Pool | None],
+    *,
+    now: datetime,
 ) -> None:
     """Move the cohort's counters for the new places in one UPDATE, guarded as ``take_seat`` is: never past
-    the seat count (``NotPossibleNow`` if it would be; the CHECK constraints guard each pool)."""
+    the seat count (``NotPossibleNow`` if it would be; the CHECK constraints guard each pool). When they
+    take the last seat, the cohort is full from ``now`` (``filled_at``)."""
     added: Counter[str] = Counter()
     for trainee, status, pool in zip(accepted, statuses, seats, strict=True):
         added.update(counter_deltas(None, status, trainee))
@@ -194,12 +200,19 @@ def take_places(
             Cohort.id == cohort.id,
             Cohort.enrolled_count + Cohort.offered_count + added["enrolled_count"] <= Cohort.seats,
         )
-        .values({getattr(Cohort, counter): getattr(Cohort, counter) + delta for counter, delta in added.items()})
+        .values(
+            {getattr(Cohort, counter): getattr(Cohort, counter) + delta for counter, delta in added.items()}
+            | {
+                Cohort.full_at: filled_at(
+                    Cohort.enrolled_count + Cohort.offered_count + added["enrolled_count"], Cohort.seats, now
+                )
+            }
+        )
         .execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:  # cannot happen while the cohort is locked; never overbook if it does
         raise NotPossibleNow(_("The cohort's seats changed during the registration: try again."))
-    db.session.expire(cohort, list(added))
+    db.session.expire(cohort, [*added, "full_at"])
 
 
 def count_people(cohort: Cohort, accepted: list[Trainee], enrollments: list[Enrollment]) -> None:

@@ -26,7 +26,7 @@ from enrollments.services.rules import NotAllowed, NotPossibleNow
 from enrollments.services.waitlist import promote_next
 from extensions import db
 from language import message_language
-from vocabulary import EnrollmentStatus
+from vocabulary import CohortStatus, EnrollmentStatus
 
 S = EnrollmentStatus
 # How long an offer is held unless the cohort says otherwise (``Cohort.offer_hours``).
@@ -103,7 +103,7 @@ def expire_due(cohort: Cohort, *, now: datetime) -> int:
         .execution_options(populate_existing=True)
     ).all()
     for enrollment in due:
-        before = move(enrollment, S.DECLINED, now=now, reason=expired_reason(enrollment))
+        before = move(enrollment, S.DECLINED, now=now, reason=expired_reason(enrollment), expired=True)
         audit(None, "enrollment.expire", enrollment, before, enrollment.reason)
         tell(enrollment, "expired")
     for _seat in due:
@@ -126,13 +126,24 @@ def claim_cohort(cohort_id: int) -> Cohort | None:
 
 def due_cohorts(now: datetime) -> list[int]:
     """The cohorts the timer has work in at ``now`` (``flask offers expire``): offers past their deadline
-    or due a reminder, reserved seats due for release. Read without locks: ``settle_for_timer`` claims."""
+    or due a reminder, reserved seats due for release, a line to end after the backfill window. Read
+    without locks: ``settle_for_timer`` claims."""
     with_offers = db.session.scalars(
         select(Enrollment.cohort_id)
         .where(Enrollment.status == S.OFFERED, Enrollment.offer_expires_at <= now + REMINDER_BEFORE)
         .distinct()
     ).all()
-    return sorted(set(with_offers) | set(cohorts_to_release(now)))
+    return sorted(set(with_offers) | set(cohorts_to_release(now)) | set(lines_to_end(now)))
+
+
+def lines_to_end(now: datetime) -> list[int]:
+    """Running cohorts past their backfill window with people still waiting (``waitlist.line_ended_due``)."""
+    from enrollments.services.waitlist import line_ended_due  # the waitlist imports this module late
+
+    candidates = db.session.scalars(
+        select(Cohort).where(Cohort.status == CohortStatus.RUNNING, Cohort.waitlisted_count + Cohort.pending_count > 0)
+    ).all()
+    return [cohort.id for cohort in candidates if line_ended_due(cohort, now)]
 
 
 def settle_for_timer(cohort_id: int, *, now: datetime) -> dict[str, int] | None:

@@ -12,6 +12,7 @@ from sqlalchemy import and_, or_, select, update
 
 from audit.events import record
 from auth.models import UserAccount
+from clock import local_today
 from courses.models import Cohort
 from database import utcnow
 from enrollments import pools
@@ -23,9 +24,32 @@ from extensions import db
 from vocabulary import RESERVED_POOLS, CohortStatus, EnrollmentStatus
 
 S = EnrollmentStatus
-# Cohorts whose freed seats go to the waitlist: those that have not started (nobody joins a course
-# half-way).
+# Cohorts whose freed seats go to the waitlist: those that have not started, and running ones during
+# their backfill window (``promotes``; nobody joins a course half-way).
 PROMOTING_STATUSES = (CohortStatus.OPEN, CohortStatus.CLOSED)
+
+
+def in_backfill_window(cohort: Cohort, now: datetime) -> bool:
+    """Whether ``now`` falls in the first ``cohort.backfill_days`` days from its start (7 by default): a
+    running cohort then still fills a freed seat from its line."""
+    return local_today(now) < cohort.starts_on + timedelta(days=cohort.backfill_days)
+
+
+def promotes(cohort: Cohort, now: datetime) -> bool:
+    """Whether a seat freed in ``cohort`` at ``now`` goes to its line: before it starts, and while it runs
+    within its backfill window."""
+    return cohort.status in PROMOTING_STATUSES or (
+        cohort.status is CohortStatus.RUNNING and in_backfill_window(cohort, now)
+    )
+
+
+def line_ended_due(cohort: Cohort, now: datetime) -> bool:
+    """Whether ``cohort`` runs past its backfill window with people still waiting: their wait ends."""
+    return (
+        cohort.status is CohortStatus.RUNNING
+        and bool(cohort.waitlisted_count or cohort.pending_count)
+        and not in_backfill_window(cohort, now)
+    )
 
 
 def next_in_line(cohort: Cohort, limit: int) -> list[Enrollment]:
@@ -49,7 +73,7 @@ def promote_next(cohort: Cohort, *, actor: UserAccount | None, now: datetime | N
     or been cancelled."""
     now = now or utcnow()
     cohort = refresh_cohort(cohort)
-    if cohort.status not in PROMOTING_STATUSES or not pools.any_free(cohort):
+    if not promotes(cohort, now) or not pools.any_free(cohort):
         return None
     for candidate in whole_waitlist(cohort):
         pool = pools.pool_for(candidate.trainee, cohort)
@@ -62,7 +86,7 @@ def promote_next(cohort: Cohort, *, actor: UserAccount | None, now: datetime | N
         if limits_refusal(candidate.trainee, cohort, excluding=candidate) is not None:
             continue
         offer = cohort.offers
-        if not take_seat(cohort, pool, offer=offer):
+        if not take_seat(cohort, pool, offer=offer, now=now):
             return None
         if offer:
             candidate.offer_expires_at = now + timedelta(hours=cohort.offer_hours)
@@ -84,16 +108,18 @@ def fill(cohort: Cohort, *, actor: UserAccount | None, now: datetime | None = No
 
 def release(cohort: Cohort, *, actor: UserAccount | None, now: datetime) -> bool:
     """Release ``cohort``'s reserved seats (the cohort locked): unfilled ones become open seats, and the
-    line moves into them at once. Records ``cohort.release`` with the seats reserved and held per pool.
-    Idempotent: one conditional UPDATE, so a cohort is released once, whoever gets there first; returns
-    whether this call released it."""
+    line moves into them at once. The same UPDATE keeps the seats of each pool held then
+    (``released_held_<pool>``: the reserved seats filled, as the reports keep them). Records
+    ``cohort.release`` with the seats reserved and held per pool. Idempotent: one conditional UPDATE, so
+    a cohort is released once, whoever gets there first; returns whether this call released it."""
+    snapshot = {f"released_held_{pool.value}": getattr(Cohort, f"held_{pool.value}") for pool in RESERVED_POOLS}
     result = db.session.execute(
         update(Cohort)
         .where(Cohort.id == cohort.id, Cohort.released_at.is_(None))
-        .values(released_at=now)
+        .values(released_at=now, **snapshot)
         .execution_options(synchronize_session=False)
     )
-    db.session.expire(cohort, ["released_at"])
+    db.session.expire(cohort, ["released_at", *snapshot])
     if result.rowcount != 1:
         return False
     state = {
@@ -115,16 +141,21 @@ def release(cohort: Cohort, *, actor: UserAccount | None, now: datetime) -> bool
 
 def settle_due(cohort: Cohort, *, now: datetime) -> dict[str, int]:
     """What is due on ``cohort`` (just locked) at ``now``, done by the system (no actor): offers past
-    their deadline expire and their seats go on; reserved seats past their release time are released.
-    Costs nothing (no statement) when nothing is due. Returns how many offers expired and whether the
-    seats were released (1 or 0)."""
-    done = {"expired": 0, "released": 0}
+    their deadline expire and their seats go on; reserved seats past their release time are released; a
+    running cohort past its backfill window ends the wait of those still in line (``end_waiting``).
+    Costs nothing (no statement) when nothing is due. Returns how many offers expired, whether the
+    seats were released (1 or 0) and how many waiting places ended."""
+    done = {"expired": 0, "released": 0, "ended": 0}
     if cohort.offered_count:
         from enrollments.services.offers import expire_due  # offers build on the waitlist
 
         done["expired"] = expire_due(cohort, now=now)
     if pools.release_due(cohort, now):
         done["released"] = int(release(cohort, actor=None, now=now))
+    if line_ended_due(cohort, now):
+        from enrollments.services.cohorts import end_waiting  # the cohort's changes build on the waitlist
+
+        done["ended"] = end_waiting(cohort, actor=None, now=now)
     return done
 
 

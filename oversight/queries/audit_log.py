@@ -41,6 +41,10 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
         "cohort.release",
         "cohort.cancel",
         "cohort.message",
+        "cohort.attendance",
+        "cohort.attendance_correct",
+        "cohort.class_day_add",
+        "cohort.class_day_cancel",
     ),
     "trainee": ("trainee.create", "trainee.update", "trainee.correct", "trainee.lookup", "trainee.link_account"),
     "enrollment": (

@@ -11,8 +11,9 @@ from sqlalchemy import Select, and_, case, func, select
 from auth.permissions import OversightScope
 from centres.models import Centre, District, Province
 from courses.models import Cohort, Course
+from database import seconds_between
 from extensions import db
-from vocabulary import CohortKind, CohortStatus, Mode, Track
+from vocabulary import RESERVED_POOLS, CohortKind, CohortStatus, Mode, Track
 
 # Cohorts whose seats count as capacity now: open, closed (about to start) or running. The audit pages show
 # the same figure as "seats now" (``CapacityReportRow.seats_now``), under the same label.
@@ -120,6 +121,24 @@ class CapacityReportRow:
     reached_rural: int = 0
     cancelled_cohorts: int = 0
     cancelled_applications: int = 0
+    # Selection (issue 16): per reserved pool, the seats reserved and those filled by someone who qualified
+    # (held now, or at the release once released), in cohorts not cancelled; seat offers made in every
+    # cohort and how they ended; and the cohorts that filled, with the seconds each took from its opening.
+    reserved_women: int = 0
+    filled_women: int = 0
+    reserved_rural: int = 0
+    filled_rural: int = 0
+    reserved_district: int = 0
+    filled_district: int = 0
+    reserved_disability: int = 0
+    filled_disability: int = 0
+    offers_made: int = 0
+    offers_accepted: int = 0
+    offers_declined: int = 0
+    offers_expired: int = 0
+    offers_open: int = 0
+    cohorts_full: int = 0
+    seconds_to_full: int = 0
 
     @property
     def seats_now(self) -> int:
@@ -189,6 +208,45 @@ class CapacityReportRow:
     @property
     def outcome_missing_rate(self) -> float | None:
         return ratio(self.finished_open, self.finished_started)
+
+    @property
+    def reserved_seats(self) -> int:
+        return sum(getattr(self, f"reserved_{pool.value}") for pool in RESERVED_POOLS)
+
+    @property
+    def reserved_filled(self) -> float | None:
+        """Reserved seats filled by those who qualify ÷ reserved seats, every category together."""
+        return ratio(sum(getattr(self, f"filled_{pool.value}") for pool in RESERVED_POOLS), self.reserved_seats)
+
+    @property
+    def women_reserved_filled(self) -> float | None:
+        return ratio(self.filled_women, self.reserved_women)
+
+    @property
+    def rural_reserved_filled(self) -> float | None:
+        return ratio(self.filled_rural, self.reserved_rural)
+
+    @property
+    def district_reserved_filled(self) -> float | None:
+        return ratio(self.filled_district, self.reserved_district)
+
+    @property
+    def disability_reserved_filled(self) -> float | None:
+        return ratio(self.filled_disability, self.reserved_disability)
+
+    @property
+    def offers_ended(self) -> int:
+        """Offers answered or expired: the denominator of ``acceptance_rate``."""
+        return self.offers_accepted + self.offers_declined + self.offers_expired
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        return ratio(self.offers_accepted, self.offers_ended)
+
+    @property
+    def days_to_full(self) -> float | None:
+        """The average days from opening to full over the cohorts that filled (None: none did)."""
+        return None if not self.cohorts_full else round(self.seconds_to_full / 86400 / self.cohorts_full, 1)
 
     @property
     def camp_fill(self) -> float | None:
@@ -273,6 +331,10 @@ def figure_columns() -> list:
     mixed = Cohort.women_only.is_(False)
     camp = Cohort.kind == CohortKind.CAMP
     women_only = Cohort.women_only.is_(True)
+    # Opening: when applications opened, or, for a cohort taking them whenever it is open, its creation.
+    # A cohort that filled before its window opened (walk-ins registered early) took no time: 0.
+    to_full = seconds_between(func.coalesce(Cohort.applications_open_at, Cohort.created_at), Cohort.full_at)
+    full = and_(offered, Cohort.full_at.is_not(None))
     columns = {
         "cohorts": only(offered, 1),
         "seats": only(offered, Cohort.seats),
@@ -311,8 +373,32 @@ def figure_columns() -> list:
         "reached_rural": func.sum(Cohort.reached_rural_count),
         "cancelled_cohorts": only(cancelled, 1),
         "cancelled_applications": only(cancelled, Cohort.applications_count),
+        **{
+            column: only(offered, value)
+            for pool in RESERVED_POOLS
+            for column, value in (
+                (f"reserved_{pool.value}", getattr(Cohort, f"reserved_{pool.value}")),
+                (f"filled_{pool.value}", filled_reserved(pool)),
+            )
+        },
+        "offers_made": func.sum(Cohort.offers_made_count),
+        "offers_accepted": func.sum(Cohort.offers_accepted_count),
+        "offers_declined": func.sum(Cohort.offers_declined_count),
+        "offers_expired": func.sum(Cohort.offers_expired_count),
+        "offers_open": func.sum(Cohort.offered_count),
+        "cohorts_full": only(full, 1),
+        "seconds_to_full": only(full, case((to_full > 0, to_full), else_=0)),
     }
     return [columns[name] for name in COUNTED_FIELDS]
+
+
+def filled_reserved(pool) -> object:
+    """A cohort's seats of a reserved ``pool`` filled by someone who qualified: those held now until the
+    release; after it, those held at the release (kept then: a later withdrawal does not rewrite history)."""
+    held = getattr(Cohort, f"held_{pool.value}")
+    return case(
+        (Cohort.released_at.is_(None), held), else_=func.coalesce(getattr(Cohort, f"released_held_{pool.value}"), held)
+    )
 
 
 def figures_of(values) -> dict[str, int]:

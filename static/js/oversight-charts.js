@@ -10,6 +10,8 @@ window.addEventListener("DOMContentLoaded", function () {
   var reduceMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   var green = "#0b6e4f";
   var amber = "#b45309";
+  var red = "#b91c1c";
+  var grey = "#6b7280";
 
   function percentAxis() {
     return { beginAtZero: true, suggestedMax: 100, ticks: { callback: function (value) { return value + "%"; } } };
@@ -63,6 +65,22 @@ window.addEventListener("DOMContentLoaded", function () {
           datasets: [{ label: chart.label, data: chart.values, backgroundColor: green }],
         },
         options: options({ scales: { y: { beginAtZero: true } } }),
+      };
+    },
+    offers: function (chart) {
+      var colours = [green, amber, red, grey];
+      return {
+        type: "bar",
+        data: {
+          labels: chart.labels,
+          datasets: chart.series.map(function (series, index) {
+            return { label: series.label, data: series.values, backgroundColor: colours[index] };
+          }),
+        },
+        options: options({
+          scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } },
+          plugins: { legend: { display: true } },
+        }),
       };
     },
   };
