@@ -29,7 +29,8 @@ bp = Blueprint(
     "api",
     __name__,
     url_prefix="/api/v1",
-    description="Centres, courses and cohorts; trainees and their enrollments; capacity reports.",
+    description="Centres, courses and cohorts; trainees and their enrollments; class days and attendance; "
+    "capacity reports.",
 )
 bp.register_error_handler(Refusal, refusal)
 
@@ -60,7 +61,16 @@ def register_with(app: Flask) -> None:
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
-    from api import auth, catalogue, docs, enrollments, reports, tokens, trainees  # noqa: F401  (attach the operations)
+    from api import (  # noqa: F401  (attach the operations)
+        attendance,
+        auth,
+        catalogue,
+        docs,
+        enrollments,
+        reports,
+        tokens,
+        trainees,
+    )
 
     api = MarkazApi(app, spec_kwargs={"info": SPEC_INFO})  # one per app: each builds its own description
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})

@@ -9,6 +9,10 @@ for applications.
 Enrollments obey the enrollment rules of DESIGN.md: seats are never overbooked, a trainee holds at
 most ``MAX_ACTIVE_PLACES`` active places and never two whose dates and shift overlap, women-only
 cohorts take women only, and age and education requirements hold on the first day.
+
+Selection (issue 16; ``show_selection``): some cohorts reserve seats per category, held by people who
+qualify, released seven days before the start once that has passed; some offer seats from their line,
+with offers accepted, declined, expired and one still open in each cohort still filling.
 """
 
 import random
@@ -27,10 +31,12 @@ from courses.models import Cohort, Course
 from database import utcnow
 from enrollments.counters import mark_firsts_and_training, recount
 from enrollments.models import Enrollment, Trainee
+from enrollments.pools import default_release_at
 from extensions import db
 from seed.reference import load_json, load_reference_data
 from vocabulary import (
     ACTIVE_ENROLLMENT_STATUSES,
+    RESERVED_POOLS,
     Admission,
     Area,
     CohortKind,
@@ -50,8 +56,6 @@ from vocabulary import (
 )
 
 S = EnrollmentStatus
-# The offer mark of the demo's offered and declined places (``Enrollment.offer``: what the offer counters count).
-OFFER_MARKS = {S.OFFERED: OfferState.OPEN, S.DECLINED: OfferState.DECLINED}
 DEMO_PASSWORD = "markaz-demo"
 RANDOM_SEED = 2026
 TRAINEE_COUNT = 2000
@@ -124,6 +128,10 @@ class EnrollmentPlan:
     applied_at: datetime
     decided_at: datetime | None
     reason: str
+    # Selection (``show_selection``): the pool of the seat it held, its seat offer and the offer's deadline.
+    pool: Pool | None = None
+    offer: OfferState | None = None
+    offer_expires_at: datetime | None = None
 
 
 @dataclass
@@ -536,23 +544,105 @@ class Planner:
         return DemoPlan(centres, self.courses, cohorts, trainees)
 
 
-def show_offers(plan: DemoPlan, cohorts: dict, now: datetime) -> str | None:
-    """Seat offers in the demo (issue 16): the first open first-come cohort being created with a place
-    enrolled and one withdrawn offers seats from its line; its last enrolled place shows a seat offered
-    (held until a deadline) and a withdrawn one an offer declined. Returns its code (None: nothing new)."""
-    for cohort_plan in plan.cohorts:
-        cohort = cohorts[cohort_plan.code]
-        if cohort.status is not CohortStatus.OPEN or cohort.admission is not Admission.FIRST_COME:
-            continue
-        enrolled = [item for item in cohort_plan.enrollments if item.status is S.ENROLLED]
-        withdrawn = [item for item in cohort_plan.enrollments if item.status is S.WITHDRAWN]
-        if not enrolled or not withdrawn:
-            continue
-        cohort.offers = True
-        enrolled[-1].status = S.OFFERED
-        withdrawn[0].status, withdrawn[0].reason = S.DECLINED, ""
-        return cohort_plan.code
-    return None
+# Places that hold (or held) a seat, and where its pool is kept.
+SEATED = (S.ENROLLED, S.OFFERED, S.COMPLETED, S.DROPPED)
+# Reserved seats wanted per pool, as a share of the seats (disability: one seat in cohorts of 20 or more).
+RESERVE_SHARES = {Pool.WOMEN: 0.2, Pool.RURAL: 0.1, Pool.DISTRICT: 0.1}
+OFFERING_COHORTS = 3
+
+
+def show_selection(plan: DemoPlan, cohorts: dict, new_codes: set[str], now: datetime) -> None:
+    """Reserved seats and seat offers in the cohorts being created (issue 16), on their planned places:
+    ``offer_seats`` in the first few open first-come cohorts with places enrolled and withdrawn (and one
+    running), ``reserve_seats`` in every fifth first-come cohort that has places; then each cohort's
+    ``full_at`` (when its last seat went)."""
+    trainees = {trainee.cnic: trainee for trainee in plan.trainees}
+    centres = {centre.code: centre for centre in plan.centres}
+    offering = running_offers = 0
+    first_come = [
+        item
+        for item in plan.cohorts
+        if item.code in new_codes and item.admission is Admission.FIRST_COME and item.enrollments
+    ]
+    for index, item in enumerate(first_come):
+        cohort = cohorts[item.code]
+        enrolled = [place for place in item.enrollments if place.status is S.ENROLLED]
+        withdrawn = [place for place in item.enrollments if place.status is S.WITHDRAWN]
+        if item.status is CohortStatus.OPEN and offering < OFFERING_COHORTS and len(enrolled) >= 3 and withdrawn:
+            offer_seats(cohort, enrolled, withdrawn, now, still_filling=True)
+            offering += 1
+        elif item.status is CohortStatus.RUNNING and not running_offers and len(enrolled) >= 2 and withdrawn:
+            offer_seats(cohort, enrolled, withdrawn, now, still_filling=False)
+            running_offers += 1
+        if index % 5 == 0:
+            reserve_seats(cohort, item, trainees, centres[item.centre_code], now)
+    for item in plan.cohorts:
+        if item.code in new_codes:
+            seated = sorted(
+                (place for place in item.enrollments if place.status in SEATED),
+                key=lambda place: (place.decided_at or place.applied_at, place.applied_at),
+            )
+            if len(seated) >= item.seats > 0:
+                cohorts[item.code].full_at = seated[item.seats - 1].decided_at or seated[item.seats - 1].applied_at
+
+
+def offer_seats(cohort: Cohort, enrolled: list, withdrawn: list, now: datetime, *, still_filling: bool) -> None:
+    """``cohort`` offers seats from its line: its last two seats went by offers she accepted (in a cohort
+    still filling, the very last is an offer still open: held until the day after tomorrow); of those
+    who withdrew, the first declined an offer and the second let one expire."""
+    cohort.offers = True
+    given = enrolled[-2:]
+    if still_filling:
+        given[-1].status, given[-1].offer = S.OFFERED, OfferState.OPEN
+        given[-1].decided_at = max(given[-1].applied_at, now - timedelta(days=1))
+        given[-1].offer_expires_at = now + timedelta(days=2)
+        given = given[:-1]
+    for place in given:
+        place.offer, place.offer_expires_at = OfferState.ACCEPTED, (place.decided_at or now) + timedelta(days=1)
+    for place, outcome in zip(withdrawn, (OfferState.DECLINED, OfferState.EXPIRED), strict=False):
+        place.status, place.offer, place.pool = S.DECLINED, outcome, Pool.OPEN
+        decided = place.decided_at or now
+        if outcome is OfferState.EXPIRED:
+            place.offer_expires_at, place.reason = decided, "The offer expired without an answer."
+        else:
+            place.offer_expires_at, place.reason = decided + timedelta(days=1), ""
+
+
+def reserve_seats(cohort: Cohort, item: CohortPlan, trainees: dict, centre: CentrePlan, now: datetime) -> None:
+    """``cohort`` reserves seats per pool (``RESERVE_SHARES``; one for disability in cohorts of 20 seats or
+    more), held by the latest seated places whose trainee qualifies (open seats went first), each place
+    in one pool. A pool reserves what its holders hold plus, in a cohort not full, some of its free seats,
+    so that open seats never hold more than the seats not reserved. Released at the default time (seven
+    days before the start) once that has passed, keeping what each pool held then."""
+    qualifies = {
+        Pool.WOMEN: lambda trainee: trainee.gender is Gender.FEMALE,
+        Pool.RURAL: lambda trainee: trainee.area is Area.RURAL,
+        Pool.DISTRICT: lambda trainee: (trainee.province, trainee.district) == (centre.province, centre.district),
+        Pool.DISABILITY: lambda trainee: trainee.disability,
+    }
+    wanted = {pool: round(item.seats * share) for pool, share in RESERVE_SHARES.items()}
+    wanted[Pool.DISABILITY] = 1 if item.seats >= 20 else 0
+    if item.women_only:
+        wanted[Pool.WOMEN] = 0
+    seated = [place for place in item.enrollments if place.status in SEATED]
+    free = max(item.seats - len(seated), 0)
+    for pool in RESERVED_POOLS:
+        holders = [place for place in reversed(seated) if place.pool is None and qualifies[pool](trainees[place.cnic])][
+            : wanted[pool]
+        ]
+        for place in holders:
+            place.pool = pool
+        extra = min(wanted[pool] - len(holders), free)
+        free -= extra
+        setattr(cohort, f"reserved_{pool.value}", len(holders) + extra)
+    for place in seated:
+        place.pool = place.pool or Pool.OPEN
+    release_at = default_release_at(item.starts_on)
+    if release_at <= now and item.status is not CohortStatus.CANCELLED:
+        cohort.released_at = release_at
+        for pool in RESERVED_POOLS:
+            held = sum(1 for place in seated if place.pool is pool)
+            setattr(cohort, f"released_held_{pool.value}", held)
 
 
 def seed_demo() -> SeedReport:
@@ -602,6 +692,7 @@ def seed_demo() -> SeedReport:
     db.session.flush()
 
     cohorts = {cohort.code: cohort for cohort in db.session.scalars(select(Cohort))}
+    new_codes = {item.code for item in plan.cohorts if item.code not in cohorts}
     for item in plan.cohorts:
         if item.code not in cohorts:
             cohorts[item.code] = Cohort(
@@ -644,7 +735,7 @@ def seed_demo() -> SeedReport:
             added["trainees"] += 1
     db.session.flush()
 
-    show_offers(plan, cohorts, now)
+    show_selection(plan, cohorts, new_codes, now)
     existing = {
         (trainee_id, cohort_id)
         for trainee_id, cohort_id in db.session.execute(select(Enrollment.trainee_id, Enrollment.cohort_id))
@@ -664,9 +755,9 @@ def seed_demo() -> SeedReport:
                     applied_at=item.applied_at,
                     decided_at=item.decided_at,
                     reason=item.reason,
-                    pool=Pool.OPEN if item.status in (S.ENROLLED, S.OFFERED, S.COMPLETED, S.DROPPED) else None,
-                    offer_expires_at=now + timedelta(hours=48) if item.status in (S.OFFERED, S.DECLINED) else None,
-                    offer=OFFER_MARKS.get(item.status),
+                    pool=item.pool or (Pool.OPEN if item.status in SEATED else None),
+                    offer=item.offer,
+                    offer_expires_at=item.offer_expires_at,
                 )
             )
             added["enrollments"] += 1

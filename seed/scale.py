@@ -16,7 +16,13 @@ The data obeys the same rules as data the services write (DESIGN.md, "Enrollment
   enrolled), never two with the same shift on overlapping dates;
 - cohorts that have started hold no one waiting (pending and waitlisted places were withdrawn, or
   cancelled when the cohort started: ``enrollments.services.end_waiting``); in finished cohorts every
-  place that held a seat is completed or dropped; cancelled cohorts hold no active place; drafts none.
+  place that held a seat is completed or dropped; cancelled cohorts hold no active place; drafts none;
+- selection (DESIGN.md, "Selection"; ``plan_selection``): some first-come cohorts reserve seats for women
+  and rural applicants, given open seats first, then to those who qualify (``SeatGiver``), released seven
+  days before the start once that has passed (the seats each pool held then are kept); some offer seats
+  from their line: the later seats went by offers she accepted, some offers were declined or expired, and
+  a cohort still filling holds its last seat as an offer still open. ``full_at`` is the application that
+  took the last seat.
 
 The cohort counters (``enrollments.counters``) are tallied while the enrollments are generated and
 written in one pass at the end, so ``flask oversight recount`` finds no drift. No audit events or
@@ -49,6 +55,7 @@ from courses.models import Cohort, Course
 from database import utcnow
 from enrollments.counters import COUNTER_NAMES, mark_firsts_and_training
 from enrollments.models import Enrollment, Trainee
+from enrollments.pools import default_release_at
 from extensions import db
 from seed.demo import (
     CAMP_VENUES,
@@ -72,7 +79,9 @@ from vocabulary import (
     EnrollmentStatus,
     Gender,
     Mode,
+    OfferState,
     PartnerType,
+    Pool,
     Role,
     Shift,
 )
@@ -102,6 +111,14 @@ PHONE_SPREAD = len(MOBILE_PREFIXES) * 10**7
 PHONE_STEP = 1_000_003
 STARTED_WAITING_REASON = "The course started before a seat became free."
 CANCELLED_REASON = "The cohort was cancelled by the centre."
+EXPIRED_REASON = "The offer expired without an answer."
+# Selection (``plan_selection``): the share of first-come cohorts reserving seats and offering them, the
+# share of seats reserved per pool, the share of seats given first (later ones went by offers), and of
+# offers not accepted, those that expired.
+RESERVING, OFFERING = 0.35, 0.3
+WOMEN_SHARE, RURAL_SHARE = 0.2, 0.1
+GIVEN_FIRST = 0.8
+EXPIRED_SHARE = 0.4
 
 S = EnrollmentStatus
 ACTIVE = frozenset({S.PENDING, S.WAITLISTED, S.ENROLLED})
@@ -170,6 +187,13 @@ class CohortSpec:
     venue: str
     demand: float = 0.0
     counts: dict[str, int] = field(default_factory=dict)
+    # Selection: seats reserved per pool, whether seats from the line are offered, when the reserved seats
+    # were released and how many each pool held then; when the last seat was taken.
+    reserved: dict[Pool, int] = field(default_factory=dict)
+    offers: bool = False
+    released_at: datetime | None = None
+    held_at_release: dict[Pool, int] = field(default_factory=dict)
+    full_at: datetime | None = None
 
     def has_applicants(self, now: datetime) -> bool:
         """Whether anyone can have applied by ``now``: its window has opened and it is not a draft."""
@@ -259,6 +283,7 @@ class ScaleSeeder:
         self.connection = connection
         self.size = size
         self.rng = random.Random(seed)
+        self.selection_rng = random.Random(seed + 16)  # issue 16: drawn apart, the rest stays as it was
         self.echo = echo
         self.writer = BulkWriter(connection, echo)
         self.now = now
@@ -440,8 +465,26 @@ class ScaleSeeder:
                 # Demand: applicants per seat vary a lot; cities draw more than rural districts.
                 if cohort.has_applicants(self.now):
                     cohort.demand = seats * rng.lognormvariate(0, 0.6) * (0.8 if centre.district_rural else 1.2)
+                    self.plan_selection(cohort)
                 cohorts.append(cohort)
         return cohorts
+
+    def plan_selection(self, cohort: CohortSpec) -> None:
+        """Reserved seats and seat offers for some first-come cohorts that take applications (not cancelled
+        ones): ``RESERVING`` of them reserve a fifth of their seats for women (unless women-only) and a tenth
+        for rural applicants (in rural districts), released at the default time once it has passed;
+        ``OFFERING`` of them offer seats from their line."""
+        rng = self.selection_rng
+        if cohort.admission is not Admission.FIRST_COME or cohort.status is CohortStatus.CANCELLED:
+            return
+        if rng.random() < RESERVING:
+            women = 0 if cohort.women_only else round(cohort.seats * WOMEN_SHARE)
+            rural = round(cohort.seats * RURAL_SHARE) if cohort.centre.district_rural else 0
+            cohort.reserved = {pool: seats for pool, seats in ((Pool.WOMEN, women), (Pool.RURAL, rural)) if seats}
+            release_at = default_release_at(cohort.starts_on)
+            if cohort.reserved and release_at <= self.now:
+                cohort.released_at = release_at
+        cohort.offers = rng.random() < OFFERING
 
     def status_for(self, starts: date, ends: date, opens: datetime, closes: datetime) -> CohortStatus:
         rng = self.rng
@@ -620,9 +663,10 @@ class ScaleSeeder:
             carry = wanted - made
         self.report.shortfall = carry
 
-    def statuses(self, cohort: CohortSpec, count: int) -> Iterator[EnrollmentStatus]:
+    def statuses(self, cohort: CohortSpec, count: int) -> Iterator[tuple[EnrollmentStatus, bool]]:
         """What becomes of the applications of ``cohort`` (about ``count`` of them), in application
-        order. The caller says through ``send`` whether each was placed (only placed ones take seats)."""
+        order, and whether each took a seat when it came. The caller says through ``send`` whether each
+        was placed (only placed ones take seats)."""
         rng = self.rng
         seats_taken = 0
         reviewed_share = rng.uniform(0.4, 1.0) if cohort.status is CohortStatus.OPEN else 1.0
@@ -653,7 +697,7 @@ class ScaleSeeder:
                 final = S.DROPPED if rng.random() < 0.14 else S.COMPLETED
             else:
                 final = status
-            placed = yield final
+            placed = yield final, status is S.ENROLLED
             if placed and status is S.ENROLLED:
                 seats_taken += 1
 
@@ -687,11 +731,11 @@ class ScaleSeeder:
         """Yield the enrollment rows of ``cohort`` (up to ``count``); return how many were made."""
         rng, w = self.rng, self.writer
         if cohort.mode is Mode.ONLINE:
-            pools = [self.all_trainees]
+            people = [self.all_trainees]
         else:
-            pools = [self.district_pool.get(cohort.centre.district_id), self.province_pool[cohort.centre.province]]
-            pools = [pool for pool in pools if pool]
-        if not pools:
+            people = [self.district_pool.get(cohort.centre.district_id), self.province_pool[cohort.centre.province]]
+            people = [trainees for trainees in people if trainees]
+        if not people:
             return 0
         start = cohort.starts_on.year * 10000 + cohort.starts_on.month * 100 + cohort.starts_on.day
         min_rank = cohort.course["min_rank"]
@@ -703,21 +747,30 @@ class ScaleSeeder:
         counts = dict.fromkeys(COUNTERS, 0)
         made = 0
         outcomes = self.statuses(cohort, count)
-        status = next(outcomes)
+        status, seat = next(outcomes)
         sources = rng.choices(list(SOURCE_WEIGHTS), weights=list(SOURCE_WEIGHTS.values()), k=count)
         misses = 0
+        giver = SeatGiver(cohort)
         while True:
             active = status in ACTIVE
+            # Only reserved seats are free: the seat goes to someone who qualifies for one of them.
+            reserved_only = seat and giver.reserved_only
             number = 0
             for _attempt in range(60):
-                pool = pools[0] if len(pools) == 1 or rng.random() < 0.6 else pools[1]
-                candidate = pool[rng.randrange(len(pool))]
+                trainees = people[0] if len(people) == 1 or rng.random() < 0.6 else people[1]
+                candidate = trainees[rng.randrange(len(trainees))]
                 if candidate in taken or not self.eligible(candidate, cohort, start, min_rank):
                     continue
                 if active and self.clashes(candidate, cohort):
                     continue
+                if reserved_only and giver.pool_for(*self.categories(candidate)) is None:
+                    continue
                 number = candidate
                 break
+            if not number and reserved_only:
+                # Nobody within reach qualifies: the centre released the reserved seats early (the line moves).
+                giver.release(opens + timedelta(seconds=step * (made + 1)))
+                continue
             if number:
                 misses = 0
                 taken.add(number)
@@ -728,6 +781,7 @@ class ScaleSeeder:
                 applied = opens + timedelta(seconds=step * made)
                 decided = None
                 reason = ""
+                pool, offer, status = self.selection(giver, cohort, status, seat, number, applied)
                 if status is S.COMPLETED:
                     decided = datetime.combine(cohort.ends_on, clock(11, 0), tzinfo=UTC)
                 elif status is S.DROPPED:
@@ -741,6 +795,8 @@ class ScaleSeeder:
                     else:
                         decided = datetime.combine(cohort.starts_on, clock(4, 0), tzinfo=UTC)
                         reason = STARTED_WAITING_REASON
+                elif status is S.OFFERED:  # offered a day ago, open for two more
+                    decided = max(applied, self.now - timedelta(days=1))
                 elif status not in (S.PENDING, S.WAITLISTED):
                     decided = applied + timedelta(hours=rng.randint(1, 72))
                     if status is S.REJECTED:
@@ -749,7 +805,14 @@ class ScaleSeeder:
                         reason = rng.choice(WITHDRAW_REASONS)
                 if decided is not None and decided > self.now:
                     decided = self.now
-                tally(counts, status, GENDERS[self.gender[number]], self.area[number] == RURAL)
+                expires = None
+                if offer is OfferState.OPEN:
+                    expires = self.now + timedelta(days=2)
+                elif offer is OfferState.EXPIRED:
+                    expires, reason = decided, EXPIRED_REASON
+                elif offer is not None:
+                    expires = (decided or applied) + timedelta(days=1)
+                tally(counts, status, GENDERS[self.gender[number]], self.area[number] == RURAL, pool)
                 yield (
                     self.enrollment_id,
                     number,
@@ -759,6 +822,9 @@ class ScaleSeeder:
                     w.stamp(applied),
                     w.stamp(decided),
                     reason,
+                    pool.value if pool else None,
+                    offer.value if offer else None,
+                    w.stamp(expires),
                     w.stamp(decided or applied),
                 )
                 if made == count:
@@ -767,9 +833,36 @@ class ScaleSeeder:
                 misses += 1
                 if misses > 50:  # the pool has no one left who may apply: stop
                     break
-            status = outcomes.send(bool(number))
+            status, seat = outcomes.send(bool(number))
+        if cohort.released_at is not None and not cohort.held_at_release:
+            cohort.held_at_release = dict(giver.held)  # released on time: what each pool held then
         cohort.counts = counts
         return made
+
+    def categories(self, number: int) -> tuple[bool, bool]:
+        """Whether trainee ``number`` is a woman, and rural: the reserved pools the seed uses."""
+        return self.gender[number] == 0, self.area[number] == RURAL
+
+    def selection(
+        self, giver: "SeatGiver", cohort: CohortSpec, status: EnrollmentStatus, seat: bool, number: int, applied
+    ) -> tuple[Pool | None, OfferState | None, EnrollmentStatus]:
+        """The pool of the seat a place takes (``seat``: it took one when it came), and, in a cohort that
+        offers seats, its offer: the seats after the first ``GIVEN_FIRST`` went by offers she accepted, the
+        last one of a cohort still filling is an offer still open; a withdrawal once the first seats had
+        gone was an offer declined or let expire. Returns the pool, the offer and the status."""
+        if seat:
+            pool = giver.take(*self.categories(number))
+            if giver.taken == cohort.seats:
+                cohort.full_at = applied
+            if not cohort.offers or giver.taken <= GIVEN_FIRST * cohort.seats:
+                return pool, None, status
+            if status is S.ENROLLED and giver.taken == cohort.seats and cohort.status in FILLING:
+                return pool, OfferState.OPEN, S.OFFERED
+            return pool, OfferState.ACCEPTED, status
+        if cohort.offers and status is S.WITHDRAWN and giver.taken >= GIVEN_FIRST * cohort.seats:
+            expired = self.selection_rng.random() < EXPIRED_SHARE
+            return Pool.OPEN, OfferState.EXPIRED if expired else OfferState.DECLINED, S.DECLINED
+        return None, None, status
 
     ENROLLMENT_COLUMNS = (
         "id",
@@ -780,6 +873,9 @@ class ScaleSeeder:
         "applied_at",
         "decided_at",
         "reason",
+        "pool",
+        "offer",
+        "offer_expires_at",
         "updated_at",
     )
 
@@ -878,17 +974,88 @@ class ScaleSeeder:
         return self.report
 
     def write_counters(self, cohorts: list[CohortSpec]) -> None:
-        """Every cohort's counters, as tallied, in one pass (one statement run for all cohorts)."""
+        """Every cohort's counters, as tallied, and its selection (``SELECTION_COLUMNS``), in one pass (one
+        statement run for all cohorts)."""
         marker = "%s" if self.writer.postgresql else "?"
-        statement = f"UPDATE cohort SET {', '.join(f'{name} = {marker}' for name in COUNTERS)} WHERE id = {marker}"
-        rows = [(*(cohort.counts.get(name, 0) for name in COUNTERS), cohort.id) for cohort in cohorts if cohort.counts]
+        columns = (*COUNTERS, *SELECTION_COLUMNS)
+        statement = f"UPDATE cohort SET {', '.join(f'{name} = {marker}' for name in columns)} WHERE id = {marker}"
+        w = self.writer
+        rows = [
+            (
+                *(cohort.counts.get(name, 0) for name in COUNTERS),
+                *(cohort.reserved.get(pool, 0) for pool in SEED_POOLS),
+                cohort.offers,
+                w.stamp(cohort.released_at),
+                *((cohort.held_at_release.get(pool, 0) if cohort.released_at else None) for pool in SEED_POOLS),
+                w.stamp(cohort.full_at),
+                cohort.id,
+            )
+            for cohort in cohorts
+            if cohort.counts
+        ]
         if rows:
             cursor = self.writer.driver.cursor()
             cursor.executemany(statement, rows)
             cursor.close()
 
 
+# The reserved pools the seed uses, and the cohort columns its selection sets (with ``write_counters``).
+SEED_POOLS = (Pool.WOMEN, Pool.RURAL)
+SELECTION_COLUMNS = (
+    *(f"reserved_{pool.value}" for pool in SEED_POOLS),
+    "offers",
+    "released_at",
+    *(f"released_held_{pool.value}" for pool in SEED_POOLS),
+    "full_at",
+)
+FILLING = (CohortStatus.OPEN, CohortStatus.CLOSED)
+
+
+class SeatGiver:
+    """A cohort's seats given as the services give them (``enrollments.pools``): open seats first, then a
+    reserved pool she qualifies for (the one with the most free seats), counted as they go."""
+
+    def __init__(self, cohort: CohortSpec) -> None:
+        self.cohort = cohort
+        self.open_left = cohort.seats - sum(cohort.reserved.values())
+        self.left = dict(cohort.reserved)
+        self.held = dict.fromkeys(cohort.reserved, 0)
+        self.taken = 0
+
+    @property
+    def reserved_only(self) -> bool:
+        """Whether the only free seats are reserved ones."""
+        return self.open_left <= 0 and any(self.left.values())
+
+    def pool_for(self, woman: bool, rural: bool) -> Pool | None:
+        if self.open_left > 0:
+            return Pool.OPEN
+        qualifies = {Pool.WOMEN: woman, Pool.RURAL: rural}
+        choices = [pool for pool, left in self.left.items() if left > 0 and qualifies[pool]]
+        return max(choices, key=lambda pool: (self.left[pool], -SEED_POOLS.index(pool))) if choices else None
+
+    def take(self, woman: bool, rural: bool) -> Pool:
+        """Take the seat she gets (the caller made sure there is one for her): its pool."""
+        pool = self.pool_for(woman, rural) or Pool.OPEN  # past the seats: as the generator counts them
+        if pool is Pool.OPEN:
+            self.open_left -= 1
+        else:
+            self.left[pool] -= 1
+            self.held[pool] += 1
+        self.taken += 1
+        return pool
+
+    def release(self, at: datetime) -> None:
+        """Release the reserved seats now (their free seats become open): what each pool holds is kept."""
+        if self.cohort.released_at is None or self.cohort.released_at > at:
+            self.cohort.released_at = at
+        self.cohort.held_at_release = dict(self.held)
+        self.open_left += sum(self.left.values())
+        self.left = dict.fromkeys(self.left, 0)
+
+
 BY_STATUS = {
+    S.OFFERED: "offered_count",
     S.ENROLLED: "enrolled_count",
     S.WAITLISTED: "waitlisted_count",
     S.PENDING: "pending_count",
@@ -899,10 +1066,12 @@ BY_STATUS = {
 GENDER_COUNTERS = {Gender.FEMALE: "women_count", Gender.MALE: "men_count", Gender.TRANSGENDER: "transgender_count"}
 
 
-def tally(counts: dict[str, int], status: EnrollmentStatus, gender: Gender, rural: bool) -> None:
-    """Add one enrollment to a cohort's counters, as ``enrollments.counters.COUNTERS`` defines them (the
-    others, ``TRAINING_COUNTERS`` and ``PERSON_COUNTERS``, are set afterwards from the rows)."""
+def tally(counts: dict[str, int], status: EnrollmentStatus, gender: Gender, rural: bool, pool: Pool | None) -> None:
+    """Add one enrollment to a cohort's counters, as ``enrollments.counters.COUNTERS`` and ``POOL_COUNTERS``
+    define them (the others, ``MARKED_COUNTERS``, are set afterwards from the rows' marks)."""
     counts["applications_count"] += 1
+    if pool is not None and pool is not Pool.OPEN and status in (S.ENROLLED, S.OFFERED):
+        counts[f"held_{pool.value}"] += 1
     if (name := BY_STATUS.get(status)) is not None:
         counts[name] += 1
     if status is S.ENROLLED or status is S.COMPLETED:

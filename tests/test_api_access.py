@@ -118,6 +118,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # there is no open offer (409); the signed-in trainee may not answer another's.
     ("POST",   "api.accept_offer"):           row(401,      403,    409,    403,    403,     403,   409),
     ("POST",   "api.decline_offer"):          row(401,      403,    409,    403,    403,     403,   409),
+    # Class days and attendance of cohort A: its staff and admins; it has not started, so no register (409).
+    ("GET",    "api.list_class_days"):        row(401,      403,    200,    403,    403,     403,   200),
+    ("PUT",    "api.save_attendance"):        row(401,      403,    409,    403,    403,     403,   409),
 }
 # fmt: on
 
@@ -139,6 +142,8 @@ def path_values(w: ApiWorld) -> dict[str, dict[str, object]]:
         "api.accept_offer": {"enrollment_id": enrollment_of(w.trainee_a)},
         "api.decline_offer": {"enrollment_id": enrollment_of(w.trainee_a)},
         "api.complete_enrollment": {"enrollment_id": enrollment_of(w.trainee_a)},
+        "api.list_class_days": {"cohort_id": w.cohort_a.id},
+        "api.save_attendance": {"cohort_id": w.cohort_a.id, "day": utcnow().date().isoformat()},
     }
 
 
@@ -184,6 +189,7 @@ def body_for(w: ApiWorld, endpoint: str, user: str) -> dict | None:
         "api.complete_enrollment": {},
         "api.accept_offer": {},
         "api.decline_offer": {},
+        "api.save_attendance": {"absent": [], "late": []},
     }
     return bodies.get(endpoint)
 

@@ -201,6 +201,8 @@ DESIGN_OPERATIONS = [
     ("POST", "/enrollments/{enrollment_id}/accept", None),  # issue 16: her answer to a seat offer
     ("POST", "/enrollments/{enrollment_id}/decline", None),
     ("GET", "/reports/capacity", False),
+    ("GET", "/cohorts/{cohort_id}/class-days", False),  # issue 17: class days and a day's attendance
+    ("PUT", "/cohorts/{cohort_id}/attendance/{day}", True),
 ]
 
 
@@ -275,6 +277,7 @@ DESIGN_FIELDS = {
     ("POST", "/enrollments/{enrollment_id}/drop"): ({"id", "status"}, {"reason"}),
     ("POST", "/enrollments/{enrollment_id}/withdraw"): ({"id", "status"}, set()),
     ("GET", "/me"): ({"id", "email", "role", "trainee_id"}, set()),
+    ("PUT", "/cohorts/{cohort_id}/attendance/{day}"): ({"day", "absent", "late"}, {"absent", "late"}),
 }
 
 

@@ -8,18 +8,33 @@ from collections import Counter, defaultdict
 import phonenumbers
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash
 
 from auth.models import CentreMembership, UserAccount
+from auth.permissions import OversightScope
 from centres.models import Centre, District, Province
 from courses.models import Cohort, Course
+from enrollments import pools
 from enrollments.counters import recount
 from enrollments.models import Enrollment, Trainee
 from extensions import db
+from oversight.queries import capacity_report, report_totals
 from seed.demo import DEMO_PASSWORD, seed_demo
 from seed.reference import load_json, load_reference_data
 from tests.conftest import empty_all_tables
-from vocabulary import ACTIVE_ENROLLMENT_STATUSES, CohortKind, CohortStatus, EnrollmentStatus, Gender, Role, Track
+from vocabulary import (
+    ACTIVE_ENROLLMENT_STATUSES,
+    RESERVED_POOLS,
+    CohortKind,
+    CohortStatus,
+    EnrollmentStatus,
+    Gender,
+    OfferState,
+    Pool,
+    Role,
+    Track,
+)
 
 URDU = re.compile(r"[\u0600-\u06FF]")
 
@@ -168,9 +183,11 @@ def test_enrollment_invariants_hold(session):
         if len(held) == 2:
             (s1, e1, shift1), (s2, e2, shift2) = held
             assert shift1 != shift2 or e1 < s2 or e2 < s1
-    # Nobody waits for a seat in a cohort that has free seats.
+    # Nobody waits for a seat in a cohort that has free seats (a seat offered is held).
     waiting_with_free_seats = count(
-        sa.select(sa.func.count(Cohort.id)).where(Cohort.waitlisted_count > 0, Cohort.enrolled_count < Cohort.seats)
+        sa.select(sa.func.count(Cohort.id)).where(
+            Cohort.waitlisted_count > 0, Cohort.enrolled_count + Cohort.offered_count < Cohort.seats
+        )
     )
     assert waiting_with_free_seats == 0
     # Drafts and upcoming cohorts have no applicants yet.
@@ -196,3 +213,33 @@ def test_demo_accounts(session):
     assert trainee_one.trainee.gender is Gender.FEMALE
     assert count(sa.select(sa.func.count(UserAccount.id)).where(UserAccount.role == Role.TRAINEE)) >= 10
     assert count(sa.select(sa.func.count()).select_from(CentreMembership)) == count(sa.select(sa.func.count(Centre.id)))
+
+
+def test_the_demo_shows_reserved_seats_offers_and_cohorts_that_filled(session):
+    """Issue 16, item 4: the oversight's selection figures have something to show in the demo."""
+    places = session.scalars(
+        sa.select(Enrollment).options(selectinload(Enrollment.trainee), selectinload(Enrollment.cohort))
+    ).all()
+    assert {place.offer for place in places} >= {
+        OfferState.OPEN,
+        OfferState.ACCEPTED,
+        OfferState.DECLINED,
+        OfferState.EXPIRED,
+    }
+    for place in places:
+        if place.pool in RESERVED_POOLS:
+            assert pools.qualifies(place.trainee, place.cohort, place.pool), place
+        assert (place.offer is OfferState.OPEN) == (place.status is EnrollmentStatus.OFFERED), place
+    cohorts = session.scalars(sa.select(Cohort)).all()
+    reserving = [cohort for cohort in cohorts if pools.total_reserved(cohort)]
+    assert {cohort.released_at is None for cohort in reserving} == {True, False}
+    for cohort in reserving:
+        if cohort.released_at is None:  # open seats never hold the seats kept for a category
+            assert pools.held(cohort, Pool.OPEN) <= cohort.seats - pools.total_reserved(cohort), cohort.code
+    nation = report_totals(capacity_report(OversightScope(), "province"))
+    assert nation.reserved_seats and nation.reserved_filled is not None
+    assert (
+        nation.offers_made
+        == nation.offers_accepted + nation.offers_declined + nation.offers_expired + nation.offers_open
+    )
+    assert nation.offers_expired and nation.cohorts_full and nation.days_to_full is not None

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from auth.models import UserAccount
 from centres.models import Centre, District
 from courses.models import Cohort, Course
+from enrollments import pools
 from enrollments.counters import recount
 from enrollments.identity import normalise_phone
 from enrollments.models import Enrollment, Trainee
@@ -19,7 +20,16 @@ from enrollments.services import overlaps, waitlist_position, whole_waitlist
 from extensions import db
 from seed.scale import DatabaseNotEmpty, ScaleSeeder, ScaleSize, seed_scale
 from tests.conftest import empty_all_tables
-from vocabulary import ACTIVE_ENROLLMENT_STATUSES, Admission, Area, CohortStatus, EnrollmentStatus, Gender
+from vocabulary import (
+    ACTIVE_ENROLLMENT_STATUSES,
+    RESERVED_POOLS,
+    Admission,
+    Area,
+    CohortStatus,
+    EnrollmentStatus,
+    Gender,
+    OfferState,
+)
 
 S = EnrollmentStatus
 C = CohortStatus
@@ -107,18 +117,48 @@ def test_every_enrollment_keeps_the_rules(scaled):
         held = [place for place in cohort_places if place.status in (S.ENROLLED, S.COMPLETED, S.DROPPED)]
         assert len(held) <= cohort.seats, cohort
         waiting = [place for place in cohort_places if place.status is S.WAITLISTED]
-        enrolled = [place for place in cohort_places if place.status is S.ENROLLED]
-        if waiting:  # a waitlist only behind a full cohort
-            assert len(enrolled) == cohort.seats, cohort
+        holding = [place for place in cohort_places if place.status in (S.ENROLLED, S.OFFERED)]
+        if waiting:  # a waitlist only behind a full cohort (an offered seat is held)
+            assert len(holding) == cohort.seats, cohort
             if cohort.admission is Admission.FIRST_COME:  # seats went in order of application
-                assert max(place.applied_at for place in enrolled) < min(place.applied_at for place in waiting)
+                assert max(place.applied_at for place in holding) < min(place.applied_at for place in waiting)
             line = list(whole_waitlist(cohort))
             assert [waitlist_position(place) for place in line] == list(range(1, len(line) + 1))
             assert line == sorted(waiting, key=lambda place: (place.applied_at, place.id))
     assert len({(place.trainee_id, place.cohort_id) for place in rows}) == len(rows)
     outcomes = Counter(place.status for place in rows)
-    # Every status occurs but those of seat offers (issue 16): the scale seed has no cohort that offers seats yet.
-    assert set(outcomes) == set(S) - {S.OFFERED, S.DECLINED}
+    assert set(outcomes) == set(S)  # every status occurs, seat offers (issue 16) included
+
+
+def test_reserved_seats_and_offers_follow_the_selection_rules(scaled):
+    """Issue 16, item 4: some cohorts reserve seats and some offer them, by the rules of DESIGN.md,
+    "Selection", so that the oversight's selection figures have something to show at scale."""
+    cohorts = list(db.session.scalars(select(Cohort).options(selectinload(Cohort.centre))))
+    reserving = [cohort for cohort in cohorts if pools.total_reserved(cohort)]
+    assert reserving and any(cohort.released_at for cohort in reserving)
+    rows = places()
+    for place in rows:
+        if place.pool in RESERVED_POOLS:  # held by someone who qualifies
+            assert pools.qualifies(place.trainee, place.cohort, place.pool), place
+        if place.status in (S.ENROLLED, S.OFFERED, S.COMPLETED, S.DROPPED):
+            assert place.pool is not None, place
+    for cohort in reserving:
+        assert all(pools.held(cohort, pool) <= pools.reserved(cohort, pool) for pool in RESERVED_POOLS), cohort
+        if cohort.released_at is not None:  # what each pool held at the release is kept
+            assert cohort.released_held_women is not None and cohort.released_held_rural is not None, cohort
+        else:
+            assert cohort.released_held_women is None, cohort
+    marks = Counter(place.offer for place in rows if place.offer is not None)
+    assert set(marks) == set(OfferState) - {OfferState.CANCELLED}  # the seed cancels no cohort after offers
+    for place in rows:
+        assert (place.offer is OfferState.OPEN) == (place.status is S.OFFERED), place
+        if place.offer is not None:
+            assert place.cohort.offers and place.offer_expires_at is not None, place
+    assert sum(cohort.offers_made_count for cohort in cohorts) == sum(marks.values())
+    for cohort in cohorts:  # a cohort holding every seat filled at some moment
+        if cohort.enrolled_count + cohort.offered_count == cohort.seats:
+            assert cohort.full_at is not None, cohort
+    assert recount() == []
 
 
 def test_trainees_look_like_the_people_who_apply(scaled):

@@ -102,7 +102,13 @@ def test_offers_are_counted_by_how_they_ended_and_accepted_share_leaves_out_open
         1,
     )
     assert row.acceptance_rate == pytest.approx(1 / 3)  # the open offer has not ended
-    assert (LABELS["offers_expired"], LABELS["acceptance_rate"]) == ("Offers expired", "Offers accepted (share)")
+    assert [LABELS[key] for key in ("offers_made", "offers_accepted", "offers_declined", "offers_expired")] == [
+        "Offers made",
+        "Offers accepted",
+        "Offers declined",
+        "Offers expired",
+    ]
+    assert (LABELS["offers_open"], LABELS["acceptance_rate"]) == ("Offers open now", "Offers accepted (share)")
     assert "open offers are not counted" in DEFINITIONS["acceptance_rate"]
 
 
@@ -136,7 +142,10 @@ def test_days_to_full_average_the_cohorts_that_filled_from_their_opening(make_co
     # (2 + 5 + 0) / 3: one filled before its window opened (registered early) took no time.
     assert (row.cohorts_full, row.days_to_full) == (3, 2.3)
     assert early.full_at < early.applications_open_at
-    assert LABELS["days_to_full"] == "Days from opening to full (average)"
+    assert (LABELS["cohorts_full"], LABELS["days_to_full"]) == (
+        "Cohorts that filled",
+        "Days from opening to full (average)",
+    )
     assert "a mean, not a median" in DEFINITIONS["days_to_full"]
 
 
