@@ -122,7 +122,7 @@ def lock_and_read_places(
             select(Trainee)
             .where(Trainee.id.in_(chunk))
             .order_by(Trainee.id)
-            .with_for_update()
+            .with_for_update(key_share=True)  # as ``database.get_locked`` locks
             .options(selectinload(Trainee.district))
             .execution_options(populate_existing=True)
         ).all()
@@ -224,10 +224,13 @@ def take_places(
 
 def count_people(cohort: Cohort, accepted: list[Trainee], enrollments: list[Enrollment]) -> None:
     """Mark the new places that are first applications or first places of their trainees, and move the
-    cohort's person counters for them in one UPDATE (none when no one is new)."""
+    cohort's person counters for them in one UPDATE (none when no one is new). Each trainee's record is
+    stamped (``updated_at``), as ``place`` stamps it: an application of hers racing this one sees it."""
     added: Counter[str] = Counter()
+    stamp = utcnow()
     for trainee, enrollment in zip(accepted, enrollments, strict=True):
         added.update(count_person(enrollment, enrollment.status, trainee))
+        trainee.updated_at = stamp
     change_counters(cohort, **added)
 
 
