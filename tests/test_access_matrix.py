@@ -123,6 +123,7 @@ EXPECTED_GET: dict[str, dict[str, object]] = {
     "attendance.register":        row(LOGIN,    403,      200,      403,      403,      403,      200),
     "attendance.class_days":      row(LOGIN,    403,      200,      403,      403,      403,      200),
     "attendance.at_risk":         row(LOGIN,    403,      200,      403,      403,      403,      200),
+    "attendance.upload":          row(LOGIN,    403,      200,      403,      403,      403,      200),
     "oversight.index":            row(LOGIN,    403,      200,      200,      200,      200,      200),
     # The capacity audit's drill-down (Punjab, Lahore, centre A) and its view by track: staff reach the places
     # of their own centres (staff_b's centre is in Sindh), overseers their scope.
@@ -232,6 +233,7 @@ EXPECTED_POST: dict[str, dict[str, object]] = {
     # An empty register or class-day form is refused (422).
     "attendance.register":        row(LOGIN,    403,      422,      403,      403,      403,      422),
     "attendance.class_days":      row(LOGIN,    403,      422,      403,      403,      403,      422),
+    "attendance.upload":          row(LOGIN,    403,      422,      403,      403,      403,      422),
     # The walk-in desk's eligibility check (JSON): answers missing, 422.
     "enrollments.walk_in_eligibility": row(LOGIN, 403,    422,      403,      403,      403,      422),
     "enrollments.correct_trainee": row(LOGIN,   403,      ADMITTED, 403,      403,      403,      ADMITTED),
@@ -308,6 +310,7 @@ def path_values(world: "World") -> dict[str, dict[str, object]]:
         "attendance.register": {"code": world.cohort_a.code},
         "attendance.class_days": {"code": world.cohort_a.code},
         "attendance.at_risk": {"code": centre_a},
+        "attendance.upload": {"code": world.cohort_a.code},
         "enrollments.walk_in_eligibility": {"centre_code": centre_a},
         "enrollments.import_upload": {"centre_code": centre_a},
         "enrollments.import_batch": {"batch_id": upload},

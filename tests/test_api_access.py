@@ -123,6 +123,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET",    "api.get_certificate"):        row(200,      200,    200,    200,    200,     200,   200),
     ("GET",    "api.my_certificates"):        row(401,      200,    403,    403,    403,     403,   403),
     ("POST",   "api.revoke_certificate"):     row(401,      403,    200,    403,    403,     403,   409),
+    # Class days and attendance of cohort A: its staff and admins; it has not started, so no register (409).
+    ("GET",    "api.list_class_days"):        row(401,      403,    200,    403,    403,     403,   200),
+    ("PUT",    "api.save_attendance"):        row(401,      403,    409,    403,    403,     403,   409),
 }
 # fmt: on
 
@@ -146,6 +149,8 @@ def path_values(w: ApiWorld) -> dict[str, dict[str, object]]:
         "api.complete_enrollment": {"enrollment_id": enrollment_of(w.trainee_a)},
         "api.get_certificate": {"number": w.certificate_number},
         "api.revoke_certificate": {"number": w.certificate_number},
+        "api.list_class_days": {"cohort_id": w.cohort_a.id},
+        "api.save_attendance": {"cohort_id": w.cohort_a.id, "day": utcnow().date().isoformat()},
     }
 
 
@@ -192,6 +197,7 @@ def body_for(w: ApiWorld, endpoint: str, user: str) -> dict | None:
         "api.accept_offer": {},
         "api.decline_offer": {},
         "api.revoke_certificate": {"reason": "Issued to the wrong trainee."},
+        "api.save_attendance": {"absent": [], "late": []},
     }
     return bodies.get(endpoint)
 

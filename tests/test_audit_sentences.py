@@ -105,6 +105,7 @@ OBJECT_TYPES = {
     "import": "import_batch",
     "export": "user_account",
     "certificate": "certificate",
+    "merit_list": "cohort",  # a merit list's version is recorded on its cohort
 }
 OBJECT_TYPES_OF = {
     "export.roster": "cohort",

@@ -6,7 +6,7 @@ valid certificate per enrollment. Existing rows are untouched: places completed 
 no certificate (staff issue one from the roster).
 
 Revision ID: 97216e8a525c
-Revises: 519150106c66
+Revises: a547070d13c7
 Create Date: 2026-12-03 08:36:26.767476
 
 """
@@ -18,7 +18,7 @@ from migrations.data_loss import warn_loss
 
 # revision identifiers, used by Alembic.
 revision = '97216e8a525c'
-down_revision = '519150106c66'
+down_revision = 'a547070d13c7'
 branch_labels = None
 depends_on = None
 
