@@ -129,8 +129,16 @@ class Mode(Choice):
 
 
 class Admission(Choice):
+    """How a cohort's seats are given: in order of application, by the centre's review, or by a published
+    merit list (test and interview scores; DESIGN.md, "Selection")."""
+
     FIRST_COME = "first_come"
     REVIEWED = "reviewed"
+    MERIT = "merit"
+
+
+# The admissions whose applications wait (``pending``) for a decision: the centre's review, or the merit list.
+WAITING_ADMISSIONS = (Admission.REVIEWED, Admission.MERIT)
 
 
 class Pool(Choice):
@@ -278,6 +286,7 @@ LABELS: dict[type[Choice], dict[Choice, LazyString]] = {
     Admission: {
         Admission.FIRST_COME: _l("First come, first served"),
         Admission.REVIEWED: _l("Reviewed by the centre"),
+        Admission.MERIT: _l("Merit list"),
     },
     Pool: {
         Pool.OPEN: _l("Open seats"),

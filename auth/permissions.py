@@ -32,7 +32,6 @@ from audit.models import AuditEvent
 from auth.models import ApiToken, CentreMembership, UserAccount
 from centres.models import Centre, District
 from courses.models import Cohort, with_course_and_centre
-from database import get_locked
 from enrollments.models import Enrollment, Trainee
 from extensions import db
 from listing import LARGEST_ID
@@ -503,20 +502,13 @@ def get_cohort_or_404(code: str, *, manage: bool = False) -> Cohort:
     return cohort
 
 
-def get_cohort_by_id_or_404(cohort_id: int, *, manage: bool = False, lock: bool = False) -> Cohort:
+def get_cohort_by_id_or_404(cohort_id: int, *, manage: bool = False, details: bool = False) -> Cohort:
     """The cohort with ``cohort_id``: 404 if none or if the user may not see it (another centre's draft,
-    ``can_view_cohort``); with ``manage``, 403 unless ``can_manage_cohort``. With ``lock``, for a request
-    that goes on to change its places: its row is locked for the rest of the transaction and read with
-    its course and centre, in one statement that the enrollment services then need not repeat
-    (``database.get_locked``)."""
+    ``can_view_cohort``); with ``manage``, 403 unless ``can_manage_cohort``. With ``details``, its course and
+    centre are read in the same statement (for a request that goes on to place trainees in it)."""
     if cohort_id > LARGEST_ID:  # no such row can exist, and the database would refuse the number
         abort(404)
-    if lock:
-        cohort = get_locked(Cohort, cohort_id, *with_course_and_centre())
-        if cohort is None:
-            abort(404)
-    else:
-        cohort = db.get_or_404(Cohort, cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id, options=with_course_and_centre() if details else ())
     if not can_view_cohort(current_user, cohort):
         abort(404)
     if manage and not can_manage_cohort(current_user, cohort):

@@ -13,7 +13,8 @@ needs with these placeholders, filled by ``describe``:
   an enrollment gives ``%(trainee)s`` and ``%(cohort)s``, an API token ``%(token)s`` and ``%(owner)s``,
   an uploaded list ``%(file)s`` and ``%(centre)s``;
 - ``%(before)s`` and ``%(after)s``: the value changed (a cohort's status or seats);
-- ``%(format)s`` and ``%(rows)s``: a download's format and number of rows.
+- ``%(format)s`` and ``%(rows)s``: a download's format and number of rows;
+- ``%(version)s``: a merit list's version.
 """
 
 from collections.abc import Callable
@@ -76,6 +77,10 @@ SENTENCES: dict[str, str] = {
     "enrollment.decline": _l("%(actor)s declined %(trainee)s's offer of a seat in %(cohort)s."),
     "enrollment.expire": _l("%(trainee)s's offer of a seat in %(cohort)s expired."),
     "enrollment.offer": _l("%(trainee)s was offered a seat in %(cohort)s, after a change by %(actor)s."),
+    "enrollment.score": _l("%(actor)s entered the test and interview scores of %(trainee)s in %(cohort)s."),
+    "enrollment.wait": _l("%(actor)s put %(trainee)s on the waitlist of %(cohort)s, by the merit list."),
+    "merit_list.publish": _l("%(actor)s published the merit list of the cohort %(cohort)s (version %(version)s)."),
+    "merit_list.correct": _l("%(actor)s corrected the merit list of the cohort %(cohort)s (version %(version)s)."),
     "import.confirm": _l("%(actor)s imported the list “%(file)s” at %(centre)s."),
     "export.capacity": _l("%(actor)s downloaded the capacity report (%(format)s; rows: %(rows)s)."),
     "export.cohorts": _l("%(actor)s downloaded the cohorts of %(centre)s (%(format)s; rows: %(rows)s)."),
@@ -164,6 +169,8 @@ def values_of(event: AuditEvent, names: EventNames) -> dict[str, Markup | str]:
         values |= {"before": status_label(before.get("status")), "after": status_label(after.get("status"))}
     elif event.action == "cohort.seats":
         values |= {"before": format_number(before.get("seats", 0)), "after": format_number(after.get("seats", 0))}
+    elif event.action.startswith("merit_list."):
+        values["version"] = format_number(after.get("version") or 0)
     if event.action.startswith("export."):
         values |= {"format": str(after.get("format", "")).upper(), "rows": format_number(after.get("rows") or 0)}
     return values

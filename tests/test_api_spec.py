@@ -200,6 +200,10 @@ DESIGN_OPERATIONS = [
     ("POST", "/enrollments/{enrollment_id}/complete", None),
     ("POST", "/enrollments/{enrollment_id}/accept", None),  # issue 16: her answer to a seat offer
     ("POST", "/enrollments/{enrollment_id}/decline", None),
+    # Issue 16, merit admission: scores, publishing (a correction's reason in the body) and the public list.
+    ("PUT", "/cohorts/{cohort_id}/scores", True),
+    ("POST", "/cohorts/{cohort_id}/merit-list", None),
+    ("GET", "/cohorts/{cohort_id}/merit-list", False),
     ("GET", "/reports/capacity", False),
     ("GET", "/cohorts/{cohort_id}/class-days", False),  # issue 17: class days and a day's attendance
     ("PUT", "/cohorts/{cohort_id}/attendance/{day}", True),

@@ -104,6 +104,7 @@ OBJECT_TYPES = {
     "enrollment": "enrollment",
     "import": "import_batch",
     "export": "user_account",
+    "merit_list": "cohort",  # a merit list's version is recorded on its cohort
 }
 OBJECT_TYPES_OF = {"export.roster": "cohort", "export.cohorts": "centre"}  # downloads about one object
 

@@ -17,7 +17,7 @@ from enrollments.services.messages import tell
 from enrollments.services.rules import NotAllowed, NotPossibleNow, ReasonRequired
 from enrollments.services.waitlist import next_in_line, promote_next
 from extensions import db
-from vocabulary import ACTIVE_ENROLLMENT_STATUSES, HOLDING_STATUSES, CohortStatus, EnrollmentStatus
+from vocabulary import ACTIVE_ENROLLMENT_STATUSES, HOLDING_STATUSES, Admission, CohortStatus, EnrollmentStatus
 
 S = EnrollmentStatus
 # Completion happens only once a cohort runs, so enrolled + completed never exceed seats.
@@ -52,9 +52,17 @@ def cannot(action: str, status: str) -> str:
 
 def approve(enrollment: Enrollment, *, actor: UserAccount, now: datetime | None = None) -> Enrollment:
     """Pending → enrolled if a seat is free for her (open seats first, then a reserved pool she
-    qualifies for), else waitlisted (in application order)."""
+    qualifies for), else waitlisted (in application order). Refused in a merit cohort (``NotPossibleNow``):
+    its seats go by the published merit list (``merit.publish``), never one by one."""
     now = now or utcnow()
     require_manager(actor, enrollment.cohort)
+    if enrollment.cohort.admission is Admission.MERIT:
+        raise NotPossibleNow(
+            _(
+                "Seats in this cohort go by the merit list: enter the scores and publish the list instead of "
+                "approving applications one by one."
+            )
+        )
     lock_cohort(enrollment.cohort, now)
     lock_trainees(enrollment.trainee_id)
     db.session.refresh(enrollment)

@@ -45,6 +45,8 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
         "cohort.attendance_correct",
         "cohort.class_day_add",
         "cohort.class_day_cancel",
+        "merit_list.publish",
+        "merit_list.correct",
     ),
     "trainee": ("trainee.create", "trainee.update", "trainee.correct", "trainee.lookup", "trainee.link_account"),
     "enrollment": (
@@ -54,6 +56,8 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
         "enrollment.reject",
         "enrollment.promote",
         "enrollment.offer",
+        "enrollment.score",
+        "enrollment.wait",
         "enrollment.accept",
         "enrollment.decline",
         "enrollment.expire",
