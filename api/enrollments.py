@@ -308,14 +308,14 @@ def create_enrollment(body: dict, cohort_id: int):
 @bp.alt_response(422, schema=ErrorSchema, description="A status, page or per_page that is not valid.")
 @bp.doc(security=BEARER)
 def list_enrollments(args: dict, cohort_id: int):
-    """A cohort's roster, in waitlist order (order of application), with each waitlisted place's
-    position in line."""
+    """A cohort's roster, in waitlist order (order of application; in a merit cohort, the merit list's
+    rank), with each waitlisted place's position in line."""
     cohort = get_cohort_by_id_or_404(cohort_id, manage=True)
     where = [Enrollment.cohort_id == cohort.id]
     if "status" in args:
         where.append(Enrollment.status == args["status"])
-    order = (Enrollment.applied_at, Enrollment.id)
-    # Waitlisted places up to and including each row, in application order: the row's position in line.
+    order = services.line_order(cohort)
+    # Waitlisted places up to and including each row, in the line's order: the row's position in line.
     in_line = func.sum(case((Enrollment.status == S.WAITLISTED, 1), else_=0)).over(order_by=order)
     total = db.session.scalar(select(func.count()).select_from(Enrollment).where(*where))
     page, per_page = args["page"], args["per_page"]

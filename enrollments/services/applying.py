@@ -41,7 +41,7 @@ from enrollments.services.rules import (
 )
 from extensions import db
 from notifications.outbox import queue_many
-from vocabulary import Admission, EnrollmentSource, EnrollmentStatus, Pool
+from vocabulary import WAITING_ADMISSIONS, Admission, EnrollmentSource, EnrollmentStatus, Pool
 
 S = EnrollmentStatus
 
@@ -124,7 +124,7 @@ def place(
     she is not eligible (``NotEligible``: women-only, age, education, residence), she holds the maximum
     number of active places (``TooManyPlaces``) or one whose dates and shift overlap (``OverlappingPlace``).
     If she applied to this cohort before, her existing enrollment is returned (``created=False``).
-    Otherwise: reviewed admission → ``pending``; first come → ``enrolled`` if a seat is free for her
+    Otherwise: reviewed or merit admission → ``pending``; first come → ``enrolled`` if a seat is free for her
     (open seats first, then a reserved pool she qualifies for: ``pools.pool_for``), else ``waitlisted``
     at the end of the line (``Placement.waitlist_position``). Writes one audit event and queues her
     notification; stamps her record (``Trainee.updated_at``: see ``place_in_open_seat``).
@@ -165,7 +165,7 @@ def place_locked(
         raise refusal
 
     pool = None
-    if cohort.admission is Admission.REVIEWED:
+    if cohort.admission in WAITING_ADMISSIONS:
         status = S.PENDING
     elif (pool := pools.pool_for(trainee, cohort)) is not None:
         status = S.ENROLLED

@@ -33,7 +33,14 @@ from enrollments.services.rules import (
 from extensions import db
 from notifications.outbox import Message, queue_many
 from refusals import Refusal
-from vocabulary import ACTIVE_ENROLLMENT_STATUSES, RESERVED_POOLS, Admission, EnrollmentSource, EnrollmentStatus, Pool
+from vocabulary import (
+    ACTIVE_ENROLLMENT_STATUSES,
+    RESERVED_POOLS,
+    WAITING_ADMISSIONS,
+    EnrollmentSource,
+    EnrollmentStatus,
+    Pool,
+)
 
 S = EnrollmentStatus
 # What ``pools`` reads of a cohort's seats.
@@ -158,10 +165,10 @@ def check_each(
 
 
 def statuses_in_order(accepted: list[Trainee], cohort: Cohort) -> tuple[list[EnrollmentStatus], list[Pool | None]]:
-    """The status of each accepted trainee's new place, and the pool of its seat: reviewed admission, all
+    """The status of each accepted trainee's new place, and the pool of its seat: reviewed or merit admission, all
     pending; first come, in list order, a seat when one is free for her (``pools.pool_for``, as ``place``
     decides: open seats first, then a reserved pool she qualifies for), else waitlisted."""
-    if cohort.admission is Admission.REVIEWED:
+    if cohort.admission in WAITING_ADMISSIONS:
         return [S.PENDING] * len(accepted), [None] * len(accepted)
     # The seats as they would be after each place, without writing: a copy of the counters pools reads.
     plan = SimpleNamespace(
