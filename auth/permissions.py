@@ -17,6 +17,7 @@ your account covers Punjab."): the error page shows it with a link back, the API
 Overseers read; they never change training records: no rule that guards a change admits them.
 """
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -25,12 +26,14 @@ from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, current_user
-from sqlalchemy import ColumnElement, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, bindparam, exists, false, or_, select, true
 from werkzeug.exceptions import Forbidden
 
 from audit.models import AuditEvent
 from auth.models import ApiToken, CentreMembership, UserAccount
 from centres.models import Centre, District
+from certificates.models import Certificate
+from certificates.numbers import NotANumber, normalise_number
 from courses.models import Cohort, with_course_and_centre
 from enrollments.models import Enrollment, Trainee
 from extensions import db
@@ -301,6 +304,24 @@ def can_correct_trainee(user: AnyUser, trainee: Trainee) -> bool:
     return can_edit_trainee(user, trainee)
 
 
+def is_own_certificate(user: AnyUser, certificate: Certificate) -> bool:
+    """Whether ``user`` is the trainee the certificate was issued to (through her account)."""
+    user_id = certificate.trainee.user_id
+    return is_signed_in(user) and user_id is not None and user_id == user.id
+
+
+def can_download_certificate(user: AnyUser, certificate: Certificate) -> bool:
+    """The PDF of a certificate: the trainee herself, staff of the centre that issued it, and admins.
+    Anyone may verify a number (``/verify/<number>``: the facts and the status, never the PDF)."""
+    return is_own_certificate(user, certificate) or can_manage_cohort(user, certificate.cohort)
+
+
+def can_revoke_certificate(user: AnyUser, certificate: Certificate) -> bool:
+    """Revoking a certificate (with a reason) or reissuing it (a name corrected): staff of the centre that
+    issued it, and admins. Overseers never."""
+    return can_manage_cohort(user, certificate.cohort)
+
+
 @dataclass(frozen=True)
 class OversightScope:
     """What part of the network a user's reports cover: one province, some centres, or everything."""
@@ -508,12 +529,24 @@ def get_cohort_by_id_or_404(cohort_id: int, *, manage: bool = False, details: bo
     centre are read in the same statement (for a request that goes on to place trainees in it)."""
     if cohort_id > LARGEST_ID:  # no such row can exist, and the database would refuse the number
         abort(404)
-    cohort = db.get_or_404(Cohort, cohort_id, options=with_course_and_centre() if details else ())
+    if details:
+        cohort = db.session.scalars(cohort_with_details(), {"cohort_id": cohort_id}).one_or_none()
+        if cohort is None:
+            abort(404)
+    else:
+        cohort = db.get_or_404(Cohort, cohort_id)
     if not can_view_cohort(current_user, cohort):
         abort(404)
     if manage and not can_manage_cohort(current_user, cohort):
         deny(centre_refusal(current_user, cohort.centre, change=True))
     return cohort
+
+
+@functools.cache
+def cohort_with_details() -> Select:
+    """The cohort with ``cohort_id`` and its course and centre: a query built once (every application runs
+    it)."""
+    return select(Cohort).where(Cohort.id == bindparam("cohort_id")).options(*with_course_and_centre())
 
 
 def get_enrollment_or_404(enrollment_id: int, *, own_allowed: bool = False) -> Enrollment:
@@ -540,6 +573,22 @@ def get_trainee_or_404(trainee_id: int) -> Trainee:
     return trainee
 
 
+def get_certificate_or_404(number: str, *, manage: bool = False) -> Certificate:
+    """The certificate with ``number`` (typed any way: ``certificates.numbers.normalise_number``): 404 if
+    none; 403 unless ``can_download_certificate`` (with ``manage``: ``can_revoke_certificate``)."""
+    try:
+        number = normalise_number(number)
+    except NotANumber:
+        abort(404)
+    certificate = db.one_or_404(select(Certificate).where(Certificate.number == number))
+    allowed = can_revoke_certificate if manage else can_download_certificate
+    if not allowed(current_user, certificate):
+        if has_role(current_user, Role.TRAINEE):
+            deny(_("This certificate is someone else's: you can download only your own."))
+        deny(centre_refusal(current_user, certificate.cohort.centre, change=manage))
+    return certificate
+
+
 def staff_centres(user: AnyUser) -> list[Centre]:
     """The centres a staff member works at, by code; every centre for admins."""
     stmt = select(Centre).order_by(Centre.code)
@@ -562,4 +611,6 @@ TEMPLATE_PREDICATES = {
     "oversee_cohort": lambda cohort: can_oversee_cohort(current_user, cohort),
     "mask_identity": lambda: masks_identity(current_user),
     "download_calendar": lambda enrollment: can_download_calendar(current_user, enrollment),
+    "download_certificate": lambda certificate: can_download_certificate(current_user, certificate),
+    "revoke_certificate": lambda certificate: can_revoke_certificate(current_user, certificate),
 }

@@ -66,6 +66,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
         "enrollment.complete",
         "enrollment.cancel",
     ),
+    "certificate": ("certificate.issue", "certificate.revoke", "certificate.reissue"),
     "import": ("import.confirm",),
     "export": (
         "export.capacity",
@@ -73,6 +74,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
         "export.trainees",
         "export.roster",
         "export.audit_log",
+        "export.certificates",
     ),
 }
 KNOWN_ACTIONS = frozenset(action for actions in AUDIT_ACTIONS.values() for action in actions)
@@ -86,6 +88,7 @@ AUDIT_OBJECT_TYPES = (
     "trainee",
     "enrollment",
     "import_batch",
+    "certificate",
 )
 
 
