@@ -87,6 +87,9 @@ SENTENCES: dict[str, str] = {
     "export.roster": _l("%(actor)s downloaded the roster of %(cohort)s (%(format)s; rows: %(rows)s)."),
     "export.trainees": _l("%(actor)s downloaded the list of trainees (%(format)s; rows: %(rows)s)."),
     "export.audit_log": _l("%(actor)s downloaded the audit log (%(format)s; rows: %(rows)s)."),
+    "export.score_sheet": _l(
+        "%(actor)s downloaded the score sheet of the cohort %(cohort)s (%(format)s; rows: %(rows)s)."
+    ),
 }
 # An action recorded before its sentence was written (an old event whose action was renamed since).
 UNKNOWN_ACTION = _l("%(actor)s: “%(action)s” on %(object)s.")

@@ -106,7 +106,11 @@ OBJECT_TYPES = {
     "export": "user_account",
     "merit_list": "cohort",  # a merit list's version is recorded on its cohort
 }
-OBJECT_TYPES_OF = {"export.roster": "cohort", "export.cohorts": "centre"}  # downloads about one object
+OBJECT_TYPES_OF = {
+    "export.roster": "cohort",
+    "export.cohorts": "centre",
+    "export.score_sheet": "cohort",
+}  # downloads about one object
 
 
 @pytest.mark.parametrize("language", ["en", "ur"])

@@ -73,6 +73,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
         "export.trainees",
         "export.roster",
         "export.audit_log",
+        "export.score_sheet",
     ),
 }
 KNOWN_ACTIONS = frozenset(action for actions in AUDIT_ACTIONS.values() for action in actions)
