@@ -207,6 +207,14 @@ class EnrollmentSource(Choice):
     IMPORT = "import"
 
 
+class CertificateStatus(Choice):
+    """A certificate is valid until revoked (with a reason), or replaced by a reissue with a new number."""
+
+    VALID = "valid"
+    REVOKED = "revoked"
+    REPLACED = "replaced"
+
+
 class Channel(Choice):
     EMAIL = "email"
     SMS = "sms"
@@ -326,6 +334,11 @@ LABELS: dict[type[Choice], dict[Choice, LazyString]] = {
         EnrollmentSource.ONLINE: _l("Online"),
         EnrollmentSource.WALK_IN: _l("Walk in"),
         EnrollmentSource.IMPORT: _l("Import"),
+    },
+    CertificateStatus: {
+        CertificateStatus.VALID: _l("Valid"),
+        CertificateStatus.REVOKED: _l("Revoked"),
+        CertificateStatus.REPLACED: _l("Replaced"),
     },
     Channel: {
         Channel.EMAIL: _l("Email"),

@@ -6,7 +6,7 @@ schemas that also parse every request and shape every answer, so the description
 code. Requests authenticate with ``Authorization: Bearer <token>`` only (``api.auth``); errors are JSON
 in one shape (``api.errors``); no string a request sends may hold a control character (``api.parsing``).
 Operations live in modules by domain: ``tokens`` (tokens and ``/me``), ``catalogue`` (centres, courses,
-cohorts), ``trainees``, ``enrollments``, ``merit`` (scores and merit lists), ``reports``.
+cohorts), ``trainees``, ``enrollments``, ``certificates``, ``merit`` (scores and merit lists), ``reports``.
 """
 
 import flask_smorest
@@ -65,6 +65,7 @@ def register_with(app: Flask) -> None:
         attendance,
         auth,
         catalogue,
+        certificates,
         docs,
         enrollments,
         merit,

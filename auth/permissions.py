@@ -31,6 +31,8 @@ from werkzeug.exceptions import Forbidden
 from audit.models import AuditEvent
 from auth.models import ApiToken, CentreMembership, UserAccount
 from centres.models import Centre, District
+from certificates.models import Certificate
+from certificates.numbers import NotANumber, normalise_number
 from courses.models import Cohort, with_course_and_centre
 from enrollments.models import Enrollment, Trainee
 from extensions import db
@@ -301,6 +303,24 @@ def can_correct_trainee(user: AnyUser, trainee: Trainee) -> bool:
     return can_edit_trainee(user, trainee)
 
 
+def is_own_certificate(user: AnyUser, certificate: Certificate) -> bool:
+    """Whether ``user`` is the trainee the certificate was issued to (through her account)."""
+    user_id = certificate.trainee.user_id
+    return is_signed_in(user) and user_id is not None and user_id == user.id
+
+
+def can_download_certificate(user: AnyUser, certificate: Certificate) -> bool:
+    """The PDF of a certificate: the trainee herself, staff of the centre that issued it, and admins.
+    Anyone may verify a number (``/verify/<number>``: the facts and the status, never the PDF)."""
+    return is_own_certificate(user, certificate) or can_manage_cohort(user, certificate.cohort)
+
+
+def can_revoke_certificate(user: AnyUser, certificate: Certificate) -> bool:
+    """Revoking a certificate (with a reason) or reissuing it (a name corrected): staff of the centre that
+    issued it, and admins. Overseers never."""
+    return can_manage_cohort(user, certificate.cohort)
+
+
 @dataclass(frozen=True)
 class OversightScope:
     """What part of the network a user's reports cover: one province, some centres, or everything."""
@@ -540,6 +560,22 @@ def get_trainee_or_404(trainee_id: int) -> Trainee:
     return trainee
 
 
+def get_certificate_or_404(number: str, *, manage: bool = False) -> Certificate:
+    """The certificate with ``number`` (typed any way: ``certificates.numbers.normalise_number``): 404 if
+    none; 403 unless ``can_download_certificate`` (with ``manage``: ``can_revoke_certificate``)."""
+    try:
+        number = normalise_number(number)
+    except NotANumber:
+        abort(404)
+    certificate = db.one_or_404(select(Certificate).where(Certificate.number == number))
+    allowed = can_revoke_certificate if manage else can_download_certificate
+    if not allowed(current_user, certificate):
+        if has_role(current_user, Role.TRAINEE):
+            deny(_("This certificate is someone else's: you can download only your own."))
+        deny(centre_refusal(current_user, certificate.cohort.centre, change=manage))
+    return certificate
+
+
 def staff_centres(user: AnyUser) -> list[Centre]:
     """The centres a staff member works at, by code; every centre for admins."""
     stmt = select(Centre).order_by(Centre.code)
@@ -562,4 +598,6 @@ TEMPLATE_PREDICATES = {
     "oversee_cohort": lambda cohort: can_oversee_cohort(current_user, cohort),
     "mask_identity": lambda: masks_identity(current_user),
     "download_calendar": lambda enrollment: can_download_calendar(current_user, enrollment),
+    "download_certificate": lambda certificate: can_download_certificate(current_user, certificate),
+    "revoke_certificate": lambda certificate: can_revoke_certificate(current_user, certificate),
 }

@@ -205,6 +205,9 @@ DESIGN_OPERATIONS = [
     ("POST", "/cohorts/{cohort_id}/merit-list", None),
     ("GET", "/cohorts/{cohort_id}/merit-list", False),
     ("GET", "/reports/capacity", False),
+    ("GET", "/me/certificates", False),  # issue 17, item 5: certificates anyone can verify
+    ("GET", "/certificates/{number}", False),
+    ("POST", "/certificates/{number}/revoke", True),
     ("GET", "/cohorts/{cohort_id}/class-days", False),  # issue 17: class days and a day's attendance
     ("PUT", "/cohorts/{cohort_id}/attendance/{day}", True),
 ]
@@ -281,6 +284,8 @@ DESIGN_FIELDS = {
     ("POST", "/enrollments/{enrollment_id}/drop"): ({"id", "status"}, {"reason"}),
     ("POST", "/enrollments/{enrollment_id}/withdraw"): ({"id", "status"}, set()),
     ("GET", "/me"): ({"id", "email", "role", "trainee_id"}, set()),
+    ("GET", "/certificates/{number}"): ({"number", "status", "course", "centre", "issued_on"}, set()),
+    ("POST", "/certificates/{number}/revoke"): ({"number", "status"}, {"reason"}),
     ("PUT", "/cohorts/{cohort_id}/attendance/{day}"): ({"day", "absent", "late"}, {"absent", "late"}),
 }
 

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from auth.models import UserAccount
 from auth.permissions import can_manage_cohort, can_withdraw_enrollment
+from certificates.services import issue as issue_certificate
 from clock import local_today
 from courses.models import Cohort
 from database import utcnow
@@ -161,7 +162,8 @@ def completable(cohort: Cohort, now: datetime | None = None) -> bool:
 
 
 def complete(enrollment: Enrollment, *, actor: UserAccount, now: datetime | None = None) -> Enrollment:
-    """Enrolled → completed, once the cohort is running (or finished)."""
+    """Enrolled → completed, once the cohort is running (or finished); her certificate is issued in the same
+    transaction (``certificates.services.issue``: its own audit event)."""
     require_manager(actor, enrollment.cohort)
     cohort = lock_cohort(enrollment.cohort)
     db.session.refresh(enrollment)
@@ -171,5 +173,6 @@ def complete(enrollment: Enrollment, *, actor: UserAccount, now: datetime | None
         raise NotPossibleNow(_("A trainee can complete a course only once it is running."))
     before = move(enrollment, S.COMPLETED, now=now)
     audit(actor, "enrollment.complete", enrollment, before)
+    issue_certificate(enrollment, actor=actor, now=now)
     tell(enrollment, "completed")
     return enrollment

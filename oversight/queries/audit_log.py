@@ -66,6 +66,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
         "enrollment.complete",
         "enrollment.cancel",
     ),
+    "certificate": ("certificate.issue", "certificate.revoke", "certificate.reissue"),
     "import": ("import.confirm",),
     "export": (
         "export.capacity",
@@ -73,6 +74,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
         "export.trainees",
         "export.roster",
         "export.audit_log",
+        "export.certificates",
         "export.score_sheet",
     ),
 }
@@ -87,6 +89,7 @@ AUDIT_OBJECT_TYPES = (
     "trainee",
     "enrollment",
     "import_batch",
+    "certificate",
 )
 
 
