@@ -41,6 +41,7 @@ def register_models() -> None:
     import audit.models  # noqa: F401
     import auth.models  # noqa: F401
     import centres.models  # noqa: F401
+    import certificates.models  # noqa: F401
     import courses.models  # noqa: F401
     import enrollments.imports.models
     import enrollments.models  # noqa: F401
@@ -61,6 +62,8 @@ def register_blueprints(app: Flask) -> None:
     import auth.sessions  # registers the Flask-Login user loader
     import centres.admin
     import centres.routes
+    import certificates.routes
+    import certificates.staff
     import courses.admin
     import courses.routes
     import courses.staff
@@ -75,7 +78,7 @@ def register_blueprints(app: Flask) -> None:
     import oversight.exports
     import oversight.routes
 
-    for package in (home, auth, centres, courses, enrollments, attendance, oversight):
+    for package in (home, auth, centres, certificates, courses, enrollments, attendance, oversight):
         app.register_blueprint(package.bp)
     api.register_with(app)
 

@@ -130,42 +130,19 @@ def configure_sqlite(engine: Engine) -> None:
 def get_locked(model: type, ident: int, *options) -> object | None:
     """The row of ``model`` with primary key ``ident`` (None if none), locked until the transaction ends
     and read afresh (``populate_existing``: never a stale copy from the session), with ``options`` (eager
-    loads of the rows it refers to) read in the same statement. On PostgreSQL ``SELECT ... FOR UPDATE OF``
-    its own table only (the rows joined in are read, not locked); on SQLite ``BEGIN IMMEDIATE`` already
-    serialises writers. The lock is remembered (``holds_lock``), so that code further down the same
-    operation need not take it, and read the row, again."""
+    loads of the rows it refers to) read in the same statement. On PostgreSQL ``SELECT ... FOR NO KEY UPDATE
+    OF`` its own table only (the rows joined in are read, not locked): the lock an UPDATE of the row takes,
+    so that it waits for writers of the row and they for it, but not for the key-share locks that inserting
+    a row referring to it takes (an enrollment inserted for a trainee while someone waits to lock her would
+    otherwise deadlock the two). On SQLite ``BEGIN IMMEDIATE`` already serialises writers."""
     stmt = (
         select(model)
         .where(model.__mapper__.primary_key[0] == ident)
         .options(*options)
-        .with_for_update(of=model)
+        .with_for_update(of=model, key_share=True)
         .execution_options(populate_existing=True)
     )
-    row = db.session.scalars(stmt).unique().one_or_none()
-    if row is not None:
-        locks_of_this_transaction().add((model, ident))
-    return row
-
-
-def locks_of_this_transaction() -> set[tuple[type, int]]:
-    """The rows ``get_locked`` has locked in the session's current transaction (empty in each new one: a
-    lock ends with its transaction). A lock taken inside a savepoint is forgotten when the savepoint ends,
-    rolled back (which on PostgreSQL releases it) or not: the next caller simply locks again."""
-    session = db.session()
-    transaction = session.get_nested_transaction() or session.get_transaction()
-    if transaction is None:  # no transaction: no lock
-        return set()
-    held = session.info.get("row_locks")
-    if held is None or held[0] is not transaction or not transaction.is_active:
-        held = (transaction, set())
-        session.info["row_locks"] = held
-    return held[1]
-
-
-def holds_lock(model: type, ident: int) -> bool:
-    """Whether ``get_locked`` locked the row of ``model`` with primary key ``ident`` in the session's
-    current transaction."""
-    return (model, ident) in locks_of_this_transaction()
+    return db.session.scalars(stmt).unique().one_or_none()
 
 
 @contextmanager

@@ -129,8 +129,16 @@ class Mode(Choice):
 
 
 class Admission(Choice):
+    """How a cohort's seats are given: in order of application, by the centre's review, or by a published
+    merit list (test and interview scores; DESIGN.md, "Selection")."""
+
     FIRST_COME = "first_come"
     REVIEWED = "reviewed"
+    MERIT = "merit"
+
+
+# The admissions whose applications wait (``pending``) for a decision: the centre's review, or the merit list.
+WAITING_ADMISSIONS = (Admission.REVIEWED, Admission.MERIT)
 
 
 class Pool(Choice):
@@ -197,6 +205,14 @@ class EnrollmentSource(Choice):
     ONLINE = "online"
     WALK_IN = "walk_in"
     IMPORT = "import"
+
+
+class CertificateStatus(Choice):
+    """A certificate is valid until revoked (with a reason), or replaced by a reissue with a new number."""
+
+    VALID = "valid"
+    REVOKED = "revoked"
+    REPLACED = "replaced"
 
 
 class Channel(Choice):
@@ -278,6 +294,7 @@ LABELS: dict[type[Choice], dict[Choice, LazyString]] = {
     Admission: {
         Admission.FIRST_COME: _l("First come, first served"),
         Admission.REVIEWED: _l("Reviewed by the centre"),
+        Admission.MERIT: _l("Merit list"),
     },
     Pool: {
         Pool.OPEN: _l("Open seats"),
@@ -317,6 +334,11 @@ LABELS: dict[type[Choice], dict[Choice, LazyString]] = {
         EnrollmentSource.ONLINE: _l("Online"),
         EnrollmentSource.WALK_IN: _l("Walk in"),
         EnrollmentSource.IMPORT: _l("Import"),
+    },
+    CertificateStatus: {
+        CertificateStatus.VALID: _l("Valid"),
+        CertificateStatus.REVOKED: _l("Revoked"),
+        CertificateStatus.REPLACED: _l("Replaced"),
     },
     Channel: {
         Channel.EMAIL: _l("Email"),

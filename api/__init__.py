@@ -6,7 +6,7 @@ schemas that also parse every request and shape every answer, so the description
 code. Requests authenticate with ``Authorization: Bearer <token>`` only (``api.auth``); errors are JSON
 in one shape (``api.errors``); no string a request sends may hold a control character (``api.parsing``).
 Operations live in modules by domain: ``tokens`` (tokens and ``/me``), ``catalogue`` (centres, courses,
-cohorts), ``trainees``, ``enrollments``, ``reports``.
+cohorts), ``trainees``, ``enrollments``, ``certificates``, ``merit`` (scores and merit lists), ``reports``.
 """
 
 import flask_smorest
@@ -29,7 +29,8 @@ bp = Blueprint(
     "api",
     __name__,
     url_prefix="/api/v1",
-    description="Centres, courses and cohorts; trainees and their enrollments; capacity reports.",
+    description="Centres, courses and cohorts; trainees and their enrollments; class days and attendance; "
+    "capacity reports.",
 )
 bp.register_error_handler(Refusal, refusal)
 
@@ -60,7 +61,18 @@ def register_with(app: Flask) -> None:
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
-    from api import auth, catalogue, docs, enrollments, reports, tokens, trainees  # noqa: F401  (attach the operations)
+    from api import (  # noqa: F401  (attach the operations)
+        attendance,
+        auth,
+        catalogue,
+        certificates,
+        docs,
+        enrollments,
+        merit,
+        reports,
+        tokens,
+        trainees,
+    )
 
     api = MarkazApi(app, spec_kwargs={"info": SPEC_INFO})  # one per app: each builds its own description
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})

@@ -33,6 +33,7 @@ from courses.models import Cohort, Course
 from database import utcnow
 from enrollments import pools
 from enrollments.services import MAX_SEATS, MIN_SEATS, cancel_cohort
+from enrollments.services.merit import DEFAULT_TEST_WEIGHT
 from enrollments.services.offers import DEFAULT_OFFER_HOURS
 from extensions import db
 from refusals import Refusal
@@ -234,6 +235,14 @@ def offer_hours_field(**kwargs) -> fields.Integer:
     )
 
 
+def test_weight_field(**kwargs) -> fields.Integer:
+    return fields.Integer(
+        validate=validate.Range(0, 100),
+        metadata={"description": "Merit admission: the test's percent of the total score (70 by default)."},
+        **kwargs,
+    )
+
+
 class CohortSchema(Schema):
     id = fields.Integer(required=True)
     code = fields.String(required=True, metadata={"example": "PB-LHR-01-C03"})
@@ -272,6 +281,9 @@ class CohortSchema(Schema):
     released_at = fields.DateTime(required=True, allow_none=True)
     offers = fields.Boolean(required=True, metadata={"description": "Seats from the waitlist are offered."})
     offer_hours = fields.Integer(required=True)
+    test_weight = fields.Integer(
+        required=True, metadata={"description": "Merit admission: the test's percent of the total score."}
+    )
 
 
 class CentreDetailSchema(CentreSchema):
@@ -348,8 +360,11 @@ class CohortCreateSchema(Schema):
     venue = fields.String(load_default="", validate=validate.Length(max=240))
     reserved = reserved_input()
     release_at = release_time()
-    offers = StrictBoolean(load_default=False)
+    offers = StrictBoolean(
+        load_default=False, metadata={"description": "Seats from the line are offered (always, for merit admission)."}
+    )
     offer_hours = offer_hours_field(load_default=DEFAULT_OFFER_HOURS)
+    test_weight = test_weight_field(load_default=DEFAULT_TEST_WEIGHT)
     status = enum(
         CohortStatus,
         load_default=CohortStatus.DRAFT,
@@ -380,6 +395,7 @@ class CohortUpdateSchema(Schema):
     release_at = release_time()
     offers = StrictBoolean()
     offer_hours = offer_hours_field()
+    test_weight = test_weight_field()
     status = enum(
         CohortStatus,
         metadata={
@@ -589,6 +605,7 @@ def create_cohort(body: dict):
         release_at=body.get("release_at"),
         offers=body["offers"],
         offer_hours=body["offer_hours"],
+        test_weight=body["test_weight"],
     )
     with api_field_names():
         return committed(cohort_services.create_cohort(details, actor=acting_user()))
@@ -623,6 +640,7 @@ def changed_details(cohort: Cohort, body: dict) -> CohortDetails:
         release_at=given("release_at", cohort.release_at),
         offers=given("offers", cohort.offers),
         offer_hours=given("offer_hours", cohort.offer_hours),
+        test_weight=given("test_weight", cohort.test_weight),
     )
 
 

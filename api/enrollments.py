@@ -35,7 +35,6 @@ from auth.permissions import (
     get_enrollment_or_404,
 )
 from courses.models import Cohort
-from database import get_locked
 from enrollments import services
 from enrollments.identity import checked, normalise_cnic
 from enrollments.models import Enrollment, Trainee
@@ -233,8 +232,7 @@ def trainee_to_place(body: dict, cohort: Cohort) -> tuple[Trainee, bool]:
         return trainee, False
     if body["trainee_id"] is None:
         raise Refusal(_("Say which trainee to register: trainee_id or cnic."), "trainee_id")
-    # Locked (after the cohort, as every operation locks) and read once: the services then need not again.
-    trainee = get_locked(Trainee, body["trainee_id"]) if body["trainee_id"] <= LARGEST_ID else None
+    trainee = db.session.get(Trainee, body["trainee_id"]) if body["trainee_id"] <= LARGEST_ID else None
     # A record staff may not see is answered like one that does not exist: ids are not to be tried
     # one after another to read other centres' trainees. The national record is found by CNIC.
     if trainee is None or not can_view_trainee(user, trainee):
@@ -285,8 +283,7 @@ def create_enrollment(body: dict, cohort_id: int):
 
     First come: `enrolled` while seats are free, then `waitlisted` at the end of the line
     (`waitlist_position`); reviewed admission: `pending`. Registered places have source `walk_in`."""
-    # Locked now, as the services would lock it first anyway: read once, with what they read of it.
-    cohort = get_cohort_by_id_or_404(cohort_id, lock=True)
+    cohort = get_cohort_by_id_or_404(cohort_id, details=True)
     trainee, herself = trainee_to_place(body, cohort)
     if herself:
         placement = services.apply(trainee, cohort, actor=acting_user())
@@ -311,14 +308,14 @@ def create_enrollment(body: dict, cohort_id: int):
 @bp.alt_response(422, schema=ErrorSchema, description="A status, page or per_page that is not valid.")
 @bp.doc(security=BEARER)
 def list_enrollments(args: dict, cohort_id: int):
-    """A cohort's roster, in waitlist order (order of application), with each waitlisted place's
-    position in line."""
+    """A cohort's roster, in waitlist order (order of application; in a merit cohort, the merit list's
+    rank), with each waitlisted place's position in line."""
     cohort = get_cohort_by_id_or_404(cohort_id, manage=True)
     where = [Enrollment.cohort_id == cohort.id]
     if "status" in args:
         where.append(Enrollment.status == args["status"])
-    order = (Enrollment.applied_at, Enrollment.id)
-    # Waitlisted places up to and including each row, in application order: the row's position in line.
+    order = services.line_order(cohort)
+    # Waitlisted places up to and including each row, in the line's order: the row's position in line.
     in_line = func.sum(case((Enrollment.status == S.WAITLISTED, 1), else_=0)).over(order_by=order)
     total = db.session.scalar(select(func.count()).select_from(Enrollment).where(*where))
     page, per_page = args["page"], args["per_page"]

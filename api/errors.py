@@ -140,5 +140,6 @@ def http_error(error: HTTPException):
 
 def refusal(error: Refusal):
     db.session.rollback()
-    fields = {error.field: error.message} if error.field else None
+    # A refusal about many inputs at once (``field_messages``: scores of a whole list) names each of them.
+    fields = getattr(error, "field_messages", None) or ({error.field: error.message} if error.field else None)
     return error_response(error.status, error.message, code=error.code, fields=fields)

@@ -40,3 +40,9 @@ class UploadForm(Form):
     """A file of marks from a lab's biometric device (CSV or XLSX)."""
 
     file = FileField(_l("Attendance file (CSV or XLSX)"), validators=[FileRequired(_l("Choose a file."))])
+    reason = TextAreaField(
+        _l("Why you correct days marked before (if the file does)"),
+        filters=[strip_text],
+        validators=[Length(max=MAX_REASON_LENGTH)],
+        render_kw={"rows": 2},
+    )

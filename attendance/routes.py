@@ -5,14 +5,14 @@ trainees at risk at a centre. Thin views: the rules are ``attendance.services``'
 from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import format_number
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
 from attendance import bp
 from attendance.calendar import DayOfClass, calendar_of
-from attendance.forms import ClassDayForm, RegisterForm
+from attendance.forms import ClassDayForm, RegisterForm, UploadForm
 from attendance.services import (
     MARKS,
     AttendanceRefused,
@@ -26,6 +26,7 @@ from attendance.services import (
     register_of,
     take_attendance,
 )
+from attendance.uploads import upload_attendance
 from auth.permissions import STAFF, allow, get_centre_or_404, get_cohort_or_404
 from clock import local_today
 from courses.models import Cohort
@@ -133,6 +134,29 @@ def changed_day(cohort: Cohort, form: ClassDayForm):
         cancel_class_day(cohort, form.day.data, reason=form.reason.data, actor=acting_user())
         return form.day.data
     raise AttendanceRefused(_("Choose Add or Cancel."), "change")
+
+
+@bp.route("/cohorts/<code>/upload", methods=["GET", "POST"])
+@allow(STAFF)
+def upload(code: str):
+    cohort = get_cohort_or_404(code, manage=True)
+    form = UploadForm()
+    if form.validate_on_submit() and (saved := run(form, lambda: uploaded(cohort, form), field="file")):
+        flash(
+            ngettext(
+                "Attendance of %(num)s day saved from the file.",
+                "Attendance of %(num)s days saved from the file.",
+                len(saved),
+            ),
+            "success",
+        )
+        return redirect(url_for("attendance.class_days", code=cohort.code))
+    return render_template("attendance/upload.html", cohort=cohort, form=form), form_status(form)
+
+
+def uploaded(cohort: Cohort, form: UploadForm):
+    file = form.file.data
+    return upload_attendance(cohort, file.read(), file.filename or "", actor=acting_user(), reason=form.reason.data)
 
 
 @bp.get("/centres/<code>/at-risk")

@@ -31,8 +31,9 @@ from werkzeug.exceptions import Forbidden
 from audit.models import AuditEvent
 from auth.models import ApiToken, CentreMembership, UserAccount
 from centres.models import Centre, District
+from certificates.models import Certificate
+from certificates.numbers import NotANumber, normalise_number
 from courses.models import Cohort, with_course_and_centre
-from database import get_locked
 from enrollments.models import Enrollment, Trainee
 from extensions import db
 from listing import LARGEST_ID
@@ -302,6 +303,24 @@ def can_correct_trainee(user: AnyUser, trainee: Trainee) -> bool:
     return can_edit_trainee(user, trainee)
 
 
+def is_own_certificate(user: AnyUser, certificate: Certificate) -> bool:
+    """Whether ``user`` is the trainee the certificate was issued to (through her account)."""
+    user_id = certificate.trainee.user_id
+    return is_signed_in(user) and user_id is not None and user_id == user.id
+
+
+def can_download_certificate(user: AnyUser, certificate: Certificate) -> bool:
+    """The PDF of a certificate: the trainee herself, staff of the centre that issued it, and admins.
+    Anyone may verify a number (``/verify/<number>``: the facts and the status, never the PDF)."""
+    return is_own_certificate(user, certificate) or can_manage_cohort(user, certificate.cohort)
+
+
+def can_revoke_certificate(user: AnyUser, certificate: Certificate) -> bool:
+    """Revoking a certificate (with a reason) or reissuing it (a name corrected): staff of the centre that
+    issued it, and admins. Overseers never."""
+    return can_manage_cohort(user, certificate.cohort)
+
+
 @dataclass(frozen=True)
 class OversightScope:
     """What part of the network a user's reports cover: one province, some centres, or everything."""
@@ -503,20 +522,13 @@ def get_cohort_or_404(code: str, *, manage: bool = False) -> Cohort:
     return cohort
 
 
-def get_cohort_by_id_or_404(cohort_id: int, *, manage: bool = False, lock: bool = False) -> Cohort:
+def get_cohort_by_id_or_404(cohort_id: int, *, manage: bool = False, details: bool = False) -> Cohort:
     """The cohort with ``cohort_id``: 404 if none or if the user may not see it (another centre's draft,
-    ``can_view_cohort``); with ``manage``, 403 unless ``can_manage_cohort``. With ``lock``, for a request
-    that goes on to change its places: its row is locked for the rest of the transaction and read with
-    its course and centre, in one statement that the enrollment services then need not repeat
-    (``database.get_locked``)."""
+    ``can_view_cohort``); with ``manage``, 403 unless ``can_manage_cohort``. With ``details``, its course and
+    centre are read in the same statement (for a request that goes on to place trainees in it)."""
     if cohort_id > LARGEST_ID:  # no such row can exist, and the database would refuse the number
         abort(404)
-    if lock:
-        cohort = get_locked(Cohort, cohort_id, *with_course_and_centre())
-        if cohort is None:
-            abort(404)
-    else:
-        cohort = db.get_or_404(Cohort, cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id, options=with_course_and_centre() if details else ())
     if not can_view_cohort(current_user, cohort):
         abort(404)
     if manage and not can_manage_cohort(current_user, cohort):
@@ -548,6 +560,22 @@ def get_trainee_or_404(trainee_id: int) -> Trainee:
     return trainee
 
 
+def get_certificate_or_404(number: str, *, manage: bool = False) -> Certificate:
+    """The certificate with ``number`` (typed any way: ``certificates.numbers.normalise_number``): 404 if
+    none; 403 unless ``can_download_certificate`` (with ``manage``: ``can_revoke_certificate``)."""
+    try:
+        number = normalise_number(number)
+    except NotANumber:
+        abort(404)
+    certificate = db.one_or_404(select(Certificate).where(Certificate.number == number))
+    allowed = can_revoke_certificate if manage else can_download_certificate
+    if not allowed(current_user, certificate):
+        if has_role(current_user, Role.TRAINEE):
+            deny(_("This certificate is someone else's: you can download only your own."))
+        deny(centre_refusal(current_user, certificate.cohort.centre, change=manage))
+    return certificate
+
+
 def staff_centres(user: AnyUser) -> list[Centre]:
     """The centres a staff member works at, by code; every centre for admins."""
     stmt = select(Centre).order_by(Centre.code)
@@ -570,4 +598,6 @@ TEMPLATE_PREDICATES = {
     "oversee_cohort": lambda cohort: can_oversee_cohort(current_user, cohort),
     "mask_identity": lambda: masks_identity(current_user),
     "download_calendar": lambda enrollment: can_download_calendar(current_user, enrollment),
+    "download_certificate": lambda certificate: can_download_certificate(current_user, certificate),
+    "revoke_certificate": lambda certificate: can_revoke_certificate(current_user, certificate),
 }

@@ -53,6 +53,7 @@ from auth.throttling import (
 )
 from auth.tokens import issue_token, tokens_of
 from auth.tokens import revoke_token as revoke
+from certificates.services import certificates_of_trainee
 from courses.models import Cohort
 from database import utcnow
 from enrollments.identity import normalise_phone
@@ -290,7 +291,13 @@ def profile_page(trainee, language_form: MessageLanguageForm):
         .options(selectinload(Enrollment.cohort).selectinload(Cohort.course))
         .order_by(Enrollment.applied_at.desc())
     ).all()
-    return render_template("auth/profile.html", trainee=trainee, enrollments=enrollments, language_form=language_form)
+    return render_template(
+        "auth/profile.html",
+        trainee=trainee,
+        enrollments=enrollments,
+        certificates=certificates_of_trainee(trainee),
+        language_form=language_form,
+    )
 
 
 @bp.get("/profile")

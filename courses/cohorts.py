@@ -35,6 +35,7 @@ from enrollments.services import (
     end_waiting,
     start_training,
 )
+from enrollments.services.merit import DEFAULT_TEST_WEIGHT, check_test_weight
 from enrollments.services.offers import DEFAULT_OFFER_HOURS
 from enrollments.services.waitlist import in_backfill_window
 from extensions import db
@@ -64,6 +65,7 @@ COHORT_FIELDS = (
     "release_at",
     "offers",
     "offer_hours",
+    "test_weight",
 )
 RESERVED_FIELDS = tuple(f"reserved_{pool.value}" for pool in RESERVED_POOLS)
 CREATED_FIELDS = ("code", "centre_id", *COHORT_FIELDS, "seats", *RESERVED_FIELDS, "status")
@@ -117,6 +119,8 @@ class CohortDetails:
     # Seats from the line are offered with a deadline (``offer_hours``) instead of given at once.
     offers: bool = False
     offer_hours: int | None = DEFAULT_OFFER_HOURS
+    # Merit admission: the percent of the total score the test counts for (the interview, the rest).
+    test_weight: int | None = DEFAULT_TEST_WEIGHT
 
 
 # Checking ------------------------------------------------------------------------------------------
@@ -248,8 +252,10 @@ def _checked(details: CohortDetails, centre: Centre) -> dict:
     admission = Admission.parse(details.admission)
     if admission is None:
         raise Refusal(
-            _("Choose how seats are given: first come, first served, or reviewed by the centre."), "admission"
+            _("Choose how seats are given: first come, first served, reviewed by the centre, or a merit list."),
+            "admission",
         )
+    test_weight = check_test_weight(details.test_weight)
     opens, closes = _window(details, details.ends_on)
     release_at = details.release_at
     if release_at is not None and release_at.tzinfo is None:
@@ -300,8 +306,10 @@ def _checked(details: CohortDetails, centre: Centre) -> dict:
         "eligible_province_id": province_id,
         "eligible_district_id": district_id,
         "release_at": release_at,
-        "offers": bool(details.offers),
+        # A merit list's seats are always offered: each must be accepted, and a declined one goes on by rank.
+        "offers": bool(details.offers) or admission is Admission.MERIT,
         "offer_hours": offer_hours,
+        "test_weight": test_weight,
     }
 
 
@@ -326,7 +334,8 @@ def create_cohort(details: CohortDetails, *, actor: UserAccount) -> Cohort:
     is ordered and lies before the last day;
     1 to 1,000 seats, and no more than the centre's lab seats when on-site; a restriction to residents
     of a district or a province names existing ones (and a district inside the province). Camps are
-    women-only unless ``women_only`` is False, and always at a women-only centre. Raises ``Refusal``
+    women-only unless ``women_only`` is False, and always at a women-only centre. A merit cohort always offers
+    its seats; its test weight is a percent from 0 to 100 (the interview counts for the rest). Raises ``Refusal``
     naming the field, before anything is written."""
     centre = db.session.get(Centre, details.centre_id) if details.centre_id is not None else None
     if centre is None:
@@ -385,8 +394,8 @@ def update_cohort(cohort: Cohort, details: CohortDetails, *, actor: UserAccount)
     centre never change (so the code keeps starting with its centre's code); the course changes only
     while the cohort is a draft; finished and cancelled cohorts do not change; the status changes only
     through ``change_status``. The seats rule (``check_seat_count``, and ``check_seats`` for a new
-    number) is checked when the seats or the mode change. Eligibility applies to applications made from
-    now on."""
+    number) is checked when the seats or the mode change. Admission changes to or from a merit list only
+    while nobody has applied. Eligibility applies to applications made from now on."""
     if not can_manage_cohort(actor, cohort):
         raise NotAllowed(_("Only staff of this centre can change its cohorts."))
     if cohort.status in ENDED:
@@ -401,6 +410,10 @@ def update_cohort(cohort: Cohort, details: CohortDetails, *, actor: UserAccount)
     values = _checked(details, centre)
     if values["course_id"] != cohort.course_id and cohort.status is not S.DRAFT:
         raise Refusal(_("The course can change only while the cohort is a draft."), "course_id")
+    merit_before, merit_after = cohort.admission is Admission.MERIT, values["admission"] is Admission.MERIT
+    if merit_before != merit_after and cohort.applications_count:
+        # A merit cohort's places wait for the list and its line is in rank order: neither survives a switch.
+        raise Refusal(_("Admission can change to or from a merit list only while nobody has applied."), "admission")
     seats = details.seats if details.seats is not None else cohort.seats
     reserved = _reserved(details, cohort)
     if seats == cohort.seats and values["mode"] is not cohort.mode:

@@ -88,6 +88,7 @@ class Cohort(db.Model):
             name="held_within_reserved",
         ),
         CheckConstraint("offer_hours >= 1", name="offer_hours_positive"),
+        CheckConstraint("test_weight >= 0 AND test_weight <= 100", name="test_weight_percent"),
         CheckConstraint(
             "completed_count >= 0 AND dropped_count >= 0 AND women_count >= 0 AND rural_count >= 0 "
             "AND applications_count >= 0",
@@ -187,6 +188,8 @@ class Cohort(db.Model):
     offers_declined_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     offers_expired_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     full_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Merit admission: the percent of the total the test counts for (the interview counts for the rest).
+    test_weight: Mapped[int] = mapped_column(Integer, default=70, server_default="70")
     # Issue 15's definitions (``enrollments.counters``): places by the other genders; places cancelled (in a
     # cohort that ran: still waiting when it started); places that started training, and of those the ones
     # that left (dropped or withdrawn) before the end; and people, each counted in one cohort only: the one

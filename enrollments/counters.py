@@ -217,14 +217,28 @@ def count_person(enrollment: Enrollment, status: EnrollmentStatus, trainee: Trai
     """When ``enrollment`` (flushed: it has an id) is her first application, or becomes her first place
     (``status`` enrolled), mark it on her record and return the person counters its cohort gains; else {}.
     The caller adds them to the cohort's other changes."""
+    changes = person_deltas(status, trainee)
+    for mark in first_marks(changes):
+        setattr(trainee, mark, enrollment.id)
+    return changes
+
+
+def person_deltas(status: EnrollmentStatus, trainee: Trainee) -> dict[str, int]:
+    """The person counters a cohort gains from a new place of ``trainee`` in ``status`` (``count_person``,
+    without marking her record: for a caller that counts before the place has an id)."""
     changes: dict[str, int] = {}
     if trainee.first_application_id is None:
-        trainee.first_application_id = enrollment.id
         changes["applicants_count"] = 1
     if status is S.ENROLLED and trainee.first_place_id is None:
-        trainee.first_place_id = enrollment.id
         changes.update(reached_deltas(trainee))
     return changes
+
+
+def first_marks(changes: dict[str, int]) -> tuple[str, ...]:
+    """The marks on her record (``Trainee`` columns) that go with the person counters ``changes``."""
+    return (("first_application_id",) if "applicants_count" in changes else ()) + (
+        ("first_place_id",) if "reached_count" in changes else ()
+    )
 
 
 def person_deltas_for_trainee_change(old: Trainee, new: Trainee) -> dict[str, int]:

@@ -1,9 +1,22 @@
 """People and their places: one trainee record per CNIC nationally, one enrollment per cohort."""
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from database import UTCDateTime, enum_type, utcnow
@@ -90,13 +103,22 @@ class Enrollment(db.Model):
     """A trainee's place, or place in line, in one cohort.
 
     Waitlist order is application order: ``applied_at``, then ``id`` for applications in the same
-    instant. The roster index serves both the waitlist ("waitlisted in cohort X in order") and the
-    per-status counts.
+    instant; in a merit cohort it is the rank of the published merit list (``merit_rank``) first
+    (``enrollments.services.rules.line_order``). The roster index serves both the waitlist ("waitlisted
+    in cohort X in order") and the per-status counts.
+
+    ``test_score`` and ``interview_score`` (0 to 100, two decimals) are entered by staff for merit
+    admission; ``merit_rank`` is her rank in the cohort's latest published merit list.
     """
 
     __tablename__ = "enrollment"
     __table_args__ = (
         UniqueConstraint("trainee_id", "cohort_id"),
+        CheckConstraint(
+            "(test_score IS NULL OR (test_score >= 0 AND test_score <= 100)) "
+            "AND (interview_score IS NULL OR (interview_score >= 0 AND interview_score <= 100))",
+            name="scores_within_range",
+        ),
         Index("ix_enrollment_cohort_id_status_applied_at", "cohort_id", "status", "applied_at", "id"),
         Index("ix_enrollment_trainee_id_status", "trainee_id", "status"),
         # The offers to expire or remind of, soonest first (``flask offers expire``).
@@ -129,10 +151,56 @@ class Enrollment(db.Model):
     days_present: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     absent_streak: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     at_risk_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Merit admission (``enrollments.services.merit``): her scores, and her rank in the latest published list.
+    test_score: Mapped[float | None] = mapped_column(Float)
+    interview_score: Mapped[float | None] = mapped_column(Float)
+    merit_rank: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     trainee: Mapped[Trainee] = relationship(back_populates="enrollments")
     cohort: Mapped["Cohort"] = relationship()
 
+    @property
+    def number(self) -> str:
+        """Her application number, as pages, score sheets and the public merit list show it."""
+        return application_number(self.id)
+
     def __repr__(self) -> str:
         return f"<Enrollment {self.id} {self.status.value}>"
+
+
+def application_number(enrollment_id: int) -> str:
+    """An enrollment's application number: its id, at least six digits (``000123``)."""
+    return f"{enrollment_id:06d}"
+
+
+class MeritList(db.Model):
+    """One published version of a cohort's merit list (DESIGN.md, "Selection"): version 1 is the
+    publication, each later one a correction with its ``reason``. Never changed once written.
+
+    ``entries`` is the list as published, in rank order, each ``{"enrollment_id", "number", "name"
+    (masked: first name and initial), "test", "interview", "total", "rank", "outcome", "pool"}``:
+    what the public page shows, with no CNIC, phone or full name. ``test_weight`` is the percent the
+    test counted for."""
+
+    __tablename__ = "merit_list"
+    __table_args__ = (
+        UniqueConstraint("cohort_id", "version"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint("test_weight >= 0 AND test_weight <= 100", name="test_weight_percent"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    test_weight: Mapped[int] = mapped_column(Integer)
+    entries: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+    cohort: Mapped["Cohort"] = relationship()
+    published_by: Mapped["UserAccount | None"] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<MeritList {self.cohort_id} v{self.version}>"

@@ -123,7 +123,7 @@ def search_condition(text: str) -> ColumnElement[bool] | None:
 
 def roster_select(cohort: Cohort, tab: str, search: ColumnElement[bool] | None = None):
     """The places of ``cohort`` shown on ``tab`` (those whose trainee ``search`` finds, if given), with
-    their trainees: the waitlist and the review queue in order of application (the waitlist's order), the
+    their trainees: the waitlist and the review queue in the waitlist's order (``line_order``), the
     enrolled by name, ended places latest first."""
     stmt = (
         select(Enrollment)
@@ -139,7 +139,7 @@ def roster_select(cohort: Cohort, tab: str, search: ColumnElement[bool] | None =
         return stmt.order_by(Enrollment.updated_at.desc(), Enrollment.id.desc())
     if tab == "offered":  # the soonest deadline first
         return stmt.order_by(Enrollment.offer_expires_at, Enrollment.id)
-    return stmt.order_by(Enrollment.applied_at, Enrollment.id)
+    return stmt.order_by(*services.line_order(cohort))
 
 
 def tab_counts(cohort: Cohort, search: ColumnElement[bool] | None = None) -> dict[str, int]:

@@ -104,6 +104,8 @@ def outlook(found: Prospect, cohort: Cohort) -> str:
         return " ".join(found.reasons)
     if cohort.admission is Admission.REVIEWED:
         return _("The application would wait for the centre's review.")
+    if cohort.admission is Admission.MERIT:
+        return _("The application would wait for the merit list.")
     if cohort.enrolled_count >= cohort.seats:
         return _(
             "Full: a newcomer would be number %(position)s on the waitlist.",

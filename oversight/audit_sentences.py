@@ -13,7 +13,10 @@ needs with these placeholders, filled by ``describe``:
   an enrollment gives ``%(trainee)s`` and ``%(cohort)s``, an API token ``%(token)s`` and ``%(owner)s``,
   an uploaded list ``%(file)s`` and ``%(centre)s``;
 - ``%(before)s`` and ``%(after)s``: the value changed (a cohort's status or seats);
-- ``%(format)s`` and ``%(rows)s``: a download's format and number of rows.
+- ``%(format)s`` and ``%(rows)s``: a download's format and number of rows;
+- ``%(certificate)s`` (and for a reissue ``%(replaced)s``, the number it replaced), with ``%(trainee)s`` and
+  ``%(cohort)s``, for a certificate;
+- ``%(version)s``: a merit list's version.
 """
 
 from collections.abc import Callable
@@ -76,12 +79,20 @@ SENTENCES: dict[str, str] = {
     "enrollment.decline": _l("%(actor)s declined %(trainee)s's offer of a seat in %(cohort)s."),
     "enrollment.expire": _l("%(trainee)s's offer of a seat in %(cohort)s expired."),
     "enrollment.offer": _l("%(trainee)s was offered a seat in %(cohort)s, after a change by %(actor)s."),
+    "enrollment.score": _l("%(actor)s entered the test and interview scores of %(trainee)s in %(cohort)s."),
+    "enrollment.wait": _l("%(actor)s put %(trainee)s on the waitlist of %(cohort)s, by the merit list."),
+    "merit_list.publish": _l("%(actor)s published the merit list of the cohort %(cohort)s (version %(version)s)."),
+    "merit_list.correct": _l("%(actor)s corrected the merit list of the cohort %(cohort)s (version %(version)s)."),
     "import.confirm": _l("%(actor)s imported the list “%(file)s” at %(centre)s."),
     "export.capacity": _l("%(actor)s downloaded the capacity report (%(format)s; rows: %(rows)s)."),
     "export.cohorts": _l("%(actor)s downloaded the cohorts of %(centre)s (%(format)s; rows: %(rows)s)."),
     "export.roster": _l("%(actor)s downloaded the roster of %(cohort)s (%(format)s; rows: %(rows)s)."),
     "export.trainees": _l("%(actor)s downloaded the list of trainees (%(format)s; rows: %(rows)s)."),
     "export.audit_log": _l("%(actor)s downloaded the audit log (%(format)s; rows: %(rows)s)."),
+    "export.certificates": _l("%(actor)s downloaded the certificates of %(cohort)s (%(format)s; rows: %(rows)s)."),
+    "certificate.issue": _l("%(actor)s issued the certificate %(certificate)s to %(trainee)s for %(cohort)s."),
+    "certificate.revoke": _l("%(actor)s revoked the certificate %(certificate)s of %(trainee)s."),
+    "certificate.reissue": _l("%(actor)s reissued the certificate %(replaced)s of %(trainee)s as %(certificate)s."),
 }
 # An action recorded before its sentence was written (an old event whose action was renamed since).
 UNKNOWN_ACTION = _l("%(actor)s: “%(action)s” on %(object)s.")
@@ -116,6 +127,13 @@ def trainee_name(name: str | None, number: int | None) -> Markup:
     """A trainee by name (``trainee #31`` when the page's lookup did not find her), linked to her record."""
     label = name if name is not None else _("trainee #%(number)s", number=number)
     return linked(label, url_for("enrollments.trainee_detail", trainee_id=number) if number is not None else None)
+
+
+def certificate_number(number: str | None) -> Markup:
+    """A certificate by its number, linked to its public verification page."""
+    if not number:
+        return Markup("–")
+    return linked(number, url_for("certificates.verify", number=number))
 
 
 def centre_name(names: EventNames, centre_id: int | None) -> Markup:
@@ -157,6 +175,14 @@ def values_of(event: AuditEvent, names: EventNames) -> dict[str, Markup | str]:
     elif kind == "enrollment":
         trainee_id, name, code = names.enrollments.get(number, (after.get("trainee_id"), None, after.get("cohort")))
         values |= {"trainee": trainee_name(name, trainee_id), "cohort": cohort_name(code, None)}
+    elif kind == "certificate":
+        # The certificate's number and name as recorded (a reissue keeps the number it replaced in ``before``).
+        values |= {
+            "certificate": certificate_number(after.get("number")),
+            "trainee": trainee_name(after.get("full_name"), after.get("trainee_id")),
+            "cohort": cohort_name(after.get("cohort"), None),
+            "replaced": certificate_number(before.get("number")),
+        }
     elif kind == "import_batch":
         values["file"] = linked(names.imports.get(number) or after.get("filename", ""), None)
     values.setdefault("centre", centre_name(names, event.centre_id))
@@ -164,6 +190,8 @@ def values_of(event: AuditEvent, names: EventNames) -> dict[str, Markup | str]:
         values |= {"before": status_label(before.get("status")), "after": status_label(after.get("status"))}
     elif event.action == "cohort.seats":
         values |= {"before": format_number(before.get("seats", 0)), "after": format_number(after.get("seats", 0))}
+    elif event.action.startswith("merit_list."):
+        values["version"] = format_number(after.get("version") or 0)
     if event.action.startswith("export."):
         values |= {"format": str(after.get("format", "")).upper(), "rows": format_number(after.get("rows") or 0)}
     return values

@@ -35,8 +35,12 @@ from auth.permissions import (
 from auth.services import password_reset_token
 from auth.tokens import issue_token
 from centres.models import Centre, District, Province
+from certificates.models import Certificate
+from certificates.numbers import new_number
+from certificates.services import printed_facts
 from config import TestConfig
 from courses.models import Cohort, Course
+from database import utcnow
 from enrollments.counters import recount
 from enrollments.models import Enrollment, Trainee
 from extensions import db, limiter
@@ -119,6 +123,7 @@ EXPECTED_GET: dict[str, dict[str, object]] = {
     "attendance.register":        row(LOGIN,    403,      200,      403,      403,      403,      200),
     "attendance.class_days":      row(LOGIN,    403,      200,      403,      403,      403,      200),
     "attendance.at_risk":         row(LOGIN,    403,      200,      403,      403,      403,      200),
+    "attendance.upload":          row(LOGIN,    403,      200,      403,      403,      403,      200),
     "oversight.index":            row(LOGIN,    403,      200,      200,      200,      200,      200),
     # The capacity audit's drill-down (Punjab, Lahore, centre A) and its view by track: staff reach the places
     # of their own centres (staff_b's centre is in Sindh), overseers their scope.
@@ -157,6 +162,15 @@ EXPECTED_GET: dict[str, dict[str, object]] = {
     "auth.revoke_token":          row(LOGIN,    403,      200,      403,      403,      403,      200),
     # Everyone signed in sees where she is signed in.
     "auth.sessions":              row(LOGIN,    200,      200,      200,      200,      200,      200),
+    # Certificates (the signed-in trainee's, issued at A): anyone verifies a number; the PDF is hers, A's
+    # staff's and the admin's; its page (revoke, reissue), a roster row's way there and the cohort's ZIP are
+    # for A's staff and admins.
+    "certificates.verify_form":   row(200,      200,      200,      200,      200,      200,      200),
+    "certificates.verify":        row(200,      200,      200,      200,      200,      200,      200),
+    "certificates.download":      row(LOGIN,    200,      200,      403,      403,      403,      200),
+    "certificates.manage":        row(LOGIN,    403,      200,      403,      403,      403,      200),
+    "certificates.of_place":      row(LOGIN,    403,      REDIRECT, 403,      403,      403,      REDIRECT),
+    "certificates.cohort_zip":    row(LOGIN,    403,      200,      403,      403,      403,      200),
 }
 
 # POST, with CSRF off and an empty body: an admitted POST meets its form's refusal, or a form-less admin
@@ -219,12 +233,16 @@ EXPECTED_POST: dict[str, dict[str, object]] = {
     # An empty register or class-day form is refused (422).
     "attendance.register":        row(LOGIN,    403,      422,      403,      403,      403,      422),
     "attendance.class_days":      row(LOGIN,    403,      422,      403,      403,      403,      422),
+    "attendance.upload":          row(LOGIN,    403,      422,      403,      403,      403,      422),
     # The walk-in desk's eligibility check (JSON): answers missing, 422.
     "enrollments.walk_in_eligibility": row(LOGIN, 403,    422,      403,      403,      403,      422),
     "enrollments.correct_trainee": row(LOGIN,   403,      ADMITTED, 403,      403,      403,      ADMITTED),
     # API tokens: an unnamed token is refused (422); staff_a revokes her token, the admin finds it revoked.
     "auth.tokens":                row(LOGIN,    ADMITTED, ADMITTED, ADMITTED, ADMITTED, ADMITTED, ADMITTED),
     "auth.revoke_token":          row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
+    # Revoking or reissuing the trainee's certificate: A's staff and admins (an empty form: no reason, 422).
+    "certificates.revoke":        row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
+    "certificates.reissue":       row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
 }
 # fmt: on
 
@@ -292,11 +310,19 @@ def path_values(world: "World") -> dict[str, dict[str, object]]:
         "attendance.register": {"code": world.cohort_a.code},
         "attendance.class_days": {"code": world.cohort_a.code},
         "attendance.at_risk": {"code": centre_a},
+        "attendance.upload": {"code": world.cohort_a.code},
         "enrollments.walk_in_eligibility": {"centre_code": centre_a},
         "enrollments.import_upload": {"centre_code": centre_a},
         "enrollments.import_batch": {"batch_id": upload},
         "enrollments.import_confirm": {"batch_id": upload},
         "auth.revoke_token": {"token_id": world.token_of_staff_a},
+        "certificates.verify": {"number": world.certificate_number},
+        "certificates.download": {"number": world.certificate_number},
+        "certificates.manage": {"number": world.certificate_number},
+        "certificates.revoke": {"number": world.certificate_number},
+        "certificates.reissue": {"number": world.certificate_number},
+        "certificates.of_place": {"enrollment_id": enrollment_of(world.own_trainee)},
+        "certificates.cohort_zip": {"code": world.cohort_a.code},
     }
 
 
@@ -315,6 +341,23 @@ def token_of_staff_a(staff_a: UserAccount) -> int:
     token, _ = issue_token(staff_a, name="matrix", actor=staff_a)
     db.session.commit()
     return token.id
+
+
+def certificate_of(trainee: Trainee) -> str:
+    """The number of a valid certificate of ``trainee``'s one place, written as the issue service writes it:
+    the matrix asks who may reach it, whatever the place's own state."""
+    enrollment = db.session.get(Enrollment, enrollment_of(trainee))
+    certificate = Certificate(
+        number=new_number(),
+        enrollment=enrollment,
+        trainee_id=trainee.id,
+        cohort=enrollment.cohort,
+        issued_on=utcnow().date(),
+        **printed_facts(enrollment, trainee.full_name),
+    )
+    db.session.add(certificate)
+    db.session.commit()
+    return certificate.number
 
 
 def enrollment_of(trainee: Trainee) -> int:
@@ -364,6 +407,7 @@ class World:
     reset_token: str
     upload_of_staff_a: int  # a list staff_a uploaded at centre A, waiting for confirmation
     token_of_staff_a: int  # an API token of staff_a
+    certificate_number: str  # a valid certificate of own_trainee, issued at A
     users: dict[str, UserAccount | None] = field(default_factory=dict)
 
 
@@ -405,6 +449,7 @@ def world(
     return World(
         upload_of_staff_a=upload_of_staff_a(centre_a, users["staff_a"]),
         token_of_staff_a=token_of_staff_a(users["staff_a"]),
+        certificate_number=certificate_of(own_trainee),
         punjab=punjab,
         sindh=sindh,
         lahore=lahore,

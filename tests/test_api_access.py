@@ -118,6 +118,14 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # there is no open offer (409); the signed-in trainee may not answer another's.
     ("POST",   "api.accept_offer"):           row(401,      403,    409,    403,    403,     403,   409),
     ("POST",   "api.decline_offer"):          row(401,      403,    409,    403,    403,     403,   409),
+    # Certificates: anyone verifies a number; the trainee lists her own; A's staff and admins revoke the
+    # signed-in trainee's certificate (issued at A): staff_a revokes it, the admin finds it revoked (409).
+    ("GET",    "api.get_certificate"):        row(200,      200,    200,    200,    200,     200,   200),
+    ("GET",    "api.my_certificates"):        row(401,      200,    403,    403,    403,     403,   403),
+    ("POST",   "api.revoke_certificate"):     row(401,      403,    200,    403,    403,     403,   409),
+    # Class days and attendance of cohort A: its staff and admins; it has not started, so no register (409).
+    ("GET",    "api.list_class_days"):        row(401,      403,    200,    403,    403,     403,   200),
+    ("PUT",    "api.save_attendance"):        row(401,      403,    409,    403,    403,     403,   409),
 }
 # fmt: on
 
@@ -139,6 +147,10 @@ def path_values(w: ApiWorld) -> dict[str, dict[str, object]]:
         "api.accept_offer": {"enrollment_id": enrollment_of(w.trainee_a)},
         "api.decline_offer": {"enrollment_id": enrollment_of(w.trainee_a)},
         "api.complete_enrollment": {"enrollment_id": enrollment_of(w.trainee_a)},
+        "api.get_certificate": {"number": w.certificate_number},
+        "api.revoke_certificate": {"number": w.certificate_number},
+        "api.list_class_days": {"cohort_id": w.cohort_a.id},
+        "api.save_attendance": {"cohort_id": w.cohort_a.id, "day": utcnow().date().isoformat()},
     }
 
 
@@ -184,6 +196,8 @@ def body_for(w: ApiWorld, endpoint: str, user: str) -> dict | None:
         "api.complete_enrollment": {},
         "api.accept_offer": {},
         "api.decline_offer": {},
+        "api.revoke_certificate": {"reason": "Issued to the wrong trainee."},
+        "api.save_attendance": {"absent": [], "late": []},
     }
     return bodies.get(endpoint)
 

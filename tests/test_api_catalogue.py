@@ -185,6 +185,7 @@ def cohort_json(cohort: Cohort) -> dict:
         "released_at": iso(cohort.released_at),
         "offers": cohort.offers,
         "offer_hours": cohort.offer_hours,
+        "test_weight": cohort.test_weight,
     }
 
 
@@ -422,6 +423,7 @@ def test_everyone_reads_a_public_cohort(client, w, role, make_trainee, make_enro
         "released_at": None,
         "offers": False,
         "offer_hours": 72,
+        "test_weight": 70,
     }
 
 

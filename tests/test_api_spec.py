@@ -200,7 +200,16 @@ DESIGN_OPERATIONS = [
     ("POST", "/enrollments/{enrollment_id}/complete", None),
     ("POST", "/enrollments/{enrollment_id}/accept", None),  # issue 16: her answer to a seat offer
     ("POST", "/enrollments/{enrollment_id}/decline", None),
+    # Issue 16, merit admission: scores, publishing (a correction's reason in the body) and the public list.
+    ("PUT", "/cohorts/{cohort_id}/scores", True),
+    ("POST", "/cohorts/{cohort_id}/merit-list", None),
+    ("GET", "/cohorts/{cohort_id}/merit-list", False),
     ("GET", "/reports/capacity", False),
+    ("GET", "/me/certificates", False),  # issue 17, item 5: certificates anyone can verify
+    ("GET", "/certificates/{number}", False),
+    ("POST", "/certificates/{number}/revoke", True),
+    ("GET", "/cohorts/{cohort_id}/class-days", False),  # issue 17: class days and a day's attendance
+    ("PUT", "/cohorts/{cohort_id}/attendance/{day}", True),
 ]
 
 
@@ -275,6 +284,9 @@ DESIGN_FIELDS = {
     ("POST", "/enrollments/{enrollment_id}/drop"): ({"id", "status"}, {"reason"}),
     ("POST", "/enrollments/{enrollment_id}/withdraw"): ({"id", "status"}, set()),
     ("GET", "/me"): ({"id", "email", "role", "trainee_id"}, set()),
+    ("GET", "/certificates/{number}"): ({"number", "status", "course", "centre", "issued_on"}, set()),
+    ("POST", "/certificates/{number}/revoke"): ({"number", "status"}, {"reason"}),
+    ("PUT", "/cohorts/{cohort_id}/attendance/{day}"): ({"day", "absent", "late"}, {"absent", "late"}),
 }
 
 

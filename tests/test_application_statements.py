@@ -13,6 +13,7 @@ asks), and trainees who apply with their own API token and an empty body; staff 
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -21,7 +22,9 @@ from api_helpers import bearer
 from courses.models import Cohort
 from enrollments import pools
 from enrollments.counters import recount
+from enrollments.models import Trainee
 from enrollments.services import NotPossibleNow, apply
+from enrollments.services.applying import place_in_open_seat
 from enrollments.services.changes import insert_place
 from extensions import db
 from vocabulary import EnrollmentSource, EnrollmentStatus, Gender, Pool, Role
@@ -176,3 +179,52 @@ def test_a_seat_that_is_gone_when_taken_refuses_the_application_and_writes_nothi
     db.session.rollback()
     assert row_counts() == before
     assert db.session.get(Cohort, cohort.id).enrolled_count == 1
+
+
+def test_an_open_seat_taken_meanwhile_sends_her_the_locked_way_and_nothing_is_written_twice(
+    make_cohort, make_user, make_trainee, row_counts
+):
+    """The seat is taken by the conditional UPDATE, not by what was read: a cohort that filled up after it was
+    read writes nothing on the quick way (``place_in_open_seat`` answers None), and the locked way then
+    waitlists her."""
+    cohort = make_cohort(seats=2)
+    user = make_user(Role.TRAINEE)
+    trainee = make_trainee(user=user)
+    assert cohort.enrolled_count == 0  # read: two open seats
+    db.session.execute(  # meanwhile, others took both (as another worker's transactions would)
+        sa.update(Cohort)
+        .where(Cohort.id == cohort.id)
+        .values(enrolled_count=2)
+        .execution_options(synchronize_session=False)
+    )
+    before = row_counts()
+    assert place_in_open_seat(trainee, cohort, actor=user, source=EnrollmentSource.ONLINE, now=None) is None
+    assert row_counts() == before
+    placement = apply(trainee, cohort, actor=user)
+    assert (placement.enrollment.status, placement.waitlist_position) == (EnrollmentStatus.WAITLISTED, 1)
+
+
+def test_her_record_changed_meanwhile_sends_her_the_locked_way_and_nothing_is_written_twice(
+    make_cohort, make_user, make_trainee, row_counts
+):
+    """Her limits were checked on her places as read; a place made for her since stamps her record, and the
+    quick way then writes nothing (the seat it took is given back) and the locked way decides."""
+    cohort = make_cohort(seats=5)
+    user = make_user(Role.TRAINEE)
+    trainee = make_trainee(user=user)
+    read_stamp = trainee.updated_at
+    db.session.execute(  # meanwhile, a place made for her elsewhere stamped her record
+        sa.update(Trainee)
+        .where(Trainee.id == trainee.id)
+        .values(updated_at=read_stamp + timedelta(seconds=1))
+        .execution_options(synchronize_session=False)
+    )
+    before = row_counts()
+    assert place_in_open_seat(trainee, cohort, actor=user, source=EnrollmentSource.ONLINE, now=None) is None
+    assert row_counts() == before
+    assert (cohort.enrolled_count, cohort.applications_count, cohort.applicants_count) == (0, 0, 0)
+    placement = apply(trainee, cohort, actor=user)
+    assert placement.enrollment.status is EnrollmentStatus.ENROLLED
+    db.session.commit()
+    assert recount() == []
+    assert db.session.get(Trainee, trainee.id).first_application_id == placement.enrollment.id

@@ -154,3 +154,82 @@ def test_her_page_shows_her_attendance(client, world, make_user):
     client.set_cookie("markaz_lang", "ur")
     page = shown(text(client.get("/auth/profile")))
     assert "2" in page and "50%" in page
+
+
+# Uploading a file of marks -------------------------------------------------------------------------------
+
+
+def upload(client, world, content: bytes, name="marks.csv", reason=""):
+    from io import BytesIO
+
+    path = f"/attendance/cohorts/{world['cohort'].code}/upload"
+    return post_form(client, path, {"file": (BytesIO(content), name), "reason": reason})
+
+
+def test_a_device_file_saves_each_day_and_marks_the_unlisted_absent(client, world):
+    act_as(client, world["staff"])
+    a, b, c = (db.session.get(Enrollment, place.id) for place in world["places"])
+    content = (
+        "Date,CNIC,Status\n"
+        f"18/11/2026,{a.trainee.cnic},present\n"
+        f"18/11/2026,{b.trainee.cnic},late\n"
+        f"19/11/2026,{a.trainee.cnic},Present\n"
+        f"19/11/2026,{b.trainee.cnic},absent\n"
+        f"19/11/2026,{c.trainee.cnic},present\n"
+    ).encode()
+    response = upload(client, world, content)
+    assert redirected_to(response) == f"/attendance/cohorts/{world['cohort'].code}/days"
+    registers = {r.day: r for r in db.session.scalars(db.select(AttendanceRegister))}
+    assert registers[date(2026, 11, 18)].absent == [c.id] and registers[date(2026, 11, 18)].late == [b.id]
+    assert registers[TODAY].absent == [b.id]
+    assert audit_actions()[-2:] == ["cohort.attendance", "cohort.attendance"]
+
+
+def test_an_xlsx_file_with_application_numbers_is_read(client, world):
+    from openpyxl import Workbook
+
+    act_as(client, world["staff"])
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Date", "Application number", "Status"])
+    for place in world["places"]:
+        sheet.append([datetime(2026, 11, 19), place.id, "absent" if place is world["places"][0] else "present"])
+    from io import BytesIO
+
+    buffer = BytesIO()
+    book.save(buffer)
+    response = upload(client, world, buffer.getvalue(), name="marks.xlsx")
+    assert response.status_code == 302
+    assert db.session.scalar(db.select(AttendanceRegister)).absent == [world["places"][0].id]
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (
+            b"Date,CNIC,Status\n18/11/2026,3520299999991,present\n",
+            "Row 2, CNIC: nobody with this CNIC is on the register",
+        ),
+        (b"Date,CNIC,Status\nyesterday,3520299999991,present\n", "Row 2, date: write the date as day/month/year"),
+        (b"Date,CNIC,Status\n20/11/2026,3520299999991,present\n", "Row 2, CNIC: nobody with this CNIC"),
+        (b"Name,Phone\nAyesha,0300\n", "The first row should name the columns"),
+        (b"", "The file is empty."),
+    ],
+)
+def test_a_wrong_file_is_refused_whole_naming_row_and_column(client, world, row_counts, content, words):
+    act_as(client, world["staff"])
+    first = db.session.get(Enrollment, world["places"][0].id)
+    before = row_counts()
+    page = shown(text(upload(client, world, content), 422))
+    assert words in page
+    assert row_counts() == before and first.days_marked == 0
+
+
+def test_a_bad_status_refuses_the_whole_file(client, world, row_counts):
+    act_as(client, world["staff"])
+    a = db.session.get(Enrollment, world["places"][0].id)
+    content = f"Date,CNIC,Status\n18/11/2026,{a.trainee.cnic},present\n19/11/2026,{a.trainee.cnic},asleep\n".encode()
+    before = row_counts()
+    page = shown(text(upload(client, world, content), 422))
+    assert "Row 3, status: write present, absent or late." in page
+    assert row_counts() == before

@@ -104,8 +104,14 @@ OBJECT_TYPES = {
     "enrollment": "enrollment",
     "import": "import_batch",
     "export": "user_account",
+    "certificate": "certificate",
+    "merit_list": "cohort",  # a merit list's version is recorded on its cohort
 }
-OBJECT_TYPES_OF = {"export.roster": "cohort", "export.cohorts": "centre"}  # downloads about one object
+OBJECT_TYPES_OF = {
+    "export.roster": "cohort",
+    "export.cohorts": "centre",
+    "export.certificates": "cohort",
+}  # downloads about one object
 
 
 @pytest.mark.parametrize("language", ["en", "ur"])

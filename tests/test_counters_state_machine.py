@@ -14,6 +14,11 @@ trainees and offers seats from its line, the camp reserves one for residents of 
 offers seats too. Steps also change reserved seats, release them, accept and decline offers, and let time
 pass so that offers expire (by the timer, or when the cohort is next touched).
 
+Merit admission (issue 16, item 2): a fourth cohort (evenings) admits by merit list, with a seat reserved for
+women. Steps enter scores (for one place, or everyone who may be scored), close its window and publish its
+list or a correction; the line then runs in rank order, and until a correction nobody who qualifies for a
+pool waits behind a lower-ranked holder of that pool.
+
 After every step: ``recount()`` finds no drift (the per-pool held counters and offered seats included),
 no cohort holds more seats (enrolled + offered) than it has nor more of a pool than it reserves, until
 release a reserved seat is held only by someone who qualifies, nobody who qualifies for a pool waits
@@ -28,6 +33,7 @@ On failure hypothesis shrinks the run to the fewest steps that break a rule (thi
 step works on the database) and prints them, with the seed that reproduces them.
 """
 
+import random
 from collections import Counter
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -56,7 +62,7 @@ from courses.models import Cohort, Course
 from database import utcnow
 from enrollments import pools
 from enrollments.counters import recount
-from enrollments.models import Enrollment, Trainee
+from enrollments.models import Enrollment, MeritList, Trainee
 from enrollments.services import (
     accept,
     approve,
@@ -77,6 +83,7 @@ from enrollments.services import (
 from enrollments.services import apply as apply_online
 from enrollments.services import register as register_one
 from enrollments.services import register_many as register_list
+from enrollments.services.merit import ScoreEntry, enter_scores, publish, scorable_places
 from enrollments.services.waitlist import promotes
 from enrollments.trainees import TraineeDetails, update_trainee
 from extensions import db
@@ -129,8 +136,10 @@ OFFER_MARKS = {
     "enrollment.expire": OfferState.EXPIRED,
     "enrollment.cancel": OfferState.CANCELLED,
 }
-# The cohorts where seats go by order of application (the reviewed one's go by staff decision).
+# The cohorts where seats go by order of application (the reviewed one's go by staff decision), and the one
+# where they go by merit list.
 FIRST_COME = (0, 2)
+MERIT = 3
 STARTED = (CohortStatus.RUNNING, CohortStatus.FINISHED, CohortStatus.CANCELLED)
 
 
@@ -166,7 +175,7 @@ def some(suits: Callable[[Enrollment], bool]) -> Callable[["EnrollmentMachine"],
 
 PERSON = st.integers(0, len(PEOPLE) - 1)
 RESERVED = (Pool.WOMEN, Pool.RURAL, Pool.DISTRICT)
-COHORT = st.integers(0, 2)
+COHORT = st.integers(0, 3)
 PICK = st.integers(0, 10_000)  # which enrollment (modulo how many there are)
 
 
@@ -237,6 +246,15 @@ def build_world() -> dict:
             offers=True,
             **common,
         ),
+        Cohort(
+            code="PB-LHR-01-C03",
+            shift=Shift.EVENING,
+            admission=Admission.MERIT,
+            reserved_women=1,
+            release_at=later,
+            offers=True,
+            **regular,
+        ),
     ]
     staff = UserAccount(email="staff.pb-lhr-01@markaz.test", password_hash="!", role=Role.STAFF)
     staff.memberships = [CentreMembership(centre=centre)]
@@ -269,8 +287,8 @@ def build_world() -> dict:
 
 
 def state() -> dict:
-    """What an audit event must follow: every enrollment's status, every cohort's status and seats,
-    every trainee's gender and area, and the last audit event."""
+    """What an audit event must follow: every enrollment's status and scores, every cohort's status, seats
+    and merit list versions, every trainee's gender and area, and the last audit event."""
     cohorts = db.session.execute(
         select(
             Cohort.id,
@@ -281,11 +299,16 @@ def state() -> dict:
             Cohort.reserved_rural,
             Cohort.reserved_district,
             Cohort.reserved_disability,
+            select(func.count(MeritList.id)).where(MeritList.cohort_id == Cohort.id).scalar_subquery(),
         )
     )
     trainees = db.session.execute(select(Trainee.id, Trainee.gender, Trainee.area))
     return {
         "enrollment": dict(db.session.execute(select(Enrollment.id, Enrollment.status)).all()),
+        "scores": {
+            row.id: (row.test_score, row.interview_score)
+            for row in db.session.execute(select(Enrollment.id, Enrollment.test_score, Enrollment.interview_score))
+        },
         "cohort": {row.id: tuple(row[1:]) for row in cohorts},
         "trainee": {row.id: (row.gender, row.area) for row in trainees},
         "last_event": db.session.scalar(select(func.max(AuditEvent.id))) or 0,
@@ -345,17 +368,18 @@ class EnrollmentMachine(RuleBasedStateMachine):
     def check_audit(self, name: str, before: dict, after: dict) -> None:
         """Exactly one audit event per state change, about the object that changed, and no other event."""
         expected: Counter[tuple[str, int]] = Counter()
-        for kind in ("enrollment", "cohort", "trainee"):
+        for kind in ("enrollment", "cohort", "trainee", "scores"):
             for object_id, value in after[kind].items():
-                if before[kind].get(object_id) != value:
+                if before[kind].get(object_id, (None, None) if kind == "scores" else None) != value:
                     # A cohort whose status and seats both changed in one step would write two events;
-                    # no single service does both (the steps change seats and reserved seats apart).
-                    expected[(kind, object_id)] += 1
+                    # no single service does both (the steps change seats and reserved seats apart), nor
+                    # changes a place's status and its scores at once.
+                    expected[("enrollment" if kind == "scores" else kind, object_id)] += 1
         events = db.session.scalars(select(AuditEvent).where(AuditEvent.id > before["last_event"])).all()
         written = Counter((event.object_type, event.object_id) for event in events)
         assert written == expected, f"{name}: audit events {dict(written)} for changes {dict(expected)}"
         for event in events:
-            if event.object_type == "enrollment":
+            if event.object_type == "enrollment" and event.action != "enrollment.score":
                 assert event.after["status"] == after["enrollment"][event.object_id].value, event
                 if event.object_id in before["enrollment"]:
                     assert event.before == {"status": before["enrollment"][event.object_id].value}, event
@@ -489,6 +513,47 @@ class EnrollmentMachine(RuleBasedStateMachine):
         to = choices[pick % len(choices)]
         self.attempt("change_status", lambda: change_status(target, to, actor=self.staff))
 
+    # Merit admission ---------------------------------------------------------------------------------
+
+    @rule(seed=st.integers(0, 1000), everyone=st.booleans(), pick=PICK)
+    def enter_scores(self, seed, everyone, pick):
+        """Scores in steps of 5 (so that totals tie): for everyone who may be scored now, or for any one
+        place (of any cohort, in any state, which the service may refuse)."""
+        cohort = self.cohort(MERIT)
+        anyone = db.session.scalar(select(func.count(Enrollment.id)))
+        places = scorable_places(cohort) if everyone or not anyone else [self.enrollment(pick, is_active, True)]
+        rng = random.Random(seed)
+        entries = [ScoreEntry(place.id, rng.randint(0, 20) * 5, rng.randint(0, 20) * 5) for place in places]
+        if entries:
+            self.attempt("enter_scores", lambda: enter_scores(cohort, entries, actor=self.staff))
+
+    @precondition(lambda machine: machine.merit_waiting())
+    @rule(close_window=st.booleans(), score_everyone=st.booleans(), seed=st.integers(0, 1000), reason=REASONS)
+    def publish_merit_list(self, close_window, score_everyone, seed, reason):
+        """Publish the merit list (or, once published, a correction), after closing the window or not, and
+        scoring everyone waiting or not (two requests, each checked as a step)."""
+        cohort = self.cohort(MERIT)
+        if score_everyone:
+            self.enter_scores(seed, everyone=True, pick=0)
+        if close_window:
+            db.session.execute(
+                update(Cohort)
+                .where(Cohort.id == cohort.id)
+                .values(applications_close_at=utcnow() - timedelta(seconds=1))
+            )
+            db.session.commit()
+        self.attempt("publish", lambda: publish(self.cohort(MERIT), actor=self.staff, reason=reason))
+
+    def merit_waiting(self) -> bool:
+        """Someone waits for a seat in the merit cohort (there is someone to rank)."""
+        return bool(
+            db.session.scalar(
+                select(func.count(Enrollment.id)).where(
+                    Enrollment.cohort_id == self.ids["cohorts"][MERIT], Enrollment.status.in_(WAITING)
+                )
+            )
+        )
+
     @rule(cohort=COHORT, reason=REASONS)
     def cancel_cohort(self, cohort, reason):
         self.attempt("cancel_cohort", lambda: cancel_cohort(self.cohort(cohort), actor=self.staff, reason=reason))
@@ -561,9 +626,35 @@ class EnrollmentMachine(RuleBasedStateMachine):
                         assert not pools.qualifies(waiting.trainee, cohort, holder.pool), (waiting, holder)
 
     @invariant()
+    def nobody_who_qualifies_waits_behind_a_lower_ranked_holder_of_the_pool(self):
+        """In the merit cohort, until a correction (which never takes a seat back): a holder of a pool ranks
+        above everyone in line who qualifies for it."""
+        cohort = self.cohort(MERIT)
+        versions = db.session.scalar(select(func.count(MeritList.id)).where(MeritList.cohort_id == cohort.id))
+        if versions != 1:
+            return
+        places = db.session.scalars(select(Enrollment).where(Enrollment.cohort_id == cohort.id)).all()
+        elsewhere = {
+            place.trainee_id
+            for place in db.session.scalars(select(Enrollment).where(Enrollment.cohort_id != cohort.id))
+        }
+        holders = [place for place in places if place.status in HOLDING and place.trainee_id not in self.corrected]
+        for waiting in (place for place in places if place.status is S.WAITLISTED):
+            if waiting.trainee_id in self.corrected | elsewhere:
+                continue
+            for holder in holders:
+                if holder.merit_rank > waiting.merit_rank:
+                    assert not pools.qualifies(waiting.trainee, cohort, holder.pool), (waiting, holder)
+
+    @invariant()
     def every_offer_ends_accepted_declined_or_expired(self):
         trail: dict[int, list[str]] = {}
-        events = select(AuditEvent).where(AuditEvent.object_type == "enrollment").order_by(AuditEvent.id)
+        # Scores entered (a merit list's, counting from its next correction) do not change where a place stands.
+        events = (
+            select(AuditEvent)
+            .where(AuditEvent.object_type == "enrollment", AuditEvent.action != "enrollment.score")
+            .order_by(AuditEvent.id)
+        )
         for event in db.session.scalars(events):
             trail.setdefault(event.object_id, []).append(event.action)
         for actions in trail.values():

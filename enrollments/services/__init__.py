@@ -17,13 +17,16 @@ told) serve them all. Callers use this package's names: ``from enrollments impor
 Concurrency. Seats are taken with one conditional UPDATE (``enrolled_count < seats``), so two
 requests can never both take the last seat, on SQLite or PostgreSQL, and the database's CHECK
 constraint backs it up. A trainee's limits (at most ``MAX_ACTIVE_PLACES`` active places, none
-overlapping) span cohorts, so her row is locked before they are checked. On PostgreSQL rows are
-locked with ``SELECT ... FOR UPDATE`` (re-read, never a stale copy); SQLite's ``BEGIN IMMEDIATE``
-serialises writers anyway. Locks are always taken in one order: the cohort first, then trainees.
-Every operation concerns exactly one cohort, so no two transactions can each hold a cohort the other
-waits for; and a withdrawal that promotes the next in line never waits for a trainee while someone
-holding that trainee waits for the cohort (the deadlock the concurrency tests found with the other
-order).
+overlapping) span cohorts: every place made for her stamps her record (``Trainee.updated_at``), and an
+application writes her record only if the stamp is still the one read before her places were (else her row
+is locked and her places read again), so two applications of hers never both pass the limits. On
+PostgreSQL rows are locked with ``SELECT ... FOR NO KEY UPDATE`` (re-read, never a stale copy); SQLite's
+``BEGIN IMMEDIATE`` serialises writers anyway. Locks are always taken in one order: the cohort first, then
+trainees. Every operation concerns exactly one cohort, so no two transactions can each hold a cohort the
+other waits for; and a withdrawal that promotes the next in line never waits for a trainee while someone
+holding that trainee waits for the cohort (the deadlock the concurrency tests found with the other order).
+The common application, an open seat in a first-come cohort, takes no lock before its seat's UPDATE
+(``applying.place_in_open_seat``): the cohort's row is held only from the seat to the commit.
 """
 
 from enrollments.services.announcements import (
@@ -82,6 +85,7 @@ from enrollments.services.rules import (
     ReasonRequired,
     TooManyPlaces,
     closed_reason,
+    line_order,
     overlaps,
     places_refusal,
     waitlist_position,
@@ -134,6 +138,7 @@ __all__ = [
     "due_cohorts",
     "end_waiting",
     "fill",
+    "line_order",
     "message_cohort",
     "message_for",
     "overlaps",

@@ -11,11 +11,20 @@ from auth.permissions import can_manage_cohort
 from courses.models import Cohort
 from database import utcnow
 from enrollments import pools
-from enrollments.counters import count_person
 from enrollments.counters import deltas as counter_deltas
+from enrollments.counters import first_marks, person_deltas
 from enrollments.eligibility import unmet_requirements
 from enrollments.models import Enrollment, Trainee
-from enrollments.services.changes import audit, change_counters, insert_place, lock_cohort, lock_trainees, take_seat
+from enrollments.services.changes import (
+    audit,
+    change_counters,
+    give_back_seat,
+    insert_place,
+    lock_cohort,
+    lock_trainees,
+    stamp_trainee,
+    take_seat,
+)
 from enrollments.services.messages import tell
 from enrollments.services.rules import (
     ApplicationsClosed,
@@ -29,7 +38,8 @@ from enrollments.services.rules import (
     places_refusal,
     waitlist_position,
 )
-from vocabulary import Admission, EnrollmentSource, EnrollmentStatus
+from extensions import db
+from vocabulary import WAITING_ADMISSIONS, Admission, EnrollmentSource, EnrollmentStatus, Pool
 
 S = EnrollmentStatus
 
@@ -112,20 +122,35 @@ def place(
     she is not eligible (``NotEligible``: women-only, age, education, residence), she holds the maximum
     number of active places (``TooManyPlaces``) or one whose dates and shift overlap (``OverlappingPlace``).
     If she applied to this cohort before, her existing enrollment is returned (``created=False``).
-    Otherwise: reviewed admission → ``pending``; first come → ``enrolled`` if a seat is free for her
+    Otherwise: reviewed or merit admission → ``pending``; first come → ``enrolled`` if a seat is free for her
     (open seats first, then a reserved pool she qualifies for: ``pools.pool_for``), else ``waitlisted``
     at the end of the line (``Placement.waitlist_position``). Writes one audit event and queues her
-    notification.
+    notification; stamps her record (``Trainee.updated_at``: see ``place_in_open_seat``).
 
-    Applications come by the thousand when a popular intake opens, so this is written in few statements
-    (``tests/test_application_statements.py`` counts them): her places read once, the place inserted with
-    its seat's pool and decision time, and the cohort's counters, the seat among them, moved in one
-    conditional UPDATE."""
+    Applications come by the thousand when a popular intake opens, all for the same few cohort rows: the
+    common case, an open seat, is written without waiting for the cohort's lock (``place_in_open_seat``);
+    the rest locks the cohort and decides on its counters as they are (``place_locked``)."""
+    if (placement := place_in_open_seat(trainee, cohort, actor=actor, source=source, now=now)) is not None:
+        return placement
     cohort = lock_cohort(cohort, now)
-    lock_trainees(trainee.id)
     # The time of application is read once the cohort is locked: applications are then timed in the
     # order they take seats, so the waitlist (ordered by it) and every position told are that order.
     now = now or utcnow()
+    placement = place_locked(trainee, cohort, actor=actor, source=source, now=now)
+    if placement is None:  # her record changed since it was read: lock it, and decide again
+        lock_trainees(trainee.id)
+        placement = place_locked(trainee, cohort, actor=actor, source=source, now=now)
+    return placement
+
+
+def place_locked(
+    trainee: Trainee, cohort: Cohort, *, actor: UserAccount, source: EnrollmentSource, now: datetime
+) -> Placement | None:
+    """``place`` with the cohort locked: decide on its counters as they are, and write. Her own record is
+    read as it was (unlocked: her row is locked only when it is written) and written only if unchanged
+    since (``stamp_trainee``); None, having changed nothing, when it changed: the caller locks it and calls
+    again."""
+    stamp = trainee.updated_at  # read before her places: a place made for her since then changes it
     existing, held = places_of(trainee, cohort)
     if existing is not None:
         return Placement(existing, created=False)
@@ -138,7 +163,7 @@ def place(
         raise refusal
 
     pool = None
-    if cohort.admission is Admission.REVIEWED:
+    if cohort.admission in WAITING_ADMISSIONS:
         status = S.PENDING
     elif (pool := pools.pool_for(trainee, cohort)) is not None:
         status = S.ENROLLED
@@ -150,8 +175,11 @@ def place(
     )
     if enrollment is None:  # she has a place already, made by a transaction that did not lock the cohort
         return Placement(find_enrollment(trainee, cohort), created=False)
-    changes = counter_deltas(None, status, trainee)
-    changes.update(count_person(enrollment, status, trainee))
+    changes = counter_deltas(None, status, trainee) | person_deltas(status, trainee)
+    if not stamp_trainee(trainee, stamp, dict.fromkeys(first_marks(changes), enrollment.id)):
+        db.session.delete(enrollment)
+        db.session.flush()
+        return None
     if status is S.ENROLLED:
         changes.pop("enrolled_count")  # counted by take_seat, with its pool
         # pool_for read the counters under the cohort's lock, so the seat is free; never overbook if not.
@@ -163,3 +191,60 @@ def place(
     audit(actor, "enrollment.apply" if source is EnrollmentSource.ONLINE else "enrollment.register", enrollment, None)
     tell(enrollment, status.value, position=position)
     return Placement(enrollment, created=True, waitlist_position=position)
+
+
+def place_in_open_seat(
+    trainee: Trainee, cohort: Cohort, *, actor: UserAccount, source: EnrollmentSource, now: datetime | None
+) -> Placement | None:
+    """``place`` for the common case, without waiting for the cohort's lock until the seat is taken: a
+    first-come cohort taking applications, an open seat free, nothing due on it (``waitlist.settle_due``),
+    and she is eligible and may hold one more place. Returns None, having changed nothing, whenever the rules
+    must decide under the locks (``place`` then does): any of that is not so, the open seat went meanwhile,
+    or her record changed since it was read.
+
+    Why this is as safe as the locked way. The seat is taken by one conditional UPDATE that holds only if an
+    open seat is free, the cohort takes applications and admits first come at that moment (``take_seat``):
+    never more seats than there are, and open seats go before reserved ones as ``pools.pool_for`` says
+    (while an open seat is free nobody waits in line: a freed seat goes to the line at once). Her limits
+    (places held, overlaps) were checked on her places as read; every place made for her stamps her record
+    (``Trainee.updated_at``), and her record is written only if its stamp is still the one read before her
+    places were: a place made for her meanwhile sends her the locked way instead. Locks are taken in the
+    usual order: the cohort's row (the seat), then hers (the stamp). Her message and the audit event are
+    written after, as ``place`` writes them. Her place's time is read before the seat is taken, but only a
+    place in line needs its time to be in the order of the lock, and none is made here."""
+    now = now or utcnow()
+    if (
+        cohort.admission is not Admission.FIRST_COME
+        or pools.free(cohort, Pool.OPEN) <= 0
+        or cohort.offered_count
+        or pools.release_due(cohort, now)
+    ):
+        return None
+    stamp = trainee.updated_at  # read before her places: a place made for her since then changes it
+    existing, held = places_of(trainee, cohort)
+    if existing is not None:  # enrollments are never deleted: hers is there to stay
+        return Placement(existing, created=False)
+    to_trainee = trainee.user_id is not None and trainee.user_id == actor.id
+    if (
+        closed_reason(cohort, now) is not None
+        or unmet_requirements(cohort, trainee)
+        or places_refusal(held, cohort, to_trainee=to_trainee) is not None
+    ):
+        return None  # refused: the locked way says why, on what it reads under the locks
+    changes = counter_deltas(None, S.ENROLLED, trainee) | person_deltas(S.ENROLLED, trainee)
+    changes.pop("enrolled_count")  # counted by take_seat
+    if not take_seat(cohort, Pool.OPEN, counting=changes, now=now, applying=True):
+        return None
+    enrollment = insert_place(
+        trainee, cohort, status=S.ENROLLED, source=source, applied_at=now, decided_at=now, pool=Pool.OPEN
+    )
+    if enrollment is None:  # the same application, sent twice at once: the other one made her place
+        give_back_seat(cohort, changes, now)
+        return Placement(find_enrollment(trainee, cohort), created=False)
+    if not stamp_trainee(trainee, stamp, dict.fromkeys(first_marks(changes), enrollment.id)):
+        db.session.delete(enrollment)
+        give_back_seat(cohort, changes, now)
+        return None
+    audit(actor, "enrollment.apply" if source is EnrollmentSource.ONLINE else "enrollment.register", enrollment, None)
+    tell(enrollment, S.ENROLLED.value)
+    return Placement(enrollment, created=True)

@@ -6,17 +6,18 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, case, literal, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.attributes import set_committed_value
 
 from audit.events import record
 from auth.models import UserAccount
 from courses.models import Cohort, with_course_and_centre
-from database import UTCDateTime, get_locked, holds_lock, utcnow
+from database import UTCDateTime, get_locked, utcnow
 from enrollments import pools
 from enrollments.counters import count_person, left_training_delta, offer_deltas, pool_deltas
 from enrollments.counters import deltas as counter_deltas
 from enrollments.models import Enrollment, Trainee
 from extensions import db
-from vocabulary import RESERVED_POOLS, CohortStatus, EnrollmentStatus, Pool
+from vocabulary import RESERVED_POOLS, Admission, CohortStatus, EnrollmentStatus, Pool
 
 S = EnrollmentStatus
 
@@ -27,12 +28,8 @@ def lock_cohort(cohort: Cohort, now: datetime | None = None, *, settle: bool = T
 
     Touching a cohort also does what is due on it (``settle``, unless ``settle=False``): reserved seats
     whose release time has passed are released, offers past their deadline expire, and the line moves
-    — so a missed timer never keeps a seat from the line.
-
-    The cohort is read with its course and centre. A cohort this transaction has locked already (a
-    request that loaded it with ``get_cohort_by_id_or_404(..., lock=True)``) is not read again: nobody
-    else can have changed it since, and this transaction's own counter UPDATEs expire what they change."""
-    locked = cohort if holds_lock(Cohort, cohort.id) else get_locked(Cohort, cohort.id, *with_course_and_centre())
+    — so a missed timer never keeps a seat from the line. The cohort is read with its course and centre."""
+    locked = get_locked(Cohort, cohort.id, *with_course_and_centre())
     if settle:
         from enrollments.services.waitlist import settle_due  # the waitlist builds on this module
 
@@ -42,11 +39,9 @@ def lock_cohort(cohort: Cohort, now: datetime | None = None, *, settle: bool = T
 
 def lock_trainees(*trainee_ids: int) -> None:
     """Lock these trainees' rows, in id order, until the transaction ends; taken after the cohort's.
-    Rows are re-read, so later checks see fresh data (but for rows this transaction has locked already
-    with ``get_locked``: nobody else can have changed them since)."""
+    Rows are re-read, so later checks see fresh data."""
     for trainee_id in sorted(set(trainee_ids)):
-        if not holds_lock(Trainee, trainee_id):
-            get_locked(Trainee, trainee_id)
+        get_locked(Trainee, trainee_id)
 
 
 def refresh_cohort(cohort: Cohort) -> Cohort:
@@ -80,20 +75,24 @@ def take_seat(
     pool: Pool = Pool.OPEN,
     *,
     offer: bool = False,
-    counting: dict | None = None,
+    counting: dict[str, int] | None = None,
     now: datetime | None = None,
+    applying: bool = False,
 ) -> bool:
     """Take one seat of ``pool`` if one is free: True when taken. Counts it as enrolled, or as offered
     (``offer``), and in its pool, and adds the other counters' ``counting`` deltas in the same statement
     (only if the seat is taken); the last seat marks the cohort full at ``now`` (``filled_at``). Atomic on
     both databases: one conditional UPDATE that never holds more seats than there are, nor more of a
     reserved pool than it has, nor, before the release, more open seats than are not reserved (the
-    database's CHECK constraints back the first two up)."""
+    database's CHECK constraints back the first two up). With ``applying``, for an applicant who did not
+    lock the cohort: only while it takes applications (at ``now``), first come."""
     counter = "offered_count" if offer else "enrolled_count"
     values = {name: getattr(Cohort, name) + delta for name, delta in (counting or {}).items() if delta}
     values[counter] = getattr(Cohort, counter) + 1
     values["full_at"] = filled_at(Cohort.enrolled_count + Cohort.offered_count + 1, Cohort.seats, now or utcnow())
     conditions = [Cohort.id == cohort.id, Cohort.enrolled_count + Cohort.offered_count < Cohort.seats]
+    if applying:
+        conditions += [Cohort.taking_applications(now or utcnow()), Cohort.admission == Admission.FIRST_COME]
     held_reserved = sum((getattr(Cohort, f"held_{each.value}") for each in RESERVED_POOLS), 0)
     if pool is Pool.OPEN:
         conditions.append(
@@ -112,6 +111,19 @@ def take_seat(
     )
     db.session.expire(cohort, list(values))
     return result.rowcount == 1
+
+
+def give_back_seat(cohort: Cohort, counted: dict[str, int], now: datetime) -> None:
+    """Undo, within the transaction, ``take_seat(cohort, counting=counted, now=now)`` of an open seat whose
+    place was then not made: the seat, the other counters, and the cohort's ``full_at`` if that seat set it."""
+    values = {name: getattr(Cohort, name) - delta for name, delta in counted.items() if delta}
+    values["enrolled_count"] = Cohort.enrolled_count - 1
+    stamped = literal(now, UTCDateTime())
+    values["full_at"] = case((Cohort.full_at == stamped, None), else_=Cohort.full_at)
+    db.session.execute(
+        update(Cohort).where(Cohort.id == cohort.id).values(values).execution_options(synchronize_session=False)
+    )
+    db.session.expire(cohort, list(values))
 
 
 def seat_for(trainee: Trainee, cohort: Cohort, *, offer: bool = False, now: datetime | None = None) -> Pool | None:
@@ -134,6 +146,24 @@ def insert_place(trainee: Trainee, cohort: Cohort, **values) -> Enrollment | Non
         .on_conflict_do_nothing(index_elements=[Enrollment.trainee_id, Enrollment.cohort_id])
         .returning(Enrollment)
     ).one_or_none()
+
+
+def stamp_trainee(trainee: Trainee, stamp: datetime, marks: dict[str, int]) -> bool:
+    """Write ``marks`` (her first application, first place) and a new ``updated_at`` on her record, in one
+    UPDATE, only if it still has the ``updated_at`` read as ``stamp``: False (nothing written) when her record
+    changed since. Locks her row (after the cohort's, as every operation does)."""
+    now = utcnow()
+    stamped = db.session.execute(
+        update(Trainee)
+        .where(Trainee.id == trainee.id, Trainee.updated_at == stamp)
+        .values(**marks, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if stamped.rowcount != 1:
+        return False
+    for name, value in (marks | {"updated_at": now}).items():
+        set_committed_value(trainee, name, value)
+    return True
 
 
 def move(

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from auth.models import UserAccount
 from auth.permissions import can_manage_cohort, can_withdraw_enrollment
+from certificates.services import issue as issue_certificate
 from clock import local_today
 from courses.models import Cohort
 from database import utcnow
@@ -17,7 +18,7 @@ from enrollments.services.messages import tell
 from enrollments.services.rules import NotAllowed, NotPossibleNow, ReasonRequired
 from enrollments.services.waitlist import next_in_line, promote_next
 from extensions import db
-from vocabulary import ACTIVE_ENROLLMENT_STATUSES, HOLDING_STATUSES, CohortStatus, EnrollmentStatus
+from vocabulary import ACTIVE_ENROLLMENT_STATUSES, HOLDING_STATUSES, Admission, CohortStatus, EnrollmentStatus
 
 S = EnrollmentStatus
 # Completion happens only once a cohort runs, so enrolled + completed never exceed seats.
@@ -52,9 +53,17 @@ def cannot(action: str, status: str) -> str:
 
 def approve(enrollment: Enrollment, *, actor: UserAccount, now: datetime | None = None) -> Enrollment:
     """Pending → enrolled if a seat is free for her (open seats first, then a reserved pool she
-    qualifies for), else waitlisted (in application order)."""
+    qualifies for), else waitlisted (in application order). Refused in a merit cohort (``NotPossibleNow``):
+    its seats go by the published merit list (``merit.publish``), never one by one."""
     now = now or utcnow()
     require_manager(actor, enrollment.cohort)
+    if enrollment.cohort.admission is Admission.MERIT:
+        raise NotPossibleNow(
+            _(
+                "Seats in this cohort go by the merit list: enter the scores and publish the list instead of "
+                "approving applications one by one."
+            )
+        )
     lock_cohort(enrollment.cohort, now)
     lock_trainees(enrollment.trainee_id)
     db.session.refresh(enrollment)
@@ -153,7 +162,8 @@ def completable(cohort: Cohort, now: datetime | None = None) -> bool:
 
 
 def complete(enrollment: Enrollment, *, actor: UserAccount, now: datetime | None = None) -> Enrollment:
-    """Enrolled → completed, once the cohort is running (or finished)."""
+    """Enrolled → completed, once the cohort is running (or finished); her certificate is issued in the same
+    transaction (``certificates.services.issue``: its own audit event)."""
     require_manager(actor, enrollment.cohort)
     cohort = lock_cohort(enrollment.cohort)
     db.session.refresh(enrollment)
@@ -163,5 +173,6 @@ def complete(enrollment: Enrollment, *, actor: UserAccount, now: datetime | None
         raise NotPossibleNow(_("A trainee can complete a course only once it is running."))
     before = move(enrollment, S.COMPLETED, now=now)
     audit(actor, "enrollment.complete", enrollment, before)
+    issue_certificate(enrollment, actor=actor, now=now)
     tell(enrollment, "completed")
     return enrollment

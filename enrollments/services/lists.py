@@ -33,7 +33,14 @@ from enrollments.services.rules import (
 from extensions import db
 from notifications.outbox import Message, queue_many
 from refusals import Refusal
-from vocabulary import ACTIVE_ENROLLMENT_STATUSES, RESERVED_POOLS, Admission, EnrollmentSource, EnrollmentStatus, Pool
+from vocabulary import (
+    ACTIVE_ENROLLMENT_STATUSES,
+    RESERVED_POOLS,
+    WAITING_ADMISSIONS,
+    EnrollmentSource,
+    EnrollmentStatus,
+    Pool,
+)
 
 S = EnrollmentStatus
 # What ``pools`` reads of a cohort's seats.
@@ -115,7 +122,7 @@ def lock_and_read_places(
             select(Trainee)
             .where(Trainee.id.in_(chunk))
             .order_by(Trainee.id)
-            .with_for_update()
+            .with_for_update(key_share=True)  # as ``database.get_locked`` locks
             .options(selectinload(Trainee.district))
             .execution_options(populate_existing=True)
         ).all()
@@ -158,10 +165,10 @@ def check_each(
 
 
 def statuses_in_order(accepted: list[Trainee], cohort: Cohort) -> tuple[list[EnrollmentStatus], list[Pool | None]]:
-    """The status of each accepted trainee's new place, and the pool of its seat: reviewed admission, all
+    """The status of each accepted trainee's new place, and the pool of its seat: reviewed or merit admission, all
     pending; first come, in list order, a seat when one is free for her (``pools.pool_for``, as ``place``
     decides: open seats first, then a reserved pool she qualifies for), else waitlisted."""
-    if cohort.admission is Admission.REVIEWED:
+    if cohort.admission in WAITING_ADMISSIONS:
         return [S.PENDING] * len(accepted), [None] * len(accepted)
     # The seats as they would be after each place, without writing: a copy of the counters pools reads.
     plan = SimpleNamespace(
@@ -217,10 +224,13 @@ def take_places(
 
 def count_people(cohort: Cohort, accepted: list[Trainee], enrollments: list[Enrollment]) -> None:
     """Mark the new places that are first applications or first places of their trainees, and move the
-    cohort's person counters for them in one UPDATE (none when no one is new)."""
+    cohort's person counters for them in one UPDATE (none when no one is new). Each trainee's record is
+    stamped (``updated_at``), as ``place`` stamps it: an application of hers racing this one sees it."""
     added: Counter[str] = Counter()
+    stamp = utcnow()
     for trainee, enrollment in zip(accepted, enrollments, strict=True):
         added.update(count_person(enrollment, enrollment.status, trainee))
+        trainee.updated_at = stamp
     change_counters(cohort, **added)
 
 

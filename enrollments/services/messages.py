@@ -11,11 +11,12 @@ from notifications.outbox import Message, queue
 
 
 def message_for(enrollment: Enrollment, kind: str, *, position: int | None = None) -> Message:
-    """The message telling the trainee of ``enrollment`` about ``kind`` (``"waitlisted"`` names her
-    place in line: ``position``, or read from the database when not given), written in her language
+    """The message telling the trainee of ``enrollment`` about ``kind`` (``"waitlisted"`` and ``"ranked"``,
+    her rank in a merit list, name her place in line: ``position``, or read from the database when not
+    given), written in her language
     (``trainee.language``), whoever's action caused it."""
     trainee = enrollment.trainee
-    if kind == "waitlisted":
+    if kind in ("waitlisted", "ranked"):
         position = position or waitlist_position(enrollment)
     with message_language(trainee.language):
         subject, body = message_text(enrollment, kind, position)
@@ -40,6 +41,14 @@ def message_text(enrollment: Enrollment, kind: str, position: int | None) -> tup
             course=names["course"],
             position=format_number(position),
             where=where,
+        )
+    if kind == "ranked":  # a merit list was published (or corrected) and she waits in line by her rank
+        return _("Merit list published"), _(
+            "The merit list for %(where)s is published: you are ranked %(rank)s and number %(position)s on the "
+            "waitlist. If a seat frees for you, it is offered to you at once.",
+            where=where,
+            rank=format_number(enrollment.merit_rank),
+            position=format_number(position),
         )
     if kind == "enrolled":
         return _("You have a place"), _("You have a place in %(where)s.", where=where)

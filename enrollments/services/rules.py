@@ -6,14 +6,14 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import format_number
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_
 from sqlalchemy.orm import joinedload
 
 from courses.models import Cohort
 from enrollments.models import Enrollment, Trainee
 from extensions import db
 from refusals import Refusal
-from vocabulary import ACTIVE_ENROLLMENT_STATUSES, CohortStatus, EnrollmentStatus
+from vocabulary import ACTIVE_ENROLLMENT_STATUSES, Admission, CohortStatus, EnrollmentStatus
 
 S = EnrollmentStatus
 
@@ -60,12 +60,41 @@ class ReasonRequired(EnrollmentRefused):
 
 # Reading -------------------------------------------------------------------------------------------
 
+# A merit cohort's line is in the rank of its published merit list; a place without a rank (none should
+# wait there: everyone in its line was ranked) would come last, on both databases.
+UNRANKED = 2**31 - 1
+
+
+def line_order(cohort: Cohort) -> tuple[ColumnElement, ...]:
+    """The order of ``cohort``'s line (its waitlist), for ``ORDER BY``: application order (``applied_at``,
+    then id); in a merit cohort the rank of the latest merit list first (DESIGN.md, "Selection")."""
+    if cohort.admission is Admission.MERIT:
+        return (func.coalesce(Enrollment.merit_rank, UNRANKED), Enrollment.applied_at, Enrollment.id)
+    return (Enrollment.applied_at, Enrollment.id)
+
+
+def line_key(enrollment: Enrollment) -> tuple:
+    """``enrollment``'s values of ``line_order`` (to find who is ahead of her, or continue after her)."""
+    if enrollment.cohort.admission is Admission.MERIT:
+        rank = enrollment.merit_rank if enrollment.merit_rank is not None else UNRANKED
+        return (rank, enrollment.applied_at, enrollment.id)
+    return (enrollment.applied_at, enrollment.id)
+
 
 def waitlist_position(enrollment: Enrollment) -> int | None:
     """Her place in line (1 = next to get a seat), or None when she is not waitlisted. Order of
-    application: ``applied_at``, then id."""
+    application: ``applied_at``, then id; in a merit cohort, rank first (``line_order``)."""
     if enrollment.status is not S.WAITLISTED:
         return None
+    if enrollment.cohort.admission is Admission.MERIT:
+        ahead = db.session.scalar(
+            select(func.count(Enrollment.id)).where(
+                Enrollment.cohort_id == enrollment.cohort_id,
+                Enrollment.status == S.WAITLISTED,
+                tuple_(*line_order(enrollment.cohort)) < tuple_(*line_key(enrollment)),
+            )
+        )
+        return ahead + 1
     ahead = db.session.scalar(
         select(func.count(Enrollment.id)).where(
             Enrollment.cohort_id == enrollment.cohort_id,

@@ -1,4 +1,5 @@
-"""The waitlist: who is next in line (order of application: ``applied_at``, then id), and giving a free
+"""The waitlist: who is next in line (order of application: ``applied_at``, then id; in a merit cohort the
+rank of its published merit list first: ``rules.line_order``), and giving a free
 seat to the first in line who may still take it and qualifies for its pool (``enrollments.pools``: a
 freed women's seat goes to the first woman in line, passing over men ahead of her).
 
@@ -8,7 +9,7 @@ its reserved seats once their time has come, and expiring offers past their dead
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_, select, tuple_, update
 
 from audit.events import record
 from auth.models import UserAccount
@@ -19,7 +20,7 @@ from enrollments import pools
 from enrollments.models import Enrollment
 from enrollments.services.changes import audit, lock_trainees, move, refresh_cohort, take_seat
 from enrollments.services.messages import tell
-from enrollments.services.rules import limits_refusal
+from enrollments.services.rules import limits_refusal, line_key, line_order
 from extensions import db
 from vocabulary import RESERVED_POOLS, CohortStatus, EnrollmentStatus
 
@@ -58,7 +59,7 @@ def next_in_line(cohort: Cohort, limit: int) -> list[Enrollment]:
         db.session.scalars(
             select(Enrollment)
             .where(Enrollment.cohort_id == cohort.id, Enrollment.status == S.WAITLISTED)
-            .order_by(Enrollment.applied_at, Enrollment.id)
+            .order_by(*line_order(cohort))
             .limit(limit)
         )
     )
@@ -160,21 +161,24 @@ def settle_due(cohort: Cohort, *, now: datetime) -> dict[str, int]:
 
 
 def whole_waitlist(cohort: Cohort, batch: int = 50):
-    """The waitlist in order, read a batch at a time (a long line is never loaded whole)."""
+    """The waitlist in order (``line_order``), read a batch at a time (a long line is never loaded whole)."""
+    order = line_order(cohort)
     after: tuple | None = None
     while True:
         stmt = (
             select(Enrollment)
             .where(Enrollment.cohort_id == cohort.id, Enrollment.status == S.WAITLISTED)
-            .order_by(Enrollment.applied_at, Enrollment.id)
+            .order_by(*order)
             .limit(batch)
         )
-        if after is not None:
+        if after is not None and len(order) == 2:  # application order: the roster index serves it
             stmt = stmt.where(
                 or_(Enrollment.applied_at > after[0], and_(Enrollment.applied_at == after[0], Enrollment.id > after[1]))
             )
+        elif after is not None:
+            stmt = stmt.where(tuple_(*order) > tuple_(*after))
         rows = list(db.session.scalars(stmt))
         yield from rows
         if len(rows) < batch:
             return
-        after = (rows[-1].applied_at, rows[-1].id)
+        after = line_key(rows[-1])

@@ -45,6 +45,8 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
         "cohort.attendance_correct",
         "cohort.class_day_add",
         "cohort.class_day_cancel",
+        "merit_list.publish",
+        "merit_list.correct",
     ),
     "trainee": ("trainee.create", "trainee.update", "trainee.correct", "trainee.lookup", "trainee.link_account"),
     "enrollment": (
@@ -54,6 +56,8 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
         "enrollment.reject",
         "enrollment.promote",
         "enrollment.offer",
+        "enrollment.score",
+        "enrollment.wait",
         "enrollment.accept",
         "enrollment.decline",
         "enrollment.expire",
@@ -62,6 +66,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
         "enrollment.complete",
         "enrollment.cancel",
     ),
+    "certificate": ("certificate.issue", "certificate.revoke", "certificate.reissue"),
     "import": ("import.confirm",),
     "export": (
         "export.capacity",
@@ -69,6 +74,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
         "export.trainees",
         "export.roster",
         "export.audit_log",
+        "export.certificates",
     ),
 }
 KNOWN_ACTIONS = frozenset(action for actions in AUDIT_ACTIONS.values() for action in actions)
@@ -82,6 +88,7 @@ AUDIT_OBJECT_TYPES = (
     "trainee",
     "enrollment",
     "import_batch",
+    "certificate",
 )
 
 
