@@ -194,6 +194,7 @@ class CohortSpec:
     # Selection: seats reserved per pool, whether seats from the line are offered, when the reserved seats
     # were released and how many each pool held then; when the last seat was taken.
     reserved: dict[Pool, int] = field(default_factory=dict)
+    reserved_found: float = 1.0  # the share of its reserved seats people who qualify came for before release
     offers: bool = False
     released_at: datetime | None = None
     held_at_release: dict[Pool, int] = field(default_factory=dict)
@@ -477,7 +478,8 @@ class ScaleSeeder:
         """Reserved seats and seat offers for some first-come cohorts that take applications (not cancelled
         ones): ``RESERVING`` of them reserve a fifth of their seats for women (unless women-only) and a tenth
         for rural applicants (in rural districts), released at the default time once it has passed;
-        ``OFFERING`` of them offer seats from their line."""
+        in a third of those, people who qualify come for only part of them (``reserved_found``: the rest is
+        released early, open to the line); ``OFFERING`` of them offer seats from their line."""
         rng = self.selection_rng
         if cohort.admission is not Admission.FIRST_COME or cohort.status is CohortStatus.CANCELLED:
             return
@@ -485,6 +487,7 @@ class ScaleSeeder:
             women = 0 if cohort.women_only else round(cohort.seats * WOMEN_SHARE)
             rural = round(cohort.seats * RURAL_SHARE) if cohort.centre.district_rural else 0
             cohort.reserved = {pool: seats for pool, seats in ((Pool.WOMEN, women), (Pool.RURAL, rural)) if seats}
+            cohort.reserved_found = rng.choice([1.0, 1.0, rng.uniform(0.4, 1.0)])
             release_at = default_release_at(cohort.starts_on)
             if cohort.reserved and release_at <= self.now:
                 cohort.released_at = release_at
@@ -757,8 +760,12 @@ class ScaleSeeder:
         giver = SeatGiver(cohort)
         while True:
             active = status in ACTIVE
-            # Only reserved seats are free: the seat goes to someone who qualifies for one of them.
+            # Only reserved seats are free: the seat goes to someone who qualifies for one of them, unless
+            # as many came for them as ever will: the centre then released them early (the line moves).
             reserved_only = seat and giver.reserved_only
+            if reserved_only and giver.reserved_held >= cohort.reserved_found * sum(cohort.reserved.values()):
+                giver.release(opens + timedelta(seconds=step * (made + 1)))
+                reserved_only = False
             number = 0
             for _attempt in range(60):
                 trainees = people[0] if len(people) == 1 or rng.random() < 0.6 else people[1]
@@ -862,8 +869,12 @@ class ScaleSeeder:
                 return pool, None, status
             if status is S.ENROLLED and giver.taken == cohort.seats and cohort.status in FILLING:
                 return pool, OfferState.OPEN, S.OFFERED
+            giver.offers_accepted += 1
             return pool, OfferState.ACCEPTED, status
-        if cohort.offers and status is S.WITHDRAWN and giver.taken >= GIVEN_FIRST * cohort.seats:
+        # About one offer in three is not accepted: a withdrawal once seats went by offers was one.
+        refusals_due = giver.offers_refused < giver.offers_accepted // 2 + 1
+        if cohort.offers and status is S.WITHDRAWN and giver.taken >= GIVEN_FIRST * cohort.seats and refusals_due:
+            giver.offers_refused += 1
             expired = self.selection_rng.random() < EXPIRED_SHARE
             return Pool.OPEN, OfferState.EXPIRED if expired else OfferState.DECLINED, S.DECLINED
         return None, None, status
@@ -1036,6 +1047,11 @@ class SeatGiver:
         self.left = dict(cohort.reserved)
         self.held = dict.fromkeys(cohort.reserved, 0)
         self.taken = 0
+        self.offers_accepted = self.offers_refused = 0
+
+    @property
+    def reserved_held(self) -> int:
+        return sum(self.held.values())
 
     @property
     def reserved_only(self) -> bool:
