@@ -17,6 +17,7 @@ your account covers Punjab."): the error page shows it with a link back, the API
 Overseers read; they never change training records: no rule that guards a change admits them.
 """
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -25,7 +26,7 @@ from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, current_user
-from sqlalchemy import ColumnElement, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, bindparam, exists, false, or_, select, true
 from werkzeug.exceptions import Forbidden
 
 from audit.models import AuditEvent
@@ -528,12 +529,24 @@ def get_cohort_by_id_or_404(cohort_id: int, *, manage: bool = False, details: bo
     centre are read in the same statement (for a request that goes on to place trainees in it)."""
     if cohort_id > LARGEST_ID:  # no such row can exist, and the database would refuse the number
         abort(404)
-    cohort = db.get_or_404(Cohort, cohort_id, options=with_course_and_centre() if details else ())
+    if details:
+        cohort = db.session.scalars(cohort_with_details(), {"cohort_id": cohort_id}).one_or_none()
+        if cohort is None:
+            abort(404)
+    else:
+        cohort = db.get_or_404(Cohort, cohort_id)
     if not can_view_cohort(current_user, cohort):
         abort(404)
     if manage and not can_manage_cohort(current_user, cohort):
         deny(centre_refusal(current_user, cohort.centre, change=True))
     return cohort
+
+
+@functools.cache
+def cohort_with_details() -> Select:
+    """The cohort with ``cohort_id`` and its course and centre: a query built once (every application runs
+    it)."""
+    return select(Cohort).where(Cohort.id == bindparam("cohort_id")).options(*with_course_and_centre())
 
 
 def get_enrollment_or_404(enrollment_id: int, *, own_allowed: bool = False) -> Enrollment:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
+from audit.events import record_many
 from auth.models import UserAccount
 from auth.permissions import can_manage_cohort
 from courses.models import Cohort
@@ -16,7 +17,7 @@ from enrollments.counters import first_marks, person_deltas
 from enrollments.eligibility import unmet_requirements
 from enrollments.models import Enrollment, Trainee
 from enrollments.services.changes import (
-    audit,
+    audit_state,
     change_counters,
     give_back_seat,
     insert_place,
@@ -25,7 +26,7 @@ from enrollments.services.changes import (
     stamp_trainee,
     take_seat,
 )
-from enrollments.services.messages import tell
+from enrollments.services.messages import message_for
 from enrollments.services.rules import (
     ApplicationsClosed,
     NotAllowed,
@@ -39,6 +40,7 @@ from enrollments.services.rules import (
     waitlist_position,
 )
 from extensions import db
+from notifications.outbox import queue_many
 from vocabulary import WAITING_ADMISSIONS, Admission, EnrollmentSource, EnrollmentStatus, Pool
 
 S = EnrollmentStatus
@@ -188,8 +190,7 @@ def place_locked(
     else:
         change_counters(cohort, **changes)
     position = waitlist_position(enrollment)
-    audit(actor, "enrollment.apply" if source is EnrollmentSource.ONLINE else "enrollment.register", enrollment, None)
-    tell(enrollment, status.value, position=position)
+    record_new_place(enrollment, actor=actor, source=source, position=position)
     return Placement(enrollment, created=True, waitlist_position=position)
 
 
@@ -245,6 +246,17 @@ def place_in_open_seat(
         db.session.delete(enrollment)
         give_back_seat(cohort, changes, now)
         return None
-    audit(actor, "enrollment.apply" if source is EnrollmentSource.ONLINE else "enrollment.register", enrollment, None)
-    tell(enrollment, S.ENROLLED.value)
+    record_new_place(enrollment, actor=actor, source=source)
     return Placement(enrollment, created=True)
+
+
+def record_new_place(
+    enrollment: Enrollment, *, actor: UserAccount, source: EnrollmentSource, position: int | None = None
+) -> None:
+    """The audit event of a new place and her message about it (``position``: in line), as ``audit`` and
+    ``tell`` write them, each in one INSERT of its own (no unit of work to go through: every application
+    writes them)."""
+    action = "enrollment.apply" if source is EnrollmentSource.ONLINE else "enrollment.register"
+    after = {"object_id": enrollment.id, "after": audit_state(enrollment), "centre_id": enrollment.cohort.centre_id}
+    record_many(actor, action, Enrollment.__tablename__, [after])
+    queue_many([message_for(enrollment, enrollment.status.value, position=position)])

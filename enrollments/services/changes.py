@@ -2,9 +2,10 @@
 cohort's counters in one UPDATE, a seat taken atomically (and the moment the last one went: ``filled_at``),
 the status moved, and its audit event."""
 
+import functools
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, literal, or_, update
+from sqlalchemy import ColumnElement, Integer, Update, and_, bindparam, case, literal, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -59,13 +60,14 @@ def change_counters(cohort: Cohort, **deltas: int) -> None:
         db.session.expire(cohort, list(values))
 
 
-def filled_at(held_after: ColumnElement[int], seats, now: datetime) -> ColumnElement:
+def filled_at(held_after: ColumnElement[int], seats, now: datetime | ColumnElement) -> ColumnElement:
     """The new ``Cohort.full_at`` of an UPDATE after which ``held_after`` of ``seats`` are held (both in SQL,
     over the row's old values, or numbers): ``now`` if that is every seat (one at least) and the cohort
     was never full before; else as it was. Set once, never cleared: the first moment the cohort filled
-    (the reports' days from opening to full)."""
+    (the reports' days from opening to full). ``now`` may be a bound parameter (``seat_statement``)."""
+    moment = now if isinstance(now, ColumnElement) else literal(now, UTCDateTime())
     return case(
-        (and_(Cohort.full_at.is_(None), held_after >= seats, held_after > 0), literal(now, UTCDateTime())),
+        (and_(Cohort.full_at.is_(None), held_after >= seats, held_after > 0), moment),
         else_=Cohort.full_at,
     )
 
@@ -86,13 +88,29 @@ def take_seat(
     reserved pool than it has, nor, before the release, more open seats than are not reserved (the
     database's CHECK constraints back the first two up). With ``applying``, for an applicant who did not
     lock the cohort: only while it takes applications (at ``now``), first come."""
+    counting = {name: delta for name, delta in (counting or {}).items() if delta}
+    stmt, changed = seat_statement(pool, offer, tuple(sorted(counting)), applying)
+    deltas = {f"delta_{name}": delta for name, delta in counting.items()}
+    result = db.session.execute(stmt, {"cohort_id": cohort.id, "now": now or utcnow(), **deltas})
+    db.session.expire(cohort, list(changed))
+    return result.rowcount == 1
+
+
+@functools.cache
+def seat_statement(
+    pool: Pool, offer: bool, counters: tuple[str, ...], applying: bool
+) -> tuple[Update, tuple[str, ...]]:
+    """``take_seat``'s UPDATE for one kind of call, built once (building it took longer than running it),
+    with the parameters ``cohort_id``, ``now`` and ``delta_<counter>`` for each of ``counters``; and the
+    columns it changes."""
+    now = bindparam("now", type_=UTCDateTime())
     counter = "offered_count" if offer else "enrolled_count"
-    values = {name: getattr(Cohort, name) + delta for name, delta in (counting or {}).items() if delta}
+    values = {name: getattr(Cohort, name) + bindparam(f"delta_{name}", type_=Integer()) for name in counters}
     values[counter] = getattr(Cohort, counter) + 1
-    values["full_at"] = filled_at(Cohort.enrolled_count + Cohort.offered_count + 1, Cohort.seats, now or utcnow())
-    conditions = [Cohort.id == cohort.id, Cohort.enrolled_count + Cohort.offered_count < Cohort.seats]
+    values["full_at"] = filled_at(Cohort.enrolled_count + Cohort.offered_count + 1, Cohort.seats, now)
+    conditions = [Cohort.id == bindparam("cohort_id"), Cohort.enrolled_count + Cohort.offered_count < Cohort.seats]
     if applying:
-        conditions += [Cohort.taking_applications(now or utcnow()), Cohort.admission == Admission.FIRST_COME]
+        conditions += [Cohort.taking_applications(now), Cohort.admission == Admission.FIRST_COME]
     held_reserved = sum((getattr(Cohort, f"held_{each.value}") for each in RESERVED_POOLS), 0)
     if pool is Pool.OPEN:
         conditions.append(
@@ -106,11 +124,7 @@ def take_seat(
         held = getattr(Cohort, f"held_{pool.value}")
         conditions.append(and_(Cohort.released_at.is_(None), held < getattr(Cohort, f"reserved_{pool.value}")))
         values[held.key] = held + 1
-    result = db.session.execute(
-        update(Cohort).where(*conditions).values(values).execution_options(synchronize_session=False)
-    )
-    db.session.expire(cohort, list(values))
-    return result.rowcount == 1
+    return update(Cohort).where(*conditions).values(values).execution_options(synchronize_session=False), tuple(values)
 
 
 def give_back_seat(cohort: Cohort, counted: dict[str, int], now: datetime) -> None:

@@ -1,12 +1,13 @@
 """What the rules say, read without writing anything: the refusals, a trainee's places and their limits,
 whether a cohort takes applications, and a place in line."""
 
+import functools
 from datetime import datetime
 
 from flask import current_app
 from flask_babel import format_number
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, tuple_
 from sqlalchemy.orm import joinedload
 
 from courses.models import Cohort
@@ -127,16 +128,22 @@ def places_of(trainee: Trainee, cohort: Cohort) -> tuple[Enrollment | None, list
     """Her place in ``cohort`` (None: she has none) and her active places in other cohorts (what
     ``find_enrollment`` and ``active_places`` read), in one statement, their cohorts with them (for the
     overlap check)."""
-    found = db.session.scalars(
-        select(Enrollment)
-        .where(
-            Enrollment.trainee_id == trainee.id,
-            or_(Enrollment.cohort_id == cohort.id, Enrollment.status.in_(ACTIVE_ENROLLMENT_STATUSES)),
-        )
-        .options(joinedload(Enrollment.cohort))
-    ).all()
+    found = db.session.scalars(places_query(), {"trainee_id": trainee.id, "cohort_id": cohort.id}).all()
     existing = next((place for place in found if place.cohort_id == cohort.id), None)
     return existing, [place for place in found if place.cohort_id != cohort.id]
+
+
+@functools.cache
+def places_query() -> Select:
+    """``places_of``'s query, built once (every application runs it), for ``trainee_id`` and ``cohort_id``."""
+    return (
+        select(Enrollment)
+        .where(
+            Enrollment.trainee_id == bindparam("trainee_id"),
+            or_(Enrollment.cohort_id == bindparam("cohort_id"), Enrollment.status.in_(ACTIVE_ENROLLMENT_STATUSES)),
+        )
+        .options(joinedload(Enrollment.cohort))
+    )
 
 
 def find_enrollment(trainee: Trainee, cohort: Cohort) -> Enrollment | None:
