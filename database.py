@@ -74,8 +74,8 @@ class UTCDateTime(TypeDecorator):
 
 
 class seconds_between(FunctionElement):  # a SQL function: named like those of func
-    """``seconds_between(start, end)``: the seconds from one ``UTCDateTime`` column to another (negative when
-    ``end`` comes first; null when either is), the same on SQLite (naive UTC text) and PostgreSQL."""
+    """``seconds_between(start, end)``: the seconds from one ``UTCDateTime`` column to another, 0 when ``end``
+    comes first (null when either is), the same on SQLite (naive UTC text) and PostgreSQL."""
 
     type = Float()
     name = "seconds_between"
@@ -85,13 +85,13 @@ class seconds_between(FunctionElement):  # a SQL function: named like those of f
 @compiles(seconds_between, "sqlite")
 def _seconds_between_sqlite(element, compiler, **kw) -> str:
     start, end = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"((julianday({end}) - julianday({start})) * 86400.0)"
+    return f"max((julianday({end}) - julianday({start})) * 86400.0, 0.0)"
 
 
 @compiles(seconds_between, "postgresql")
 def _seconds_between_postgresql(element, compiler, **kw) -> str:
     start, end = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"EXTRACT(EPOCH FROM ({end} - {start}))"
+    return f"GREATEST(EXTRACT(EPOCH FROM ({end} - {start})), 0)"
 
 
 def enum_type(enum_class: type[enum.Enum], name: str) -> Enum:

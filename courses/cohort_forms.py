@@ -157,6 +157,12 @@ class CohortForm(Form):
         validators=[Optional()],
         render_kw={"min": 1, "max": 720},
     )
+    test_weight = IntegerField(
+        _l("Weight of the test (%)"),
+        default=70,
+        validators=[Optional()],
+        render_kw={"min": 0, "max": 100},
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -193,6 +199,7 @@ class CohortForm(Form):
             "release_at": to_pakistan_time(cohort.release_at),
             "offers": cohort.offers,
             "offer_hours": cohort.offer_hours,
+            "test_weight": cohort.test_weight,
         }
 
     @property

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from flask import render_template, request
+from flask import abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -18,11 +18,12 @@ from courses.catalogue import (
 )
 from courses.models import Cohort, Course
 from database import utcnow
-from enrollments.services import Prospect, prospect
+from enrollments.models import Enrollment
+from enrollments.services import Prospect, merit, prospect
 from extensions import db
 from listing import int_arg, page_args, text_arg
 from pagecache import cached_for_anonymous_readers
-from vocabulary import Mode, Role, Track
+from vocabulary import RESERVED_POOLS, Admission, Mode, Role, Track
 
 
 def filters_from_request() -> CatalogueFilters:
@@ -74,7 +75,49 @@ def course_detail(code: str):
 def cohort_detail(code: str):
     cohort = db.one_or_404(select(Cohort).where(Cohort.code == code, Cohort.status.in_(PUBLIC_STATUSES)))
     now = utcnow()
-    return render_template("courses/cohort_detail.html", cohort=cohort, now=now, prospect=visitor_prospect(cohort, now))
+    merit_list = merit.latest_list(cohort) if cohort.admission is Admission.MERIT else None
+    return render_template(
+        "courses/cohort_detail.html",
+        cohort=cohort,
+        now=now,
+        prospect=visitor_prospect(cohort, now),
+        merit_list=merit_list,
+    )
+
+
+@bp.get("/cohorts/<code>/merit-list")
+@allow(PUBLIC)
+def merit_list(code: str):
+    """A merit cohort's published list, names masked (``merit.public_rows``): the latest version, where each
+    applicant stands now, or an older one (``?version=``) as it was published; 404 until published."""
+    cohort = db.one_or_404(select(Cohort).where(Cohort.code == code, Cohort.status.in_(PUBLIC_STATUSES)))
+    versions = merit.list_versions(cohort)
+    wanted = int_arg("version", 0, minimum=0)
+    chosen = next((each for each in versions if each.version == wanted), versions[0] if versions else None)
+    if chosen is None:
+        abort(404)
+    latest = chosen is versions[0]
+    return render_template(
+        "courses/merit_list.html",
+        cohort=cohort,
+        chosen=chosen,
+        latest=latest,
+        versions=versions,
+        rows=merit.public_rows(chosen, live=latest),
+        own=visitor_place(cohort),
+        pools=[pool for pool in RESERVED_POOLS if getattr(cohort, f"reserved_{pool.value}")],
+    )
+
+
+def visitor_place(cohort: Cohort) -> Enrollment | None:
+    """The signed-in trainee's own place in ``cohort`` (her row is shown to her), else None."""
+    if current_user.is_authenticated and current_user.role is Role.TRAINEE and current_user.trainee is not None:
+        return db.session.scalar(
+            select(Enrollment).where(
+                Enrollment.cohort_id == cohort.id, Enrollment.trainee_id == current_user.trainee.id
+            )
+        )
+    return None
 
 
 def visitor_prospect(cohort: Cohort, now: datetime) -> Prospect | None:

@@ -11,6 +11,7 @@ from centres.models import Centre
 from courses import bp
 from courses.cohort_forms import CohortForm, NewCohortForm, StatusForm, to_utc
 from courses.cohorts import CohortDetails, change_status, create_cohort, next_statuses, update_cohort
+from enrollments.services.merit import DEFAULT_TEST_WEIGHT
 from enrollments.services.offers import DEFAULT_OFFER_HOURS
 from submitting import acting_user, form_status, run
 from vocabulary import CohortStatus
@@ -55,6 +56,7 @@ def cohort_details(form: CohortForm, centre: Centre, code: str) -> CohortDetails
         release_at=to_utc(form.release_at.data),
         offers=form.offers.data,
         offer_hours=DEFAULT_OFFER_HOURS if form.offer_hours.data is None else form.offer_hours.data,
+        test_weight=DEFAULT_TEST_WEIGHT if form.test_weight.data is None else form.test_weight.data,
     )
 
 

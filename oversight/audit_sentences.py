@@ -93,6 +93,9 @@ SENTENCES: dict[str, str] = {
     "certificate.issue": _l("%(actor)s issued the certificate %(certificate)s to %(trainee)s for %(cohort)s."),
     "certificate.revoke": _l("%(actor)s revoked the certificate %(certificate)s of %(trainee)s."),
     "certificate.reissue": _l("%(actor)s reissued the certificate %(replaced)s of %(trainee)s as %(certificate)s."),
+    "export.score_sheet": _l(
+        "%(actor)s downloaded the score sheet of the cohort %(cohort)s (%(format)s; rows: %(rows)s)."
+    ),
 }
 # An action recorded before its sentence was written (an old event whose action was renamed since).
 UNKNOWN_ACTION = _l("%(actor)s: “%(action)s” on %(object)s.")

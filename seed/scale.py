@@ -17,6 +17,9 @@ The data obeys the same rules as data the services write (DESIGN.md, "Enrollment
 - cohorts that have started hold no one waiting (pending and waitlisted places were withdrawn, or
   cancelled when the cohort started: ``enrollments.services.end_waiting``); in finished cohorts every
   place that held a seat is completed or dropped; cancelled cohorts hold no active place; drafts none;
+- attendance (``attendance.seeding``): a register for every class day up to yesterday of each running and
+  finished cohort (one row a day: README, "Attendance at scale"), with each place's counters and a few
+  trainees at risk;
 - selection (DESIGN.md, "Selection"; ``plan_selection``): some first-come cohorts reserve seats for women
   and rural applicants, given open seats first, then to those who qualify (``SeatGiver``), released seven
   days before the start once that has passed (the seats each pool held then are kept); some offer seats
@@ -47,6 +50,7 @@ from itertools import islice
 from flask import current_app
 from sqlalchemy import Connection, func, select
 
+from attendance.seeding import seed_registers
 from auth.models import CentreMembership, UserAccount
 from auth.services import hash_password
 from centres.models import Centre, District, Province
@@ -190,6 +194,7 @@ class CohortSpec:
     # Selection: seats reserved per pool, whether seats from the line are offered, when the reserved seats
     # were released and how many each pool held then; when the last seat was taken.
     reserved: dict[Pool, int] = field(default_factory=dict)
+    reserved_found: float = 1.0  # the share of its reserved seats people who qualify came for before release
     offers: bool = False
     released_at: datetime | None = None
     held_at_release: dict[Pool, int] = field(default_factory=dict)
@@ -473,7 +478,8 @@ class ScaleSeeder:
         """Reserved seats and seat offers for some first-come cohorts that take applications (not cancelled
         ones): ``RESERVING`` of them reserve a fifth of their seats for women (unless women-only) and a tenth
         for rural applicants (in rural districts), released at the default time once it has passed;
-        ``OFFERING`` of them offer seats from their line."""
+        in a third of those, people who qualify come for only part of them (``reserved_found``: the rest is
+        released early, open to the line); ``OFFERING`` of them offer seats from their line."""
         rng = self.selection_rng
         if cohort.admission is not Admission.FIRST_COME or cohort.status is CohortStatus.CANCELLED:
             return
@@ -481,6 +487,7 @@ class ScaleSeeder:
             women = 0 if cohort.women_only else round(cohort.seats * WOMEN_SHARE)
             rural = round(cohort.seats * RURAL_SHARE) if cohort.centre.district_rural else 0
             cohort.reserved = {pool: seats for pool, seats in ((Pool.WOMEN, women), (Pool.RURAL, rural)) if seats}
+            cohort.reserved_found = rng.choice([1.0, 1.0, rng.uniform(0.4, 1.0)])
             release_at = default_release_at(cohort.starts_on)
             if cohort.reserved and release_at <= self.now:
                 cohort.released_at = release_at
@@ -753,8 +760,12 @@ class ScaleSeeder:
         giver = SeatGiver(cohort)
         while True:
             active = status in ACTIVE
-            # Only reserved seats are free: the seat goes to someone who qualifies for one of them.
+            # Only reserved seats are free: the seat goes to someone who qualifies for one of them, unless
+            # as many came for them as ever will: the centre then released them early (the line moves).
             reserved_only = seat and giver.reserved_only
+            if reserved_only and giver.reserved_held >= cohort.reserved_found * sum(cohort.reserved.values()):
+                giver.release(opens + timedelta(seconds=step * (made + 1)))
+                reserved_only = False
             number = 0
             for _attempt in range(60):
                 trainees = people[0] if len(people) == 1 or rng.random() < 0.6 else people[1]
@@ -858,8 +869,12 @@ class ScaleSeeder:
                 return pool, None, status
             if status is S.ENROLLED and giver.taken == cohort.seats and cohort.status in FILLING:
                 return pool, OfferState.OPEN, S.OFFERED
+            giver.offers_accepted += 1
             return pool, OfferState.ACCEPTED, status
-        if cohort.offers and status is S.WITHDRAWN and giver.taken >= GIVEN_FIRST * cohort.seats:
+        # About one offer in three is not accepted: a withdrawal once seats went by offers was one.
+        refusals_due = giver.offers_refused < giver.offers_accepted // 2 + 1
+        if cohort.offers and status is S.WITHDRAWN and giver.taken >= GIVEN_FIRST * cohort.seats and refusals_due:
+            giver.offers_refused += 1
             expired = self.selection_rng.random() < EXPIRED_SHARE
             return Pool.OPEN, OfferState.EXPIRED if expired else OfferState.DECLINED, S.DECLINED
         return None, None, status
@@ -965,6 +980,17 @@ class ScaleSeeder:
             self.write_counters(cohorts)
             # Firsts, the start of training and the counters that follow them, set-based from the rows.
             mark_firsts_and_training(self.connection)
+        with timed(self.report, "attendance"):
+            seeded = seed_registers(
+                self.connection,
+                self.writer,
+                today=self.today,
+                now=self.now,
+                seed=self.rng.randrange(1 << 30),
+                threshold=current_app.config.get("AT_RISK_ABSENCES", 3),
+            )
+            self.report.rows["attendance registers"] = seeded.registers
+            self.report.rows["attendance marks"] = seeded.marks
         if self.writer.postgresql:
             for table in ("course", "centre", "cohort", "trainee", "enrollment", "user_account"):
                 self.connection.exec_driver_sql(
@@ -1021,6 +1047,11 @@ class SeatGiver:
         self.left = dict(cohort.reserved)
         self.held = dict.fromkeys(cohort.reserved, 0)
         self.taken = 0
+        self.offers_accepted = self.offers_refused = 0
+
+    @property
+    def reserved_held(self) -> int:
+        return sum(self.held.values())
 
     @property
     def reserved_only(self) -> bool:

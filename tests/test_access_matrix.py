@@ -42,9 +42,9 @@ from config import TestConfig
 from courses.models import Cohort, Course
 from database import utcnow
 from enrollments.counters import recount
-from enrollments.models import Enrollment, Trainee
+from enrollments.models import Enrollment, MeritList, Trainee
 from extensions import db, limiter
-from vocabulary import EnrollmentStatus, Role
+from vocabulary import Admission, EnrollmentStatus, Role
 
 # The seven people every endpoint is tried as.
 USERS = ("anonymous", "trainee", "staff_a", "staff_b", "overseer", "punjab_overseer", "admin")
@@ -118,6 +118,12 @@ EXPECTED_GET: dict[str, dict[str, object]] = {
     "enrollments.sign_in_sheet":  row(LOGIN,    403,      200,      403,      403,      403,      200),
     "enrollments.message_cohort": row(LOGIN,    403,      200,      403,      403,      403,      200),
     "enrollments.import_sample":  row(LOGIN,    403,      200,      403,      403,      403,      200),
+    # Merit admission (issue 16): a merit cohort's scores, its score sheet and publishing, for its centre's
+    # staff and admins; its published list (names masked), for anyone.
+    "enrollments.merit_scores":   row(LOGIN,    403,      200,      403,      403,      403,      200),
+    "enrollments.score_sheet":    row(LOGIN,    403,      200,      403,      403,      403,      200),
+    "enrollments.publish_merit_list": row(LOGIN, 403,     200,      403,      403,      403,      200),
+    "courses.merit_list":         row(200,      200,      200,      200,      200,      200,      200),
     # Attendance (issue 17): a cohort's register and class days, and a centre's trainees at risk: its staff
     # and admins (overseers read the figures, not the registers).
     "attendance.register":        row(LOGIN,    403,      200,      403,      403,      403,      200),
@@ -230,6 +236,10 @@ EXPECTED_POST: dict[str, dict[str, object]] = {
     # A bulk decision that names no decision is refused with 400; a message without text, 422.
     "enrollments.bulk_decision":  row(LOGIN,    403,      400,      403,      403,      403,      400),
     "enrollments.message_cohort": row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
+    # Merit admission: no scores sent, no file sent (422); publishing while applications are open (409).
+    "enrollments.merit_scores":   row(LOGIN,    403,      422,      403,      403,      403,      422),
+    "enrollments.upload_scores":  row(LOGIN,    403,      422,      403,      403,      403,      422),
+    "enrollments.publish_merit_list": row(LOGIN, 403,     409,      403,      403,      403,      409),
     # An empty register or class-day form is refused (422).
     "attendance.register":        row(LOGIN,    403,      422,      403,      403,      403,      422),
     "attendance.class_days":      row(LOGIN,    403,      422,      403,      403,      403,      422),
@@ -323,6 +333,11 @@ def path_values(world: "World") -> dict[str, dict[str, object]]:
         "certificates.reissue": {"number": world.certificate_number},
         "certificates.of_place": {"enrollment_id": enrollment_of(world.own_trainee)},
         "certificates.cohort_zip": {"code": world.cohort_a.code},
+        "enrollments.merit_scores": {"code": world.merit_cohort.code},
+        "enrollments.upload_scores": {"code": world.merit_cohort.code},
+        "enrollments.score_sheet": {"code": world.merit_cohort.code},
+        "enrollments.publish_merit_list": {"code": world.merit_cohort.code},
+        "courses.merit_list": {"code": world.merit_cohort.code},
     }
 
 
@@ -399,6 +414,7 @@ class World:
     course: Course
     cohort_a: Cohort
     cohort_b: Cohort
+    merit_cohort: Cohort  # at A, admits by merit list, a list published
     trainee_a: Trainee  # lives in Lahore (Punjab), applied at A
     trainee_b: Trainee  # lives in Karachi (Sindh), applied only at B
     trainee_c: Trainee  # lives in Karachi (Sindh), applied at A (in Punjab)
@@ -425,6 +441,10 @@ def world(
     course = make_course(code="WEB-101", title="Web Development Foundations")
     cohort_a = make_cohort(centre=centre_a, course=course, code="PB-LHR-01-WEB-1")
     cohort_b = make_cohort(centre=centre_b, course=course, code="SD-KHS-01-WEB-1")
+    merit_cohort = make_cohort(
+        centre=centre_a, course=course, code="PB-LHR-01-MER-1", admission=Admission.MERIT, offers=True
+    )
+    db.session.add(MeritList(cohort_id=merit_cohort.id, version=1, test_weight=70, entries=[]))
     trainee_user = make_user(Role.TRAINEE)
     own_trainee = make_trainee(lahore, user=trainee_user, full_name="Own Trainee")
     trainee_a = make_trainee(lahore, cnic="3520212345671", phone="+923009876543", full_name="Ayesha Punjab")
@@ -460,6 +480,7 @@ def world(
         course=course,
         cohort_a=cohort_a,
         cohort_b=cohort_b,
+        merit_cohort=merit_cohort,
         trainee_a=trainee_a,
         trainee_b=trainee_b,
         trainee_c=trainee_c,

@@ -123,6 +123,15 @@ def test_wrong_scores_are_refused_naming_each_item_and_field(client, cohort, app
     )
     assert error[:2] == (422, "invalid") and "items.0.test" in error[3]
     error = refused_by_api(
+        client,
+        "PUT",
+        f"/api/v1/cohorts/{cohort.id}/scores",
+        bearer(staff),
+        row_counts,
+        json={"items": [{"enrollment_id": 2**40, "test": 50, "interview": 50}]},
+    )
+    assert error[3] == {"items.0.enrollment_id": "No application with this number in this cohort."}
+    error = refused_by_api(
         client, "PUT", f"/api/v1/cohorts/{cohort.id}/scores", bearer(staff), row_counts, json={"items": []}
     )
     assert error[:2] == (422, "invalid") and "items" in error[3]

@@ -111,6 +111,7 @@ OBJECT_TYPES_OF = {
     "export.roster": "cohort",
     "export.cohorts": "centre",
     "export.certificates": "cohort",
+    "export.score_sheet": "cohort",
 }  # downloads about one object
 
 

@@ -124,3 +124,25 @@ def heading_key(text: object) -> str:
 
 
 FIELD_OF_HEADING = {heading_key(alias): column.field for column in COLUMNS for alias in column.aliases}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The columns of one kind of sheet, as ``reading`` finds them: each column by field, the field each
+    heading means (``heading_key``'s form), and the fields a sheet must have."""
+
+    column_of: dict[str, Column]
+    field_of_heading: dict[str, str]
+    required: tuple[str, ...]
+
+
+def layout_of(columns: tuple[Column, ...]) -> Layout:
+    return Layout(
+        {column.field: column for column in columns},
+        {heading_key(alias): column.field for column in columns for alias in column.aliases},
+        tuple(column.field for column in columns if column.required),
+    )
+
+
+# A list of trainees to import (``COLUMNS``); score sheets have their own (``enrollments.merit_sheets``).
+TRAINEE_LIST = layout_of(COLUMNS)

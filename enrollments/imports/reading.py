@@ -21,7 +21,7 @@ from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 
 from enrollments.imports import limits
-from enrollments.imports.columns import COLUMN_OF, FIELD_OF_HEADING, REQUIRED, URDU_YEH, heading_key
+from enrollments.imports.columns import TRAINEE_LIST, URDU_YEH, Layout, heading_key
 from enrollments.imports.limits import ImportRefused, cell_too_long, row_too_wide, too_many_cells, too_many_rows
 from enrollments.imports.xlsx import Workbook
 
@@ -42,10 +42,11 @@ class Sheet:
     epoch: datetime | None = None  # XLSX: the workbook's date system, for serial numbers
 
 
-def read_sheet(data: bytes, filename: str = "") -> Sheet:
+def read_sheet(data: bytes, filename: str = "", layout: Layout = TRAINEE_LIST) -> Sheet:
     """Read an uploaded list. Raises ``ImportRefused`` saying what to do when the file is empty, too
     big, not CSV or XLSX, unreadable, past one of the limits of ``limits`` (rows, cells, unpacked size),
-    has more than ``MAX_ROWS`` rows of data, or lacks a required column."""
+    has more than ``MAX_ROWS`` rows of data, or lacks a required column. ``layout``: the columns looked for
+    (a list of trainees unless said otherwise)."""
     if not data:
         raise ImportRefused(_("The file is empty."))
     if len(data) > limits.MAX_FILE_BYTES:
@@ -55,34 +56,34 @@ def read_sheet(data: bytes, filename: str = "") -> Sheet:
             _("This is an old Excel file (.xls): save it as Excel Workbook (.xlsx) or as CSV and upload it again.")
         )
     if data.startswith(b"PK\x03\x04"):
-        return read_xlsx(data)
+        return read_xlsx(data, layout)
     if filename.lower().endswith((".xlsx", ".xlsm")):
         raise ImportRefused(_("This file is not a valid Excel workbook: save it again as .xlsx or CSV."))
-    return read_csv(data)
+    return read_csv(data, layout)
 
 
-def read_xlsx(data: bytes) -> Sheet:
+def read_xlsx(data: bytes, layout: Layout = TRAINEE_LIST) -> Sheet:
     """The first sheet of an XLSX workbook, read within bounds (``xlsx.Workbook``): cells
     formatted as dates arrive as dates, other numbers as numbers."""
     workbook = Workbook(data)
     try:
-        return build_sheet(workbook.rows(), epoch=workbook.epoch)
+        return build_sheet(workbook.rows(), epoch=workbook.epoch, layout=layout)
     finally:
         workbook.close()
 
 
-def read_csv(data: bytes) -> Sheet:
+def read_csv(data: bytes, layout: Layout = TRAINEE_LIST) -> Sheet:
     text = decode_text(data).replace("\x00", "")
-    delimiter = choose_delimiter(text)
+    delimiter = choose_delimiter(text, layout)
     try:
-        return build_sheet(csv_rows(text, delimiter))
+        return build_sheet(csv_rows(text, delimiter), layout=layout)
     except csv.Error as error:
         raise ImportRefused(
             _("The file could not be read as CSV (%(error)s): save it again as CSV or XLSX.", error=error)
         ) from error
 
 
-def choose_delimiter(text: str) -> str:
+def choose_delimiter(text: str, layout: Layout = TRAINEE_LIST) -> str:
     """The delimiter whose reading of the first rows finds the most known headings; ``csv.Sniffer``'s
     guess is tried first and wins ties, then comma, semicolon and tab."""
     sample = "\n".join(text[:DELIMITER_SAMPLE_CHARS].splitlines()[: HEADER_SEARCH_ROWS + 5])
@@ -98,16 +99,16 @@ def choose_delimiter(text: str) -> str:
             rows = list(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter))
         except csv.Error:
             return -1
-        return max((len(mapped_fields(row)) for row in rows[:HEADER_SEARCH_ROWS]), default=0)
+        return max((len(mapped_fields(row, layout)) for row in rows[:HEADER_SEARCH_ROWS]), default=0)
 
     return max(candidates, key=known_headings)  # max keeps the first of equals
 
 
-def mapped_fields(row: Iterable[Any]) -> dict[str, str]:
+def mapped_fields(row: Iterable[Any], layout: Layout = TRAINEE_LIST) -> dict[str, str]:
     """Field → heading for the cells of ``row`` that are known headings (the first of duplicates)."""
     found: dict[str, str] = {}
     for cell in row:
-        field_name = FIELD_OF_HEADING.get(heading_key(cell))
+        field_name = layout.field_of_heading.get(heading_key(cell))
         if field_name and field_name not in found:
             found[field_name] = str(cell).strip()
     return found
@@ -117,7 +118,9 @@ def is_blank(row: Iterable[Any]) -> bool:
     return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in row)
 
 
-def build_sheet(rows: Iterable[tuple[int, Iterable[Any]]], *, epoch: datetime | None = None) -> Sheet:
+def build_sheet(
+    rows: Iterable[tuple[int, Iterable[Any]]], *, epoch: datetime | None = None, layout: Layout = TRAINEE_LIST
+) -> Sheet:
     """Find the heading among the first rows (the first one that names at least two known columns),
     map the columns, and keep every non-blank row under it with its spreadsheet row number. ``rows`` are
     (row number, cells), as ``csv_rows`` and ``xlsx.Workbook.rows`` give them."""
@@ -128,7 +131,7 @@ def build_sheet(rows: Iterable[tuple[int, Iterable[Any]]], *, epoch: datetime | 
         if number > HEADER_SEARCH_ROWS:
             break
         row = list(row)
-        if len(mapped_fields(row)) >= 2:
+        if len(mapped_fields(row, layout)) >= 2:
             header, header_number = row, number
             break
     if header is None:
@@ -136,11 +139,11 @@ def build_sheet(rows: Iterable[tuple[int, Iterable[Any]]], *, epoch: datetime | 
             _(
                 "No row of headings was found at the top of the file. The first row should name the columns: "
                 "%(columns)s.",
-                columns=", ".join(str(COLUMN_OF[name].label) for name in REQUIRED),
+                columns=", ".join(str(layout.column_of[name].label) for name in layout.required),
             )
         )
-    columns, positions, ignored = map_columns(header)
-    missing = [str(COLUMN_OF[name].label) for name in REQUIRED if name not in columns]
+    columns, positions, ignored = map_columns(header, layout)
+    missing = [str(layout.column_of[name].label) for name in layout.required if name not in columns]
     if missing:
         raise ImportRefused(
             ngettext(
@@ -167,7 +170,7 @@ def build_sheet(rows: Iterable[tuple[int, Iterable[Any]]], *, epoch: datetime | 
     return Sheet(columns=columns, rows=found, ignored=ignored, epoch=epoch)
 
 
-def map_columns(header: list[Any]) -> tuple[dict[str, str], dict[str, int], list[str]]:
+def map_columns(header: list[Any], layout: Layout = TRAINEE_LIST) -> tuple[dict[str, str], dict[str, int], list[str]]:
     """(field → heading, field → position, headings ignored). Raises ``ImportRefused`` when two
     columns mean the same thing."""
     columns: dict[str, str] = {}
@@ -175,7 +178,7 @@ def map_columns(header: list[Any]) -> tuple[dict[str, str], dict[str, int], list
     ignored: list[str] = []
     for index, cell in enumerate(header):
         heading = str(cell).strip() if cell is not None else ""
-        field_name = FIELD_OF_HEADING.get(heading_key(heading))
+        field_name = layout.field_of_heading.get(heading_key(heading))
         if field_name is None:
             if heading:
                 ignored.append(heading)
@@ -184,7 +187,7 @@ def map_columns(header: list[Any]) -> tuple[dict[str, str], dict[str, int], list
             raise ImportRefused(
                 _(
                     "Two columns are read as %(column)s: “%(first)s” and “%(second)s”. Keep one of them.",
-                    column=COLUMN_OF[field_name].label,
+                    column=layout.column_of[field_name].label,
                     first=columns[field_name],
                     second=heading,
                 )

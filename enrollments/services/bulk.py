@@ -20,7 +20,7 @@ from enrollments.services.rules import ReasonRequired
 from extensions import db
 from listing import LARGEST_ID
 from refusals import Refusal
-from vocabulary import EnrollmentStatus
+from vocabulary import Admission, EnrollmentStatus
 
 S = EnrollmentStatus
 # The most places one bulk decision takes: a roster page at its largest (``MAX_PAGE_SIZE``).
@@ -59,11 +59,13 @@ BULK_ACTIONS = {
 
 def bulk_actions(cohort: Cohort, status: EnrollmentStatus, now: datetime | None = None) -> list[BulkAction]:
     """The bulk decisions offered on the places of ``cohort`` that are ``status``; completing only once the
-    cohort allows it (``completable``)."""
+    cohort allows it (``completable``); approving never in a merit cohort (its seats go by the merit list)."""
     return [
         action
         for action in BULK_ACTIONS.values()
-        if action.status is status and (action.key != "complete" or completable(cohort, now))
+        if action.status is status
+        and (action.key != "complete" or completable(cohort, now))
+        and (action.key != "approve" or cohort.admission is not Admission.MERIT)
     ]
 
 

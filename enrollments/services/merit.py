@@ -47,6 +47,7 @@ from enrollments.services.rules import NotAllowed, NotPossibleNow, ReasonRequire
 from enrollments.services.waitlist import fill
 from extensions import db
 from language import deadline
+from listing import LARGEST_ID
 from refusals import Refusal
 from vocabulary import RESERVED_POOLS, Admission, CohortStatus, EnrollmentStatus, Pool
 
@@ -214,6 +215,11 @@ class ScoreProblem:
     message: str
 
 
+def is_row_id(value: Any) -> bool:
+    """Whether ``value`` can be a row's id (a number the database can hold: larger ones are nobody's)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= LARGEST_ID
+
+
 class ScoresRefused(Refusal):
     """Some of the scores given are wrong: nothing was saved. ``problems`` names each entry and field."""
 
@@ -242,21 +248,44 @@ def enter_scores(
     """Save the test and interview scores of ``entries`` (places of ``cohort``), all or none.
 
     Rules: staff of the cohort's centre (``NotAllowed``); a merit cohort that has not started
-    (``NotPossibleNow``); 1 to 20,000 entries; each names a place of this cohort once, one that may be
-    scored now (``scorable_statuses``: pending before the list is published, any ranked place after, when
-    the change counts from the next correction), with both scores, numbers from 0 to 100 with at most two
-    decimals; an entry with both scores blank is skipped. Any problem: ``ScoresRefused`` listing every one,
-    nothing written. Records ``enrollment.score`` (before and after) for each place whose scores change.
-    Returns the places changed."""
+    (``NotPossibleNow``); the entries as ``check_scores`` checks them (any problem: ``ScoresRefused``
+    listing every one, nothing written). Records ``enrollment.score`` (before and after) for each place
+    whose scores change. Returns the places changed."""
     require_merit_manager(actor, cohort)
+    cohort = lock_cohort(cohort, now)
+    changes = check_scores(cohort, entries)
+    for place, test, interview in changes:
+        before = {"test": place.test_score, "interview": place.interview_score}
+        place.test_score, place.interview_score = test, interview
+        db.session.flush()
+        record(
+            actor,
+            "enrollment.score",
+            place,
+            before=before,
+            after={"test": test, "interview": interview, "cohort": cohort.code, "trainee_id": place.trainee_id},
+            centre_id=cohort.centre_id,
+        )
+    return [place for place, _test, _interview in changes]
+
+
+def check_scores(cohort: Cohort, entries: list[ScoreEntry]) -> list[tuple[Enrollment, float, float]]:
+    """The scores ``entries`` would change, read-only (an uploaded sheet is checked so before it is shown
+    for saving): 1 to 20,000 entries; each names a place of this cohort once, one that may be scored now
+    (``scorable_statuses``: pending before the list is published, any ranked place after, when the change
+    counts from the next correction), with both scores, numbers from 0 to 100 with at most two decimals;
+    an entry with both scores blank is skipped. ``NotPossibleNow`` once the cohort has started;
+    ``ScoresRefused`` listing every problem. Returns (place, test, interview) for each place whose scores
+    differ."""
+    if cohort.admission is not Admission.MERIT:
+        raise NotPossibleNow(_("This cohort does not admit by merit list: it has no scores to enter."))
     if not entries:
         raise Refusal(_("Enter the scores of at least one applicant."), "items")
     if len(entries) > MAX_SCORES_AT_ONCE:
         raise Refusal(_("Enter at most %(most)s scores at once.", most=format_number(MAX_SCORES_AT_ONCE)), "items")
-    cohort = lock_cohort(cohort, now)
     require_before_start(cohort)
     allowed = scorable_statuses(cohort)
-    wanted = {entry.enrollment_id for entry in entries if isinstance(entry.enrollment_id, int)}
+    wanted = {entry.enrollment_id for entry in entries if is_row_id(entry.enrollment_id)}
     places = {
         place.id: place
         for place in db.session.scalars(
@@ -267,7 +296,7 @@ def enter_scores(
     seen: set[int] = set()
     changes: list[tuple[Enrollment, float, float]] = []
     for index, entry in enumerate(entries):
-        place = places.get(entry.enrollment_id) if isinstance(entry.enrollment_id, int) else None
+        place = places.get(entry.enrollment_id) if is_row_id(entry.enrollment_id) else None
         if place is None:
             problems.append(ScoreProblem(index, "enrollment_id", _("No application with this number in this cohort.")))
             continue
@@ -308,19 +337,7 @@ def enter_scores(
             changes.append((place, scores["test"], scores["interview"]))
     if problems:
         raise ScoresRefused(problems)
-    for place, test, interview in changes:
-        before = {"test": place.test_score, "interview": place.interview_score}
-        place.test_score, place.interview_score = test, interview
-        db.session.flush()
-        record(
-            actor,
-            "enrollment.score",
-            place,
-            before=before,
-            after={"test": test, "interview": interview, "cohort": cohort.code, "trainee_id": place.trainee_id},
-            centre_id=cohort.centre_id,
-        )
-    return [place for place, _test, _interview in changes]
+    return changes
 
 
 # Publishing -----------------------------------------------------------------------------------------

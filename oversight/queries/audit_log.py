@@ -75,6 +75,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
         "export.roster",
         "export.audit_log",
         "export.certificates",
+        "export.score_sheet",
     ),
 }
 KNOWN_ACTIONS = frozenset(action for actions in AUDIT_ACTIONS.values() for action in actions)

@@ -332,7 +332,8 @@ def figure_columns() -> list:
     camp = Cohort.kind == CohortKind.CAMP
     women_only = Cohort.women_only.is_(True)
     # Opening: when applications opened, or, for a cohort taking them whenever it is open, its creation.
-    # A cohort that filled before its window opened (walk-ins registered early) took no time: 0.
+    # A cohort that filled before its window opened (walk-ins registered early) took no time: 0
+    # (``seconds_between`` never goes below 0).
     to_full = seconds_between(func.coalesce(Cohort.applications_open_at, Cohort.created_at), Cohort.full_at)
     full = and_(offered, Cohort.full_at.is_not(None))
     columns = {
@@ -387,18 +388,16 @@ def figure_columns() -> list:
         "offers_expired": func.sum(Cohort.offers_expired_count),
         "offers_open": func.sum(Cohort.offered_count),
         "cohorts_full": only(full, 1),
-        "seconds_to_full": only(full, case((to_full > 0, to_full), else_=0)),
+        "seconds_to_full": only(full, to_full),
     }
     return [columns[name] for name in COUNTED_FIELDS]
 
 
 def filled_reserved(pool) -> object:
     """A cohort's seats of a reserved ``pool`` filled by someone who qualified: those held now until the
-    release; after it, those held at the release (kept then: a later withdrawal does not rewrite history)."""
-    held = getattr(Cohort, f"held_{pool.value}")
-    return case(
-        (Cohort.released_at.is_(None), held), else_=func.coalesce(getattr(Cohort, f"released_held_{pool.value}"), held)
-    )
+    release; after it, those held at the release (``released_held_<pool>``, set then and null before: a
+    later withdrawal does not rewrite history)."""
+    return func.coalesce(getattr(Cohort, f"released_held_{pool.value}"), getattr(Cohort, f"held_{pool.value}"))
 
 
 def figures_of(values) -> dict[str, int]:
