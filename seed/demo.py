@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import cycle
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import func, select
 
 from auth.models import CentreMembership, UserAccount
 from auth.services import hash_password
@@ -766,10 +767,33 @@ def seed_demo() -> SeedReport:
     db.session.flush()
     mark_firsts_and_training()
     recount(fix=True)
+    seed_attendance(now)
 
     accounts = seed_accounts(plan, centres, trainees, added)
     added["cohorts"] += show_merit(plan, centres, courses, trainees, now)
     return SeedReport(added, accounts)
+
+
+def seed_attendance(now: datetime) -> None:
+    """Registers for the running and finished cohorts' class days so far, once (``attendance.seeding``):
+    staff see marked days, counters and a trainee at risk."""
+    from attendance.models import AttendanceRegister
+    from attendance.seeding import seed_registers
+    from seed.scale import BulkWriter  # the scale seed builds on this module
+
+    if db.session.scalar(select(func.count(AttendanceRegister.id))):
+        return
+    connection = db.session.connection()
+    writer = BulkWriter(connection, lambda _line: None)
+    seed_registers(
+        connection,
+        writer,
+        today=local_date(now),
+        now=now,
+        seed=2026,
+        threshold=current_app.config.get("AT_RISK_ABSENCES", 3),
+    )
+    db.session.expire_all()
 
 
 # The merit cohort of the demo: its seats (one reserved for women) and how many apply.

@@ -17,6 +17,9 @@ The data obeys the same rules as data the services write (DESIGN.md, "Enrollment
 - cohorts that have started hold no one waiting (pending and waitlisted places were withdrawn, or
   cancelled when the cohort started: ``enrollments.services.end_waiting``); in finished cohorts every
   place that held a seat is completed or dropped; cancelled cohorts hold no active place; drafts none;
+- attendance (``attendance.seeding``): a register for every class day up to yesterday of each running and
+  finished cohort (one row a day: README, "Attendance at scale"), with each place's counters and a few
+  trainees at risk;
 - selection (DESIGN.md, "Selection"; ``plan_selection``): some first-come cohorts reserve seats for women
   and rural applicants, given open seats first, then to those who qualify (``SeatGiver``), released seven
   days before the start once that has passed (the seats each pool held then are kept); some offer seats
@@ -47,6 +50,7 @@ from itertools import islice
 from flask import current_app
 from sqlalchemy import Connection, func, select
 
+from attendance.seeding import seed_registers
 from auth.models import CentreMembership, UserAccount
 from auth.services import hash_password
 from centres.models import Centre, District, Province
@@ -976,6 +980,17 @@ class ScaleSeeder:
             self.write_counters(cohorts)
             # Firsts, the start of training and the counters that follow them, set-based from the rows.
             mark_firsts_and_training(self.connection)
+        with timed(self.report, "attendance"):
+            seeded = seed_registers(
+                self.connection,
+                self.writer,
+                today=self.today,
+                now=self.now,
+                seed=self.rng.randrange(1 << 30),
+                threshold=current_app.config.get("AT_RISK_ABSENCES", 3),
+            )
+            self.report.rows["attendance registers"] = seeded.registers
+            self.report.rows["attendance marks"] = seeded.marks
         if self.writer.postgresql:
             for table in ("course", "centre", "cohort", "trainee", "enrollment", "user_account"):
                 self.connection.exec_driver_sql(

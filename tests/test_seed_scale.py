@@ -64,6 +64,32 @@ def places() -> list[Enrollment]:
     )
 
 
+def test_running_and_finished_cohorts_have_registers_that_their_counters_agree_with(scaled):
+    """Issue 17: a register per class day so far of every started cohort; each place's counters and each
+    cohort's sums are what the registers say (``attendance.services.tallies`` recounts them)."""
+    from attendance.models import AttendanceRegister
+    from attendance.services import tallies
+
+    assert scaled.rows["attendance registers"] == count(AttendanceRegister) > 0
+    started = db.session.scalars(select(Cohort).where(Cohort.status.in_((C.RUNNING, C.FINISHED)))).all()
+    for cohort in started:
+        registers = db.session.scalars(
+            select(AttendanceRegister).where(AttendanceRegister.cohort_id == cohort.id)
+        ).all()
+        assert cohort.attendance_marked == sum(r.marked_count for r in registers)
+        assert cohort.attendance_present == sum(r.present_count for r in registers)
+        assert all(r.day < NOW.date() and r.present_count == r.marked_count - len(r.absent) for r in registers)
+        seated = {p.id: p for p in db.session.scalars(select(Enrollment).where(Enrollment.cohort_id == cohort.id))}
+        counted = tallies(cohort, set(seated))
+        for place_id, tally in counted.items():
+            place = seated[place_id]
+            assert (place.days_marked, place.days_present, place.absent_streak) == (
+                tally.marked,
+                tally.present,
+                tally.streak,
+            )
+
+
 def test_it_writes_the_numbers_asked_for(scaled):
     assert (count(Centre), count(Cohort), count(Trainee), count(Enrollment)) == (5, 50, 2_000, 6_000)
     assert scaled.rows["enrollments"] == 6_000 and scaled.shortfall == 0
@@ -195,7 +221,7 @@ def test_the_command_fills_an_empty_database_and_says_how_long_it_took(app):
     # for a few applications, and says so.
     assert made > 5_500
     assert f"enrollment: {made:,} of 6,000 rows" in result.output
-    added = f"Added 25 courses, 5 centres, 8 accounts, 50 cohorts, 2,000 trainees, {made:,} enrollments."
+    added = f"Added 25 courses, 5 centres, 8 accounts, 50 cohorts, 2,000 trainees, {made:,} enrollments, "
     assert added in result.output
     assert ("could not be made" in result.output) == (made < 6_000)
     assert "Total: " in result.output
