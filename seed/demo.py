@@ -12,7 +12,9 @@ cohorts take women only, and age and education requirements hold on the first da
 
 Selection (issue 16; ``show_selection``): some cohorts reserve seats per category, held by people who
 qualify, released seven days before the start once that has passed; some offer seats from their line,
-with offers accepted, declined, expired and one still open in each cohort still filling.
+with offers accepted, declined, expired and one still open in each cohort still filling. One cohort admits
+by merit list (``show_merit``): its applicants registered, scored and the list published through the
+services, as staff would.
 """
 
 import random
@@ -768,6 +770,7 @@ def seed_demo() -> SeedReport:
     seed_attendance(now)
 
     accounts = seed_accounts(plan, centres, trainees, added)
+    added["cohorts"] += show_merit(plan, centres, courses, trainees, now)
     return SeedReport(added, accounts)
 
 
@@ -791,6 +794,72 @@ def seed_attendance(now: datetime) -> None:
         threshold=current_app.config.get("AT_RISK_ABSENCES", 3),
     )
     db.session.expire_all()
+
+
+# The merit cohort of the demo: its seats (one reserved for women) and how many apply.
+MERIT_SEATS, MERIT_APPLICANTS = 5, 12
+
+
+def show_merit(plan: DemoPlan, centres: dict, courses: dict, trainees: dict, now: datetime) -> int:
+    """A merit cohort with a published list (issue 16, item 2), made once (returns 1 if made now): at the
+    first centre, evenings, starting in three weeks; its staff register twelve demo trainees who may take it,
+    enter test and interview scores, close applications and publish the list, so that the demo shows offers
+    by rank, a seat reserved for women given by rank among women, and a line in rank order."""
+    from enrollments.services import register
+    from enrollments.services.merit import ScoreEntry, enter_scores, publish
+    from refusals import Refusal
+
+    centre = centres[plan.centres[0].code]
+    code = f"{centre.code}-M01"
+    if db.session.scalar(select(Cohort.id).where(Cohort.code == code)) is not None:
+        return 0
+    staff = db.session.scalar(
+        select(UserAccount).where(UserAccount.email == f"staff.{centre.code.lower()}@markaz.test")
+    )
+    course = min(
+        (
+            course
+            for course in courses.values()
+            if course.min_education in (Education.NONE, Education.PRIMARY, Education.MIDDLE, Education.MATRIC)
+        ),
+        key=lambda course: course.code,
+    )
+    starts = local_date(now) + timedelta(days=21)
+    cohort = Cohort(
+        code=code,
+        course=course,
+        centre=centre,
+        kind=CohortKind.REGULAR,
+        women_only=False,
+        starts_on=starts,
+        ends_on=starts + timedelta(weeks=course.weeks) - timedelta(days=1),
+        shift=Shift.EVENING,
+        mode=Mode.ON_SITE,
+        seats=MERIT_SEATS,
+        reserved_women=1,
+        applications_open_at=now - timedelta(days=14),
+        admission=Admission.MERIT,
+        offers=True,
+        status=CohortStatus.OPEN,
+    )
+    db.session.add(cohort)
+    db.session.flush()
+    rng = random.Random(f"merit-{code}")
+    places = []
+    for item in sorted(plan.trainees, key=lambda item: item.cnic):
+        if len(places) == MERIT_APPLICANTS:
+            break
+        try:
+            with db.session.begin_nested():
+                places.append(register(trainees[item.cnic], cohort, actor=staff).enrollment)
+        except Refusal:  # not eligible, or her places stop her: the next one
+            continue
+    scores = [ScoreEntry(place.id, rng.randint(8, 20) * 5, rng.randint(8, 20) * 5) for place in places]
+    enter_scores(cohort, scores, actor=staff)
+    cohort.applications_close_at = now - timedelta(hours=1)
+    db.session.flush()
+    publish(cohort, actor=staff)
+    return 1
 
 
 def seed_accounts(plan: DemoPlan, centres: dict, trainees: dict, added: dict) -> list[tuple[str, str]]:

@@ -17,7 +17,7 @@ from centres.models import Centre, District, Province
 from courses.models import Cohort, Course
 from enrollments import pools
 from enrollments.counters import recount
-from enrollments.models import Enrollment, Trainee
+from enrollments.models import Enrollment, MeritList, Trainee
 from extensions import db
 from oversight.queries import capacity_report, report_totals
 from seed.demo import DEMO_PASSWORD, seed_demo
@@ -26,6 +26,7 @@ from tests.conftest import empty_all_tables
 from vocabulary import (
     ACTIVE_ENROLLMENT_STATUSES,
     RESERVED_POOLS,
+    Admission,
     CohortKind,
     CohortStatus,
     EnrollmentStatus,
@@ -243,3 +244,13 @@ def test_the_demo_shows_reserved_seats_offers_and_cohorts_that_filled(session):
         == nation.offers_accepted + nation.offers_declined + nation.offers_expired + nation.offers_open
     )
     assert nation.offers_expired and nation.cohorts_full and nation.days_to_full is not None
+
+
+def test_the_demo_has_a_merit_cohort_with_a_published_list(session):
+    """Issue 16, item 2: a merit cohort whose list was published by its staff (DESIGN.md, "Running it")."""
+    [cohort] = session.scalars(sa.select(Cohort).where(Cohort.admission == Admission.MERIT)).all()
+    [merit_list] = session.scalars(sa.select(MeritList).where(MeritList.cohort_id == cohort.id)).all()
+    assert merit_list.version == 1 and len(merit_list.entries) >= 8
+    statuses = Counter(session.scalars(sa.select(Enrollment.status).where(Enrollment.cohort_id == cohort.id)))
+    assert statuses[EnrollmentStatus.OFFERED] == cohort.seats and statuses[EnrollmentStatus.WAITLISTED] > 0
+    assert cohort.held_women == cohort.reserved_women == 1
