@@ -5,7 +5,9 @@ SQLAlchemy's ``before_cursor_execute`` event sees it — the token lookup, the l
 UPDATEs of the place, the counters, the audit event and the outbox, savepoints if any. What does not: the
 transaction's own BEGIN and COMMIT. psycopg sends those itself, without the event; on SQLite the app's
 ``begin`` hook sends ``BEGIN IMMEDIATE`` through the event (``database.configure_sqlite``), and it is left out
-so that both databases are counted alike. A multi-row INSERT is one statement (one round trip).
+so that both databases are counted alike. A multi-row INSERT is one statement (one round trip). Nor does
+the connection pool's liveness check, which the event does not see (``pool_pre_ping``: a ``SELECT 1`` when a
+request takes its connection from the pool): add one for it.
 
 The world: a first-come cohort of 10 seats, 4 of them reserved for women (reserved seats on, as the issue
 asks), and trainees who apply with their own API token and an empty body; staff register by ``trainee_id``.
