@@ -44,8 +44,9 @@ def number_problem(error: NotANumber) -> str:
     return _("A certificate number looks like MKZ-7Q2MX-K9DHT-R: check it against the certificate.")
 
 
-def not_found(form: VerifyForm, message: str) -> tuple[str, int]:
+def not_found(number: str, message: str) -> tuple[str, int]:
     """The answer for a number that finds no certificate: 404, saying so, and nothing more."""
+    form = VerifyForm(formdata=None, data={"number": number})
     return render_template("certificates/not_found.html", form=form, message=message), 404
 
 
@@ -70,17 +71,16 @@ def verify_form():
 def verify(number: str):
     """A certificate's facts as printed and whether it is valid, revoked (when, why) or replaced (by which
     number). A number typed another way (lower case, spaces) is sent to its printed form."""
-    form = VerifyForm(formdata=None, data={"number": number})
     try:
         printed = normalise_number(number)
     except NotANumber as error:
-        return not_found(form, number_problem(error))
+        return not_found(number, number_problem(error))
     if printed != number:
         return redirect(url_for("certificates.verify", number=printed), 301)
     found = services.verification(printed)
     if found is None:
-        return not_found(form, _("No certificate has this number. Check it against the certificate."))
-    response = make_response(render_template("certificates/verify.html", found=found, form=form))
+        return not_found(number, _("No certificate has this number. Check it against the certificate."))
+    response = make_response(render_template("certificates/verify.html", found=found))
     if not is_signed_in(current_user):
         # Public facts, the same for every anonymous reader of this language: caches may keep it briefly.
         response.headers["Cache-Control"] = f"public, max-age={VERIFY_MAX_AGE}"

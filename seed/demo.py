@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 from auth.models import CentreMembership, UserAccount
 from auth.services import hash_password
 from centres.models import Centre, District, Province
+from certificates.services import issue, valid_certificate_of
 from clock import local_date
 from courses.models import Cohort, Course
 from database import utcnow
@@ -768,10 +769,24 @@ def seed_demo() -> SeedReport:
     mark_firsts_and_training()
     recount(fix=True)
     seed_attendance(now)
+    added["certificates"] = issue_certificates(now)
 
     accounts = seed_accounts(plan, centres, trainees, added)
     added["cohorts"] += show_merit(plan, centres, courses, trainees, now)
     return SeedReport(added, accounts)
+
+
+def issue_certificates(now: datetime) -> int:
+    """Issue the certificate of every completed place that has none (as the completion does, by the system),
+    dated the cohort's last day when that has passed: the demo's graduates can download and verify theirs."""
+    completed = db.session.scalars(select(Enrollment).where(Enrollment.status == EnrollmentStatus.COMPLETED))
+    issued = 0
+    for place in completed:
+        if valid_certificate_of(place) is None:
+            last_day = datetime.combine(place.cohort.ends_on, time(12), tzinfo=UTC)
+            issue(place, actor=None, now=min(now, last_day))
+            issued += 1
+    return issued
 
 
 def seed_attendance(now: datetime) -> None:
