@@ -109,10 +109,11 @@ FIGURES: tuple[Figure, ...] = (
     ),
     Figure(
         "unmet_at_start",
-        N_("Still waiting at the start"),
+        N_("Still waiting when the line closed"),
         N_(
-            "People still waiting (in line or for review) when their running or finished cohort started: demand "
-            "the seats did not meet, the figure to plan new seats by."
+            "People still waiting (in line or for review) when their cohort's line closed: at the end of its "
+            "backfill window (the first days of training, 7 by default, when a freed seat still goes to the "
+            "line) or when it finished, if sooner. Demand the seats did not meet, the figure to plan new seats by."
         ),
     ),
     Figure(

@@ -5,13 +5,15 @@ from datetime import date, timedelta
 
 import pytest
 
+from database import utcnow
 from enrollments.counters import deltas, recount
 from enrollments.models import Trainee
-from enrollments.services import apply, change_seats, complete, drop, register
+from enrollments.services import accept, apply, change_seats, complete, decline, drop, register
+from enrollments.services.merit import ScoreEntry, enter_scores, publish
 from enrollments.trainees import TraineeDetails, update_trainee
 from extensions import db
 from refusals import Refusal
-from vocabulary import Area, CohortStatus, Education, EnrollmentStatus, Gender, Role
+from vocabulary import Admission, Area, CohortStatus, Education, EnrollmentStatus, Gender, Role
 
 S = EnrollmentStatus
 
@@ -121,3 +123,31 @@ def test_seats_never_go_below_the_seats_held_and_the_same_number_changes_nothing
     db.session.rollback()
     assert change_seats(cohort, 5, actor=staff) == []  # five already: nothing to write
     assert row_counts() == before
+
+
+def test_a_published_merit_list_and_its_offers_keep_every_counter_right(
+    make_user, make_centre, make_cohort, make_trainee
+):
+    """Merit admission (issue 16, item 2): pending places become offered or waitlisted by rank, an offer
+    accepted or declined moves the line; the counters equal a recount at every step."""
+    centre = make_centre()
+    staff = make_user(Role.STAFF, centres=(centre,))
+    cohort = make_cohort(centre=centre, seats=2, reserved_women=1, admission=Admission.MERIT, offers=True)
+    genders = (Gender.MALE, Gender.FEMALE, Gender.MALE, Gender.FEMALE)
+    places = [register(make_trainee(gender=gender), cohort, actor=staff).enrollment for gender in genders]
+    enter_scores(cohort, [ScoreEntry(place.id, 90 - 10 * i, 50) for i, place in enumerate(places)], actor=staff)
+    cohort.applications_close_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    assert (cohort.pending_count, recount()) == (4, [])
+    publish(cohort, actor=staff)
+    db.session.commit()
+    db.session.refresh(cohort)
+    assert (cohort.offered_count, cohort.held_women, cohort.waitlisted_count, cohort.pending_count) == (2, 1, 2, 0)
+    assert recount() == []
+    accept(places[0], actor=staff)
+    decline(places[1], actor=staff)  # her women's seat goes to the next woman in line, not the man ahead
+    db.session.commit()
+    db.session.refresh(cohort)
+    assert (cohort.enrolled_count, cohort.offered_count, cohort.held_women, cohort.waitlisted_count) == (1, 1, 1, 1)
+    assert places[3].status is S.OFFERED and places[2].status is S.WAITLISTED
+    assert recount() == []

@@ -4,7 +4,7 @@ over every new counter, the women-only setting, correcting a trainee's gender or
 API), the API's filters and refusals, and one text of the definitions on the page, in the API description
 and in the downloads."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from pages import csrf_token_of, csv_notes, error_next_to, flashed, shown, text
@@ -17,6 +17,7 @@ from database import utcnow
 from enrollments import services
 from enrollments.counters import COUNTER_NAMES, recount
 from enrollments.services import NotEligible
+from enrollments.services.offers import settle_for_timer
 from enrollments.trainees import correct_trainee
 from extensions import db
 from oversight.figures import FIGURES
@@ -161,13 +162,17 @@ def test_waitlist_pressure_counts_cohorts_still_filling_and_the_unmet_demand_of_
         place(filling, person(), admin)
     for _ in range(4):
         place(started, person(), admin)
-    start(started, admin)  # its line is closed: two people were still waiting
+    start(started, admin)  # its line stays open through the backfill window (a freed seat still goes to it)
+    db.session.commit()
+    assert nation().unmet_at_start == 0
+    window_over = datetime.combine(started.starts_on + timedelta(days=started.backfill_days), time(12), tzinfo=UTC)
+    settle_for_timer(started.id, now=window_over)  # the timer closes the line: two people were still waiting
     db.session.commit()
     row = nation()
     assert row.waitlist_pressure == 0.5  # 1 waiting for the 2 seats still filling, not 1 for 4
     assert row.unmet_at_start == 2
     assert Flag.OVER_SUBSCRIBED in flags_of(row, DEFAULTS)
-    assert LABELS["unmet_at_start"] == "Still waiting at the start"
+    assert LABELS["unmet_at_start"] == "Still waiting when the line closed"
     assert recount() == []
 
 

@@ -10,6 +10,7 @@ switch; signed-in pages are opened with the session cookie Flask-Login would hav
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -21,11 +22,13 @@ from playwright.sync_api import Page, expect
 
 from auth.models import UserAccount
 from courses.models import Cohort
+from database import utcnow
 from enrollments import services
 from enrollments.models import Enrollment
+from enrollments.services.merit import ScoreEntry, enter_scores, publish
 from extensions import db
 from tests.browser.accessibility import assert_accessible
-from vocabulary import Admission, CohortKind, Gender, Role
+from vocabulary import Admission, CohortKind, Gender, Role, Shift
 
 LANGUAGES = ["en", "ur"]
 DIRECTION = {"en": "ltr", "ur": "rtl"}
@@ -43,6 +46,7 @@ class World:
     course_code: str
     open_cohort: Cohort
     reviewed_camp: Cohort
+    merit_cohort: Cohort  # evenings, admits by merit list: its list published, Ayesha's seat offered
     trainee_user: UserAccount
     staff_user: UserAccount
     overseer_user: UserAccount
@@ -74,12 +78,26 @@ def world(make_province, make_district, make_centre, make_course, make_cohort, m
     bushra = make_trainee(lahore, user=bushra_user, full_name="Bushra Baig", gender=Gender.FEMALE)
     enrolled = services.apply(ayesha, open_cohort, actor=trainee_user).enrollment
     pending = services.apply(bushra, reviewed_camp, actor=bushra_user).enrollment
+    merit_cohort = make_cohort(
+        centre=centre,
+        course=course,
+        code="PB-LHR-01-MER-1",
+        shift=Shift.EVENING,
+        seats=1,
+        admission=Admission.MERIT,
+        offers=True,
+    )
+    ranked = [services.apply(person, merit_cohort, actor=person.user).enrollment for person in (ayesha, bushra)]
+    enter_scores(merit_cohort, [ScoreEntry(ranked[0].id, 80, 70), ScoreEntry(ranked[1].id, 60, 90)], actor=staff_user)
+    merit_cohort.applications_close_at = utcnow() - timedelta(minutes=1)
+    publish(merit_cohort, actor=staff_user)
     db.session.commit()
     return World(
         centre_code=centre.code,
         course_code=course.code,
         open_cohort=open_cohort,
         reviewed_camp=reviewed_camp,
+        merit_cohort=merit_cohort,
         trainee_user=trainee_user,
         staff_user=staff_user,
         overseer_user=overseer_user,
@@ -199,6 +217,7 @@ SCREENS = [
     Screen("password-reset-code", "public", lambda w: "/auth/reset", ask_for_a_reset_code),
     Screen("sign-up-code", "public", lambda w: "/auth/signup", wait_for_the_sign_up_code),
     Screen("not-found", "public", lambda w: "/courses/cohorts/NO-SUCH-COHORT", status=404),
+    Screen("merit-list", "public", lambda w: f"/courses/cohorts/{w.merit_cohort.code}/merit-list"),
     # Trainee
     Screen("my-applications", "trainee", lambda w: "/auth/profile"),
     Screen("withdraw-confirmation", "trainee", lambda w: f"/enrollments/{w.enrolled_place.id}/withdraw"),
@@ -232,6 +251,8 @@ SCREENS = [
     ),
     Screen("sign-in-sheet", "staff", lambda w: f"/enrollments/cohorts/{w.open_cohort.code}/sign-in-sheet"),
     Screen("import-upload", "staff", lambda w: f"/enrollments/centres/{w.centre_code}/import"),
+    Screen("merit-scores", "staff", lambda w: f"/enrollments/cohorts/{w.merit_cohort.code}/scores"),
+    Screen("merit-publish", "staff", lambda w: f"/enrollments/cohorts/{w.merit_cohort.code}/merit-list/publish"),
     Screen("new-cohort", "staff", lambda w: f"/courses/staff/{w.centre_code}/cohorts/new"),
     Screen("approve-reviewed-application", "staff", lambda w: f"/enrollments/{w.pending_place.id}/approve"),
     # Overseer
