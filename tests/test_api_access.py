@@ -123,6 +123,11 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET",    "api.get_certificate"):        row(200,      200,    200,    200,    200,     200,   200),
     ("GET",    "api.my_certificates"):        row(401,      200,    403,    403,    403,     403,   403),
     ("POST",   "api.revoke_certificate"):     row(401,      403,    200,    403,    403,     403,   409),
+    # Merit lists of cohort A, a first-come cohort: its staff and admins are told it has no scores or list
+    # (409); nobody finds a published list (404), whoever asks, since reading one is public.
+    ("PUT",    "api.put_scores"):             row(401,      403,    409,    403,    403,     403,   409),
+    ("POST",   "api.publish_merit_list"):     row(401,      403,    409,    403,    403,     403,   409),
+    ("GET",    "api.get_merit_list"):         row(404,      404,    404,    404,    404,     404,   404),
     # Class days and attendance of cohort A: its staff and admins; it has not started, so no register (409).
     ("GET",    "api.list_class_days"):        row(401,      403,    200,    403,    403,     403,   200),
     ("PUT",    "api.save_attendance"):        row(401,      403,    409,    403,    403,     403,   409),
@@ -149,6 +154,9 @@ def path_values(w: ApiWorld) -> dict[str, dict[str, object]]:
         "api.complete_enrollment": {"enrollment_id": enrollment_of(w.trainee_a)},
         "api.get_certificate": {"number": w.certificate_number},
         "api.revoke_certificate": {"number": w.certificate_number},
+        "api.put_scores": {"cohort_id": w.cohort_a.id},
+        "api.publish_merit_list": {"cohort_id": w.cohort_a.id},
+        "api.get_merit_list": {"cohort_id": w.cohort_a.id},
         "api.list_class_days": {"cohort_id": w.cohort_a.id},
         "api.save_attendance": {"cohort_id": w.cohort_a.id, "day": utcnow().date().isoformat()},
     }
@@ -198,6 +206,8 @@ def body_for(w: ApiWorld, endpoint: str, user: str) -> dict | None:
         "api.decline_offer": {},
         "api.revoke_certificate": {"reason": "Issued to the wrong trainee."},
         "api.save_attendance": {"absent": [], "late": []},
+        "api.put_scores": {"items": [{"enrollment_id": w.pending.id, "test": 61.5, "interview": 70}]},
+        "api.publish_merit_list": {},
     }
     return bodies.get(endpoint)
 
