@@ -56,6 +56,7 @@ from sqlalchemy import func, select, update
 from audit.models import AuditEvent
 from auth.models import CentreMembership, UserAccount
 from centres.models import Centre, District, Province
+from certificates.models import Certificate
 from clock import local_today
 from courses.cohorts import change_status, next_statuses
 from courses.models import Cohort, Course
@@ -288,7 +289,8 @@ def build_world() -> dict:
 
 def state() -> dict:
     """What an audit event must follow: every enrollment's status and scores, every cohort's status, seats
-    and merit list versions, every trainee's gender and area, and the last audit event."""
+    and merit list versions, every trainee's gender and area, every certificate's status, and the last audit
+    event."""
     cohorts = db.session.execute(
         select(
             Cohort.id,
@@ -311,6 +313,8 @@ def state() -> dict:
         },
         "cohort": {row.id: tuple(row[1:]) for row in cohorts},
         "trainee": {row.id: (row.gender, row.area) for row in trainees},
+        # Completing a place issues its certificate: an event of its own, about the certificate.
+        "certificate": dict(db.session.execute(select(Certificate.id, Certificate.status)).all()),
         "last_event": db.session.scalar(select(func.max(AuditEvent.id))) or 0,
     }
 
@@ -368,7 +372,7 @@ class EnrollmentMachine(RuleBasedStateMachine):
     def check_audit(self, name: str, before: dict, after: dict) -> None:
         """Exactly one audit event per state change, about the object that changed, and no other event."""
         expected: Counter[tuple[str, int]] = Counter()
-        for kind in ("enrollment", "cohort", "trainee", "scores"):
+        for kind in ("enrollment", "cohort", "trainee", "scores", "certificate"):
             for object_id, value in after[kind].items():
                 if before[kind].get(object_id, (None, None) if kind == "scores" else None) != value:
                     # A cohort whose status and seats both changed in one step would write two events;
