@@ -18,10 +18,17 @@ import segno
 from flask import g, render_template
 from flask_babel import force_locale
 from markupsafe import Markup
-from weasyprint import HTML
 
 from certificates.models import Certificate
 from links import absolute_url
+
+
+def laid_out(html: str):
+    """WeasyPrint's document for ``html``. Imported here, not with the module: WeasyPrint loads Pango when
+    imported, and a host without it (a fresh `make run`) should still serve every page but the PDFs."""
+    from weasyprint import HTML
+
+    return HTML(string=html)
 
 
 def verification_url(certificate: Certificate) -> str:
@@ -84,7 +91,7 @@ def document_html(certificates: list[Certificate]) -> str:
 
 def certificate_pdf(certificate: Certificate) -> bytes:
     """The PDF of one certificate."""
-    return HTML(string=document_html([certificate])).write_pdf()
+    return laid_out(document_html([certificate])).write_pdf()
 
 
 def cohort_pdfs(certificates: list[Certificate]) -> Iterator[tuple[Certificate, bytes]]:
@@ -92,7 +99,7 @@ def cohort_pdfs(certificates: list[Certificate]) -> Iterator[tuple[Certificate, 
     one by one), each page then written as a PDF of its own."""
     if not certificates:
         return
-    document = HTML(string=document_html(certificates)).render()
+    document = laid_out(document_html(certificates)).render()
     for certificate, page in zip(certificates, document.pages, strict=True):
         yield certificate, document.copy([page]).write_pdf()
 
