@@ -109,8 +109,13 @@ def run_migrations_online():
                 context.run_migrations()
         finally:
             if sqlite:
-                # The connection goes back to the pool: give it back its foreign keys.
-                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+                # The connection goes back to the pool: give it back its foreign keys. The pragma is a no-op
+                # inside a transaction (one a migration left open, or an error interrupted): a connection that
+                # still has them off is discarded rather than pooled, so the next one is made with them on.
+                driver = connection.connection.driver_connection
+                driver.execute("PRAGMA foreign_keys=ON")
+                if driver.execute("PRAGMA foreign_keys").fetchone()[0] != 1:
+                    connection.invalidate()
 
 
 if context.is_offline_mode():
