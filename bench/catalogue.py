@@ -26,6 +26,18 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 
 
+def bench_env(database_url: str, workdir: Path) -> dict[str, str]:
+    """The environment a benchmark runs the app in (``flask`` commands, gunicorn): its database, a throwaway
+    secret and instance folder under ``workdir``, and the repository on the import path."""
+    return os.environ | {
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "bench",
+        "MARKAZ_INSTANCE_PATH": str(workdir),
+        "FLASK_APP": "app",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -86,13 +98,7 @@ def main() -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="markaz-bench-"))
     database_url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
-    env = os.environ | {
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": "bench",
-        "MARKAZ_INSTANCE_PATH": str(workdir),
-        "FLASK_APP": "app",
-        "PYTHONPATH": str(ROOT),
-    }
+    env = bench_env(database_url, workdir)
     print(f"database: {database_url}", flush=True)
     subprocess.run([str(VENV_BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run(

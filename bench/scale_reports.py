@@ -34,7 +34,7 @@ VENV_BIN = Path(sys.executable).parent
 GROUPINGS = ("province", "district", "centre", "track")
 TARGET_MS = 100.0
 
-from catalogue import free_port, gunicorn, wait_until_up  # noqa: E402  (bench/catalogue.py)
+from catalogue import bench_env, free_port, gunicorn, wait_until_up  # noqa: E402  (bench/catalogue.py)
 
 
 def flask(*args: str, env: dict, capture: bool = True) -> str:
@@ -146,13 +146,7 @@ def main() -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="markaz-bench-"))
     database_url = args.database_url or f"sqlite:///{workdir / 'scale.db'}"
-    env = os.environ | {
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": "bench",
-        "MARKAZ_INSTANCE_PATH": str(workdir),
-        "FLASK_APP": "app",
-        "PYTHONPATH": str(ROOT),
-    }
+    env = bench_env(database_url, workdir)
     os.environ.update({key: env[key] for key in ("DATABASE_URL", "SECRET_KEY", "MARKAZ_INSTANCE_PATH")})
     print(f"database: {database_url}", flush=True)
     flask("db", "upgrade", env=env)

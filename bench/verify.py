@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from catalogue import free_port, gunicorn, wait_until_up  # noqa: E402  (bench/catalogue.py's helpers)
+from catalogue import bench_env, free_port, gunicorn, wait_until_up  # noqa: E402  (bench/catalogue.py's helpers)
 
 LUA = """
 numbers = {}
@@ -141,13 +141,7 @@ def main() -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="markaz-verify-"))
     database_url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
-    env = os.environ | {
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": "bench",
-        "MARKAZ_INSTANCE_PATH": str(workdir),
-        "FLASK_APP": "app",
-        "PYTHONPATH": str(ROOT),
-    }
+    env = bench_env(database_url, workdir)
     os.environ.update({key: env[key] for key in ("DATABASE_URL", "SECRET_KEY", "MARKAZ_INSTANCE_PATH")})
     print(f"database: {database_url}", flush=True)
     flask = str(Path(sys.executable).parent / "flask")
