@@ -44,7 +44,8 @@ def register_models() -> None:
     import certificates.models  # noqa: F401
     import courses.models  # noqa: F401
     import enrollments.imports.models
-    import enrollments.models  # noqa: F401
+    import enrollments.models
+    import enrollments.tallies  # noqa: F401
     import notifications.models  # noqa: F401
 
 
@@ -76,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
     import enrollments.staff
     import home.routes
     import oversight.audit_log
+    import oversight.completion
     import oversight.exports
     import oversight.routes
 

@@ -22,6 +22,7 @@ from courses.models import Cohort
 from database import utcnow
 from enrollments.identity import checked, mask_cnic, normalise_name
 from enrollments.models import Enrollment, Trainee
+from enrollments.tallies import certificate_tallies, keep_certificate_tallies
 from extensions import db
 from refusals import Conflict, Refusal
 from vocabulary import CertificateStatus, EnrollmentStatus, Shift
@@ -167,6 +168,7 @@ def issue(enrollment: Enrollment, *, actor: UserAccount | None, now: datetime | 
     )
     db.session.add(certificate)
     db.session.flush()
+    keep_certificate_tallies(certificate, None)
     audit(actor, "certificate.issue", certificate, None)
     return certificate
 
@@ -184,10 +186,12 @@ def revoke(certificate: Certificate, *, actor: UserAccount, reason: str, now: da
     certificate = locked(certificate)
     require_valid(certificate)
     before = {"status": certificate.status.value}
+    tallied = certificate_tallies(certificate)
     certificate.status = C.REVOKED
     certificate.revoked_reason = reason
     certificate.revoked_at = now or utcnow()
     db.session.flush()
+    keep_certificate_tallies(certificate, tallied)
     audit(actor, "certificate.revoke", certificate, before, reason)
     return certificate
 
@@ -223,8 +227,10 @@ def reissue(
         )
     now = now or utcnow()
     # The old certificate stops being valid first: only one valid certificate per place (the unique index).
+    tallied = certificate_tallies(old)
     old.status = C.REPLACED
     db.session.flush()
+    keep_certificate_tallies(old, tallied)
     new = Certificate(
         number=new_number(),
         enrollment_id=old.enrollment_id,
@@ -236,6 +242,7 @@ def reissue(
     )
     db.session.add(new)
     db.session.flush()
+    keep_certificate_tallies(new, None)
     old.replaced_by = new
     db.session.flush()
     audit(actor, "certificate.reissue", new, {"number": old.number, "full_name": old.full_name}, reason)

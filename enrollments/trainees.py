@@ -35,6 +35,7 @@ from enrollments.identity import (
 )
 from enrollments.models import Enrollment, Trainee
 from enrollments.services import NotAllowed, change_counters
+from enrollments.tallies import move_trainee_tallies
 from extensions import db
 from language import current_language, languages
 from refusals import Conflict, Refusal
@@ -262,6 +263,8 @@ def recount_her_places(trainee: Trainee, as_counted: SimpleNamespace) -> None:
     if trainee.first_place_id is not None:
         first_place = db.session.get(Enrollment, trainee.first_place_id)
         change_counters(first_place.cohort, **person_deltas_for_trainee_change(as_counted, trainee))
+    # And the oversight tallies (attendance, completion, certificates), which are kept by gender and area.
+    move_trainee_tallies(trainee, as_counted.gender, as_counted.area)
 
 
 def update_trainee(trainee: Trainee, details: TraineeDetails, *, actor: UserAccount) -> Trainee:

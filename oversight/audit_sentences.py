@@ -85,6 +85,7 @@ SENTENCES: dict[str, str] = {
     "merit_list.correct": _l("%(actor)s corrected the merit list of the cohort %(cohort)s (version %(version)s)."),
     "import.confirm": _l("%(actor)s imported the list “%(file)s” at %(centre)s."),
     "export.capacity": _l("%(actor)s downloaded the capacity report (%(format)s; rows: %(rows)s)."),
+    "export.completion": _l("%(actor)s downloaded the completion report (%(format)s; rows: %(rows)s)."),
     "export.cohorts": _l("%(actor)s downloaded the cohorts of %(centre)s (%(format)s; rows: %(rows)s)."),
     "export.roster": _l("%(actor)s downloaded the roster of %(cohort)s (%(format)s; rows: %(rows)s)."),
     "export.trainees": _l("%(actor)s downloaded the list of trainees (%(format)s; rows: %(rows)s)."),

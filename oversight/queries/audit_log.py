@@ -70,6 +70,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
     "import": ("import.confirm",),
     "export": (
         "export.capacity",
+        "export.completion",
         "export.cohorts",
         "export.trainees",
         "export.roster",
