@@ -101,7 +101,10 @@ COMPLETION_FIGURES: tuple[CompletionFigure, ...] = (
         "not_completed_attendance",
         N_("Not completed: attendance"),
         N_(
-            "Finished places not completed because attendance stayed below the course's threshold (70 out of 100 class days by default)."
+            N_(
+                "Finished places not completed because attendance stayed below the course's threshold (70 out of 100 "
+                "class days by default)."
+            ),
         ),
     ),
     share(
