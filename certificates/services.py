@@ -5,12 +5,12 @@ corrected) under a new number. Like every service: the acting user passed in, a 
 Reading: ``verification`` answers ``/verify/<number>`` and the API from one indexed query.
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Row, Select, bindparam, select
 
 from audit.events import record
 from auth.models import UserAccount
@@ -261,25 +261,33 @@ def require_valid(certificate: Certificate) -> None:
 
 @dataclass(frozen=True)
 class Verification:
-    """What the verification page and the API show of a number: the certificate and, when it was
+    """What the verification page and the API show of a number: the certificate (a row of its columns, read
+    as the model's attributes are: ``number``, ``status``, ``track``, the facts printed) and, when it was
     replaced, the number of the one that replaced it."""
 
-    certificate: Certificate
+    certificate: Row
     replaced_by_number: str | None
 
 
-Replacement = aliased(Certificate)
+@functools.cache
+def verification_statement() -> Select:
+    """``verification``'s query, built once: building it, and loading its row as an ORM object, cost more
+    than running it (bench/verify_profile.py)."""
+    table = Certificate.__table__
+    replacement = table.alias("replacement")
+    return (
+        select(*table.c, replacement.c.number.label("replaced_by_number"))
+        .select_from(table.outerjoin(replacement, table.c.replaced_by_id == replacement.c.id))
+        .where(table.c.number == bindparam("number"))
+    )
 
 
 def verification(number: str) -> Verification | None:
     """The certificate with ``number`` (in its printed form) and the number that replaced it: one indexed
-    query (the snapshot row holds every fact shown). None: no certificate has that number."""
-    found = db.session.execute(
-        select(Certificate, Replacement.number)
-        .outerjoin(Replacement, Certificate.replaced_by_id == Replacement.id)
-        .where(Certificate.number == number)
-    ).first()
-    return Verification(found[0], found[1]) if found is not None else None
+    query (the snapshot row holds every fact shown), read on the connection. None: no certificate has that
+    number."""
+    found = db.session.connection().execute(verification_statement(), {"number": number}).first()
+    return Verification(found, found.replaced_by_number) if found is not None else None
 
 
 def certificates_of_trainee(trainee: Trainee) -> list[Certificate]:
