@@ -116,6 +116,8 @@ def register_commands(app: Flask) -> None:
     from notifications.commands import outbox_cli
     from oversight.commands import oversight_cli
     from seed.commands import seed_cli
+    from worker import worker_command
 
     for group in (seed_cli, users_cli, outbox_cli, oversight_cli, offers_cli, reserves_cli):
         app.cli.add_command(group)
+    app.cli.add_command(worker_command)
