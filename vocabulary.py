@@ -187,7 +187,17 @@ class EnrollmentStatus(Choice):
     WITHDRAWN = "withdrawn"
     DROPPED = "dropped"
     COMPLETED = "completed"
+    NOT_COMPLETED = "not_completed"
     CANCELLED = "cancelled"
+
+
+class NotCompletedReason(Choice):
+    """Why a place ended ``not_completed`` when its cohort finished (DESIGN.md, "Attendance, assessment and
+    certificates"): her attendance stayed below the course's threshold (she could not sit the assessment),
+    or her mark was below the pass mark (or she has none)."""
+
+    ATTENDANCE = "attendance"
+    MARKS = "marks"
 
 
 # Places that count against a trainee's limit of active places and against overlapping dates.
@@ -331,7 +341,12 @@ LABELS: dict[type[Choice], dict[Choice, LazyString]] = {
         EnrollmentStatus.WITHDRAWN: _l("Withdrawn"),
         EnrollmentStatus.DROPPED: _l("Dropped"),
         EnrollmentStatus.COMPLETED: _l("Completed"),
+        EnrollmentStatus.NOT_COMPLETED: _l("Not completed"),
         EnrollmentStatus.CANCELLED: _l("Cancelled"),
+    },
+    NotCompletedReason: {
+        NotCompletedReason.ATTENDANCE: _l("Attendance below the threshold"),
+        NotCompletedReason.MARKS: _l("Mark below the pass mark, or no mark"),
     },
     EnrollmentSource: {
         EnrollmentSource.ONLINE: _l("Online"),

@@ -10,7 +10,7 @@ Downgrading drops outcome answers, waves and rates (counted and warned first: ``
 accounts into inactive staff accounts without a province, so that no account is deleted.
 
 Revision ID: 2ff05a53689e
-Revises: 97216e8a525c
+Revises: 80f40ea190ed
 Create Date: 2026-12-03 11:18:09.725272
 
 """
@@ -22,7 +22,7 @@ from migrations.data_loss import warn_loss
 
 # revision identifiers, used by Alembic.
 revision = '2ff05a53689e'
-down_revision = '97216e8a525c'
+down_revision = '80f40ea190ed'
 branch_labels = None
 depends_on = None
 
