@@ -46,6 +46,7 @@ def register_models() -> None:
     import enrollments.imports.models
     import enrollments.models  # noqa: F401
     import notifications.models  # noqa: F401
+    import outcomes.models  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:

@@ -235,6 +235,9 @@ class Role(Choice):
     STAFF = "staff"
     OVERSEER = "overseer"
     ADMIN = "admin"
+    # Takes outcome answers by phone (DESIGN.md, "Outcomes"): scoped to centres (memberships, like staff) or to
+    # one province (``UserAccount.province``, like a provincial overseer); sees nothing else.
+    CALLER = "caller"
 
 
 # What pages show for each member, in the reader's language. Keyed by class first: members of two
@@ -364,5 +367,6 @@ LABELS: dict[type[Choice], dict[Choice, LazyString]] = {
         Role.STAFF: _l("Staff"),
         Role.OVERSEER: _l("Overseer"),
         Role.ADMIN: _l("Admin"),
+        Role.CALLER: _l("Caller"),
     },
 }
