@@ -1,7 +1,7 @@
 """outbox sender: status, claims, retries, idempotency key; request id on audit events
 
 Revision ID: 7d40e10676e8
-Revises: 97216e8a525c
+Revises: 2ff05a53689e
 Create Date: 2026-12-03 11:17:36.910022
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "7d40e10676e8"
-down_revision = "97216e8a525c"
+down_revision = "2ff05a53689e"
 branch_labels = None
 depends_on = None
 
