@@ -27,11 +27,13 @@ changes (``add_tallies``: INSERT ... ON CONFLICT DO UPDATE, adding, never read-m
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from flask import current_app
-from sqlalchemy import ColumnElement, ForeignKey, Integer, case, delete, func, select
+from sqlalchemy import ColumnElement, ForeignKey, Integer, case, delete, func, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm.base import NO_VALUE
 
 from certificates.models import Certificate
 from courses.models import Cohort, Course
@@ -99,10 +101,10 @@ def at_risk_absences() -> int:
 # One place, in Python ---------------------------------------------------------------------------------
 
 
-def place_tallies(place: Enrollment, status: EnrollmentStatus | None = None) -> dict[str, int]:
-    """What one place counts for in its cohort's tallies (``status``: as if it had that status). Reads the
-    course's pass mark only for a place with a mark (no query for the others)."""
-    status = status or place.status
+def place_tallies(place: Enrollment) -> dict[str, int]:
+    """What one place counts for in its cohort's tallies. Reads the course's pass mark only for a place with
+    a mark (no query for the others)."""
+    status = place.status
     reason = place.not_completed_reason if status is S.NOT_COMPLETED else None
     passed = place.mark is not None and place.mark >= place.cohort.course.pass_mark
     return {
@@ -119,6 +121,47 @@ def place_tallies(place: Enrollment, status: EnrollmentStatus | None = None) -> 
         "overridden": int(place.completion_override_reason is not None),
         "backfilled": int(bool(place.backfilled)),
     }
+
+
+LOADED_FIELDS = (
+    "status",
+    "days_marked",
+    "days_present",
+    "absent_streak",
+    "mark",
+    "not_completed_reason",
+    "completion_override_reason",
+    "backfilled",
+)
+
+
+def loaded_values(place: Enrollment) -> dict:
+    """``place``'s ``LOADED_FIELDS`` as last read from or written to the database: a change made since and not
+    yet flushed is left out (a service may set a field just before the status change that counts it). A
+    field set before it was ever read is read from the database (one query, only then)."""
+    state = inspect(place)
+    values, unknown = {}, []
+    with db.session.no_autoflush:
+        for name in LOADED_FIELDS:
+            if name not in state.committed_state:
+                values[name] = getattr(place, name)
+            elif state.committed_state[name] is NO_VALUE:
+                unknown.append(name)
+            else:
+                values[name] = state.committed_state[name]
+        if unknown and place.id is not None:
+            row = db.session.execute(
+                select(*(getattr(Enrollment, name) for name in unknown)).where(Enrollment.id == place.id)
+            ).one()
+            values.update(zip(unknown, row, strict=True))
+    return values
+
+
+def loaded_tallies(place: Enrollment) -> dict[str, int]:
+    """``place_tallies`` of ``place`` as it was last read or flushed (``loaded_values``): what its cohort's
+    tallies count it as now, whatever has been set on it since. What ``keep_tallies`` subtracts."""
+    with db.session.no_autoflush:  # loading her course must not flush what is yet to be counted
+        return place_tallies(SimpleNamespace(**loaded_values(place), cohort=place.cohort))
 
 
 def certificate_tallies(certificate: Certificate) -> dict[str, int]:
@@ -149,14 +192,26 @@ def add_tallies(cohort_id: int, gender: Gender, area: Area, changes: dict[str, i
         index_elements=[table.c.cohort_id, table.c.gender, table.c.area],
         set_={name: table.c[name] + stmt.excluded[name] for name in changes},
     )
-    db.session.execute(stmt)
+    # Without flushing the session: a change set on another place and not yet counted (``keep_tallies``
+    # reads what was last flushed) must stay unflushed until it is.
+    with db.session.no_autoflush:
+        db.session.execute(stmt)
 
 
-def keep_tallies(place: Enrollment, before: dict[str, int] | None) -> None:
-    """Add what ``place`` counts for now minus what it counted for ``before`` (``place_tallies`` taken before
-    the change; None: a new place) to its cohort's tallies under her gender and area."""
-    if changes := difference(place_tallies(place), before):
-        add_tallies(place.cohort_id, place.trainee.gender, place.trainee.area, changes)
+def keep_tallies(place: Enrollment, before: dict[str, int] | None = None) -> None:
+    """Add what ``place`` counts for now minus what it counted for before (``before``: ``place_tallies``
+    taken before the change; by default ``loaded_tallies``, what it was when last flushed) to its cohort's
+    tallies under her gender and area, then flush. Call it right after changing the place, before changing
+    another (whose change the flush would otherwise write uncounted)."""
+    # Nothing here flushes (loading her record or course would): other places' changes not yet counted
+    # must reach the database only after their own ``keep_tallies``.
+    with db.session.no_autoflush:
+        if before is None:
+            before = loaded_tallies(place)
+        if changes := difference(place_tallies(place), before):
+            add_tallies(place.cohort_id, place.trainee.gender, place.trainee.area, changes)
+    # What is flushed is what is counted: a later ``loaded_tallies`` of the place starts from here.
+    db.session.flush()
 
 
 def keep_certificate_tallies(certificate: Certificate, before: dict[str, int] | None) -> None:

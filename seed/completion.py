@@ -71,7 +71,7 @@ def seed_completion(connection: Connection, writer, *, now: datetime) -> SeededC
     stamp = writer.stamp(now)
     in_finished = f"status = 'completed' AND cohort_id IN ({FINISHED})"
     seeded.marked = run(
-        text(f"UPDATE enrollment SET mark = ((id * 7919) % 61) + 40, marked_at = :now WHERE {in_finished}"),
+        text(f"UPDATE enrollment SET mark = (((id % 9973) * 7919) % 61) + 40, marked_at = :now WHERE {in_finished}"),
         {"now": stamp},
     ).rowcount
     course_of = (

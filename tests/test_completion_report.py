@@ -15,6 +15,7 @@ revoked and reissued, a record corrected), with figures worked out by hand:
 """
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 from harness import kept_world
@@ -28,7 +29,8 @@ from certificates.models import Certificate
 from certificates.services import reissue, revoke
 from courses.cohorts import change_status
 from enrollments import services
-from enrollments.tallies import CohortTally, recount_tallies
+from enrollments.services.changes import move
+from enrollments.tallies import CohortTally, keep_tallies, recount_tallies
 from enrollments.trainees import correct_trainee
 from extensions import db
 from oversight.completion_figures import COMPLETION_FIGURES, COMPLETION_KEYS
@@ -180,6 +182,21 @@ def test_a_corrected_record_moves_her_figures_and_a_recount_finds_a_tampered_tal
         ("LHR-1", "tally male/rural completed", 5, 1)
     ]
     assert recount_tallies(fix=True) and recount_tallies() == []
+
+
+def test_a_mark_or_a_reason_set_just_before_the_change_that_counts_it_is_counted(net):
+    chand, danish = net.places["Chand"], net.places["Danish"]
+    for place, mark in ((chand, Decimal("72.50")), (danish, Decimal("31"))):
+        place.mark = mark
+        keep_tallies(place)  # right after the change, before the next: the marks service's way
+    # An outcome's written reason set just before the move (the override's way): counted with the move.
+    with db.session.no_autoflush:
+        danish.completion_override_reason = "Completed on the re-sit"
+        move(danish, S.COMPLETED, now=NOW)
+    db.session.commit()
+    assert recount_tallies() == []
+    punjab = by_key(completion_report(oversight_scope(net.users["admin"]), "province"))["PB"].figures
+    assert (punjab.assessed, punjab.passed, punjab.pass_rate, punjab.overridden) == (2, 1, 0.5, 1)
 
 
 def test_the_recount_command_reports_and_fixes_drift(net, app):

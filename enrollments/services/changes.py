@@ -17,7 +17,7 @@ from enrollments import pools
 from enrollments.counters import count_person, left_training_delta, offer_deltas, pool_deltas
 from enrollments.counters import deltas as counter_deltas
 from enrollments.models import Enrollment, Trainee
-from enrollments.tallies import keep_tallies, place_tallies
+from enrollments.tallies import keep_tallies, loaded_tallies
 from extensions import db
 from vocabulary import RESERVED_POOLS, Admission, CohortStatus, EnrollmentStatus, Pool
 
@@ -197,7 +197,9 @@ def move(
     ``take_seat`` (or ``seat_for``), which counts it: the caller passes its pool as ``seat``. The
     oversight tallies (``enrollments.tallies``: at risk, finished, backfilled, ...) follow too."""
     before = enrollment.status
-    tallied = place_tallies(enrollment)
+    # What the oversight tallies count it as now: as last flushed, so that a reason set just before the move
+    # (``completion_override_reason``, ``not_completed_reason``) is counted with the move.
+    tallied = loaded_tallies(enrollment)
     if seat is not None:
         enrollment.pool = seat
     changes = counter_deltas(before, to, enrollment.trainee) | pool_deltas(before, to, enrollment.pool)
