@@ -55,9 +55,7 @@ def main() -> None:
     from app import create_app
     from certificates.models import Certificate
     from certificates.numbers import formatted
-    from extensions import db
-
-    from extensions import limiter
+    from extensions import db, limiter
 
     app = create_app()
     # Unknown numbers are throttled per address (30 per 10 minutes): not what is measured here.

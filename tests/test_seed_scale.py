@@ -10,15 +10,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from auth.models import UserAccount
-from certificates.models import Certificate
 from centres.models import Centre, District
+from certificates.models import Certificate
 from courses.models import Cohort, Course
 from enrollments import pools
 from enrollments.counters import recount
-from enrollments.tallies import recount_tallies
 from enrollments.identity import normalise_phone
 from enrollments.models import Enrollment, Trainee
 from enrollments.services import overlaps, waitlist_position, whole_waitlist
+from enrollments.tallies import recount_tallies
 from extensions import db
 from seed.scale import DatabaseNotEmpty, ScaleSeeder, ScaleSize, seed_scale
 from tests.conftest import empty_all_tables
