@@ -27,7 +27,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.client import HTTPConnection, HTTPSConnection
 from pathlib import Path
 from urllib.parse import urlencode
@@ -43,6 +43,8 @@ from sqlalchemy.engine import make_url
 from enrollments.counters import recount
 from enrollments.models import Enrollment
 from extensions import db
+from notifications.models import OutboxMessage
+from notifications.outbox import queue
 from static_files import collect, content_hash, hashed_name
 from tests.test_api_gunicorn import free_port
 from vocabulary import EnrollmentStatus, Role
@@ -121,6 +123,56 @@ class Relay:
             connection.close()
 
 
+# A gateway that counts ----------------------------------------------------------------------------------------
+
+
+class Gateway:
+    """A minimal SMS gateway on a local port: it accepts every message (200, a JSON id) and keeps each one's
+    form (``receipts``), so that the test can count what the two hosts' workers sent."""
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from urllib.parse import parse_qs
+
+        gateway = self
+        self.receipts: list[dict[str, str]] = []
+        self.lock = threading.Lock()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                form = {key: values[0] for key, values in parse_qs(self.rfile.read(length).decode()).items()}
+                form["idempotency_header"] = self.headers.get("Idempotency-Key", "")
+                with gateway.lock:
+                    gateway.receipts.append(form)
+                    number = len(gateway.receipts)
+                body = json.dumps({"status": "ok", "id": f"gw-{number}"}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_arguments) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def keys(self) -> Counter[str]:
+        with self.lock:
+            return Counter(receipt.get("id", "") for receipt in self.receipts)
+
+    def senders(self, keys: set[str]) -> Counter[str]:
+        with self.lock:
+            return Counter(receipt.get("mask", "") for receipt in self.receipts if receipt.get("id") in keys)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 # Hosts and nginx ----------------------------------------------------------------------------------------------
 
 
@@ -187,12 +239,14 @@ class Deployment:
     https_port: int
     http_port: int
     relay: Relay
+    gateway: Gateway
+    workers: list[Process]
     folder: Path
     prefix: str
-    extra: list[Process] = field(default_factory=list)
 
     def output(self) -> str:
         parts = [f"--- {host.name}\n{host.web.output()}" for host in self.hosts]
+        parts += [f"--- {worker.name}\n{worker.output()}" for worker in self.workers]
         error_log = self.folder / "nginx" / "error.log"
         parts.append(f"--- nginx\n{error_log.read_text(errors='replace')[-2000:] if error_log.exists() else ''}")
         return "\n".join(parts)
@@ -212,8 +266,9 @@ def redis_or_skip() -> None:
         pytest.skip(message)
 
 
-def host_environment(database_url: str, relay: Relay, prefix: str, instance: Path) -> dict[str, str]:
-    """The environment of a production host (README, "Production"), the database reached through ``relay``."""
+def host_environment(database_url: str, relay: Relay, gateway: Gateway, prefix: str, instance: Path) -> dict[str, str]:
+    """The environment of a production host (README, "Production"), the database reached through ``relay``,
+    SMS sent to ``gateway``."""
     url = make_url(database_url).set(host="127.0.0.1", port=relay.port).render_as_string(hide_password=False)
     inherited = {
         name: value
@@ -231,7 +286,10 @@ def host_environment(database_url: str, relay: Relay, prefix: str, instance: Pat
         "RATELIMIT_KEY_PREFIX": prefix,
         "MARKAZ_INSTANCE_PATH": str(instance),
         "MAIL_BACKEND": "log",
-        "SMS_BACKEND": "log",
+        "SMS_BACKEND": "http",
+        "MARKAZ_SMS_URL": f"http://127.0.0.1:{gateway.port}/send",
+        "MARKAZ_SMS_SENDER_ID": "MARKAZ",
+        "MARKAZ_WORKER_SEND_SECONDS": "0.2",  # a test waits for the outbox to empty: no need to wait 2 s a turn
     }
 
 
@@ -261,7 +319,8 @@ def deployment(database_url, tmp_path_factory):
     server = make_url(database_url)
     relay = Relay((server.host or "127.0.0.1", server.port or 5432))
     prefix = f"markaz-two-hosts-{uuid.uuid4().hex}"
-    environment = host_environment(database_url, relay, prefix, folder / "instance")
+    gateway = Gateway()
+    environment = host_environment(database_url, relay, gateway, prefix, folder / "instance")
 
     hosts = []
     for name in ("host-a", "host-b"):
@@ -270,14 +329,24 @@ def deployment(database_url, tmp_path_factory):
         command += ["--access-logfile", "-", "--access-logformat", '"%(r)s" %(s)s', "app:create_app()"]
         web = Process(name, command, environment, folder / f"{name}.log")
         hosts.append(Host(name, port, web))
+    # A worker on each host, told apart at the gateway by the sender id it sends.
+    workers = [
+        Process(
+            f"worker-{name}",
+            [str(BIN / "flask"), "worker"],
+            environment | {"MARKAZ_SMS_SENDER_ID": f"MARKAZ-{name[-1].upper()}"},
+            folder / f"worker-{name}.log",
+        )
+        for name in ("host-a", "host-b")
+    ]
 
     https_port, http_port = free_port(), free_port()
     main = folder / "nginx" / "nginx.conf"
     front = Process("nginx", nginx_command(nginx, main, "-g", "daemon off;"), dict(os.environ), folder / "nginx.log")
-    deployment = Deployment(hosts, front, https_port, http_port, relay, folder, prefix)
+    deployment = Deployment(hosts, front, https_port, http_port, relay, gateway, workers, folder, prefix)
     try:
-        for host in hosts:  # they take seconds to start: collect the static files and make the certificate meanwhile
-            host.web.start()
+        for process in [*(host.web for host in hosts), *workers]:  # seconds to start: collect, certify meanwhile
+            process.start()
         collect(str(ROOT / "static"), folder / "collected")
         certificate, key = self_signed(folder / "tls")
         site = nginx_site(
@@ -296,8 +365,9 @@ def deployment(database_url, tmp_path_factory):
         wait_for("nginx did not answer", lambda: through_nginx(deployment, "GET", "/").status == 200, deployment.output)
         yield deployment
     finally:
-        stop_all([*deployment.extra, front, *(host.web for host in hosts)])
+        stop_all([*workers, front, *(host.web for host in hosts)])
         relay.cut()
+        gateway.close()
         delete_redis_keys(prefix)
 
 
@@ -569,6 +639,36 @@ def test_killing_one_host_mid_burst_loses_no_acknowledged_application(
     finally:
         print(f"host A killed after {killed_at} acknowledged; answers lost and retried: {dict(lost)}")
         wait_for("host A did not come back", lambda: direct(host_a, "GET", "/").status == 200, deployment.output)
+
+
+def test_every_message_is_sent_exactly_once_by_the_two_workers(app, deployment, make_trainee):
+    """200 SMS queued at once; the workers of both hosts claim and send them (``flask worker``): the gateway
+    receives each exactly once, with its idempotency key, and both workers took a share."""
+    for worker in deployment.workers:
+        assert worker.running(), worker.output()
+    trainees = [make_trainee(email=None) for _ in range(200)]
+    for trainee in trainees:
+        queue(trainee, "two-hosts-test", "", f"Assalam-o-alaikum {trainee.full_name}: a test message.")
+    db.session.commit()
+    keys = set(
+        db.session.scalars(sa.select(OutboxMessage.idempotency_key).where(OutboxMessage.kind == "two-hosts-test"))
+    )
+    assert len(keys) == 200
+
+    def all_sent() -> bool:
+        db.session.rollback()
+        pending = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.kind == "two-hosts-test", OutboxMessage.sent_at.is_(None))
+        )
+        return pending == 0
+
+    wait_for("the workers did not send the outbox", all_sent, deployment.output, seconds=60)
+    received = deployment.gateway.keys()
+    assert {key: received[key] for key in keys} == dict.fromkeys(keys, 1)
+    shares = deployment.gateway.senders(keys)
+    assert set(shares) == {"MARKAZ-A", "MARKAZ-B"} and sum(shares.values()) == 200, shares
 
 
 def test_hashed_static_files_come_from_nginx_compressed_and_kept_a_year(app, deployment):
