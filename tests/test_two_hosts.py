@@ -47,7 +47,7 @@ from notifications.models import OutboxMessage
 from notifications.outbox import queue
 from static_files import collect, content_hash, hashed_name
 from tests.test_api_gunicorn import free_port
-from vocabulary import EnrollmentStatus, Role
+from vocabulary import Channel, EnrollmentStatus, Role
 
 pytestmark = pytest.mark.backends("postgresql")
 
@@ -173,6 +173,68 @@ class Gateway:
         self.server.server_close()
 
 
+class MailServer:
+    """A minimal SMTP server on a local port that accepts every message and keeps its headers (``received``):
+    the email half of the outbox, counted like the SMS at the gateway."""
+
+    def __init__(self) -> None:
+        import socketserver
+
+        mail = self
+        self.received: list[dict[str, str]] = []
+        self.lock = threading.Lock()
+
+        class Handler(socketserver.StreamRequestHandler):
+            def reply(self, line: str) -> None:
+                self.wfile.write(f"{line}\r\n".encode())
+
+            def handle(self) -> None:
+                self.reply("220 markaz-test ESMTP")
+                while line := self.rfile.readline():
+                    command = line.decode(errors="replace").strip().upper()
+                    if command.startswith(("EHLO", "HELO")):
+                        self.reply("250 markaz-test")
+                    elif command == "DATA":
+                        self.reply("354 end with <CRLF>.<CRLF>")
+                        lines = []
+                        while (data := self.rfile.readline()) not in (b".\r\n", b""):
+                            lines.append(data.decode(errors="replace"))
+                        headers = {}
+                        for header in "".join(lines).split("\r\n\r\n", 1)[0].split("\r\n"):
+                            name, _, value = header.partition(":")
+                            headers[name.strip().lower()] = value.strip()
+                        with mail.lock:
+                            mail.received.append(headers)
+                        self.reply("250 queued")
+                    elif command == "QUIT":
+                        self.reply("221 bye")
+                        return
+                    else:  # MAIL FROM, RCPT TO, RSET, NOOP
+                        self.reply("250 ok")
+
+        class Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
+            daemon_threads = True
+            allow_reuse_address = True
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def message_ids(self) -> Counter[str]:
+        with self.lock:
+            return Counter(headers.get("message-id", "") for headers in self.received)
+
+    def senders(self, message_ids: set[str]) -> Counter[str]:
+        with self.lock:
+            return Counter(
+                headers.get("from", "") for headers in self.received if headers.get("message-id") in message_ids
+            )
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 # Hosts and nginx ----------------------------------------------------------------------------------------------
 
 
@@ -216,8 +278,10 @@ class Process:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
 
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")[-3000:] if self.log.exists() else ""
+    def output(self, tail: int = 3000) -> str:
+        """The end of its output (``tail`` characters; 0: all of it)."""
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return text[-tail:] if tail else text
 
 
 @dataclass
@@ -240,6 +304,7 @@ class Deployment:
     http_port: int
     relay: Relay
     gateway: Gateway
+    mail: MailServer
     workers: list[Process]
     folder: Path
     prefix: str
@@ -266,9 +331,11 @@ def redis_or_skip() -> None:
         pytest.skip(message)
 
 
-def host_environment(database_url: str, relay: Relay, gateway: Gateway, prefix: str, instance: Path) -> dict[str, str]:
+def host_environment(
+    database_url: str, relay: Relay, gateway: Gateway, mail: MailServer, prefix: str, instance: Path
+) -> dict[str, str]:
     """The environment of a production host (README, "Production"), the database reached through ``relay``,
-    SMS sent to ``gateway``."""
+    email sent to ``mail``, SMS to ``gateway``."""
     url = make_url(database_url).set(host="127.0.0.1", port=relay.port).render_as_string(hide_password=False)
     inherited = {
         name: value
@@ -285,8 +352,10 @@ def host_environment(database_url: str, relay: Relay, gateway: Gateway, prefix: 
         "RATELIMIT_STORAGE_URI": f"redis://{REDIS[0]}:{REDIS[1]}",
         "RATELIMIT_KEY_PREFIX": prefix,
         "MARKAZ_INSTANCE_PATH": str(instance),
-        "MAIL_BACKEND": "log",
-        "SMS_BACKEND": "http",
+        "MAIL_BACKEND": "smtp",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(mail.port),
+        "SMS_BACKEND": "log",
         "MARKAZ_SMS_URL": f"http://127.0.0.1:{gateway.port}/send",
         "MARKAZ_SMS_SENDER_ID": "MARKAZ",
         "MARKAZ_WORKER_SEND_SECONDS": "0.2",  # a test waits for the outbox to empty: no need to wait 2 s a turn
@@ -319,8 +388,8 @@ def deployment(database_url, tmp_path_factory):
     server = make_url(database_url)
     relay = Relay((server.host or "127.0.0.1", server.port or 5432))
     prefix = f"markaz-two-hosts-{uuid.uuid4().hex}"
-    gateway = Gateway()
-    environment = host_environment(database_url, relay, gateway, prefix, folder / "instance")
+    gateway, mail = Gateway(), MailServer()
+    environment = host_environment(database_url, relay, gateway, mail, prefix, folder / "instance")
 
     hosts = []
     for name in ("host-a", "host-b"):
@@ -329,12 +398,13 @@ def deployment(database_url, tmp_path_factory):
         command += ["--access-logfile", "-", "--access-logformat", '"%(r)s" %(s)s', "app:create_app()"]
         web = Process(name, command, environment, folder / f"{name}.log")
         hosts.append(Host(name, port, web))
-    # A worker on each host, told apart at the gateway by the sender id it sends.
+    # A worker on each host, told apart by the sender they send as.
     workers = [
         Process(
             f"worker-{name}",
             [str(BIN / "flask"), "worker"],
-            environment | {"MARKAZ_SMS_SENDER_ID": f"MARKAZ-{name[-1].upper()}"},
+            environment
+            | {"MARKAZ_SMS_SENDER_ID": f"MARKAZ-{name[-1].upper()}", "MAIL_SENDER": f"worker-{name}@markaz.test"},
             folder / f"worker-{name}.log",
         )
         for name in ("host-a", "host-b")
@@ -343,7 +413,7 @@ def deployment(database_url, tmp_path_factory):
     https_port, http_port = free_port(), free_port()
     main = folder / "nginx" / "nginx.conf"
     front = Process("nginx", nginx_command(nginx, main, "-g", "daemon off;"), dict(os.environ), folder / "nginx.log")
-    deployment = Deployment(hosts, front, https_port, http_port, relay, gateway, workers, folder, prefix)
+    deployment = Deployment(hosts, front, https_port, http_port, relay, gateway, mail, workers, folder, prefix)
     try:
         for process in [*(host.web for host in hosts), *workers]:  # seconds to start: collect, certify meanwhile
             process.start()
@@ -368,6 +438,7 @@ def deployment(database_url, tmp_path_factory):
         stop_all([*workers, front, *(host.web for host in hosts)])
         relay.cut()
         gateway.close()
+        mail.close()
         delete_redis_keys(prefix)
 
 
@@ -642,18 +713,24 @@ def test_killing_one_host_mid_burst_loses_no_acknowledged_application(
 
 
 def test_every_message_is_sent_exactly_once_by_the_two_workers(app, deployment, make_trainee):
-    """200 SMS queued at once; the workers of both hosts claim and send them (``flask worker``): the gateway
-    receives each exactly once, with its idempotency key, and both workers took a share."""
+    """150 trainees with a phone and an email: 300 messages queued at once. The workers of both hosts claim
+    and send them (``flask worker``): the mail server receives each email exactly once (its Message-ID is the
+    message's idempotency key), each SMS is sent exactly once (the ``log`` sender's line, in the two workers'
+    output), and both workers took a share."""
     for worker in deployment.workers:
         assert worker.running(), worker.output()
-    trainees = [make_trainee(email=None) for _ in range(200)]
+    trainees = [make_trainee(email=f"outbox{number}@example.pk") for number in range(150)]
     for trainee in trainees:
-        queue(trainee, "two-hosts-test", "", f"Assalam-o-alaikum {trainee.full_name}: a test message.")
+        queue(trainee, "two-hosts-test", "Markaz test", f"two-hosts message {trainee.id}.")
     db.session.commit()
-    keys = set(
-        db.session.scalars(sa.select(OutboxMessage.idempotency_key).where(OutboxMessage.kind == "two-hosts-test"))
-    )
-    assert len(keys) == 200
+    rows = db.session.execute(
+        sa.select(OutboxMessage.channel, OutboxMessage.idempotency_key, OutboxMessage.body).where(
+            OutboxMessage.kind == "two-hosts-test"
+        )
+    ).all()
+    emails = {f"<{key}@markaz>" for channel, key, _ in rows if channel is Channel.EMAIL}
+    texts = {body for channel, _, body in rows if channel is Channel.SMS}
+    assert (len(emails), len(texts)) == (150, 150)
 
     def all_sent() -> bool:
         db.session.rollback()
@@ -665,10 +742,19 @@ def test_every_message_is_sent_exactly_once_by_the_two_workers(app, deployment, 
         return pending == 0
 
     wait_for("the workers did not send the outbox", all_sent, deployment.output, seconds=60)
-    received = deployment.gateway.keys()
-    assert {key: received[key] for key in keys} == dict.fromkeys(keys, 1)
-    shares = deployment.gateway.senders(keys)
-    assert set(shares) == {"MARKAZ-A", "MARKAZ-B"} and sum(shares.values()) == 200, shares
+    received = deployment.mail.message_ids()
+    assert {message_id: received[message_id] for message_id in emails} == dict.fromkeys(emails, 1)
+    email_shares = deployment.mail.senders(emails)
+    assert len(email_shares) == 2 and sum(email_shares.values()) == 150, email_shares
+
+    sms_shares = {}
+    sent_texts: Counter[str] = Counter()
+    for worker in deployment.workers:
+        lines = re.findall(r"SMS \(SMS_BACKEND=log, not sent\) to [^:]+: (two-hosts message \d+\.)", worker.output(0))
+        sent_texts.update(lines)
+        sms_shares[worker.name] = len(lines)
+    assert {text: sent_texts[text] for text in texts} == dict.fromkeys(texts, 1)
+    assert min(sms_shares.values()) > 0, sms_shares
 
 
 def test_hashed_static_files_come_from_nginx_compressed_and_kept_a_year(app, deployment):
