@@ -46,6 +46,7 @@ def register_models() -> None:
     import enrollments.imports.models
     import enrollments.models  # noqa: F401
     import notifications.models  # noqa: F401
+    import outcomes.models  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
@@ -117,6 +118,7 @@ def register_commands(app: Flask) -> None:
     from notifications.commands import outbox_cli
     from oversight.commands import oversight_cli
     from seed.commands import seed_cli
+    from static_files import static_cli
 
-    for group in (seed_cli, users_cli, outbox_cli, oversight_cli, offers_cli, reserves_cli):
+    for group in (seed_cli, users_cli, outbox_cli, oversight_cli, offers_cli, reserves_cli, static_cli):
         app.cli.add_command(group)

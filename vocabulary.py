@@ -187,7 +187,17 @@ class EnrollmentStatus(Choice):
     WITHDRAWN = "withdrawn"
     DROPPED = "dropped"
     COMPLETED = "completed"
+    NOT_COMPLETED = "not_completed"
     CANCELLED = "cancelled"
+
+
+class NotCompletedReason(Choice):
+    """Why a place ended ``not_completed`` when its cohort finished (DESIGN.md, "Attendance, assessment and
+    certificates"): her attendance stayed below the course's threshold (she could not sit the assessment),
+    or her mark was below the pass mark (or she has none)."""
+
+    ATTENDANCE = "attendance"
+    MARKS = "marks"
 
 
 # Places that count against a trainee's limit of active places and against overlapping dates.
@@ -225,6 +235,9 @@ class Role(Choice):
     STAFF = "staff"
     OVERSEER = "overseer"
     ADMIN = "admin"
+    # Takes outcome answers by phone (DESIGN.md, "Outcomes"): scoped to centres (memberships, like staff) or to
+    # one province (``UserAccount.province``, like a provincial overseer); sees nothing else.
+    CALLER = "caller"
 
 
 # What pages show for each member, in the reader's language. Keyed by class first: members of two
@@ -328,7 +341,12 @@ LABELS: dict[type[Choice], dict[Choice, LazyString]] = {
         EnrollmentStatus.WITHDRAWN: _l("Withdrawn"),
         EnrollmentStatus.DROPPED: _l("Dropped"),
         EnrollmentStatus.COMPLETED: _l("Completed"),
+        EnrollmentStatus.NOT_COMPLETED: _l("Not completed"),
         EnrollmentStatus.CANCELLED: _l("Cancelled"),
+    },
+    NotCompletedReason: {
+        NotCompletedReason.ATTENDANCE: _l("Attendance below the threshold"),
+        NotCompletedReason.MARKS: _l("Mark below the pass mark, or no mark"),
     },
     EnrollmentSource: {
         EnrollmentSource.ONLINE: _l("Online"),
@@ -349,5 +367,6 @@ LABELS: dict[type[Choice], dict[Choice, LazyString]] = {
         Role.STAFF: _l("Staff"),
         Role.OVERSEER: _l("Overseer"),
         Role.ADMIN: _l("Admin"),
+        Role.CALLER: _l("Caller"),
     },
 }

@@ -1,6 +1,7 @@
 """What is taught (courses) and each run of it at a centre (cohorts, camps among them)."""
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
@@ -11,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     Text,
     and_,
@@ -35,6 +37,10 @@ class Course(db.Model):
     __table_args__ = (
         CheckConstraint("weeks > 0", name="weeks_positive"),
         CheckConstraint("min_age IS NULL OR max_age IS NULL OR min_age <= max_age", name="age_range_ordered"),
+        CheckConstraint("pass_mark >= 0 AND pass_mark <= 100", name="pass_mark_percent"),
+        CheckConstraint(
+            "attendance_threshold >= 0 AND attendance_threshold <= 100", name="attendance_threshold_percent"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,6 +53,10 @@ class Course(db.Model):
     min_age: Mapped[int | None] = mapped_column(Integer)
     max_age: Mapped[int | None] = mapped_column(Integer)
     min_education: Mapped[Education] = mapped_column(enum_type(Education, "min_education"), default=Education.NONE)
+    # Assessment (DESIGN.md, "Attendance, assessment and certificates"): the mark that passes, in percent (two
+    # decimals), and the attendance, in percent of the class days held, a trainee needs to sit the assessment.
+    pass_mark: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal(50), server_default="50")
+    attendance_threshold: Mapped[int] = mapped_column(Integer, default=70, server_default="70")
 
     cohorts: Mapped[list["Cohort"]] = relationship(back_populates="course")
 
@@ -93,6 +103,11 @@ class Cohort(db.Model):
             "completed_count >= 0 AND dropped_count >= 0 AND women_count >= 0 AND rural_count >= 0 "
             "AND applications_count >= 0",
             name="report_counts_not_negative",
+        ),
+        CheckConstraint(
+            "not_completed_count >= 0 AND not_completed_attendance_count >= 0 AND not_completed_marks_count >= 0 "
+            "AND not_completed_attendance_count + not_completed_marks_count = not_completed_count",
+            name="not_completed_counts_valid",
         ),
         CheckConstraint(
             "men_count >= 0 AND transgender_count >= 0 AND cancelled_count >= 0 AND started_count >= 0 "
@@ -210,6 +225,11 @@ class Cohort(db.Model):
     backfill_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
     attendance_marked: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     attendance_present: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Completion by rule (``enrollments.services.completion``): places that ended not completed when the cohort
+    # finished (a ``COUNTERS`` status counter), and of those the ones by each reason (``REASON_COUNTERS``).
+    not_completed_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    not_completed_attendance_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    not_completed_marks_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

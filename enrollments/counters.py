@@ -21,6 +21,10 @@ Issue 16's selection figures add ``OFFER_COUNTERS``: seat offers made in the coh
 every move into and out of ``offered``). The open offers are ``offered_count``; those that ended with
 their cohort cancelled are the rest of the offers made.
 
+Issue 17's completion by rule adds ``not_completed_count`` (places that ended not completed when their
+cohort finished; like completed ones they trained, so ``TRAINED`` counts them in the shares) and
+``REASON_COUNTERS`` (those of each ``NotCompletedReason``, which follow the place's reason: ``reason_deltas``).
+
 ``COUNTERS`` defines each counter once, twice over: as a test of one place (what the services apply
 to each change, ``deltas``) and as SQL (what ``recount`` compares with). ``recount`` recomputes them
 all from scratch, reports any drift and, when asked, fixes it.
@@ -41,12 +45,14 @@ from vocabulary import (
     CohortStatus,
     EnrollmentStatus,
     Gender,
+    NotCompletedReason,
     OfferState,
     Pool,
 )
 
 S = EnrollmentStatus
-TRAINED = (S.ENROLLED, S.COMPLETED)
+# The places that trained: held a seat when it ran, through the end (completed or not: both finished it).
+TRAINED = (S.ENROLLED, S.COMPLETED, S.NOT_COMPLETED)
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,7 @@ COUNTERS = (
     trained_of_gender("men_count", Gender.MALE),
     trained_of_gender("transgender_count", Gender.TRANSGENDER),
     of_status("cancelled_count", S.CANCELLED),
+    of_status("not_completed_count", S.NOT_COMPLETED),
 )
 # The seats held per reserved pool (``enrollments.pools``): enrolled or offered places whose seat came
 # from that pool. They depend on the place's pool, not on its trainee: ``pool_deltas``.
@@ -145,7 +152,16 @@ OFFER_COUNTERS = (
         for state, column in OFFER_OUTCOME_COUNTERS.items()
     ),
 )
-MARKED_COUNTERS = (*TRAINING_COUNTERS, *PERSON_COUNTERS, *OFFER_COUNTERS)
+# The places not completed by each reason (``Enrollment.not_completed_reason``, set with the status by
+# ``enrollments.services.completion``, which applies ``reason_deltas``).
+REASON_COUNTERS = tuple(
+    MarkedCounter(
+        f"not_completed_{reason.value}_count",
+        lambda reason=reason: and_(Enrollment.status == S.NOT_COMPLETED, Enrollment.not_completed_reason == reason),
+    )
+    for reason in NotCompletedReason
+)
+MARKED_COUNTERS = (*TRAINING_COUNTERS, *PERSON_COUNTERS, *OFFER_COUNTERS, *REASON_COUNTERS)
 COUNTER_NAMES = (*(counter.column for counter in (*COUNTERS, *MARKED_COUNTERS)), *POOL_COUNTERS)
 
 
@@ -159,6 +175,18 @@ def deltas(before: EnrollmentStatus | None, after: EnrollmentStatus | None, trai
         )
         if change:
             changes[counter.column] = change
+    return changes
+
+
+def reason_deltas(before: NotCompletedReason | None, after: NotCompletedReason | None) -> dict[str, int]:
+    """How the reason counters change when a place's ``not_completed_reason`` goes from ``before`` to
+    ``after`` (None: not a not-completed place on that side)."""
+    changes: dict[str, int] = {}
+    if before is not after:
+        if before is not None:
+            changes[f"not_completed_{before.value}_count"] = -1
+        if after is not None:
+            changes[f"not_completed_{after.value}_count"] = 1
     return changes
 
 
@@ -281,7 +309,7 @@ def mark_firsts_and_training(connection=None) -> None:
         .order_by(Enrollment.applied_at, Enrollment.id)
         .limit(1)
     )
-    held = Enrollment.status.in_((S.ENROLLED, S.COMPLETED, S.DROPPED)) | Enrollment.started_training.is_(True)
+    held = Enrollment.status.in_((*TRAINED, S.DROPPED)) | Enrollment.started_training.is_(True)
     run(
         update(Trainee)
         .values(

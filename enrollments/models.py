@@ -1,6 +1,7 @@
 """People and their places: one trainee record per CNIC nationally, one enrollment per cohort."""
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -12,16 +13,27 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from database import UTCDateTime, enum_type, utcnow
 from extensions import db
-from vocabulary import Area, Education, EnrollmentSource, EnrollmentStatus, Gender, OfferState, Pool
+from vocabulary import (
+    Area,
+    Education,
+    EnrollmentSource,
+    EnrollmentStatus,
+    Gender,
+    NotCompletedReason,
+    OfferState,
+    Pool,
+)
 
 if TYPE_CHECKING:
     from auth.models import UserAccount
@@ -78,6 +90,11 @@ class Trainee(db.Model):
     first_place_id: Mapped[int | None] = mapped_column(Integer)
     # Whether she chose that language herself on her profile: then switching the site's language leaves it.
     language_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Whether we may ask her by SMS and email, 3, 6 and 12 months after a course, what work she does (DESIGN.md,
+    # "Outcomes"): asked at sign-up, walk-in and import (yes unless she says no), changed on her profile or by
+    # the opt-out link in every such message (``outcomes.consent``), and when.
+    outcome_consent: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    outcome_consent_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -119,6 +136,13 @@ class Enrollment(db.Model):
             "AND (interview_score IS NULL OR (interview_score >= 0 AND interview_score <= 100))",
             name="scores_within_range",
         ),
+        CheckConstraint("mark IS NULL OR (mark >= 0 AND mark <= 100)", name="mark_percent"),
+        # A reason exactly for the places that ended not completed.
+        CheckConstraint(
+            "(status = 'not_completed' AND not_completed_reason IS NOT NULL) "
+            "OR (status <> 'not_completed' AND not_completed_reason IS NULL)",
+            name="not_completed_reason_set",
+        ),
         Index("ix_enrollment_cohort_id_status_applied_at", "cohort_id", "status", "applied_at", "id"),
         Index("ix_enrollment_trainee_id_status", "trainee_id", "status"),
         # The offers to expire or remind of, soonest first (``flask offers expire``).
@@ -155,6 +179,15 @@ class Enrollment(db.Model):
     test_score: Mapped[float | None] = mapped_column(Float)
     interview_score: Mapped[float | None] = mapped_column(Float)
     merit_rank: Mapped[int | None] = mapped_column(Integer)
+    # Assessment (``enrollments.services.marks``): her mark in percent (two decimals; None: not marked) and
+    # when it was last saved. When the cohort finishes (``enrollments.services.completion``) she is completed or
+    # not, with the reason; a staff override of that decision keeps its written reason here.
+    mark: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    marked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    not_completed_reason: Mapped[NotCompletedReason | None] = mapped_column(
+        enum_type(NotCompletedReason, "not_completed_reason")
+    )
+    completion_override_reason: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     trainee: Mapped[Trainee] = relationship(back_populates="enrollments")

@@ -65,7 +65,9 @@ ROSTER_TABS = {
     "offered": RosterTab(_l("Offered"), (S.OFFERED,), "offered_count"),
     "waitlist": RosterTab(_l("Waitlist"), (S.WAITLISTED,), "waitlisted_count"),
     "pending": RosterTab(_l("Waiting for review"), (S.PENDING,), "pending_count"),
-    "others": RosterTab(_l("Others"), (S.REJECTED, S.DECLINED, S.WITHDRAWN, S.DROPPED, S.COMPLETED, S.CANCELLED)),
+    "others": RosterTab(
+        _l("Others"), (S.REJECTED, S.DECLINED, S.WITHDRAWN, S.DROPPED, S.COMPLETED, S.NOT_COMPLETED, S.CANCELLED)
+    ),
 }
 TAB_OF_STATUS = {status: key for key, tab in ROSTER_TABS.items() if key != "others" for status in tab.statuses}
 # The shortest run of digits a roster search reads as part of a CNIC or a phone number, not of a name.
