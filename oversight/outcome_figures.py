@@ -116,7 +116,7 @@ OUTCOME_FIGURES: tuple[OutcomeFigure, ...] = (
     OutcomeFigure(
         "women_gap_median",
         N_("Women's gap in median earnings"),
-        N_("Women earners' median ÷ men earners' median − 1 (−20% : women's median is a fifth lower)."),
+        N_("Women earners' median ÷ men earners' median − 1 (−0.2: women's median is a fifth lower than men's)."),
         kind="relative",
         sample="women_answers",
     ),
