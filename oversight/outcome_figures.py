@@ -188,7 +188,7 @@ def outcome_definition_rows() -> list[list[str]]:
     """The definitions as rows under a downloaded table."""
     return [
         ["How each figure is worked out", ""],
-        *(["Rule", text] for text in rule_texts()),
+        *([name, text] for name, text in zip(("Earnings", "Suppression", "Who answered"), rule_texts(), strict=True)),
         *([figure.heading, figure.definition] for figure in OUTCOME_FIGURES),
     ]
 

@@ -131,7 +131,7 @@ def chart_json(scope: OversightScope, filters: OutcomeFilters) -> dict:
             "median": [row.earnings_median for row in by_month],
             "earning": [None if row.share_earning is None else round(row.share_earning * 100, 1) for row in by_month],
             "medianLabel": _("Median monthly earnings (PKR)"),
-            "earningLabel": _("Earning (%%)"),
+            "earningLabel": _("Earning, per cent of answers"),
             "rows": [
                 (shown_name("month", row, {}), row.answers, row.share_earning, row.earnings_median) for row in by_month
             ],
