@@ -5,7 +5,7 @@ Waves and answers already in the database when this runs (there are none before 
 by ``flask oversight recount --fix``; the services keep the tallies from then on.
 
 Revision ID: 4e26930869a9
-Revises: 2ff05a53689e
+Revises: 7d40e10676e8
 Create Date: 2026-12-03 11:23:22.018142
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '4e26930869a9'
-down_revision = '2ff05a53689e'
+down_revision = '7d40e10676e8'
 branch_labels = None
 depends_on = None
 
