@@ -20,7 +20,7 @@ The data obeys the same rules as data the services write (DESIGN.md, "Enrollment
 - attendance (``attendance.seeding``): a register for every class day up to yesterday of each running and
   finished cohort (one row a day: README, "Attendance at scale"), with each place's counters and a few
   trainees at risk;
-- outcomes (``outcomes.seeding``): every 3-, 6- and 12-month wave due by today for each completed place, a
+- outcomes (``seed.scale_outcomes``): every 3-, 6- and 12-month wave due by today for each completed place, a
   synthetic answer for some (response biased toward earners), and the outcomes report's tallies;
 - selection (DESIGN.md, "Selection"; ``plan_selection``): some first-come cohorts reserve seats for women
   and rural applicants, given open seats first, then to those who qualify (``SeatGiver``), released seven
@@ -63,7 +63,6 @@ from enrollments.counters import COUNTER_NAMES, mark_firsts_and_training
 from enrollments.models import Enrollment, Trainee
 from enrollments.pools import default_release_at
 from extensions import db
-from outcomes.seeding import seed_outcomes
 from seed.demo import (
     CAMP_VENUES,
     CNIC_REGION_DIGIT,
@@ -76,6 +75,7 @@ from seed.demo import (
     slug,
 )
 from seed.reference import load_json, load_reference_data
+from seed.scale_outcomes import seed_outcomes
 from vocabulary import (
     Admission,
     Area,
