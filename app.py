@@ -79,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     import home.routes
     import oversight.audit_log
     import oversight.exports
+    import oversight.outcome_pages
     import oversight.routes
 
     for package in (home, auth, centres, certificates, courses, enrollments, attendance, oversight):
