@@ -207,6 +207,7 @@ DESIGN_OPERATIONS = [
     ("GET", "/reports/capacity", False),
     # Issue 17, item 6 (DESIGN.md: "either new fields on capacity or a new GET /reports/completion").
     ("GET", "/reports/completion", False),
+    ("GET", "/reports/outcomes", False),  # issue 18: graduates' outcomes per wave
     ("GET", "/me/certificates", False),  # issue 17, item 5: certificates anyone can verify
     ("GET", "/certificates/{number}", False),
     ("POST", "/certificates/{number}/revoke", True),
@@ -239,6 +240,7 @@ DESIGN_QUERIES = {
     "/me/enrollments": {"page", "per_page"},
     "/reports/capacity": {"group_by", "province", "from", "to"},
     "/reports/completion": {"group_by", "province", "from", "to"},
+    "/reports/outcomes": {"wave", "group_by"},
 }
 PAGED = [path for path, names in DESIGN_QUERIES.items() if "page" in names]
 
