@@ -14,7 +14,7 @@ unique (enrollment, months), and each message is claimed by a conditional UPDATE
 message. Commits after each batch (a job, not a request)."""
 
 from calendar import monthrange
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 
 from flask import current_app
@@ -54,17 +54,19 @@ def wave_dates(ends_on: date, months: int, waves: Sequence[int]) -> tuple[date, 
     return due_on, closes_on
 
 
-def send_due_waves(now: datetime) -> dict[str, int]:
+def send_due_waves(now: datetime, *, commit: bool = True) -> dict[str, int]:
     """Do what is due at ``now``: make the waves that have fallen due (``created``), queue each new wave's
     SMS and email (``sent``), and the reminders of waves unanswered ``OUTCOME_REMINDER_DAYS`` after their
-    message (``reminded``). Returns those counts. Commits after each batch."""
-    created = create_due_waves(now)
-    sent = send_waves(now)
-    reminded = remind_waves(now)
+    message (``reminded``). Returns those counts. Commits after each batch (``commit`` False: only flushes,
+    for the demo seed, whose caller commits once)."""
+    finish = db.session.commit if commit else db.session.flush
+    created = create_due_waves(now, finish)
+    sent = send_waves(now, finish)
+    reminded = remind_waves(now, finish)
     return {"created": created, "sent": sent, "reminded": reminded}
 
 
-def create_due_waves(now: datetime) -> int:
+def create_due_waves(now: datetime, finish: Callable[[], None]) -> int:
     """Make the waves due and still open at ``now``, for graduates who agreed to be asked. Returns how many
     were made by this run (a wave another host made first is not counted)."""
     today = local_today(now)
@@ -139,7 +141,7 @@ def create_due_waves(now: datetime) -> int:
                 )
             if values:
                 made += insert_waves(values)
-            db.session.commit()
+            finish()
     return made
 
 
@@ -170,7 +172,7 @@ def asked(today: date):
     )
 
 
-def send_waves(now: datetime) -> int:
+def send_waves(now: datetime, finish: Callable[[], None]) -> int:
     """Queue the message of each open wave not yet sent (``sent_at``), once."""
     today = local_today(now)
     sent = 0
@@ -190,12 +192,12 @@ def send_waves(now: datetime) -> int:
             if won.rowcount == 1:
                 messages.append(wave_message(wave, "asked"))
         queue_many(messages)
-        db.session.commit()
+        finish()
         sent += len(messages)
     return sent
 
 
-def remind_waves(now: datetime) -> int:
+def remind_waves(now: datetime, finish: Callable[[], None]) -> int:
     """Queue one reminder for each open wave still unanswered ``OUTCOME_REMINDER_DAYS`` after its message."""
     today = local_today(now)
     sent_before = now - timedelta(days=current_app.config["OUTCOME_REMINDER_DAYS"])
@@ -223,7 +225,7 @@ def remind_waves(now: datetime) -> int:
             if won.rowcount == 1:
                 messages.append(wave_message(wave, "reminder"))
         queue_many(messages)
-        db.session.commit()
+        finish()
         reminded += len(messages)
     return reminded
 

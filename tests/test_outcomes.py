@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from api_helpers import bearer, refused_by_api
 from pages import act_as, audit_events, decoded, error_next_to, post, redirected_to, shown
 from sqlalchemy import func, select
 from test_concurrency import run_at_once
@@ -566,3 +567,72 @@ def test_admins_set_rates_on_their_page(app, client, make_user, row_counts):
     response = post(client, "/outcomes/rates", {"month": local_today().isoformat(), "usd_pkr": "-3"})
     assert "from 1 to 10,000" in error_next_to(decoded(response, 422), "usd_pkr")
     assert row_counts() == before
+
+
+# 8. The API: outcome_consent on create and PATCH -------------------------------------------------------------
+
+
+def test_the_api_records_consent_on_create_and_patch(app, client, make_user, make_centre, make_district, row_counts):
+    centre = make_centre()
+    staff = make_user(Role.STAFF, centres=(centre,))
+    body = {
+        "cnic": "35202-7654321-2",
+        "full_name": "Nadia Khan",
+        "gender": "female",
+        "date_of_birth": "2001-04-23",
+        "phone": "0300 7654321",
+        "district": centre.district.name,
+        "area": "rural",
+        "outcome_consent": False,
+    }
+    created = client.post("/api/v1/trainees", json=body, headers=bearer(staff))
+    assert created.status_code == 201 and created.get_json()["outcome_consent"] is False
+    trainee_id = created.get_json()["id"]
+    assert db.session.get(Trainee, trainee_id).outcome_consent_changed_at is not None
+    patched = client.patch(f"/api/v1/trainees/{trainee_id}", json={"outcome_consent": True}, headers=bearer(staff))
+    assert patched.status_code == 200 and patched.get_json()["outcome_consent"] is True
+    assert [event.after for event in audit_events("trainee.outcome_consent")] == [{"outcome_consent": True}]
+    # Another centre's staff may not; a value that is not a boolean is refused naming the field.
+    outsider = make_user(Role.STAFF, centres=(make_centre(),))
+    status, *_ = refused_by_api(
+        client, "PATCH", f"/api/v1/trainees/{trainee_id}", bearer(outsider), row_counts, {"outcome_consent": False}
+    )
+    assert status == 403
+    status, _code, _message, fields = refused_by_api(
+        client, "PATCH", f"/api/v1/trainees/{trainee_id}", bearer(staff), row_counts, {"outcome_consent": "maybe"}
+    )
+    assert status == 422 and "outcome_consent" in fields
+
+
+def test_a_new_trainee_says_yes_unless_she_says_no(app, client, make_user, make_centre):
+    centre = make_centre()
+    staff = make_user(Role.STAFF, centres=(centre,))
+    body = {
+        "cnic": "35202-7654322-2",
+        "full_name": "Rubina Ali",
+        "gender": "female",
+        "date_of_birth": "2000-01-01",
+        "phone": "0300 7654322",
+        "district": centre.district.name,
+        "area": "urban",
+    }
+    created = client.post("/api/v1/trainees", json=body, headers=bearer(staff))
+    assert created.status_code == 201 and created.get_json()["outcome_consent"] is True
+
+
+def test_the_sign_up_form_asks_with_the_box_ticked(app, client):
+    page = decoded(client.get("/auth/signup"))
+    assert "3, 6 and 12 months after your course" in page
+    assert re.search(r'<input[^>]*id="outcome_consent"[^>]*checked', page) or re.search(
+        r'<input[^>]*checked[^>]*id="outcome_consent"', page
+    )
+
+
+def test_an_imported_list_may_say_no(app):
+    from enrollments.imports.cells import read_outcome_consent
+    from enrollments.imports.columns import FIELD_OF_HEADING, heading_key
+
+    assert FIELD_OF_HEADING[heading_key("Follow-up by SMS")] == "outcome_consent"
+    assert (read_outcome_consent(""), read_outcome_consent("No"), read_outcome_consent("yes")) == (True, False, True)
+    with pytest.raises(Exception, match="write yes or no"):
+        read_outcome_consent("perhaps")
