@@ -148,11 +148,14 @@ def create_due_waves(now: datetime, finish: Callable[[], None]) -> int:
 def insert_waves(values: list[dict]) -> int:
     """Insert waves, leaving out any another host made first (its unique enrollment and months)."""
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(OutcomeWave).on_conflict_do_nothing(index_elements=["enrollment_id", "months"])
-    made = 0
-    for row in values:  # row by row: the count of rows inserted is then exact on both databases
-        made += db.session.execute(stmt.values(**row)).rowcount
-    return made
+    stmt = (
+        dialect.insert(OutcomeWave)
+        .on_conflict_do_nothing(index_elements=["enrollment_id", "months"])
+        .returning(OutcomeWave.id)
+    )
+    # The ids returned are the rows this statement inserted (a row left out returns none): an exact count on
+    # both databases, where a driver's rowcount may not be.
+    return len(db.session.execute(stmt, values).all())
 
 
 def claim(query, now: datetime) -> list[OutcomeWave]:
