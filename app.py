@@ -81,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
     import outcomes.routes
     import oversight.audit_log
     import oversight.exports
+    import oversight.outcome_pages
     import oversight.routes
 
     for package in (home, auth, centres, certificates, courses, enrollments, attendance, oversight, outcomes):
@@ -122,6 +123,8 @@ def register_commands(app: Flask) -> None:
     from oversight.commands import oversight_cli
     from seed.commands import seed_cli
     from static_files import static_cli
+    from worker import worker_command
 
     for group in (seed_cli, users_cli, outbox_cli, oversight_cli, offers_cli, reserves_cli, static_cli, outcomes_cli):
         app.cli.add_command(group)
+    app.cli.add_command(worker_command)

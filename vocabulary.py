@@ -230,6 +230,18 @@ class Channel(Choice):
     SMS = "sms"
 
 
+class MessageStatus(Choice):
+    """Where an outbox message is: waiting (``pending``, also between retries), accepted by the gateway
+    (``sent``), confirmed by a delivery receipt (``delivered``), given up (``failed``: after the last attempt,
+    or a receipt saying so), or set aside by an admin (``discarded``)."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    DISCARDED = "discarded"
+
+
 class Role(Choice):
     TRAINEE = "trainee"
     STAFF = "staff"
@@ -352,6 +364,13 @@ LABELS: dict[type[Choice], dict[Choice, LazyString]] = {
         EnrollmentSource.ONLINE: _l("Online"),
         EnrollmentSource.WALK_IN: _l("Walk in"),
         EnrollmentSource.IMPORT: _l("Import"),
+    },
+    MessageStatus: {
+        MessageStatus.PENDING: _l("Waiting to be sent"),
+        MessageStatus.SENT: _l("Sent"),
+        MessageStatus.DELIVERED: _l("Delivered"),
+        MessageStatus.FAILED: _l("Failed"),
+        MessageStatus.DISCARDED: _l("Discarded"),
     },
     CertificateStatus: {
         CertificateStatus.VALID: _l("Valid"),

@@ -64,7 +64,7 @@ from language import LANGUAGE_NAMES_IN_TEXT
 from links import absolute_url
 from listing import LARGEST_ID
 from mail import send_email
-from notifications.outbox import send_now
+from notifications.sender import send_now
 from outcomes.forms import ConsentForm
 from outcomes.services import set_outcome_consent
 from refusals import Refusal

@@ -30,6 +30,7 @@ from enrollments.models import Enrollment, Trainee
 from extensions import db
 from language import long_date, message_language
 from notifications.outbox import Message, queue_many
+from outcomes import tallies
 from outcomes.links import opt_out_link, wave_link
 from outcomes.models import OutcomeAnswer, OutcomeWave
 from vocabulary import EnrollmentStatus
@@ -146,16 +147,27 @@ def create_due_waves(now: datetime, finish: Callable[[], None]) -> int:
 
 
 def insert_waves(values: list[dict]) -> int:
-    """Insert waves, leaving out any another host made first (its unique enrollment and months)."""
+    """Insert waves, leaving out any another host made first (its unique enrollment and months), and count each
+    new one in the report's tallies (``tallies.wave_created``), in the same transaction."""
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     stmt = (
         dialect.insert(OutcomeWave)
         .on_conflict_do_nothing(index_elements=["enrollment_id", "months"])
-        .returning(OutcomeWave.id)
+        .returning(
+            OutcomeWave.id,
+            OutcomeWave.months,
+            OutcomeWave.cohort_id,
+            OutcomeWave.gender,
+            OutcomeWave.area,
+            OutcomeWave.cohort_ends_on,
+        )
     )
-    # The ids returned are the rows this statement inserted (a row left out returns none): an exact count on
-    # both databases, where a driver's rowcount may not be.
-    return len(db.session.execute(stmt, values).all())
+    # The rows returned are those this statement inserted (a row left out returns none): an exact count on both
+    # databases, where a driver's rowcount may not be.
+    made = db.session.execute(stmt, values).all()
+    for wave in made:
+        tallies.wave_created(wave)
+    return len(made)
 
 
 def claim(query, now: datetime) -> list[OutcomeWave]:
