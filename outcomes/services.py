@@ -203,10 +203,13 @@ def monthly_pkr(details: AnswerDetails, rate: Decimal | None) -> Decimal | None:
 
 def require_answerer(wave: OutcomeWave, actor: UserAccount | None, channel: OutcomeChannel) -> None:
     """Web answers come from her link (no account needed: the link is the proof) or from her own account;
-    phone answers from someone who may take her call (``can_take_outcome_call``)."""
+    phone answers from someone who may take her call (``can_take_outcome_call``), and only while she agrees to
+    be asked (a graduate who said no is not called)."""
     if channel is OutcomeChannel.PHONE:
         if actor is None or not can_take_outcome_call(actor, wave):
             raise NotAllowed(_("Only callers and staff covering her centre can enter an answer taken by phone."))
+        if not wave.trainee.outcome_consent:
+            raise NotAllowed(_("She asked not to be asked about her work: do not call her about it."))
     elif actor is not None and actor.is_authenticated and wave.trainee.user_id != actor.id:
         raise NotAllowed(_("Only the graduate herself answers online; answers taken by phone are marked so."))
 

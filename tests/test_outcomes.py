@@ -343,6 +343,14 @@ def test_phone_answers_need_a_caller_of_her_scope(app, open_wave, make_user, mak
         db.session.rollback()
     assert row_counts() == before
     caller = make_user(Role.CALLER, province_id=wave.province_id)
+    wave.trainee.outcome_consent = False  # she said no: nobody calls her
+    db.session.commit()
+    before = row_counts()
+    with pytest.raises(OutcomeRefused, match="do not call her"):
+        save_answer(wave, FREELANCER, actor=caller, channel=OutcomeChannel.PHONE, now=NOW)
+    db.session.rollback()
+    assert row_counts() == before
+    wave.trainee.outcome_consent = True
     answer = save_answer(wave, FREELANCER, actor=caller, channel=OutcomeChannel.PHONE, now=NOW)
     db.session.commit()
     assert answer.channel is OutcomeChannel.PHONE and answer.entered_by_id == caller.id
@@ -636,3 +644,23 @@ def test_an_imported_list_may_say_no(app):
     assert (read_outcome_consent(""), read_outcome_consent("No"), read_outcome_consent("yes")) == (True, False, True)
     with pytest.raises(Exception, match="write yes or no"):
         read_outcome_consent("perhaps")
+
+
+def test_the_report_tallies_follow_the_timer_the_form_and_the_rates(app, open_wave, make_user):
+    """Waves the timer makes, answers saved and corrected, and dollars converted when a rate is set all move the
+    report's tallies in the same transaction: a recount finds no drift."""
+    from outcomes.tallies import recount_tallies
+
+    first, second = open_wave(), open_wave()
+    save_answer(first, FREELANCER, actor=None, channel=OutcomeChannel.WEB, now=NOW)
+    save_answer(first, {"activities": ["not_working"]}, actor=None, channel=OutcomeChannel.WEB, now=NOW)
+    save_answer(
+        second,
+        {"activities": ["freelancing"], "earnings_band": "usd_300_700"},
+        actor=None,
+        channel=OutcomeChannel.WEB,
+        now=NOW,
+    )
+    set_rate(local_today(NOW), "280", actor=make_user(Role.ADMIN), now=NOW)
+    db.session.commit()
+    assert recount_tallies() == []
