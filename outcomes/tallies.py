@@ -205,18 +205,21 @@ def add_to_cell(key: dict[str, Any], changes: dict[str, Any]) -> None:
 
 def wave_key(wave: Any) -> dict[str, Any]:
     """The tally row a wave counts in: its months, cohort, gender and area (copied onto the wave when it was
-    created, so that a later correction of her record does not move past answers) and its cohort's end month."""
+    created, so that a later correction of her record does not move past answers) and its cohort's end month.
+    ``wave``: an ``OutcomeWave``, or the values of one inserted in bulk (a mapping of its columns)."""
+    value = wave.get if isinstance(wave, dict) else lambda name: getattr(wave, name)
     return {
-        "months": wave.months,
-        "cohort_id": wave.cohort_id,
-        "gender": Gender(wave.gender),
-        "area": Area(wave.area),
-        "ends_month": first_of_month(wave.cohort_ends_on),
+        "months": value("months"),
+        "cohort_id": value("cohort_id"),
+        "gender": Gender(value("gender")),
+        "area": Area(value("area")),
+        "ends_month": first_of_month(value("cohort_ends_on")),
     }
 
 
 def wave_created(wave: Any) -> None:
-    """Count a new wave (a graduate asked) in its tally row. Called in the transaction that creates it."""
+    """Count a new wave (a graduate asked) in its tally row: an ``OutcomeWave`` or the column values of one
+    inserted in bulk. Called in the transaction that creates it, once per wave actually inserted."""
     add_to_cell(wave_key(wave), {"waves": 1})
 
 
