@@ -12,10 +12,10 @@ figure is suppressed."""
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 from operator import add
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from auth.permissions import OversightScope
 from centres.models import Centre, District, Province
@@ -247,30 +247,45 @@ def _name(group_by: str, key: str, label) -> str:
     return label
 
 
-def _tallies(
-    table, select_columns: list, wave: int, scope: OversightScope, province_code: str | None, centre_id: int | None
-) -> Select:
-    """``select_columns`` over the tally ``table`` (cells or buckets) of ``wave`` joined to the cohort's course,
-    centre, district and province, within ``scope`` and the narrowing asked."""
+@lru_cache(maxsize=256)
+def _pass(
+    group_by: str, bucketed: bool, split: str, by_province: bool, by_centres: bool, by_code: bool, by_centre: bool
+) -> tuple[Select, int, int, bool]:
+    """One pass of the report, built once per shape and reused with bound values (building and caching a new
+    statement for every request cost more than running it on a small database): the statement, the width of
+    the group key, where the split column is, and whether the group has a name column.
+
+    Over the tally cells (``bucketed`` False: the counts) or the histogram buckets of the wave
+    (``:wave``) joined to the cohort's course, centre, district and province, split by gender or by area (rural
+    and urban only), within the scope (``:province_id``, ``:centre_ids``) and narrowing (``:province_code``,
+    ``:centre_id``) that are present."""
+    table = outcome_tally_bucket if bucketed else outcome_tally
+    keys, name = _grouping(group_by, table)
+    labels = [*keys, *([name] if name is not None else [])]
+    by = table.c[split]
+    figures = (table.c.bucket, func.sum(table.c.earners)) if bucketed else SUMS
     stmt = (
-        select(*select_columns)
+        select(*labels, by, *figures)
         .select_from(table)
         .join(Cohort, Cohort.id == table.c.cohort_id)
         .join(Course, Course.id == Cohort.course_id)
         .join(Centre, Centre.id == Cohort.centre_id)
         .join(District, District.id == Centre.district_id)
         .join(Province, Province.id == District.province_id)
-        .where(table.c.months == wave)
+        .where(table.c.months == bindparam("wave"))
     )
-    if scope.province_id is not None:
-        stmt = stmt.where(District.province_id == scope.province_id)
-    if scope.centre_ids is not None:
-        stmt = stmt.where(Cohort.centre_id.in_(scope.centre_ids or [-1]))
-    if province_code is not None:
-        stmt = stmt.where(Province.code == province_code)
-    if centre_id is not None:
-        stmt = stmt.where(Cohort.centre_id == centre_id)
-    return stmt
+    if by_province:
+        stmt = stmt.where(District.province_id == bindparam("province_id"))
+    if by_centres:
+        stmt = stmt.where(Cohort.centre_id.in_(bindparam("centre_ids", expanding=True)))
+    if by_code:
+        stmt = stmt.where(Province.code == bindparam("province_code"))
+    if by_centre:
+        stmt = stmt.where(Cohort.centre_id == bindparam("centre_id"))
+    if split == "area":
+        stmt = stmt.where(by.in_((Area.RURAL, Area.URBAN)))
+    stmt = stmt.group_by(*labels, by, *([table.c.bucket] if bucketed else []))
+    return stmt, len(keys), len(labels), name is not None
 
 
 def outcomes_report(
@@ -290,29 +305,31 @@ def outcomes_report(
     figures but in neither side of the gap), and the earnings histogram's buckets likewise."""
     rows: dict[str, OutcomeRow] = {}
     connection = db.session.connection()
-    for table, split in (
-        (outcome_tally, "gender"),
-        (outcome_tally, "area"),
-        (outcome_tally_bucket, "gender"),
-        (outcome_tally_bucket, "area"),
-    ):
-        keys, name = _grouping(group_by, table)
-        labels = [*keys, *([name] if name is not None else [])]
-        width, at = len(keys), len(labels)
-        by = table.c[split]
-        figures = SUMS if table is outcome_tally else (table.c.bucket, func.sum(table.c.earners))
-        stmt = _tallies(table, [*labels, by, *figures], wave, scope, province_code, centre_id)
-        if split == "area":
-            stmt = stmt.where(by.in_((Area.RURAL, Area.URBAN)))
-        stmt = stmt.group_by(*labels, by, *([table.c.bucket] if table is outcome_tally_bucket else []))
+    shape = (
+        scope.province_id is not None,
+        scope.centre_ids is not None,
+        province_code is not None,
+        centre_id is not None,
+    )
+    values_of = {
+        "wave": wave,
+        "province_id": scope.province_id,
+        "centre_ids": sorted(scope.centre_ids or [-1]),
+        "province_code": province_code,
+        "centre_id": centre_id,
+    }
+    for bucketed, split in ((False, "gender"), (False, "area"), (True, "gender"), (True, "area")):
+        stmt, width, at, named = _pass(group_by, bucketed, split, *shape)
+        wanted = {"wave", *(name for name, present in zip(SHAPE_PARAMETERS, shape, strict=True) if present)}
+        parameters = {name: value for name, value in values_of.items() if name in wanted}
         # Executed on the connection (Core): the rows need no ORM processing.
-        for values in connection.execute(stmt):
+        for values in connection.execute(stmt, parameters):
             key = _key(group_by, values[:width])
             row = rows.get(key)
             if row is None:
-                row = rows[key] = OutcomeRow(key, _name(group_by, key, values[width] if name is not None else None))
+                row = rows[key] = OutcomeRow(key, _name(group_by, key, values[width] if named else None))
             side = SIDES.get(values[at])
-            if table is outcome_tally:
+            if not bucketed:
                 cell = Cell.of(values[at + 1 :])
                 if split == "gender":
                     row.all += cell
@@ -327,6 +344,8 @@ def outcomes_report(
     return sorted(rows.values(), key=lambda row: row.key)
 
 
+# The bound values of each optional filter of ``_pass``, in the order of its flags.
+SHAPE_PARAMETERS = ("province_id", "centre_ids", "province_code", "centre_id")
 # Which side of a gap a gender or an area is on (transgender and semi-urban graduates: neither).
 SIDES = {Gender.FEMALE: "women", Gender.MALE: "men", Area.RURAL: "rural", Area.URBAN: "urban"}
 
