@@ -653,10 +653,10 @@ def test_sign_in_failures_count_once_across_both_hosts(app, deployment, make_use
 def test_killing_one_host_mid_burst_loses_no_acknowledged_application(
     app, deployment, make_cohort, make_trainee, make_user
 ):
-    """30 trainees apply through nginx, a few at a time; when a third have their answer, host A's gunicorn dies
-    (SIGKILL, its worker processes included). Whoever got no answer (nginx's 502 for a request that was on host A, or a refused
-    connection) tries again, as a phone would. Every application answered 201 is in the database, every
-    trainee ends with exactly one place or place in line, and the seats hold."""
+    """30 trainees apply through nginx, a few at a time; when a third have their answer, host A's gunicorn
+    dies (SIGKILL, its worker processes included). Whoever got no answer (nginx's 502 for a request that was
+    on host A, or a refused connection) tries again, as a phone would. Every application answered 201 is in
+    the database, every trainee ends with exactly one place or place in line, and the seats hold."""
     cohort_id = make_cohort(seats=10).id
     people = applicants(make_trainee, make_user, 30)
     host_a = deployment.hosts[0]
