@@ -49,7 +49,8 @@ from static_files import collect, content_hash, hashed_name
 from tests.test_api_gunicorn import free_port
 from vocabulary import Channel, EnrollmentStatus, Role
 
-pytestmark = pytest.mark.backends("postgresql")
+# One deployment for the module: under xdist its tests stay in one process (make test: --dist loadgroup).
+pytestmark = [pytest.mark.backends("postgresql"), pytest.mark.xdist_group("two-hosts")]
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
