@@ -72,6 +72,11 @@ def session(seeded):
     return db.session
 
 
+# The demo is seeded once per database for the module: under xdist its tests stay in one process (make test:
+# --dist loadgroup), or each process would seed it again (a minute or more each).
+pytestmark = pytest.mark.xdist_group("demo-seed")
+
+
 def count(statement) -> int:
     return db.session.scalar(statement)
 

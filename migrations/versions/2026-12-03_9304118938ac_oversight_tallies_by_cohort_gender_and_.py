@@ -11,7 +11,7 @@ default). Seats backfilled before this revision were not recorded as such: they 
 the downgrade drops only what this revision adds.
 
 Revision ID: 9304118938ac
-Revises: 4e26930869a9
+Revises: 61450738a6dc
 Create Date: 2026-12-03 11:22:37.281369
 
 """
@@ -23,7 +23,7 @@ from flask import current_app
 
 # revision identifiers, used by Alembic.
 revision = "9304118938ac"
-down_revision = "4e26930869a9"
+down_revision = "61450738a6dc"
 branch_labels = None
 depends_on = None
 
