@@ -1010,6 +1010,7 @@ class ScaleSeeder:
                 "outcome_wave",
                 "outcome_answer",
                 "outcome_tally",
+                "outcome_tally_bucket",
             ):
                 self.connection.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
