@@ -68,6 +68,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
     ),
     "certificate": ("certificate.issue", "certificate.revoke", "certificate.reissue"),
     "import": ("import.confirm",),
+    "outbox": ("outbox.retry", "outbox.discard"),
     "export": (
         "export.capacity",
         "export.cohorts",
@@ -90,6 +91,7 @@ AUDIT_OBJECT_TYPES = (
     "enrollment",
     "import_batch",
     "certificate",
+    "outbox_message",
 )
 
 
