@@ -192,6 +192,7 @@ class Config:
         # before a message fails, and the backoff between attempts (doubling from the first, capped).
         self.OUTBOX_BATCH_SIZE = int(os.environ.get("MARKAZ_OUTBOX_BATCH_SIZE", "100"))
         self.OUTBOX_LEASE_SECONDS = int(os.environ.get("MARKAZ_OUTBOX_LEASE_SECONDS", "300"))
+        self.OUTBOX_CONCURRENCY = int(os.environ.get("MARKAZ_OUTBOX_CONCURRENCY", "10"))
         self.OUTBOX_MAX_ATTEMPTS = int(os.environ.get("MARKAZ_OUTBOX_MAX_ATTEMPTS", "6"))
         self.OUTBOX_BACKOFF_SECONDS = float(os.environ.get("MARKAZ_OUTBOX_BACKOFF_SECONDS", "30"))
         self.OUTBOX_BACKOFF_MAX_SECONDS = float(os.environ.get("MARKAZ_OUTBOX_BACKOFF_MAX_SECONDS", "3600"))
@@ -282,6 +283,7 @@ class TestConfig(Config):
         self.METRICS_TOKEN = ""
         self.OUTBOX_BATCH_SIZE = 100
         self.OUTBOX_LEASE_SECONDS = 300
+        self.OUTBOX_CONCURRENCY = 10
         self.OUTBOX_MAX_ATTEMPTS = 6
         self.OUTBOX_BACKOFF_SECONDS = 30.0
         self.OUTBOX_BACKOFF_MAX_SECONDS = 3600.0

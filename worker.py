@@ -5,7 +5,7 @@ Safe on every host at once: the sender claims messages (``notifications.sender``
 cohorts (``enrollments.services.offers.claim_cohort``), outcome waves claim what they send. A job that
 fails (the database restarting, a gateway down) is logged and runs again at its next turn; the worker
 itself keeps going. SIGTERM or SIGINT (systemd stopping the unit, Ctrl-C) stops it cleanly: the sender
-finishes the message in hand, hands back the claims of the rest of its batch, and the process exits 0.
+finishes the group of messages in hand (``OUTBOX_CONCURRENCY``), hands back the claims of the rest of its batch, and the process exits 0.
 """
 
 import importlib.util
@@ -116,7 +116,7 @@ def worker_command() -> None:
     stop = threading.Event()
 
     def stop_on_signal(signum, _frame) -> None:
-        log.info("worker: %s received, stopping after the message in hand", signal.Signals(signum).name)
+        log.info("worker: %s received, stopping after the messages in hand", signal.Signals(signum).name)
         stop.set()
 
     signal.signal(signal.SIGTERM, stop_on_signal)

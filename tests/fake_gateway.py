@@ -39,10 +39,14 @@ class FakeGateway:
 
     def __post_init__(self) -> None:
         self.lock = threading.Lock()
+        self.first_at = self.last_at = 0.0  # time.perf_counter() of the first and the last request
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as real gateways and the client's session use
+            # Headers and body go in two writes: without TCP_NODELAY the body waits for the client's delayed
+            # ACK (40 ms a request on Linux), which would measure the kernel, not the sender.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args) -> None:  # quiet: tests read ``received`` instead
                 pass
@@ -61,6 +65,8 @@ class FakeGateway:
                     received = Received(self.command, urlsplit(self.path).path, fields, dict(self.headers), behaviour)
                     gateway.received.append(received)
                     number = len(gateway.received)
+                    gateway.last_at = time.perf_counter()
+                    gateway.first_at = gateway.first_at or gateway.last_at
                 if behaviour == "timeout":
                     time.sleep(gateway.hang)
                 elif behaviour == "slow":
