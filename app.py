@@ -29,6 +29,7 @@ def create_app(config: object | None = None) -> Flask:
 
     register_blueprints(app)
     register_access_rules(app)
+    register_read_replica(app)  # after the access gate: it decides once the gate knows who is asking
     register_static_files(app)
     register_error_pages(app)
     register_template_helpers(app)
@@ -82,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     import notifications.webhooks
     import oversight.audit_log
     import oversight.exports
+    import oversight.outcome_pages
     import oversight.routes
 
     packages = (home, health, auth, centres, certificates, courses, enrollments, attendance, oversight, notifications)
@@ -107,6 +109,12 @@ def register_access_rules(app: Flask) -> None:
 
     register_gate(app)
     security.register(app)
+
+
+def register_read_replica(app: Flask) -> None:
+    import replica
+
+    replica.register(app)
 
 
 def register_static_files(app: Flask) -> None:

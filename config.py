@@ -131,6 +131,8 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
             os.environ.get("DATABASE_URL") or f"sqlite:///{instance_dir() / 'markaz.db'}"
         )
+        # Optional: a read replica of DATABASE_URL for oversight's reports and exports (replica.py).
+        self.DATABASE_READ_URL = normalise_database_url(os.environ.get("DATABASE_READ_URL", ""))
         # The public address of the site: every link that leaves it (mail, SMS) starts with it, never
         # with the Host header of the request that caused the message.
         self.BASE_URL = base_url(os.environ.get("MARKAZ_BASE_URL", "http://127.0.0.1:5000"), production=production)
@@ -259,6 +261,7 @@ class TestConfig(Config):
         self.ENV_NAME = "test"
         self.SECRET_KEY = secrets.token_hex(16)
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(database_url)
+        self.DATABASE_READ_URL = ""
         self.SESSION_COOKIE_SECURE = False
         self.BASE_URL = "http://markaz.test"
         self.TRUSTED_HOSTS = None

@@ -27,7 +27,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.client import HTTPConnection, HTTPSConnection
 from pathlib import Path
 from urllib.parse import urlencode
@@ -43,11 +43,14 @@ from sqlalchemy.engine import make_url
 from enrollments.counters import recount
 from enrollments.models import Enrollment
 from extensions import db
+from notifications.models import OutboxMessage
+from notifications.outbox import queue
 from static_files import collect, content_hash, hashed_name
 from tests.test_api_gunicorn import free_port
-from vocabulary import EnrollmentStatus, Role
+from vocabulary import Channel, EnrollmentStatus, Role
 
-pytestmark = pytest.mark.backends("postgresql")
+# One deployment for the module: under xdist its tests stay in one process (make test: --dist loadgroup).
+pytestmark = [pytest.mark.backends("postgresql"), pytest.mark.xdist_group("two-hosts")]
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -121,6 +124,118 @@ class Relay:
             connection.close()
 
 
+# A gateway that counts ----------------------------------------------------------------------------------------
+
+
+class Gateway:
+    """A minimal SMS gateway on a local port: it accepts every message (200, a JSON id) and keeps each one's
+    form (``receipts``), so that the test can count what the two hosts' workers sent."""
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from urllib.parse import parse_qs
+
+        gateway = self
+        self.receipts: list[dict[str, str]] = []
+        self.lock = threading.Lock()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                form = {key: values[0] for key, values in parse_qs(self.rfile.read(length).decode()).items()}
+                form["idempotency_header"] = self.headers.get("Idempotency-Key", "")
+                with gateway.lock:
+                    gateway.receipts.append(form)
+                    number = len(gateway.receipts)
+                body = json.dumps({"status": "ok", "id": f"gw-{number}"}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_arguments) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def keys(self) -> Counter[str]:
+        with self.lock:
+            return Counter(receipt.get("id", "") for receipt in self.receipts)
+
+    def senders(self, keys: set[str]) -> Counter[str]:
+        with self.lock:
+            return Counter(receipt.get("mask", "") for receipt in self.receipts if receipt.get("id") in keys)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class MailServer:
+    """A minimal SMTP server on a local port that accepts every message and keeps its headers (``received``):
+    the email half of the outbox, counted like the SMS at the gateway."""
+
+    def __init__(self) -> None:
+        import socketserver
+
+        mail = self
+        self.received: list[dict[str, str]] = []
+        self.lock = threading.Lock()
+
+        class Handler(socketserver.StreamRequestHandler):
+            def reply(self, line: str) -> None:
+                self.wfile.write(f"{line}\r\n".encode())
+
+            def handle(self) -> None:
+                self.reply("220 markaz-test ESMTP")
+                while line := self.rfile.readline():
+                    command = line.decode(errors="replace").strip().upper()
+                    if command.startswith(("EHLO", "HELO")):
+                        self.reply("250 markaz-test")
+                    elif command == "DATA":
+                        self.reply("354 end with <CRLF>.<CRLF>")
+                        lines = []
+                        while (data := self.rfile.readline()) not in (b".\r\n", b""):
+                            lines.append(data.decode(errors="replace"))
+                        headers = {}
+                        for header in "".join(lines).split("\r\n\r\n", 1)[0].split("\r\n"):
+                            name, _, value = header.partition(":")
+                            headers[name.strip().lower()] = value.strip()
+                        with mail.lock:
+                            mail.received.append(headers)
+                        self.reply("250 queued")
+                    elif command == "QUIT":
+                        self.reply("221 bye")
+                        return
+                    else:  # MAIL FROM, RCPT TO, RSET, NOOP
+                        self.reply("250 ok")
+
+        class Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
+            daemon_threads = True
+            allow_reuse_address = True
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def message_ids(self) -> Counter[str]:
+        with self.lock:
+            return Counter(headers.get("message-id", "") for headers in self.received)
+
+    def senders(self, message_ids: set[str]) -> Counter[str]:
+        with self.lock:
+            return Counter(
+                headers.get("from", "") for headers in self.received if headers.get("message-id") in message_ids
+            )
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 # Hosts and nginx ----------------------------------------------------------------------------------------------
 
 
@@ -164,8 +279,10 @@ class Process:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
 
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")[-3000:] if self.log.exists() else ""
+    def output(self, tail: int = 3000) -> str:
+        """The end of its output (``tail`` characters; 0: all of it)."""
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return text[-tail:] if tail else text
 
 
 @dataclass
@@ -187,12 +304,21 @@ class Deployment:
     https_port: int
     http_port: int
     relay: Relay
+    gateway: Gateway
+    mail: MailServer
+    workers: list[Process]
     folder: Path
     prefix: str
-    extra: list[Process] = field(default_factory=list)
+
+    def both_hosts_up(self) -> None:
+        """Wait until both hosts answer (one may be starting again after the test that kills it)."""
+        for host in self.hosts:
+            answers = functools.partial(lambda h: direct(h, "GET", "/").status == 200, host)
+            wait_for(f"{host.name} did not answer", answers, self.output)
 
     def output(self) -> str:
         parts = [f"--- {host.name}\n{host.web.output()}" for host in self.hosts]
+        parts += [f"--- {worker.name}\n{worker.output()}" for worker in self.workers]
         error_log = self.folder / "nginx" / "error.log"
         parts.append(f"--- nginx\n{error_log.read_text(errors='replace')[-2000:] if error_log.exists() else ''}")
         return "\n".join(parts)
@@ -212,8 +338,11 @@ def redis_or_skip() -> None:
         pytest.skip(message)
 
 
-def host_environment(database_url: str, relay: Relay, prefix: str, instance: Path) -> dict[str, str]:
-    """The environment of a production host (README, "Production"), the database reached through ``relay``."""
+def host_environment(
+    database_url: str, relay: Relay, gateway: Gateway, mail: MailServer, prefix: str, instance: Path
+) -> dict[str, str]:
+    """The environment of a production host (README, "Production"), the database reached through ``relay``,
+    email sent to ``mail``, SMS to ``gateway``."""
     url = make_url(database_url).set(host="127.0.0.1", port=relay.port).render_as_string(hide_password=False)
     inherited = {
         name: value
@@ -230,8 +359,13 @@ def host_environment(database_url: str, relay: Relay, prefix: str, instance: Pat
         "RATELIMIT_STORAGE_URI": f"redis://{REDIS[0]}:{REDIS[1]}",
         "RATELIMIT_KEY_PREFIX": prefix,
         "MARKAZ_INSTANCE_PATH": str(instance),
-        "MAIL_BACKEND": "log",
+        "MAIL_BACKEND": "smtp",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(mail.port),
         "SMS_BACKEND": "log",
+        "MARKAZ_SMS_URL": f"http://127.0.0.1:{gateway.port}/send",
+        "MARKAZ_SMS_SENDER_ID": "MARKAZ",
+        "MARKAZ_WORKER_SEND_SECONDS": "0.2",  # a test waits for the outbox to empty: no need to wait 2 s a turn
     }
 
 
@@ -261,7 +395,8 @@ def deployment(database_url, tmp_path_factory):
     server = make_url(database_url)
     relay = Relay((server.host or "127.0.0.1", server.port or 5432))
     prefix = f"markaz-two-hosts-{uuid.uuid4().hex}"
-    environment = host_environment(database_url, relay, prefix, folder / "instance")
+    gateway, mail = Gateway(), MailServer()
+    environment = host_environment(database_url, relay, gateway, mail, prefix, folder / "instance")
 
     hosts = []
     for name in ("host-a", "host-b"):
@@ -270,14 +405,25 @@ def deployment(database_url, tmp_path_factory):
         command += ["--access-logfile", "-", "--access-logformat", '"%(r)s" %(s)s', "app:create_app()"]
         web = Process(name, command, environment, folder / f"{name}.log")
         hosts.append(Host(name, port, web))
+    # A worker on each host, told apart by the sender they send as.
+    workers = [
+        Process(
+            f"worker-{name}",
+            [str(BIN / "flask"), "worker"],
+            environment
+            | {"MARKAZ_SMS_SENDER_ID": f"MARKAZ-{name[-1].upper()}", "MAIL_SENDER": f"worker-{name}@markaz.test"},
+            folder / f"worker-{name}.log",
+        )
+        for name in ("host-a", "host-b")
+    ]
 
     https_port, http_port = free_port(), free_port()
     main = folder / "nginx" / "nginx.conf"
     front = Process("nginx", nginx_command(nginx, main, "-g", "daemon off;"), dict(os.environ), folder / "nginx.log")
-    deployment = Deployment(hosts, front, https_port, http_port, relay, folder, prefix)
+    deployment = Deployment(hosts, front, https_port, http_port, relay, gateway, mail, workers, folder, prefix)
     try:
-        for host in hosts:  # they take seconds to start: collect the static files and make the certificate meanwhile
-            host.web.start()
+        for process in [*(host.web for host in hosts), *workers]:  # seconds to start: collect, certify meanwhile
+            process.start()
         collect(str(ROOT / "static"), folder / "collected")
         certificate, key = self_signed(folder / "tls")
         site = nginx_site(
@@ -290,14 +436,14 @@ def deployment(database_url, tmp_path_factory):
         )
         nginx_main(main.parent, site)
         front.start()
-        for host in hosts:
-            answers = functools.partial(lambda h: direct(h, "GET", "/").status == 200, host)
-            wait_for(f"{host.name} did not answer", answers, deployment.output)
+        deployment.both_hosts_up()
         wait_for("nginx did not answer", lambda: through_nginx(deployment, "GET", "/").status == 200, deployment.output)
         yield deployment
     finally:
-        stop_all([*deployment.extra, front, *(host.web for host in hosts)])
+        stop_all([*workers, front, *(host.web for host in hosts)])
         relay.cut()
+        gateway.close()
+        mail.close()
         delete_redis_keys(prefix)
 
 
@@ -403,6 +549,7 @@ def applicants(make_trainee, make_user, count: int) -> list[tuple[int, str]]:
 
 
 def test_sixty_applications_for_ten_seats_over_both_hosts(app, deployment, make_cohort, make_trainee, make_user):
+    deployment.both_hosts_up()
     cohort_id = make_cohort(seats=10).id
     people = applicants(make_trainee, make_user, 60)
     before = [host.requests(r"POST /api/v1/cohorts/\d+/enrollments") for host in deployment.hosts]
@@ -442,6 +589,7 @@ def test_sixty_applications_for_ten_seats_over_both_hosts(app, deployment, make_
 
 
 def test_a_session_made_on_one_host_works_on_the_other(app, deployment, make_user):
+    deployment.both_hosts_up()
     user = make_user(Role.ADMIN, password_hash=password_hash(PASSWORD))
     email = user.email
     db.session.commit()
@@ -473,6 +621,7 @@ def test_a_session_made_on_one_host_works_on_the_other(app, deployment, make_use
 
 
 def test_sign_in_failures_count_once_across_both_hosts(app, deployment, make_user):
+    deployment.both_hosts_up()
     user = make_user(Role.STAFF, password_hash=password_hash(PASSWORD))
     email = user.email
     db.session.commit()
@@ -505,12 +654,12 @@ def test_sign_in_failures_count_once_across_both_hosts(app, deployment, make_use
 def test_killing_one_host_mid_burst_loses_no_acknowledged_application(
     app, deployment, make_cohort, make_trainee, make_user
 ):
-    """40 trainees apply through nginx, a few at a time; when a third have their answer, host A dies (SIGKILL,
-    workers included). Whoever got no answer (nginx's 502 for a request that was on host A, or a refused
-    connection) tries again, as a phone would. Every application answered 201 is in the database, every
-    trainee ends with exactly one place or place in line, and the seats hold."""
+    """30 trainees apply through nginx, a few at a time; when a third have their answer, host A's gunicorn
+    dies (SIGKILL, its worker processes included). Whoever got no answer (nginx's 502 for a request that was
+    on host A, or a refused connection) tries again, as a phone would. Every application answered 201 is in
+    the database, every trainee ends with exactly one place or place in line, and the seats hold."""
     cohort_id = make_cohort(seats=10).id
-    people = applicants(make_trainee, make_user, 40)
+    people = applicants(make_trainee, make_user, 30)
     host_a = deployment.hosts[0]
     acknowledged: dict[int, int] = {}  # trainee id → enrollment id answered 201
     lost: Counter[str] = Counter()
@@ -547,7 +696,8 @@ def test_killing_one_host_mid_burst_loses_no_acknowledged_application(
         assert answered.acquire(timeout=60), deployment.output()
     host_a.web.kill()
     killed_at = len(acknowledged)
-    host_a.web.start()  # it comes back while the others retry (nginx tries it again after fail_timeout)
+    host_a.web.start()  # it comes back while the others retry (nginx tries it again after fail_timeout); the
+    # tests that need both hosts wait for it (Deployment.both_hosts_up)
     for thread in threads:
         thread.join(timeout=120)
     try:
@@ -563,12 +713,56 @@ def test_killing_one_host_mid_burst_loses_no_acknowledged_application(
         assert sorted(trainee for trainee, _, _ in rows) == sorted(trainee for trainee, _ in people)
         assert Counter(status for _, _, status in rows) == {
             EnrollmentStatus.ENROLLED: 10,
-            EnrollmentStatus.WAITLISTED: 30,
+            EnrollmentStatus.WAITLISTED: 20,
         }
         assert recount() == []
     finally:
         print(f"host A killed after {killed_at} acknowledged; answers lost and retried: {dict(lost)}")
-        wait_for("host A did not come back", lambda: direct(host_a, "GET", "/").status == 200, deployment.output)
+
+
+def test_every_message_is_sent_exactly_once_by_the_two_workers(app, deployment, make_trainee):
+    """150 trainees with a phone and an email: 300 messages queued at once. The workers of both hosts claim
+    and send them (``flask worker``): the mail server receives each email exactly once (its Message-ID is the
+    message's idempotency key), each SMS is sent exactly once (the ``log`` sender's line, in the two workers'
+    output), and both workers took a share."""
+    for worker in deployment.workers:
+        assert worker.running(), worker.output()
+    trainees = [make_trainee(email=f"outbox{number}@example.pk") for number in range(150)]
+    for trainee in trainees:
+        queue(trainee, "two-hosts-test", "Markaz test", f"two-hosts message {trainee.id}.")
+    db.session.commit()
+    rows = db.session.execute(
+        sa.select(OutboxMessage.channel, OutboxMessage.idempotency_key, OutboxMessage.body).where(
+            OutboxMessage.kind == "two-hosts-test"
+        )
+    ).all()
+    emails = {f"<{key}@markaz>" for channel, key, _ in rows if channel is Channel.EMAIL}
+    texts = {body for channel, _, body in rows if channel is Channel.SMS}
+    assert (len(emails), len(texts)) == (150, 150)
+
+    def all_sent() -> bool:
+        db.session.rollback()
+        pending = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.kind == "two-hosts-test", OutboxMessage.sent_at.is_(None))
+        )
+        return pending == 0
+
+    wait_for("the workers did not send the outbox", all_sent, deployment.output, seconds=60)
+    received = deployment.mail.message_ids()
+    assert {message_id: received[message_id] for message_id in emails} == dict.fromkeys(emails, 1)
+    email_shares = deployment.mail.senders(emails)
+    assert len(email_shares) == 2 and sum(email_shares.values()) == 150, email_shares
+
+    sms_shares = {}
+    sent_texts: Counter[str] = Counter()
+    for worker in deployment.workers:
+        lines = re.findall(r"SMS \(SMS_BACKEND=log, not sent\) to [^:]+: (two-hosts message \d+\.)", worker.output(0))
+        sent_texts.update(lines)
+        sms_shares[worker.name] = len(lines)
+    assert {text: sent_texts[text] for text in texts} == dict.fromkeys(texts, 1)
+    assert min(sms_shares.values()) > 0, sms_shares
 
 
 def test_hashed_static_files_come_from_nginx_compressed_and_kept_a_year(app, deployment):
