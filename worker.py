@@ -5,7 +5,8 @@ Safe on every host at once: the sender claims messages (``notifications.sender``
 cohorts (``enrollments.services.offers.claim_cohort``), outcome waves claim what they send. A job that
 fails (the database restarting, a gateway down) is logged and runs again at its next turn; the worker
 itself keeps going. SIGTERM or SIGINT (systemd stopping the unit, Ctrl-C) stops it cleanly: the sender
-finishes the group of messages in hand (``OUTBOX_CONCURRENCY``), hands back the claims of the rest of its batch, and the process exits 0.
+finishes the group of messages in hand (``OUTBOX_CONCURRENCY``), hands back the claims of the rest of its
+batch, and the process exits 0.
 """
 
 import importlib.util

@@ -3,7 +3,8 @@
 (off, on, off, on, …) so that a busy machine weighs on both alike; the median of each. Target (issue 19):
 metrics cost under 5% of the throughput.
 
-    .venv/bin/python bench/metrics_cost.py [--seconds 10] [--rounds 3] [--connections 8] [--workers 2] [--path /centres/]
+    .venv/bin/python bench/metrics_cost.py [--seconds 10] [--rounds 3] [--connections 8] [--workers 2]
+        [--path /centres/]
 
 The page is served from a fresh SQLite database with the reference data (provinces and districts): a cheap
 page, so the histogram's share of each request is as large as it gets (a heavier page hides it more).
@@ -21,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.catalogue import ROOT, VENV_BIN, bench_env, free_port, gunicorn, wait_until_up, wrk  # noqa: E402
+from bench.catalogue import ROOT, VENV_BIN, bench_env, free_port, gunicorn, wait_until_up, wrk
 
 
 def main() -> None:

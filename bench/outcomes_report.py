@@ -51,12 +51,12 @@ def counts(env: dict) -> dict[str, int]:
 
 
 def in_process(repeat: int, waves: list[int]) -> dict:
-    from outcomes.models import OutcomeAnswer, OutcomeWave
     from sqlalchemy import func, select
 
     from app import create_app
     from auth.permissions import OversightScope
     from extensions import db
+    from outcomes.models import OutcomeAnswer, OutcomeWave
     from oversight.queries.outcomes import outcome_totals, outcomes_report
 
     app = create_app()

@@ -22,8 +22,8 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.catalogue import ROOT, VENV_BIN, bench_env  # noqa: E402
-from tests.fake_gateway import FakeGateway  # noqa: E402
+from bench.catalogue import ROOT, VENV_BIN, bench_env
+from tests.fake_gateway import FakeGateway
 
 SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 
