@@ -7,10 +7,11 @@ and status. At each scrape, read from the database: ``markaz_applications`` by o
 ``markaz_outbox_failed``.
 
 Under gunicorn every worker is a process of its own: set ``PROMETHEUS_MULTIPROC_DIR`` to an empty
-directory writable by them (wiped at each start of the service) and the histogram is kept in files there,
-which a scrape of any worker adds up (``prometheus_client.multiprocess``); gunicorn's ``child_exit`` hook
-calls ``mark_process_dead`` (``deploy/gunicorn.conf.py``). Without it (one process: ``flask run``, tests)
-the process's own registry is served.
+directory writable by them (emptied at each start of the service) and the histogram is kept in files
+there, which a scrape of any worker adds up (``prometheus_client.multiprocess``). A dead worker's files
+keep counting in the sums, as they should for a histogram (no live gauges are kept per process, so
+gunicorn needs no ``child_exit`` hook). Without it (one process: ``flask run``, tests) the process's own
+registry is served.
 """
 
 import os
