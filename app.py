@@ -46,7 +46,8 @@ def register_models() -> None:
     import certificates.models  # noqa: F401
     import courses.models  # noqa: F401
     import enrollments.imports.models
-    import enrollments.models  # noqa: F401
+    import enrollments.models
+    import enrollments.tallies  # noqa: F401
     import notifications.models  # noqa: F401
     import outcomes.models  # noqa: F401
 
@@ -81,13 +82,17 @@ def register_blueprints(app: Flask) -> None:
     import home.routes
     import notifications.admin
     import notifications.webhooks
+    import outcomes.admin
+    import outcomes.calls
+    import outcomes.routes
     import oversight.audit_log
+    import oversight.completion
     import oversight.exports
     import oversight.outcome_pages
     import oversight.routes
 
-    packages = (home, health, auth, centres, certificates, courses, enrollments, attendance, oversight, notifications)
-    for package in packages:
+    packages = (home, health, auth, centres, certificates, courses, enrollments, attendance, oversight, outcomes)
+    for package in (*packages, notifications):
         app.register_blueprint(package.bp)
     app.register_blueprint(notifications.webhooks.bp)
     api.register_with(app)
@@ -139,11 +144,12 @@ def register_commands(app: Flask) -> None:
     from auth.commands import users_cli
     from enrollments.commands import offers_cli, reserves_cli
     from notifications.commands import outbox_cli
+    from outcomes.commands import outcomes_cli
     from oversight.commands import oversight_cli
     from seed.commands import seed_cli
     from static_files import static_cli
     from worker import worker_command
 
-    for group in (seed_cli, users_cli, outbox_cli, oversight_cli, offers_cli, reserves_cli, static_cli):
+    for group in (seed_cli, users_cli, outbox_cli, oversight_cli, offers_cli, reserves_cli, static_cli, outcomes_cli):
         app.cli.add_command(group)
     app.cli.add_command(worker_command)

@@ -9,7 +9,6 @@ finishes the group of messages in hand (``OUTBOX_CONCURRENCY``), hands back the 
 batch, and the process exits 0.
 """
 
-import importlib.util
 import logging
 import signal
 import threading
@@ -63,22 +62,23 @@ def expire_offers(stop: threading.Event, claimer: str) -> bool:
 
 
 def send_outcome_waves(stop: threading.Event, claimer: str) -> bool:
+    from database import utcnow
     from outcomes.jobs import send_due_waves
 
-    from database import utcnow
-
-    send_due_waves(utcnow())
-    db.session.commit()
+    done = send_due_waves(utcnow())
+    if any(done.values()):
+        log.info("outcome waves: %s", done)
     return False
 
 
 def jobs() -> list[Job]:
-    """The timed jobs of this installation: the sender, offer expiry, and outcome waves where that package
-    is installed."""
-    found = [Job("outbox", "WORKER_SEND_SECONDS", send_outbox), Job("offers", "WORKER_OFFERS_SECONDS", expire_offers)]
-    if importlib.util.find_spec("outcomes") and importlib.util.find_spec("outcomes.jobs"):
-        found.append(Job("outcome waves", "WORKER_OUTCOMES_SECONDS", send_outcome_waves))
-    return found
+    """The timed jobs: the sender, offer expiry (``flask offers expire``'s work) and the outcome waves
+    (``flask outcomes send``'s: ``outcomes.jobs.send_due_waves``, which commits batch by batch)."""
+    return [
+        Job("outbox", "WORKER_SEND_SECONDS", send_outbox),
+        Job("offers", "WORKER_OFFERS_SECONDS", expire_offers),
+        Job("outcome waves", "WORKER_OUTCOMES_SECONDS", send_outcome_waves),
+    ]
 
 
 def run_worker(stop: threading.Event, *, rounds: int | None = None) -> int:

@@ -20,6 +20,7 @@ import http.client
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -36,8 +37,6 @@ from scale_reports import flask, summary  # noqa: E402
 
 
 def counts(env: dict) -> dict[str, int]:
-    import subprocess
-
     code = (
         "import json; from sqlalchemy import func, select; from app import create_app; from extensions import db;"
         "app = create_app(); ctx = app.app_context(); ctx.push();"
@@ -122,7 +121,11 @@ def over_http(env: dict, repeat: int, workers: int, waves: list[int]) -> dict:
         connection.close()
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=60)  # a busy machine can take a while to stop two workers
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
     return results
 
 

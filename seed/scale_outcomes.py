@@ -24,7 +24,7 @@ from datetime import time as clock
 
 from sqlalchemy import Connection, text
 
-from outcomes.tallies import BUCKET_COLUMNS, COUNT_COLUMNS, bucket_of
+from outcomes.tallies import COUNT_COLUMNS, bucket_of
 from vocabulary import Area, Gender, Track
 
 MONTHS = (3, 6, 12)
@@ -86,7 +86,8 @@ ANSWER_COLUMNS = (
     "answered_at",
     "updated_at",
 )
-TALLY_COLUMNS = ("months", "cohort_id", "gender", "area", "ends_month", *COUNT_COLUMNS, "earnings_pkr", *BUCKET_COLUMNS)
+TALLY_COLUMNS = ("months", "cohort_id", "gender", "area", "ends_month", *COUNT_COLUMNS, "earnings_pkr")
+BUCKET_ROW_COLUMNS = ("months", "cohort_id", "gender", "area", "bucket", "earners")
 
 
 def add_months(day: date, months: int) -> date:
@@ -157,8 +158,10 @@ class OutcomeSeeder:
         self.writer, self.today, self.rng = writer, today, rng
         self.seeded = SeededOutcomes()
         self.answers: list[tuple] = []
-        # (months, cohort_id, gender, area) → [ends_month, counts…, earnings_pkr, buckets…]
+        # (months, cohort_id, gender, area) → [ends_month, counts…, earnings_pkr]
         self.tallies: dict[tuple, list] = {}
+        # (months, cohort_id, gender, area, bucket) → earners
+        self.buckets: dict[tuple, int] = {}
 
     def waves(self, people: Iterator[Graduate]) -> Iterator[tuple]:
         """The wave rows, collecting each answered wave's answer row and tallies as it goes."""
@@ -204,13 +207,12 @@ class OutcomeSeeder:
                         person.ends_on.replace(day=1),
                         *([0] * len(COUNT_COLUMNS)),
                         0,
-                        *([0] * len(BUCKET_COLUMNS)),
                     ]
                 tally[1] += 1  # waves
-                self.answer(wave_id, months, due_on, median, tally)
+                self.answer(wave_id, months, due_on, median, tally, key)
         self.seeded.waves = wave_id
 
-    def answer(self, wave_id: int, months: int, due_on: date, median: float, tally: list) -> None:
+    def answer(self, wave_id: int, months: int, due_on: date, median: float, tally: list, key: tuple) -> None:
         rng = self.rng
         working = rng.random() < WORKING_SHARE[months]
         earning = working and rng.random() < EARNING_IF_WORKING
@@ -270,13 +272,18 @@ class OutcomeSeeder:
             tally[7] += pkr
             if pkr > 0:
                 tally[5] += 1  # earning
-                tally[8 + bucket_of(pkr)] += 1
+                cell = (*key, bucket_of(pkr))
+                self.buckets[cell] = self.buckets.get(cell, 0) + 1
 
     def tally_rows(self) -> Iterator[tuple]:
         day = self.writer.day
         for (months, cohort_id, gender, area), values in sorted(self.tallies.items()):
             self.seeded.tallies += 1
-            yield (months, cohort_id, gender, area, day(values[0]), *values[1:7], values[7], *values[8:])
+            yield (months, cohort_id, gender, area, day(values[0]), *values[1:])
+
+    def bucket_rows(self) -> Iterator[tuple]:
+        for key, earners in sorted(self.buckets.items()):
+            yield (*key, earners)
 
 
 def seed_outcomes(connection: Connection, writer, *, today: date, seed: int) -> SeededOutcomes:
@@ -287,4 +294,5 @@ def seed_outcomes(connection: Connection, writer, *, today: date, seed: int) -> 
     writer.write("outcome_answer", ANSWER_COLUMNS, iter(seeder.answers))
     seeder.answers = []
     writer.write("outcome_tally", TALLY_COLUMNS, seeder.tally_rows())
+    writer.write("outcome_tally_bucket", BUCKET_ROW_COLUMNS, seeder.bucket_rows())
     return seeder.seeded

@@ -107,6 +107,8 @@ OBJECT_TYPES = {
     "certificate": "certificate",
     "merit_list": "cohort",  # a merit list's version is recorded on its cohort
     "outbox": "outbox_message",
+    "outcome_answer": "outcome_answer",
+    "exchange_rate": "exchange_rate",
 }
 OBJECT_TYPES_OF = {
     "export.roster": "cohort",

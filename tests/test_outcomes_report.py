@@ -258,3 +258,26 @@ def test_the_csv_holds_the_rows_with_empty_suppressed_cells_and_the_definitions(
 def test_a_download_with_a_bad_value_is_refused(client, sign_in, grads):
     response = sign_in(grads.users["admin"]).get("/oversight/exports/outcomes.xlsx?wave=7")
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("query", ["?group_by=centre", "?group_by=gender&wave=3", "?group_by=month"])
+def test_the_api_answer_is_what_its_described_schema_would_give(client, grads, query):
+    from api.reports import OutcomesReportSchema
+
+    answer = client.get(f"/api/v1/reports/outcomes{query}", headers=grads.tokens["admin"]).get_json()
+    schema = OutcomesReportSchema()
+    assert schema.dump(schema.load(answer)) == answer
+
+
+def test_the_excel_download_has_empty_suppressed_cells_and_a_definitions_sheet(client, sign_in, grads):
+    import io
+
+    from openpyxl import load_workbook
+
+    response = sign_in(grads.users["admin"]).get("/oversight/exports/outcomes.xlsx?wave=3&by=province")
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.get_data()))
+    rows = list(workbook.worksheets[0].iter_rows(values_only=True))
+    sindh = next(row for row in rows if row[0] == "SD")
+    assert sindh[2] == 6 and sindh[3] is None
+    assert "Definitions" in workbook.sheetnames

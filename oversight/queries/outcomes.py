@@ -12,23 +12,23 @@ figure is suppressed."""
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 from operator import add
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from auth.permissions import OversightScope
 from centres.models import Centre, District, Province
 from courses.models import Cohort, Course
 from extensions import db
-from outcomes.tallies import BUCKET_COLUMNS, COUNT_COLUMNS, outcome_tally, quantiles
+from outcomes.tallies import BUCKETS, COUNT_COLUMNS, outcome_tally, outcome_tally_bucket, quantiles
 from vocabulary import Area, Gender, PartnerType, Track
 
 SUPPRESS_BELOW = 5
 WAVES = (3, 6, 12)
 OUTCOME_GROUPINGS = ("province", "district", "centre", "track", "course", "gender", "area", "partner", "month")
-SUMMED = (*COUNT_COLUMNS, "earnings_pkr", *BUCKET_COLUMNS)
-HISTOGRAM_START = len(COUNT_COLUMNS) + 1
+SUMMED = (*COUNT_COLUMNS, "earnings_pkr")
+SUMS = tuple(func.sum(outcome_tally.c[column]) for column in SUMMED)
 
 
 def ratio(part: int, whole: int) -> float | None:
@@ -46,13 +46,12 @@ class Cell:
     earning: int = 0
     earnings_answers: int = 0
     earnings_pkr: Decimal = Decimal(0)
-    histogram: list[int] = field(default_factory=lambda: [0] * len(BUCKET_COLUMNS))
+    histogram: list[int] = field(default_factory=lambda: [0] * BUCKETS)
 
     @classmethod
     def of(cls, values) -> "Cell":
         counts = [int(value or 0) for value in values[: len(COUNT_COLUMNS)]]
-        histogram = [int(value or 0) for value in values[HISTOGRAM_START:]]
-        return cls(*counts, Decimal(values[len(COUNT_COLUMNS)] or 0), histogram)
+        return cls(*counts, Decimal(values[len(COUNT_COLUMNS)] or 0))
 
     def __iadd__(self, other: "Cell") -> "Cell":
         for name in COUNT_COLUMNS:
@@ -213,18 +212,20 @@ def headline(total: OutcomeRow) -> Headline:
     )
 
 
-def _grouping(group_by: str) -> tuple[list, object]:
-    """The columns a group is keyed by, and its name column (None: named from the vocabulary or the key)."""
+def _grouping(group_by: str, table=outcome_tally) -> tuple[list, object]:
+    """The columns a group of ``table`` (cells or buckets) is keyed by, and its name column (None: named from
+    the vocabulary or the key)."""
     return {
         "province": ([Province.code], Province.name),
         "district": ([Province.code, District.code], District.name),
         "centre": ([Centre.code], Centre.name),
         "track": ([Course.track], None),
         "course": ([Course.code], Course.title),
-        "gender": ([outcome_tally.c.gender], None),
-        "area": ([outcome_tally.c.area], None),
+        "gender": ([table.c.gender], None),
+        "area": ([table.c.area], None),
         "partner": ([Centre.partner_type], None),
-        "month": ([outcome_tally.c.ends_month], None),
+        # The buckets carry no month: their cohort's end day, gathered into its month by ``_key``.
+        "month": ([table.c.ends_month] if table is outcome_tally else [Cohort.ends_on], None),
     }[group_by]
 
 
@@ -246,28 +247,45 @@ def _name(group_by: str, key: str, label) -> str:
     return label
 
 
-def _tallies(
-    select_columns: list, wave: int, scope: OversightScope, province_code: str | None, centre_id: int | None
-) -> Select:
+@lru_cache(maxsize=256)
+def _pass(
+    group_by: str, bucketed: bool, split: str, by_province: bool, by_centres: bool, by_code: bool, by_centre: bool
+) -> tuple[Select, int, int, bool]:
+    """One pass of the report, built once per shape and reused with bound values (building and caching a new
+    statement for every request cost more than running it on a small database): the statement, the width of
+    the group key, where the split column is, and whether the group has a name column.
+
+    Over the tally cells (``bucketed`` False: the counts) or the histogram buckets of the wave
+    (``:wave``) joined to the cohort's course, centre, district and province, split by gender or by area (rural
+    and urban only), within the scope (``:province_id``, ``:centre_ids``) and narrowing (``:province_code``,
+    ``:centre_id``) that are present."""
+    table = outcome_tally_bucket if bucketed else outcome_tally
+    keys, name = _grouping(group_by, table)
+    labels = [*keys, *([name] if name is not None else [])]
+    by = table.c[split]
+    figures = (table.c.bucket, func.sum(table.c.earners)) if bucketed else SUMS
     stmt = (
-        select(*select_columns)
-        .select_from(outcome_tally)
-        .join(Cohort, Cohort.id == outcome_tally.c.cohort_id)
+        select(*labels, by, *figures)
+        .select_from(table)
+        .join(Cohort, Cohort.id == table.c.cohort_id)
         .join(Course, Course.id == Cohort.course_id)
         .join(Centre, Centre.id == Cohort.centre_id)
         .join(District, District.id == Centre.district_id)
         .join(Province, Province.id == District.province_id)
-        .where(outcome_tally.c.months == wave)
+        .where(table.c.months == bindparam("wave"))
     )
-    if scope.province_id is not None:
-        stmt = stmt.where(District.province_id == scope.province_id)
-    if scope.centre_ids is not None:
-        stmt = stmt.where(Cohort.centre_id.in_(scope.centre_ids or [-1]))
-    if province_code is not None:
-        stmt = stmt.where(Province.code == province_code)
-    if centre_id is not None:
-        stmt = stmt.where(Cohort.centre_id == centre_id)
-    return stmt
+    if by_province:
+        stmt = stmt.where(District.province_id == bindparam("province_id"))
+    if by_centres:
+        stmt = stmt.where(Cohort.centre_id.in_(bindparam("centre_ids", expanding=True)))
+    if by_code:
+        stmt = stmt.where(Province.code == bindparam("province_code"))
+    if by_centre:
+        stmt = stmt.where(Cohort.centre_id == bindparam("centre_id"))
+    if split == "area":
+        stmt = stmt.where(by.in_((Area.RURAL, Area.URBAN)))
+    stmt = stmt.group_by(*labels, by, *([table.c.bucket] if bucketed else []))
+    return stmt, len(keys), len(labels), name is not None
 
 
 def outcomes_report(
@@ -282,46 +300,54 @@ def outcomes_report(
     keyed ``PROVINCE-DISTRICT``, months ``YYYY-MM``), within ``scope`` (narrowed to a province by code or to a
     centre by id when given), ordered by key; groups with no graduate asked are absent.
 
-    Two passes over the tallies of the wave (a few rows per cohort): one by group and gender (the figures, and
-    women's and men's), one by group and area for rural and urban graduates (semi-urban ones are in the figures,
-    in neither side of the gap)."""
-    keys, name = _grouping(group_by)
-    labels = [*keys, *([name] if name is not None else [])]
-    sums = [func.sum(outcome_tally.c[column]) for column in SUMMED]
-    width, first = len(keys), len(labels) + 1
+    Four small passes over the wave's tallies (a few rows per cohort): the counts by group and gender (the
+    figures, and women's and men's), by group and area (rural and urban graduates: semi-urban ones are in the
+    figures but in neither side of the gap), and the earnings histogram's buckets likewise."""
     rows: dict[str, OutcomeRow] = {}
     connection = db.session.connection()
-
-    def row_of(values: tuple) -> OutcomeRow:
-        key = _key(group_by, values[:width])
-        if key not in rows:
-            rows[key] = OutcomeRow(key, _name(group_by, key, values[width] if name is not None else None))
-        return rows[key]
-
-    by_gender = _tallies([*labels, outcome_tally.c.gender, *sums], wave, scope, province_code, centre_id).group_by(
-        *labels, outcome_tally.c.gender
+    shape = (
+        scope.province_id is not None,
+        scope.centre_ids is not None,
+        province_code is not None,
+        centre_id is not None,
     )
-    # Executed on the connection (Core): the rows need no ORM processing.
-    for values in connection.execute(by_gender):
-        row, cell = row_of(values), Cell.of(values[first:])
-        row.all += cell
-        gender = values[len(labels)]
-        if gender == Gender.FEMALE:
-            row.women = cell
-        elif gender == Gender.MALE:
-            row.men = cell
-    by_area = (
-        _tallies([*labels, outcome_tally.c.area, *sums], wave, scope, province_code, centre_id)
-        .where(outcome_tally.c.area.in_((Area.RURAL, Area.URBAN)))
-        .group_by(*labels, outcome_tally.c.area)
-    )
-    for values in connection.execute(by_area):
-        row, cell = row_of(values), Cell.of(values[first:])
-        if values[len(labels)] == Area.RURAL:
-            row.rural = cell
-        else:
-            row.urban = cell
+    values_of = {
+        "wave": wave,
+        "province_id": scope.province_id,
+        "centre_ids": sorted(scope.centre_ids or [-1]),
+        "province_code": province_code,
+        "centre_id": centre_id,
+    }
+    for bucketed, split in ((False, "gender"), (False, "area"), (True, "gender"), (True, "area")):
+        stmt, width, at, named = _pass(group_by, bucketed, split, *shape)
+        wanted = {"wave", *(name for name, present in zip(SHAPE_PARAMETERS, shape, strict=True) if present)}
+        parameters = {name: value for name, value in values_of.items() if name in wanted}
+        # Executed on the connection (Core): the rows need no ORM processing.
+        for values in connection.execute(stmt, parameters):
+            key = _key(group_by, values[:width])
+            row = rows.get(key)
+            if row is None:
+                row = rows[key] = OutcomeRow(key, _name(group_by, key, values[width] if named else None))
+            side = SIDES.get(values[at])
+            if not bucketed:
+                cell = Cell.of(values[at + 1 :])
+                if split == "gender":
+                    row.all += cell
+                if side is not None:
+                    setattr(row, side, cell)
+            else:
+                bucket, earners = values[at + 1], int(values[at + 2] or 0)
+                if split == "gender":
+                    row.all.histogram[bucket] += earners
+                if side is not None:
+                    getattr(row, side).histogram[bucket] += earners
     return sorted(rows.values(), key=lambda row: row.key)
+
+
+# The bound values of each optional filter of ``_pass``, in the order of its flags.
+SHAPE_PARAMETERS = ("province_id", "centre_ids", "province_code", "centre_id")
+# Which side of a gap a gender or an area is on (transgender and semi-urban graduates: neither).
+SIDES = {Gender.FEMALE: "women", Gender.MALE: "men", Area.RURAL: "rural", Area.URBAN: "urban"}
 
 
 def outcome_totals(rows: list[OutcomeRow]) -> OutcomeRow:
