@@ -28,6 +28,8 @@ def course_details(form: CourseForm, code: str) -> CourseDetails:
         min_age=form.min_age.data,
         max_age=form.max_age.data,
         min_education=form.min_education.data,
+        pass_mark=form.pass_mark.data,
+        attendance_threshold=form.attendance_threshold.data,
     )
 
 

@@ -204,8 +204,8 @@ def move(
         # A seat given in a running cohort (its backfill window): she starts training now.
         enrollment.started_training = True
         changes["started_count"] = 1
-    elif to is S.COMPLETED and not enrollment.started_training:
-        # A completed place evidently started training (its cohort was marked running by other means).
+    elif to in (S.COMPLETED, S.NOT_COMPLETED) and not enrollment.started_training:
+        # A decided place evidently started training (its cohort was marked running by other means).
         enrollment.started_training = True
         changes["started_count"] = 1
     if seat is not None:  # counted by take_seat
