@@ -47,15 +47,12 @@ class CourseForm(Form):
 
     # Read as text and checked by the service (``courses.services``: a percent, two decimals at most).
     pass_mark = StringField(
-        _l("Pass mark (%)"),
-        default="50",
-        validators=[InputRequired(_l("Enter the pass mark as a percent from 0 to 100."))],
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        _l("Pass mark (%)"), default="50", filters=[lambda value: value.strip() if isinstance(value, str) else value]
     )
     attendance_threshold = IntegerField(
         _l("Attendance needed to sit the assessment (%)"),
         default=70,
-        validators=[InputRequired(_l("Enter the attendance needed as a whole percent from 0 to 100."))],
+        validators=[Optional()],
         render_kw={"min": 0, "max": 100},
     )
 

@@ -458,20 +458,12 @@ def bulk_decided(cohort: Cohort, action: services.BulkAction, form: BulkForm) ->
                 count,
                 names=names,
             )
-        elif action.key == "remove":
+        else:  # remove
             text = ngettext(
                 "%(num)s person taken off the waitlist: %(names)s.",
                 "%(num)s people taken off the waitlist: %(names)s.",
                 count,
                 names=names,
-            )
-        else:
-            text = ngettext(
-                "%(num)s trainee has completed %(course)s: %(names)s.",
-                "%(num)s trainees have completed %(course)s: %(names)s.",
-                count,
-                names=names,
-                course=cohort.course.title,
             )
         told.append((text, "success"))
     for place, reason in outcome.refused:

@@ -188,12 +188,15 @@ def move(
     reason: str = "",
     seat: Pool | None = None,
     expired: bool = False,
+    counting: dict[str, int] | None = None,
 ) -> EnrollmentStatus:
     """Set the status, keep the cohort's counters in step (``enrollments.counters``: by status, the
     report counters, the held seats of its pool; a place that started training and leaves it; her first
     place; an offer made or ended, ``expired`` when it ends by its deadline), and return the old status.
     Taking a seat for an enrollment that comes to hold one is the caller's job, atomically, with
-    ``take_seat`` (or ``seat_for``), which counts it: the caller passes its pool as ``seat``."""
+    ``take_seat`` (or ``seat_for``), which counts it: the caller passes its pool as ``seat``. ``counting``: more
+    counter changes for the same UPDATE (a not-completed place's reason counter, which the database checks
+    against ``not_completed_count`` in the same row)."""
     before = enrollment.status
     if seat is not None:
         enrollment.pool = seat
@@ -213,6 +216,8 @@ def move(
         changes.pop(f"held_{seat.value}", None)
     if to is S.ENROLLED:
         changes.update(count_person(enrollment, to, enrollment.trainee))
+    for name, delta in (counting or {}).items():
+        changes[name] = changes.get(name, 0) + delta
     change_counters(enrollment.cohort, **changes)
     enrollment.status = to
     enrollment.decided_at = now

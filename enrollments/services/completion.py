@@ -32,7 +32,7 @@ from courses.models import Cohort, Course
 from database import utcnow
 from enrollments.counters import reason_deltas
 from enrollments.models import Enrollment, Trainee
-from enrollments.services.changes import change_counters, lock_cohort, move
+from enrollments.services.changes import lock_cohort, move
 from enrollments.services.marks import attendance_met, attendance_percent, jsonable_mark, passed
 from enrollments.services.messages import tell
 from enrollments.services.rules import NotAllowed, NotPossibleNow, ReasonRequired
@@ -112,12 +112,9 @@ def decide_places(cohort: Cohort, *, actor: UserAccount | None, now: datetime | 
     reasons: Tally[NotCompletedReason] = Tally()
     for place in places:
         status, reason = decision(place, course)
-        # The reason goes with the status in the same flush: the database refuses one without the other.
-        place.not_completed_reason = reason
-        before = move(place, status, now=now)
+        before = move_with_reason(place, status, reason, now=now)
         if reason is not None:
             reasons[reason] += 1
-            change_counters(cohort, **reason_deltas(None, reason))
         record(
             actor,
             f"enrollment.finish_{status.value}",
@@ -134,6 +131,19 @@ def decide_places(cohort: Cohort, *, actor: UserAccount | None, now: datetime | 
         not_completing={reason: reasons.get(reason, 0) for reason in R},
         unmarked=[place for place in places if place.mark is None],
     )
+
+
+def move_with_reason(
+    enrollment: Enrollment, to: EnrollmentStatus, reason: NotCompletedReason | None, *, now: datetime
+) -> EnrollmentStatus:
+    """``changes.move`` to ``to`` with ``not_completed_reason`` set to ``reason`` in the same flush: the
+    database refuses a not-completed place without a reason, and any other with one, so nothing may flush
+    in between (the counters' UPDATE would); the reason counters change in the same UPDATE as the status
+    counters (the cohort's CHECK adds them up). Returns the old status."""
+    before_reason = enrollment.not_completed_reason
+    with db.session.no_autoflush:
+        enrollment.not_completed_reason = reason
+        return move(enrollment, to, now=now, counting=reason_deltas(before_reason, reason))
 
 
 def result_state(enrollment: Enrollment) -> dict:
@@ -190,10 +200,8 @@ def override(enrollment: Enrollment, *, actor: UserAccount, reason: str, now: da
         new_reason = decision(enrollment, cohort.course)[1] or R.MARKS
     else:
         to, new_reason = S.COMPLETED, None
-    enrollment.not_completed_reason = new_reason
     enrollment.completion_override_reason = reason
-    before = move(enrollment, to, now=now)
-    change_counters(cohort, **reason_deltas(old_reason, new_reason))
+    before = move_with_reason(enrollment, to, new_reason, now=now)
     record(
         actor,
         "enrollment.override",
