@@ -55,6 +55,8 @@ def attendance_met(enrollment: Enrollment, course: Course) -> bool:
     """Whether her attendance reaches the course's threshold (``Course.attendance_threshold``, percent): present
     × 100 ≥ threshold × days held, in whole numbers (exactly at the threshold meets it). With no class day
     marked, only a threshold of 0 is met."""
+    if not enrollment.days_marked:
+        return course.attendance_threshold == 0
     return enrollment.days_present * 100 >= course.attendance_threshold * enrollment.days_marked
 
 
