@@ -28,6 +28,7 @@ def create_app(config: object | None = None) -> Flask:
 
     register_blueprints(app)
     register_access_rules(app)
+    register_read_replica(app)  # after the access gate: it decides once the gate knows who is asking
     register_static_files(app)
     register_error_pages(app)
     register_template_helpers(app)
@@ -46,6 +47,7 @@ def register_models() -> None:
     import enrollments.imports.models
     import enrollments.models  # noqa: F401
     import notifications.models  # noqa: F401
+    import outcomes.models  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
@@ -78,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
     import home.routes
     import oversight.audit_log
     import oversight.exports
+    import oversight.outcome_pages
     import oversight.routes
 
     for package in (home, auth, centres, certificates, courses, enrollments, attendance, oversight):
@@ -91,6 +94,12 @@ def register_access_rules(app: Flask) -> None:
 
     register_gate(app)
     security.register(app)
+
+
+def register_read_replica(app: Flask) -> None:
+    import replica
+
+    replica.register(app)
 
 
 def register_static_files(app: Flask) -> None:
@@ -117,6 +126,9 @@ def register_commands(app: Flask) -> None:
     from notifications.commands import outbox_cli
     from oversight.commands import oversight_cli
     from seed.commands import seed_cli
+    from static_files import static_cli
+    from worker import worker_command
 
-    for group in (seed_cli, users_cli, outbox_cli, oversight_cli, offers_cli, reserves_cli):
+    for group in (seed_cli, users_cli, outbox_cli, oversight_cli, offers_cli, reserves_cli, static_cli):
         app.cli.add_command(group)
+    app.cli.add_command(worker_command)

@@ -117,6 +117,8 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
             os.environ.get("DATABASE_URL") or f"sqlite:///{instance_dir() / 'markaz.db'}"
         )
+        # Optional: a read replica of DATABASE_URL for oversight's reports and exports (replica.py).
+        self.DATABASE_READ_URL = normalise_database_url(os.environ.get("DATABASE_READ_URL", ""))
         # The public address of the site: every link that leaves it (mail, SMS) starts with it, never
         # with the Host header of the request that caused the message.
         self.BASE_URL = base_url(os.environ.get("MARKAZ_BASE_URL", "http://127.0.0.1:5000"), production=production)
@@ -158,6 +160,32 @@ class Config:
         # In production an unset SMS_BACKEND means no sender: `flask outbox send` then keeps SMS queued
         # and says so, rather than "sending" them to a log nobody reads.
         self.SMS_BACKEND = os.environ.get("SMS_BACKEND", "" if production else "log")
+        # The SMS gateway (SMS_BACKEND=http, notifications/sms.py): see README "SMS gateway".
+        self.SMS_URL = os.environ.get("MARKAZ_SMS_URL", "")
+        self.SMS_METHOD = os.environ.get("MARKAZ_SMS_METHOD", "POST").upper()
+        self.SMS_USERNAME = os.environ.get("MARKAZ_SMS_USERNAME", "")
+        self.SMS_PASSWORD = os.environ.get("MARKAZ_SMS_PASSWORD", "")
+        self.SMS_SENDER_ID = os.environ.get("MARKAZ_SMS_SENDER_ID", "")
+        self.SMS_TEMPLATE = os.environ.get("MARKAZ_SMS_TEMPLATE", "to={to}&msg={text}&mask={sender}&id={key}")
+        self.SMS_UNICODE_PARAM = os.environ.get("MARKAZ_SMS_UNICODE_PARAM", "unicode=1")
+        self.SMS_PHONE_FORMAT = os.environ.get("MARKAZ_SMS_PHONE_FORMAT", "international")
+        self.SMS_SUCCESS = os.environ.get("MARKAZ_SMS_SUCCESS", "")
+        self.SMS_ID_FIELD = os.environ.get("MARKAZ_SMS_ID_FIELD", "")
+        self.SMS_IDEMPOTENCY_HEADER = os.environ.get("MARKAZ_SMS_IDEMPOTENCY_HEADER", "Idempotency-Key")
+        self.SMS_TIMEOUT_SECONDS = float(os.environ.get("MARKAZ_SMS_TIMEOUT_SECONDS", "10"))
+        self.SMS_COST_PER_SEGMENT = float(os.environ.get("MARKAZ_SMS_COST_PER_SEGMENT", "0"))
+        self.SMS_WEBHOOK_SECRET = os.environ.get("MARKAZ_SMS_WEBHOOK_SECRET", "")
+        # The sender (notifications/sender.py): messages claimed per batch, how long a claim lasts, attempts
+        # before a message fails, and the backoff between attempts (doubling from the first, capped).
+        self.OUTBOX_BATCH_SIZE = int(os.environ.get("MARKAZ_OUTBOX_BATCH_SIZE", "100"))
+        self.OUTBOX_LEASE_SECONDS = int(os.environ.get("MARKAZ_OUTBOX_LEASE_SECONDS", "300"))
+        self.OUTBOX_MAX_ATTEMPTS = int(os.environ.get("MARKAZ_OUTBOX_MAX_ATTEMPTS", "6"))
+        self.OUTBOX_BACKOFF_SECONDS = float(os.environ.get("MARKAZ_OUTBOX_BACKOFF_SECONDS", "30"))
+        self.OUTBOX_BACKOFF_MAX_SECONDS = float(os.environ.get("MARKAZ_OUTBOX_BACKOFF_MAX_SECONDS", "3600"))
+        # `flask worker` (worker.py): seconds between runs of each timed job.
+        self.WORKER_SEND_SECONDS = float(os.environ.get("MARKAZ_WORKER_SEND_SECONDS", "2"))
+        self.WORKER_OFFERS_SECONDS = float(os.environ.get("MARKAZ_WORKER_OFFERS_SECONDS", "60"))
+        self.WORKER_OUTCOMES_SECONDS = float(os.environ.get("MARKAZ_WORKER_OUTCOMES_SECONDS", "3600"))
         # How long a password-reset link works.
         self.PASSWORD_RESET_MAX_AGE = int(os.environ.get("MARKAZ_PASSWORD_RESET_MAX_AGE", str(60 * 60)))
         # How long the set-your-password link of an account made by an admin works.
@@ -177,6 +205,24 @@ class Config:
         )
 
 
+TEST_SMS_SETTINGS = {
+    "SMS_URL": "",
+    "SMS_METHOD": "POST",
+    "SMS_USERNAME": "",
+    "SMS_PASSWORD": "",
+    "SMS_SENDER_ID": "",
+    "SMS_TEMPLATE": "to={to}&msg={text}&mask={sender}&id={key}",
+    "SMS_UNICODE_PARAM": "unicode=1",
+    "SMS_PHONE_FORMAT": "international",
+    "SMS_SUCCESS": "",
+    "SMS_ID_FIELD": "",
+    "SMS_IDEMPOTENCY_HEADER": "Idempotency-Key",
+    "SMS_TIMEOUT_SECONDS": 10.0,
+    "SMS_COST_PER_SEGMENT": 0.0,
+    "SMS_WEBHOOK_SECRET": "",
+}
+
+
 class TestConfig(Config):
     """Settings for the test suite; the fixtures choose the database."""
 
@@ -190,6 +236,7 @@ class TestConfig(Config):
         self.ENV_NAME = "test"
         self.SECRET_KEY = secrets.token_hex(16)
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(database_url)
+        self.DATABASE_READ_URL = ""
         self.SESSION_COOKIE_SECURE = False
         self.BASE_URL = "http://markaz.test"
         self.TRUSTED_HOSTS = None
@@ -205,6 +252,16 @@ class TestConfig(Config):
         self.PROXY_COUNT = 0
         self.MAIL_BACKEND = "memory"  # tests read app.extensions["mail_outbox"]
         self.SMS_BACKEND = "log"
+        for name in TEST_SMS_SETTINGS:  # the gateway's defaults; tests that use it set their own
+            setattr(self, name, TEST_SMS_SETTINGS[name])
+        self.OUTBOX_BATCH_SIZE = 100
+        self.OUTBOX_LEASE_SECONDS = 300
+        self.OUTBOX_MAX_ATTEMPTS = 6
+        self.OUTBOX_BACKOFF_SECONDS = 30.0
+        self.OUTBOX_BACKOFF_MAX_SECONDS = 3600.0
+        self.WORKER_SEND_SECONDS = 2.0
+        self.WORKER_OFFERS_SECONDS = 60.0
+        self.WORKER_OUTCOMES_SECONDS = 3600.0
         self.MAIL_SENDER = "Markaz <no-reply@markaz.test>"
         self.PASSWORD_RESET_MAX_AGE = 3600
         self.ACCOUNT_WELCOME_MAX_AGE = 7 * 24 * 3600

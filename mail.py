@@ -11,10 +11,14 @@ from flask import current_app
 log = logging.getLogger("markaz.mail")
 
 
-def send_email(to: str, subject: str, body: str) -> None:
-    """Send a plain-text message to ``to``. Failures of the SMTP server propagate to the caller."""
+def send_email(to: str, subject: str, body: str, *, message_id: str | None = None) -> None:
+    """Send a plain-text message to ``to``. Failures of the SMTP server propagate to the caller.
+    ``message_id`` (the outbox message's idempotency key) becomes the Message-ID header, the same at every
+    attempt, so that a copy sent again after a crash can be recognised as the same message."""
     config = current_app.config
     message = EmailMessage()
+    if message_id:
+        message["Message-ID"] = f"<{message_id}@markaz>"
     message["From"] = config["MAIL_SENDER"]
     message["To"] = to
     message["Subject"] = subject

@@ -13,18 +13,27 @@ A trainee on slow mobile data pays for every byte and every round trip. So:
   answered with an old copy); a file with no such copy is compressed once here and kept in memory.
 
 Pages themselves stay ``no-store`` (security.py): they can show personal data.
+
+Behind nginx (deploy/nginx.conf), ``flask static collect DIR`` writes every static file under its hashed
+name with its ``.br`` and ``.gz`` copies beside it, so that nginx answers hashed URLs from disk
+(``brotli_static``/``gzip_static``) without asking the app; anything not found there (a plain name, an old
+hash) still goes to the app as above.
 """
 
+import functools
 import gzip
 import hashlib
 import mimetypes
 import os
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import brotli
+import click
 from flask import Flask, Response, current_app, g, request, send_from_directory
+from flask.cli import AppGroup
 from werkzeug.exceptions import NotFound
 from werkzeug.security import safe_join
 
@@ -218,6 +227,60 @@ def compress_answer(response: Response) -> Response:
         response.vary.add("Accept-Encoding")
         return response
     return compress.after_request(response)
+
+
+def collect(folder: str, destination: Path) -> tuple[int, int]:
+    """Write every file under the static ``folder`` into ``destination/static/`` under its hashed name (the
+    path its URL has), and for compressible files their brotli and gzip copies beside it (``name.br``,
+    ``name.gz``: what nginx's ``brotli_static`` and ``gzip_static`` look for), taken from the copies ``make
+    assets`` made, else compressed here at the highest settings.
+
+    Nothing is ever removed: the files of earlier deploys stay, so a page rendered before a deploy still
+    finds its assets, and since a name holds the hash of its content an existing file is never rewritten.
+    Each file is written aside and renamed, so nginx never serves half of one. Returns (files written,
+    files already there)."""
+    source = Path(folder)
+    written = kept = 0
+    for path in sorted(source.rglob("*")):
+        relative = path.relative_to(source).as_posix()
+        if not path.is_file() or relative.startswith(COMPRESSED_DIR + "/"):
+            continue
+        data = path.read_bytes()
+        digest = content_hash(data)
+        target = destination / "static" / hashed_name(relative, digest)
+        copies: dict[Path, Callable[[], bytes]] = {target: functools.partial(bytes, data)}
+        if is_compressible(relative):
+            for encoding, suffix in ENCODINGS.items():
+                copies[target.with_name(target.name + suffix)] = functools.partial(
+                    compressed_copy, source / COMPRESSED_DIR / (digest + suffix), data, encoding
+                )
+        for target_path, content in copies.items():
+            if target_path.exists():
+                kept += 1
+                continue
+            target_path.parent.mkdir(parents=True, exist_ok=True)
+            partial = target_path.with_name(f".{target_path.name}.{os.getpid()}")
+            partial.write_bytes(content())
+            os.replace(partial, target_path)
+            written += 1
+    return written, kept
+
+
+def compressed_copy(made: Path, data: bytes, encoding: str) -> bytes:
+    """The copy ``make assets`` made, else ``data`` compressed now at the highest settings."""
+    return made.read_bytes() if made.is_file() else compress_for_transfer(data, encoding, best=True)
+
+
+static_cli = AppGroup("static", help="Static files for a web server in front of the app.")
+
+
+@static_cli.command("collect")
+@click.argument("destination", type=click.Path(file_okay=False, path_type=Path))
+def collect_command(destination: Path) -> None:
+    """Write the static files under their hashed names, with .br and .gz copies, into DESTINATION/static/
+    for nginx to serve (deploy/nginx.conf); files of earlier deploys are kept."""
+    written, kept = collect(current_app.static_folder, destination)
+    click.echo(f"{written} files written, {kept} already there, under {destination / 'static'}.")
 
 
 def register(app: Flask) -> None:

@@ -230,11 +230,26 @@ class Channel(Choice):
     SMS = "sms"
 
 
+class MessageStatus(Choice):
+    """Where an outbox message is: waiting (``pending``, also between retries), accepted by the gateway
+    (``sent``), confirmed by a delivery receipt (``delivered``), given up (``failed``: after the last attempt,
+    or a receipt saying so), or set aside by an admin (``discarded``)."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    DISCARDED = "discarded"
+
+
 class Role(Choice):
     TRAINEE = "trainee"
     STAFF = "staff"
     OVERSEER = "overseer"
     ADMIN = "admin"
+    # Takes outcome answers by phone (DESIGN.md, "Outcomes"): scoped to centres (memberships, like staff) or to
+    # one province (``UserAccount.province``, like a provincial overseer); sees nothing else.
+    CALLER = "caller"
 
 
 # What pages show for each member, in the reader's language. Keyed by class first: members of two
@@ -350,6 +365,13 @@ LABELS: dict[type[Choice], dict[Choice, LazyString]] = {
         EnrollmentSource.WALK_IN: _l("Walk in"),
         EnrollmentSource.IMPORT: _l("Import"),
     },
+    MessageStatus: {
+        MessageStatus.PENDING: _l("Waiting to be sent"),
+        MessageStatus.SENT: _l("Sent"),
+        MessageStatus.DELIVERED: _l("Delivered"),
+        MessageStatus.FAILED: _l("Failed"),
+        MessageStatus.DISCARDED: _l("Discarded"),
+    },
     CertificateStatus: {
         CertificateStatus.VALID: _l("Valid"),
         CertificateStatus.REVOKED: _l("Revoked"),
@@ -364,5 +386,6 @@ LABELS: dict[type[Choice], dict[Choice, LazyString]] = {
         Role.STAFF: _l("Staff"),
         Role.OVERSEER: _l("Overseer"),
         Role.ADMIN: _l("Admin"),
+        Role.CALLER: _l("Caller"),
     },
 }

@@ -1,4 +1,5 @@
-"""Reports: ``GET /reports/capacity``, the capacity, inclusion and completion figures of the oversight
+"""Reports: ``GET /reports/outcomes`` (graduates' outcomes per wave, ``oversight.queries.outcomes``) and
+``GET /reports/capacity``, the capacity, inclusion and completion figures of the oversight
 area, within the reader's scope (``auth.permissions.oversight_scope``). The query is
 ``oversight.queries.capacity_report``; this module reads the arguments and shapes the answer."""
 
@@ -18,7 +19,17 @@ from extensions import db
 from language import place_name
 from oversight import queries
 from oversight.figures import FIGURE_KEYS, FIGURES, Figure, definitions_for_api
+from oversight.outcome_figures import OUTCOME_FIGURE_KEYS, OUTCOME_FIGURES, OutcomeFigure, outcome_definitions_for_api
 from oversight.queries import REPORT_GROUPINGS, Thresholds
+from oversight.queries.outcomes import (
+    OUTCOME_GROUPINGS,
+    SUPPRESS_BELOW,
+    WAVES,
+    OutcomeRow,
+    headline,
+    outcome_totals,
+)
+from oversight.queries.outcomes import outcomes_report as report_outcomes
 from vocabulary import Mode
 
 # The definitions of ``oversight.figures`` (the pages' "How each figure is worked out"), with the flags'
@@ -173,3 +184,113 @@ def answer_row(row: queries.CapacityReportRow, limits: Thresholds) -> dict:
         "dropped": row.dropped,
         "flags": [flag.value for flag in queries.flags_of(row, limits)],
     }
+
+
+# The outcomes report (issue 18) ------------------------------------------------------------------------------
+
+OUTCOME_DEFINITIONS = (
+    "Per wave (3, 6 or 12 months after the cohort ended), what the graduates who answered reported, grouped by "
+    "`group_by`, within the reader's scope (`province` narrows it to one province). The same figures as the "
+    "outcomes page; an argument not listed here is refused (422), never ignored.\n\n" + outcome_definitions_for_api()
+)
+
+
+class OutcomesArgsSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    wave = fields.Integer(
+        load_default=3,
+        validate=validate.OneOf(WAVES),
+        metadata={"description": "The wave: 3, 6 or 12 months after the cohort ended (default 3)."},
+    )
+    group_by = fields.String(load_default="province", validate=validate.OneOf(OUTCOME_GROUPINGS))
+    province = Code(metadata={"description": "Only this province (by code, e.g. PB)."})
+
+
+def outcome_field(figure: OutcomeFigure) -> fields.Field:
+    """The field of one outcome figure, described by its definition; null when suppressed."""
+    described = {"description": f"{figure.definition} Null when suppressed (fewer than {SUPPRESS_BELOW})."}
+    if figure.kind == "count":
+        if figure.key == "waves":
+            return fields.Integer(required=True, metadata={"description": figure.definition})
+        return fields.Integer(required=True, allow_none=True, metadata=described)
+    if figure.kind == "pkr":
+        return fields.Float(required=True, allow_none=True, metadata=described)
+    return fields.Float(required=True, allow_none=True, metadata=described)
+
+
+OutcomeRowSchema = Schema.from_dict(
+    {
+        "key": fields.String(
+            required=True,
+            metadata={
+                "description": "Province, centre, course or track code; PROVINCE-DISTRICT for districts; "
+                "female/male/transgender; urban/semi_urban/rural; the partner type; YYYY-MM for months."
+            },
+        ),
+        "name": fields.String(required=True),
+        **{figure.key: outcome_field(figure) for figure in OUTCOME_FIGURES},
+    },
+    name="OutcomeRow",
+)
+
+
+class OutcomeHeadlineSchema(Schema):
+    monthly_pkr = fields.Float(
+        required=True, allow_none=True, metadata={"description": "Reported monthly earnings in total (PKR)."}
+    )
+    yearly_pkr = fields.Float(required=True, allow_none=True, metadata={"description": "The same × 12."})
+    answers = fields.Integer(required=True, allow_none=True)
+    waves = fields.Integer(required=True)
+    response_rate = fields.Float(required=True, allow_none=True)
+
+
+class OutcomesReportSchema(Schema):
+    wave = fields.Integer(required=True)
+    group_by = fields.String(required=True)
+    province = fields.String(required=True, allow_none=True)
+    headline = fields.Nested(
+        OutcomeHeadlineSchema,
+        required=True,
+        metadata={"description": "Graduates who answered report PKR N a month in total, from M of K graduates."},
+    )
+    rows = fields.List(fields.Nested(OutcomeRowSchema), required=True, metadata={"description": "By key; not paged."})
+    totals = fields.Nested(OutcomeRowSchema, required=True, metadata={"description": "All rows together."})
+
+
+@bp.route("/reports/outcomes")
+@allow(OVERSIGHT)
+@bp.arguments(OutcomesArgsSchema, location="query", unknown=RAISE)
+@bp.response(200, OutcomesReportSchema, description=OUTCOME_DEFINITIONS)
+@bp.alt_response(401, schema=ErrorSchema, description="No token, or not a valid one.")
+@bp.alt_response(403, schema=ErrorSchema, description="Not an overseer, staff or admin; or a province outside yours.")
+@bp.alt_response(422, schema=ErrorSchema, description="A query argument is not valid (see fields).")
+@bp.doc(security=TOKEN)
+def outcomes_report(args: dict):
+    """Graduates' outcomes per wave: response, work, earnings quartiles, women's and rural gaps.
+
+    Overseers see their scope (the nation, or their province: another province is refused), centre staff their
+    own centres, admins everything. Figures resting on fewer than 5 answers are null."""
+    scope = oversight_scope(current_user)
+    province_code = args.get("province")
+    if province_code is not None and scope.province_id is not None:
+        own = db.session.get(Province, scope.province_id)
+        if own.code != province_code:
+            abort(403, _("Your reports cover %(name)s (%(code)s) only.", name=place_name(own), code=own.code))
+    rows = report_outcomes(scope, args["wave"], args["group_by"], province_code=province_code)
+    total = outcome_totals(rows)
+    return jsonify(
+        {
+            "wave": args["wave"],
+            "group_by": args["group_by"],
+            "province": province_code,
+            "headline": vars(headline(total)),
+            "rows": [outcome_row(row) for row in rows],
+            "totals": outcome_row(total),
+        }
+    )
+
+
+def outcome_row(row: OutcomeRow) -> dict:
+    return {"key": row.key, "name": row.name, **{key: getattr(row, key) for key in OUTCOME_FIGURE_KEYS}}

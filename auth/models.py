@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 
 class UserAccount(UserMixin, db.Model):
-    """A login. Overseers with a ``province`` see that province only; without one, the whole nation.
+    """A login. Overseers with a ``province`` see that province only; without one, the whole nation. A caller
+    works for one province (``province``) or for the centres of her memberships, as staff do.
 
     Someone signs in with her email or her mobile number; an account has one of them at least. Emails are
     stored lower-case and numbers in E.164 (``enrollments.identity.normalise_phone``), so that uniqueness
@@ -30,7 +31,7 @@ class UserAccount(UserMixin, db.Model):
 
     __tablename__ = "user_account"
     __table_args__ = (
-        CheckConstraint("role = 'overseer' OR province_id IS NULL", name="province_only_for_overseers"),
+        CheckConstraint("role IN ('overseer', 'caller') OR province_id IS NULL", name="province_only_for_overseers"),
         CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="email_or_phone"),
     )
 

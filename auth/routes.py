@@ -64,7 +64,7 @@ from language import LANGUAGE_NAMES_IN_TEXT
 from links import absolute_url
 from listing import LARGEST_ID
 from mail import send_email
-from notifications.outbox import send_now
+from notifications.sender import send_now
 from refusals import Refusal
 from submitting import acting_user, form_status, run
 from vocabulary import Area, Education, Gender, Role

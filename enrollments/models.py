@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -89,6 +90,11 @@ class Trainee(db.Model):
     first_place_id: Mapped[int | None] = mapped_column(Integer)
     # Whether she chose that language herself on her profile: then switching the site's language leaves it.
     language_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Whether we may ask her by SMS and email, 3, 6 and 12 months after a course, what work she does (DESIGN.md,
+    # "Outcomes"): asked at sign-up, walk-in and import (yes unless she says no), changed on her profile or by
+    # the opt-out link in every such message (``outcomes.consent``), and when.
+    outcome_consent: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    outcome_consent_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

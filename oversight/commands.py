@@ -1,10 +1,12 @@
-"""``flask oversight recount``: compare the cohort counters with the enrollment table."""
+"""``flask oversight recount``: compare the cohort counters with the enrollment table, and the outcomes report's
+tallies with the waves and answers."""
 
 import click
 from flask.cli import AppGroup
 
 from enrollments.counters import recount
 from extensions import db
+from outcomes.tallies import recount_tallies
 
 oversight_cli = AppGroup("oversight", help="Checks on the numbers that dashboards read.")
 
@@ -12,15 +14,23 @@ oversight_cli = AppGroup("oversight", help="Checks on the numbers that dashboard
 @oversight_cli.command("recount")
 @click.option("--fix", is_flag=True, help="Set the counters to the counts found (one commit).")
 def recount_command(fix: bool) -> None:
-    """Recount enrolled, waitlisted and pending per cohort from the enrollment table; report drift."""
+    """Recount enrolled, waitlisted and pending per cohort from the enrollment table, and the outcomes tallies
+    per wave, cohort, gender and area from the waves and answers; report drift."""
     drifts = recount(fix=fix)
     for drift in drifts:
         click.echo(f"{drift.cohort_code}: {drift.counter} stored {drift.stored}, actual {drift.actual}")
+    tally_drifts = recount_tallies(fix=fix)
+    for drift in tally_drifts:
+        click.echo(
+            f"outcomes {drift.months} months, cohort {drift.cohort_id}, {drift.gender}, {drift.area}: "
+            f"{drift.figure} stored {drift.stored}, actual {drift.actual}"
+        )
+    found = len(drifts) + len(tally_drifts)
     if fix:
         db.session.commit()
-        click.echo(f"Fixed {len(drifts)} counters." if drifts else "No drift.")
+        click.echo(f"Fixed {found} counters." if found else "No drift.")
     else:
         db.session.rollback()
-        click.echo(f"{len(drifts)} counters drift (run with --fix to correct them)." if drifts else "No drift.")
-        if drifts:
+        click.echo(f"{found} counters drift (run with --fix to correct them)." if found else "No drift.")
+        if found:
             raise SystemExit(1)

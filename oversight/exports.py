@@ -1,5 +1,8 @@
-"""Downloads at ``/oversight/exports``: the capacity audit at any grouping, one centre's cohorts, and the
-trainees in the reader's scope, each as CSV or XLSX (``oversight.export_files`` streams and records them).
+"""Downloads at ``/oversight/exports``: the capacity audit at any grouping, one centre's cohorts, the outcomes
+report, and the trainees in the reader's scope, each as CSV or XLSX (``oversight.export_files`` streams and
+records them).
+
+The outcomes download takes the outcomes page's ``wave``, ``by`` and ``province``.
 
 The capacity and cohort downloads take the query string of the audit pages (``oversight.routes``):
 ``from``/``to`` (first days), ``camps`` (training camps), ``women_only`` (women-only cohorts), ``mode``, and
@@ -35,6 +38,8 @@ from listing import text_arg
 from oversight import bp
 from oversight.export_files import KeysetSource, ListSource, Table, exported_cnic, exported_phone, send
 from oversight.figures import FIGURE_KEYS, FIGURES, definition_rows
+from oversight.outcome_figures import OUTCOME_FIGURE_KEYS, OUTCOME_FIGURES, outcome_definition_rows
+from oversight.outcome_pages import read_outcome_filters
 from oversight.queries import (
     REPORT_GROUPINGS,
     AuditFilters,
@@ -48,6 +53,7 @@ from oversight.queries import (
     report_totals,
     trainees_for_export,
 )
+from oversight.queries.outcomes import outcome_totals, outcomes_report
 from oversight.routes import CHECKED, CODE, Problem, read_filters, thresholds
 from submitting import acting_user
 from vocabulary import Area, Education, Gender
@@ -349,3 +355,35 @@ def export_trainees(fmt: str):
         filters={"masked": masked},
     )
     return send(table, fmt, actor=user)
+
+
+@bp.get(f"/exports/outcomes.{FORMAT}")
+@allow(OVERSIGHT)
+def export_outcomes(fmt: str):
+    """The outcomes report of one wave at one grouping, with its total, in the reader's scope (``wave``, ``by``,
+    ``province`` as on the page; a value the page would leave out is refused with 400). Suppressed figures are
+    empty cells; the definitions and the suppression rule go with the file."""
+    scope = oversight_scope(current_user)
+    filters, problems = read_outcome_filters(scope)
+    for problem in problems:
+        refuse(
+            _(
+                "The download was not made: %(field)s “%(value)s” is not understood.",
+                field=problem.field,
+                value=problem.value,
+            )
+        )
+    rows = outcomes_report(scope, filters.wave, filters.group_by, province_code=filters.province_code)
+    total = outcome_totals(rows)
+    table = Table(
+        what="outcomes",
+        title=f"Outcomes at {filters.wave} months by {filters.group_by}",
+        headings=["Key", filters.group_by.capitalize(), *(figure.heading for figure in OUTCOME_FIGURES)],
+        source=ListSource(
+            [[row.key, row.name, *(getattr(row, key) for key in OUTCOME_FIGURE_KEYS)] for row in [*rows, total]]
+        ),
+        notes=[tuple(row) for row in outcome_definition_rows()],
+        filters={"wave": filters.wave, "by": filters.group_by, "province": filters.province_code},
+        name_parts=(f"{filters.wave}-months", filters.group_by),
+    )
+    return send(table, fmt, actor=acting_user())

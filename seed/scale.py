@@ -20,6 +20,8 @@ The data obeys the same rules as data the services write (DESIGN.md, "Enrollment
 - attendance (``attendance.seeding``): a register for every class day up to yesterday of each running and
   finished cohort (one row a day: README, "Attendance at scale"), with each place's counters and a few
   trainees at risk;
+- outcomes (``seed.scale_outcomes``): every 3-, 6- and 12-month wave due by today for each completed place, a
+  synthetic answer for some (response biased toward earners), and the outcomes report's tallies;
 - selection (DESIGN.md, "Selection"; ``plan_selection``): some first-come cohorts reserve seats for women
   and rural applicants, given open seats first, then to those who qualify (``SeatGiver``), released seven
   days before the start once that has passed (the seats each pool held then are kept); some offer seats
@@ -73,6 +75,7 @@ from seed.demo import (
     slug,
 )
 from seed.reference import load_json, load_reference_data
+from seed.scale_outcomes import seed_outcomes
 from vocabulary import (
     Admission,
     Area,
@@ -991,8 +994,24 @@ class ScaleSeeder:
             )
             self.report.rows["attendance registers"] = seeded.registers
             self.report.rows["attendance marks"] = seeded.marks
+        with timed(self.report, "outcomes"):
+            outcomes = seed_outcomes(self.connection, self.writer, today=self.today, seed=self.rng.randrange(1 << 30))
+            self.report.rows["outcome waves"] = outcomes.waves
+            self.report.rows["outcome answers"] = outcomes.answers
+            self.report.rows["outcome tallies"] = outcomes.tallies
         if self.writer.postgresql:
-            for table in ("course", "centre", "cohort", "trainee", "enrollment", "user_account"):
+            for table in (
+                "course",
+                "centre",
+                "cohort",
+                "trainee",
+                "enrollment",
+                "user_account",
+                "outcome_wave",
+                "outcome_answer",
+                "outcome_tally",
+                "outcome_tally_bucket",
+            ):
                 self.connection.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"

@@ -120,7 +120,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         for report in terminalreporter.stats.get(outcome, []):
             if report.when != "call" and outcome == "passed":
                 continue
-            params = re.search(r"\[(.*)\]$", report.nodeid)
+            params = re.search(r"\[(.*)\](?:@[\w-]+)?$", report.nodeid)  # "@group": --dist loadgroup's suffix
             ids = params.group(1).split("-") if params else []
             backend = next((b for b in BACKENDS if b in ids), "none")
             ran[backend] += 1

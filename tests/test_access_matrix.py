@@ -86,6 +86,8 @@ EXPECTED_GET: dict[str, dict[str, object]] = {
     # Downloads (oversight/exports.py) and the audit log: overseers, staff and admins, each in her scope;
     # a centre's cohorts (centre A) for its staff, overseers of Punjab or the nation, and admins.
     "oversight.export_capacity":  row(LOGIN,    403,      200,      200,      200,      200,      200),
+    "oversight.export_outcomes":  row(LOGIN,    403,      200,      200,      200,      200,      200),
+    "oversight.outcomes":         row(LOGIN,    403,      200,      200,      200,      200,      200),
     "oversight.export_cohorts":   row(LOGIN,    403,      200,      403,      200,      200,      200),
     "oversight.export_trainees":  row(LOGIN,    403,      200,      200,      200,      200,      200),
     "oversight.audit_log_page":   row(LOGIN,    403,      200,      200,      200,      200,      200),
@@ -280,6 +282,7 @@ def path_values(world: "World") -> dict[str, dict[str, object]]:
         "auth.reset_password": {"token": world.reset_token},
         "home.switch_language": {"code": "ur"},
         "oversight.export_capacity": {"fmt": "csv"},
+        "oversight.export_outcomes": {"fmt": "csv"},
         "oversight.export_cohorts": {"code": world.centre_a.code, "fmt": "xlsx"},
         "oversight.export_trainees": {"fmt": "xlsx"},
         "oversight.export_audit_log": {"fmt": "csv"},

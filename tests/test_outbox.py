@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from enrollments.services import apply
 from extensions import db
 from notifications.models import OutboxMessage
-from notifications.outbox import SMS_SENDERS
+from notifications.sender import SMS_SENDERS
 from vocabulary import Channel, Role
 
 
@@ -22,7 +22,7 @@ def test_applying_queues_a_message_per_channel_and_the_command_sends_them(app, m
         (Channel.EMAIL, "ayesha@example.com", "enrollment.enrolled"),
     ]
     sms_sent = []
-    SMS_SENDERS["test"] = lambda recipient, body: sms_sent.append((recipient, body))
+    SMS_SENDERS["test"] = lambda recipient, body, key: sms_sent.append((recipient, body)) or ""
     app.config["SMS_BACKEND"] = "test"
     try:
         result = app.test_cli_runner().invoke(args=["outbox", "send"])
@@ -42,7 +42,7 @@ def test_a_failing_sender_is_retried_later(app, make_cohort, make_user, make_tra
     apply(make_trainee(user=user), make_cohort(), actor=user)
     db.session.commit()
 
-    def broken(recipient, body):
+    def broken(recipient, body, key):
         raise ConnectionError("gateway down")
 
     SMS_SENDERS["broken"] = broken
@@ -56,7 +56,11 @@ def test_a_failing_sender_is_retried_later(app, make_cohort, make_user, make_tra
     message = db.session.scalar(sa.select(OutboxMessage))
     assert (message.sent_at, message.attempts) == (None, 1)
     assert "gateway down" in message.last_error
+    assert message.next_attempt_at is not None  # not before its backoff has passed
     app.config["SMS_BACKEND"] = "log"
+    assert "Sent 0 messages" in app.test_cli_runner().invoke(args=["outbox", "send"]).output
+    message.next_attempt_at = None
+    db.session.commit()
     assert "Sent 1 messages" in app.test_cli_runner().invoke(args=["outbox", "send"]).output
 
 

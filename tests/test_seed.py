@@ -1,5 +1,5 @@
 """The demo seed holds the figures the brief asks for, obeys the enrollment invariants, and running it
-twice changes nothing."""
+twice changes nothing. On PostgreSQL the backup restore drill runs on it too (tests/restore_drill.py)."""
 
 import hashlib
 import re
@@ -8,6 +8,9 @@ from collections import Counter, defaultdict
 import phonenumbers
 import pytest
 import sqlalchemy as sa
+from flask import current_app
+from harness import build_app
+from restore_drill import restored_copy, sample_pages
 from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash
 
@@ -67,6 +70,11 @@ def seeded(shared_app):
 @pytest.fixture
 def session(seeded):
     return db.session
+
+
+# The demo is seeded once per database for the module: under xdist its tests stay in one process (make test:
+# --dist loadgroup), or each process would seed it again (a minute or more each).
+pytestmark = pytest.mark.xdist_group("demo-seed")
 
 
 def count(statement) -> int:
@@ -254,3 +262,57 @@ def test_the_demo_has_a_merit_cohort_with_a_published_list(session):
     statuses = Counter(session.scalars(sa.select(Enrollment.status).where(Enrollment.cohort_id == cohort.id)))
     assert statuses[EnrollmentStatus.OFFERED] == cohort.seats and statuses[EnrollmentStatus.WAITLISTED] > 0
     assert cohort.held_women == cohort.reserved_women == 1
+
+
+@pytest.mark.backends("postgresql")
+def test_the_restore_drill_on_the_demo_data(seeded, database_url, tmp_path, capsys):
+    """README "Backups": a dump of the demo database restored into a new one (tests/restore_drill.py) has no
+    drift, every row, the same pages, and takes new writes."""
+    cohort_code = count(
+        sa.select(Cohort.code)
+        .join(Enrollment)
+        .where(Enrollment.status == EnrollmentStatus.WAITLISTED)
+        .group_by(Cohort.code)
+        .order_by(sa.func.count().desc(), Cohort.code)
+        .limit(1)
+    )
+
+    def readers() -> tuple[UserAccount, UserAccount]:
+        found = {
+            user.email: user
+            for user in db.session.scalars(
+                sa.select(UserAccount).where(UserAccount.email.in_(["overseer@markaz.test", "admin@markaz.test"]))
+            )
+        }
+        return found["overseer@markaz.test"], found["admin@markaz.test"]
+
+    def rows_per_table() -> dict[str, int]:
+        # Sessions aside: reading the sample pages signs readers in, after the dump.
+        tables = [table for table in db.metadata.sorted_tables if table.name != "user_session"]
+        return {table.name: count(sa.select(sa.func.count()).select_from(table)) for table in tables}
+
+    original_app = current_app._get_current_object()
+    with restored_copy(database_url, tmp_path) as copy:
+        original = sample_pages(original_app.test_client(), cohort_code, *readers())
+        rows = rows_per_table()
+        copy_app = build_app(copy.url)
+        with copy_app.app_context():
+            try:
+                recounted = copy_app.test_cli_runner().invoke(args=["oversight", "recount"])
+                assert (recounted.exit_code, recounted.output.strip()) == (0, "No drift."), recounted.output
+                assert rows_per_table() == rows
+                copied = sample_pages(copy_app.test_client(), cohort_code, *readers())
+                for path, text in original.items():
+                    assert copied[path] == text, f"{path} differs between the database and its restored copy"
+                # The copy takes new rows: its sequences came back with the data.
+                largest = count(sa.select(sa.func.max(Enrollment.id)))
+                assert count(sa.text("SELECT nextval(pg_get_serial_sequence('enrollment', 'id'))")) > largest
+                db.session.rollback()
+            finally:
+                db.session.remove()
+                db.engine.dispose()
+    with capsys.disabled():
+        print(
+            f"\nrestore drill: {sum(rows.values())} rows, dump {copy.dump_bytes / 1024:.0f} KB, "
+            f"pg_dump {copy.dump_seconds:.2f} s, pg_restore {copy.restore_seconds:.2f} s"
+        )

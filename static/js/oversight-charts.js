@@ -83,6 +83,40 @@ window.addEventListener("DOMContentLoaded", function () {
         }),
       };
     },
+    // The outcomes report: earners' monthly earnings by track, the quartiles as a floating bar and the median
+    // as a point (a suppressed group is null: no bar).
+    earnings: function (chart) {
+      return {
+        type: "bar",
+        data: {
+          labels: chart.labels,
+          datasets: [
+            { type: "bar", label: chart.rangeLabel, data: chart.range, backgroundColor: "rgba(11, 110, 79, 0.35)" },
+            { type: "line", label: chart.medianLabel, data: chart.median, borderColor: amber, backgroundColor: amber,
+              showLine: false, pointRadius: 6 },
+          ],
+        },
+        options: options({ scales: { y: { beginAtZero: true } }, plugins: { legend: { display: true } } }),
+      };
+    },
+    trend: function (chart) {
+      return {
+        type: "line",
+        data: {
+          labels: chart.labels,
+          datasets: [
+            { label: chart.medianLabel, data: chart.median, borderColor: green, backgroundColor: green, yAxisID: "y",
+              spanGaps: true },
+            { label: chart.earningLabel, data: chart.earning, borderColor: amber, backgroundColor: amber,
+              yAxisID: "share", spanGaps: true },
+          ],
+        },
+        options: options({
+          scales: { y: { beginAtZero: true, position: "left" }, share: Object.assign(percentAxis(), { position: "right" }) },
+          plugins: { legend: { display: true } },
+        }),
+      };
+    },
   };
 
   document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
