@@ -219,7 +219,7 @@ def values_of(event: AuditEvent, names: EventNames) -> dict[str, Markup | str]:
         values |= {"before": format_number(before.get("seats", 0)), "after": format_number(after.get("seats", 0))}
     elif event.action == "cohort.marks":
         values["rows"] = format_number(after.get("count") or 0)
-    elif event.action.startswith(("enrollment.finish_", "enrollment.override")):
+    elif event.action in ("enrollment.finish_completed", "enrollment.finish_not_completed", "enrollment.override"):
         values["result"] = result_label(after)
     elif event.action.startswith("merit_list."):
         values["version"] = format_number(after.get("version") or 0)

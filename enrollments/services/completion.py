@@ -117,7 +117,7 @@ def decide_places(cohort: Cohort, *, actor: UserAccount | None, now: datetime | 
             reasons[reason] += 1
         record(
             actor,
-            f"enrollment.finish_{status.value}",
+            "enrollment.finish_completed" if status is S.COMPLETED else "enrollment.finish_not_completed",
             place,
             before={"status": before.value},
             after=result_state(place),
