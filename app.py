@@ -45,7 +45,8 @@ def register_models() -> None:
     import certificates.models  # noqa: F401
     import courses.models  # noqa: F401
     import enrollments.imports.models
-    import enrollments.models  # noqa: F401
+    import enrollments.models
+    import enrollments.tallies  # noqa: F401
     import notifications.models  # noqa: F401
     import outcomes.models  # noqa: F401
 
@@ -78,12 +79,16 @@ def register_blueprints(app: Flask) -> None:
     import enrollments.routes
     import enrollments.staff
     import home.routes
+    import outcomes.admin
+    import outcomes.calls
+    import outcomes.routes
     import oversight.audit_log
+    import oversight.completion
     import oversight.exports
     import oversight.outcome_pages
     import oversight.routes
 
-    for package in (home, auth, centres, certificates, courses, enrollments, attendance, oversight):
+    for package in (home, auth, centres, certificates, courses, enrollments, attendance, oversight, outcomes):
         app.register_blueprint(package.bp)
     api.register_with(app)
 
@@ -124,11 +129,12 @@ def register_commands(app: Flask) -> None:
     from auth.commands import users_cli
     from enrollments.commands import offers_cli, reserves_cli
     from notifications.commands import outbox_cli
+    from outcomes.commands import outcomes_cli
     from oversight.commands import oversight_cli
     from seed.commands import seed_cli
     from static_files import static_cli
     from worker import worker_command
 
-    for group in (seed_cli, users_cli, outbox_cli, oversight_cli, offers_cli, reserves_cli, static_cli):
+    for group in (seed_cli, users_cli, outbox_cli, oversight_cli, offers_cli, reserves_cli, static_cli, outcomes_cli):
         app.cli.add_command(group)
     app.cli.add_command(worker_command)

@@ -68,6 +68,18 @@ def trusted_hosts(base: str, extra: str) -> list[str]:
     return list(dict.fromkeys(name for name in names if name))
 
 
+def outcome_waves(value: str) -> tuple[int, ...]:
+    """``MARKAZ_OUTCOME_WAVES`` ("3,6,12"): months after a cohort ends, ascending; only 3, 6 and 12 are known
+    to the database (``outcome_wave.months``)."""
+    try:
+        months = tuple(sorted({int(part) for part in value.split(",") if part.strip()}))
+    except ValueError:
+        months = ()
+    if not months or not set(months) <= {3, 6, 12}:
+        raise ConfigurationError(f"MARKAZ_OUTCOME_WAVES={value!r}: list months among 3, 6 and 12, such as 3,6,12.")
+    return months
+
+
 def env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None:
@@ -196,6 +208,10 @@ class Config:
         self.WOMEN_SHARE_TARGET = float(os.environ.get("MARKAZ_WOMEN_SHARE_TARGET", "0.5"))
         # Attendance (``attendance.services``): a trainee absent on this many class days in a row is "at risk".
         self.AT_RISK_ABSENCES = int(os.environ.get("MARKAZ_AT_RISK_ABSENCES", "3"))
+        # Outcomes (DESIGN.md, "Outcomes"): follow-ups this many months after a completed cohort ends (each
+        # open until the next is due; the last for 3 months), and the one reminder after this many days unanswered.
+        self.OUTCOME_WAVES = outcome_waves(os.environ.get("MARKAZ_OUTCOME_WAVES", "3,6,12"))
+        self.OUTCOME_REMINDER_DAYS = int(os.environ.get("MARKAZ_OUTCOME_REMINDER_DAYS", "7"))
         # Public holidays on fixed dates, as month-day, on which no class meets (5 Feb, 23 Mar, 1 May, 14 Aug,
         # 9 Nov, 25 Dec); the holidays that follow the moon are added or cancelled per cohort by staff.
         self.PUBLIC_HOLIDAYS = tuple(
@@ -269,3 +285,5 @@ class TestConfig(Config):
         self.WOMEN_SHARE_TARGET = 0.5
         self.AT_RISK_ABSENCES = 3
         self.PUBLIC_HOLIDAYS = ("02-05", "03-23", "05-01", "08-14", "11-09", "12-25")
+        self.OUTCOME_WAVES = (3, 6, 12)
+        self.OUTCOME_REMINDER_DAYS = 7

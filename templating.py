@@ -68,6 +68,10 @@ def register(app: Flask) -> None:
     def day_filter(value: date | None) -> str:
         return format_date(value, "d MMM y") if value else ""
 
+    @app.template_filter("month_name")
+    def month_filter(value: date | None) -> str:
+        return format_date(value, "MMMM y") if value else ""
+
     @app.template_filter("moment")
     def moment_filter(value: datetime | None) -> str:
         # Shown in Pakistan time (BABEL_DEFAULT_TIMEZONE); stored in UTC.

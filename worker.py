@@ -62,9 +62,8 @@ def expire_offers(stop: threading.Event, claimer: str) -> bool:
 
 
 def send_outcome_waves(stop: threading.Event, claimer: str) -> bool:
-    from outcomes.jobs import send_due_waves
-
     from database import utcnow
+    from outcomes.jobs import send_due_waves
 
     send_due_waves(utcnow())
     db.session.commit()

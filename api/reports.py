@@ -1,7 +1,8 @@
-"""Reports: ``GET /reports/outcomes`` (graduates' outcomes per wave, ``oversight.queries.outcomes``) and
-``GET /reports/capacity``, the capacity, inclusion and completion figures of the oversight
-area, within the reader's scope (``auth.permissions.oversight_scope``). The query is
-``oversight.queries.capacity_report``; this module reads the arguments and shapes the answer."""
+"""Reports: ``GET /reports/outcomes`` (graduates' outcomes per wave, ``oversight.queries.outcomes``),
+``GET /reports/capacity``, the capacity, inclusion and completion figures of the oversight area, and
+``GET /reports/completion``, attendance, completion by rule and certificates split by gender and area
+(``oversight.queries.completion_report``), within the reader's scope (``auth.permissions.oversight_scope``).
+This module reads the arguments and shapes the answers."""
 
 from datetime import date
 
@@ -18,6 +19,12 @@ from centres.models import Province
 from extensions import db
 from language import place_name
 from oversight import queries
+from oversight.completion_figures import (
+    COMPLETION_FIGURES,
+    COMPLETION_KEYS,
+    CompletionFigure,
+    completion_definitions_for_api,
+)
 from oversight.figures import FIGURE_KEYS, FIGURES, Figure, definitions_for_api
 from oversight.outcome_figures import OUTCOME_FIGURE_KEYS, OUTCOME_FIGURES, OutcomeFigure, outcome_definitions_for_api
 from oversight.queries import REPORT_GROUPINGS, Thresholds
@@ -30,7 +37,7 @@ from oversight.queries.outcomes import (
     outcome_totals,
 )
 from oversight.queries.outcomes import outcomes_report as report_outcomes
-from vocabulary import Mode
+from vocabulary import Area, Gender, Mode
 
 # The definitions of ``oversight.figures`` (the pages' "How each figure is worked out"), with the flags'
 # default thresholds (``UNDERUSED_BELOW``, ``WOMEN_SHARE_TARGET``: a deployment may set others).
@@ -294,3 +301,129 @@ def outcomes_report(args: dict):
 
 def outcome_row(row: OutcomeRow) -> dict:
     return {"key": row.key, "name": row.name, **{key: getattr(row, key) for key in OUTCOME_FIGURE_KEYS}}
+
+
+def report_province(scope, args: dict) -> str | None:
+    """The ``province`` argument, refused (403) when it lies outside a provincial overseer's province."""
+    province_code = args.get("province")
+    if province_code is not None and scope.province_id is not None:
+        own = db.session.get(Province, scope.province_id)
+        if own.code != province_code:
+            abort(403, _("Your reports cover %(name)s (%(code)s) only.", name=place_name(own), code=own.code))
+    return province_code
+
+
+# The completion report ---------------------------------------------------------------------------------
+
+COMPLETION_DEFINITIONS = (
+    "The cohorts are selected as for `GET /reports/capacity` (same arguments, same scope); an argument not "
+    "listed here is refused (422), never ignored.\n\n" + completion_definitions_for_api()
+)
+
+
+def completion_field(figure: CompletionFigure) -> fields.Field:
+    if figure.share:
+        return fields.Float(
+            required=True,
+            allow_none=True,
+            metadata={"description": f"{figure.definition} {RATIO} Its sample size is `{figure.sample}`."},
+        )
+    return fields.Integer(required=True, metadata={"description": figure.definition})
+
+
+CompletionFiguresSchema = Schema.from_dict(
+    {figure.key: completion_field(figure) for figure in COMPLETION_FIGURES}, name="CompletionFigures"
+)
+ByGenderSchema = Schema.from_dict(
+    {gender.value: fields.Nested(CompletionFiguresSchema, required=True) for gender in Gender}, name="ByGender"
+)
+ByAreaSchema = Schema.from_dict(
+    {area.value: fields.Nested(CompletionFiguresSchema, required=True) for area in Area}, name="ByArea"
+)
+CompletionRowSchema = Schema.from_dict(
+    {
+        "key": fields.String(
+            required=True,
+            metadata={"description": "Province, centre or track code; for districts PROVINCE-DISTRICT, e.g. PB-LHR."},
+        ),
+        "name": fields.String(required=True),
+        **{figure.key: completion_field(figure) for figure in COMPLETION_FIGURES},
+        "by_gender": fields.Nested(
+            ByGenderSchema, required=True, metadata={"description": "The same figures for each gender."}
+        ),
+        "by_area": fields.Nested(ByAreaSchema, required=True, metadata={"description": "The same figures by area."}),
+    },
+    name="CompletionRow",
+)
+
+
+class CompletionReportSchema(Schema):
+    group_by = fields.String(required=True)
+    province = fields.String(required=True, allow_none=True)
+    from_ = fields.Date(required=True, allow_none=True, data_key="from")
+    to = fields.Date(required=True, allow_none=True)
+    mode = fields.String(required=True, allow_none=True)
+    camps = fields.Boolean(required=True)
+    women_only = fields.Boolean(required=True)
+    rows = fields.List(
+        fields.Nested(CompletionRowSchema),
+        required=True,
+        metadata={"description": "By key; all rows, not paged. Groups with nothing tallied are absent."},
+    )
+    totals = fields.Nested(CompletionRowSchema, required=True, metadata={"description": "All rows together."})
+
+
+@bp.route("/reports/completion")
+@allow(OVERSIGHT)
+@bp.arguments(CapacityArgsSchema, location="query", unknown=RAISE)
+@bp.response(200, CompletionReportSchema, description=COMPLETION_DEFINITIONS)
+@bp.alt_response(401, schema=ErrorSchema, description="No token, or not a valid one.")
+@bp.alt_response(403, schema=ErrorSchema, description="Not an overseer, staff or admin; or a province outside yours.")
+@bp.alt_response(422, schema=ErrorSchema, description="A query argument is not valid (see fields).")
+@bp.doc(security=TOKEN)
+def completion_report(args: dict):
+    """Attendance, assessment, completion by rule, certificates, at risk and backfilled seats, by province,
+    district, centre or track, each split by gender and by area.
+
+    The same scope as the capacity report: overseers see the nation or their province (another province is
+    refused), centre staff their own centres, admins everything."""
+    scope = oversight_scope(current_user)
+    province_code = report_province(scope, args)
+    rows = queries.completion_report(
+        scope,
+        args["group_by"],
+        province_code=province_code,
+        starts_from=args.get("from_"),
+        starts_to=args.get("to"),
+        mode=args.get("mode"),
+        camps=args.get("camps", False),
+        women_only=args.get("women_only", False),
+    )
+    return jsonify(
+        {
+            "group_by": args["group_by"],
+            "province": province_code,
+            "from": iso_day(args.get("from_")),
+            "to": iso_day(args.get("to")),
+            "mode": args["mode"].value if args.get("mode") else None,
+            "camps": args.get("camps", False),
+            "women_only": args.get("women_only", False),
+            "rows": [completion_row(row) for row in rows],
+            "totals": completion_row(queries.completion_totals(rows)),
+        }
+    )
+
+
+def completion_figures(figures: queries.CompletionFigures) -> dict:
+    return {key: getattr(figures, key) for key in COMPLETION_KEYS}
+
+
+def completion_row(row: queries.CompletionRow) -> dict:
+    """A completion row as the API gives it: its figures, then the same by gender and by area."""
+    return {
+        "key": row.key,
+        "name": row.name,
+        **completion_figures(row.figures),
+        "by_gender": {gender.value: completion_figures(figures) for gender, figures in row.by_gender.items()},
+        "by_area": {area.value: completion_figures(figures) for area, figures in row.by_area.items()},
+    }

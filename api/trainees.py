@@ -26,12 +26,14 @@ from auth.permissions import (
     masks_identity,
 )
 from centres.models import Centre, District
+from database import utcnow
 from enrollments import trainees as records
 from enrollments.identity import checked, format_cnic, mask_cnic, mask_phone
 from enrollments.imports.districts import DistrictIndex
 from enrollments.models import Trainee
 from extensions import db
 from listing import LARGEST_ID
+from outcomes.services import set_outcome_consent
 from refusals import Refusal
 from submitting import acting_user, committed
 from vocabulary import Area, Education, Gender
@@ -84,6 +86,13 @@ class TraineeCreateSchema(Schema):
     area = fields.Enum(Area, by_value=True, required=True)
     education = fields.Enum(Education, by_value=True, load_default=None, metadata={"description": "Default: matric."})
     disability = StrictBoolean(load_default=False)
+    outcome_consent = StrictBoolean(
+        load_default=True,
+        metadata={
+            "description": "Whether she may be asked by SMS, 3, 6 and 12 months after a course, what work she does "
+            "(read her the sentence; default true: she can say no at any time)."
+        },
+    )
     centre = fields.String(
         load_default=None,
         allow_none=True,
@@ -100,9 +109,14 @@ class TraineeCorrectionSchema(Schema):
     gender = fields.Enum(Gender, by_value=True, metadata={"description": "Her gender as it should be."})
     area = fields.Enum(Area, by_value=True, metadata={"description": "The area she lives in, as it should be."})
     reason = fields.String(
-        required=True,
         validate=validate.Length(max=records.MAX_REASON_LENGTH),
-        metadata={"description": "Why the record is corrected (kept in the audit log). Required."},
+        metadata={"description": "Why gender or area is corrected (kept in the audit log). Required with them."},
+    )
+    outcome_consent = StrictBoolean(
+        metadata={
+            "description": "Her answer when asked whether she may be asked about her work after a course (no reason "
+            "needed: it is hers to give)."
+        }
     )
 
 
@@ -130,6 +144,9 @@ class TraineeSchema(Schema):
     area = fields.Enum(Area, by_value=True, required=True)
     education = fields.Enum(Education, by_value=True, required=True)
     disability = fields.Boolean(required=True)
+    outcome_consent = fields.Boolean(
+        required=True, metadata={"description": "She may be asked about her work 3, 6 and 12 months after a course."}
+    )
 
 
 class TraineeExistsDetailSchema(ErrorDetailSchema):
@@ -176,6 +193,7 @@ def trainee_answer(trainee: Trainee, *, masked: bool) -> dict:
         "area": trainee.area,
         "education": trainee.education,
         "disability": trainee.disability,
+        "outcome_consent": trainee.outcome_consent,
     }
 
 
@@ -259,6 +277,7 @@ def create_trainee(body: dict):
         education=body["education"] or Education.MATRIC,
         email=body["email"],
         disability=body["disability"],
+        outcome_consent=body["outcome_consent"],
     )
     try:
         trainee = records.create_trainee(details, actor=user, centre=centre)
@@ -301,19 +320,27 @@ def get_trainee(trainee_id: int):
 @bp.alt_response(
     422,
     schema=ErrorSchema,
-    description="No reason, neither gender nor area given, a value not among the choices, or another field "
-    "(only gender, area and reason can be corrected here): `fields` says which and why.",
+    description="No reason, neither gender, area nor outcome_consent given, a value not among the choices, or "
+    "another field (only gender, area, reason and outcome_consent can be changed here): `fields` says which and why.",
 )
 @bp.doc(security=[{"bearer": []}])
 def correct_trainee(body: dict, trainee_id: int):
-    """Correct a trainee's gender or area, with a reason: staff of the centres where she applied (or was
+    """Correct a trainee's gender or area, with a reason, or record her consent to outcome follow-ups
+    (`outcome_consent`, audited as `trainee.outcome_consent`): staff of the centres where she applied (or was
     registered) and admins.
 
     The figures of her cohorts (women, men, transgender and rural among places and people) follow at once;
     one `trainee.correct` audit event keeps what changed and why. Values that are hers already change
     nothing."""
     trainee = get_trainee_or_404(trainee_id)
-    records.correct_trainee(
-        trainee, actor=acting_user(), reason=body["reason"], gender=body.get("gender"), area=body.get("area")
-    )
+    if "outcome_consent" in body:
+        set_outcome_consent(trainee, body["outcome_consent"], actor=acting_user(), now=utcnow())
+    if "outcome_consent" not in body or any(name in body for name in ("gender", "area", "reason")):
+        records.correct_trainee(
+            trainee,
+            actor=acting_user(),
+            reason=body.get("reason", ""),
+            gender=body.get("gender"),
+            area=body.get("area"),
+        )
     return committed(trainee_answer(trainee, masked=False))

@@ -32,6 +32,7 @@ from courses.models import Cohort
 from enrollments.models import Enrollment, Trainee
 from enrollments.services import NotAllowed, NotPossibleNow, ReasonRequired
 from enrollments.services.changes import change_counters, lock_cohort
+from enrollments.tallies import add_tallies, difference, place_tallies
 from extensions import db
 from language import long_date, message_language
 from notifications.outbox import queue
@@ -279,9 +280,17 @@ def recount_places(cohort: Cohort, enrollment_ids: set[int], *, now: datetime) -
     counted = tallies(cohort, enrollment_ids)
     threshold = at_risk_absences()
     places = db.session.scalars(
-        select(Enrollment).where(Enrollment.id.in_(enrollment_ids)).execution_options(populate_existing=True)
+        select(Enrollment)
+        .join(Enrollment.trainee)
+        .options(contains_eager(Enrollment.trainee))
+        .where(Enrollment.id.in_(enrollment_ids))
+        .execution_options(populate_existing=True)
     ).all()
+    # The oversight tallies (``enrollments.tallies``) of the places' marks, attendance and risk, added up by
+    # her gender and area: one statement per key, not per place.
+    changes: dict[tuple, dict[str, int]] = {}
     for place in places:
+        before = place_tallies(place)
         tally = counted[place.id]
         place.days_marked, place.days_present, place.absent_streak = tally.marked, tally.present, tally.streak
         if tally.streak < threshold:
@@ -289,6 +298,11 @@ def recount_places(cohort: Cohort, enrollment_ids: set[int], *, now: datetime) -
         elif place.at_risk_notified_at is None and place.status is S.ENROLLED:
             place.at_risk_notified_at = now
             tell_at_risk(place)
+        summed = changes.setdefault((place.trainee.gender, place.trainee.area), {})
+        for name, value in difference(place_tallies(place), before).items():
+            summed[name] = summed.get(name, 0) + value
+    for (gender, area), summed in changes.items():
+        add_tallies(cohort.id, gender, area, summed)
     db.session.flush()
 
 

@@ -97,7 +97,9 @@ def scope_label(user: UserAccount) -> str:
     """What an account covers, in a few words: a province, centre codes, or everything."""
     if user.role is Role.OVERSEER:
         return user.province.name if user.province else _("National")
-    if user.role is Role.STAFF:
+    if user.role is Role.CALLER and user.province is not None:
+        return user.province.name
+    if user.role in (Role.STAFF, Role.CALLER):
         return ", ".join(sorted(m.centre.code for m in user.memberships)) or _("No centre")
     if user.role is Role.ADMIN:
         return _("Everything")

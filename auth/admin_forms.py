@@ -19,7 +19,7 @@ from forms import Form
 from vocabulary import Role
 
 # Accounts admins make; trainees make their own by signing up.
-ADMIN_MADE_ROLES = (Role.STAFF, Role.OVERSEER, Role.ADMIN)
+ADMIN_MADE_ROLES = (Role.STAFF, Role.OVERSEER, Role.CALLER, Role.ADMIN)
 
 
 def optional_int(value: object) -> int | None:
@@ -86,8 +86,8 @@ class AccountForm(Form):
         _l("Full name"), filters=[strip_text], validators=[InputRequired(_l("Enter the full name.")), Length(max=200)]
     )
     role = SelectField(_l("Role"), coerce=enum_coerce(Role), validators=[InputRequired(_l("Choose the role."))])
-    province = SelectField(_l("Province (overseers)"), coerce=optional_int)
-    centres = SelectMultipleField(_l("Centres (staff)"), coerce=int)
+    province = SelectField(_l("Province (overseers, callers)"), coerce=optional_int)
+    centres = SelectMultipleField(_l("Centres (staff, callers)"), coerce=int)
 
     def __init__(self, *args, account: UserAccount | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)

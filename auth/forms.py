@@ -18,6 +18,7 @@ from enrollments.identity import InvalidInput, check_date_of_birth, normalise_cn
 from extensions import db
 from forms import Form
 from language import LANGUAGE_NAMES, place_name
+from outcomes.models import CONSENT_LABEL, CONSENT_SENTENCE
 from vocabulary import Area, Education, Gender
 
 
@@ -131,6 +132,8 @@ class SignUpForm(Form):
         _l("I agree that my training centre and the programme may use these details to run and report on my training."),
         validators=[DataRequired(_l("You need to agree before you can apply."))],
     )
+
+    outcome_consent = BooleanField(CONSENT_LABEL, description=CONSENT_SENTENCE, default=True)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

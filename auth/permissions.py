@@ -38,6 +38,7 @@ from courses.models import Cohort, with_course_and_centre
 from enrollments.models import Enrollment, Trainee
 from extensions import db
 from listing import LARGEST_ID
+from outcomes.models import OutcomeWave
 from vocabulary import CohortStatus, EnrollmentStatus, Role
 
 AnyUser = UserAccount | AnonymousUserMixin
@@ -68,6 +69,18 @@ def is_overseer(user: AnyUser) -> bool:
 def staff_centre_ids(user: AnyUser) -> frozenset[int]:
     """The centres a staff member works at (empty for everyone else)."""
     if not has_role(user, Role.STAFF):
+        return frozenset()
+    return frozenset(membership.centre_id for membership in user.memberships)
+
+
+def is_caller(user: AnyUser) -> bool:
+    return has_role(user, Role.CALLER)
+
+
+def caller_centre_ids(user: AnyUser) -> frozenset[int]:
+    """The centres a centre-scoped caller takes calls for (empty for everyone else, and for a caller scoped
+    to a province)."""
+    if not is_caller(user):
         return frozenset()
     return frozenset(membership.centre_id for membership in user.memberships)
 
@@ -110,7 +123,9 @@ def _your_reach(user: AnyUser) -> str:
     """What the reader's account covers, as the end of a sentence ("your account covers Punjab")."""
     if is_overseer(user) and user.province_id is not None:
         return _("your account covers %(province)s", province=_place(user.province))
-    if has_role(user, Role.STAFF):
+    if is_caller(user) and user.province_id is not None:
+        return _("your account covers %(province)s", province=_place(user.province))
+    if has_role(user, Role.STAFF, Role.CALLER):
         codes = sorted(membership.centre.code for membership in user.memberships)
         if not codes:
             return _("your account is not linked to any centre yet")
@@ -439,6 +454,41 @@ def can_handle_import(user: AnyUser, batch) -> bool:
     return is_signed_in(user) and batch.uploaded_by_id == user.id and can_manage_centre(user, batch.centre)
 
 
+def can_change_outcome_consent(user: AnyUser, trainee: Trainee) -> bool:
+    """Whether we may ask her about her work after a course (DESIGN.md, "Outcomes"): she changes it on her
+    profile; staff of her centres and admins on her record (she told them at the desk, or the API). The
+    opt-out link in each outcome message turns it off for whoever holds the link: the link is the proof."""
+    return can_choose_message_language(user, trainee) or can_edit_trainee(user, trainee)
+
+
+def can_take_outcome_call(user: AnyUser, wave: OutcomeWave) -> bool:
+    """Taking a graduate's outcome answer by phone (and seeing her number for it): admins, staff of the centre
+    she trained at, and callers whose scope covers it (its province, or one of their centres). Overseers
+    never: they read."""
+    if is_admin(user) or wave.centre_id in staff_centre_ids(user):
+        return True
+    if not is_caller(user):
+        return False
+    if user.province_id is not None:
+        return wave.province_id == user.province_id
+    return wave.centre_id in caller_centre_ids(user)
+
+
+def callable_waves(user: AnyUser) -> ColumnElement[bool]:
+    """``can_take_outcome_call`` as a condition on ``OutcomeWave``, for the list of calls due."""
+    if is_admin(user):
+        return true()
+    if is_caller(user) and user.province_id is not None:
+        return OutcomeWave.province_id == user.province_id
+    centre_ids = staff_centre_ids(user) | caller_centre_ids(user)
+    return OutcomeWave.centre_id.in_(centre_ids) if centre_ids else false()
+
+
+def can_set_exchange_rates(user: AnyUser) -> bool:
+    """The monthly USD→PKR rates outcome answers in dollars are converted at: admins only."""
+    return is_admin(user)
+
+
 def can_administer(user: AnyUser) -> bool:
     """Centres, the course catalogue and user accounts: admins only."""
     return is_admin(user)
@@ -470,6 +520,8 @@ STAFF_AND_OVERSEERS = Rule(
     _l("staff, overseers and admins"), lambda user: has_role(user, Role.STAFF, Role.OVERSEER, Role.ADMIN)
 )
 ADMINS = Rule(_l("admins"), is_admin)
+# Outcome answers taken by phone: callers (their scope only), centre staff (their centres) and admins.
+CALLERS = Rule(_l("callers, centre staff and admins"), lambda user: has_role(user, Role.CALLER, Role.STAFF, Role.ADMIN))
 
 # Endpoints that belong to Flask (static files) or flask-smorest (the OpenAPI description) rather than to a
 # view of ours.
@@ -607,6 +659,16 @@ def get_certificate_or_404(number: str, *, manage: bool = False) -> Certificate:
     return certificate
 
 
+def get_call_wave_or_404(wave_id: int) -> OutcomeWave:
+    """The outcome wave with ``wave_id`` for a call: 404 if none, 403 unless ``can_take_outcome_call``."""
+    if wave_id > LARGEST_ID:  # no such row can exist, and the database would refuse the number
+        abort(404)
+    wave = db.get_or_404(OutcomeWave, wave_id)
+    if not can_take_outcome_call(current_user, wave):
+        deny(_("This graduate trained outside your area: %(reach)s.", reach=_your_reach(current_user)))
+    return wave
+
+
 def staff_centres(user: AnyUser) -> list[Centre]:
     """The centres a staff member works at, by code; every centre for admins."""
     stmt = select(Centre).order_by(Centre.code)
@@ -627,6 +689,9 @@ TEMPLATE_PREDICATES = {
     "view_trainee": lambda trainee: can_view_trainee(current_user, trainee),
     "correct_trainee": lambda trainee: can_correct_trainee(current_user, trainee),
     "administer": lambda: can_administer(current_user),
+    "take_outcome_calls": lambda: CALLERS.admits(current_user),
+    "set_exchange_rates": lambda: can_set_exchange_rates(current_user),
+    "change_outcome_consent": lambda trainee: can_change_outcome_consent(current_user, trainee),
     "oversee": lambda: OVERSIGHT.admits(current_user),
     "oversee_cohort": lambda cohort: can_oversee_cohort(current_user, cohort),
     "mask_identity": lambda: masks_identity(current_user),

@@ -65,6 +65,8 @@ from links import absolute_url
 from listing import LARGEST_ID
 from mail import send_email
 from notifications.sender import send_now
+from outcomes.forms import ConsentForm
+from outcomes.services import set_outcome_consent
 from refusals import Refusal
 from submitting import acting_user, form_status, run
 from vocabulary import Area, Education, Gender, Role
@@ -74,7 +76,8 @@ RESET_NUMBER = "reset_number"
 
 
 def home_for(user) -> str:
-    """Where someone lands after signing in: her profile, his centre(s), the oversight area, admin."""
+    """Where someone lands after signing in: her profile, his centre(s), the oversight area, a caller's
+    calls due, admin."""
     if user.role is Role.TRAINEE:
         return url_for("auth.profile")
     if user.role is Role.STAFF:
@@ -84,6 +87,8 @@ def home_for(user) -> str:
         return url_for("centres.mine")
     if user.role is Role.OVERSEER:
         return url_for("oversight.index")
+    if user.role is Role.CALLER:
+        return url_for("outcomes.calls")
     return url_for("auth.administration")
 
 
@@ -131,6 +136,7 @@ def sign_up(form: SignUpForm) -> tuple[UserAccount, int]:
             area=Area(form.area.data),
             education=Education(form.education.data),
             gender_confirmed=form.gender_confirmed.data,
+            outcome_consent=form.outcome_consent.data,
         )
     )
     return user, issue_code(user, CodePurpose.CONFIRM)
@@ -284,7 +290,7 @@ def own_trainee():
     return trainee
 
 
-def profile_page(trainee, language_form: MessageLanguageForm):
+def profile_page(trainee, language_form: MessageLanguageForm, consent_form: ConsentForm | None = None):
     enrollments = db.session.scalars(
         select(Enrollment)
         .where(Enrollment.trainee_id == trainee.id)
@@ -297,6 +303,7 @@ def profile_page(trainee, language_form: MessageLanguageForm):
         enrollments=enrollments,
         certificates=certificates_of_trainee(trainee),
         language_form=language_form,
+        consent_form=consent_form or ConsentForm(data={"outcome_consent": "yes" if trainee.outcome_consent else "no"}),
     )
 
 
@@ -321,6 +328,22 @@ def message_language():
         )
         return redirect(url_for("auth.profile"))
     return profile_page(trainee, form), form_status(form)
+
+
+@bp.post("/profile/outcome-consent")
+@allow(TRAINEES)
+def outcome_consent():
+    trainee, form = own_trainee(), ConsentForm()
+    if form.validate_on_submit() and run(
+        form,
+        lambda: set_outcome_consent(trainee, form.outcome_consent.data == "yes", actor=acting_user(), now=utcnow()),
+    ):
+        if trainee.outcome_consent:
+            flash(_("Thank you: we will ask you about your work after your courses."), "success")
+        else:
+            flash(_("We will not ask you about your work after your courses."), "success")
+        return redirect(url_for("auth.profile"))
+    return profile_page(trainee, MessageLanguageForm(data={"language": trainee.language}), form), form_status(form)
 
 
 @bp.route("/password", methods=["GET", "POST"])

@@ -22,6 +22,7 @@ from auth.models import CentreMembership, PhoneCode, UserAccount, UserSession
 from auth.sessions import end_sessions
 from auth.tokens import revoke_all_tokens
 from centres.models import Centre, District, Province
+from database import utcnow
 from enrollments.identity import InvalidInput, checked, normalise_name, normalise_phone
 from enrollments.models import Trainee, cnic_disagrees_with_gender
 from enrollments.trainees import TraineeDetails, normalised
@@ -114,6 +115,8 @@ class SignUp:
     education: Education
     # She ticked "my CNIC and gender are right" after being told that they disagree.
     gender_confirmed: bool = False
+    # She may be asked about her work after a course (DESIGN.md, "Outcomes"): ticked unless she says no.
+    outcome_consent: bool = True
 
 
 def sign_up_trainee(details: SignUp) -> UserAccount:
@@ -182,6 +185,11 @@ def sign_up_trainee(details: SignUp) -> UserAccount:
     )
     trainee = existing if existing is not None else Trainee(**values)
     trainee.language = current_language()  # she reads the site in it: her messages follow
+    if existing is None:
+        trainee.outcome_consent = details.outcome_consent
+    elif existing.outcome_consent is not details.outcome_consent:  # her own answer, given now, counts
+        trainee.outcome_consent = details.outcome_consent
+        trainee.outcome_consent_changed_at = utcnow()
     try:
         # A savepoint: the same number, email or CNIC signed up at the same moment by another request
         # passes the checks above and is stopped here, by the unique constraints.
@@ -350,7 +358,7 @@ def active_user_by_phone(phone: str) -> UserAccount | None:
 @dataclass(frozen=True)
 class AccountDetails:
     """An account as an admin (or the CLI) describes it. ``province`` only for overseers (None:
-    national); ``centres`` only for staff (at least one)."""
+    national) and callers; ``centres`` only for staff (at least one) and callers (a province or centres)."""
 
     email: str
     full_name: str
@@ -361,18 +369,27 @@ class AccountDetails:
 
 
 def _check_scope(details: AccountDetails) -> None:
+    """Staff work at one centre at least; a caller covers one province or some centres (one or the other);
+    overseers may have a province (none: national); nobody else has a scope."""
     if details.role is Role.STAFF and not details.centres:
         raise Refusal(_("Staff must work at one centre at least: choose their centres."), "centres")
-    if details.role is not Role.STAFF and details.centres:
-        raise Refusal(_("Only staff work at centres: remove the centres or make the account staff."), "centres")
-    if details.role is not Role.OVERSEER and details.province is not None:
-        raise Refusal(_("Only overseers have a province: leave it empty for other roles."), "province")
+    if details.role is Role.CALLER:
+        if details.province is None and not details.centres:
+            raise Refusal(_("A caller covers one province or some centres: choose one or the other."), "province")
+        if details.province is not None and details.centres:
+            raise Refusal(
+                _("A caller covers one province or some centres, not both: leave the other empty."), "centres"
+            )
+    elif details.role is not Role.STAFF and details.centres:
+        raise Refusal(_("Only staff and callers work at centres: remove the centres or change the role."), "centres")
+    if details.role not in (Role.OVERSEER, Role.CALLER) and details.province is not None:
+        raise Refusal(_("Only overseers and callers have a province: leave it empty for other roles."), "province")
     if details.role is Role.TRAINEE:
         raise Refusal(_("Trainee accounts are made by signing up, with the trainee's CNIC."), "role")
 
 
 def create_account(details: AccountDetails, password: str, *, actor: UserAccount | None) -> UserAccount:
-    """Create a staff, overseer or admin account. ``actor`` None means the CLI."""
+    """Create a staff, overseer, caller or admin account. ``actor`` None means the CLI."""
     email = normalise_email(details.email)
     _check_scope(details)
     if db.session.scalar(select(func.count(UserAccount.id)).where(UserAccount.email == email)):

@@ -1,15 +1,17 @@
-"""Capacity reports at scale (issue 6, item 6): p50 and p95 of the capacity report grouped by province,
-district, centre and track over a database of the programme's design size (500 centres, 5,000 cohorts,
-1,000,000 trainees, 3,000,000 enrollments). Target: p95 under 100 ms, on SQLite and on PostgreSQL.
+"""Reports at scale (issue 6, item 6; issue 17, item 7): p50 and p95 of the capacity report and of the
+completion report (attendance, completion by rule, certificates: issue 17) grouped by province, district,
+centre and track over a database of the programme's design size (500 centres, 5,000 cohorts, 1,000,000
+trainees, 3,000,000 enrollments). Target: p95 under 100 ms, on SQLite and on PostgreSQL.
 
-Measured twice: in-process (``oversight.queries.capacity_report`` in an app context: the query and the
-rows) and over HTTP (``GET /api/v1/reports/capacity?group_by=...`` with an admin's API token, under
-gunicorn, one request at a time on a kept-alive connection: the whole request). For comparison it also
-times the same figures counted from the enrollment table (``enrollments.counters.actual_counts``, what
-``flask oversight recount`` runs), which is what a report would cost without the cohort counters.
+Measured twice: in-process (``oversight.queries.capacity_report`` / ``completion_report`` in an app context:
+the query and the rows) and over HTTP (``GET /api/v1/reports/capacity?group_by=...`` and
+``/reports/completion``, with an admin's API token, under gunicorn, one request at a time on a kept-alive
+connection: the whole request). For comparison it also times the same figures counted from the tables
+(``enrollments.counters.actual_counts`` and ``enrollments.tallies.actual_tallies``, what ``flask oversight
+recount`` runs), which is what a report would cost without the counters and tallies.
 
     .venv/bin/python bench/scale_reports.py [--database-url URL] [--repeat 200] [--workers 2]
-        [--centres 500 --trainees 1000000 --enrollments 3000000] [--keep]
+        [--reports capacity,completion] [--centres 500 --trainees 1000000 --enrollments 3000000] [--keep]
 
 With --database-url the database must already be scaled (``flask seed scale``), or be empty: it is then
 migrated and scaled here. Without it a SQLite database is built in a temporary folder (and deleted at
@@ -32,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 VENV_BIN = Path(sys.executable).parent
 GROUPINGS = ("province", "district", "centre", "track")
+REPORTS = ("capacity", "completion")
 TARGET_MS = 100.0
 
 from catalogue import bench_env, free_port, gunicorn, wait_until_up  # noqa: E402  (bench/catalogue.py)
@@ -68,64 +71,79 @@ def row_counts(env: dict) -> dict[str, int]:
     return json.loads(output.strip().splitlines()[-1])
 
 
-def in_process(repeat: int) -> dict:
-    """Time ``capacity_report`` for each grouping in this process, national scope."""
+def in_process(repeat: int, reports: tuple[str, ...]) -> dict:
+    """Time each report for each grouping in this process, national scope."""
     from app import create_app
     from auth.permissions import OversightScope
     from enrollments.counters import actual_counts
+    from enrollments.tallies import actual_tallies
     from extensions import db
-    from oversight.queries import capacity_report
+    from oversight.queries import capacity_report, completion_report
 
+    queries = {"capacity": capacity_report, "completion": completion_report}
     app = create_app()
     results = {}
     with app.app_context():
-        for group_by in GROUPINGS:
-            for _ in range(5):  # warm up: statement caches, the page cache of the database
-                capacity_report(OversightScope(), group_by)
+        for report in reports:
+            query = queries[report]
+            for group_by in GROUPINGS:
+                for _ in range(5):  # warm up: statement caches, the page cache of the database
+                    query(OversightScope(), group_by)
+                samples = []
+                for _ in range(repeat):
+                    started = time.perf_counter()
+                    rows = query(OversightScope(), group_by)
+                    samples.append((time.perf_counter() - started) * 1000)
+                    db.session.rollback()
+                results[(report, group_by)] = summary(samples) | {"rows": len(rows)}
+        # The same counts from the tables: the GROUP BY the counters and tallies spare every report.
+        for report, count in (
+            ("capacity", lambda: db.session.execute(db.select(actual_counts())).all()),
+            ("completion", actual_tallies),
+        ):
+            if report not in reports:
+                continue
             samples = []
-            for _ in range(repeat):
+            for _ in range(3):
                 started = time.perf_counter()
-                rows = capacity_report(OversightScope(), group_by)
+                counted = count()
                 samples.append((time.perf_counter() - started) * 1000)
                 db.session.rollback()
-            results[group_by] = summary(samples) | {"rows": len(rows)}
-        # The same counts from the enrollment table: the GROUP BY the counters spare every report.
-        samples = []
-        for _ in range(3):
-            started = time.perf_counter()
-            counted = db.session.execute(db.select(actual_counts())).all()
-            samples.append((time.perf_counter() - started) * 1000)
-            db.session.rollback()
-        results["enrollment GROUP BY"] = summary(samples) | {"rows": len(counted)}
+            results[(report, "from the tables")] = summary(samples) | {"rows": len(counted)}
         db.session.remove()
         db.engine.dispose()
     return results
 
 
-def over_http(env: dict, repeat: int, workers: int) -> dict:
-    """Time ``GET /api/v1/reports/capacity`` under gunicorn, an admin's token, one request at a time."""
+def over_http(env: dict, repeat: int, workers: int, reports: tuple[str, ...]) -> dict:
+    """Time ``GET /api/v1/reports/<report>`` under gunicorn, an admin's token, one request at a time."""
     token = flask("users", "token", "admin@markaz.test", "--name", "bench/scale_reports.py", env=env).strip()
     port = free_port()
     server = gunicorn("app:create_app()", port, workers, env, ROOT)
     results = {}
     try:
-        wait_until_up(f"http://127.0.0.1:{port}/api/v1/openapi.json")
+        # A busy machine takes a while to import the app in two workers.
+        wait_until_up(f"http://127.0.0.1:{port}/api/v1/openapi.json", seconds=180)
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-        for group_by in GROUPINGS:
-            path = f"/api/v1/reports/capacity?group_by={group_by}"
-            samples = []
-            for attempt in range(repeat + 10):  # the first ten warm up every worker
-                started = time.perf_counter()
-                connection.request("GET", path, headers=headers)
-                response = connection.getresponse()
-                body = response.read()
-                elapsed = (time.perf_counter() - started) * 1000
-                if response.status != 200:
-                    raise RuntimeError(f"{path}: {response.status} {body[:200]!r}")
-                if attempt >= 10:
-                    samples.append(elapsed)
-            results[group_by] = summary(samples) | {"rows": len(json.loads(body)["rows"]), "bytes": len(body)}
+        for report in reports:
+            for group_by in GROUPINGS:
+                path = f"/api/v1/reports/{report}?group_by={group_by}"
+                samples = []
+                for attempt in range(repeat + 10):  # the first ten warm up every worker
+                    started = time.perf_counter()
+                    connection.request("GET", path, headers=headers)
+                    response = connection.getresponse()
+                    body = response.read()
+                    elapsed = (time.perf_counter() - started) * 1000
+                    if response.status != 200:
+                        raise RuntimeError(f"{path}: {response.status} {body[:200]!r}")
+                    if attempt >= 10:
+                        samples.append(elapsed)
+                results[(report, group_by)] = summary(samples) | {
+                    "rows": len(json.loads(body)["rows"]),
+                    "bytes": len(body),
+                }
         connection.close()
     finally:
         server.terminate()
@@ -141,8 +159,12 @@ def main() -> None:
     parser.add_argument("--centres", type=int, default=500)
     parser.add_argument("--trainees", type=int, default=1_000_000)
     parser.add_argument("--enrollments", type=int, default=3_000_000)
+    parser.add_argument("--reports", default=",".join(REPORTS), help="Which reports: capacity, completion.")
     parser.add_argument("--keep", action="store_true", help="Keep the SQLite database built here.")
     args = parser.parse_args()
+    reports = tuple(report for report in args.reports.split(",") if report)
+    if not reports or set(reports) - set(REPORTS):
+        parser.error(f"--reports: choose among {', '.join(REPORTS)}")
 
     workdir = Path(tempfile.mkdtemp(prefix="markaz-bench-"))
     database_url = args.database_url or f"sqlite:///{workdir / 'scale.db'}"
@@ -170,29 +192,33 @@ def main() -> None:
         counts = row_counts(env)
     print("rows: " + ", ".join(f"{count:,} {table}" for table, count in counts.items()), flush=True)
 
-    local = in_process(args.repeat)
-    remote = over_http(env, args.repeat, args.workers)
+    local = in_process(args.repeat, reports)
+    for (report, group_by), figures in local.items():  # printed now: kept even if the HTTP part fails
+        print(f"in-process {report} {group_by}: p50 {figures['p50']:.1f} ms, p95 {figures['p95']:.1f} ms", flush=True)
+    remote = over_http(env, args.repeat, args.workers, reports)
 
-    print(
-        f"\ncapacity report, national scope; {args.repeat} calls per grouping after warm-up; "
-        f"gunicorn --workers {args.workers}; {os.cpu_count()} cores"
-    )
-    print(f"{'group_by':<10}{'rows':>6}{'in-process p50':>16}{'p95':>8}{'HTTP p50':>10}{'p95':>8}{'max':>8}  (ms)")
     worst = 0.0
-    for group_by in GROUPINGS:
-        here, there = local[group_by], remote[group_by]
-        worst = max(worst, here["p95"], there["p95"])
+    for report in reports:
         print(
-            f"{group_by:<10}{here['rows']:>6}{here['p50']:>16.1f}{here['p95']:>8.1f}"
-            f"{there['p50']:>10.1f}{there['p95']:>8.1f}{there['max']:>8.1f}"
+            f"\n{report} report, national scope; {args.repeat} calls per grouping after warm-up; "
+            f"gunicorn --workers {args.workers}; {os.cpu_count()} cores; load average "
+            + " ".join(f"{value:.2f}" for value in os.getloadavg())
         )
-    grouped = local["enrollment GROUP BY"]
-    print(
-        f"\nthe same figures counted from the enrollment table (no counters): {grouped['p50']:.0f} ms "
-        f"(median of {grouped['n']}, {grouped['rows']:,} cohorts)"
-    )
+        print(f"{'group_by':<10}{'rows':>6}{'in-process p50':>16}{'p95':>8}{'HTTP p50':>10}{'p95':>8}{'max':>8}  (ms)")
+        for group_by in GROUPINGS:
+            here, there = local[(report, group_by)], remote[(report, group_by)]
+            worst = max(worst, here["p95"], there["p95"])
+            print(
+                f"{group_by:<10}{here['rows']:>6}{here['p50']:>16.1f}{here['p95']:>8.1f}"
+                f"{there['p50']:>10.1f}{there['p95']:>8.1f}{there['max']:>8.1f}"
+            )
+        grouped = local[(report, "from the tables")]
+        print(
+            f"the same figures counted from the tables (no counters): {grouped['p50']:.0f} ms "
+            f"(median of {grouped['n']}, {grouped['rows']:,} rows)"
+        )
     verdict = "OK" if worst < TARGET_MS else "TOO SLOW"
-    print(f"worst p95: {worst:.1f} ms (target: under {TARGET_MS:.0f} ms) -> {verdict}")
+    print(f"\nworst p95: {worst:.1f} ms (target: under {TARGET_MS:.0f} ms) -> {verdict}")
     if args.database_url is None and args.keep:
         print(f"kept: {database_url}")
     else:

@@ -45,9 +45,9 @@ def number_problem(error: NotANumber) -> str:
 
 
 def not_found(number: str, message: str) -> tuple[str, int]:
-    """The answer for a number that finds no certificate: 404, saying so, and nothing more."""
-    form = VerifyForm(formdata=None, data={"number": number})
-    return render_template("certificates/not_found.html", form=form, message=message), 404
+    """The answer for a number that finds no certificate: 404, saying so, with the number typed in the box to
+    correct it (plain markup, as cheap as a found certificate's page)."""
+    return render_template("certificates/not_found.html", typed=number[:40], message=message), 404
 
 
 @bp.get("/verify")

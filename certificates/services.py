@@ -5,12 +5,12 @@ corrected) under a new number. Like every service: the acting user passed in, a 
 Reading: ``verification`` answers ``/verify/<number>`` and the API from one indexed query.
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Row, Select, bindparam, select
 
 from audit.events import record
 from auth.models import UserAccount
@@ -22,6 +22,7 @@ from courses.models import Cohort
 from database import utcnow
 from enrollments.identity import checked, mask_cnic, normalise_name
 from enrollments.models import Enrollment, Trainee
+from enrollments.tallies import certificate_tallies, keep_certificate_tallies
 from extensions import db
 from refusals import Conflict, Refusal
 from vocabulary import CertificateStatus, EnrollmentStatus, Shift
@@ -167,6 +168,7 @@ def issue(enrollment: Enrollment, *, actor: UserAccount | None, now: datetime | 
     )
     db.session.add(certificate)
     db.session.flush()
+    keep_certificate_tallies(certificate, None)
     audit(actor, "certificate.issue", certificate, None)
     return certificate
 
@@ -184,10 +186,12 @@ def revoke(certificate: Certificate, *, actor: UserAccount, reason: str, now: da
     certificate = locked(certificate)
     require_valid(certificate)
     before = {"status": certificate.status.value}
+    tallied = certificate_tallies(certificate)
     certificate.status = C.REVOKED
     certificate.revoked_reason = reason
     certificate.revoked_at = now or utcnow()
     db.session.flush()
+    keep_certificate_tallies(certificate, tallied)
     audit(actor, "certificate.revoke", certificate, before, reason)
     return certificate
 
@@ -223,8 +227,10 @@ def reissue(
         )
     now = now or utcnow()
     # The old certificate stops being valid first: only one valid certificate per place (the unique index).
+    tallied = certificate_tallies(old)
     old.status = C.REPLACED
     db.session.flush()
+    keep_certificate_tallies(old, tallied)
     new = Certificate(
         number=new_number(),
         enrollment_id=old.enrollment_id,
@@ -236,6 +242,7 @@ def reissue(
     )
     db.session.add(new)
     db.session.flush()
+    keep_certificate_tallies(new, None)
     old.replaced_by = new
     db.session.flush()
     audit(actor, "certificate.reissue", new, {"number": old.number, "full_name": old.full_name}, reason)
@@ -254,25 +261,33 @@ def require_valid(certificate: Certificate) -> None:
 
 @dataclass(frozen=True)
 class Verification:
-    """What the verification page and the API show of a number: the certificate and, when it was
+    """What the verification page and the API show of a number: the certificate (a row of its columns, read
+    as the model's attributes are: ``number``, ``status``, ``track``, the facts printed) and, when it was
     replaced, the number of the one that replaced it."""
 
-    certificate: Certificate
+    certificate: Row
     replaced_by_number: str | None
 
 
-Replacement = aliased(Certificate)
+@functools.cache
+def verification_statement() -> Select:
+    """``verification``'s query, built once: building it, and loading its row as an ORM object, cost more
+    than running it (bench/verify_profile.py)."""
+    table = Certificate.__table__
+    replacement = table.alias("replacement")
+    return (
+        select(*table.c, replacement.c.number.label("replaced_by_number"))
+        .select_from(table.outerjoin(replacement, table.c.replaced_by_id == replacement.c.id))
+        .where(table.c.number == bindparam("number"))
+    )
 
 
 def verification(number: str) -> Verification | None:
     """The certificate with ``number`` (in its printed form) and the number that replaced it: one indexed
-    query (the snapshot row holds every fact shown). None: no certificate has that number."""
-    found = db.session.execute(
-        select(Certificate, Replacement.number)
-        .outerjoin(Replacement, Certificate.replaced_by_id == Replacement.id)
-        .where(Certificate.number == number)
-    ).first()
-    return Verification(found[0], found[1]) if found is not None else None
+    query (the snapshot row holds every fact shown), read on the connection. None: no certificate has that
+    number."""
+    found = db.session.connection().execute(verification_statement(), {"number": number}).first()
+    return Verification(found, found.replaced_by_number) if found is not None else None
 
 
 def certificates_of_trainee(trainee: Trainee) -> list[Certificate]:

@@ -168,6 +168,9 @@ class Enrollment(db.Model):
     # The place was held when training began (set for every enrolled place when its cohort starts running):
     # such a place ends completed, or left (dropped, withdrawn), or is still open.
     started_training: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Her seat was freed by someone else during the backfill window and given to her from the line (the
+    # reports' backfilled seats: ``enrollments.tallies``); set by ``enrollments.services.changes.move``.
+    backfilled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Her attendance, kept by ``attendance.services`` whenever a register of her cohort is saved or corrected
     # (truth is the registers): class days she was marked on, of those present or late, and how many of the
     # latest ones in a row she was absent; ``at_risk_notified_at`` says that this streak's message went.

@@ -388,4 +388,5 @@ def trainee_details(form: NewTraineeForm) -> TraineeDetails:
         education=form.education.data,
         disability=form.disability.data,
         language=form.language.data,
+        outcome_consent=form.outcome_consent.data,
     )

@@ -35,12 +35,35 @@ from enrollments.identity import (
 )
 from enrollments.models import Enrollment, Trainee
 from enrollments.services import NotAllowed, change_counters
+from enrollments.tallies import move_trainee_tallies
 from extensions import db
 from language import current_language, languages
 from refusals import Conflict, Refusal
 from vocabulary import Area, Education, Gender
 
-TRAINEE_FIELDS = ("cnic", "full_name", "gender", "date_of_birth", "phone", "email", "district_id", "area", "education")
+TRAINEE_FIELDS = (
+    "cnic",
+    "full_name",
+    "gender",
+    "date_of_birth",
+    "phone",
+    "email",
+    "district_id",
+    "area",
+    "education",
+    "outcome_consent",
+)
+
+
+def consent_values(details: "TraineeDetails", trainee: Trainee | None = None) -> dict:
+    """The consent columns ``details`` sets: on a new record (``trainee`` None) yes unless it says no; on a
+    record, only a change (with when it changed)."""
+    if trainee is None:
+        consent = details.outcome_consent is not False
+        return {"outcome_consent": consent, "outcome_consent_changed_at": None if consent else utcnow()}
+    if details.outcome_consent is None or details.outcome_consent == trainee.outcome_consent:
+        return {}
+    return {"outcome_consent": details.outcome_consent, "outcome_consent_changed_at": utcnow()}
 
 
 class TraineeExists(Conflict):
@@ -69,6 +92,9 @@ class TraineeDetails:
     disability: bool = False
     # The language of her SMS and email ("en", "ur"); None: the registering reader's.
     language: str | None = None
+    # Whether we may ask her about her work after a course (DESIGN.md, "Outcomes"): None leaves it as it is
+    # (a new record: yes, as the sentence she is read says, unless she says no).
+    outcome_consent: bool | None = None
 
 
 def normalised(details: TraineeDetails) -> dict:
@@ -111,6 +137,7 @@ def create_trainee(details: TraineeDetails, *, actor: UserAccount, centre: Centr
         raise TraineeExists()
     trainee = Trainee(
         **values,
+        **consent_values(details),
         registered_centre_id=centre.id if centre is not None else None,
         language=message_language_of(details),
     )
@@ -144,7 +171,7 @@ def create_trainees(details: list[TraineeDetails], *, actor: UserAccount, centre
     require_registrar(actor, centre)
     values = {}
     for item in details:
-        row = normalised(item) | {"language": message_language_of(item)}
+        row = normalised(item) | {"language": message_language_of(item)} | consent_values(item)
         values.setdefault(row["cnic"], row)
     found = {}
     for chunk in chunked(list(values)):
@@ -262,6 +289,8 @@ def recount_her_places(trainee: Trainee, as_counted: SimpleNamespace) -> None:
     if trainee.first_place_id is not None:
         first_place = db.session.get(Enrollment, trainee.first_place_id)
         change_counters(first_place.cohort, **person_deltas_for_trainee_change(as_counted, trainee))
+    # And the oversight tallies (attendance, completion, certificates), which are kept by gender and area.
+    move_trainee_tallies(trainee, as_counted.gender, as_counted.area)
 
 
 def update_trainee(trainee: Trainee, details: TraineeDetails, *, actor: UserAccount) -> Trainee:
@@ -275,7 +304,7 @@ def update_trainee(trainee: Trainee, details: TraineeDetails, *, actor: UserAcco
         raise TraineeExists()
     before = snapshot(trainee, TRAINEE_FIELDS)
     as_counted = SimpleNamespace(gender=trainee.gender, area=trainee.area)
-    for name, value in values.items():
+    for name, value in (values | consent_values(details, trainee)).items():
         setattr(trainee, name, value)
     db.session.flush()
     recount_her_places(trainee, as_counted)

@@ -16,6 +16,7 @@ from courses.models import Cohort
 from enrollments.identity import normalise_cnic, normalise_name, normalise_phone
 from forms import Form
 from language import LANGUAGE_NAMES, current_language
+from outcomes.models import CONSENT_LABEL, CONSENT_SENTENCE
 from vocabulary import Area, Choice, Education, Gender
 
 # Which of the desk's forms a POST comes from.
@@ -148,6 +149,8 @@ class NewTraineeForm(CohortChoiceForm, PersonFields):
         validators=[InputRequired(_l("Choose urban, semi-urban or rural."))],
     )
     disability = BooleanField(_l("Has a disability"))
+    # Read her the sentence; untick only if she says no.
+    outcome_consent = BooleanField(CONSENT_LABEL, description=CONSENT_SENTENCE, default=True)
     # Each language named in itself, so that she can point at hers; the reader's own comes first.
     # Not sent (an older page, a script): the desk's own language, as before this field existed.
     language = SelectField(_l("Language of SMS and email"), validate_choice=False, validators=[Optional()])

@@ -35,6 +35,14 @@ if TYPE_CHECKING:
     from enrollments.models import Enrollment, Trainee
 
 
+# What a trainee is told when asked for her consent (sign-up, walk-in desk, her profile), and the box she ticks
+# (ticked unless she says no).
+CONSENT_SENTENCE = _l(
+    "We will ask you by SMS, 3, 6 and 12 months after your course, what work you do now. You can say no."
+)
+CONSENT_LABEL = _l("Yes, you may ask me about my work after the course")
+
+
 class OutcomeActivity(enum.IntFlag):
     """What she does now; several at once (a bitmask in ``OutcomeAnswer.activities``), except ``NOT_WORKING``,
     which is alone or not at all."""

@@ -19,6 +19,7 @@ needs with these placeholders, filled by ``describe``:
 - ``%(version)s``: a merit list's version;
 - ``%(rows)s``: how many marks a save of a cohort's marks changed;
 - ``%(result)s``: a place's result (completed, or not completed with the reason) decided or overridden.
+- ``%(how)s``: how an outcome answer came (her link, or by phone and by whom); ``%(month)s`` an exchange rate's.
 """
 
 from collections.abc import Callable
@@ -95,6 +96,7 @@ SENTENCES: dict[str, str] = {
     "merit_list.correct": _l("%(actor)s corrected the merit list of the cohort %(cohort)s (version %(version)s)."),
     "import.confirm": _l("%(actor)s imported the list “%(file)s” at %(centre)s."),
     "export.capacity": _l("%(actor)s downloaded the capacity report (%(format)s; rows: %(rows)s)."),
+    "export.completion": _l("%(actor)s downloaded the completion report (%(format)s; rows: %(rows)s)."),
     "export.cohorts": _l("%(actor)s downloaded the cohorts of %(centre)s (%(format)s; rows: %(rows)s)."),
     "export.roster": _l("%(actor)s downloaded the roster of %(cohort)s (%(format)s; rows: %(rows)s)."),
     "export.trainees": _l("%(actor)s downloaded the list of trainees (%(format)s; rows: %(rows)s)."),
@@ -106,6 +108,10 @@ SENTENCES: dict[str, str] = {
     "export.mark_sheet": _l(
         "%(actor)s downloaded the mark sheet of the cohort %(cohort)s (%(format)s; rows: %(rows)s)."
     ),
+    "outcome_answer.create": _l("A graduate of %(centre)s answered her follow-up %(how)s."),
+    "outcome_answer.correct": _l("A graduate of %(centre)s corrected her follow-up answer %(how)s."),
+    "trainee.outcome_consent": _l("Follow-up messages to %(trainee)s were turned %(after)s (%(actor)s)."),
+    "exchange_rate.set": _l("%(actor)s set the exchange rate of %(month)s: %(after)s rupees for one US dollar."),
     "export.score_sheet": _l(
         "%(actor)s downloaded the score sheet of the cohort %(cohort)s (%(format)s; rows: %(rows)s)."
     ),
@@ -223,6 +229,17 @@ def values_of(event: AuditEvent, names: EventNames) -> dict[str, Markup | str]:
         values["result"] = result_label(after)
     elif event.action.startswith("merit_list."):
         values["version"] = format_number(after.get("version") or 0)
+    elif event.action.startswith("outcome_answer."):
+        # A web answer comes from her link (no account); a phone answer names who took it.
+        values["how"] = (
+            _("by her link") if event.actor_id is None else _("by phone, taken by %(actor)s", actor=values["actor"])
+        )
+    elif event.action == "trainee.outcome_consent":
+        values["after"] = _("on") if after.get("outcome_consent") else _("off")
+        if event.actor_id is None:
+            values["actor"] = _("by her opt-out link")
+    elif event.action == "exchange_rate.set":
+        values |= {"month": str(after.get("month", ""))[:7], "after": str(after.get("usd_pkr", ""))}
     if event.action.startswith("export."):
         values |= {"format": str(after.get("format", "")).upper(), "rows": format_number(after.get("rows") or 0)}
     return values

@@ -1,10 +1,12 @@
-"""``flask oversight recount``: compare the cohort counters with the enrollment table, and the outcomes report's
-tallies with the waves and answers."""
+"""``flask oversight recount``: compare the cohort counters and the attendance, completion and certificate
+tallies with the enrollment and certificate tables, and the outcomes report's tallies with the waves and
+answers."""
 
 import click
 from flask.cli import AppGroup
 
 from enrollments.counters import recount
+from enrollments.tallies import recount_tallies as recount_completion_tallies
 from extensions import db
 from outcomes.tallies import recount_tallies
 
@@ -14,9 +16,10 @@ oversight_cli = AppGroup("oversight", help="Checks on the numbers that dashboard
 @oversight_cli.command("recount")
 @click.option("--fix", is_flag=True, help="Set the counters to the counts found (one commit).")
 def recount_command(fix: bool) -> None:
-    """Recount enrolled, waitlisted and pending per cohort from the enrollment table, and the outcomes tallies
-    per wave, cohort, gender and area from the waves and answers; report drift."""
-    drifts = recount(fix=fix)
+    """Recount every cohort counter, and every attendance, completion and certificate tally, from the
+    enrollment and certificate tables, and the outcomes tallies per wave, cohort, gender and area from the
+    waves and answers; report drift."""
+    drifts = [*recount(fix=fix), *recount_completion_tallies(fix=fix)]
     for drift in drifts:
         click.echo(f"{drift.cohort_code}: {drift.counter} stored {drift.stored}, actual {drift.actual}")
     tally_drifts = recount_tallies(fix=fix)

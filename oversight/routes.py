@@ -48,6 +48,8 @@ from oversight.queries import (
     centre_cohorts,
     cohort_figures,
     cohort_roster,
+    completion_report,
+    completion_totals,
     flags_of,
     report_places,
     report_totals,
@@ -276,7 +278,7 @@ class ChartData:
 
     utilisation: list[tuple[str, float | None]]  # by province
     women: list[tuple[str, float | None, int, int]]  # by month: label, share, women, places
-    funnel: list[tuple[str, int]]  # seats, applied, enrolled or completed, completed
+    funnel: list[tuple[str, int]]  # seats, applied, enrolled, attended, passed, certified
     women_target: float
     # By the page's groups: label, offers accepted, declined, expired, open (empty: no offer made at all).
     offers: list[tuple[str, int, int, int, int]] = field(default_factory=list)
@@ -295,6 +297,8 @@ def chart_data(
     total = report_totals(provinces)
     months = women_share_by_month(scope, filters)
     names = shown_names("province", provinces)
+    # The funnel's later stages: the attendance, marks and certificates tallies (one query more).
+    done = completion_totals(completion_report(scope, "province", **filters.arguments())).figures
     return ChartData(
         utilisation=[(names[row.key], percent(row.utilisation)) for row in provinces],
         # Month names in the reader's language, in their standalone form (a label, not inside a date).
@@ -303,7 +307,9 @@ def chart_data(
             ("seats", total.seats),
             ("applied", total.applications),
             ("enrolled", total.trained),
-            ("completed", total.completed),
+            ("attended", done.attended),
+            ("passed", done.passed),
+            ("certified", done.certified),
         ],
         women_target=percent(thresholds().women_share_target),
         offers=offers_by_group(groups) if groups is not None and groups.total.offers_made else [],

@@ -37,7 +37,9 @@ from database import utcnow
 from enrollments.counters import mark_firsts_and_training, recount
 from enrollments.models import Enrollment, Trainee
 from enrollments.pools import default_release_at
+from enrollments.tallies import recount_tallies
 from extensions import db
+from outcomes.seeding import seed_outcomes
 from seed.reference import load_json, load_reference_data
 from vocabulary import (
     ACTIVE_ENROLLMENT_STATUSES,
@@ -775,6 +777,9 @@ def seed_demo() -> SeedReport:
 
     accounts = seed_accounts(plan, centres, trainees, added)
     added["cohorts"] += show_merit(plan, centres, courses, trainees, now)
+    added["outcome answers"] = seed_outcomes(now)
+    # The registers were loaded in bulk, not saved by staff: the oversight tallies are counted from the tables.
+    recount_tallies(fix=True)
     return SeedReport(added, accounts)
 
 
@@ -952,6 +957,11 @@ def seed_accounts(plan: DemoPlan, centres: dict, trainees: dict, added: dict) ->
             "punjab.overseer@markaz.test",
             "overseer, Punjab",
             {"role": Role.OVERSEER, "full_name": "Punjab IT Board Overseer", "province": punjab},
+        ),
+        (
+            "caller@markaz.test",
+            "caller, Punjab (outcome answers by phone)",
+            {"role": Role.CALLER, "full_name": "Punjab Call Centre", "province": punjab},
         ),
     ]
     people = load_json("people.json")

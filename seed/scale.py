@@ -20,6 +20,9 @@ The data obeys the same rules as data the services write (DESIGN.md, "Enrollment
 - attendance (``attendance.seeding``): a register for every class day up to yesterday of each running and
   finished cohort (one row a day: README, "Attendance at scale"), with each place's counters and a few
   trainees at risk;
+- assessment, completion by rule and certificates (``seed.completion``): every finished cohort's places
+  marked and judged by the rule (some not completed, for attendance or marks, a few overridden), a few seats
+  backfilled, a certificate for each completed place (a few revoked), and the oversight tallies;
 - outcomes (``seed.scale_outcomes``): every 3-, 6- and 12-month wave due by today for each completed place, a
   synthetic answer for some (response biased toward earners), and the outcomes report's tallies;
 - selection (DESIGN.md, "Selection"; ``plan_selection``): some first-come cohorts reserve seats for women
@@ -63,6 +66,7 @@ from enrollments.counters import COUNTER_NAMES, mark_firsts_and_training
 from enrollments.models import Enrollment, Trainee
 from enrollments.pools import default_release_at
 from extensions import db
+from seed.completion import seed_completion
 from seed.demo import (
     CAMP_VENUES,
     CNIC_REGION_DIGIT,
@@ -994,6 +998,12 @@ class ScaleSeeder:
             )
             self.report.rows["attendance registers"] = seeded.registers
             self.report.rows["attendance marks"] = seeded.marks
+        with timed(self.report, "completion"):
+            done = seed_completion(self.connection, self.writer, now=self.now)
+            self.report.rows["places marked"] = done.marked
+            self.report.rows["places not completed"] = done.not_completed
+            self.report.rows["certificates"] = done.certificates
+            self.report.rows["tallies"] = done.tallies
         with timed(self.report, "outcomes"):
             outcomes = seed_outcomes(self.connection, self.writer, today=self.today, seed=self.rng.randrange(1 << 30))
             self.report.rows["outcome waves"] = outcomes.waves

@@ -8,6 +8,7 @@ fails ``test_every_table_entry_is_a_real_endpoint``.
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cache
 from urllib.parse import parse_qs, urlsplit
 
@@ -44,6 +45,8 @@ from database import utcnow
 from enrollments.counters import recount
 from enrollments.models import Enrollment, MeritList, Trainee
 from extensions import db, limiter
+from outcomes.links import opt_out_token, wave_token
+from outcomes.models import OutcomeWave
 from vocabulary import Admission, EnrollmentStatus, Role
 
 # The seven people every endpoint is tried as.
@@ -86,6 +89,7 @@ EXPECTED_GET: dict[str, dict[str, object]] = {
     # Downloads (oversight/exports.py) and the audit log: overseers, staff and admins, each in her scope;
     # a centre's cohorts (centre A) for its staff, overseers of Punjab or the nation, and admins.
     "oversight.export_capacity":  row(LOGIN,    403,      200,      200,      200,      200,      200),
+    "oversight.export_completion": row(LOGIN,   403,      200,      200,      200,      200,      200),
     "oversight.export_outcomes":  row(LOGIN,    403,      200,      200,      200,      200,      200),
     "oversight.outcomes":         row(LOGIN,    403,      200,      200,      200,      200,      200),
     "oversight.export_cohorts":   row(LOGIN,    403,      200,      403,      200,      200,      200),
@@ -142,6 +146,7 @@ EXPECTED_GET: dict[str, dict[str, object]] = {
     "oversight.centre":           row(LOGIN,    403,      200,      403,      200,      200,      200),
     "oversight.cohort":           row(LOGIN,    403,      200,      403,      200,      200,      200),
     "oversight.tracks":           row(LOGIN,    403,      200,      200,      200,      200,      200),
+    "oversight.completion":       row(LOGIN,    403,      200,      200,      200,      200,      200),
     # Administration: centres, the course catalogue and user accounts are for admins only.
     "auth.administration":        row(LOGIN,    403,      403,      403,      403,      403,      200),
     "auth.users":                 row(LOGIN,    403,      403,      403,      403,      403,      200),
@@ -181,6 +186,16 @@ EXPECTED_GET: dict[str, dict[str, object]] = {
     "certificates.manage":        row(LOGIN,    403,      200,      403,      403,      403,      200),
     "certificates.of_place":      row(LOGIN,    403,      REDIRECT, 403,      403,      403,      REDIRECT),
     "certificates.cohort_zip":    row(LOGIN,    403,      200,      403,      403,      403,      200),
+    # Outcomes (issue 18): a wave's form and the opt-out page answer whoever holds the signed link (trainee_a's
+    # open wave at A; no answer yet, so its thank-you page sends to the form); the calls due and a call (the wave
+    # at A) are for callers of the scope (tests below), A's staff and admins; exchange rates for admins.
+    "outcomes.answer":            row(200,      200,      200,      200,      200,      200,      200),
+    "outcomes.thanks":            row(REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    "outcomes.opt_out":           row(200,      200,      200,      200,      200,      200,      200),
+    "outcomes.opted_out":         row(200,      200,      200,      200,      200,      200,      200),
+    "outcomes.calls":             row(LOGIN,    403,      200,      200,      403,      403,      200),
+    "outcomes.call":              row(LOGIN,    403,      200,      403,      403,      403,      200),
+    "outcomes.rates":             row(LOGIN,    403,      403,      403,      403,      403,      200),
 }
 
 # POST, with CSRF off and an empty body: an admitted POST meets its form's refusal, or a form-less admin
@@ -259,6 +274,14 @@ EXPECTED_POST: dict[str, dict[str, object]] = {
     # Revoking or reissuing the trainee's certificate: A's staff and admins (an empty form: no reason, 422).
     "certificates.revoke":        row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
     "certificates.reissue":       row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
+    # Outcomes: an empty answer is refused (422: no activity); overseers change nothing, link or not. The
+    # opt-out link stops her messages for whoever holds it (then finds them stopped). Her consent on her
+    # profile is hers (an empty choice: 422); a call's answer for A's staff and admins; rates for admins.
+    "outcomes.answer":            row(422,      422,      422,      422,      403,      403,      422),
+    "outcomes.opt_out":           row(REDIRECT, REDIRECT, REDIRECT, REDIRECT, 403,      403,      REDIRECT),
+    "auth.outcome_consent":       row(LOGIN,    ADMITTED, 403,      403,      403,      403,      403),
+    "outcomes.call":              row(LOGIN,    403,      422,      403,      403,      403,      422),
+    "outcomes.rates":             row(LOGIN,    403,      403,      403,      403,      403,      ADMITTED),
 }
 # fmt: on
 
@@ -282,6 +305,7 @@ def path_values(world: "World") -> dict[str, dict[str, object]]:
         "auth.reset_password": {"token": world.reset_token},
         "home.switch_language": {"code": "ur"},
         "oversight.export_capacity": {"fmt": "csv"},
+        "oversight.export_completion": {"fmt": "csv"},
         "oversight.export_outcomes": {"fmt": "csv"},
         "oversight.export_cohorts": {"code": world.centre_a.code, "fmt": "xlsx"},
         "oversight.export_trainees": {"fmt": "xlsx"},
@@ -348,6 +372,10 @@ def path_values(world: "World") -> dict[str, dict[str, object]]:
         "enrollments.mark_sheet": {"code": world.cohort_a.code},
         "enrollments.publish_merit_list": {"code": world.merit_cohort.code},
         "courses.merit_list": {"code": world.merit_cohort.code},
+        "outcomes.answer": {"token": wave_token(world.wave_a)},
+        "outcomes.thanks": {"token": wave_token(world.wave_a)},
+        "outcomes.opt_out": {"token": opt_out_token(world.trainee_a)},
+        "outcomes.call": {"wave_id": world.wave_a.id},
     }
 
 
@@ -383,6 +411,34 @@ def certificate_of(trainee: Trainee) -> str:
     db.session.add(certificate)
     db.session.commit()
     return certificate.number
+
+
+def open_wave(enrollment_id: int) -> OutcomeWave:
+    """An open, reminded, unanswered 3-month wave of the place ``enrollment_id`` (written as the timer writes it)."""
+    enrollment = db.session.get(Enrollment, enrollment_id)
+    cohort, today = enrollment.cohort, utcnow().date()
+    wave = OutcomeWave(
+        enrollment_id=enrollment.id,
+        trainee_id=enrollment.trainee_id,
+        months=3,
+        due_on=today - timedelta(days=10),
+        closes_on=today + timedelta(days=60),
+        sent_at=utcnow() - timedelta(days=10),
+        reminded_at=utcnow() - timedelta(days=3),
+        cohort_id=cohort.id,
+        centre_id=cohort.centre_id,
+        course_id=cohort.course_id,
+        track=cohort.course.track,
+        gender=enrollment.trainee.gender,
+        area=enrollment.trainee.area,
+        district_id=cohort.centre.district_id,
+        province_id=cohort.centre.district.province_id,
+        partner_type=cohort.centre.partner_type,
+        cohort_ends_on=today - timedelta(days=100),
+    )
+    db.session.add(wave)
+    db.session.commit()
+    return wave
 
 
 def enrollment_of(trainee: Trainee) -> int:
@@ -434,6 +490,7 @@ class World:
     upload_of_staff_a: int  # a list staff_a uploaded at centre A, waiting for confirmation
     token_of_staff_a: int  # an API token of staff_a
     certificate_number: str  # a valid certificate of own_trainee, issued at A
+    wave_a: OutcomeWave  # trainee_a's open 3-month wave at A (Punjab), reminded, unanswered
     users: dict[str, UserAccount | None] = field(default_factory=dict)
 
 
@@ -475,8 +532,13 @@ def world(
         "overseer": make_user(Role.OVERSEER),
         "punjab_overseer": make_user(Role.OVERSEER, province=punjab),
         "admin": make_user(Role.ADMIN),
+        # Not columns of the matrix (they would widen every row): ``test_callers_reach_calls_and_nothing_else``.
+        "caller_punjab": make_user(Role.CALLER, province=punjab),
+        "caller_sindh": make_user(Role.CALLER, province=sindh),
+        "caller_a": make_user(Role.CALLER, centres=(centre_a,)),
     }
     return World(
+        wave_a=open_wave(enrollment_of(trainee_a)),
         upload_of_staff_a=upload_of_staff_a(centre_a, users["staff_a"]),
         token_of_staff_a=token_of_staff_a(users["staff_a"]),
         certificate_number=certificate_of(own_trainee),
@@ -832,3 +894,48 @@ def test_oversight_scope_of_each_role(world):
         OversightScope(),
     )
     assert [name for name, scope in scopes.items() if scope.is_national] == ["overseer", "admin"]
+
+
+# 4. Callers (issue 18): the calls due in their scope, and nothing else -------------------------------
+
+# What a caller of Punjab (or of centre A) may open besides the public pages and her own account's pages.
+CALLER_PAGES = {"outcomes.calls": 200, "outcomes.call": 200}
+
+
+def caller_expects(endpoint: str) -> object:
+    """A caller's answer on a GET endpoint: her calls; what every signed-in person gets on public pages and
+    on her own account's pages (the overseer's answer there); 403 everywhere else (rosters, records, reports,
+    administration)."""
+    if endpoint in CALLER_PAGES:
+        return CALLER_PAGES[endpoint]
+    answers = EXPECTED_GET[endpoint]
+    if answers["anonymous"] != LOGIN or answers["trainee"] == answers["overseer"] == 200:
+        return answers["overseer"]
+    return 403
+
+
+@pytest.mark.parametrize("caller", ["caller_punjab", "caller_a"])
+def test_callers_reach_calls_and_nothing_else(app, client, world, caller):
+    values = path_values(world)
+    adapter = app.url_map.bind("localhost")
+    wrong = []
+    for method, endpoint in matrix_cases():
+        if method != "GET":
+            continue
+        path = adapter.build(endpoint, values.get(endpoint, {}), method="GET")
+        limiter.reset()
+        response = act_as(client, world.users[caller]).get(path)
+        if not check_outcome(caller_expects(endpoint), response, path):
+            wrong.append(f"{endpoint}: expected {caller_expects(endpoint)}, got {describe(response)}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_a_caller_of_another_province_cannot_open_the_call(client, world):
+    page = act_as(client, world.users["caller_sindh"]).get(f"/outcomes/calls/{world.wave_a.id}")
+    assert page.status_code == 403
+    assert "Punjab" not in page.get_data(as_text=True) or "Sindh" in page.get_data(as_text=True)
+    listed = act_as(client, world.users["caller_sindh"]).get("/outcomes/calls").get_data(as_text=True)
+    assert world.trainee_a.full_name not in listed
+    for caller in ("caller_punjab", "caller_a"):
+        listed = act_as(client, world.users[caller]).get("/outcomes/calls").get_data(as_text=True)
+        assert world.trainee_a.full_name in listed

@@ -95,6 +95,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("PATCH",  "api.update_cohort"):          row(401,      403,    200,    403,    403,     403,   200),
     # Capacity: staff (own centres), overseers (their scope), admins.
     ("GET",    "api.capacity_report"):        row(401,      403,    200,    200,    200,     200,   200),
+    ("GET",    "api.completion_report"):      row(401,      403,    200,    200,    200,     200,   200),
     ("GET",    "api.outcomes_report"):        row(401,      403,    200,    200,    200,     200,   200),
     # Trainee records: any centre's staff and admins create them (each user a different CNIC); trainee A
     # (applied at A, lives in Punjab) is read by A's staff, overseers (masked) and admins.

@@ -210,6 +210,8 @@ DESIGN_OPERATIONS = [
     ("POST", "/cohorts/{cohort_id}/merit-list", None),
     ("GET", "/cohorts/{cohort_id}/merit-list", False),
     ("GET", "/reports/capacity", False),
+    # Issue 17, item 6 (DESIGN.md: "either new fields on capacity or a new GET /reports/completion").
+    ("GET", "/reports/completion", False),
     ("GET", "/reports/outcomes", False),  # issue 18: graduates' outcomes per wave
     ("GET", "/me/certificates", False),  # issue 17, item 5: certificates anyone can verify
     ("GET", "/certificates/{number}", False),
@@ -243,6 +245,7 @@ DESIGN_QUERIES = {
     "/cohorts/{cohort_id}/enrollments": {"status", "page", "per_page"},
     "/me/enrollments": {"page", "per_page"},
     "/reports/capacity": {"group_by", "province", "from", "to"},
+    "/reports/completion": {"group_by", "province", "from", "to"},
     "/reports/outcomes": {"wave", "group_by"},
 }
 PAGED = [path for path, names in DESIGN_QUERIES.items() if "page" in names]

@@ -85,6 +85,7 @@ def test_staff_register_a_trainee_typed_as_people_type(client, staff, places):
         "area": "semi_urban",
         "education": "intermediate",
         "disability": False,
+        "outcome_consent": True,
     }
     assert trainee.cnic == "3520212345671"
     assert trainee.registered_centre_id == places["lahore_centre"].id
@@ -336,6 +337,7 @@ def trainee_answer(trainee: Trainee, cnic: str, phone: str) -> dict:
         "area": "rural",
         "education": "bachelor",
         "disability": False,
+        "outcome_consent": True,
     }
 
 

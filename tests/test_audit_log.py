@@ -439,7 +439,10 @@ def test_the_download_reads_pages_without_losing_events_that_share_an_instant(lo
 
 # The list of actions --------------------------------------------------------------------------------------
 
-ACTION_KINDS = "account|token|centre|course|cohort|trainee|enrollment|certificate|import|export|merit_list"
+ACTION_KINDS = (
+    "account|token|centre|course|cohort|trainee|enrollment|certificate|import|export|merit_list|outcome_answer"
+    "|exchange_rate"
+)
 ACTION_LITERAL = re.compile(rf'"((?:{ACTION_KINDS})\.[a-z_]+)"')
 COLUMN_NAMES = {"id", "code"}  # "cohort.id" in a ForeignKey is a column, not an action
 ACTION_LIST = ROOT / "oversight" / "queries" / "audit_log.py"  # where the filter's list (``AUDIT_ACTIONS``) lives

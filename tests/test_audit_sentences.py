@@ -106,6 +106,8 @@ OBJECT_TYPES = {
     "export": "user_account",
     "certificate": "certificate",
     "merit_list": "cohort",  # a merit list's version is recorded on its cohort
+    "outcome_answer": "outcome_answer",
+    "exchange_rate": "exchange_rate",
 }
 OBJECT_TYPES_OF = {
     "export.roster": "cohort",

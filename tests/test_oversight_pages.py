@@ -649,11 +649,13 @@ def test_the_charts_data_equals_the_tables_beside_them_and_the_hand_count(as_use
 
     funnel = tables_of(page)["table-funnel"][1:]
     assert data["funnel"]["labels"] == [row["cells"][0]["text"] for row in funnel]
-    assert data["funnel"]["labels"] == ["Seats", "Applied", "Enrolled or completed", "Completed"]
+    assert data["funnel"]["labels"] == ["Seats", "Applied", "Enrolled", "Attended", "Passed", "Certified"]
     assert data["funnel"]["values"] == [int(row["cells"][1]["value"]) for row in funnel]
-    # Seats 38; applications 24 (the withdrawn one too, not the cancelled cohort's); 19 places; 3 completed.
+    # Seats 38; applications 24 (the withdrawn one too, not the cancelled cohort's); 19 places; nobody's attendance
+    # was taken nor a mark entered; the 3 completed places hold their certificates.
     total = TOTAL.group_cells()
-    assert data["funnel"]["values"] == [int(total["seats"]), int(total["applications"]), 19, 3] == [38, 24, 19, 3]
+    assert data["funnel"]["values"] == [int(total["seats"]), int(total["applications"]), 19, 0, 0, 3]
+    assert data["funnel"]["values"] == [38, 24, 19, 0, 0, 3]
 
 
 def test_the_charts_follow_the_filters_and_the_scope(as_user):
@@ -661,7 +663,7 @@ def test_the_charts_follow_the_filters_and_the_scope(as_user):
     # Only cohorts still filling start in 2031: no seats used yet.
     assert data["utilisation"] == {"label": "Utilisation (%)", "labels": ["Punjab"], "values": [None]}
     assert data["women"]["labels"] == ["Jan 2031", "Feb 2031", "Mar 2031"]
-    assert data["funnel"]["values"] == [15, 12, 8, 0]
+    assert data["funnel"]["values"] == [15, 12, 8, 0, 0, 0]
 
 
 def test_the_charts_are_accessible_and_need_no_inline_script(as_user):

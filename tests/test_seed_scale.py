@@ -11,12 +11,14 @@ from sqlalchemy.orm import selectinload
 
 from auth.models import UserAccount
 from centres.models import Centre, District
+from certificates.models import Certificate
 from courses.models import Cohort, Course
 from enrollments import pools
 from enrollments.counters import recount
 from enrollments.identity import normalise_phone
 from enrollments.models import Enrollment, Trainee
 from enrollments.services import overlaps, waitlist_position, whole_waitlist
+from enrollments.tallies import recount_tallies
 from extensions import db
 from seed.scale import DatabaseNotEmpty, ScaleSeeder, ScaleSize, seed_scale
 from tests.conftest import empty_all_tables
@@ -205,8 +207,39 @@ def test_trainees_look_like_the_people_who_apply(scaled):
     assert db.session.scalar(select(func.count(District.id)).where(District.rural)) > 0
 
 
+def test_finished_cohorts_are_marked_judged_by_the_rule_and_certified(scaled):
+    """Issue 17, items 3–5 and 7 (``seed.completion``): every place that finished a course was marked and
+    judged as the completion rule judges it (or overridden, with its reason), and holds a certificate if
+    completed."""
+    finished = [place for place in places() if place.cohort.status is C.FINISHED]
+    certified = {c.enrollment_id: c for c in db.session.scalars(select(Certificate))}
+    outcomes = Counter()
+    for place in finished:
+        if place.status not in (S.COMPLETED, S.NOT_COMPLETED):
+            assert place.status not in (S.ENROLLED, S.PENDING, S.WAITLISTED, S.OFFERED), place
+            continue
+        course = place.cohort.course
+        assert place.mark is not None and 40 <= place.mark <= 100
+        met = place.days_present * 100 >= place.days_marked * course.attendance_threshold
+        passed = place.mark >= course.pass_mark
+        if place.completion_override_reason:
+            outcomes["overridden"] += 1
+            assert place.status is S.COMPLETED and not (met and passed)
+        elif met and passed:
+            assert place.status is S.COMPLETED, place
+        else:
+            assert place.status is S.NOT_COMPLETED, place
+            assert place.not_completed_reason.value == ("marks" if met else "attendance")
+        outcomes[place.status] += 1
+        assert (place.id in certified) == (place.status is S.COMPLETED)
+    assert outcomes[S.COMPLETED] and outcomes[S.NOT_COMPLETED] and outcomes["overridden"]
+    assert certified and all(c.cohort_code and c.hours > 0 for c in certified.values())
+    assert scaled.rows["certificates"] == len(certified)
+
+
 def test_counters_agree_with_the_enrollment_table(scaled, app):
     assert recount() == []
+    assert recount_tallies() == []
     db.session.rollback()
     result = app.test_cli_runner().invoke(args=["oversight", "recount"])
     assert (result.exit_code, result.output) == (0, "No drift.\n")

@@ -3,7 +3,8 @@
 One deployment for the module (``deployment``): PostgreSQL (the test's database, reached by the hosts through
 a TCP relay the test can cut, as a database that goes away), Redis at 127.0.0.1:6379 (the rate-limit
 counters, under a key prefix of this run), two gunicorn instances on their own ports as two hosts
-(``MARKAZ_ENV=production``, ``MARKAZ_PROXY_COUNT=1``) and Debian's nginx in front of them with
+(``MARKAZ_ENV=production``, ``MARKAZ_PROXY_COUNT=1``), a ``flask worker`` on each sending email to a local
+SMTP server of the test's own, and Debian's nginx in front of them with
 deploy/nginx.conf (TLS with a self-signed certificate, the hashed static files collected by ``flask static
 collect``). Each test then checks one promise of the README through it.
 
@@ -124,59 +125,13 @@ class Relay:
             connection.close()
 
 
-# A gateway that counts ----------------------------------------------------------------------------------------
-
-
-class Gateway:
-    """A minimal SMS gateway on a local port: it accepts every message (200, a JSON id) and keeps each one's
-    form (``receipts``), so that the test can count what the two hosts' workers sent."""
-
-    def __init__(self) -> None:
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-        from urllib.parse import parse_qs
-
-        gateway = self
-        self.receipts: list[dict[str, str]] = []
-        self.lock = threading.Lock()
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                form = {key: values[0] for key, values in parse_qs(self.rfile.read(length).decode()).items()}
-                form["idempotency_header"] = self.headers.get("Idempotency-Key", "")
-                with gateway.lock:
-                    gateway.receipts.append(form)
-                    number = len(gateway.receipts)
-                body = json.dumps({"status": "ok", "id": f"gw-{number}"}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *_arguments) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def keys(self) -> Counter[str]:
-        with self.lock:
-            return Counter(receipt.get("id", "") for receipt in self.receipts)
-
-    def senders(self, keys: set[str]) -> Counter[str]:
-        with self.lock:
-            return Counter(receipt.get("mask", "") for receipt in self.receipts if receipt.get("id") in keys)
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+# A mail server that counts ----------------------------------------------------------------------------------
 
 
 class MailServer:
     """A minimal SMTP server on a local port that accepts every message and keeps its headers (``received``):
-    the email half of the outbox, counted like the SMS at the gateway."""
+    the email half of the outbox, counted by Message-ID (the SMS, sent with ``SMS_BACKEND=log``, are counted in
+    the workers' output)."""
 
     def __init__(self) -> None:
         import socketserver
@@ -304,7 +259,6 @@ class Deployment:
     https_port: int
     http_port: int
     relay: Relay
-    gateway: Gateway
     mail: MailServer
     workers: list[Process]
     folder: Path
@@ -338,11 +292,9 @@ def redis_or_skip() -> None:
         pytest.skip(message)
 
 
-def host_environment(
-    database_url: str, relay: Relay, gateway: Gateway, mail: MailServer, prefix: str, instance: Path
-) -> dict[str, str]:
+def host_environment(database_url: str, relay: Relay, mail: MailServer, prefix: str, instance: Path) -> dict[str, str]:
     """The environment of a production host (README, "Production"), the database reached through ``relay``,
-    email sent to ``mail``, SMS to ``gateway``."""
+    email sent to ``mail``, SMS to the log (``SMS_BACKEND=log``: a line per SMS in the worker's output)."""
     url = make_url(database_url).set(host="127.0.0.1", port=relay.port).render_as_string(hide_password=False)
     inherited = {
         name: value
@@ -363,7 +315,6 @@ def host_environment(
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": str(mail.port),
         "SMS_BACKEND": "log",
-        "MARKAZ_SMS_URL": f"http://127.0.0.1:{gateway.port}/send",
         "MARKAZ_SMS_SENDER_ID": "MARKAZ",
         "MARKAZ_WORKER_SEND_SECONDS": "0.2",  # a test waits for the outbox to empty: no need to wait 2 s a turn
     }
@@ -395,8 +346,8 @@ def deployment(database_url, tmp_path_factory):
     server = make_url(database_url)
     relay = Relay((server.host or "127.0.0.1", server.port or 5432))
     prefix = f"markaz-two-hosts-{uuid.uuid4().hex}"
-    gateway, mail = Gateway(), MailServer()
-    environment = host_environment(database_url, relay, gateway, mail, prefix, folder / "instance")
+    mail = MailServer()
+    environment = host_environment(database_url, relay, mail, prefix, folder / "instance")
 
     hosts = []
     for name in ("host-a", "host-b"):
@@ -410,8 +361,7 @@ def deployment(database_url, tmp_path_factory):
         Process(
             f"worker-{name}",
             [str(BIN / "flask"), "worker"],
-            environment
-            | {"MARKAZ_SMS_SENDER_ID": f"MARKAZ-{name[-1].upper()}", "MAIL_SENDER": f"worker-{name}@markaz.test"},
+            environment | {"MAIL_SENDER": f"worker-{name}@markaz.test"},
             folder / f"worker-{name}.log",
         )
         for name in ("host-a", "host-b")
@@ -420,7 +370,7 @@ def deployment(database_url, tmp_path_factory):
     https_port, http_port = free_port(), free_port()
     main = folder / "nginx" / "nginx.conf"
     front = Process("nginx", nginx_command(nginx, main, "-g", "daemon off;"), dict(os.environ), folder / "nginx.log")
-    deployment = Deployment(hosts, front, https_port, http_port, relay, gateway, mail, workers, folder, prefix)
+    deployment = Deployment(hosts, front, https_port, http_port, relay, mail, workers, folder, prefix)
     try:
         for process in [*(host.web for host in hosts), *workers]:  # seconds to start: collect, certify meanwhile
             process.start()
@@ -442,7 +392,6 @@ def deployment(database_url, tmp_path_factory):
     finally:
         stop_all([*workers, front, *(host.web for host in hosts)])
         relay.cut()
-        gateway.close()
         mail.close()
         delete_redis_keys(prefix)
 

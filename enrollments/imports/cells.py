@@ -171,6 +171,16 @@ def read_disability(value: Any) -> bool:
     return answer
 
 
+def read_outcome_consent(value: Any) -> bool:
+    """Consent to be asked about her work after the course: yes unless the cell says no."""
+    text = cell_text(value)
+    if not text:
+        return True
+    if (answer := YES_NO.get(heading_key(text))) is None:
+        raise InvalidInput(_("“%(text)s”: write yes or no (or leave it empty).", text=text))
+    return answer
+
+
 # Dates ------------------------------------------------------------------------------------------------
 
 MONTHS = {

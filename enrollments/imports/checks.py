@@ -26,6 +26,7 @@ from enrollments.imports.cells import (
     read_education,
     read_email,
     read_gender,
+    read_outcome_consent,
     read_phone,
 )
 from enrollments.imports.columns import COLUMN_OF, listed
@@ -168,6 +169,7 @@ def check_values(
     attempt("education", read_education)
     attempt("email", read_email)
     attempt("disability", read_disability)
+    attempt("outcome_consent", read_outcome_consent)
     row = RowCheck(
         number=number,
         cnic=read.get("cnic") or cell_text(values.get("cnic")),
@@ -187,6 +189,7 @@ def check_values(
             education=read["education"],
             email=read["email"],
             disability=read["disability"],
+            outcome_consent=read["outcome_consent"],
         )
     return row
 

@@ -105,6 +105,17 @@ COLUMNS = (
         _l("Yes or no. Empty: no."),
         ("No", "Yes"),
     ),
+    Column(
+        "outcome_consent",
+        _l("Follow-up by SMS"),
+        False,
+        ("followupbysms", "followup", "outcomeconsent", "outcomefollowup", "smsfollowup", "فالو اپ"),
+        _l(
+            "May we ask her by SMS, 3, 6 and 12 months after the course, what work she does? Yes or no. "
+            "Empty: yes (she can say no at any time)."
+        ),
+        ("Yes", ""),
+    ),
 )  # fmt: skip
 COLUMN_OF = {column.field: column for column in COLUMNS}
 REQUIRED = tuple(column.field for column in COLUMNS if column.required)

@@ -17,6 +17,7 @@ from enrollments import pools
 from enrollments.counters import count_person, left_training_delta, offer_deltas, pool_deltas
 from enrollments.counters import deltas as counter_deltas
 from enrollments.models import Enrollment, Trainee
+from enrollments.tallies import keep_tallies, loaded_tallies
 from extensions import db
 from vocabulary import RESERVED_POOLS, Admission, CohortStatus, EnrollmentStatus, Pool
 
@@ -194,18 +195,24 @@ def move(
     report counters, the held seats of its pool; a place that started training and leaves it; her first
     place; an offer made or ended, ``expired`` when it ends by its deadline), and return the old status.
     Taking a seat for an enrollment that comes to hold one is the caller's job, atomically, with
-    ``take_seat`` (or ``seat_for``), which counts it: the caller passes its pool as ``seat``. ``counting``: more
-    counter changes for the same UPDATE (a not-completed place's reason counter, which the database checks
+    ``take_seat`` (or ``seat_for``), which counts it: the caller passes its pool as ``seat``. The
+    oversight tallies (``enrollments.tallies``: at risk, finished, backfilled, ...) follow too. ``counting``:
+    more counter changes for the same UPDATE (a not-completed place's reason counter, which the database checks
     against ``not_completed_count`` in the same row)."""
     before = enrollment.status
+    # What the oversight tallies count it as now: as last flushed, so that a reason set just before the move
+    # (``completion_override_reason``, ``not_completed_reason``) is counted with the move.
+    tallied = loaded_tallies(enrollment)
     if seat is not None:
         enrollment.pool = seat
     changes = counter_deltas(before, to, enrollment.trainee) | pool_deltas(before, to, enrollment.pool)
     changes.update(left_training_delta(enrollment, before, to))
     changes.update(offer_deltas(enrollment, before, to, expired=expired))
     if to is S.ENROLLED and not enrollment.started_training and enrollment.cohort.status is CohortStatus.RUNNING:
-        # A seat given in a running cohort (its backfill window): she starts training now.
+        # A seat given in a running cohort (its backfill window): she starts training now, in a seat that
+        # someone else left (the reports' backfilled seats).
         enrollment.started_training = True
+        enrollment.backfilled = True
         changes["started_count"] = 1
     elif to in (S.COMPLETED, S.NOT_COMPLETED) and not enrollment.started_training:
         # A decided place evidently started training (its cohort was marked running by other means).
@@ -223,6 +230,7 @@ def move(
     enrollment.decided_at = now
     if reason:
         enrollment.reason = reason
+    keep_tallies(enrollment, tallied)
     db.session.flush()
     return before
 

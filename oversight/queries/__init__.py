@@ -4,7 +4,8 @@ the cohort counters, kept in step with the enrollment table by the enrollment se
 
 By report: ``capacity`` (a centre's summary, the capacity report by place or track), ``capacity_audit``
 (the audit pages: filters, flags, one centre's cohorts, women by month), ``trainees`` (the trainee
-export's rows), ``audit_log`` (the audit trail: its actions, filters, pages and export rows). Callers use
+export's rows), ``completion`` (attendance, completion by rule and certificates, by gender and
+area), ``audit_log`` (the audit trail: its actions, filters, pages and export rows). Callers use
 this package's names (``from oversight.queries import capacity_report``).
 """
 
@@ -44,6 +45,13 @@ from oversight.queries.capacity_audit import (
     women_share_by_month,
 )
 from oversight.queries.cohort import cohort_roster
+from oversight.queries.completion import (
+    SPLITS,
+    CompletionFigures,
+    CompletionRow,
+    completion_report,
+    completion_totals,
+)
 from oversight.queries.trainees import after_trainee, district_names, trainees_for_export
 
 __all__ = [
@@ -53,10 +61,13 @@ __all__ = [
     "KNOWN_ACTIONS",
     "REPORTED_STATUSES",
     "REPORT_GROUPINGS",
+    "SPLITS",
     "AuditFilters",
     "AuditLogFilters",
     "CapacityReportRow",
     "CentreSummary",
+    "CompletionFigures",
+    "CompletionRow",
     "EventNames",
     "Flag",
     "MonthRow",
@@ -73,6 +84,8 @@ __all__ = [
     "centre_summaries",
     "cohort_figures",
     "cohort_roster",
+    "completion_report",
+    "completion_totals",
     "district_names",
     "flags_of",
     "matching_actors",

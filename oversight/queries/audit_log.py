@@ -49,7 +49,14 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
         "merit_list.publish",
         "merit_list.correct",
     ),
-    "trainee": ("trainee.create", "trainee.update", "trainee.correct", "trainee.lookup", "trainee.link_account"),
+    "trainee": (
+        "trainee.create",
+        "trainee.update",
+        "trainee.correct",
+        "trainee.lookup",
+        "trainee.link_account",
+        "trainee.outcome_consent",
+    ),
     "enrollment": (
         "enrollment.apply",
         "enrollment.register",
@@ -72,8 +79,11 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
     ),
     "certificate": ("certificate.issue", "certificate.revoke", "certificate.reissue"),
     "import": ("import.confirm",),
+    "outcome_answer": ("outcome_answer.create", "outcome_answer.correct"),
+    "exchange_rate": ("exchange_rate.set",),
     "export": (
         "export.capacity",
+        "export.completion",
         "export.cohorts",
         "export.trainees",
         "export.roster",
@@ -95,6 +105,8 @@ AUDIT_OBJECT_TYPES = (
     "enrollment",
     "import_batch",
     "certificate",
+    "outcome_answer",
+    "exchange_rate",
 )
 
 

@@ -119,6 +119,11 @@ window.addEventListener("DOMContentLoaded", function () {
     },
   };
 
+  // The completion page's charts have the same shapes: attendance by group as utilisation is drawn, how
+  // finished places ended as a stacked bar like the offers.
+  builders.attendance = builders.utilisation;
+  builders.outcomes = builders.offers;
+
   document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
     var name = canvas.dataset.chart;
     if (data[name] && builders[name]) {
