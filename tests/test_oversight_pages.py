@@ -21,6 +21,7 @@ from harness import kept_world
 from pages import shown, tables_of
 from sqlalchemy import event
 
+from certificates.services import issue as issue_certificate
 from courses.cohorts import change_status
 from enrollments import services
 from enrollments.counters import recount
@@ -293,6 +294,7 @@ def net(make_province, make_district, make_centre, make_course, make_cohort, mak
     # A place completed while C2 runs: made as it was before completion was decided by rule, at the end.
     places[0].status = EnrollmentStatus.COMPLETED
     recount(fix=True)
+    issue_certificate(places[0], actor=admin)
 
     c3 = cohort("C3", centre_a, web, date(2025, 3, 3), 5)
     places = [register(c3, gender, area) for gender, area in [(F, RURAL), (F, URBAN), (F, URBAN), (M, RURAL)]]
