@@ -24,6 +24,7 @@ def create_app(config: object | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     with app.app_context():
         configure_sqlite(db.engine)
+    register_observability(app)
     register_request_hooks(app)
 
     register_blueprints(app)
@@ -78,7 +79,10 @@ def register_blueprints(app: Flask) -> None:
     import enrollments.roster_files
     import enrollments.routes
     import enrollments.staff
+    import health.routes
     import home.routes
+    import notifications.admin
+    import notifications.webhooks
     import outcomes.admin
     import outcomes.calls
     import outcomes.routes
@@ -88,9 +92,21 @@ def register_blueprints(app: Flask) -> None:
     import oversight.outcome_pages
     import oversight.routes
 
-    for package in (home, auth, centres, certificates, courses, enrollments, attendance, oversight, outcomes):
+    packages = (home, health, auth, centres, certificates, courses, enrollments, attendance, oversight, outcomes)
+    for package in (*packages, notifications):
         app.register_blueprint(package.bp)
+    app.register_blueprint(notifications.webhooks.bp)
     api.register_with(app)
+
+
+def register_observability(app: Flask) -> None:
+    """Request ids and the request log line, then the metrics' timing: before every other hook, so that
+    a request the access gate refuses is logged and timed too."""
+    import request_log
+    from health import metrics
+
+    request_log.register(app)
+    metrics.register(app)
 
 
 def register_access_rules(app: Flask) -> None:

@@ -7,6 +7,7 @@ environment, or with rate-limit counters kept in each process (``RATELIMIT_STORA
 ``memory://``); it answers requests for any host but the base URL's (and ``MARKAZ_TRUSTED_HOSTS``) with 400.
 """
 
+import ipaddress
 import os
 import secrets
 from datetime import timedelta
@@ -66,6 +67,19 @@ def trusted_hosts(base: str, extra: str) -> list[str]:
     in ``MARKAZ_TRUSTED_HOSTS`` (say, the address a load balancer's health check uses)."""
     names = [urlsplit(base).hostname or ""] + [name.strip().lower() for name in extra.split(",")]
     return list(dict.fromkeys(name for name in names if name))
+
+
+def networks(value: str) -> tuple:
+    """``MARKAZ_METRICS_ALLOW``: comma-separated addresses or CIDRs (``10.0.0.0/8, 127.0.0.1``)."""
+    found = []
+    for part in (part.strip() for part in value.split(",")):
+        if not part:
+            continue
+        try:
+            found.append(ipaddress.ip_network(part, strict=False))
+        except ValueError as error:
+            raise ConfigurationError(f"MARKAZ_METRICS_ALLOW: {part!r} is not an address or CIDR ({error}).") from None
+    return tuple(found)
 
 
 def outcome_waves(value: str) -> tuple[int, ...]:
@@ -177,6 +191,7 @@ class Config:
         self.SMS_METHOD = os.environ.get("MARKAZ_SMS_METHOD", "POST").upper()
         self.SMS_USERNAME = os.environ.get("MARKAZ_SMS_USERNAME", "")
         self.SMS_PASSWORD = os.environ.get("MARKAZ_SMS_PASSWORD", "")
+        self.SMS_AUTH = os.environ.get("MARKAZ_SMS_AUTH", "")  # "basic": HTTP basic auth (Twilio)
         self.SMS_SENDER_ID = os.environ.get("MARKAZ_SMS_SENDER_ID", "")
         self.SMS_TEMPLATE = os.environ.get("MARKAZ_SMS_TEMPLATE", "to={to}&msg={text}&mask={sender}&id={key}")
         self.SMS_UNICODE_PARAM = os.environ.get("MARKAZ_SMS_UNICODE_PARAM", "unicode=1")
@@ -191,6 +206,7 @@ class Config:
         # before a message fails, and the backoff between attempts (doubling from the first, capped).
         self.OUTBOX_BATCH_SIZE = int(os.environ.get("MARKAZ_OUTBOX_BATCH_SIZE", "100"))
         self.OUTBOX_LEASE_SECONDS = int(os.environ.get("MARKAZ_OUTBOX_LEASE_SECONDS", "300"))
+        self.OUTBOX_CONCURRENCY = int(os.environ.get("MARKAZ_OUTBOX_CONCURRENCY", "10"))
         self.OUTBOX_MAX_ATTEMPTS = int(os.environ.get("MARKAZ_OUTBOX_MAX_ATTEMPTS", "6"))
         self.OUTBOX_BACKOFF_SECONDS = float(os.environ.get("MARKAZ_OUTBOX_BACKOFF_SECONDS", "30"))
         self.OUTBOX_BACKOFF_MAX_SECONDS = float(os.environ.get("MARKAZ_OUTBOX_BACKOFF_MAX_SECONDS", "3600"))
@@ -198,6 +214,14 @@ class Config:
         self.WORKER_SEND_SECONDS = float(os.environ.get("MARKAZ_WORKER_SEND_SECONDS", "2"))
         self.WORKER_OFFERS_SECONDS = float(os.environ.get("MARKAZ_WORKER_OFFERS_SECONDS", "60"))
         self.WORKER_OUTCOMES_SECONDS = float(os.environ.get("MARKAZ_WORKER_OUTCOMES_SECONDS", "3600"))
+        # Logs (request_log.py): "json" (one JSON object a line) or "text"; and the level.
+        self.LOG_FORMAT = os.environ.get("MARKAZ_LOG_FORMAT", "json" if production else "text")
+        self.LOG_LEVEL = os.environ.get("MARKAZ_LOG_LEVEL", "INFO")
+        # /metrics (health/): timing of requests on or off, and who may read it: addresses (CIDRs,
+        # comma-separated) or a bearer token. Neither set: nobody.
+        self.METRICS_ENABLED = env_bool("MARKAZ_METRICS", True)
+        self.METRICS_ALLOW = networks(os.environ.get("MARKAZ_METRICS_ALLOW", ""))
+        self.METRICS_TOKEN = os.environ.get("MARKAZ_METRICS_TOKEN", "")
         # How long a password-reset link works.
         self.PASSWORD_RESET_MAX_AGE = int(os.environ.get("MARKAZ_PASSWORD_RESET_MAX_AGE", str(60 * 60)))
         # How long the set-your-password link of an account made by an admin works.
@@ -226,6 +250,7 @@ TEST_SMS_SETTINGS = {
     "SMS_METHOD": "POST",
     "SMS_USERNAME": "",
     "SMS_PASSWORD": "",
+    "SMS_AUTH": "",
     "SMS_SENDER_ID": "",
     "SMS_TEMPLATE": "to={to}&msg={text}&mask={sender}&id={key}",
     "SMS_UNICODE_PARAM": "unicode=1",
@@ -270,8 +295,14 @@ class TestConfig(Config):
         self.SMS_BACKEND = "log"
         for name in TEST_SMS_SETTINGS:  # the gateway's defaults; tests that use it set their own
             setattr(self, name, TEST_SMS_SETTINGS[name])
+        self.LOG_FORMAT = ""  # pytest captures the logs
+        self.LOG_LEVEL = "INFO"
+        self.METRICS_ENABLED = True
+        self.METRICS_ALLOW = ()
+        self.METRICS_TOKEN = ""
         self.OUTBOX_BATCH_SIZE = 100
         self.OUTBOX_LEASE_SECONDS = 300
+        self.OUTBOX_CONCURRENCY = 10
         self.OUTBOX_MAX_ATTEMPTS = 6
         self.OUTBOX_BACKOFF_SECONDS = 30.0
         self.OUTBOX_BACKOFF_MAX_SECONDS = 3600.0

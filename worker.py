@@ -5,10 +5,10 @@ Safe on every host at once: the sender claims messages (``notifications.sender``
 cohorts (``enrollments.services.offers.claim_cohort``), outcome waves claim what they send. A job that
 fails (the database restarting, a gateway down) is logged and runs again at its next turn; the worker
 itself keeps going. SIGTERM or SIGINT (systemd stopping the unit, Ctrl-C) stops it cleanly: the sender
-finishes the message in hand, hands back the claims of the rest of its batch, and the process exits 0.
+finishes the group of messages in hand (``OUTBOX_CONCURRENCY``), hands back the claims of the rest of its
+batch, and the process exits 0.
 """
 
-import importlib.util
 import logging
 import signal
 import threading
@@ -65,18 +65,20 @@ def send_outcome_waves(stop: threading.Event, claimer: str) -> bool:
     from database import utcnow
     from outcomes.jobs import send_due_waves
 
-    send_due_waves(utcnow())
-    db.session.commit()
+    done = send_due_waves(utcnow())
+    if any(done.values()):
+        log.info("outcome waves: %s", done)
     return False
 
 
 def jobs() -> list[Job]:
-    """The timed jobs of this installation: the sender, offer expiry, and outcome waves where that package
-    is installed."""
-    found = [Job("outbox", "WORKER_SEND_SECONDS", send_outbox), Job("offers", "WORKER_OFFERS_SECONDS", expire_offers)]
-    if importlib.util.find_spec("outcomes") and importlib.util.find_spec("outcomes.jobs"):
-        found.append(Job("outcome waves", "WORKER_OUTCOMES_SECONDS", send_outcome_waves))
-    return found
+    """The timed jobs: the sender, offer expiry (``flask offers expire``'s work) and the outcome waves
+    (``flask outcomes send``'s: ``outcomes.jobs.send_due_waves``, which commits batch by batch)."""
+    return [
+        Job("outbox", "WORKER_SEND_SECONDS", send_outbox),
+        Job("offers", "WORKER_OFFERS_SECONDS", expire_offers),
+        Job("outcome waves", "WORKER_OUTCOMES_SECONDS", send_outcome_waves),
+    ]
 
 
 def run_worker(stop: threading.Event, *, rounds: int | None = None) -> int:
@@ -115,7 +117,7 @@ def worker_command() -> None:
     stop = threading.Event()
 
     def stop_on_signal(signum, _frame) -> None:
-        log.info("worker: %s received, stopping after the message in hand", signal.Signals(signum).name)
+        log.info("worker: %s received, stopping after the messages in hand", signal.Signals(signum).name)
         stop.set()
 
     signal.signal(signal.SIGTERM, stop_on_signal)

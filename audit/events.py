@@ -1,12 +1,13 @@
 """Writing the audit trail. Every service that changes state calls ``record`` once per change, in the
-same transaction, so the change and its audit event commit or roll back together."""
+same transaction, so the change and its audit event commit or roll back together. Each event keeps the
+client address and the id of the request that wrote it (the ``X-Request-ID`` of its log lines)."""
 
 import enum
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from sqlalchemy import insert
 
 from audit.models import AuditEvent
@@ -42,6 +43,11 @@ def client_address() -> str | None:
     return request.remote_addr if has_request_context() else None
 
 
+def request_id() -> str | None:
+    """The id of the request writing the event (``request_log``), the one on its log lines."""
+    return g.get("request_id") if has_request_context() else None
+
+
 def record(
     actor: "UserAccount | None",
     action: str,
@@ -66,6 +72,7 @@ def record(
         after=after,
         reason=reason,
         ip=client_address(),
+        request_id=request_id(),
     )
     db.session.add(event)
     db.session.flush()
@@ -79,7 +86,7 @@ def record_many(actor: "UserAccount | None", action: str, object_type: str, chan
     if not changes:
         return
     actor_id = actor.id if actor is not None and actor.is_authenticated else None
-    now, ip = utcnow(), client_address()
+    now, ip, request_ref = utcnow(), client_address(), request_id()
     db.session.execute(
         insert(AuditEvent),
         [
@@ -94,6 +101,7 @@ def record_many(actor: "UserAccount | None", action: str, object_type: str, chan
                 "after": change.get("after"),
                 "reason": change.get("reason", ""),
                 "ip": ip,
+                "request_id": request_ref,
             }
             for change in changes
         ],

@@ -27,7 +27,7 @@ from links import absolute_url
 from listing import LARGEST_ID, page_args, text_arg
 from mail import send_email
 from submitting import acting_user, form_status, run
-from vocabulary import Role
+from vocabulary import MessageStatus, Role
 
 ACTIVE_FILTER = {"1": True, "0": False}
 
@@ -151,7 +151,11 @@ def email_password_link(user: UserAccount, *, new_account: bool) -> bool:
 
 
 def administration_counts() -> dict:
-    """Centres active and inactive, courses, and accounts by role (with how many are deactivated)."""
+    """Centres active and inactive, courses, accounts by role (with how many are deactivated), and the
+    outbox's messages waiting and failed."""
+    from notifications.admin import status_counts
+
+    messages = status_counts()
     centres = dict(db.session.execute(select(Centre.active, func.count(Centre.id)).group_by(Centre.active)).all())
     roles = dict(
         db.session.execute(select(UserAccount.role, func.count(UserAccount.id)).group_by(UserAccount.role)).all()
@@ -163,6 +167,8 @@ def administration_counts() -> dict:
         "roles": [(role, roles.get(role, 0)) for role in Role],
         "accounts_inactive": db.session.scalar(select(func.count(UserAccount.id)).where(UserAccount.active.is_(False)))
         or 0,
+        "messages_pending": messages[MessageStatus.PENDING],
+        "messages_failed": messages[MessageStatus.FAILED],
     }
 
 

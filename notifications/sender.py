@@ -8,12 +8,13 @@ A sender (``flask worker`` on each host, or ``flask outbox send`` from cron) wor
    (``BEGIN IMMEDIATE``), so there the claim is atomic anyway, and one host is all SQLite serves. The claim
    (``claimed_by``, ``claimed_until`` = now + ``OUTBOX_LEASE_SECONDS``) is committed at once: it is a lease,
    and a host that dies holding it only delays its messages until it runs out.
-2. **Send** each claimed message with its idempotency key (``OutboxMessage.idempotency_key``, the same at
-   every attempt), then **record** the result and commit, message by message. Delivery is at least once:
-   a crash after the gateway accepted a message but before its "sent" was committed leaves it pending, and
-   the next sender sends it again under the same key, which the gateway (or the reader's mail client, by
-   Message-ID) recognises. A sender stops taking messages from its batch before its lease could run out
-   during the next send, and hands the rest back.
+2. **Send** the claimed messages ``OUTBOX_CONCURRENCY`` at a time (threads waiting for the gateway
+   together), each with its idempotency key (``OutboxMessage.idempotency_key``, the same at every attempt),
+   then **record** the group's outcomes and commit. Delivery is at least once: a crash after the gateway
+   accepted a message but before its "sent" was committed leaves it pending, and the next sender sends it
+   again under the same key, which the gateway (or the reader's mail client, by Message-ID) recognises.
+   A sender stops taking messages from its batch before its lease could run out during the next send,
+   and hands the rest back.
 3. A failure is recorded (``attempts``, ``last_error``) and retried after an exponential backoff
    (``OUTBOX_BACKOFF_SECONDS`` × 2^(attempts−1), at most ``OUTBOX_BACKOFF_MAX_SECONDS``); after
    ``OUTBOX_MAX_ATTEMPTS`` attempts, or at once when the gateway refuses the message for good
@@ -32,10 +33,11 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import func, or_, select, update
 
 from database import utcnow
@@ -175,57 +177,141 @@ def held_sms() -> int:
     )
 
 
-def attempt(message: OutboxMessage, sms: SmsSender | None) -> None:
-    """Send ``message`` once, with its idempotency key; record the result on it (no commit). A failure is
-    kept on the message: retried after ``backoff``, or ``failed`` after the last attempt."""
-    message.attempts += 1
-    now = utcnow()
+@dataclass(frozen=True)
+class Outgoing:
+    """What a send needs, read from the row once before the send (threads never touch the session, and the
+    group's outcomes are written without loading the rows again)."""
+
+    id: int
+    channel: Channel
+    recipient: str
+    subject: str
+    body: str
+    key: str
+    attempts: int
+    last_error: str
+    claimed_until: datetime
+
+    @classmethod
+    def of(cls, message: OutboxMessage) -> "Outgoing":
+        return cls(
+            message.id,
+            message.channel,
+            message.recipient,
+            message.subject,
+            message.body,
+            message.idempotency_key,
+            message.attempts,
+            message.last_error,
+            message.claimed_until,
+        )
+
+
+def deliver(outgoing: Outgoing, sms: SmsSender | None) -> str | Exception:
+    """Hand one message to its channel, with its idempotency key. Returns the gateway's reference for it, or
+    the exception that says it was not accepted. Touches no database: it runs in the sender's threads."""
     try:
-        if message.channel is Channel.EMAIL:
-            send_email(message.recipient, message.subject, message.body, message_id=message.idempotency_key)
-            reference = ""
-        else:
-            reference = sms(message.recipient, message.body, message.idempotency_key)
+        if outgoing.channel is Channel.EMAIL:
+            send_email(outgoing.recipient, outgoing.subject, outgoing.body, message_id=outgoing.key)
+            return ""
+        return sms(outgoing.recipient, outgoing.body, outgoing.key) or ""
     except Exception as error:  # any sender failure is recorded on the message and retried
-        message.last_error = f"{type(error).__name__}: {error}"[:2000]
-        if isinstance(error, PermanentFailure) or message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
-            message.status = MessageStatus.FAILED
-            sender_log.error("Message %s failed after %s attempts: %s", message.id, message.attempts, error)
+        return error
+
+
+def outcome_values(outgoing: Outgoing, outcome: str | Exception) -> dict:
+    """The row's new values after one attempt: sent with the gateway's reference, or the error kept and the
+    message retried after ``backoff`` — ``failed`` after the last attempt or a ``PermanentFailure``. The
+    claim ends either way."""
+    attempts, now = outgoing.attempts + 1, utcnow()
+    values = {
+        "id": outgoing.id,
+        "attempts": attempts,
+        "status": MessageStatus.PENDING,
+        "sent_at": None,
+        "next_attempt_at": None,
+        "last_error": outgoing.last_error,
+        "provider_ref": "",
+        "claimed_by": None,
+        "claimed_until": None,
+    }
+    if isinstance(outcome, Exception):
+        values["last_error"] = f"{type(outcome).__name__}: {outcome}"[:2000]
+        if isinstance(outcome, PermanentFailure) or attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
+            values["status"] = MessageStatus.FAILED
+            sender_log.error("Message %s failed after %s attempts: %s", outgoing.id, attempts, outcome)
         else:
-            message.next_attempt_at = now + backoff(message.attempts)
+            values["next_attempt_at"] = now + backoff(attempts)
     else:
-        message.status = MessageStatus.SENT
-        message.sent_at = now
-        message.provider_ref = (reference or "")[:100]
-    message.claimed_by = None
-    message.claimed_until = None
+        values |= {"status": MessageStatus.SENT, "sent_at": now, "provider_ref": outcome[:100]}
+    return values
+
+
+def attempt(message: OutboxMessage, sms: SmsSender | None) -> None:
+    """Send ``message`` once and record the outcome on it (no commit)."""
+    for name, value in outcome_values(Outgoing.of(message), deliver(Outgoing.of(message), sms)).items():
+        setattr(message, name, value)
+
+
+def sending_pool(app: Flask) -> ThreadPoolExecutor:
+    """The process's threads for sending (``OUTBOX_CONCURRENCY``), kept for its life: each keeps its HTTP
+    connection to the gateway alive between batches."""
+    pool = app.extensions.get("outbox_pool")
+    if pool is None:
+        pool = app.extensions["outbox_pool"] = ThreadPoolExecutor(
+            max_workers=app.config["OUTBOX_CONCURRENCY"], thread_name_prefix="outbox"
+        )
+    return pool
+
+
+def deliver_all(outgoing: list[Outgoing], sms: SmsSender | None) -> list[str | Exception]:
+    """``deliver`` each of ``outgoing`` at the same time (one thread each, up to ``OUTBOX_CONCURRENCY``), in
+    the app's context (mail and gateway settings); the outcomes in the same order."""
+    if len(outgoing) == 1:
+        return [deliver(outgoing[0], sms)]
+    app = current_app._get_current_object()
+
+    def in_context(item: Outgoing) -> str | Exception:
+        with app.app_context():
+            return deliver(item, sms)
+
+    return list(sending_pool(app).map(in_context, outgoing))
 
 
 def send_claimed(claimer: str, ids: list[int], sms: SmsSender | None, *, stop: threading.Event | None = None) -> Sent:
-    """Send the messages ``claimer`` claimed, in order, committing after each. Stops taking messages when
-    ``stop`` is set (SIGTERM) or when the lease could run out during the next send (a gateway timing out
-    again and again), and hands back the claims it did not use."""
+    """Send the messages ``claimer`` claimed, oldest first, ``OUTBOX_CONCURRENCY`` at a time (the gateway's
+    answers are waited for together), and write each group's outcomes in one statement and commit: a crash
+    re-sends at most one group, under the same keys. Stops taking messages when ``stop`` is set (SIGTERM: the
+    group in hand is finished and recorded) or when the lease could run out during the next send (a gateway
+    timing out again and again), and hands back the claims it did not use."""
     sent = failed = given_up = 0
     margin = timedelta(seconds=current_app.config["SMS_TIMEOUT_SECONDS"] + 5)
-    messages = db.session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by == claimer)
-        .order_by(OutboxMessage.id)
-        .execution_options(populate_existing=True)
+    group_size = max(1, current_app.config["OUTBOX_CONCURRENCY"])
+    # Read as plain rows, in Outgoing's order (no objects in the session): outcomes are written by primary key.
+    M = OutboxMessage
+    rows = db.session.execute(
+        select(M.id, M.channel, M.recipient, M.subject, M.body, M.idempotency_key, M.attempts, M.last_error)
+        .add_columns(M.claimed_until)
+        .where(M.id.in_(ids), M.claimed_by == claimer)
+        .order_by(M.id)
     ).all()
-    done: list[int] = []
-    for message in messages:
-        if (stop is not None and stop.is_set()) or utcnow() + margin > message.claimed_until:
+    claimed = [Outgoing(*row) for row in rows]
+    done: set[int] = set()
+    for start in range(0, len(claimed), group_size):
+        group = claimed[start : start + group_size]
+        if (stop is not None and stop.is_set()) or utcnow() + margin > min(item.claimed_until for item in group):
             break
-        attempt(message, sms)
+        outcomes = [outcome_values(item, outcome) for item, outcome in zip(group, deliver_all(group, sms), strict=True)]
+        db.session.execute(update(OutboxMessage), outcomes)
         db.session.commit()
-        done.append(message.id)
-        if message.status is MessageStatus.SENT:
-            sent += 1
-        else:
-            failed += 1
-            given_up += message.status is MessageStatus.FAILED
-    left = [message_id for message_id in ids if message_id not in set(done)]
+        for values in outcomes:
+            done.add(values["id"])
+            if values["status"] is MessageStatus.SENT:
+                sent += 1
+            else:
+                failed += 1
+                given_up += values["status"] is MessageStatus.FAILED
+    left = [message_id for message_id in ids if message_id not in done]
     if left:
         release(claimer, left)
     return Sent(sent, failed, 0, given_up)

@@ -115,6 +115,8 @@ SENTENCES: dict[str, str] = {
     "export.score_sheet": _l(
         "%(actor)s downloaded the score sheet of the cohort %(cohort)s (%(format)s; rows: %(rows)s)."
     ),
+    "outbox.retry": _l("%(actor)s queued the failed message %(message)s again."),
+    "outbox.discard": _l("%(actor)s discarded the failed message %(message)s."),
 }
 # An action recorded before its sentence was written (an old event whose action was renamed since).
 UNKNOWN_ACTION = _l("%(actor)s: “%(action)s” on %(object)s.")
@@ -216,6 +218,8 @@ def values_of(event: AuditEvent, names: EventNames) -> dict[str, Markup | str]:
             "cohort": cohort_name(after.get("cohort"), None),
             "replaced": certificate_number(before.get("number")),
         }
+    elif kind == "outbox_message":
+        values["message"] = linked(_("#%(number)s (%(kind)s)", number=number, kind=after.get("kind", "")), None)
     elif kind == "import_batch":
         values["file"] = linked(names.imports.get(number) or after.get("filename", ""), None)
     values.setdefault("centre", centre_name(names, event.centre_id))

@@ -28,8 +28,8 @@ OUTCOME_FIGURES: tuple[OutcomeFigure, ...] = (
         "waves",
         N_("Graduates asked"),
         N_(
-            "Graduates whose follow-up for this wave has fallen due (3, 6 or 12 months after their cohort ended): "
-            "one per completed place, whether or not she could be reached."
+            "Graduates whose follow-up for this wave has fallen due (3, 6 or 12 months after their cohort ended), one "
+            "per completed place, whether or not she answered; graduates who said no to being asked are not counted."
         ),
     ),
     OutcomeFigure(

@@ -141,16 +141,15 @@ GRADUATES = text(
 )
 
 
-def graduates(connection: Connection, today: date) -> Iterator[Graduate]:
-    """The completed places whose first wave has fallen due by ``today``, read in full before writing (the
-    connection then writes with COPY)."""
+def graduates(connection: Connection, today: date) -> list[Graduate]:
+    """The completed places whose first wave has fallen due by ``today``, all read before any row is written: the
+    waves are then written with COPY on the same connection, which can run no other statement meanwhile (a lazy
+    read inside the COPY waited for the connection for ever on PostgreSQL)."""
     result = connection.execute(GRADUATES, {"latest": add_months(today, -MONTHS[0])})
     rows = []
     while batch := result.fetchmany(FETCH):
         rows.extend(batch)
-    for row in rows:
-        ends_on = row[11] if isinstance(row[11], date) else date.fromisoformat(row[11])
-        yield Graduate(*row[:11], ends_on)
+    return [Graduate(*row[:11], row[11] if isinstance(row[11], date) else date.fromisoformat(row[11])) for row in rows]
 
 
 class OutcomeSeeder:
@@ -163,7 +162,7 @@ class OutcomeSeeder:
         # (months, cohort_id, gender, area, bucket) → earners
         self.buckets: dict[tuple, int] = {}
 
-    def waves(self, people: Iterator[Graduate]) -> Iterator[tuple]:
+    def waves(self, people: list[Graduate]) -> Iterator[tuple]:
         """The wave rows, collecting each answered wave's answer row and tallies as it goes."""
         stamp, day = self.writer.stamp, self.writer.day
         wave_id = 0

@@ -45,9 +45,10 @@ from database import utcnow
 from enrollments.counters import recount
 from enrollments.models import Enrollment, MeritList, Trainee
 from extensions import db, limiter
+from notifications.models import OutboxMessage
 from outcomes.links import opt_out_token, wave_token
 from outcomes.models import OutcomeWave
-from vocabulary import Admission, EnrollmentStatus, Role
+from vocabulary import Admission, Channel, EnrollmentStatus, MessageStatus, Role
 
 # The seven people every endpoint is tried as.
 USERS = ("anonymous", "trainee", "staff_a", "staff_b", "overseer", "punjab_overseer", "admin")
@@ -150,6 +151,14 @@ EXPECTED_GET: dict[str, dict[str, object]] = {
     # Administration: centres, the course catalogue and user accounts are for admins only.
     "auth.administration":        row(LOGIN,    403,      403,      403,      403,      403,      200),
     "auth.users":                 row(LOGIN,    403,      403,      403,      403,      403,      200),
+    # The outbox page and a failed message's retry or discard (its confirmation page): admins only. A GET after
+    # an admin's POST (the matrix's order) finds the message no longer failed and redirects to the outbox.
+    "notifications.outbox":       row(LOGIN,    403,      403,      403,      403,      403,      200),
+    "notifications.handle_failed": row(LOGIN,   403,      403,      403,      403,      403,      ADMITTED),
+    # Health and metrics: no session and no rule but their own (the metrics' addresses or token: 403 here).
+    "health.healthz":             row(200,      200,      200,      200,      200,      200,      200),
+    "health.readyz":              row(200,      200,      200,      200,      200,      200,      200),
+    "health.metrics":             row(403,      403,      403,      403,      403,      403,      403),
     "auth.create_user":           row(LOGIN,    403,      403,      403,      403,      403,      200),
     "auth.edit_user":             row(LOGIN,    403,      403,      403,      403,      403,      200),
     "auth.deactivate_user":       row(LOGIN,    403,      403,      403,      403,      403,      200),
@@ -220,6 +229,9 @@ EXPECTED_POST: dict[str, dict[str, object]] = {
     "auth.create_user":           row(LOGIN,    403,      403,      403,      403,      403,      ADMITTED),
     "auth.edit_user":             row(LOGIN,    403,      403,      403,      403,      403,      ADMITTED),
     "auth.deactivate_user":       row(LOGIN,    403,      403,      403,      403,      403,      ADMITTED),
+    "notifications.handle_failed": row(LOGIN,   403,      403,      403,      403,      403,      ADMITTED),
+    # A gateway's delivery receipt: anyone may call it, the signature decides (none here: 403).
+    "webhooks.sms_receipt":       row(403,      403,      403,      403,      403,      403,      403),
     "auth.reactivate_user":       row(LOGIN,    403,      403,      403,      403,      403,      ADMITTED),
     "auth.send_password_link":    row(LOGIN,    403,      403,      403,      403,      403,      ADMITTED),
     "centres.create":             row(LOGIN,    403,      403,      403,      403,      403,      ADMITTED),
@@ -372,6 +384,8 @@ def path_values(world: "World") -> dict[str, dict[str, object]]:
         "enrollments.mark_sheet": {"code": world.cohort_a.code},
         "enrollments.publish_merit_list": {"code": world.merit_cohort.code},
         "courses.merit_list": {"code": world.merit_cohort.code},
+        "notifications.handle_failed": {"message_id": world.failed_message, "action": "retry"},
+        "webhooks.sms_receipt": {"provider": "generic"},
         "outcomes.answer": {"token": wave_token(world.wave_a)},
         "outcomes.thanks": {"token": wave_token(world.wave_a)},
         "outcomes.opt_out": {"token": opt_out_token(world.trainee_a)},
@@ -411,6 +425,23 @@ def certificate_of(trainee: Trainee) -> str:
     db.session.add(certificate)
     db.session.commit()
     return certificate.number
+
+
+def failed_message_to(trainee: Trainee) -> int:
+    """The id of an SMS to ``trainee`` that failed after its last attempt."""
+    message = OutboxMessage(
+        trainee_id=trainee.id,
+        kind="test",
+        channel=Channel.SMS,
+        recipient=trainee.phone,
+        body="Hello",
+        status=MessageStatus.FAILED,
+        attempts=6,
+        last_error="GatewayError: HTTP 503",
+    )
+    db.session.add(message)
+    db.session.commit()
+    return message.id
 
 
 def open_wave(enrollment_id: int) -> OutcomeWave:
@@ -490,6 +521,7 @@ class World:
     upload_of_staff_a: int  # a list staff_a uploaded at centre A, waiting for confirmation
     token_of_staff_a: int  # an API token of staff_a
     certificate_number: str  # a valid certificate of own_trainee, issued at A
+    failed_message: int  # an outbox message to trainee_a that failed after its last attempt
     wave_a: OutcomeWave  # trainee_a's open 3-month wave at A (Punjab), reminded, unanswered
     users: dict[str, UserAccount | None] = field(default_factory=dict)
 
@@ -542,6 +574,7 @@ def world(
         upload_of_staff_a=upload_of_staff_a(centre_a, users["staff_a"]),
         token_of_staff_a=token_of_staff_a(users["staff_a"]),
         certificate_number=certificate_of(own_trainee),
+        failed_message=failed_message_to(trainee_a),
         punjab=punjab,
         sindh=sindh,
         lahore=lahore,
@@ -732,7 +765,8 @@ def test_every_post_endpoint_refuses_a_missing_csrf_token(app, client, world, ro
     before = row_counts()
     wrong = []
     for endpoint, methods in sorted(routed_methods().items()):
-        if "POST" not in methods or endpoint.startswith("api."):
+        # The API (Bearer tokens) has its own tests; a gateway's receipt is signed instead (test_sms_receipts.py).
+        if "POST" not in methods or endpoint.startswith(("api.", "webhooks.")):
             continue
         path = adapter.build(endpoint, values.get(endpoint, {}), method="POST")
         for user in users:

@@ -441,7 +441,7 @@ def test_the_download_reads_pages_without_losing_events_that_share_an_instant(lo
 
 ACTION_KINDS = (
     "account|token|centre|course|cohort|trainee|enrollment|certificate|import|export|merit_list|outcome_answer"
-    "|exchange_rate"
+    "|exchange_rate|outbox"
 )
 ACTION_LITERAL = re.compile(rf'"((?:{ACTION_KINDS})\.[a-z_]+)"')
 COLUMN_NAMES = {"id", "code"}  # "cohort.id" in a ForeignKey is a column, not an action

@@ -106,6 +106,7 @@ OBJECT_TYPES = {
     "export": "user_account",
     "certificate": "certificate",
     "merit_list": "cohort",  # a merit list's version is recorded on its cohort
+    "outbox": "outbox_message",
     "outcome_answer": "outcome_answer",
     "exchange_rate": "exchange_rate",
 }

@@ -14,6 +14,7 @@ revoked and reissued, a record corrected), with figures worked out by hand:
   rural). One register (2 November): Ghazala absent. 2 marks, 1 present; Fatima attended.
 """
 
+from dataclasses import fields
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -30,11 +31,11 @@ from certificates.services import reissue, revoke
 from courses.cohorts import change_status
 from enrollments import services
 from enrollments.services.changes import move
-from enrollments.tallies import CohortTally, keep_tallies, recount_tallies
+from enrollments.tallies import TALLY_NAMES, CohortTally, keep_tallies, recount_tallies
 from enrollments.trainees import correct_trainee
 from extensions import db
 from oversight.completion_figures import COMPLETION_FIGURES, COMPLETION_KEYS
-from oversight.queries import completion_report, completion_totals
+from oversight.queries import CompletionFigures, completion_report, completion_totals
 from tests.api_helpers import api_error, bearer
 from vocabulary import Area, CohortStatus, EnrollmentStatus, Gender, Role, Shift, Track
 
@@ -336,6 +337,11 @@ def test_the_answer_is_what_its_described_schema_would_give(net, client):
     answer = client.get("/api/v1/reports/completion?group_by=track", headers=net.tokens["admin"]).get_json()
     schema = CompletionReportSchema()
     assert schema.dump(schema.load(answer)) == answer
+
+
+def test_the_figures_fields_are_the_tallies_in_order():
+    # ``as_figures`` builds them positionally from the query's sums, which follow ``TALLY_NAMES``.
+    assert tuple(field.name for field in fields(CompletionFigures)) == TALLY_NAMES
 
 
 def test_the_counts_need_no_enrollment_scan(net):

@@ -190,14 +190,15 @@ def test_two_senders_at_once_never_send_one_message_twice(app, sms):
     assert {message.status for message in rows()} == {MessageStatus.SENT}
 
 
-def test_the_worker_stops_after_the_message_in_hand_and_hands_back_the_rest(app, sms):
+def test_the_worker_stops_after_the_group_in_hand_and_hands_back_the_rest(app, sms):
+    app.config["OUTBOX_CONCURRENCY"] = 2
     stop = threading.Event()
-    recorder = sms(Recorder(on_send=stop.set))  # SIGTERM arrives while the first message is being sent
+    recorder = sms(Recorder(on_send=stop.set, pause=0.05))  # SIGTERM arrives while the first group is sent
     queue(5)
     assert run_worker(stop, rounds=1) == 0
     messages = rows()
-    assert len(recorder.calls) == 1
-    assert [message.status for message in messages] == [MessageStatus.SENT] + [MessageStatus.PENDING] * 4
+    assert len(recorder.calls) == 2
+    assert [message.status for message in messages] == [MessageStatus.SENT] * 2 + [MessageStatus.PENDING] * 3
     assert all(message.claimed_by is None and message.claimed_until is None for message in messages)
 
 

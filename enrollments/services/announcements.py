@@ -5,6 +5,7 @@ when they gave one), with an opening line in the trainee's own language, and kep
 
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,6 +20,7 @@ from enrollments.services.rules import NotAllowed
 from extensions import db
 from language import message_language
 from notifications.outbox import Message, outbox_rows, queue_many
+from notifications.segments import count_segments
 from refusals import Refusal
 from vocabulary import EnrollmentStatus
 
@@ -45,6 +47,12 @@ class Announcement:
     messages: int
     subject: str
     body: str
+    # Before sending (``preview_message``): the SMS among the messages, the segments they make together
+    # (each trainee's text in her own language: Urdu goes as Unicode, 70 characters a segment or 67 once
+    # split), and what that costs at ``MARKAZ_SMS_COST_PER_SEGMENT`` (0: no estimate).
+    segments: int = 0
+    cost: float = 0.0
+    unicode: bool = False
 
 
 def recipients_select(cohort: Cohort, audience: str):
@@ -121,7 +129,21 @@ def preview_message(cohort: Cohort, audience: str, subject: str, body: str, *, a
         .where(*where)
     ).one()
     shown_subject, shown_body = written(cohort, subject, body)
-    return Announcement(people, people + emails, shown_subject, shown_body)
+    by_language = db.session.execute(
+        select(Trainee.language, func.count(Enrollment.id))
+        .select_from(Enrollment)
+        .join(Trainee, Enrollment.trainee_id == Trainee.id)
+        .where(*where)
+        .group_by(Trainee.language)
+    ).all()
+    segments, unicode = 0, False
+    for language, count in by_language:
+        with message_language(language):
+            their_segments = count_segments(written(cohort, subject, body)[1])
+        segments += their_segments.count * count
+        unicode = unicode or their_segments.unicode
+    cost = segments * current_app.config["SMS_COST_PER_SEGMENT"]
+    return Announcement(people, people + emails, shown_subject, shown_body, segments, cost, unicode)
 
 
 def message_cohort(cohort: Cohort, audience: str, subject: str, body: str, *, actor: UserAccount) -> Announcement:

@@ -79,6 +79,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
     ),
     "certificate": ("certificate.issue", "certificate.revoke", "certificate.reissue"),
     "import": ("import.confirm",),
+    "outbox": ("outbox.retry", "outbox.discard"),
     "outcome_answer": ("outcome_answer.create", "outcome_answer.correct"),
     "exchange_rate": ("exchange_rate.set",),
     "export": (
@@ -105,6 +106,7 @@ AUDIT_OBJECT_TYPES = (
     "enrollment",
     "import_batch",
     "certificate",
+    "outbox_message",
     "outcome_answer",
     "exchange_rate",
 )
