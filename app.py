@@ -72,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
     import courses.routes
     import courses.staff
     import enrollments.imports.pages
+    import enrollments.mark_pages
     import enrollments.merit_pages
     import enrollments.messaging
     import enrollments.offer_pages

@@ -17,7 +17,8 @@ from enrollments.eligibility import requirements
 from enrollments.identity import format_cnic, format_phone, mask_cnic, mask_phone
 from enrollments.offer_links import offer_token
 from enrollments.pools import default_release_at
-from enrollments.services import completable, waitlist_position
+from enrollments.services import waitlist_position
+from enrollments.services.marks import attendance_met, attendance_percent, passed
 from language import LANGUAGE_NAMES, current_language, deadline, languages, place_name
 
 
@@ -110,10 +111,18 @@ def register(app: Flask) -> None:
     # Globals (not a context processor) so that macros imported without context can use them too.
     # What the reader may do: the predicates of ``auth.permissions``, which the views' rules use too.
     app.add_template_global(TEMPLATE_PREDICATES, "can")
-    # The enrollment rules a page shows: whether the roster offers "Complete" (``services.completable``,
-    # the rule of ``services.complete``) and someone's place in line.
-    app.add_template_global(completable)
+    # The enrollment rules a page shows: someone's place in line; her attendance against the course's
+    # threshold and her mark against its pass mark (``enrollments.services.marks``, the rules finishing uses).
     app.add_template_global(waitlist_position)
+    app.add_template_global(attendance_percent)
+    app.add_template_global(attendance_met)
+    app.add_template_global(passed)
+
+    @app.template_filter("percent_mark")
+    def percent_mark_filter(value) -> str:
+        """A mark or a percent with up to two decimals, as the reader writes numbers: ``72.5%``."""
+        return f"{format_decimal(value, format='#,##0.##')}%"
+
     # The seat offered to her: its page (the signed link of her SMS) and its deadline, in her words.
     app.add_template_global(offer_token)
     app.add_template_global(deadline)

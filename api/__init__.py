@@ -6,7 +6,8 @@ schemas that also parse every request and shape every answer, so the description
 code. Requests authenticate with ``Authorization: Bearer <token>`` only (``api.auth``); errors are JSON
 in one shape (``api.errors``); no string a request sends may hold a control character (``api.parsing``).
 Operations live in modules by domain: ``tokens`` (tokens and ``/me``), ``catalogue`` (centres, courses,
-cohorts), ``trainees``, ``enrollments``, ``certificates``, ``merit`` (scores and merit lists), ``reports``.
+cohorts), ``trainees``, ``enrollments``, ``certificates``, ``merit`` (scores and merit lists),
+``marks`` (assessment marks), ``reports``.
 """
 
 import flask_smorest
@@ -68,6 +69,7 @@ def register_with(app: Flask) -> None:
         certificates,
         docs,
         enrollments,
+        marks,
         merit,
         reports,
         tokens,

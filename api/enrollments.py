@@ -20,6 +20,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from api import bp
+from api.errors import error_response
 from api.parsing import MultiLineString
 from api.schemas import ErrorDetailSchema, ErrorSchema, PageArgsSchema, page_of
 from api.trainees import refusal_with
@@ -512,12 +513,26 @@ def drop_enrollment(body: dict, enrollment_id: int):
 
 @bp.route("/enrollments/<int:enrollment_id>/complete", methods=["POST"])
 @allow(STAFF)
-@bp.response(200, EnrollmentSchema)
 @bp.alt_response(401, schema=ErrorSchema, description=UNAUTHENTICATED)
-@bp.alt_response(403, schema=ErrorSchema, description="Not staff of the cohort's centre, nor an admin.")
-@bp.alt_response(404, schema=ErrorSchema, description="No such enrollment.")
-@bp.alt_response(409, schema=ErrorSchema, description="`not_possible`: not enrolled, or the cohort is not running yet.")
-@bp.doc(security=BEARER)
+@bp.alt_response(403, schema=ErrorSchema, description="Not staff, nor an admin.")
+@bp.alt_response(404, schema=ErrorSchema, description="Not an enrollment id (the path does not match).")
+@bp.alt_response(
+    410,
+    schema=ErrorSchema,
+    description="`gone`: completion is decided by rule when the cohort finishes (`PATCH /cohorts/<id>` with "
+    '`{"status": "finished"}`), after marks are entered (`PUT /cohorts/<id>/marks`).',
+)
+@bp.doc(security=BEARER, deprecated=True)
 def complete_enrollment(enrollment_id: int):
-    """Mark an enrolled trainee as having completed the course (once the cohort is running)."""
-    return committed(enrollment_answer(services.complete(get_enrollment_or_404(enrollment_id), actor=acting_user())))
+    """Gone: a trainee is no longer marked completed by hand. Enter marks (`PUT /cohorts/<id>/marks`) and
+    finish the cohort (`PATCH /cohorts/<id>` `{"status": "finished"}`): every enrolled trainee is then
+    completed (attendance threshold met and mark at or above the pass mark; her certificate issued) or not
+    completed, with the reason. Always answers 410, whatever the enrollment; nothing is changed."""
+    return error_response(
+        410,
+        _(
+            "Completing one trainee by hand is no longer possible: enter the marks and finish the cohort, and "
+            "every trainee is decided by the rule."
+        ),
+        code="gone",
+    )

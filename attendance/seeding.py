@@ -82,7 +82,8 @@ def started_cohorts(connection: Connection) -> list[CohortDays]:
     for row in connection.execute(
         text(
             "SELECT e.cohort_id, e.id, e.status FROM enrollment e JOIN cohort c ON c.id = e.cohort_id "
-            "WHERE c.status IN ('running', 'finished') AND e.status IN ('enrolled', 'completed', 'dropped') "
+            "WHERE c.status IN ('running', 'finished') "
+            "AND e.status IN ('enrolled', 'completed', 'not_completed', 'dropped') "
             "ORDER BY e.cohort_id, e.id"
         )
     ):

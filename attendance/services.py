@@ -43,7 +43,7 @@ S = EnrollmentStatus
 # Attendance is taken once a cohort runs; a finished cohort's registers may still be corrected.
 TAKING_STATUSES = (CohortStatus.RUNNING, CohortStatus.FINISHED)
 # Places on a day's register although no longer enrolled: they finished the course after that day...
-FINISHED_PLACES = (S.COMPLETED,)
+FINISHED_PLACES = (S.COMPLETED, S.NOT_COMPLETED)
 # ...or left it after that day.
 LEFT_PLACES = (S.DROPPED, S.WITHDRAWN)
 MARKS = ("present", "late", "absent")

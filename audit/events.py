@@ -4,6 +4,7 @@ client address and the id of the request that wrote it (the ``X-Request-ID`` of 
 
 import enum
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from flask import g, has_request_context, request
@@ -18,9 +19,12 @@ if TYPE_CHECKING:  # the audit trail sits below every domain package: it imports
 
 
 def jsonable(value: Any) -> Any:
-    """A value as JSON can hold it: enums by value, dates as ISO 8601, sets as sorted lists."""
+    """A value as JSON can hold it: enums by value, dates as ISO 8601, sets as sorted lists, decimals (a
+    course's pass mark) as their text, every digit kept."""
     if isinstance(value, enum.Enum):
         return value.value
+    if isinstance(value, Decimal):
+        return str(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, set | frozenset):

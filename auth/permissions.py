@@ -210,6 +210,24 @@ def can_message_cohort(user: AnyUser, cohort: Cohort) -> bool:
     return can_manage_cohort(user, cohort)
 
 
+def can_enter_marks(user: AnyUser, cohort: Cohort) -> bool:
+    """Entering the assessment marks of a cohort's trainees (page, sheet, API): its centre's staff and
+    admins. Overseers never: they read."""
+    return can_manage_cohort(user, cohort)
+
+
+def can_finish_cohort(user: AnyUser, cohort: Cohort) -> bool:
+    """Finishing a cohort, which decides every enrolled trainee's completion by the rule: its centre's staff
+    and admins."""
+    return can_manage_cohort(user, cohort)
+
+
+def can_override_completion(user: AnyUser, enrollment: Enrollment) -> bool:
+    """Overriding the rule's decision on one place (completed ↔ not completed, with a written reason): staff
+    of the cohort's centre and admins. Overseers read the reason in the audit log and on the roster."""
+    return can_manage_cohort(user, enrollment.cohort)
+
+
 def can_withdraw_enrollment(user: AnyUser, enrollment: Enrollment) -> bool:
     """The trainee herself, or staff who manage the cohort (and admins)."""
     return is_own_enrollment(user, enrollment) or can_manage_cohort(user, enrollment.cohort)
@@ -666,6 +684,8 @@ def staff_centres(user: AnyUser) -> list[Centre]:
 TEMPLATE_PREDICATES = {
     "manage_cohort": lambda cohort: can_manage_cohort(current_user, cohort),
     "message_cohort": lambda cohort: can_message_cohort(current_user, cohort),
+    "enter_marks": lambda cohort: can_enter_marks(current_user, cohort),
+    "override_completion": lambda enrollment: can_override_completion(current_user, enrollment),
     "view_trainee": lambda trainee: can_view_trainee(current_user, trainee),
     "correct_trainee": lambda trainee: can_correct_trainee(current_user, trainee),
     "administer": lambda: can_administer(current_user),

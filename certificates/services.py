@@ -144,7 +144,7 @@ def locked(certificate: Certificate) -> Certificate:
 
 def issue(enrollment: Enrollment, *, actor: UserAccount | None, now: datetime | None = None) -> Certificate:
     """Issue the certificate of a completed place: a new number, the facts printed taken from the records
-    now, issued today (in Pakistan). Called by the completion (``enrollments.services.complete``); ``actor``
+    now, issued today (in Pakistan). Called by the completion (``enrollments.services.completion``); ``actor``
     None is the system (a completion rule run by a timer). One ``certificate.issue`` audit event.
 
     Raises ``NotAllowed`` (not staff of the cohort's centre, nor an admin), ``NotCompleted`` (the place is

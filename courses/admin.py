@@ -10,14 +10,23 @@ from courses import bp
 from courses.catalogue import escape_like
 from courses.forms import CourseForm, NewCourseForm
 from courses.models import Cohort, Course
-from courses.services import CourseDetails, create_course, update_course
+from courses.services import (
+    DEFAULT_ATTENDANCE_THRESHOLD,
+    DEFAULT_PASS_MARK,
+    CourseDetails,
+    create_course,
+    update_course,
+)
 from extensions import db
 from listing import page_args, text_arg
 from submitting import acting_user, form_status, run
 from vocabulary import Level, Track
 
 
-def course_details(form: CourseForm, code: str) -> CourseDetails:
+def course_details(form: CourseForm, code: str, course: Course | None = None) -> CourseDetails:
+    """The course as the form describes it. The assessment fields left out of a form sent (an older form, a
+    script) keep the course's values, or the defaults for a new course; a field sent empty is refused."""
+    sent = request.form
     return CourseDetails(
         code=code,
         title=form.title.data,
@@ -28,6 +37,10 @@ def course_details(form: CourseForm, code: str) -> CourseDetails:
         min_age=form.min_age.data,
         max_age=form.max_age.data,
         min_education=form.min_education.data,
+        pass_mark=form.pass_mark.data if "pass_mark" in sent else (course.pass_mark if course else DEFAULT_PASS_MARK),
+        attendance_threshold=form.attendance_threshold.data
+        if "attendance_threshold" in sent
+        else (course.attendance_threshold if course else DEFAULT_ATTENDANCE_THRESHOLD),
     )
 
 
@@ -87,7 +100,7 @@ def edit(code: str):
     course = db.one_or_404(select(Course).where(Course.code == code))
     form = CourseForm(obj=course if request.method == "GET" else None)
     if form.validate_on_submit() and run(
-        form, lambda: update_course(course, course_details(form, course.code), actor=acting_user())
+        form, lambda: update_course(course, course_details(form, course.code, course), actor=acting_user())
     ):
         flash(_("Saved course %(code)s.", code=code), "success")
         return redirect(url_for("courses.manage"))

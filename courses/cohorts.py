@@ -32,6 +32,7 @@ from enrollments.services import (
     change_capacity,
     check_reserve_numbers,
     check_seat_count,
+    decide_places,
     end_waiting,
     start_training,
 )
@@ -447,7 +448,11 @@ def change_status(cohort: Cohort, to: CohortStatus, *, actor: UserAccount) -> Co
     Allowed: draft → open; open → closed; closed → open; open or closed → running; running → finished.
     Anything else raises ``NotPossibleNow`` (cancelling goes through ``enrollments.services.cancel_cohort``),
     as does a status changed by someone else meanwhile; ``NotAllowed`` unless the actor manages the
-    cohort. The status is changed with one conditional UPDATE, so two people cannot both move it."""
+    cohort. The status is changed with one conditional UPDATE, so two people cannot both move it.
+
+    Finishing decides every enrolled trainee's completion by the rule in the same transaction
+    (``enrollments.services.completion.decide_places``: completed with a certificate, or not completed with
+    the reason), so only the one who finishes decides."""
     if not can_manage_cohort(actor, cohort):
         raise NotAllowed(_("Only staff of this centre can change its cohorts."))
     to = CohortStatus.parse(to)
@@ -484,6 +489,9 @@ def change_status(cohort: Cohort, to: CohortStatus, *, actor: UserAccount) -> Co
     )
     if to is S.RUNNING:
         start_training(cohort)
+    if to is S.FINISHED:
+        # Completion by rule: every enrolled trainee is decided with the finishing, in its transaction.
+        decide_places(cohort, actor=actor)
     # A running cohort keeps its line through its backfill window (``waitlist.promotes``); the wait ends
     # when the window closes (``waitlist.settle_due``) or the cohort finishes.
     if to is S.FINISHED or (to is S.RUNNING and not in_backfill_window(cohort, clock.utcnow())):

@@ -45,6 +45,17 @@ class CourseForm(Form):
         validators=[InputRequired(_l("Choose the education needed."))],
     )
 
+    # Read as text and checked by the service (``courses.services``: a percent, two decimals at most).
+    pass_mark = StringField(
+        _l("Pass mark (%)"), default="50", filters=[lambda value: value.strip() if isinstance(value, str) else value]
+    )
+    attendance_threshold = IntegerField(
+        _l("Attendance needed to sit the assessment (%)"),
+        default=70,
+        validators=[Optional()],
+        render_kw={"min": 0, "max": 100},
+    )
+
 
 class NewCourseForm(CourseForm):
     """A new course: its details and the code it will keep."""

@@ -6,6 +6,8 @@ event per change, flushes and never commits: the request commits once. Refusals 
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -14,13 +16,28 @@ from audit.events import record, snapshot
 from auth.models import UserAccount
 from centres.services import required_text, tidy_text
 from courses.models import Course
+from enrollments.services.marks import read_mark
 from extensions import db
 from refusals import Conflict, Refusal
 from vocabulary import Education, Level, Track
 
 # Three letters for the track, three digits: SWD-101.
 COURSE_CODE = re.compile(r"[A-Z]{3}-[0-9]{3}")
-COURSE_FIELDS = ("code", "title", "track", "summary", "weeks", "level", "min_age", "max_age", "min_education")
+COURSE_FIELDS = (
+    "code",
+    "title",
+    "track",
+    "summary",
+    "weeks",
+    "level",
+    "min_age",
+    "max_age",
+    "min_education",
+    "pass_mark",
+    "attendance_threshold",
+)
+# DESIGN.md, "Attendance, assessment and certificates": the defaults of a course's assessment rule.
+DEFAULT_PASS_MARK, DEFAULT_ATTENDANCE_THRESHOLD = Decimal(50), 70
 MIN_WEEKS, MAX_WEEKS = 1, 104
 # Trainees are 14 to 100 years old (enrollments.identity.check_date_of_birth): other limits mean nothing.
 YOUNGEST, OLDEST = 14, 100
@@ -40,6 +57,10 @@ class CourseDetails:
     min_age: int | None
     max_age: int | None
     min_education: Education | None
+    # The assessment rule (percent): the mark that passes (two decimals at most), and the attendance needed to
+    # sit the assessment (a whole percent).
+    pass_mark: Any = DEFAULT_PASS_MARK
+    attendance_threshold: int | None = DEFAULT_ATTENDANCE_THRESHOLD
 
 
 def normalise_course_code(code: str | None) -> str:
@@ -92,7 +113,21 @@ def _checked(details: CourseDetails) -> dict:
     min_education = Education.parse(details.min_education)
     if min_education is None:
         raise Refusal(_("Choose the education needed (or no formal education)."), "min_education")
+    try:
+        pass_mark = read_mark(details.pass_mark)
+    except Refusal:
+        pass_mark = None
+    if pass_mark is None:
+        raise Refusal(_("Enter the pass mark as a percent from 0 to 100, with at most two decimals."), "pass_mark")
+    threshold = details.attendance_threshold
+    if threshold is None or not 0 <= threshold <= 100:
+        raise Refusal(
+            _("Enter the attendance needed to sit the assessment as a whole percent from 0 to 100."),
+            "attendance_threshold",
+        )
     return {
+        "pass_mark": pass_mark,
+        "attendance_threshold": threshold,
         "title": title,
         "track": track,
         "summary": summary,
@@ -109,8 +144,9 @@ def create_course(details: CourseDetails, *, actor: UserAccount) -> Course:
 
     Rules: the code has the form SWD-101 (typed in any case) and no other course has it (``Conflict``
     on "code"); title, track, level and education needed are given; a course lasts 1 to 104 weeks; ages
-    are empty or from 14 to 100, the lowest not above the highest. Raises ``Refusal`` naming the field,
-    before anything is written."""
+    are empty or from 14 to 100, the lowest not above the highest; the pass mark is a percent from 0 to 100
+    with at most two decimals, the attendance threshold a whole percent from 0 to 100. Raises ``Refusal``
+    naming the field, before anything is written."""
     code = normalise_course_code(details.code)
     values = _checked(details)
     existing = db.session.scalar(select(Course).where(Course.code == code))

@@ -11,6 +11,7 @@ from centres.models import Centre
 from courses import bp
 from courses.cohort_forms import CohortForm, NewCohortForm, StatusForm, to_utc
 from courses.cohorts import CohortDetails, change_status, create_cohort, next_statuses, update_cohort
+from enrollments.services.completion import preview_finish
 from enrollments.services.merit import DEFAULT_TEST_WEIGHT
 from enrollments.services.offers import DEFAULT_OFFER_HOURS
 from submitting import acting_user, form_status, run
@@ -28,7 +29,14 @@ STATUS_ACTIONS = {
         _l("No one can apply or be registered until you open it again."),
     ),
     CohortStatus.RUNNING: (_l("Mark as running"), _l("Training has begun. Applications are no longer taken.")),
-    CohortStatus.FINISHED: (_l("Mark as finished"), _l("The cohort has ended. This cannot be undone.")),
+    CohortStatus.FINISHED: (
+        _l("Mark as finished"),
+        _l(
+            "The cohort has ended. Every enrolled trainee is decided by the rule now: completed (her certificate is "
+            "issued) or not completed, and each is told. This cannot be undone; a single result can be overridden "
+            "afterwards, with a reason."
+        ),
+    ),
 }
 
 
@@ -105,11 +113,15 @@ def cohort_status(code: str):
     ):
         flash(_("%(code)s is now %(status)s.", code=code, status=CohortStatus(form.to.data).label.lower()), "success")
         return redirect(url_for("courses.edit_cohort", code=code))
+    to = CohortStatus.parse(form.to.data)
+    # Finishing decides every enrolled trainee's result: staff see what it will decide before they confirm.
+    finishing = preview_finish(cohort) if to is CohortStatus.FINISHED and to in next_statuses(cohort) else None
     return render_template(
         "courses/staff/cohort_status.html",
         form=form,
         cohort=cohort,
-        to=CohortStatus.parse(form.to.data),
+        to=to,
         next_statuses=next_statuses(cohort),
         actions=STATUS_ACTIONS,
+        finishing=finishing,
     ), form_status(form, refusal_status=True)

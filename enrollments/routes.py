@@ -65,9 +65,9 @@ ROSTER_TABS = {
     "offered": RosterTab(_l("Offered"), (S.OFFERED,), "offered_count"),
     "waitlist": RosterTab(_l("Waitlist"), (S.WAITLISTED,), "waitlisted_count"),
     "pending": RosterTab(_l("Waiting for review"), (S.PENDING,), "pending_count"),
-    "others": RosterTab(
-        _l("Others"), (S.REJECTED, S.DECLINED, S.WITHDRAWN, S.DROPPED, S.COMPLETED, S.NOT_COMPLETED, S.CANCELLED)
-    ),
+    # The results decided when the cohort finished (and any override of them).
+    "results": RosterTab(_l("Results"), (S.COMPLETED, S.NOT_COMPLETED)),
+    "others": RosterTab(_l("Others"), (S.REJECTED, S.DECLINED, S.WITHDRAWN, S.DROPPED, S.CANCELLED)),
 }
 TAB_OF_STATUS = {status: key for key, tab in ROSTER_TABS.items() if key != "others" for status in tab.statuses}
 # The shortest run of digits a roster search reads as part of a CNIC or a phone number, not of a name.
@@ -370,16 +370,25 @@ def drop(enrollment_id: int):
     )
 
 
-@bp.route("/<int:enrollment_id>/complete", methods=["GET", "POST"])
+def overridden(enrollment: Enrollment) -> str:
+    name = enrollment.trainee.full_name
+    if enrollment.status is S.COMPLETED:
+        return _("%(name)s's result is now completed; her certificate is issued.", name=name)
+    return _("%(name)s's result is now not completed; any certificate of hers is revoked.", name=name)
+
+
+@bp.route("/<int:enrollment_id>/override", methods=["GET", "POST"])
 @allow(STAFF)
-def complete(enrollment_id: int):
+def override(enrollment_id: int):
+    """Override the rule's decision on one place of a finished cohort, with a written reason
+    (``services.override``)."""
     return decide(
         enrollment_id,
-        "complete",
-        ConfirmForm(),
-        lambda e, form: services.complete(e, actor=acting_user()),
-        lambda e: _("%(name)s has completed %(course)s.", name=e.trainee.full_name, course=e.cohort.course.title),
-        tab="enrolled",
+        "override",
+        ReasonForm(),
+        lambda e, form: services.override(e, actor=acting_user(), reason=form.reason.data or ""),
+        overridden,
+        tab="others",
     )
 
 
@@ -449,20 +458,12 @@ def bulk_decided(cohort: Cohort, action: services.BulkAction, form: BulkForm) ->
                 count,
                 names=names,
             )
-        elif action.key == "remove":
+        else:  # remove
             text = ngettext(
                 "%(num)s person taken off the waitlist: %(names)s.",
                 "%(num)s people taken off the waitlist: %(names)s.",
                 count,
                 names=names,
-            )
-        else:
-            text = ngettext(
-                "%(num)s trainee has completed %(course)s: %(names)s.",
-                "%(num)s trainees have completed %(course)s: %(names)s.",
-                count,
-                names=names,
-                course=cohort.course.title,
             )
         told.append((text, "success"))
     for place, reason in outcome.refused:

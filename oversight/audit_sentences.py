@@ -17,6 +17,8 @@ needs with these placeholders, filled by ``describe``:
 - ``%(certificate)s`` (and for a reissue ``%(replaced)s``, the number it replaced), with ``%(trainee)s`` and
   ``%(cohort)s``, for a certificate;
 - ``%(version)s``: a merit list's version;
+- ``%(rows)s``: how many marks a save of a cohort's marks changed;
+- ``%(result)s``: a place's result (completed, or not completed with the reason) decided or overridden.
 - ``%(how)s``: how an outcome answer came (her link, or by phone and by whom); ``%(month)s`` an exchange rate's.
 """
 
@@ -30,7 +32,7 @@ from markupsafe import Markup, escape
 
 from audit.models import AuditEvent
 from oversight.queries import EventNames
-from vocabulary import CohortStatus
+from vocabulary import CohortStatus, EnrollmentStatus, NotCompletedReason
 
 SENTENCES: dict[str, str] = {
     "account.create": _l("%(actor)s created the account of %(account)s."),
@@ -59,6 +61,7 @@ SENTENCES: dict[str, str] = {
     "cohort.attendance_correct": _l("%(actor)s corrected the attendance of a class day of the cohort %(cohort)s."),
     "cohort.class_day_add": _l("%(actor)s added a class day to the cohort %(cohort)s."),
     "cohort.class_day_cancel": _l("%(actor)s cancelled a class day of the cohort %(cohort)s."),
+    "cohort.marks": _l("%(actor)s entered %(rows)s assessment marks of the cohort %(cohort)s."),
     "trainee.create": _l("%(actor)s created the trainee record of %(trainee)s."),
     "trainee.update": _l("%(actor)s changed the trainee record of %(trainee)s."),
     "trainee.correct": _l("%(actor)s corrected the trainee record of %(trainee)s."),
@@ -72,6 +75,13 @@ SENTENCES: dict[str, str] = {
     "enrollment.withdrawn": _l("%(actor)s withdrew %(trainee)s's place or application in %(cohort)s."),
     "enrollment.dropped": _l("%(actor)s dropped %(trainee)s from %(cohort)s."),
     "enrollment.complete": _l("%(actor)s marked that %(trainee)s completed %(cohort)s."),
+    "enrollment.finish_completed": _l(
+        "%(trainee)s completed %(cohort)s by the rule (attendance and mark) when %(actor)s finished the cohort."
+    ),
+    "enrollment.finish_not_completed": _l(
+        "%(trainee)s did not complete %(cohort)s by the rule (%(result)s) when %(actor)s finished the cohort."
+    ),
+    "enrollment.override": _l("%(actor)s overrode the result of %(trainee)s in %(cohort)s: now %(result)s."),
     "enrollment.cancel": _l("%(trainee)s's place in %(cohort)s ended: %(actor)s cancelled the cohort."),
     "account.confirm": _l("%(account)s confirmed their mobile number with the code sent by SMS."),
     "cohort.release": _l("%(actor)s released the unfilled reserved seats of the cohort %(cohort)s."),
@@ -95,6 +105,9 @@ SENTENCES: dict[str, str] = {
     "certificate.issue": _l("%(actor)s issued the certificate %(certificate)s to %(trainee)s for %(cohort)s."),
     "certificate.revoke": _l("%(actor)s revoked the certificate %(certificate)s of %(trainee)s."),
     "certificate.reissue": _l("%(actor)s reissued the certificate %(replaced)s of %(trainee)s as %(certificate)s."),
+    "export.mark_sheet": _l(
+        "%(actor)s downloaded the mark sheet of the cohort %(cohort)s (%(format)s; rows: %(rows)s)."
+    ),
     "outcome_answer.create": _l("A graduate of %(centre)s answered her follow-up %(how)s."),
     "outcome_answer.correct": _l("A graduate of %(centre)s corrected her follow-up answer %(how)s."),
     "trainee.outcome_consent": _l("Follow-up messages to %(trainee)s were turned %(after)s (%(actor)s)."),
@@ -161,6 +174,17 @@ def status_label(value) -> str:
         return str(value)
 
 
+def result_label(after: dict) -> str:
+    """A decided place's result as a sentence reads it: "completed", or "not completed" with its reason."""
+    try:
+        status = EnrollmentStatus(after.get("status"))
+    except ValueError:
+        return str(after.get("status"))
+    if status is EnrollmentStatus.NOT_COMPLETED and after.get("reason") in set(NotCompletedReason):
+        return f"{str(status.label).lower()}: {str(NotCompletedReason(after['reason']).label).lower()}"
+    return str(status.label).lower()
+
+
 def values_of(event: AuditEvent, names: EventNames) -> dict[str, Markup | str]:
     """The placeholders of ``event``'s sentence, each a name (linked where there is a page for it)."""
     number = event.object_id
@@ -203,6 +227,10 @@ def values_of(event: AuditEvent, names: EventNames) -> dict[str, Markup | str]:
         values |= {"before": status_label(before.get("status")), "after": status_label(after.get("status"))}
     elif event.action == "cohort.seats":
         values |= {"before": format_number(before.get("seats", 0)), "after": format_number(after.get("seats", 0))}
+    elif event.action == "cohort.marks":
+        values["rows"] = format_number(after.get("count") or 0)
+    elif event.action in ("enrollment.finish_completed", "enrollment.finish_not_completed", "enrollment.override"):
+        values["result"] = result_label(after)
     elif event.action.startswith("merit_list."):
         values["version"] = format_number(after.get("version") or 0)
     elif event.action.startswith("outcome_answer."):

@@ -177,7 +177,16 @@ FIGURES: tuple[Figure, ...] = (
         N_("Completion"),
         N_(
             "In finished cohorts: completed ÷ places that started training (held when the cohort started). "
-            "Completion, dropout and outcome missing add up to all of those places."
+            "Completion, not completed, dropout and outcome missing add up to all of those places."
+        ),
+        share=True,
+    ),
+    Figure(
+        "not_completed_rate",
+        N_("Not completed"),
+        N_(
+            "In finished cohorts: places that did not meet the rule when the cohort finished (attendance below the "
+            "course's threshold, or a mark below its pass mark) ÷ places that started training."
         ),
         share=True,
     ),

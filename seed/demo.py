@@ -21,6 +21,7 @@ import random
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from itertools import cycle
 
 from flask import current_app
@@ -771,6 +772,7 @@ def seed_demo() -> SeedReport:
     mark_firsts_and_training()
     recount(fix=True)
     seed_attendance(now)
+    decide_finished_results()
     added["certificates"] = issue_certificates(now)
 
     accounts = seed_accounts(plan, centres, trainees, added)
@@ -792,6 +794,65 @@ def issue_certificates(now: datetime) -> int:
             issue(place, actor=None, now=min(now, last_day))
             issued += 1
     return issued
+
+
+# In the demo's finished cohorts: the share of graduates who stayed away from class (absent on most days: below
+# the attendance threshold), and the marks of the others (some below the pass mark).
+STAYED_AWAY_SHARE, FAILED_SHARE = 0.06, 0.08
+
+
+def decide_finished_results(seed: int = 2026) -> None:
+    """The finished cohorts' results by the completion rule (``enrollments.services.completion.decision``), once:
+    every place planned as completed that has no mark yet gets one (a few below the pass mark), a few of them
+    are marked absent on most class days (their registers changed, the counters recounted from them), and the
+    rule then decides each: completed, or not completed for attendance or marks. The cohorts' counters are
+    recounted; certificates follow (``issue_certificates``). The demo shows both reasons."""
+    from attendance.models import AttendanceRegister
+    from attendance.services import recount_places
+    from enrollments.services.completion import decision
+
+    rng = random.Random(seed + 31)
+    places = db.session.scalars(
+        select(Enrollment)
+        .join(Enrollment.cohort)
+        .where(
+            Cohort.status == CohortStatus.FINISHED,
+            Enrollment.status == EnrollmentStatus.COMPLETED,
+            Enrollment.mark.is_(None),
+        )
+        .order_by(Enrollment.id)
+    ).all()
+    away_by_cohort: dict[int, set[int]] = {}
+    for place in places:
+        failed = rng.random() < FAILED_SHARE
+        place.mark = Decimal(rng.randint(2000, 4900) if failed else rng.randint(5000, 9800)) / 100
+        place.marked_at = datetime.combine(place.cohort.ends_on, time(9), tzinfo=UTC)
+        if rng.random() < STAYED_AWAY_SHARE:
+            away_by_cohort.setdefault(place.cohort_id, set()).add(place.id)
+    for cohort_id, away in away_by_cohort.items():
+        registers = db.session.scalars(
+            select(AttendanceRegister).where(AttendanceRegister.cohort_id == cohort_id).order_by(AttendanceRegister.day)
+        ).all()
+        absences = 0
+        for number, register in enumerate(registers):
+            if number % 3 == 0:  # present one day in three: about 33%
+                continue
+            newly = [place for place in away if place in register.marked and place not in register.absent]
+            if newly:
+                register.absent = [*register.absent, *newly]
+                register.late = [place for place in register.late if place not in newly]
+                register.present_count -= len(newly)
+                absences += len(newly)
+        cohort = db.session.get(Cohort, cohort_id)
+        cohort.attendance_present -= absences
+        db.session.flush()
+        recount_places(cohort, away, now=utcnow())
+    for place in places:
+        status, reason = decision(place, place.cohort.course)
+        if status is EnrollmentStatus.NOT_COMPLETED:
+            place.status, place.not_completed_reason = status, reason
+    db.session.flush()
+    recount(fix=True)
 
 
 def seed_attendance(now: datetime) -> None:

@@ -114,7 +114,7 @@ EXPECTED_GET: dict[str, dict[str, object]] = {
     "enrollments.approve":        row(LOGIN,    403,      200,      403,      403,      403,      200),
     "enrollments.reject":         row(LOGIN,    403,      200,      403,      403,      403,      200),
     "enrollments.drop":           row(LOGIN,    403,      200,      403,      403,      403,      200),
-    "enrollments.complete":       row(LOGIN,    403,      200,      403,      403,      403,      200),
+    "enrollments.override":       row(LOGIN,    403,      200,      403,      403,      403,      200),
     "enrollments.change_seats":   row(LOGIN,    403,      200,      403,      403,      403,      200),
     "enrollments.cancel_cohort":  row(LOGIN,    403,      200,      403,      403,      403,      200),
     # A seat offer's page answers whoever holds its signed link; a link that is not one says so (404).
@@ -129,6 +129,8 @@ EXPECTED_GET: dict[str, dict[str, object]] = {
     # staff and admins; its published list (names masked), for anyone.
     "enrollments.merit_scores":   row(LOGIN,    403,      200,      403,      403,      403,      200),
     "enrollments.score_sheet":    row(LOGIN,    403,      200,      403,      403,      403,      200),
+    "enrollments.marks":          row(LOGIN,    403,      200,      403,      403,      403,      200),
+    "enrollments.mark_sheet":     row(LOGIN,    403,      200,      403,      403,      403,      200),
     "enrollments.publish_merit_list": row(LOGIN, 403,     200,      403,      403,      403,      200),
     "courses.merit_list":         row(200,      200,      200,      200,      200,      200,      200),
     # Attendance (issue 17): a cohort's register and class days, and a centre's trainees at risk: its staff
@@ -257,7 +259,7 @@ EXPECTED_POST: dict[str, dict[str, object]] = {
     "enrollments.approve":        row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
     "enrollments.reject":         row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
     "enrollments.drop":           row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
-    "enrollments.complete":       row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
+    "enrollments.override":       row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
     "enrollments.change_seats":   row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
     "enrollments.cancel_cohort":  row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
     # Overseers change nothing, even holding a link; the others find this link is not one (404).
@@ -268,6 +270,8 @@ EXPECTED_POST: dict[str, dict[str, object]] = {
     # Merit admission: no scores sent, no file sent (422); publishing while applications are open (409).
     "enrollments.merit_scores":   row(LOGIN,    403,      422,      403,      403,      403,      422),
     "enrollments.upload_scores":  row(LOGIN,    403,      422,      403,      403,      403,      422),
+    "enrollments.marks":          row(LOGIN,    403,      ADMITTED, 403,      403,      403,      ADMITTED),
+    "enrollments.upload_marks":   row(LOGIN,    403,      422,      403,      403,      403,      422),
     "enrollments.publish_merit_list": row(LOGIN, 403,     409,      403,      403,      403,      409),
     # An empty register or class-day form is refused (422).
     "attendance.register":        row(LOGIN,    403,      422,      403,      403,      403,      422),
@@ -347,7 +351,7 @@ def path_values(world: "World") -> dict[str, dict[str, object]]:
         "enrollments.approve": {"enrollment_id": enrollment_of(world.trainee_a)},
         "enrollments.reject": {"enrollment_id": enrollment_of(world.trainee_a)},
         "enrollments.drop": {"enrollment_id": enrollment_of(world.trainee_a)},
-        "enrollments.complete": {"enrollment_id": enrollment_of(world.trainee_a)},
+        "enrollments.override": {"enrollment_id": enrollment_of(world.trainee_a)},
         "enrollments.change_seats": {"code": world.cohort_a.code},
         "enrollments.cancel_cohort": {"code": world.cohort_a.code},
         "enrollments.offer": {"token": "not-a-signed-link"},
@@ -375,6 +379,9 @@ def path_values(world: "World") -> dict[str, dict[str, object]]:
         "enrollments.merit_scores": {"code": world.merit_cohort.code},
         "enrollments.upload_scores": {"code": world.merit_cohort.code},
         "enrollments.score_sheet": {"code": world.merit_cohort.code},
+        "enrollments.marks": {"code": world.cohort_a.code},
+        "enrollments.upload_marks": {"code": world.cohort_a.code},
+        "enrollments.mark_sheet": {"code": world.cohort_a.code},
         "enrollments.publish_merit_list": {"code": world.merit_cohort.code},
         "courses.merit_list": {"code": world.merit_cohort.code},
         "notifications.handle_failed": {"message_id": world.failed_message, "action": "retry"},

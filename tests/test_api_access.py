@@ -115,7 +115,10 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("POST",   "api.approve_enrollment"):     row(401,      403,    200,    403,    403,     403,   409),
     ("POST",   "api.reject_enrollment"):      row(401,      403,    200,    403,    403,     403,   409),
     ("POST",   "api.drop_enrollment"):        row(401,      403,    200,    403,    403,     403,   409),
-    ("POST",   "api.complete_enrollment"):    row(401,      403,    409,    403,    403,     403,   409),
+    # The manual "complete" is gone (issue 17): 410 for staff, whichever place (finishing decides).
+    ("POST",   "api.complete_enrollment"):    row(401,      403,    410,    410,    403,     403,   410),
+    # Marks of cohort A, which is not running: its staff and admins are told so (409).
+    ("PUT",    "api.put_marks"):              row(401,      403,    409,    403,    403,     403,   409),
     # Answering a seat offer: trainee A's place is enrolled, not offered, so those who may answer are told
     # there is no open offer (409); the signed-in trainee may not answer another's.
     ("POST",   "api.accept_offer"):           row(401,      403,    409,    403,    403,     403,   409),
@@ -157,6 +160,7 @@ def path_values(w: ApiWorld) -> dict[str, dict[str, object]]:
         "api.get_certificate": {"number": w.certificate_number},
         "api.revoke_certificate": {"number": w.certificate_number},
         "api.put_scores": {"cohort_id": w.cohort_a.id},
+        "api.put_marks": {"cohort_id": w.cohort_a.id},
         "api.publish_merit_list": {"cohort_id": w.cohort_a.id},
         "api.get_merit_list": {"cohort_id": w.cohort_a.id},
         "api.list_class_days": {"cohort_id": w.cohort_a.id},
@@ -209,6 +213,7 @@ def body_for(w: ApiWorld, endpoint: str, user: str) -> dict | None:
         "api.revoke_certificate": {"reason": "Issued to the wrong trainee."},
         "api.save_attendance": {"absent": [], "late": []},
         "api.put_scores": {"items": [{"enrollment_id": w.pending.id, "test": 61.5, "interview": 70}]},
+        "api.put_marks": {"items": [{"enrollment_id": w.pending.id, "mark": 61.5}]},
         "api.publish_merit_list": {},
     }
     return bodies.get(endpoint)

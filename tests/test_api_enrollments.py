@@ -482,7 +482,7 @@ def test_roster_by_status_and_page(client, full_cohort, people):
     ("query", "fields"),
     [
         ("status=waiting", {"status": "Must be one of: pending, waitlisted, offered, enrolled, rejected, declined, "
-                            "withdrawn, dropped, completed, cancelled."}),
+                            "withdrawn, dropped, completed, not_completed, cancelled."}),
         ("per_page=101", {"per_page": "Must be greater than or equal to 1 and less than or equal to 100."}),
         ("page=0", {"page": "Must be greater than or equal to 1 and less than or equal to 1000000."}),
     ],
@@ -596,7 +596,6 @@ OPERATIONS = {
     "approve": ("pending", "/approve", None, DECIDERS),
     "reject": ("pending", "/reject", {"reason": "Seats are for Lahore residents."}, DECIDERS),
     "drop": ("enrolled", "/drop", {"reason": "Absent for three weeks."}, DECIDERS),
-    "complete": ("running", "/complete", None, DECIDERS),
 }
 
 
@@ -627,7 +626,6 @@ def test_every_operation_on_a_place_by_every_role(client, scene, people, applica
             "approve": "enrolled",
             "reject": "rejected",
             "drop": "dropped",
-            "complete": "completed",
         }[operation]
         assert response.get_json()["status"] == expected_status
         assert recount() == []
@@ -714,11 +712,21 @@ def test_rejecting_keeps_the_reason(client, scene, people):
     assert (response.get_json()["status"], response.get_json()["reason"]) == ("rejected", "Not a resident.")
 
 
-def test_completing(client, scene, people):
+def test_completing_by_hand_is_gone(client, scene, people, row_counts):
+    """The manual "complete" answers 410 Gone, pointing to marks and finishing; nothing is changed."""
     enrollment = scene("running")
-    response = client.post(f"/api/v1/enrollments/{enrollment.id}/complete", headers=bearer(people["staff"]))
-    assert response.get_json() == answer_of(enrollment)
-    assert actions()[-2:] == ["enrollment.complete", "certificate.issue"]  # her certificate, issued with it
+    headers = bearer(people["staff"])
+    before = row_counts()
+    for enrollment_id in (enrollment.id, 999999):
+        response = client.post(f"/api/v1/enrollments/{enrollment_id}/complete", headers=headers)
+        assert response.status_code == 410
+        assert response.get_json()["error"] == {
+            "code": "gone",
+            "message": "Completing one trainee by hand is no longer possible: enter the marks and finish the cohort, "
+            "and every trainee is decided by the rule.",
+        }
+    assert row_counts() == before
+    assert client.post(f"/api/v1/enrollments/{enrollment.id}/complete").status_code == 401
 
 
 REASON = "Give a reason: the trainee will see it."
@@ -733,10 +741,6 @@ INVALID = "Some values are not valid: see fields."
                                                    "enrolled.")),
         ("waitlisted", "/drop", {"reason": "No."}, (409, "not_possible", "You cannot drop an application that is "
                                                    "waitlisted.")),
-        ("waitlisted", "/complete", None, (409, "not_possible", "You cannot complete an application that is "
-                                           "waitlisted.")),
-        ("enrolled", "/complete", None, (409, "not_possible", "A trainee can complete a course only once it is "
-                                         "running.")),
         ("pending", "/reject", {}, (422, "invalid", INVALID, {"reason": REASON})),
         ("pending", "/reject", {"reason": "   "}, (422, "invalid", INVALID, {"reason": REASON})),
         ("enrolled", "/drop", None, (422, "invalid", INVALID, {"reason": REASON})),

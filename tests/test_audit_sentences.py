@@ -115,6 +115,7 @@ OBJECT_TYPES_OF = {
     "export.cohorts": "centre",
     "export.certificates": "cohort",
     "export.score_sheet": "cohort",
+    "export.mark_sheet": "cohort",
 }  # downloads about one object
 
 

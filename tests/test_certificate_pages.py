@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from graduation import complete_by_rule, meets_the_rule
 from pages import audit_events, error_next_to, flashed, post, redirected_to, shown, text
 
 from certificates import services
@@ -16,7 +17,6 @@ from certificates.models import Certificate
 from certificates.numbers import new_number
 from certificates.routes import VERIFY_MAX_AGE
 from enrollments.counters import recount
-from enrollments.services import complete
 from extensions import db, limiter
 from vocabulary import CertificateStatus, CohortStatus, EnrollmentStatus, Role
 
@@ -53,7 +53,7 @@ def graduate(make_user, make_trainee, make_enrollment, running, staff):
     trainee = make_trainee(user=user, full_name="Ayesha Bibi", cnic="3520212345672")
     enrollment = make_enrollment(trainee, running)
     recount(fix=True)
-    complete(enrollment, actor=staff)
+    complete_by_rule(enrollment, actor=staff)
     db.session.commit()
     return user
 
@@ -233,7 +233,7 @@ def test_staff_download_a_cohorts_certificates_as_one_zip(
 ):
     second = make_enrollment(make_trainee(full_name="Hina Iqbal"), running)
     recount(fix=True)
-    complete(second, actor=staff)
+    complete_by_rule(second, actor=staff)
     db.session.commit()
     sign_in(staff)
     roster = text(client.get(f"/enrollments/cohorts/{running.code}/roster"))
@@ -267,7 +267,7 @@ def test_a_cohort_without_certificates_has_no_zip(client, sign_in, staff, runnin
 
 def test_the_roster_row_leads_to_the_certificate(client, sign_in, staff, running, certificate):
     sign_in(staff)
-    roster = text(client.get(f"/enrollments/cohorts/{running.code}/roster?tab=others"))
+    roster = text(client.get(f"/enrollments/cohorts/{running.code}/roster?tab=results"))
     link = f"/certificates/places/{certificate.enrollment_id}"
     assert f'href="{link}"' in roster
     assert redirected_to(client.get(link)) == f"/certificates/{certificate.number}"
@@ -338,13 +338,15 @@ def test_a_reissue_that_changes_nothing_is_refused_next_to_the_name(client, sign
     assert row_counts() == before
 
 
-def test_completing_on_the_roster_issues_the_certificate(
+def test_finishing_the_cohort_on_its_page_issues_the_certificate(
     client, sign_in, staff, running, make_trainee, make_enrollment
 ):
     enrollment = make_enrollment(make_trainee(), running, status=EnrollmentStatus.ENROLLED)
     recount(fix=True)
+    meets_the_rule(enrollment)
+    db.session.commit()
     sign_in(staff)
-    response = post(client, f"/enrollments/{enrollment.id}/complete")
+    response = post(client, f"/courses/staff/cohorts/{running.code}/status", {"to": "finished"})
     assert response.status_code in (302, 303)
     (certificate,) = db.session.scalars(sa.select(Certificate)).all()
     assert certificate.enrollment_id == enrollment.id and certificate.status is C.VALID

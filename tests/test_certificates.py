@@ -7,13 +7,13 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from graduation import complete_by_rule
 from pages import audit_events, shown
 
 from certificates import services
 from certificates.models import Certificate
 from certificates.numbers import ALPHABET, NotANumber, check_character, new_number, normalise_number
 from enrollments.counters import recount
-from enrollments.services import complete
 from extensions import db
 from oversight.audit_sentences import describe
 from oversight.queries import audit_event_names
@@ -54,7 +54,7 @@ def completed(running, make_trainee, make_enrollment, staff):
     def make(**fields):
         enrollment = make_enrollment(make_trainee(**fields), running)
         recount(fix=True)  # the factory writes the place, not the cohort's counters
-        complete(enrollment, actor=staff)
+        complete_by_rule(enrollment, actor=staff)
         db.session.commit()
         return enrollment
 
@@ -136,7 +136,12 @@ def test_completing_a_place_issues_its_certificate_with_the_facts_printed(comple
     assert (certificate.starts_on, certificate.ends_on) == (running.starts_on, running.ends_on)
     assert certificate.hours == 8 * 15  # 8 weeks, a weekday shift of 15 hours a week
     assert certificate.issued_on == date.today()
-    assert [event.action for event in audit_events()[-2:]] == ["enrollment.complete", "certificate.issue"]
+    # Decided by the rule when the cohort finished: her result, then her certificate, then the cohort's status.
+    assert [event.action for event in audit_events()[-3:]] == [
+        "cohort.status",
+        "enrollment.finish_completed",
+        "certificate.issue",
+    ]
     issued = audit_events("certificate.issue")[0]
     assert issued.object_id == certificate.id and issued.centre_id == centre.id
     assert issued.after["number"] == certificate.number

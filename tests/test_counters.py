@@ -4,11 +4,13 @@ the report counters right."""
 from datetime import date, timedelta
 
 import pytest
+from graduation import meets_the_rule
 
+from courses.cohorts import change_status
 from database import utcnow
 from enrollments.counters import deltas, recount
 from enrollments.models import Trainee
-from enrollments.services import accept, apply, change_seats, complete, decline, drop, register
+from enrollments.services import accept, apply, change_seats, decline, drop, register
 from enrollments.services.merit import ScoreEntry, enter_scores, publish
 from enrollments.trainees import TraineeDetails, update_trainee
 from extensions import db
@@ -29,6 +31,9 @@ def woman(area: Area = Area.RURAL) -> Trainee:
         (None, S.WAITLISTED, woman(), {"waitlisted_count": 1, "applications_count": 1}),
         (S.PENDING, S.WAITLISTED, woman(), {"pending_count": -1, "waitlisted_count": 1}),
         (S.ENROLLED, S.COMPLETED, woman(), {"enrolled_count": -1, "completed_count": 1}),
+        # Not completed: she trained to the end, so she stays among the women and rural trainees counted.
+        (S.ENROLLED, S.NOT_COMPLETED, woman(), {"enrolled_count": -1, "not_completed_count": 1}),
+        (S.COMPLETED, S.NOT_COMPLETED, woman(), {"completed_count": -1, "not_completed_count": 1}),
         (S.ENROLLED, S.DROPPED, woman(Area.URBAN), {"enrolled_count": -1, "dropped_count": 1, "women_count": -1}),
         (S.WAITLISTED, S.ENROLLED, Trainee(gender=Gender.MALE, area=Area.URBAN), {"waitlisted_count": -1,
                                                                                   "enrolled_count": 1,
@@ -63,11 +68,18 @@ def test_every_counter_follows_the_services(staff_and_cohort, make_trainee, make
     assert (cohort.women_count, cohort.rural_count, cohort.applications_count) == (2, 2, 3)
     cohort.status, cohort.starts_on = CohortStatus.RUNNING, date.today() - timedelta(days=7)  # under way
     db.session.commit()
-    complete(places[0], actor=staff)
+    meets_the_rule(places[0])
     drop(places[1], actor=staff, reason="Absent for three weeks.")
+    # The first completes; the third, with no class day marked, does not (attendance).
+    change_status(cohort, CohortStatus.FINISHED, actor=staff)
     db.session.commit()
     db.session.refresh(cohort)
-    assert (cohort.enrolled_count, cohort.completed_count, cohort.dropped_count) == (1, 1, 1)
+    assert (cohort.enrolled_count, cohort.completed_count, cohort.dropped_count) == (0, 1, 1)
+    assert (cohort.not_completed_count, cohort.not_completed_marks_count, cohort.not_completed_attendance_count) == (
+        1,
+        0,
+        1,
+    )
     assert (cohort.women_count, cohort.rural_count) == (2, 1)  # the dropped man is no longer counted
     assert recount() == []
 
@@ -107,13 +119,14 @@ def test_an_application_is_counted_once_whatever_becomes_of_it(make_user, make_t
 
 
 def test_seats_never_go_below_the_seats_held_and_the_same_number_changes_nothing(
-    staff_and_cohort, make_trainee, row_counts
+    staff_and_cohort, make_trainee, make_enrollment, row_counts
 ):
     staff, cohort = staff_and_cohort
-    places = [register(make_trainee(), cohort, actor=staff).enrollment for _ in range(2)]
+    register(make_trainee(), cohort, actor=staff)
+    # A place completed while the cohort still runs: only from before completion was decided by rule.
+    make_enrollment(make_trainee(), cohort, status=S.COMPLETED)
     cohort.status, cohort.starts_on = CohortStatus.RUNNING, date.today() - timedelta(days=7)
-    db.session.commit()
-    complete(places[0], actor=staff)
+    recount(fix=True)
     db.session.commit()
     before = row_counts()
     with pytest.raises(Refusal) as refused:

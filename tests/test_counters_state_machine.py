@@ -5,7 +5,7 @@ The world: one centre with three cohorts of two seats starting today (first come
 afternoons; a women-only first-come camp, mornings, so that it clashes with the first), eight trainees
 with accounts (women, men, a transgender trainee, one without the education the course needs) and a
 member of the centre's staff. Steps are what people do: apply, register (one or a list), approve,
-reject, withdraw, drop, complete, change seats, move a cohort through its statuses, cancel it, correct a
+reject, withdraw, drop, change seats, move a cohort through its statuses, cancel it, correct a
 trainee's gender or area. Each step commits like a request; a refusal (``refusals.Refusal``) is a
 legitimate answer: it is rolled back and must have written nothing.
 
@@ -27,6 +27,11 @@ declined or expired (the audit trail says so, and the place's offer mark says th
 holds every seat has its moment of filling, waitlist positions run 1..n without gaps, nobody holds more
 than two active places (or two that clash), nobody waits in a cohort that has started, and every state
 change wrote exactly one audit event (and nothing else wrote one).
+Completion by rule (issue 17): steps give enrolled trainees attendance and enter marks (steps of 10, so a
+mark exactly at the pass mark comes up); finishing a cohort decides every enrolled trainee (completed with a
+certificate, or not completed with the reason); staff override a result with a reason. After every step
+also: every completed place has a valid certificate and no other place does; every place not completed
+has its reason and no other place has one.
 A second test ends each run with ``flask oversight recount``, which must say "No drift.".
 
 On failure hypothesis shrinks the run to the fewest steps that break a rule (this can take minutes: every
@@ -70,10 +75,10 @@ from enrollments.services import (
     cancel_cohort,
     change_capacity,
     change_seats,
-    complete,
     decline,
     drop,
     overlaps,
+    override,
     reject,
     release,
     settle_for_timer,
@@ -84,6 +89,7 @@ from enrollments.services import (
 from enrollments.services import apply as apply_online
 from enrollments.services import register as register_one
 from enrollments.services import register_many as register_list
+from enrollments.services.marks import MarkEntry, enter_marks, markable_places
 from enrollments.services.merit import ScoreEntry, enter_scores, publish, scorable_places
 from enrollments.services.waitlist import promotes
 from enrollments.trainees import TraineeDetails, update_trainee
@@ -94,6 +100,7 @@ from vocabulary import (
     ACTIVE_ENROLLMENT_STATUSES,
     Admission,
     Area,
+    CertificateStatus,
     CohortKind,
     CohortStatus,
     Education,
@@ -165,8 +172,12 @@ def is_offered(place: Enrollment) -> bool:
     return place.status is S.OFFERED
 
 
-def is_completable(place: Enrollment) -> bool:
-    return place.status is S.ENROLLED and place.cohort.status in (CohortStatus.RUNNING, CohortStatus.FINISHED)
+def is_decided(place: Enrollment) -> bool:
+    return place.status in (S.COMPLETED, S.NOT_COMPLETED)
+
+
+def is_running_place(place: Enrollment) -> bool:
+    return place.status is S.ENROLLED and place.cohort.status is CohortStatus.RUNNING
 
 
 def some(suits: Callable[[Enrollment], bool]) -> Callable[["EnrollmentMachine"], bool]:
@@ -312,11 +323,32 @@ def state() -> dict:
             for row in db.session.execute(select(Enrollment.id, Enrollment.test_score, Enrollment.interview_score))
         },
         "cohort": {row.id: tuple(row[1:]) for row in cohorts},
+        # A save of marks writes one event on its cohort, whatever number of marks it changed.
+        "marks": {
+            cohort_id: tuple(sorted((place_id, str(mark)) for place_id, mark in places))
+            for cohort_id, places in marks_by_cohort().items()
+        },
         "trainee": {row.id: (row.gender, row.area) for row in trainees},
         # Completing a place issues its certificate: an event of its own, about the certificate.
         "certificate": dict(db.session.execute(select(Certificate.id, Certificate.status)).all()),
         "last_event": db.session.scalar(select(func.max(AuditEvent.id))) or 0,
     }
+
+
+def target_places(cohort: Cohort) -> list[Enrollment]:
+    """Every place of ``cohort``, in id order."""
+    return list(db.session.scalars(select(Enrollment).where(Enrollment.cohort_id == cohort.id).order_by(Enrollment.id)))
+
+
+def marks_by_cohort() -> dict[int, list]:
+    """Each cohort's marks entered so far, as (enrollment id, mark) pairs."""
+    found: dict[int, list] = {}
+    rows = db.session.execute(
+        select(Enrollment.cohort_id, Enrollment.id, Enrollment.mark).where(Enrollment.mark.is_not(None))
+    )
+    for cohort_id, place_id, mark in rows:
+        found.setdefault(cohort_id, []).append((place_id, mark))
+    return found
 
 
 class EnrollmentMachine(RuleBasedStateMachine):
@@ -372,13 +404,15 @@ class EnrollmentMachine(RuleBasedStateMachine):
     def check_audit(self, name: str, before: dict, after: dict) -> None:
         """Exactly one audit event per state change, about the object that changed, and no other event."""
         expected: Counter[tuple[str, int]] = Counter()
-        for kind in ("enrollment", "cohort", "trainee", "scores", "certificate"):
-            for object_id, value in after[kind].items():
-                if before[kind].get(object_id, (None, None) if kind == "scores" else None) != value:
+        for kind in ("enrollment", "cohort", "trainee", "scores", "certificate", "marks"):
+            missing = (None, None) if kind == "scores" else None
+            for object_id in after[kind].keys() | before[kind].keys():
+                if before[kind].get(object_id, missing) != after[kind].get(object_id, missing):
                     # A cohort whose status and seats both changed in one step would write two events;
                     # no single service does both (the steps change seats and reserved seats apart), nor
                     # changes a place's status and its scores at once.
-                    expected[("enrollment" if kind == "scores" else kind, object_id)] += 1
+                    owner = {"scores": "enrollment", "marks": "cohort"}.get(kind, kind)
+                    expected[(owner, object_id)] += 1
         events = db.session.scalars(select(AuditEvent).where(AuditEvent.id > before["last_event"])).all()
         written = Counter((event.object_type, event.object_id) for event in events)
         assert written == expected, f"{name}: audit events {dict(written)} for changes {dict(expected)}"
@@ -386,7 +420,7 @@ class EnrollmentMachine(RuleBasedStateMachine):
             if event.object_type == "enrollment" and event.action != "enrollment.score":
                 assert event.after["status"] == after["enrollment"][event.object_id].value, event
                 if event.object_id in before["enrollment"]:
-                    assert event.before == {"status": before["enrollment"][event.object_id].value}, event
+                    assert event.before["status"] == before["enrollment"][event.object_id].value, event
                 else:
                     assert event.action in ("enrollment.apply", "enrollment.register"), event
 
@@ -440,11 +474,35 @@ class EnrollmentMachine(RuleBasedStateMachine):
         enrollment = self.enrollment(pick, is_enrolled, any_status)
         self.attempt("drop", lambda: drop(enrollment, actor=self.staff, reason=reason))
 
-    @precondition(some(is_completable))
-    @rule(pick=PICK, any_status=st.booleans())
-    def complete(self, pick, any_status):
-        enrollment = self.enrollment(pick, is_completable, any_status)
-        self.attempt("complete", lambda: complete(enrollment, actor=self.staff))
+    # Completion by rule -------------------------------------------------------------------------------
+
+    @precondition(some(is_running_place))
+    @rule(pick=PICK, held=st.integers(0, 10), present=st.integers(0, 10))
+    def attend(self, pick, held, present):
+        """Her attendance as the registers would count it (``days_marked``, ``days_present``): the machine
+        sets the counters the attendance package keeps (its own registers are tested in ``test_attendance``)
+        so that the threshold is met or not, or met exactly (7 of 10 at 70%)."""
+        enrollment = self.enrollment(pick, is_running_place, False)
+        enrollment.days_marked, enrollment.days_present = held, min(present, held)
+        db.session.commit()
+
+    @rule(cohort=COHORT, seed=st.integers(0, 1000), everyone=st.booleans(), pick=PICK)
+    def enter_marks(self, cohort, seed, everyone, pick):
+        """Marks in steps of 10 (50, the pass mark, among them) or blank: for everyone enrolled in a cohort, or
+        for any one place of it (in any state, which the service may refuse)."""
+        target = self.cohort(cohort)
+        rng = random.Random(seed)
+        places = markable_places(target) if everyone else list(target_places(target))[pick % 9 :][:1]
+        if not places:
+            return
+        entries = [MarkEntry(place.id, rng.choice([None, *range(0, 101, 10)])) for place in places]
+        self.attempt("enter_marks", lambda: enter_marks(target, entries, actor=self.staff))
+
+    @precondition(some(is_decided))
+    @rule(pick=PICK, any_status=st.booleans(), reason=REASONS)
+    def override(self, pick, any_status, reason):
+        enrollment = self.enrollment(pick, is_decided, any_status)
+        self.attempt("override", lambda: override(enrollment, actor=self.staff, reason=reason))
 
     # Cohorts -----------------------------------------------------------------------------------------
 
@@ -602,8 +660,8 @@ class EnrollmentMachine(RuleBasedStateMachine):
                 )
             )
             assert enrolled == cohort.enrolled_count <= cohort.seats, cohort
-            # A completed trainee kept her seat to the end: seats held never exceed seats either.
-            assert cohort.enrolled_count + cohort.completed_count <= cohort.seats, cohort
+            # A decided trainee kept her seat to the end: seats held never exceed seats either.
+            assert cohort.enrolled_count + cohort.completed_count + cohort.not_completed_count <= cohort.seats, cohort
             # Offered seats are held: never more held than seats, nor more of a pool than it reserves.
             assert cohort.enrolled_count + cohort.offered_count <= cohort.seats, cohort
             assert all(pools.held(cohort, pool) <= pools.reserved(cohort, pool) for pool in RESERVED), cohort
@@ -682,6 +740,17 @@ class EnrollmentMachine(RuleBasedStateMachine):
         # An offer still open has its deadline (an ended one keeps it, as history).
         for place in db.session.scalars(select(Enrollment).where(Enrollment.status == S.OFFERED)):
             assert place.offer_expires_at is not None and trail[place.id][-1] == "enrollment.offer", place
+
+    @invariant()
+    def a_completed_place_has_a_valid_certificate_and_a_not_completed_one_its_reason(self):
+        valid = set(
+            db.session.scalars(select(Certificate.enrollment_id).where(Certificate.status == CertificateStatus.VALID))
+        )
+        for place in db.session.scalars(select(Enrollment)):
+            assert (place.status is S.COMPLETED) == (place.id in valid), place
+            assert (place.status is S.NOT_COMPLETED) == (place.not_completed_reason is not None), place
+            if place.status in (S.COMPLETED, S.NOT_COMPLETED):
+                assert place.cohort.status is CohortStatus.FINISHED, place
 
     @invariant()
     def a_cohort_that_held_every_seat_has_filled(self):

@@ -406,7 +406,7 @@ def test_nobody_else_withdraws_her_place(
 @pytest.mark.parametrize("enrollment_id", ["987654", str(2**31), "99999999999999999999"])
 def test_unknown_enrollments_are_404(client, sign_in, people, enrollment_id):
     sign_in(people["admin"])
-    for action in ("withdraw", "approve", "reject", "drop", "complete"):
+    for action in ("withdraw", "approve", "reject", "drop", "override"):
         assert client.get(f"/enrollments/{enrollment_id}/{action}").status_code == 404
 
 
@@ -426,7 +426,7 @@ def test_the_roster_shows_counts_tabs_and_the_waitlist_in_order(client, sign_in,
     cnic = enrolled.trainee.cnic
     assert f"{cnic[:5]}-{cnic[5:12]}-{cnic[12]}" in page  # through the |cnic filter, whole for staff
     assert f'href="/enrollments/{enrolled.id}/drop"' in page and f'href="/enrollments/{enrolled.id}/withdraw"' in page
-    assert f'href="/enrollments/{enrolled.id}/complete"' not in page  # the course has not started
+    assert f'href="/enrollments/{enrolled.id}/override"' not in page  # no result to override before the end
 
     waitlist = decoded(client.get(f"/enrollments/cohorts/{cohort.code}/roster?tab=waitlist"))
     rows = re.findall(WAITLIST_ROW, waitlist)
@@ -543,27 +543,24 @@ def test_dropping_needs_a_reason_and_frees_the_seat_for_the_waitlist(
     assert messages_to(second.trainee, "enrollment.promoted")
 
 
-def test_completing_waits_for_the_course_to_start(
+def test_the_manual_complete_is_gone_and_an_open_place_cannot_be_overridden(
     client, sign_in, csrf_token, make_cohort, centre, make_applicant, place, people, row_counts
 ):
-    upcoming = make_cohort(centre=centre)
     started = make_cohort(centre=centre, applications_open_at=None, applications_close_at=None)
-    early, due = place(make_applicant(), upcoming), place(make_applicant(), started)
+    due = place(make_applicant(), started)
     started.starts_on = utcnow().date() - timedelta(days=30)
     started.status = CohortStatus.RUNNING
     db.session.commit()
     sign_in(people["staff"])
-    path = f"/enrollments/{early.id}/complete"
+    roster = decoded(client.get(f"/enrollments/cohorts/{started.code}/roster"))
+    assert "/complete" not in roster and f'href="/courses/staff/cohorts/{started.code}/status?to=finished"' in roster
+    assert client.get(f"/enrollments/{due.id}/complete").status_code == 404
+    path = f"/enrollments/{due.id}/override"
     token = csrf_token(path)
     before = row_counts()
-    page = decoded(client.post(path, data={"csrf_token": token}), 409)
-    assert "A trainee can complete a course only once it is running." in page
-    assert row_counts() == before
-    roster = decoded(client.get(f"/enrollments/cohorts/{started.code}/roster"))
-    assert f'href="/enrollments/{due.id}/complete"' in roster
-    response = client.post(f"/enrollments/{due.id}/complete", data={"csrf_token": token})
-    assert "has completed" in flashed(decoded(client.get(response.headers["Location"])))
-    assert status_of(due) == S.COMPLETED
+    page = decoded(client.post(path, data={"csrf_token": token, "reason": "Her mark was entered wrongly."}), 409)
+    assert "Only the result of a trainee of a finished cohort (completed or not completed) can be overridden" in page
+    assert row_counts() == before and status_of(due) is S.ENROLLED
 
 
 def test_changing_seats_previews_then_promotes_from_the_waitlist(
@@ -689,7 +686,7 @@ def test_cancelling_a_cohort_needs_a_reason_and_ends_every_place(
 
 # Who may do what ----------------------------------------------------------------------------------------
 
-ENROLLMENT_ACTIONS = ("approve", "reject", "drop", "complete", "withdraw")
+ENROLLMENT_ACTIONS = ("approve", "reject", "drop", "override", "withdraw")
 COHORT_ACTIONS = ("roster", "seats", "cancel")
 
 

@@ -1,6 +1,6 @@
 """The enrollment rules, service by service, without HTTP (DESIGN.md, "Enrollment rules")."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -22,7 +22,6 @@ from enrollments.services import (
     approve,
     cancel_cohort,
     change_seats,
-    complete,
     drop,
     prospect,
     register,
@@ -244,18 +243,6 @@ def test_transitions_that_make_no_sense_are_refused(make_cohort, trainee_with_ac
     withdraw(enrolled, actor=staff, reason="Asked by phone")
     with pytest.raises(NotPossibleNow):
         withdraw(enrolled, actor=staff)
-    with pytest.raises(NotPossibleNow, match="only once it is running"):
-        complete(fill(make_cohort(centre=centre), trainee_with_account, 1)[0], actor=staff)
-
-
-def test_complete_after_the_start(make_cohort, trainee_with_account, staff, centre, make_enrollment):
-    started = make_cohort(centre=centre, status=CohortStatus.RUNNING, starts_on=date.today() - timedelta(days=5))
-    trainee = trainee_with_account()
-    enrollment = make_enrollment(trainee, started)
-    recount(fix=True)
-    complete(enrollment, actor=staff)
-    assert enrollment.status is S.COMPLETED and started.enrolled_count == 0
-    assert recount() == []
 
 
 # Seats and cancellation ----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ and in the downloads."""
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from graduation import meets_the_rule
 from pages import csrf_token_of, csv_notes, error_next_to, flashed, shown, text
 from sqlalchemy import select
 
@@ -15,7 +16,7 @@ from auth.permissions import OversightScope
 from courses.cohorts import change_status
 from database import utcnow
 from enrollments import services
-from enrollments.counters import COUNTER_NAMES, recount
+from enrollments.counters import COUNTER_NAMES, mark_firsts_and_training, recount
 from enrollments.services import NotEligible
 from enrollments.services.offers import settle_for_timer
 from enrollments.trainees import correct_trainee
@@ -25,7 +26,9 @@ from oversight.queries import Flag, Thresholds, capacity_report, flags_of, repor
 from oversight.queries.capacity import CapacityReportRow
 from refusals import Refusal
 from tests.api_helpers import bearer
-from vocabulary import Area, CohortKind, CohortStatus, Gender, Role, Shift, WomenOnlyAdmits
+from vocabulary import Area, CohortKind, CohortStatus, EnrollmentStatus, Gender, Role, Shift, WomenOnlyAdmits
+
+S = EnrollmentStatus
 
 F, M, T = Gender.FEMALE, Gender.MALE, Gender.TRANSGENDER
 LABELS = {figure.key: figure.heading for figure in FIGURES}
@@ -131,22 +134,46 @@ def test_every_place_that_started_training_ends_in_exactly_one_outcome(make_coho
     waiting = place(cohort, person(), admin)
     services.withdraw(waiting, actor=admin)  # left the line before the start: not a dropout
     start(cohort, admin)
-    services.complete(places[0], actor=admin)
-    services.complete(places[1], actor=admin)
+    meets_the_rule(places[0])
+    meets_the_rule(places[1])
     services.drop(places[2], actor=admin, reason="Stopped attending.")
     services.withdraw(places[3], actor=admin, reason="Found a job.")  # during the course: a dropout
-    finish(cohort, admin)  # places[4] was never marked: an outcome missing
+    finish(cohort, admin)  # the rule decides: places[4] has no mark, so she did not complete
     db.session.commit()
     row = nation()
     assert row.finished_started == 5
-    assert (row.completion_rate, row.dropout_rate, row.outcome_missing_rate) == (0.4, 0.4, 0.2)
-    assert row.completion_rate + row.dropout_rate + row.outcome_missing_rate == pytest.approx(1)
-    assert Flag.OUTCOME_MISSING in flags_of(row, DEFAULTS)
-    services.complete(places[4], actor=admin)  # staff resolve it
+    assert (row.completion_rate, row.not_completed_rate, row.dropout_rate, row.outcome_missing_rate) == (
+        0.4,
+        0.2,
+        0.4,
+        0.0,
+    )
+    assert row.completion_rate + row.not_completed_rate + row.dropout_rate + row.outcome_missing_rate == (
+        pytest.approx(1)
+    )
+    assert Flag.OUTCOME_MISSING not in flags_of(row, DEFAULTS)  # finishing decides everyone: none left open
+    services.override(places[4], actor=admin, reason="Her mark sheet arrived late: 71%.")  # staff override it
     db.session.commit()
-    resolved = nation()
-    assert (resolved.completion_rate, resolved.outcome_missing_rate) == (0.6, 0.0)
-    assert Flag.OUTCOME_MISSING not in flags_of(resolved, DEFAULTS)
+    overridden = nation()
+    assert (overridden.completion_rate, overridden.not_completed_rate) == (0.6, 0.0)
+    assert recount() == []
+
+
+def test_an_open_place_left_in_a_finished_cohort_is_an_outcome_missing(make_cohort, person, make_enrollment, admin):
+    """A finished cohort with a place still enrolled (finished before completion was decided by rule) is
+    flagged; deciding its places resolves it."""
+    cohort = under_way(make_cohort, seats=2, status=CohortStatus.FINISHED)
+    open_place = make_enrollment(person(), cohort, status=S.ENROLLED, started_training=True)
+    mark_firsts_and_training()
+    recount(fix=True)
+    db.session.commit()
+    row = nation()
+    assert (row.finished_started, row.outcome_missing_rate) == (1, 1.0)
+    assert Flag.OUTCOME_MISSING in flags_of(row, DEFAULTS)
+    meets_the_rule(open_place)
+    services.decide_places(cohort, actor=admin)
+    db.session.commit()
+    assert (nation().completion_rate, nation().outcome_missing_rate) == (1.0, 0.0)
     assert recount() == []
 
 
@@ -179,11 +206,15 @@ def test_waitlist_pressure_counts_cohorts_still_filling_and_the_unmet_demand_of_
 # 5. Cancelling does not change history; cancelled demand apart --------------------------------------------------
 
 
-def test_cancelling_a_running_cohort_keeps_its_completions_and_shows_its_demand_apart(make_cohort, person, admin):
+def test_cancelling_a_running_cohort_keeps_its_completions_and_shows_its_demand_apart(
+    make_cohort, person, make_enrollment, admin
+):
     cohort = under_way(make_cohort, seats=3)
-    places = [place(cohort, person(), admin) for _ in range(2)]
+    place(cohort, person(), admin)
+    # A place completed while the cohort ran (only before completion was decided by rule, when it finishes).
+    make_enrollment(person(), cohort, status=S.COMPLETED)
     start(cohort, admin)
-    services.complete(places[0], actor=admin)
+    recount(fix=True)
     db.session.commit()
     before = nation()
     services.cancel_cohort(cohort, actor=admin, reason="The trainer left.")

@@ -275,11 +275,11 @@ def test_only_the_centres_staff_decide_many(app, make_user, reviewed, make_centr
     assert row_counts() == before
 
 
-def test_completing_is_offered_only_once_the_cohort_allows_it(app, make_cohort, centre):
+def test_completing_is_no_bulk_action_finishing_the_cohort_decides_it(app, make_cohort, centre):
     upcoming = make_cohort(centre=centre)
     running = make_cohort(centre=centre, status=CohortStatus.RUNNING, starts_on=utcnow().date() - timedelta(days=3))
     assert [action.key for action in services.bulk_actions(upcoming, S.ENROLLED)] == []
-    assert [action.key for action in services.bulk_actions(running, S.ENROLLED)] == ["complete"]
+    assert [action.key for action in services.bulk_actions(running, S.ENROLLED)] == []
     assert [action.key for action in services.bulk_actions(upcoming, S.PENDING)] == ["approve", "reject"]
     assert [action.key for action in services.bulk_actions(upcoming, S.WAITLISTED)] == ["remove"]
 
@@ -387,28 +387,17 @@ def test_taking_many_off_the_waitlist(client, sign_in, staff, make_cohort, centr
     assert len(audit_events("enrollment.withdrawn")) == 2
 
 
-def test_completing_many_once_the_cohort_runs(client, sign_in, staff, make_cohort, centre, applicants, apply_all):
+def test_completing_many_by_hand_is_gone(client, sign_in, staff, make_cohort, centre, applicants, apply_all):
     cohort = make_cohort(centre=centre, code="PB-LHR-01-RUN")
     places = apply_all(cohort, applicants("One", "Two"))
-    sign_in(staff)
-    before = decoded(client.get(f"/enrollments/cohorts/{cohort.code}/roster?tab=enrolled"))
-    assert 'name="action" value="complete"' not in before  # not started: not offered
-    refused = post(
-        client,
-        f"/enrollments/cohorts/{cohort.code}/bulk",
-        {"action": "complete", "selected": [str(places[0].id)], "confirmed": "1"},
-    )
-    told = alerts(decoded(client.get(redirected_to(refused))))
-    assert ("danger", "Nothing changed for One: A trainee can complete a course only once it is running.") in told
-    assert status_of(places[0]) is S.ENROLLED
-    cohort.status, cohort.starts_on = CohortStatus.RUNNING, utcnow().date() - timedelta(days=1)
+    cohort.status = CohortStatus.RUNNING
     db.session.commit()
+    sign_in(staff)
     page = decoded(client.get(f"/enrollments/cohorts/{cohort.code}/roster?tab=enrolled"))
-    assert 'name="action" value="complete"' in page
+    assert 'name="action" value="complete"' not in page and "Finish the cohort" in page
     data = {"action": "complete", "selected": [str(place.id) for place in places], "confirmed": "1"}
-    response = post(client, f"/enrollments/cohorts/{cohort.code}/bulk", data)
-    assert "2 trainees have completed" in flashed(decoded(client.get(redirected_to(response))))
-    assert {status_of(place) for place in places} == {S.COMPLETED}
+    assert post(client, f"/enrollments/cohorts/{cohort.code}/bulk", data).status_code == 400
+    assert {status_of(place) for place in places} == {S.ENROLLED}
 
 
 # Item 10: the roster's download ---------------------------------------------------------------------------------

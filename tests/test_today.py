@@ -15,11 +15,9 @@ from auth.forms import plausible_birth_date
 from clock import local_date, local_today
 from courses.catalogue import CatalogueFilters, catalogue_select
 from courses.cohorts import CohortDetails, create_cohort
-from enrollments import services
 from enrollments.trainees import TraineeDetails, normalised
 from extensions import db
 from refusals import Refusal
-from templating import completable
 from vocabulary import Area, CohortKind, CohortStatus, Gender, Mode, Role, Shift
 
 PAKISTAN_DAY = date(2026, 12, 3)
@@ -117,15 +115,6 @@ def test_the_catalogue_s_when_counts_from_the_date_in_pakistan(app, make_cohort,
     }
     listed = set(db.session.scalars(catalogue_select(CatalogueFilters(when=when), AT_TWO_IN_PAKISTAN)).unique())
     assert {name for name, cohort in cohorts.items() if cohort in listed} == expected
-
-
-def test_completing_starts_on_the_first_day_in_pakistan(app, make_cohort, two_in_the_morning):
-    """The roster offers "Complete" (the template global) and ``services.complete`` allows it from the first
-    day, in Pakistan: at 02:00 on the first day, though UTC is still on the day before."""
-    cohort = make_cohort(status=CohortStatus.RUNNING, starts_on=PAKISTAN_DAY)
-    assert completable(cohort)
-    assert services.completable(cohort, AT_TWO_IN_PAKISTAN)
-    assert not services.completable(cohort, AT_TWO_IN_PAKISTAN - timedelta(hours=2, seconds=1))
 
 
 def test_an_application_window_closes_by_the_last_day_in_pakistan(app, make_centre, make_course, make_user):

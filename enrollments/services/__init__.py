@@ -5,8 +5,9 @@ person can read, writes one audit event per enrollment that changes (with the re
 decisions), queues the trainee's notification in the same transaction, flushes, and never commits.
 
 By domain: ``rules`` (the refusals and the checks, read-only), ``applying`` (apply, register, a whole
-list, and what a trainee can do on a cohort's page), ``decisions`` (approve, reject, withdraw, drop,
-complete), ``bulk`` (one decision on many places), ``waitlist`` (promoting the next in line who
+list, and what a trainee can do on a cohort's page), ``decisions`` (approve, reject, withdraw, drop),
+``marks`` (assessment marks), ``completion`` (completion by rule when a cohort finishes, and overrides),
+``bulk`` (one decision on many places), ``waitlist`` (promoting the next in line who
 qualifies for the free seat's pool, releasing reserved seats, what is due when a cohort is touched),
 ``offers`` (accept, decline, expiry and reminders), ``cohorts`` (seats and reserved seats, the start,
 cancelling), ``announcements`` (a message to a cohort's trainees);
@@ -61,11 +62,10 @@ from enrollments.services.cohorts import (
     end_waiting,
     start_training,
 )
+from enrollments.services.completion import FinishPreview, decide_places, override, preview_finish
 from enrollments.services.decisions import (
     FreedPlace,
     approve,
-    completable,
-    complete,
     drop,
     drop_place,
     reject,
@@ -73,6 +73,7 @@ from enrollments.services.decisions import (
     withdraw_place,
 )
 from enrollments.services.lists import ListPlacement, register_many
+from enrollments.services.marks import MarkEntry, MarksRefused, enter_marks, markable_places
 from enrollments.services.messages import message_for
 from enrollments.services.offers import accept, decline, due_cohorts, settle_for_timer
 from enrollments.services.rules import (
@@ -105,8 +106,11 @@ __all__ = [
     "BulkAction",
     "BulkOutcome",
     "EnrollmentRefused",
+    "FinishPreview",
     "FreedPlace",
     "ListPlacement",
+    "MarkEntry",
+    "MarksRefused",
     "NotAllowed",
     "NotEligible",
     "NotPossibleNow",
@@ -129,20 +133,23 @@ __all__ = [
     "check_seats",
     "chosen_places",
     "closed_reason",
-    "completable",
-    "complete",
     "decide_many",
+    "decide_places",
     "decline",
     "drop",
     "drop_place",
     "due_cohorts",
     "end_waiting",
+    "enter_marks",
     "fill",
     "line_order",
+    "markable_places",
     "message_cohort",
     "message_for",
     "overlaps",
+    "override",
     "places_refusal",
+    "preview_finish",
     "preview_message",
     "promote_next",
     "prospect",

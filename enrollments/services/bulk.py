@@ -15,7 +15,7 @@ from auth.models import UserAccount
 from courses.models import Cohort
 from database import utcnow
 from enrollments.models import Enrollment
-from enrollments.services.decisions import approve, completable, complete, reject, require_manager, withdraw
+from enrollments.services.decisions import approve, reject, require_manager, withdraw
 from enrollments.services.rules import ReasonRequired
 from extensions import db
 from listing import LARGEST_ID
@@ -52,20 +52,17 @@ BULK_ACTIONS = {
             False,
             lambda e, actor, reason, now: withdraw(e, actor=actor, reason=reason, now=now),
         ),
-        BulkAction("complete", S.ENROLLED, False, lambda e, actor, reason, now: complete(e, actor=actor, now=now)),
     )
 }
 
 
 def bulk_actions(cohort: Cohort, status: EnrollmentStatus, now: datetime | None = None) -> list[BulkAction]:
-    """The bulk decisions offered on the places of ``cohort`` that are ``status``; completing only once the
-    cohort allows it (``completable``); approving never in a merit cohort (its seats go by the merit list)."""
+    """The bulk decisions offered on the places of ``cohort`` that are ``status``; approving never in a merit
+    cohort (its seats go by the merit list). Completing is no bulk action: finishing the cohort decides it."""
     return [
         action
         for action in BULK_ACTIONS.values()
-        if action.status is status
-        and (action.key != "complete" or completable(cohort, now))
-        and (action.key != "approve" or cohort.admission is not Admission.MERIT)
+        if action.status is status and (action.key != "approve" or cohort.admission is not Admission.MERIT)
     ]
 
 
@@ -115,7 +112,7 @@ def decide_many(
     """Take ``action`` on each place of ``cohort`` with ``enrollment_ids`` (``chosen_places``), in order
     of application, so that seats go as they would one by one: each through the one-person service (its
     checks, one audit event, her message), each in a savepoint, so that a place refused on its own (it
-    moved on meanwhile, the cohort cannot complete yet) is reported with the refusal's words and the
+    moved on meanwhile) is reported with the refusal's words and the
     others go on. Flushes, never commits.
 
     Refused for the whole list, nothing written: the actor does not manage ``cohort`` (``NotAllowed``),

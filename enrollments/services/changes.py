@@ -189,13 +189,16 @@ def move(
     reason: str = "",
     seat: Pool | None = None,
     expired: bool = False,
+    counting: dict[str, int] | None = None,
 ) -> EnrollmentStatus:
     """Set the status, keep the cohort's counters in step (``enrollments.counters``: by status, the
     report counters, the held seats of its pool; a place that started training and leaves it; her first
     place; an offer made or ended, ``expired`` when it ends by its deadline), and return the old status.
     Taking a seat for an enrollment that comes to hold one is the caller's job, atomically, with
     ``take_seat`` (or ``seat_for``), which counts it: the caller passes its pool as ``seat``. The
-    oversight tallies (``enrollments.tallies``: at risk, finished, backfilled, ...) follow too."""
+    oversight tallies (``enrollments.tallies``: at risk, finished, backfilled, ...) follow too. ``counting``:
+    more counter changes for the same UPDATE (a not-completed place's reason counter, which the database checks
+    against ``not_completed_count`` in the same row)."""
     before = enrollment.status
     # What the oversight tallies count it as now: as last flushed, so that a reason set just before the move
     # (``completion_override_reason``, ``not_completed_reason``) is counted with the move.
@@ -211,8 +214,8 @@ def move(
         enrollment.started_training = True
         enrollment.backfilled = True
         changes["started_count"] = 1
-    elif to is S.COMPLETED and not enrollment.started_training:
-        # A completed place evidently started training (its cohort was marked running by other means).
+    elif to in (S.COMPLETED, S.NOT_COMPLETED) and not enrollment.started_training:
+        # A decided place evidently started training (its cohort was marked running by other means).
         enrollment.started_training = True
         changes["started_count"] = 1
     if seat is not None:  # counted by take_seat
@@ -220,6 +223,8 @@ def move(
         changes.pop(f"held_{seat.value}", None)
     if to is S.ENROLLED:
         changes.update(count_person(enrollment, to, enrollment.trainee))
+    for name, delta in (counting or {}).items():
+        changes[name] = changes.get(name, 0) + delta
     change_counters(enrollment.cohort, **changes)
     enrollment.status = to
     enrollment.decided_at = now

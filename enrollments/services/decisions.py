@@ -1,5 +1,6 @@
-"""Decisions on a place: staff approve, reject, drop and complete; the trainee (or her centre's staff)
-withdraws. A seat that frees goes to the waitlist at once (``promote_next``)."""
+"""Decisions on a place: staff approve, reject and drop; the trainee (or her centre's staff) withdraws.
+A seat that frees goes to the waitlist at once (``promote_next``). Completion is no decision on one place:
+``completion`` decides it by rule when the cohort finishes."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -8,8 +9,6 @@ from flask_babel import gettext as _
 
 from auth.models import UserAccount
 from auth.permissions import can_manage_cohort, can_withdraw_enrollment
-from certificates.services import issue as issue_certificate
-from clock import local_today
 from courses.models import Cohort
 from database import utcnow
 from enrollments.models import Enrollment
@@ -18,11 +17,9 @@ from enrollments.services.messages import tell
 from enrollments.services.rules import NotAllowed, NotPossibleNow, ReasonRequired
 from enrollments.services.waitlist import next_in_line, promote_next
 from extensions import db
-from vocabulary import ACTIVE_ENROLLMENT_STATUSES, HOLDING_STATUSES, Admission, CohortStatus, EnrollmentStatus
+from vocabulary import ACTIVE_ENROLLMENT_STATUSES, HOLDING_STATUSES, Admission, EnrollmentStatus
 
 S = EnrollmentStatus
-# Completion happens only once a cohort runs, so enrolled + completed never exceed seats.
-COMPLETING_STATUSES = (CohortStatus.RUNNING, CohortStatus.FINISHED)
 
 
 def require_manager(actor: UserAccount, cohort: Cohort) -> None:
@@ -36,7 +33,7 @@ def require_status(enrollment: Enrollment, *allowed: EnrollmentStatus, action: s
 
 
 def cannot(action: str, status: str) -> str:
-    """Why ``action`` (approve, reject, withdraw, drop, complete) is refused on an application that is
+    """Why ``action`` (approve, reject, withdraw, drop) is refused on an application that is
     ``status``: one whole sentence per action, for word orders that differ."""
     if action == "approve":
         return _("You cannot approve an application that is %(status)s.", status=status)
@@ -46,8 +43,6 @@ def cannot(action: str, status: str) -> str:
         return _("You cannot withdraw an application that is %(status)s.", status=status)
     if action == "drop":
         return _("You cannot drop an application that is %(status)s.", status=status)
-    if action == "complete":
-        return _("You cannot complete an application that is %(status)s.", status=status)
     raise ValueError(f"no refusal for {action!r}")
 
 
@@ -153,26 +148,3 @@ def free_place(enrollment: Enrollment, to: EnrollmentStatus, *, actor, reason: s
         tell(enrollment, to.value)
     promoted = promote_next(cohort, actor=actor, now=now) if before in HOLDING_STATUSES else None
     return FreedPlace(enrollment, promoted)
-
-
-def completable(cohort: Cohort, now: datetime | None = None) -> bool:
-    """Whether its enrolled trainees can be marked as having completed: the cohort is running (or
-    finished) and its first day has come, in Pakistan."""
-    return cohort.status in COMPLETING_STATUSES and cohort.starts_on <= local_today(now)
-
-
-def complete(enrollment: Enrollment, *, actor: UserAccount, now: datetime | None = None) -> Enrollment:
-    """Enrolled → completed, once the cohort is running (or finished); her certificate is issued in the same
-    transaction (``certificates.services.issue``: its own audit event)."""
-    require_manager(actor, enrollment.cohort)
-    cohort = lock_cohort(enrollment.cohort)
-    db.session.refresh(enrollment)
-    require_status(enrollment, S.ENROLLED, action="complete")
-    now = now or utcnow()
-    if not completable(cohort, now):
-        raise NotPossibleNow(_("A trainee can complete a course only once it is running."))
-    before = move(enrollment, S.COMPLETED, now=now)
-    audit(actor, "enrollment.complete", enrollment, before)
-    issue_certificate(enrollment, actor=actor, now=now)
-    tell(enrollment, "completed")
-    return enrollment

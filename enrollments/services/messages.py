@@ -8,6 +8,7 @@ from enrollments.models import Enrollment
 from enrollments.services.rules import waitlist_position
 from language import deadline, long_date, message_language
 from notifications.outbox import Message, queue
+from vocabulary import NotCompletedReason
 
 
 def message_for(enrollment: Enrollment, kind: str, *, position: int | None = None) -> Message:
@@ -97,7 +98,30 @@ def message_text(enrollment: Enrollment, kind: str, position: int | None) -> tup
             "You have been removed from %(where)s: %(reason)s", where=where, reason=names["reason"]
         )
     if kind == "completed":
-        return _("Course completed"), _("Congratulations: you have completed %(where)s.", where=where)
+        return _("Course completed"), _(
+            "Congratulations: you have completed %(where)s. Your certificate is on your profile.", where=where
+        )
+    if kind == "not_completed":
+        if enrollment.not_completed_reason is NotCompletedReason.ATTENDANCE:
+            return _("Course not completed"), _(
+                "%(where)s has ended. Your attendance was below the %(threshold)s%% needed to sit the assessment, "
+                "so the course is not completed and no certificate is issued. Ask the centre about the next cohort.",
+                where=where,
+                threshold=format_number(cohort.course.attendance_threshold),
+            )
+        return _("Course not completed"), _(
+            "%(where)s has ended. Your mark was below the pass mark of %(pass_mark)s%% (or you have no mark), so "
+            "the course is not completed and no certificate is issued. Ask the centre about the next cohort.",
+            where=where,
+            pass_mark=format_number(cohort.course.pass_mark),
+        )
+    if kind == "certificate_revoked":
+        return _("Course result changed"), _(
+            "The centre changed your result in %(where)s to not completed, and your certificate was revoked: "
+            "%(reason)s",
+            where=where,
+            reason=enrollment.completion_override_reason or "",
+        )
     if kind == "cancelled":
         return _("Cohort cancelled"), _(
             "%(where)s has been cancelled by the centre: %(reason)s", where=where, reason=names["reason"]

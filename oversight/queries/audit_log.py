@@ -45,6 +45,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
         "cohort.attendance_correct",
         "cohort.class_day_add",
         "cohort.class_day_cancel",
+        "cohort.marks",
         "merit_list.publish",
         "merit_list.correct",
     ),
@@ -71,6 +72,9 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
         "enrollment.withdrawn",
         "enrollment.dropped",
         "enrollment.complete",
+        "enrollment.finish_completed",
+        "enrollment.finish_not_completed",
+        "enrollment.override",
         "enrollment.cancel",
     ),
     "certificate": ("certificate.issue", "certificate.revoke", "certificate.reissue"),
@@ -87,6 +91,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
         "export.audit_log",
         "export.certificates",
         "export.score_sheet",
+        "export.mark_sheet",
     ),
 }
 KNOWN_ACTIONS = frozenset(action for actions in AUDIT_ACTIONS.values() for action in actions)

@@ -108,6 +108,7 @@ class CapacityReportRow:
     unmet_at_start: int = 0  # places cancelled in running and finished cohorts: still waiting at the start
     finished_started: int = 0  # places of finished cohorts that started training, and how they ended
     finished_completed: int = 0
+    finished_not_completed: int = 0  # decided by the rule: attendance or marks not met (issue 17)
     finished_left: int = 0
     finished_open: int = 0
     camp_seats: int = 0  # training camps, women-only or not
@@ -197,9 +198,15 @@ class CapacityReportRow:
 
     @property
     def completion_rate(self) -> float | None:
-        """Finished cohorts: completed ÷ places that started training. With ``dropout_rate`` and
-        ``outcome_missing_rate`` it adds up to 1: every place that started ends in exactly one of them."""
+        """Finished cohorts: completed ÷ places that started training. With ``not_completed_rate``,
+        ``dropout_rate`` and ``outcome_missing_rate`` it adds up to 1: every place that started ends in exactly
+        one of them."""
         return ratio(self.finished_completed, self.finished_started)
+
+    @property
+    def not_completed_rate(self) -> float | None:
+        """Finished cohorts: places not completed by the rule (attendance or marks) ÷ places that started."""
+        return ratio(self.finished_not_completed, self.finished_started)
 
     @property
     def dropout_rate(self) -> float | None:
@@ -317,7 +324,8 @@ def reported_cohorts(
 def figure_columns() -> list:
     """The sums behind a ``CapacityReportRow``, in the order of ``COUNTED_FIELDS``: each adds up one
     cohort counter (or the seats), over all the group's cohorts or only those of one stage or kind."""
-    trained = Cohort.enrolled_count + Cohort.completed_count
+    # Places that trained: still enrolled, or decided at the end (completed or not: both held the seat).
+    trained = Cohort.enrolled_count + Cohort.completed_count + Cohort.not_completed_count
 
     def only(condition, column) -> object:
         return func.sum(case((condition, column), else_=0))
@@ -361,6 +369,7 @@ def figure_columns() -> list:
         "unmet_at_start": only(started, Cohort.cancelled_count),
         "finished_started": only(finished, Cohort.started_count),
         "finished_completed": only(finished, Cohort.completed_count),
+        "finished_not_completed": only(finished, Cohort.not_completed_count),
         "finished_left": only(finished, Cohort.left_count),
         "finished_open": only(finished, Cohort.enrolled_count),
         "camp_seats": only(and_(camp, offered), Cohort.seats),

@@ -154,7 +154,10 @@ def women_share_by_month(scope: OversightScope, filters: AuditFilters) -> list[M
     stmt = (
         reported_cohorts(
             select(
-                year, month, func.sum(Cohort.enrolled_count + Cohort.completed_count), func.sum(Cohort.women_count)
+                year,
+                month,
+                func.sum(Cohort.enrolled_count + Cohort.completed_count + Cohort.not_completed_count),
+                func.sum(Cohort.women_count),
             ).select_from(Cohort),
             scope,
             arguments.pop("province_code"),
