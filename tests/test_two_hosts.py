@@ -539,7 +539,7 @@ def test_sixty_applications_for_ten_seats_over_both_hosts(app, deployment, make_
     # nginx spread them over both hosts.
     after = [host.requests(r"POST /api/v1/cohorts/\d+/enrollments") for host in deployment.hosts]
     served = [now - seen for now, seen in zip(after, before, strict=True)]
-    assert sum(served) == 60 and min(served) >= 10, served
+    assert sum(served) == 60 and min(served) > 0, served  # round robin, but a host nginx saw fail rests 10 s
 
     db.session.expire_all()
     found = Counter(db.session.scalars(sa.select(Enrollment.status).where(Enrollment.cohort_id == cohort_id)))
