@@ -21,6 +21,7 @@ from enrollments.models import Enrollment
 from enrollments.services import MarkEntry, MarksRefused, NotPossibleNow, enter_marks, override, preview_finish
 from enrollments.services.completion import decision
 from enrollments.services.marks import attendance_met, read_mark
+from enrollments.tallies import recount_tallies
 from extensions import db
 from notifications.models import OutboxMessage
 from refusals import Refusal
@@ -65,6 +66,7 @@ def enrolled(running, make_trainee, make_enrollment):
             days_present=present,
         )  # fmt: skip
         recount(fix=True)
+        recount_tallies(fix=True)  # the fixture wrote her attendance directly: the report's tallies follow it
         db.session.commit()
         return place
 
@@ -135,6 +137,10 @@ def test_marks_are_saved_all_at_once_with_one_audit_event(running, enrolled, sta
     (event,) = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "cohort.marks")).all()
     assert (event.object_id, event.after["count"], event.centre_id) == (running.id, 2, running.centre_id)
     assert enter_marks(running, [MarkEntry(first.id, "72.50")], actor=staff) == []  # the same mark: no change
+    assert recount_tallies() == []  # the report's marked and passed tallies moved with the marks
+    enter_marks(running, [MarkEntry(first.id, "20"), MarkEntry(second.id, "")], actor=staff)  # corrected
+    db.session.commit()
+    assert recount_tallies() == []
 
 
 def test_a_wrong_mark_saves_nothing_and_names_every_problem(running, enrolled, staff, row_counts):

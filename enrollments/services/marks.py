@@ -26,6 +26,7 @@ from enrollments.identity import DECIMAL_DIGITS
 from enrollments.models import Enrollment, Trainee
 from enrollments.services.changes import lock_cohort
 from enrollments.services.rules import NotAllowed, NotPossibleNow
+from enrollments.tallies import keep_tallies
 from extensions import db
 from listing import LARGEST_ID
 from refusals import Refusal
@@ -256,7 +257,7 @@ def enter_marks(
     changes = check_marks(cohort, entries)
     for place, mark in changes:
         place.mark, place.marked_at = mark, now
-    db.session.flush()
+        keep_tallies(place)  # the reports' marked and passed tallies, before the next place changes (flushes)
     if changes:
         record(
             actor,
