@@ -23,7 +23,9 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from flask import Flask, Response, g, has_request_context, request
+from sqlalchemy.orm import Session
 
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 log = logging.getLogger("markaz.request")
@@ -83,8 +85,7 @@ def request_summary(response: Response, duration_ms: float) -> dict:
     """The fields of a request's log line (see the module's docstring for what is, and is not, in it)."""
     # The user as the request already loaded it (Flask-Login keeps it in g): never a query from here, which
     # would fail again while the database is out of reach and turn its 503 into a 500.
-    user = g.get("_login_user")
-    signed_in = user is not None and getattr(user, "is_authenticated", False)
+    user_id, role = who_asked()
     return {
         "request_id": g.get("request_id"),
         "method": request.method,
@@ -92,10 +93,33 @@ def request_summary(response: Response, duration_ms: float) -> dict:
         "rule": request.url_rule.rule if request.url_rule is not None else None,
         "status": response.status_code,
         "duration_ms": round(duration_ms, 2),
-        "user_id": user.id if signed_in else None,
-        "role": user.role.value if signed_in else None,
+        "user_id": user_id,
+        "role": role,
         "client": request.remote_addr,
     }
+
+
+def who_asked() -> tuple[int | None, str | None]:
+    """The signed-in user's id and role as the request loaded them, without a query: the request's commit
+    expires its objects, and reading an expired attribute would load it again (one more statement per
+    request, and a failure of its own while the database is out of reach). Taken before the commit when
+    there was one (``_note_who_asked``), else from the loaded object."""
+    if (noted := g.get("who_asked")) is not None:
+        return noted
+    user = g.get("_login_user")
+    state = sa.inspect(user, raiseerr=False) if user is not None else None
+    if state is None or state.identity is None:  # nobody signed in (Flask-Login's anonymous user)
+        return None, None
+    role = state.dict.get("role")
+    return state.identity[0], role.value if role is not None else None
+
+
+def _note_who_asked(_session) -> None:
+    """Before a commit in a request: note who asked while her account is still loaded (``who_asked``)."""
+    if has_request_context() and g.get("who_asked") is None and g.get("_login_user") is not None:
+        user_id, role = who_asked()
+        if user_id is not None:  # nobody yet (a sign-in commits before it signs her in): read at the end
+            g.who_asked = user_id, role
 
 
 def register(app: Flask) -> None:
@@ -103,6 +127,8 @@ def register(app: Flask) -> None:
     gate is logged with its id too)."""
     logging.setLogRecordFactory(_record_with_request_id)
     configure_logging(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])
+    if not sa.event.contains(Session, "before_commit", _note_who_asked):
+        sa.event.listen(Session, "before_commit", _note_who_asked)
 
     @app.before_request
     def _request_id() -> None:

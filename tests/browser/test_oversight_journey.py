@@ -94,7 +94,7 @@ def test_the_national_overseer_drills_down_sees_the_flags_and_downloads_the_tabl
         assert page.evaluate("(id) => Boolean(window.Chart && window.Chart.getChart(id))", f"chart-{name}"), name
         box = canvas.bounding_box()
         assert box is not None and box["width"] > 100 and box["height"] > 100
-    expect(page.locator("#table-funnel caption")).to_have_text("From seats to completion")
+    expect(page.locator("#table-funnel caption")).to_have_text("From seats to certificates")
 
     # Punjab → Lahore → Lahore Centre.
     table.get_by_role("link", name="Punjab").click()
