@@ -11,25 +11,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from enrollments.imports.cells import cell_text
-from enrollments.imports.columns import COLUMN_OF, Column, layout_of
+from enrollments.imports.columns import Column, layout_of
 from enrollments.imports.limits import ImportRefused
 from enrollments.imports.reading import read_sheet
-from enrollments.merit_sheets import found_place
+from enrollments.merit_sheets import PLACE_COLUMNS, found_place
 from enrollments.models import Enrollment
 from enrollments.services.marks import MarkEntry, MarksRefused, check_marks
 from refusals import Refusal
 
 MARK_COLUMNS = (
-    Column(
-        "number",
-        _l("Application number"),
-        False,
-        ("applicationnumber", "applicationno", "application", "appno", "applicationid", "enrollmentid",
-         "درخواست نمبر", "درخواست"),
-        _l("As on the downloaded sheet: 000123."),
-    ),
-    Column("cnic", COLUMN_OF["cnic"].label, False, COLUMN_OF["cnic"].aliases, COLUMN_OF["cnic"].hint),
-    Column("name", _l("Name"), False, COLUMN_OF["full_name"].aliases, _l("For people reading the sheet: not read.")),
+    *PLACE_COLUMNS,
     Column(
         "mark",
         _l("Mark"),

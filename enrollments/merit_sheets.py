@@ -19,7 +19,8 @@ from enrollments.models import Enrollment
 from enrollments.services.merit import ScoreEntry, ScoresRefused, check_scores
 from refusals import Refusal
 
-SCORE_COLUMNS = (
+# Who a row is about, the same on every sheet of places (scores, marks): any one of them finds her.
+PLACE_COLUMNS = (
     Column(
         "number",
         _l("Application number"),
@@ -30,6 +31,10 @@ SCORE_COLUMNS = (
     ),
     Column("cnic", COLUMN_OF["cnic"].label, False, COLUMN_OF["cnic"].aliases, COLUMN_OF["cnic"].hint),
     Column("name", _l("Name"), False, COLUMN_OF["full_name"].aliases, _l("For people reading the sheet: not read.")),
+)  # fmt: skip
+
+SCORE_COLUMNS = (
+    *PLACE_COLUMNS,
     Column(
         "test",
         _l("Test score"),
