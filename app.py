@@ -143,7 +143,7 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from auth.commands import users_cli
-    from enrollments.commands import offers_cli, reserves_cli
+    from enrollments.commands import completion_cli, offers_cli, reserves_cli
     from notifications.commands import outbox_cli
     from outcomes.commands import outcomes_cli
     from oversight.commands import oversight_cli
@@ -151,6 +151,16 @@ def register_commands(app: Flask) -> None:
     from static_files import static_cli
     from worker import worker_command
 
-    for group in (seed_cli, users_cli, outbox_cli, oversight_cli, offers_cli, reserves_cli, static_cli, outcomes_cli):
+    for group in (
+        seed_cli,
+        users_cli,
+        outbox_cli,
+        oversight_cli,
+        offers_cli,
+        reserves_cli,
+        static_cli,
+        outcomes_cli,
+        completion_cli,
+    ):
         app.cli.add_command(group)
     app.cli.add_command(worker_command)

@@ -304,6 +304,17 @@ class CourseSchema(Schema):
     min_age = fields.Integer(required=True, allow_none=True)
     max_age = fields.Integer(required=True, allow_none=True)
     min_education = enum(Education, required=True)
+    # The completion rule's numbers (issue 17): a trainee completes when her attendance reaches the threshold
+    # (she may sit the assessment) and her mark the pass mark. A number, not a string: the pass mark has two
+    # decimals at most.
+    pass_mark = fields.Float(
+        required=True,
+        metadata={"description": "The mark (percent, 0-100, two decimals at most) at or above which she passes."},
+    )
+    attendance_threshold = fields.Integer(
+        required=True,
+        metadata={"description": "The share of class days (percent, 0-100) she must attend to sit the assessment."},
+    )
 
 
 class CentreArgsSchema(PageArgsSchema):

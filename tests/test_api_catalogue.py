@@ -6,6 +6,7 @@ cohorts: each refusal with its exact JSON error and nothing written, seats raise
 the waitlist at once, several changes in one request being all or nothing."""
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -323,6 +324,8 @@ def test_courses_are_filtered_by_track_and_say_who_is_eligible(client, w, make_c
                 "min_age": None,
                 "max_age": None,
                 "min_education": Education.MATRIC.value,
+                "pass_mark": 50.0,
+                "attendance_threshold": 70,
             }
         ],
         "page": 2,
@@ -331,6 +334,15 @@ def test_courses_are_filtered_by_track_and_say_who_is_eligible(client, w, make_c
     }
     assert codes(client.get("/api/v1/courses?track=software_development")) == ["WEB-101", "WEB-201"]
     assert codes(client.get("/api/v1/courses?track=online_tutoring")) == []
+
+
+def test_a_course_shows_its_completion_rule(client, w, make_course):
+    course = make_course(code="DM-301", title="Ads", track=Track.DIGITAL_MARKETING)
+    course.pass_mark, course.attendance_threshold = Decimal("62.5"), 80
+    db.session.commit()
+    listed = {item["code"]: item for item in client.get("/api/v1/courses").get_json()["items"]}
+    assert (listed["DM-301"]["pass_mark"], listed["DM-301"]["attendance_threshold"]) == (62.5, 80)
+    assert (listed["WEB-101"]["pass_mark"], listed["WEB-101"]["attendance_threshold"]) == (50.0, 70)
 
 
 def test_an_unknown_track_is_refused(client, w):

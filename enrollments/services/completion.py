@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from audit.events import record
@@ -131,6 +131,49 @@ def decide_places(cohort: Cohort, *, actor: UserAccount | None, now: datetime | 
         not_completing={reason: reasons.get(reason, 0) for reason in R},
         unmarked=[place for place in places if place.mark is None],
     )
+
+
+# Cohorts finished before completion by rule (``flask completion decide``) -------------------------------
+
+
+@dataclass(frozen=True)
+class UndecidedCohort:
+    """A finished cohort that still holds enrolled places (finished before completion by rule existed, when
+    finishing decided nothing): how many, and how many of them have anything recorded to judge by (a class-day
+    mark or an assessment mark)."""
+
+    cohort_id: int
+    code: str
+    places: int
+    recorded: int
+
+
+def undecided_cohorts() -> list[UndecidedCohort]:
+    """The finished cohorts with places still enrolled, by code. Read without locks: ``decide_places`` locks
+    each cohort and reads its places again, so a cohort decided meanwhile decides nothing."""
+    recorded = case(((Enrollment.days_marked > 0) | Enrollment.mark.is_not(None), 1), else_=0)
+    rows = db.session.execute(
+        select(Cohort.id, Cohort.code, func.count(Enrollment.id), func.sum(recorded))
+        .join(Enrollment, Enrollment.cohort_id == Cohort.id)
+        .where(Cohort.status == CohortStatus.FINISHED, Enrollment.status == S.ENROLLED)
+        .group_by(Cohort.id, Cohort.code)
+        .order_by(Cohort.code)
+    )
+    return [UndecidedCohort(cohort_id, code, places, int(marked or 0)) for cohort_id, code, places, marked in rows]
+
+
+def decide_finished(cohort_id: int, *, dry_run: bool = False, now: datetime | None = None) -> FinishPreview:
+    """Apply the rule to the places of a finished cohort still enrolled, as the system (no acting user: the
+    audit events, certificates and messages are the ones finishing it would have made, with ``actor`` None).
+    ``dry_run``: what it would decide, nothing written. In the caller's transaction; a cohort with nothing
+    enrolled (decided already, by another run or by staff) decides nothing, so running it twice is running it
+    once. Raises ``NotPossibleNow`` if the cohort is not finished."""
+    cohort = db.session.get(Cohort, cohort_id)
+    if dry_run:
+        if cohort.status is not CohortStatus.FINISHED:
+            raise NotPossibleNow(_("Results are decided when the cohort finishes."))
+        return preview_finish(cohort)
+    return decide_places(cohort, actor=None, now=now)
 
 
 def move_with_reason(
