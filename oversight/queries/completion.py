@@ -2,23 +2,25 @@
 and backfilled seats, per province, district, centre or track, each split by gender and by area.
 
 Every figure is a sum of the tallies (``enrollments.tallies.CohortTally``: per cohort, gender and area), over
-the cohorts the capacity report selects (``capacity.reported_cohorts``: the same scope, period and filters):
-one pass over at most nine rows per cohort, never over the enrollments. What each figure means:
+the cohorts the capacity report selects (``capacity.reported_cohorts``: the same scope, period and filters,
+read from the cohort's facts each tally row copies): one pass over at most nine rows per cohort, never over
+the enrollments, nor over the cohort table. What each figure means:
 ``oversight.figures.COMPLETION_FIGURES``.
 """
 
 from dataclasses import dataclass, field
 from datetime import date
-from operator import add
+from operator import attrgetter
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from auth.permissions import OversightScope
-from courses.models import Cohort
+from centres.models import Centre, District, Province
+from courses.models import Course
 from enrollments.tallies import TALLY_NAMES, CohortTally
 from extensions import db
-from oversight.queries.capacity import _report_keys, ratio, reported_cohorts
-from vocabulary import Area, Gender, Mode, Track
+from oversight.queries.capacity import SELECTED_STATUSES, _report_keys, ratio, scoped
+from vocabulary import Area, CohortKind, Gender, Mode, Track
 
 
 @dataclass
@@ -102,6 +104,51 @@ class CompletionRow:
 SPLITS = ("gender", "area")
 
 
+# The sums a report reads, in ``TALLY_NAMES`` order: built once (building them cost as much as running them).
+SUMS = [func.sum(getattr(CohortTally, tally)) for tally in TALLY_NAMES]
+
+
+def reported_tallies(
+    stmt: Select,
+    scope: OversightScope,
+    province_code: str | None,
+    starts_from: date | None,
+    starts_to: date | None,
+    *,
+    district_id: int | None = None,
+    centre_id: int | None = None,
+    camps: bool = False,
+    women_only: bool = False,
+    mode: Mode | None = None,
+) -> Select:
+    """``stmt`` (with ``CohortTally`` in its FROM) joined to the centre, district and province, limited to the
+    tallies of the cohorts ``capacity.reported_cohorts`` selects with the same arguments, read from the facts
+    each tally row copies from its cohort (``enrollments.tallies.COHORT_FACTS``): no join to the cohort table."""
+    stmt = (
+        stmt.join(Centre, Centre.id == CohortTally.centre_id)
+        .join(District, District.id == Centre.district_id)
+        .join(Province, Province.id == District.province_id)
+        .where(CohortTally.status.in_(SELECTED_STATUSES))
+    )
+    if province_code is not None:
+        stmt = stmt.where(Province.code == province_code)
+    if starts_from is not None:
+        stmt = stmt.where(CohortTally.starts_on >= starts_from)
+    if starts_to is not None:
+        stmt = stmt.where(CohortTally.starts_on <= starts_to)
+    if district_id is not None:
+        stmt = stmt.where(District.id == district_id)
+    if centre_id is not None:
+        stmt = stmt.where(CohortTally.centre_id == centre_id)
+    if camps:
+        stmt = stmt.where(CohortTally.kind == CohortKind.CAMP)
+    if women_only:
+        stmt = stmt.where(CohortTally.women_only.is_(True))
+    if mode is not None:
+        stmt = stmt.where(CohortTally.mode == mode)
+    return scoped(stmt, scope)
+
+
 def completion_report(
     scope: OversightScope,
     group_by: str = "province",
@@ -118,18 +165,15 @@ def completion_report(
     """Attendance, assessment, completion, certificates, at risk and backfilled seats per province, district
     (key ``PROVINCE-DISTRICT``), centre or track, within ``scope``, over the cohorts ``capacity_report``
     selects with the same arguments, ordered by key; groups with nothing tallied are absent. Each row is
-    split by gender and by area. One query: the tallies summed by group, gender and area."""
+    split by gender and by area. One query over the tally table (joined to the small place tables, and to the
+    courses for tracks): the tallies summed by group, gender and area."""
     keys, name = _report_keys(group_by)
     labels = [*keys, *([name] if name is not None else [])]
-    stmt = reported_cohorts(
-        select(
-            *labels,
-            CohortTally.gender,
-            CohortTally.area,
-            *[func.sum(getattr(CohortTally, tally)) for tally in TALLY_NAMES],
-        )
-        .select_from(Cohort)
-        .join(CohortTally, CohortTally.cohort_id == Cohort.id),
+    stmt = select(*labels, CohortTally.gender, CohortTally.area, *SUMS).select_from(CohortTally)
+    if group_by == "track":
+        stmt = stmt.join(Course, Course.id == CohortTally.course_id)
+    stmt = reported_tallies(
+        stmt,
         scope,
         province_code,
         starts_from,
@@ -140,39 +184,42 @@ def completion_report(
         women_only=women_only,
         mode=mode,
     ).group_by(*labels, CohortTally.gender, CohortTally.area)
-    width, first = len(keys), len(labels) + 2
-    # Sums per group, gender and area added up here as plain lists (``map(add, ...)``), made into figures once
-    # per group at the end: at 500 centres that is 4,500 rows, and a dataclass per row cost more than the query.
-    sums: dict[str, tuple[str, list[int], dict[Gender, list[int]], dict[Area, list[int]]]] = {}
-    zeros = [0] * len(TALLY_NAMES)
+    # The group's rows (at most nine: gender × area) are gathered as they come, and summed once per group
+    # below with ``zip``: at 500 centres that is 4,500 rows, and per-row arithmetic in Python cost more than
+    # the query.
+    width = len(labels)
+    groups: dict[tuple, list] = {}
     for row in db.session.connection().execute(stmt):
-        key = "-".join(str(value.value if isinstance(value, Track) else value) for value in row[:width])
-        if key not in sums:
-            label = row[width] if name is not None else Track(row[0]).plain_label
-            sums[key] = (label, zeros, {}, {})
-        label, total, genders, areas = sums[key]
-        values = [int(value or 0) for value in row[first:]]
-        gender, area = Gender(row[len(labels)]), Area(row[len(labels) + 1])
-        sums[key] = (label, list(map(add, total, values)), genders, areas)
-        genders[gender] = list(map(add, genders.get(gender, zeros), values))
-        areas[area] = list(map(add, areas.get(area, zeros), values))
-    return [figures_row(key, *sums[key]) for key in sorted(sums)]
+        group = row[:width]
+        cells = groups.get(group)
+        if cells is None:
+            groups[group] = cells = []
+        cells.append(row[width:])
+    report = []
+    for group, cells in groups.items():
+        key = "-".join(str(value.value if isinstance(value, Track) else value) for value in group[: len(keys)])
+        label = group[len(keys)] if name is not None else Track(group[0]).plain_label
+        report.append(figures_row(key, label, cells))
+    report.sort(key=attrgetter("key"))
+    return report
 
 
-def as_figures(values: list[int]) -> CompletionFigures:
-    """Positional: ``CompletionFigures``' fields are ``TALLY_NAMES`` in order (a test holds them to it), and
-    naming them cost a third of the report's time at 500 centres."""
-    return CompletionFigures(*values)
+def summed(cells: list) -> CompletionFigures:
+    """The figures of ``cells`` (rows of gender, area and the ``TALLY_NAMES`` sums) added up. Positional:
+    ``CompletionFigures``' fields are ``TALLY_NAMES`` in order (a test holds them to it)."""
+    if not cells:
+        return CompletionFigures()
+    return CompletionFigures(*[sum(column) or 0 for column in list(zip(*cells, strict=True))[2:]])
 
 
-def figures_row(key: str, label: str, total: list[int], genders: dict, areas: dict) -> CompletionRow:
-    zeros = [0] * len(TALLY_NAMES)
+def figures_row(key: str, label: str, cells: list) -> CompletionRow:
+    """A report row from its group's cells: the total, and the same by each gender and each area."""
     return CompletionRow(
         key,
         label,
-        as_figures(total),
-        {gender: as_figures(genders.get(gender, zeros)) for gender in GENDERS},
-        {area: as_figures(areas.get(area, zeros)) for area in AREAS},
+        summed(cells),
+        {gender: summed([cell for cell in cells if Gender(cell[0]) is gender]) for gender in GENDERS},
+        {area: summed([cell for cell in cells if Area(cell[1]) is area]) for area in AREAS},
     )
 
 
