@@ -18,13 +18,14 @@ run: $(VENV)/.installed $(COMPILED)
 # Tests run in TEST_WORKERS processes (pytest-xdist); each has its own SQLite file and PostgreSQL database.
 # --dist loadgroup: tests share out one by one, but those of one xdist_group stay in one process, so that an
 # expensive module-wide setup (two hosts behind nginx, the demo seed) is made once, not once per process.
+# --durations=30: the slowest tests are listed in every run (CI's log says where its minutes go).
 TEST_WORKERS ?= 2
 
 test: $(VENV)/.installed-dev $(COMPILED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python .ci/check-catalogue
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --durations=30
 
 # The JSON API fuzzed by schemathesis, served by gunicorn on a fresh demo database (.ci/schemathesis).
 fuzz: $(VENV)/.installed-dev $(COMPILED)

@@ -6,6 +6,8 @@ Services raise a ``Refusal`` (or a subclass named after the state, such as ``App
 ``{"error": {"code", "message", "fields": {field: message}}}``.
 """
 
+from dataclasses import dataclass
+
 
 class Refusal(Exception):
     """A request refused for a reason a person can read; ``field`` names the input concerned."""
@@ -34,3 +36,26 @@ def show_refusal(form, error: Refusal) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors = [*form.form_errors, error.message]
+
+
+@dataclass(frozen=True)
+class EntryProblem:
+    """What is wrong with the ``index``-th entry of a list given at once (0-based), and in which ``field``."""
+
+    index: int
+    field: str
+    message: str
+
+
+class EntriesRefused(Refusal):
+    """Some entries of a list given at once (marks, scores) are wrong: nothing was saved. ``problems`` names
+    each entry and field; the API names them as nested fields."""
+
+    def __init__(self, message: str, problems: list[EntryProblem]) -> None:
+        super().__init__(message, None)
+        self.problems = problems
+
+    @property
+    def field_messages(self) -> dict[str, str]:
+        """The problems as the API names nested fields: ``items.3.mark`` (the fourth item's mark)."""
+        return {f"items.{problem.index}.{problem.field}": problem.message for problem in self.problems}

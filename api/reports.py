@@ -112,7 +112,9 @@ CapacityRowSchema = Schema.from_dict(
 )
 
 
-class CapacityReportSchema(Schema):
+class FilteredReportSchema(Schema):
+    """The arguments a report by cohorts (capacity, completion) was asked with, as it echoes them."""
+
     group_by = fields.String(required=True)
     province = fields.String(required=True, allow_none=True)
     from_ = fields.Date(required=True, allow_none=True, data_key="from")
@@ -120,6 +122,9 @@ class CapacityReportSchema(Schema):
     mode = fields.String(required=True, allow_none=True)
     camps = fields.Boolean(required=True)
     women_only = fields.Boolean(required=True)
+
+
+class CapacityReportSchema(FilteredReportSchema):
     rows = fields.List(
         fields.Nested(CapacityRowSchema), required=True, metadata={"description": "By key; all rows, not paged."}
     )
@@ -141,21 +146,8 @@ def capacity_report(args: dict):
     staff their own centres, admins everything. The rows are not paged: there is one per group (at
     most one per centre)."""
     scope = oversight_scope(current_user)
-    province_code = args.get("province")
-    if province_code is not None and scope.province_id is not None:
-        own = db.session.get(Province, scope.province_id)
-        if own.code != province_code:
-            abort(403, _("Your reports cover %(name)s (%(code)s) only.", name=place_name(own), code=own.code))
-    rows = queries.capacity_report(
-        scope,
-        args["group_by"],
-        province_code=province_code,
-        starts_from=args.get("from_"),
-        starts_to=args.get("to"),
-        mode=args.get("mode"),
-        camps=args.get("camps", False),
-        women_only=args.get("women_only", False),
-    )
+    province_code = report_province(scope, args)
+    rows = queries.capacity_report(scope, args["group_by"], province_code=province_code, **cohort_filters(args))
     limits = Thresholds(
         underused_below=current_app.config["UNDERUSED_BELOW"],
         women_share_target=current_app.config["WOMEN_SHARE_TARGET"],
@@ -165,17 +157,35 @@ def capacity_report(args: dict):
     # (bench/scale_reports.py). tests/test_api_reports.py checks the answer equals the schema's dump.
     return jsonify(
         {
-            "group_by": args["group_by"],
-            "province": province_code,
-            "from": iso_day(args.get("from_")),
-            "to": iso_day(args.get("to")),
-            "mode": args["mode"].value if args.get("mode") else None,
-            "camps": args.get("camps", False),
-            "women_only": args.get("women_only", False),
+            **echoed_arguments(args, province_code),
             "rows": [answer_row(row, limits) for row in rows],
             "totals": answer_row(queries.report_totals(rows), limits),
         }
     )
+
+
+def cohort_filters(args: dict) -> dict:
+    """The arguments narrowing the cohorts a report by cohorts counts, as its query takes them."""
+    return {
+        "starts_from": args.get("from_"),
+        "starts_to": args.get("to"),
+        "mode": args.get("mode"),
+        "camps": args.get("camps", False),
+        "women_only": args.get("women_only", False),
+    }
+
+
+def echoed_arguments(args: dict, province_code: str | None) -> dict:
+    """The arguments a report by cohorts was asked with, as its answer repeats them (``FilteredReportSchema``)."""
+    return {
+        "group_by": args["group_by"],
+        "province": province_code,
+        "from": iso_day(args.get("from_")),
+        "to": iso_day(args.get("to")),
+        "mode": args["mode"].value if args.get("mode") else None,
+        "camps": args.get("camps", False),
+        "women_only": args.get("women_only", False),
+    }
 
 
 def iso_day(day: date | None) -> str | None:
@@ -357,14 +367,7 @@ CompletionRowSchema = Schema.from_dict(
 )
 
 
-class CompletionReportSchema(Schema):
-    group_by = fields.String(required=True)
-    province = fields.String(required=True, allow_none=True)
-    from_ = fields.Date(required=True, allow_none=True, data_key="from")
-    to = fields.Date(required=True, allow_none=True)
-    mode = fields.String(required=True, allow_none=True)
-    camps = fields.Boolean(required=True)
-    women_only = fields.Boolean(required=True)
+class CompletionReportSchema(FilteredReportSchema):
     rows = fields.List(
         fields.Nested(CompletionRowSchema),
         required=True,
@@ -389,25 +392,10 @@ def completion_report(args: dict):
     refused), centre staff their own centres, admins everything."""
     scope = oversight_scope(current_user)
     province_code = report_province(scope, args)
-    rows = queries.completion_report(
-        scope,
-        args["group_by"],
-        province_code=province_code,
-        starts_from=args.get("from_"),
-        starts_to=args.get("to"),
-        mode=args.get("mode"),
-        camps=args.get("camps", False),
-        women_only=args.get("women_only", False),
-    )
+    rows = queries.completion_report(scope, args["group_by"], province_code=province_code, **cohort_filters(args))
     return jsonify(
         {
-            "group_by": args["group_by"],
-            "province": province_code,
-            "from": iso_day(args.get("from_")),
-            "to": iso_day(args.get("to")),
-            "mode": args["mode"].value if args.get("mode") else None,
-            "camps": args.get("camps", False),
-            "women_only": args.get("women_only", False),
+            **echoed_arguments(args, province_code),
             "rows": [completion_row(row) for row in rows],
             "totals": completion_row(queries.completion_totals(rows)),
         }

@@ -144,18 +144,26 @@ class SignUpForm(Form):
             raise ValidationError(_("Choose your district from the list."))
 
 
+def new_password_fields() -> tuple[PasswordField, PasswordField]:
+    """A new password and the same typed again (fields ``new_password`` and ``confirm``), made where a form
+    declares them so that they keep their place among its fields."""
+    return (
+        PasswordField(_l("New password"), validators=[DataRequired(_l("Choose a new password."))]),
+        PasswordField(
+            _l("Type the new password again"),
+            validators=[
+                DataRequired(_l("Type the new password again.")),
+                EqualTo("new_password", _l("The two passwords differ.")),
+            ],
+        ),
+    )
+
+
 class ChangePasswordForm(Form):
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired(_l("Enter your current password."))]
     )
-    new_password = PasswordField(_l("New password"), validators=[DataRequired(_l("Choose a new password."))])
-    confirm = PasswordField(
-        _l("Type the new password again"),
-        validators=[
-            DataRequired(_l("Type the new password again.")),
-            EqualTo("new_password", _l("The two passwords differ.")),
-        ],
-    )
+    new_password, confirm = new_password_fields()
 
 
 class ResetRequestForm(Form):
@@ -191,25 +199,11 @@ class NewCodeForm(Form):
 class ResetCodeForm(CodeForm):
     """The code sent by SMS to reset the password of an account without email, and the new password."""
 
-    new_password = PasswordField(_l("New password"), validators=[DataRequired(_l("Choose a new password."))])
-    confirm = PasswordField(
-        _l("Type the new password again"),
-        validators=[
-            DataRequired(_l("Type the new password again.")),
-            EqualTo("new_password", _l("The two passwords differ.")),
-        ],
-    )
+    new_password, confirm = new_password_fields()
 
 
 class ResetPasswordForm(Form):
-    new_password = PasswordField(_l("New password"), validators=[DataRequired(_l("Choose a new password."))])
-    confirm = PasswordField(
-        _l("Type the new password again"),
-        validators=[
-            DataRequired(_l("Type the new password again.")),
-            EqualTo("new_password", _l("The two passwords differ.")),
-        ],
-    )
+    new_password, confirm = new_password_fields()
 
 
 class ApiTokenForm(Form):

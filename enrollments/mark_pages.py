@@ -10,10 +10,10 @@ from auth.permissions import STAFF, allow, get_cohort_or_404
 from courses.models import Cohort
 from database import reads_first
 from enrollments import bp
-from enrollments.imports.limits import MAX_FILE_BYTES
-from enrollments.mark_sheets import TEMPLATE_HEADINGS, MarkSheetRefused, read_marks, template_rows
+from enrollments.mark_sheets import TEMPLATE_HEADINGS, read_marks, template_rows
 from enrollments.merit_forms import MarksForm, MarkSheetForm
 from enrollments.models import Enrollment
+from enrollments.place_sheets import read_upload
 from enrollments.services import marks as rules
 from oversight.export_files import ListSource, Table, send
 from refusals import Refusal
@@ -77,15 +77,9 @@ def upload_marks(code: str):
     form = MarksForm(formdata=None)
     if not upload.validate_on_submit():
         return render_marks(cohort, places, form=form, upload=upload, status=422)
-    data = upload.file.data.stream.read(MAX_FILE_BYTES + 1)
-    try:
-        sheet = read_marks(data, upload.file.data.filename or "", cohort, places)
-    except MarkSheetRefused as refused:
-        upload.file.errors = [refused.message]
-        return render_marks(cohort, places, form=form, upload=upload, sheet_problems=refused.problems, status=422)
-    except Refusal as refused:
-        upload.file.errors = [refused.message]
-        return render_marks(cohort, places, form=form, upload=upload, status=422)
+    sheet, problems = read_upload(upload, lambda data, filename: read_marks(data, filename, cohort, places))
+    if sheet is None:
+        return render_marks(cohort, places, form=form, upload=upload, sheet_problems=problems, status=422)
     flash(
         ngettext(
             "The sheet gives marks for %(num)d trainee; %(changed)s change. Look them over and save them.",

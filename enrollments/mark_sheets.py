@@ -12,12 +12,9 @@ from flask_babel import lazy_gettext as _l
 
 from enrollments.imports.cells import cell_text
 from enrollments.imports.columns import Column, layout_of
-from enrollments.imports.limits import ImportRefused
-from enrollments.imports.reading import read_sheet
-from enrollments.merit_sheets import PLACE_COLUMNS, found_place
 from enrollments.models import Enrollment
-from enrollments.services.marks import MarkEntry, MarksRefused, check_marks
-from refusals import Refusal
+from enrollments.place_sheets import PLACE_COLUMNS, PlaceSheet, PlaceSheetRefused, read_place_sheet
+from enrollments.services.marks import MarkEntry, check_marks
 
 MARK_COLUMNS = (
     *PLACE_COLUMNS,
@@ -34,16 +31,14 @@ MARK_SHEET = layout_of(MARK_COLUMNS)
 TEMPLATE_HEADINGS = ["Application number", "CNIC", "Name", "Mark"]
 
 
-class MarkSheetRefused(Refusal):
-    """The uploaded sheet has rows that are not right: ``problems`` says which and why; nothing is kept."""
-
-    code = "invalid_sheet"
+class MarkSheetRefused(PlaceSheetRefused):
+    """The uploaded mark sheet has rows that are not right: ``problems`` says which and why; nothing is kept."""
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__(
-            _("The mark sheet has rows that are not right: nothing was saved. Correct them and upload it again.")
+            _("The mark sheet has rows that are not right: nothing was saved. Correct them and upload it again."),
+            problems,
         )
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -62,44 +57,30 @@ def template_rows(places: list[Enrollment]) -> list[list]:
     ]
 
 
+def mark_entry(place: Enrollment, cells: dict) -> MarkEntry:
+    mark = cells.get("mark")
+    return MarkEntry(place.id, cell_text(mark) if isinstance(mark, str) else mark)
+
+
+MARK_SHEET_KIND = PlaceSheet(
+    layout=MARK_SHEET,
+    entry_of=mark_entry,
+    no_place_column=_l("Name each trainee by application number or by CNIC: the sheet has neither column."),
+    no_rows=_l("The mark sheet has no rows of marks under its headings."),
+    unknown_number=_l("no trainee who may be marked now has the application number %(number)s."),
+    unknown_cnic=_l("no trainee who may be marked now has this CNIC."),
+    column_labels={"enrollment_id": _l("Application number"), "mark": _l("Mark")},
+    refused=MarkSheetRefused,
+)
+
+
 def read_marks(data: bytes, filename: str, cohort, places: list[Enrollment]) -> SheetMarks:
     """Read an uploaded mark sheet for ``cohort``, whose enrolled places are ``places``, and check every row as
     saving would (``marks.check_marks``). Raises ``ImportRefused`` for a file that cannot be read as a sheet or
     lacks a column, ``MarkSheetRefused`` listing each wrong row by its number and column (a trainee not found,
     given twice, a mark that is wrong, one below the attendance threshold) and ``NotPossibleNow`` as the
     service does."""
-    sheet = read_sheet(data, filename, MARK_SHEET)
-    if "number" not in sheet.columns and "cnic" not in sheet.columns:
-        raise ImportRefused(_("Name each trainee by application number or by CNIC: the sheet has neither column."))
-    by_id = {place.id: place for place in places}
-    by_cnic = {place.trainee.cnic: place for place in places}
-    problems: list[str] = []
-    entries: list[MarkEntry] = []
-    row_numbers: list[int] = []
-    for row, cells in sheet.rows:
-        place, problem = found_place(cells, by_id, by_cnic)
-        if problem:
-            problems.append(_("Row %(row)s: %(problem)s", row=row, problem=problem))
-            continue
-        mark = cells.get("mark")
-        entries.append(MarkEntry(place.id, cell_text(mark) if isinstance(mark, str) else mark))
-        row_numbers.append(row)
-    if not entries and not problems:
-        raise ImportRefused(_("The mark sheet has no rows of marks under its headings."))
-    changed = 0
-    try:
-        changed = len(check_marks(cohort, entries)) if entries else 0
-    except MarksRefused as refused:
-        labels = {"enrollment_id": _("Application number"), "mark": _("Mark")}
-        problems += [
-            _(
-                "Row %(row)s, %(column)s: %(problem)s",
-                row=row_numbers[problem.index],
-                column=labels[problem.field],
-                problem=problem.message,
-            )
-            for problem in refused.problems
-        ]
-    if problems:
-        raise MarkSheetRefused(problems)
-    return SheetMarks({entry.enrollment_id: entry.mark for entry in entries}, changed)
+    entries, changes = read_place_sheet(
+        data, filename, places, MARK_SHEET_KIND, lambda entries: check_marks(cohort, entries)
+    )
+    return SheetMarks({entry.enrollment_id: entry.mark for entry in entries}, len(changes or ()))

@@ -11,10 +11,10 @@ from auth.permissions import STAFF, allow, get_cohort_or_404
 from courses.models import Cohort
 from database import reads_first
 from enrollments import bp
-from enrollments.imports.limits import MAX_FILE_BYTES
 from enrollments.merit_forms import PublishForm, ScoresForm, ScoreSheetForm
-from enrollments.merit_sheets import TEMPLATE_HEADINGS, SheetRefused, read_scores, template_rows
+from enrollments.merit_sheets import TEMPLATE_HEADINGS, read_scores, template_rows
 from enrollments.models import Enrollment
+from enrollments.place_sheets import read_upload
 from enrollments.services import merit
 from oversight.export_files import ListSource, Table, send
 from refusals import Refusal
@@ -107,15 +107,9 @@ def upload_scores(code: str):
     form = ScoresForm(formdata=None)
     if not upload.validate_on_submit():
         return render_scores(cohort, places, form=form, upload=upload, status=422)
-    data = upload.file.data.stream.read(MAX_FILE_BYTES + 1)
-    try:
-        sheet = read_scores(data, upload.file.data.filename or "", cohort, places)
-    except SheetRefused as refused:
-        upload.file.errors = [refused.message]
-        return render_scores(cohort, places, form=form, upload=upload, sheet_problems=refused.problems, status=422)
-    except Refusal as refused:
-        upload.file.errors = [refused.message]
-        return render_scores(cohort, places, form=form, upload=upload, status=422)
+    sheet, problems = read_upload(upload, lambda data, filename: read_scores(data, filename, cohort, places))
+    if sheet is None:
+        return render_scores(cohort, places, form=form, upload=upload, sheet_problems=problems, status=422)
     flash(
         ngettext(
             "The sheet gives scores for %(num)d applicant; %(changed)s change. Look them over and save them.",

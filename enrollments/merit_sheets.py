@@ -1,8 +1,9 @@
 """Score sheets for merit admission (``enrollments.services.merit``): the sheet staff download, filled with
 the applicants who may be scored now (``template_rows``), and the sheet they upload back, CSV or XLSX,
 read by the imports' reader within its limits (``enrollments.imports.reading``: size, rows, cells, any
-common encoding). A row names its applicant by application number or, failing that, by CNIC; its test and
-interview scores are checked by the service's rules. Nothing here writes."""
+common encoding) as every sheet of places is (``enrollments.place_sheets``). A row names its applicant by
+application number or, failing that, by CNIC; its test and interview scores are checked by the service's
+rules. Nothing here writes."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -10,28 +11,10 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from enrollments.identity import DECIMAL_DIGITS, InvalidInput
-from enrollments.imports.cells import cell_text, read_cnic
-from enrollments.imports.columns import COLUMN_OF, Column, layout_of
-from enrollments.imports.limits import ImportRefused
-from enrollments.imports.reading import read_sheet
+from enrollments.imports.columns import Column, layout_of
 from enrollments.models import Enrollment
-from enrollments.services.merit import ScoreEntry, ScoresRefused, check_scores
-from refusals import Refusal
-
-# Who a row is about, the same on every sheet of places (scores, marks): any one of them finds her.
-PLACE_COLUMNS = (
-    Column(
-        "number",
-        _l("Application number"),
-        False,
-        ("applicationnumber", "applicationno", "application", "appno", "applicationid", "enrollmentid",
-         "درخواست نمبر", "درخواست"),
-        _l("As on the downloaded sheet: 000123."),
-    ),
-    Column("cnic", COLUMN_OF["cnic"].label, False, COLUMN_OF["cnic"].aliases, COLUMN_OF["cnic"].hint),
-    Column("name", _l("Name"), False, COLUMN_OF["full_name"].aliases, _l("For people reading the sheet: not read.")),
-)  # fmt: skip
+from enrollments.place_sheets import PLACE_COLUMNS, PlaceSheet, PlaceSheetRefused, read_place_sheet
+from enrollments.services.merit import ScoreEntry, check_scores
 
 SCORE_COLUMNS = (
     *PLACE_COLUMNS,
@@ -55,16 +38,14 @@ SCORE_SHEET = layout_of(SCORE_COLUMNS)
 TEMPLATE_HEADINGS = ["Application number", "CNIC", "Name", "Test score", "Interview score"]
 
 
-class SheetRefused(Refusal):
-    """The uploaded sheet has rows that are not right: ``problems`` says which and why; nothing is kept."""
-
-    code = "invalid_sheet"
+class SheetRefused(PlaceSheetRefused):
+    """The uploaded score sheet has rows that are not right: ``problems`` says which and why; nothing is kept."""
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__(
-            _("The score sheet has rows that are not right: nothing was saved. Correct them and upload it again.")
+            _("The score sheet has rows that are not right: nothing was saved. Correct them and upload it again."),
+            problems,
         )
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -84,12 +65,20 @@ def template_rows(places: list[Enrollment]) -> list[list]:
     ]
 
 
-def application_id(value: Any) -> int | None:
-    """The enrollment id an application number names (``000123``, ``123``, ``#123``, a number cell)."""
-    text = cell_text(value).translate(DECIMAL_DIGITS).strip().lstrip("#").strip()
-    if text.endswith(".0"):  # a number cell read as text
-        text = text[:-2]
-    return int(text) if text.isdigit() and len(text) <= 12 else None
+SCORE_SHEET_KIND = PlaceSheet(
+    layout=SCORE_SHEET,
+    entry_of=lambda place, cells: ScoreEntry(place.id, cells.get("test"), cells.get("interview")),
+    no_place_column=_l("Name each applicant by application number or by CNIC: the sheet has neither column."),
+    no_rows=_l("The score sheet has no rows of scores under its headings."),
+    unknown_number=_l("no applicant who may be scored now has the application number %(number)s."),
+    unknown_cnic=_l("no applicant who may be scored now has this CNIC."),
+    column_labels={
+        "enrollment_id": _l("Application number"),
+        "test": _l("Test score"),
+        "interview": _l("Interview score"),
+    },
+    refused=SheetRefused,
+)
 
 
 def read_scores(data: bytes, filename: str, cohort, places: list[Enrollment]) -> SheetScores:
@@ -97,60 +86,7 @@ def read_scores(data: bytes, filename: str, cohort, places: list[Enrollment]) ->
     check every row as saving would (``merit.check_scores``). Raises ``ImportRefused`` for a file that
     cannot be read as a sheet or lacks a column, ``SheetRefused`` listing each wrong row (an applicant not
     found, given twice, a score that is wrong) and ``NotPossibleNow`` as the service does."""
-    sheet = read_sheet(data, filename, SCORE_SHEET)
-    if "number" not in sheet.columns and "cnic" not in sheet.columns:
-        raise ImportRefused(_("Name each applicant by application number or by CNIC: the sheet has neither column."))
-    by_id = {place.id: place for place in places}
-    by_cnic = {place.trainee.cnic: place for place in places}
-    problems: list[str] = []
-    entries: list[ScoreEntry] = []
-    row_numbers: list[int] = []
-    for row, cells in sheet.rows:
-        place, problem = found_place(cells, by_id, by_cnic)
-        if problem:
-            problems.append(_("Row %(row)s: %(problem)s", row=row, problem=problem))
-            continue
-        entries.append(ScoreEntry(place.id, cells.get("test"), cells.get("interview")))
-        row_numbers.append(row)
-    if not entries and not problems:
-        raise ImportRefused(_("The score sheet has no rows of scores under its headings."))
-    try:
-        changes = check_scores(cohort, entries) if entries else []
-    except ScoresRefused as refused:
-        labels = {"enrollment_id": _("Application number"), "test": _("Test score"), "interview": _("Interview score")}
-        problems += [
-            _(
-                "Row %(row)s, %(column)s: %(problem)s",
-                row=row_numbers[problem.index],
-                column=labels[problem.field],
-                problem=problem.message,
-            )
-            for problem in refused.problems
-        ]
-    if problems:
-        raise SheetRefused(problems)
-    return SheetScores({entry.enrollment_id: (entry.test, entry.interview) for entry in entries}, len(changes))
-
-
-def found_place(cells: dict, by_id: dict, by_cnic: dict) -> tuple[Enrollment | None, str | None]:
-    """The place a row names (by application number, else by CNIC), or why none is found."""
-    number = cells.get("number")
-    if cell_text(number).strip():
-        enrollment_id = application_id(number)
-        place = by_id.get(enrollment_id) if enrollment_id is not None else None
-        if place is None:
-            return None, _(
-                "no applicant who may be scored now has the application number %(number)s.",
-                number=cell_text(number).strip(),
-            )
-        return place, None
-    cnic = cells.get("cnic")
-    if cell_text(cnic).strip():
-        try:
-            place = by_cnic.get(read_cnic(cnic))
-        except InvalidInput as error:
-            return None, str(error)
-        if place is None:
-            return None, _("no applicant who may be scored now has this CNIC.")
-        return place, None
-    return None, _("give the application number or the CNIC.")
+    entries, changes = read_place_sheet(
+        data, filename, places, SCORE_SHEET_KIND, lambda entries: check_scores(cohort, entries)
+    )
+    return SheetScores({entry.enrollment_id: (entry.test, entry.interview) for entry in entries}, len(changes or ()))

@@ -282,6 +282,25 @@ def test_a_mark_sheet_fills_the_page_and_a_wrong_row_is_named(client, sign_in, r
     assert row_counts() == before  # reading a sheet saves nothing
 
 
+def test_a_mark_sheet_names_rows_about_nobody_markable_in_the_words_of_marks(
+    client, sign_in, running, enrolled, staff, row_counts
+):
+    from io import BytesIO
+
+    fine = enrolled(full_name="Ayesha Khan")
+    sign_in(staff)
+    before = row_counts()
+    sheet = f"Application number,CNIC,Mark\n999999,,50\n,35202-1234567-9,60\n,,70\n{fine.number},,55\n".encode()
+    path = f"/enrollments/cohorts/{running.code}/marks/upload"
+    page = shown(decoded(post(client, path, {"file": (BytesIO(sheet), "marks.csv")}), 422))
+    assert "The mark sheet has rows that are not right: nothing was saved." in page
+    assert "Row 2: no trainee who may be marked now has the application number 999999." in page
+    assert "Row 3: no trainee who may be marked now has this CNIC." in page
+    assert "Row 4: give the application number or the CNIC." in page
+    assert "scored" not in page  # the words of merit score sheets are not a mark sheet's
+    assert row_counts() == before
+
+
 def test_finishing_shows_a_preview_then_decides(client, sign_in, running, enrolled, staff):
     place, unmarked = enrolled(full_name="Ayesha Khan"), enrolled(full_name="Farah Naz")
     place.mark = Decimal(90)

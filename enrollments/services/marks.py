@@ -29,7 +29,7 @@ from enrollments.services.rules import NotAllowed, NotPossibleNow
 from enrollments.tallies import keep_tallies
 from extensions import db
 from listing import LARGEST_ID
-from refusals import Refusal
+from refusals import EntriesRefused, EntryProblem, Refusal
 from vocabulary import CohortStatus, EnrollmentStatus
 
 S = EnrollmentStatus
@@ -113,35 +113,21 @@ class MarkEntry:
     mark: Any
 
 
-@dataclass(frozen=True)
-class MarkProblem:
-    """What is wrong with the ``index``-th entry given (0-based): ``field`` is "enrollment_id" or "mark"."""
-
-    index: int
-    field: str
-    message: str
-
-
-class MarksRefused(Refusal):
-    """Some of the marks given are wrong: nothing was saved. ``problems`` names each entry and field."""
+class MarksRefused(EntriesRefused):
+    """Some of the marks given are wrong: nothing was saved. ``problems`` names each entry and field
+    ("enrollment_id" or "mark")."""
 
     code = "invalid_marks"
 
-    def __init__(self, problems: list[MarkProblem]) -> None:
+    def __init__(self, problems: list[EntryProblem]) -> None:
         super().__init__(
             ngettext(
                 "%(num)d mark is not right: nothing was saved. Correct it and save again.",
                 "%(num)d marks are not right: nothing was saved. Correct them and save again.",
                 len(problems),
             ),
-            None,
+            problems,
         )
-        self.problems = problems
-
-    @property
-    def field_messages(self) -> dict[str, str]:
-        """The problems as the API names nested fields: ``items.3.mark`` (the fourth item's mark)."""
-        return {f"items.{problem.index}.{problem.field}": problem.message for problem in self.problems}
 
 
 def require_marking(cohort) -> None:
@@ -184,23 +170,23 @@ def check_marks(cohort, entries: list[MarkEntry]) -> list[tuple[Enrollment, Deci
             .options(selectinload(Enrollment.trainee))
         )
     }
-    problems: list[MarkProblem] = []
+    problems: list[EntryProblem] = []
     seen: set[int] = set()
     changes: list[tuple[Enrollment, Decimal | None]] = []
     for index, entry in enumerate(entries):
         place = places.get(entry.enrollment_id) if is_row_id(entry.enrollment_id) else None
         if place is None:
-            problems.append(MarkProblem(index, "enrollment_id", _("No trainee with this number in this cohort.")))
+            problems.append(EntryProblem(index, "enrollment_id", _("No trainee with this number in this cohort.")))
             continue
         if place.id in seen:
             problems.append(
-                MarkProblem(index, "enrollment_id", _("%(name)s is given twice.", name=place.trainee.full_name))
+                EntryProblem(index, "enrollment_id", _("%(name)s is given twice.", name=place.trainee.full_name))
             )
             continue
         seen.add(place.id)
         if place.status is not S.ENROLLED:
             problems.append(
-                MarkProblem(
+                EntryProblem(
                     index,
                     "enrollment_id",
                     _(
@@ -214,12 +200,12 @@ def check_marks(cohort, entries: list[MarkEntry]) -> list[tuple[Enrollment, Deci
         try:
             mark = read_mark(entry.mark)
         except Refusal as refusal:
-            problems.append(MarkProblem(index, "mark", refusal.message))
+            problems.append(EntryProblem(index, "mark", refusal.message))
             continue
         if mark is not None and not attendance_met(place, course):
             share = attendance_percent(place)
             problems.append(
-                MarkProblem(
+                EntryProblem(
                     index,
                     "mark",
                     _(

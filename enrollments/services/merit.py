@@ -48,7 +48,7 @@ from enrollments.services.waitlist import fill
 from extensions import db
 from language import deadline
 from listing import LARGEST_ID
-from refusals import Refusal
+from refusals import EntriesRefused, EntryProblem, Refusal
 from vocabulary import RESERVED_POOLS, Admission, CohortStatus, EnrollmentStatus, Pool
 
 S = EnrollmentStatus
@@ -205,41 +205,26 @@ class ScoreEntry:
     interview: Any
 
 
-@dataclass(frozen=True)
-class ScoreProblem:
-    """What is wrong with the ``index``-th entry given (0-based): ``field`` is "enrollment_id", "test" or
-    "interview"."""
-
-    index: int
-    field: str
-    message: str
-
-
 def is_row_id(value: Any) -> bool:
     """Whether ``value`` can be a row's id (a number the database can hold: larger ones are nobody's)."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= LARGEST_ID
 
 
-class ScoresRefused(Refusal):
-    """Some of the scores given are wrong: nothing was saved. ``problems`` names each entry and field."""
+class ScoresRefused(EntriesRefused):
+    """Some of the scores given are wrong: nothing was saved. ``problems`` names each entry and field
+    ("enrollment_id", "test" or "interview")."""
 
     code = "invalid_scores"
 
-    def __init__(self, problems: list[ScoreProblem]) -> None:
+    def __init__(self, problems: list[EntryProblem]) -> None:
         super().__init__(
             ngettext(
                 "%(num)d score is not right: nothing was saved. Correct it and save again.",
                 "%(num)d scores are not right: nothing was saved. Correct them and save again.",
                 len(problems),
             ),
-            None,
+            problems,
         )
-        self.problems = problems
-
-    @property
-    def field_messages(self) -> dict[str, str]:
-        """The problems as the API names nested fields: ``items.3.test`` (the fourth item's test score)."""
-        return {f"items.{problem.index}.{problem.field}": problem.message for problem in self.problems}
 
 
 def enter_scores(
@@ -292,23 +277,23 @@ def check_scores(cohort: Cohort, entries: list[ScoreEntry]) -> list[tuple[Enroll
             select(Enrollment).where(Enrollment.cohort_id == cohort.id, Enrollment.id.in_(wanted))
         )
     }
-    problems: list[ScoreProblem] = []
+    problems: list[EntryProblem] = []
     seen: set[int] = set()
     changes: list[tuple[Enrollment, float, float]] = []
     for index, entry in enumerate(entries):
         place = places.get(entry.enrollment_id) if is_row_id(entry.enrollment_id) else None
         if place is None:
-            problems.append(ScoreProblem(index, "enrollment_id", _("No application with this number in this cohort.")))
+            problems.append(EntryProblem(index, "enrollment_id", _("No application with this number in this cohort.")))
             continue
         if place.id in seen:
             problems.append(
-                ScoreProblem(index, "enrollment_id", _("Application %(number)s is given twice.", number=place.number))
+                EntryProblem(index, "enrollment_id", _("Application %(number)s is given twice.", number=place.number))
             )
             continue
         seen.add(place.id)
         if place.status not in allowed:
             problems.append(
-                ScoreProblem(
+                EntryProblem(
                     index,
                     "enrollment_id",
                     _(
@@ -324,14 +309,14 @@ def check_scores(cohort: Cohort, entries: list[ScoreEntry]) -> list[tuple[Enroll
             try:
                 scores[field] = read_score(value, field)
             except Refusal as refusal:
-                problems.append(ScoreProblem(index, field, refusal.message))
+                problems.append(EntryProblem(index, field, refusal.message))
         if len(scores) < 2:
             continue
         if scores["test"] is None and scores["interview"] is None:
             continue  # a blank row: nothing to save for her yet
         if scores["test"] is None or scores["interview"] is None:
             blank = "test" if scores["test"] is None else "interview"
-            problems.append(ScoreProblem(index, blank, _("Enter both scores, or leave both empty.")))
+            problems.append(EntryProblem(index, blank, _("Enter both scores, or leave both empty.")))
             continue
         if (place.test_score, place.interview_score) != (scores["test"], scores["interview"]):
             changes.append((place, scores["test"], scores["interview"]))
