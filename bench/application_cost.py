@@ -10,13 +10,13 @@ time spent waiting for the database. No profiler runs: its own cost would distor
 
     .venv/bin/python bench/application_cost.py [--applications 1000] [--warmup 50] [--database-url URL]
 
-The steps (nested: "the rules and writes" contains the five after it):
+The steps (nested: "the rules and writes" contains the two after it):
 - the whole request (``app.wsgi_app``) and, inside it,
 - reading the token (``auth.tokens.user_for_token``: one SELECT with her account and trainee record),
 - reading the cohort (``get_cohort_by_id_or_404``),
-- the rules and writes (``enrollments.services.apply``): her places (``places_of``), the seat
-  (``take_seat``), the place (``insert_place``), her record's stamp (``stamp_trainee``), the audit event and
-  her message (``record_new_place``),
+- the rules and writes (``enrollments.services.apply``): her places (``places_of``), and the writes
+  (``changes.write_open_place``: the seat, the place, her record's stamp, the audit event and her message, in
+  one statement on PostgreSQL),
 - the commit (``submitting.committed``).
 What is left of the whole request is Flask, the API's argument parsing and answer, sign-in and headers.
 """
@@ -74,10 +74,7 @@ def instrument(app, steps: Steps) -> None:
     steps.wrap(api.enrollments.services, "apply", "the rules and writes")
     for name, label in (
         ("places_of", "  her places (SELECT)"),
-        ("take_seat", "  the seat (UPDATE cohort)"),
-        ("insert_place", "  the place (INSERT enrollment)"),
-        ("stamp_trainee", "  her record's stamp (UPDATE trainee)"),
-        ("record_new_place", "  audit event + message (2 INSERTs)"),
+        ("write_open_place", "  the five writes (one statement)"),
     ):
         steps.wrap(applying, name, label)
     steps.wrap(api.enrollments, "committed", "the commit")

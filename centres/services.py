@@ -18,6 +18,7 @@ from auth.models import UserAccount
 from centres.models import Centre, District
 from courses.models import Cohort
 from extensions import db
+from outcomes import rollups
 from refusals import Conflict, Refusal
 from vocabulary import CohortStatus, PartnerType
 
@@ -188,9 +189,16 @@ def update_centre(centre: Centre, details: CentreDetails, *, actor: UserAccount)
         raise Refusal(_("A centre's code cannot change once the centre exists."), "code")
     values = _checked(details)
     before = snapshot(centre, CENTRE_FIELDS)
+    # The outcomes report's roll-ups group graduates by their centre's district (and province) and partner type:
+    # a change of either moves the centre's graduates to their new groups, in this transaction.
+    regrouped = values["district"].id != centre.district_id or values["partner_type"] != centre.partner_type
+    if regrouped:
+        rollups.shift(-1, centre_id=centre.id)
     for name, value in values.items():
         setattr(centre, name, value)
     db.session.flush()
+    if regrouped:
+        rollups.shift(+1, centre_id=centre.id)
     after = snapshot(centre, CENTRE_FIELDS)
     if after != before:
         record(actor, "centre.update", centre, before=before, after=after, centre_id=centre.id)

@@ -18,6 +18,7 @@ from centres.services import required_text, tidy_text
 from courses.models import Course
 from enrollments.services.marks import read_mark
 from extensions import db
+from outcomes import rollups
 from refusals import Conflict, Refusal
 from vocabulary import Education, Level, Track
 
@@ -172,9 +173,16 @@ def update_course(course: Course, details: CourseDetails, *, actor: UserAccount)
         raise Refusal(_("A course's code cannot change once the course exists."), "code")
     values = _checked(details)
     before = snapshot(course, COURSE_FIELDS)
+    # The outcomes report's roll-ups group graduates by their course's track: a new track moves the course's
+    # graduates to it, in this transaction.
+    retracked = values["track"] != course.track
+    if retracked:
+        rollups.shift(-1, course_id=course.id)
     for name, value in values.items():
         setattr(course, name, value)
     db.session.flush()
+    if retracked:
+        rollups.shift(+1, course_id=course.id)
     after = snapshot(course, COURSE_FIELDS)
     if after != before:
         record(actor, "course.update", course, before=before, after=after)

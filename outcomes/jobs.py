@@ -165,8 +165,7 @@ def insert_waves(values: list[dict]) -> int:
     # The rows returned are those this statement inserted (a row left out returns none): an exact count on both
     # databases, where a driver's rowcount may not be.
     made = db.session.execute(stmt, values).all()
-    for wave in made:
-        tallies.wave_created(wave)
+    tallies.waves_created(made)
     return len(made)
 
 

@@ -244,30 +244,54 @@ def wave_key(wave: Any) -> dict[str, Any]:
 
 
 def wave_created(wave: Any) -> None:
-    """Count a new wave (a graduate asked) in its tally row: an ``OutcomeWave`` or the column values of one
-    inserted in bulk. Called in the transaction that creates it, once per wave actually inserted."""
-    add_to_cell(wave_key(wave), {"waves": 1})
+    """Count a new wave (a graduate asked) in its tally row and the roll-ups (``outcomes.rollups``): an
+    ``OutcomeWave`` or the column values of one inserted in bulk. Called in the transaction that creates it,
+    once per wave actually inserted."""
+    waves_created([wave])
+
+
+def waves_created(waves: list[Any]) -> None:
+    """Count new waves (as ``wave_created``), one statement per tally cell and one for the roll-ups they move."""
+    from outcomes.rollups import add_cells
+
+    cells: dict[tuple, dict[str, Any]] = {}
+    counts: dict[tuple, int] = {}
+    for wave in waves:
+        key = wave_key(wave)
+        identity = tuple(key[name] for name in KEY_COLUMNS)
+        cells[identity] = key
+        counts[identity] = counts.get(identity, 0) + 1
+    for identity in sorted(cells, key=sort_key):
+        add_to_cell(cells[identity], {"waves": counts[identity]})
+    add_cells((cells[identity], {"waves": counts[identity]}) for identity in cells)
 
 
 def answer_changed(before: dict[str, Any] | None, after: Any) -> None:
     """Move the tallies for one answer created (``before`` None) or corrected (``before``: the answer's stored
     values as they were, ``OutcomeAnswer.snapshot()``); ``after`` is the ``OutcomeAnswer`` as saved (flushed).
-    The old contribution is taken out and the new one put in, in one statement; a correction that changes no
-    counted figure writes nothing. Never commits."""
+    The old contribution is taken out and the new one put in, in one statement, and the roll-ups
+    (``outcomes.rollups``) moved alike; a correction that changes no counted figure writes nothing. Never
+    commits."""
     from outcomes.models import OutcomeWave
+    from outcomes.rollups import HISTOGRAM, add_cells
 
     wave = after.wave if getattr(after, "wave", None) is not None else db.session.get(OutcomeWave, after.wave_id)
     key = wave_key(wave)
     new = contribution(after.activities, after.monthly_earnings_pkr)
     if before is None:
-        add_to_cell(key, new.deltas(+1))
-        add_to_bucket(key, new.bucket, +1)
-        return
-    old = contribution(before.get("activities", 0), before.get("monthly_earnings_pkr"))
-    add_to_cell(key, combined(old.deltas(-1), new.deltas(+1)))
-    if old.bucket != new.bucket:
-        add_to_bucket(key, old.bucket, -1)
-        add_to_bucket(key, new.bucket, +1)
+        changes = new.deltas(+1)
+        moved = {new.bucket: +1} if new.bucket is not None else {}
+    else:
+        old = contribution(before.get("activities", 0), before.get("monthly_earnings_pkr"))
+        changes = combined(old.deltas(-1), new.deltas(+1))
+        moved = {} if old.bucket == new.bucket else {old.bucket: -1, new.bucket: +1}
+        moved.pop(None, None)
+    add_to_cell(key, changes)
+    for bucket, change in sorted(moved.items()):
+        add_to_bucket(key, bucket, change)
+    histogram = {HISTOGRAM[bucket]: change for bucket, change in moved.items()}
+    if changes or histogram:
+        add_cells([(key, combined(changes, histogram))])
 
 
 # Checking them ---------------------------------------------------------------------------------------------------
@@ -402,4 +426,5 @@ __all__ = [
     "quantiles",
     "recount_tallies",
     "wave_created",
+    "waves_created",
 ]

@@ -1,4 +1,5 @@
-"""``flask seed reference``, ``flask seed demo`` and ``flask seed scale``: each commits once, at the end."""
+"""``flask seed reference``, ``flask seed demo``, ``flask seed scale`` and ``flask seed graduates``: each commits once,
+at the end."""
 
 import click
 from flask.cli import AppGroup
@@ -7,6 +8,7 @@ from sqlalchemy import func, select
 from centres.models import Centre
 from extensions import db
 from seed.demo import DEMO_PASSWORD, seed_demo
+from seed.graduates import describe_history, seed_graduates
 from seed.reference import load_reference_data
 from seed.scale import DEFAULT_SEED, DatabaseNotEmpty, ScaleSize, describe, seed_scale
 
@@ -55,3 +57,18 @@ def scale_command(centres: int, trainees: int, enrollments: int, random_seed: in
     except DatabaseNotEmpty as error:
         raise click.ClickException(str(error)) from None
     click.echo(describe(report))
+
+
+@seed_cli.command("graduates")
+@click.option("--total", default=1_000_000, show_default=True, type=click.IntRange(min=1), help="Graduates to reach.")
+@click.option("--seed", "random_seed", default=DEFAULT_SEED, show_default=True, help="Same seed, same rows.")
+def graduates_command(total: int, random_seed: int) -> None:
+    """After `flask seed scale`: add past, finished cohorts of graduates (synthetic, with certificates, outcome
+    waves and answers) until the graduates number --total, for the outcomes report at scale; one commit. Run
+    `flask oversight recount` afterwards: no drift."""
+    click.echo(f"Adding graduates to {db.engine.url.render_as_string(hide_password=True)} up to {total:,}.")
+    try:
+        seeded = seed_graduates(total, seed=random_seed, echo=click.echo)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(describe_history(seeded))

@@ -66,6 +66,7 @@ from enrollments.counters import COUNTER_NAMES, mark_firsts_and_training
 from enrollments.models import Enrollment, Trainee
 from enrollments.pools import default_release_at
 from extensions import db
+from outcomes.rollups import recount_rollups
 from seed.completion import seed_completion
 from seed.demo import (
     CAMP_VENUES,
@@ -1009,6 +1010,8 @@ class ScaleSeeder:
             self.report.rows["outcome waves"] = outcomes.waves
             self.report.rows["outcome answers"] = outcomes.answers
             self.report.rows["outcome tallies"] = outcomes.tallies
+            # The report's roll-ups, summed from those tallies (set-based: one pass per grouping).
+            self.report.rows["outcome roll-ups"] = len(recount_rollups(fix=True, connection=self.connection))
         if self.writer.postgresql:
             for table in (
                 "course",
@@ -1021,6 +1024,7 @@ class ScaleSeeder:
                 "outcome_answer",
                 "outcome_tally",
                 "outcome_tally_bucket",
+                "outcome_rollup",
             ):
                 self.connection.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "

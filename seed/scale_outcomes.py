@@ -135,17 +135,17 @@ GRADUATES = text(
     JOIN centre ce ON ce.id = c.centre_id
     JOIN district d ON d.id = ce.district_id
     JOIN trainee t ON t.id = e.trainee_id
-    WHERE e.status = 'completed' AND c.ends_on <= :latest
+    WHERE e.status = 'completed' AND c.ends_on <= :latest AND e.id > :after
     ORDER BY e.id
     """
 )
 
 
-def graduates(connection: Connection, today: date) -> list[Graduate]:
-    """The completed places whose first wave has fallen due by ``today``, all read before any row is written: the
-    waves are then written with COPY on the same connection, which can run no other statement meanwhile (a lazy
-    read inside the COPY waited for the connection for ever on PostgreSQL)."""
-    result = connection.execute(GRADUATES, {"latest": add_months(today, -MONTHS[0])})
+def graduates(connection: Connection, today: date, after: int = 0) -> list[Graduate]:
+    """The completed places (with an id above ``after``) whose first wave has fallen due by ``today``, all read
+    before any row is written: the waves are then written with COPY on the same connection, which can run no
+    other statement meanwhile (a lazy read inside the COPY waited for the connection for ever on PostgreSQL)."""
+    result = connection.execute(GRADUATES, {"latest": add_months(today, -MONTHS[0]), "after": after})
     rows = []
     while batch := result.fetchmany(FETCH):
         rows.extend(batch)
@@ -153,8 +153,10 @@ def graduates(connection: Connection, today: date) -> list[Graduate]:
 
 
 class OutcomeSeeder:
-    def __init__(self, writer, today: date, rng: random.Random) -> None:
+    def __init__(self, writer, today: date, rng: random.Random, *, last_wave: int = 0, last_answer: int = 0) -> None:
+        """``last_wave``, ``last_answer``: the highest ids already taken (new rows are numbered after them)."""
         self.writer, self.today, self.rng = writer, today, rng
+        self.last_wave, self.last_answer = last_wave, last_answer
         self.seeded = SeededOutcomes()
         self.answers: list[tuple] = []
         # (months, cohort_id, gender, area) → [ends_month, counts…, earnings_pkr]
@@ -165,7 +167,7 @@ class OutcomeSeeder:
     def waves(self, people: list[Graduate]) -> Iterator[tuple]:
         """The wave rows, collecting each answered wave's answer row and tallies as it goes."""
         stamp, day = self.writer.stamp, self.writer.day
-        wave_id = 0
+        wave_id = self.last_wave
         for person in people:
             due_dates = [add_months(person.ends_on, months) for months in MONTHS]
             woman, rural = person.gender == Gender.FEMALE, person.area == Area.RURAL
@@ -209,7 +211,7 @@ class OutcomeSeeder:
                     ]
                 tally[1] += 1  # waves
                 self.answer(wave_id, months, due_on, median, tally, key)
-        self.seeded.waves = wave_id
+        self.seeded.waves = wave_id - self.last_wave
 
     def answer(self, wave_id: int, months: int, due_on: date, median: float, tally: list, key: tuple) -> None:
         rng = self.rng
@@ -245,7 +247,7 @@ class OutcomeSeeder:
         stamp = self.writer.stamp(answered)
         self.answers.append(
             (
-                self.seeded.answers,
+                self.last_answer + self.seeded.answers,
                 wave_id,
                 activities,
                 platforms,

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
-from audit.events import record_many
+from audit.events import event_common, event_row, record_many
 from auth.models import UserAccount
 from auth.permissions import can_manage_cohort
 from courses.models import Cohort
@@ -17,16 +17,18 @@ from enrollments.counters import first_marks, person_deltas
 from enrollments.eligibility import unmet_requirements
 from enrollments.models import Enrollment, Trainee
 from enrollments.services.changes import (
+    NotWritten,
     audit_state,
     change_counters,
-    give_back_seat,
     insert_place,
     lock_cohort,
     lock_trainees,
+    place_state,
     stamp_trainee,
     take_seat,
+    write_open_place,
 )
-from enrollments.services.messages import message_for
+from enrollments.services.messages import message_for, new_place_message
 from enrollments.services.rules import (
     ApplicationsClosed,
     NotAllowed,
@@ -40,7 +42,7 @@ from enrollments.services.rules import (
     waitlist_position,
 )
 from extensions import db
-from notifications.outbox import queue_many
+from notifications.outbox import queue_many, queued_rows
 from vocabulary import WAITING_ADMISSIONS, Admission, EnrollmentSource, EnrollmentStatus, Pool
 
 S = EnrollmentStatus
@@ -211,8 +213,10 @@ def place_in_open_seat(
     (``Trainee.updated_at``), and her record is written only if its stamp is still the one read before her
     places were: a place made for her meanwhile sends her the locked way instead. Locks are taken in the
     usual order: the cohort's row (the seat), then hers (the stamp). Her message and the audit event are
-    written after, as ``place`` writes them. Her place's time is read before the seat is taken, but only a
-    place in line needs its time to be in the order of the lock, and none is made here."""
+    written with them, as ``place`` writes them: all five writes are ``changes.write_open_place`` (one
+    statement on PostgreSQL), which writes nothing unless all are written. Her place's time is read before the
+    seat is taken, but only a place in line needs its time to be in the order of the lock, and none is made
+    here."""
     now = now or utcnow()
     if (
         cohort.admission is not Admission.FIRST_COME
@@ -234,20 +238,35 @@ def place_in_open_seat(
         return None  # refused: the locked way says why, on what it reads under the locks
     changes = counter_deltas(None, S.ENROLLED, trainee) | person_deltas(S.ENROLLED, trainee)
     changes.pop("enrolled_count")  # counted by take_seat
-    if not take_seat(cohort, Pool.OPEN, counting=changes, now=now, applying=True):
-        return None
-    enrollment = insert_place(
-        trainee, cohort, status=S.ENROLLED, source=source, applied_at=now, decided_at=now, pool=Pool.OPEN
+    written = write_open_place(
+        trainee,
+        cohort,
+        stamp=stamp,
+        counting=changes,
+        source=source,
+        now=now,
+        event=event_row(
+            event_common(actor, application_action(source), Enrollment.__tablename__),
+            new_place_change(trainee, cohort, S.ENROLLED),
+        ),
+        messages=queued_rows([new_place_message(trainee, cohort, S.ENROLLED.value)]),
     )
-    if enrollment is None:  # the same application, sent twice at once: the other one made her place
-        give_back_seat(cohort, changes, now)
+    if written is NotWritten.HAS_PLACE:  # the same application, sent twice at once: the other one made her place
         return Placement(find_enrollment(trainee, cohort), created=False)
-    if not stamp_trainee(trainee, stamp, dict.fromkeys(first_marks(changes), enrollment.id)):
-        db.session.delete(enrollment)
-        give_back_seat(cohort, changes, now)
+    if isinstance(written, NotWritten):
         return None
-    record_new_place(enrollment, actor=actor, source=source)
-    return Placement(enrollment, created=True)
+    return Placement(written, created=True)
+
+
+def application_action(source: EnrollmentSource) -> str:
+    """The audit event's action for a new place: applied online, or registered by staff."""
+    return "enrollment.apply" if source is EnrollmentSource.ONLINE else "enrollment.register"
+
+
+def new_place_change(trainee: Trainee, cohort: Cohort, status: EnrollmentStatus) -> dict:
+    """What the audit event of her new place in ``cohort`` keeps (as ``record_new_place`` writes it; its
+    ``object_id``, the place, is filled in by whoever writes it)."""
+    return {"after": place_state(status, cohort, trainee.id), "centre_id": cohort.centre_id}
 
 
 def record_new_place(
@@ -256,7 +275,6 @@ def record_new_place(
     """The audit event of a new place and her message about it (``position``: in line), as ``audit`` and
     ``tell`` write them, each in one INSERT of its own (no unit of work to go through: every application
     writes them)."""
-    action = "enrollment.apply" if source is EnrollmentSource.ONLINE else "enrollment.register"
     after = {"object_id": enrollment.id, "after": audit_state(enrollment), "centre_id": enrollment.cohort.centre_id}
-    record_many(actor, action, Enrollment.__tablename__, [after])
+    record_many(actor, application_action(source), Enrollment.__tablename__, [after])
     queue_many([message_for(enrollment, enrollment.status.value, position=position)])

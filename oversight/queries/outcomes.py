@@ -21,6 +21,7 @@ from auth.permissions import OversightScope
 from centres.models import Centre, District, Province
 from courses.models import Cohort, Course
 from extensions import db
+from outcomes.rollups import FIGURES, NATIONAL, outcome_rollup
 from outcomes.tallies import BUCKETS, COUNT_COLUMNS, outcome_tally, outcome_tally_bucket, quantiles
 from vocabulary import Area, Gender, PartnerType, Track
 
@@ -300,9 +301,92 @@ def outcomes_report(
     keyed ``PROVINCE-DISTRICT``, months ``YYYY-MM``), within ``scope`` (narrowed to a province by code or to a
     centre by id when given), ordered by key; groups with no graduate asked are absent.
 
-    Four small passes over the wave's tallies (a few rows per cohort): the counts by group and gender (the
-    figures, and women's and men's), by group and area (rural and urban graduates: semi-urban ones are in the
-    figures but in neither side of the gap), and the earnings histogram's buckets likewise."""
+    A national or provincial report (no centre in the scope or the narrowing) reads the roll-ups
+    (``outcomes.rollups``: one row per group and side, whatever the number of cohorts: ``rolled_up``); a
+    reader of a few centres, or a report narrowed to one centre, sums the per-cohort tallies
+    (``per_cohort``). Both give the same figures."""
+    if scope.centre_ids is None and centre_id is None:
+        province_id = scope.province_id
+        if province_code is not None:
+            named = db.session.scalar(select(Province.id).where(Province.code == province_code))
+            if named is None or (province_id is not None and named != province_id):
+                return []  # a province outside the reader's scope, or none: nothing, as the tallies would say
+            province_id = named
+        return rolled_up(wave, group_by, NATIONAL if province_id is None else province_id)
+    return per_cohort(scope, wave, group_by, province_code=province_code, centre_id=centre_id)
+
+
+ROLLUP_READ = (
+    select(outcome_rollup.c.group_key, outcome_rollup.c.side, *(outcome_rollup.c[name] for name in FIGURES))
+    .where(outcome_rollup.c.months == bindparam("wave"))
+    .where(outcome_rollup.c.province_id == bindparam("province_id"))
+    .where(outcome_rollup.c.grouping == bindparam("grouping"))
+)
+HISTOGRAM_AT = len(COUNT_COLUMNS) + 1  # where the histogram starts in a roll-up row's figures
+
+
+def rolled_up(wave: int, group_by: str, province_id: int) -> list[OutcomeRow]:
+    """``outcomes_report`` from the roll-ups of one scope (``NATIONAL`` or a province's id): one row per group
+    and side (``all``, ``women``, ``men``, ``rural``, ``urban``), named from the live province, district, centre
+    or course."""
+    cells: dict[str, dict[str, Cell]] = {}
+    parameters = {"wave": wave, "province_id": province_id, "grouping": group_by}
+    for group_key, side, *figures in db.session.connection().execute(ROLLUP_READ, parameters):
+        cell = Cell.of(figures)
+        cell.histogram = list(figures[HISTOGRAM_AT:])
+        cells.setdefault(group_key, {})[side] = cell
+    names = _names(group_by, [key for key, sides in cells.items() if _asked(sides.get("all"))])
+    rows = []
+    for group_key, (key, name) in names.items():
+        row = OutcomeRow(key, name)
+        for side, cell in cells[group_key].items():
+            setattr(row, side, cell)
+        rows.append(row)
+    return sorted(rows, key=lambda row: row.key)
+
+
+def _asked(cell: Cell | None) -> bool:
+    """Whether a group's cell holds anything (a roll-up row brought back to 0 by a recount stays, empty)."""
+    return cell is not None and bool(cell.waves or cell.answers or cell.earnings_answers)
+
+
+NAMED = {
+    "province": lambda: select(Province.id, Province.code, Province.name),
+    "district": lambda: select(District.id, Province.code + "-" + District.code, District.name).join(
+        Province, Province.id == District.province_id
+    ),
+    "centre": lambda: select(Centre.id, Centre.code, Centre.name),
+    "course": lambda: select(Course.id, Course.code, Course.title),
+}
+
+
+def _names(group_by: str, group_keys: list[str]) -> dict[str, tuple[str, str]]:
+    """{roll-up group key: (report key, name)}: the ids of provinces, districts, centres and courses become their
+    codes and names as they are now; vocabulary values and months name themselves."""
+    if group_by not in NAMED:
+        return {key: (key, _name(group_by, key, None)) for key in group_keys}
+    ids = [int(key) for key in group_keys]
+    found = {}
+    if ids:
+        stmt = NAMED[group_by]()
+        id_column = stmt.selected_columns[0]
+        for entity_id, key, name in db.session.execute(stmt.where(id_column.in_(ids))):
+            found[str(entity_id)] = (key, name)
+    return found
+
+
+def per_cohort(
+    scope: OversightScope,
+    wave: int = 3,
+    group_by: str = "province",
+    *,
+    province_code: str | None = None,
+    centre_id: int | None = None,
+) -> list[OutcomeRow]:
+    """``outcomes_report`` summed from the per-cohort tallies: four small passes over the wave's tallies of the
+    scope (a few rows per cohort): the counts by group and gender (the figures, and women's and men's), by group
+    and area (rural and urban graduates: semi-urban ones are in the figures but in neither side of the gap),
+    and the earnings histogram's buckets likewise."""
     rows: dict[str, OutcomeRow] = {}
     connection = db.session.connection()
     shape = (
