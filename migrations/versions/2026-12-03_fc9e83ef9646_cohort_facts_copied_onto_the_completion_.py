@@ -11,7 +11,7 @@ row has a cohort: its foreign key). The downgrade drops only these copies, which
 nothing is lost.
 
 Revision ID: fc9e83ef9646
-Revises: 9304118938ac
+Revises: c00061245f12
 Create Date: 2026-12-03 14:25:51.650911
 
 """
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "fc9e83ef9646"
-down_revision = "9304118938ac"
+down_revision = "c00061245f12"
 branch_labels = None
 depends_on = None
 
