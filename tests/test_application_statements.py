@@ -94,12 +94,13 @@ def test_an_application_for_an_open_seat_takes_at_most_ten_statements(client, re
 
 def test_an_open_seat_is_written_in_one_statement_on_postgresql(client, reserved_cohort, applicant):
     """The seat, the place, her record's stamp, the audit event and her message: five statements on SQLite, one
-    on PostgreSQL (``changes.write_open_place``). Before them: the token, the cohort, her places."""
+    on PostgreSQL (``changes.write_open_place``). Before them: the token (her account and record), and the
+    cohort with her places (``auth.permissions.get_cohort_and_places_or_404``)."""
     _, headers = applicant()
     _, sent = apply_counted(client, reserved_cohort, headers)
     reads = [statement for statement in sent if statement.upper().startswith("SELECT")]
     writes = [statement for statement in sent if not statement.upper().startswith("SELECT")]
-    assert len(reads) == 3, listed(sent)
+    assert len(reads) == 2, listed(sent)
     assert len(writes) == (1 if db.engine.dialect.name == "postgresql" else 5), listed(sent)
 
 
@@ -178,7 +179,7 @@ def test_a_second_application_is_answered_in_few_statements_and_writes_nothing(
         response = client.post(f"/api/v1/cohorts/{reserved_cohort}/enrollments", headers=headers, json={})
     assert response.status_code == 409
     assert response.get_json()["error"]["enrollment_id"] == first["id"]
-    assert len(sent) <= 4, listed(sent)  # token, cohort, her lock, her places
+    assert len(sent) <= 2, listed(sent)  # the token; the cohort with her places (hers among them)
     assert not [statement for statement in sent if not statement.upper().startswith("SELECT")], listed(sent)
     assert row_counts() == before
 

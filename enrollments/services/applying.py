@@ -95,11 +95,18 @@ def prospect(
     return Prospect("apply")
 
 
-def apply(trainee: Trainee, cohort: Cohort, *, actor: UserAccount, now: datetime | None = None) -> Placement:
-    """A trainee applies online for herself. See ``place`` for the rules."""
+def apply(
+    trainee: Trainee,
+    cohort: Cohort,
+    *,
+    actor: UserAccount,
+    now: datetime | None = None,
+    places: tuple[Enrollment | None, list[Enrollment]] | None = None,
+) -> Placement:
+    """A trainee applies online for herself. See ``place`` for the rules (and ``places``)."""
     if trainee.user_id is None or trainee.user_id != actor.id:
         raise NotAllowed(_("Only trainees can apply online, each for their own place."))
-    return place(trainee, cohort, actor=actor, source=EnrollmentSource.ONLINE, now=now)
+    return place(trainee, cohort, actor=actor, source=EnrollmentSource.ONLINE, now=now, places=places)
 
 
 def register(
@@ -118,7 +125,13 @@ def register(
 
 
 def place(
-    trainee: Trainee, cohort: Cohort, *, actor: UserAccount, source: EnrollmentSource, now: datetime | None = None
+    trainee: Trainee,
+    cohort: Cohort,
+    *,
+    actor: UserAccount,
+    source: EnrollmentSource,
+    now: datetime | None = None,
+    places: tuple[Enrollment | None, list[Enrollment]] | None = None,
 ) -> Placement:
     """Give ``trainee`` a place (or a place in line) in ``cohort``.
 
@@ -133,8 +146,13 @@ def place(
 
     Applications come by the thousand when a popular intake opens, all for the same few cohort rows: the
     common case, an open seat, is written without waiting for the cohort's lock (``place_in_open_seat``);
-    the rest locks the cohort and decides on its counters as they are (``place_locked``)."""
-    if (placement := place_in_open_seat(trainee, cohort, actor=actor, source=source, now=now)) is not None:
+    the rest locks the cohort and decides on its counters as they are (``place_locked``).
+
+    ``places``: her places as ``rules.places_of`` reads them, when the caller read them already (with the
+    cohort, after her record: ``auth.permissions.get_cohort_and_places_or_404``); only the quick way uses them
+    (see ``place_in_open_seat``), the locked way reads them again under the locks."""
+    placement = place_in_open_seat(trainee, cohort, actor=actor, source=source, now=now, places=places)
+    if placement is not None:
         return placement
     cohort = lock_cohort(cohort, now)
     # The time of application is read once the cohort is locked: applications are then timed in the
@@ -197,7 +215,13 @@ def place_locked(
 
 
 def place_in_open_seat(
-    trainee: Trainee, cohort: Cohort, *, actor: UserAccount, source: EnrollmentSource, now: datetime | None
+    trainee: Trainee,
+    cohort: Cohort,
+    *,
+    actor: UserAccount,
+    source: EnrollmentSource,
+    now: datetime | None,
+    places: tuple[Enrollment | None, list[Enrollment]] | None = None,
 ) -> Placement | None:
     """``place`` for the common case, without waiting for the cohort's lock until the seat is taken: a
     first-come cohort taking applications, an open seat free, nothing due on it (``waitlist.settle_due``),
@@ -211,7 +235,9 @@ def place_in_open_seat(
     (while an open seat is free nobody waits in line: a freed seat goes to the line at once). Her limits
     (places held, overlaps) were checked on her places as read; every place made for her stamps her record
     (``Trainee.updated_at``), and her record is written only if its stamp is still the one read before her
-    places were: a place made for her meanwhile sends her the locked way instead. Locks are taken in the
+    places were (``places``, read by the caller, must have been read after her record too: with the cohort,
+    after the token's statement read her record): a place made for her meanwhile sends her the locked way
+    instead. Locks are taken in the
     usual order: the cohort's row (the seat), then hers (the stamp). Her message and the audit event are
     written with them, as ``place`` writes them: all five writes are ``changes.write_open_place`` (one
     statement on PostgreSQL), which writes nothing unless all are written. Her place's time is read before the
@@ -226,7 +252,7 @@ def place_in_open_seat(
     ):
         return None
     stamp = trainee.updated_at  # read before her places: a place made for her since then changes it
-    existing, held = places_of(trainee, cohort)
+    existing, held = places if places is not None else places_of(trainee, cohort)
     if existing is not None:  # enrollments are never deleted: hers is there to stay
         return Placement(existing, created=False)
     to_trainee = trainee.user_id is not None and trainee.user_id == actor.id
