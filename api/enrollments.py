@@ -32,6 +32,7 @@ from auth.permissions import (
     allow,
     can_manage_cohort,
     can_view_trainee,
+    get_cohort_and_places_or_404,
     get_cohort_by_id_or_404,
     get_enrollment_or_404,
 )
@@ -284,10 +285,13 @@ def create_enrollment(body: dict, cohort_id: int):
 
     First come: `enrolled` while seats are free, then `waitlisted` at the end of the line
     (`waitlist_position`); reviewed admission: `pending`. Registered places have source `walk_in`."""
-    cohort = get_cohort_by_id_or_404(cohort_id, details=True)
+    if TRAINEES.admits(current_user) and current_user.trainee is not None:  # her places are read with the cohort
+        cohort, places = get_cohort_and_places_or_404(cohort_id, current_user.trainee)
+    else:
+        cohort, places = get_cohort_by_id_or_404(cohort_id, details=True), None
     trainee, herself = trainee_to_place(body, cohort)
     if herself:
-        placement = services.apply(trainee, cohort, actor=acting_user())
+        placement = services.apply(trainee, cohort, actor=acting_user(), places=places)
     else:
         placement = services.register(trainee, cohort, actor=acting_user())
     if not placement.created:

@@ -85,24 +85,34 @@ def record_many(actor: "UserAccount | None", action: str, object_type: str, chan
     ``reason`` and ``centre_id``; the events are exactly those ``record`` would write one by one."""
     if not changes:
         return
-    actor_id = actor.id if actor is not None and actor.is_authenticated else None
-    now, ip, request_ref = utcnow(), client_address(), request_id()
-    db.session.execute(
-        insert(AuditEvent),
-        [
-            {
-                "occurred_at": now,
-                "actor_id": actor_id,
-                "action": action,
-                "object_type": object_type,
-                "object_id": change["object_id"],
-                "centre_id": change.get("centre_id"),
-                "before": change.get("before"),
-                "after": change.get("after"),
-                "reason": change.get("reason", ""),
-                "ip": ip,
-                "request_id": request_ref,
-            }
-            for change in changes
-        ],
-    )
+    common = event_common(actor, action, object_type)
+    db.session.execute(insert(AuditEvent), [event_row(common, change) for change in changes])
+
+
+def event_common(actor: "UserAccount | None", action: str, object_type: str) -> dict[str, Any]:
+    """What the events one piece of work writes have in common: the time, the actor, the action, the kind of
+    object, and the request's address and id."""
+    return {
+        "occurred_at": utcnow(),
+        "actor_id": actor.id if actor is not None and actor.is_authenticated else None,
+        "action": action,
+        "object_type": object_type,
+        "ip": client_address(),
+        "request_id": request_id(),
+    }
+
+
+def event_row(common: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
+    """The ``audit_event`` row (its columns and values) ``record_many`` writes for one item of ``changes``.
+    Without ``object_id`` in ``change`` the row has none either: for a writer that inserts the row itself and
+    fills it in (``enrollments.services.changes.write_open_place``: the place and its event in one
+    statement)."""
+    row = common | {
+        "centre_id": change.get("centre_id"),
+        "before": change.get("before"),
+        "after": change.get("after"),
+        "reason": change.get("reason", ""),
+    }
+    if "object_id" in change:
+        row["object_id"] = change["object_id"]
+    return row

@@ -612,6 +612,20 @@ def get_cohort_by_id_or_404(cohort_id: int, *, manage: bool = False, details: bo
     return cohort
 
 
+def get_cohort_and_places_or_404(cohort_id: int, trainee: Trainee) -> tuple[Cohort, tuple]:
+    """``get_cohort_by_id_or_404(cohort_id, details=True)`` for ``trainee`` applying: the cohort, and her places
+    in and around it as ``enrollments.services.rules.places_of`` reads them, in the same statement (every
+    application through the API reads both; ``services.apply(..., places=...)`` takes them). 404 as the loader."""
+    from enrollments.services.rules import cohort_and_places  # the enrollment services build on this module
+
+    if cohort_id > LARGEST_ID:  # no such row can exist, and the database would refuse the number
+        abort(404)
+    cohort, places = cohort_and_places(cohort_id, trainee)
+    if cohort is None or not can_view_cohort(current_user, cohort):
+        abort(404)
+    return cohort, places
+
+
 @functools.cache
 def cohort_with_details() -> Select:
     """The cohort with ``cohort_id`` and its course and centre: a query built once (every application runs

@@ -10,13 +10,13 @@ time spent waiting for the database. No profiler runs: its own cost would distor
 
     .venv/bin/python bench/application_cost.py [--applications 1000] [--warmup 50] [--database-url URL]
 
-The steps (nested: "the rules and writes" contains the five after it):
+The steps (nested: "the rules and writes" contains the two after it):
 - the whole request (``app.wsgi_app``) and, inside it,
 - reading the token (``auth.tokens.user_for_token``: one SELECT with her account and trainee record),
-- reading the cohort (``get_cohort_by_id_or_404``),
-- the rules and writes (``enrollments.services.apply``): her places (``places_of``), the seat
-  (``take_seat``), the place (``insert_place``), her record's stamp (``stamp_trainee``), the audit event and
-  her message (``record_new_place``),
+- reading the cohort and her places (``auth.permissions.get_cohort_and_places_or_404``: one SELECT),
+- the rules and writes (``enrollments.services.apply``): her message's text (``messages.new_place_message``),
+  and the writes (``changes.write_open_place``: the seat, the place, her record's stamp, the audit event and
+  her message, in one statement on PostgreSQL),
 - the commit (``submitting.committed``).
 What is left of the whole request is Flask, the API's argument parsing and answer, sign-in and headers.
 """
@@ -70,14 +70,11 @@ def instrument(app, steps: Steps) -> None:
     import enrollments.services.applying as applying
 
     steps.wrap(api.auth, "user_for_token", "reading the token")
-    steps.wrap(api.enrollments, "get_cohort_by_id_or_404", "reading the cohort")
+    steps.wrap(api.enrollments, "get_cohort_and_places_or_404", "reading the cohort and her places")
     steps.wrap(api.enrollments.services, "apply", "the rules and writes")
     for name, label in (
-        ("places_of", "  her places (SELECT)"),
-        ("take_seat", "  the seat (UPDATE cohort)"),
-        ("insert_place", "  the place (INSERT enrollment)"),
-        ("stamp_trainee", "  her record's stamp (UPDATE trainee)"),
-        ("record_new_place", "  audit event + message (2 INSERTs)"),
+        ("new_place_message", "  her message's text (Babel)"),
+        ("write_open_place", "  the five writes (one statement)"),
     ):
         steps.wrap(applying, name, label)
     steps.wrap(api.enrollments, "committed", "the commit")
@@ -130,7 +127,7 @@ def main() -> None:
     print(f"{'step (ms per application)':<40}{'CPU':>8}{'wall':>8}")
     for label in steps.wall:
         print(f"{label:<40}{1000 * steps.cpu[label] / count:>8.2f}{1000 * steps.wall[label] / count:>8.2f}")
-    inner = ("reading the token", "reading the cohort", "the rules and writes", "the commit")
+    inner = ("reading the token", "reading the cohort and her places", "the rules and writes", "the commit")
     rest_cpu = steps.cpu["the whole request"] - sum(steps.cpu[label] for label in inner)
     rest_wall = steps.wall["the whole request"] - sum(steps.wall[label] for label in inner)
     print(f"{'the rest (Flask, API, headers)':<40}{1000 * rest_cpu / count:>8.2f}{1000 * rest_wall / count:>8.2f}")

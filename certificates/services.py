@@ -284,9 +284,21 @@ def verification_statement() -> Select:
 
 def verification(number: str) -> Verification | None:
     """The certificate with ``number`` (in its printed form) and the number that replaced it: one indexed
-    query (the snapshot row holds every fact shown), read on the connection. None: no certificate has that
-    number."""
-    found = db.session.connection().execute(verification_statement(), {"number": number}).first()
+    query (the snapshot row holds every fact shown), read on PostgreSQL on a connection of its own in
+    autocommit. None: no certificate has that number.
+
+    Why not the session's connection: a lone SELECT needs no transaction, and the session's BEGIN and
+    ROLLBACK were two of the lookup's four round trips to the database (with the pool's ping and the query):
+    on a busy machine each round trip is a wait for the database's turn on the CPU, and the lookup took about
+    twice as long (bench/verify_profile.py; README, "Certificates anyone can verify"). It reads only what was
+    committed, which is all a public page may show. SQLite has no round trips (it is in the process) and one
+    writer at a time: there the session's connection is used, as a second connection would wait for the
+    session's own write lock when a caller holds one."""
+    if db.engine.dialect.name == "sqlite":
+        found = db.session.connection().execute(verification_statement(), {"number": number}).first()
+    else:
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            found = connection.execute(verification_statement(), {"number": number}).first()
     return Verification(found, found.replaced_by_number) if found is not None else None
 
 

@@ -39,6 +39,7 @@ from enrollments.services import (
 from enrollments.services.merit import DEFAULT_TEST_WEIGHT, check_test_weight
 from enrollments.services.offers import DEFAULT_OFFER_HOURS
 from enrollments.services.waitlist import in_backfill_window
+from enrollments.tallies import copy_cohort_facts
 from extensions import db
 from language import long_date
 from refusals import Conflict, Refusal
@@ -428,6 +429,8 @@ def update_cohort(cohort: Cohort, details: CohortDetails, *, actor: UserAccount)
             setattr(cohort, name, value)
         db.session.flush()
         change_capacity(cohort, seats, reserved=reserved, actor=actor)
+    # Its tally rows copy the facts reports filter by (first day, kind, women-only, mode, course).
+    copy_cohort_facts(cohort.id)
     after = snapshot(cohort, COHORT_FIELDS)
     if after != before:
         record(actor, "cohort.update", cohort, before=before, after=after, centre_id=cohort.centre_id)
@@ -479,6 +482,7 @@ def change_status(cohort: Cohort, to: CohortStatus, *, actor: UserAccount) -> Co
     if result.rowcount != 1:
         raise NotPossibleNow(_("Someone changed this cohort's status meanwhile: look again."))
     db.session.expire(cohort, ["status", "updated_at"])
+    copy_cohort_facts(cohort.id)  # its tally rows copy the status (before finishing adds to them)
     record(
         actor,
         "cohort.status",

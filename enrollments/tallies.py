@@ -22,15 +22,36 @@ changes (``add_tallies``: INSERT ... ON CONFLICT DO UPDATE, adding, never read-m
 - the completion rule and the marks (``keep_tallies`` around their changes).
 
 ``flask oversight recount`` recounts them from the enrollment and certificate tables (``recount_tallies``).
+
+Each row also carries a copy of its cohort's facts that reports select and group by (``COHORT_FACTS``: centre,
+course, status, first day, kind, women-only, mode), so that a report reads this table alone, with no join to the
+wide and busy cohort table (``oversight.queries.completion``; at 3 million enrollments the join was most of the
+report's time). The copy is made when the row is (``add_tallies`` reads them from the cohort in the same
+statement) and kept by every service that changes one of them (``copy_cohort_facts``: ``update_cohort``,
+``change_status``, ``cancel_cohort``); ``recount_tallies`` checks them against the cohort too.
 """
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from types import SimpleNamespace
 
 from flask import current_app
-from sqlalchemy import ColumnElement, ForeignKey, Integer, case, delete, func, inspect, select
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Date,
+    ForeignKey,
+    Integer,
+    case,
+    delete,
+    func,
+    inspect,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.orm.base import NO_VALUE
@@ -40,7 +61,16 @@ from courses.models import Cohort, Course
 from database import enum_type
 from enrollments.models import Enrollment, Trainee
 from extensions import db
-from vocabulary import Area, CertificateStatus, EnrollmentStatus, Gender, NotCompletedReason
+from vocabulary import (
+    Area,
+    CertificateStatus,
+    CohortKind,
+    CohortStatus,
+    EnrollmentStatus,
+    Gender,
+    Mode,
+    NotCompletedReason,
+)
 
 S = EnrollmentStatus
 FINISHED_PLACES = (S.COMPLETED, S.NOT_COMPLETED)
@@ -61,6 +91,8 @@ PLACE_TALLY_NAMES = (
 )
 CERTIFICATE_TALLY_NAMES = ("certificates_issued", "certificates_revoked", "certified")
 TALLY_NAMES = (*PLACE_TALLY_NAMES, *CERTIFICATE_TALLY_NAMES)
+# The cohort's columns each tally row copies (same names on both tables): what reports group and filter by.
+COHORT_FACTS = ("centre_id", "course_id", "status", "starts_on", "kind", "women_only", "mode")
 
 
 class CohortTally(db.Model):
@@ -88,6 +120,14 @@ class CohortTally(db.Model):
     certificates_issued: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # reissues too
     certificates_revoked: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     certified: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # valid certificates
+    # A copy of the cohort's ``COHORT_FACTS`` (see the module): reports read this table alone.
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"))
+    status: Mapped[CohortStatus] = mapped_column(enum_type(CohortStatus, "status"))
+    starts_on: Mapped[date] = mapped_column(Date)
+    kind: Mapped[CohortKind] = mapped_column(enum_type(CohortKind, "kind"))
+    women_only: Mapped[bool] = mapped_column(Boolean)
+    mode: Mapped[Mode] = mapped_column(enum_type(Mode, "mode"))
 
     def __repr__(self) -> str:
         return f"<CohortTally {self.cohort_id} {self.gender.value} {self.area.value}>"
@@ -186,8 +226,16 @@ def add_tallies(cohort_id: int, gender: Gender, area: Area, changes: dict[str, i
     if not changes:
         return
     insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(CohortTally).values(cohort_id=cohort_id, gender=gender, area=area, **changes)
     table = CohortTally.__table__
+    # INSERT ... SELECT from the cohort: a new row takes the cohort's facts in the same statement.
+    row = select(
+        literal(cohort_id, Integer),
+        literal(gender, table.c.gender.type),
+        literal(area, table.c.area.type),
+        *[getattr(Cohort, name) for name in COHORT_FACTS],
+        *[literal(value, Integer) for value in changes.values()],
+    ).where(Cohort.id == cohort_id)
+    stmt = insert(CohortTally).from_select(["cohort_id", "gender", "area", *COHORT_FACTS, *changes], row)
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.cohort_id, table.c.gender, table.c.area],
         set_={name: table.c[name] + stmt.excluded[name] for name in changes},
@@ -196,6 +244,22 @@ def add_tallies(cohort_id: int, gender: Gender, area: Area, changes: dict[str, i
     # reads what was last flushed) must stay unflushed until it is.
     with db.session.no_autoflush:
         db.session.execute(stmt)
+
+
+def copy_cohort_facts(cohort_id: int) -> None:
+    """Copy the cohort's ``COHORT_FACTS`` onto its tally rows (one UPDATE; none when it has no rows yet).
+    Call it after changing one of them, once the change is in the database (flushed or UPDATEd)."""
+    db.session.execute(
+        update(CohortTally)
+        .where(CohortTally.cohort_id == cohort_id)
+        .values(
+            {
+                name: select(getattr(Cohort, name)).where(Cohort.id == cohort_id).scalar_subquery()
+                for name in COHORT_FACTS
+            }
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def keep_tallies(place: Enrollment, before: dict[str, int] | None = None) -> None:
@@ -312,44 +376,67 @@ def actual_tallies(run: Callable | None = None) -> dict[Key, dict[str, int]]:
 
 @dataclass(frozen=True)
 class TallyDrift:
-    """A tally that disagrees with the enrollment or certificate table."""
+    """A tally that disagrees with the enrollment or certificate table, or a copied fact with its cohort."""
 
     cohort_id: int
     cohort_code: str
-    counter: str  # e.g. ``tally female/rural completed``
-    stored: int
-    actual: int
+    counter: str  # e.g. ``tally female/rural completed``, ``tally female/rural status``
+    stored: object  # a count; for a copied fact, the value (None: the row is missing)
+    actual: object
+
+
+def cohort_facts(run: Callable | None = None) -> dict[int, dict]:
+    """Every cohort's ``COHORT_FACTS`` (and code) by id, as its tally rows should copy them."""
+    run = run or db.session.execute
+    rows = run(select(Cohort.id, Cohort.code, *[getattr(Cohort, name) for name in COHORT_FACTS]))
+    return {row[0]: {"code": row[1], **dict(zip(COHORT_FACTS, row[2:], strict=True))} for row in rows}
 
 
 def recount_tallies(*, fix: bool = False) -> list[TallyDrift]:
-    """Compare every stored tally with ``actual_tallies``; return the drifts. With ``fix=True`` the stored
-    rows are set to the actual counts (flushed, not committed); rows that agree are not written to."""
+    """Compare every stored tally with ``actual_tallies``, and its copied facts with its cohort's; return the
+    drifts. With ``fix=True`` the stored rows are set to the actual counts and facts (flushed, not committed);
+    rows that agree are not written to."""
     actual = actual_tallies()
     stored = {(row.cohort_id, row.gender, row.area): row for row in db.session.scalars(select(CohortTally))}
-    codes = dict(db.session.execute(select(Cohort.id, Cohort.code)).all())
+    facts = cohort_facts()
     drifts = []
     for key in sorted(set(actual) | set(stored), key=lambda k: (k[0], k[1].value, k[2].value)):
         row = stored.get(key)
         values = actual.get(key, dict.fromkeys(TALLY_NAMES, 0))
+        cohort_id, gender, area = key
+        cohort = facts.get(cohort_id, {})
         for name in TALLY_NAMES:
             kept = getattr(row, name) if row is not None else 0
             if kept != values[name]:
-                cohort_id, gender, area = key
                 drifts.append(
                     TallyDrift(
                         cohort_id,
-                        codes.get(cohort_id, "?"),
+                        cohort.get("code", "?"),
                         f"tally {gender.value}/{area.value} {name}",
                         kept,
                         values[name],
                     )
                 )
+        wrong_facts = [] if row is None else [name for name in COHORT_FACTS if getattr(row, name) != cohort.get(name)]
+        for name in wrong_facts:
+            drifts.append(
+                TallyDrift(
+                    cohort_id,
+                    cohort.get("code", "?"),
+                    f"tally {gender.value}/{area.value} {name}",
+                    getattr(row, name),
+                    cohort.get(name),
+                )
+            )
         if fix and row is None and key in actual:
-            db.session.add(CohortTally(cohort_id=key[0], gender=key[1], area=key[2], **values))
+            copied = {name: cohort[name] for name in COHORT_FACTS}
+            db.session.add(CohortTally(cohort_id=cohort_id, gender=gender, area=area, **values, **copied))
         elif fix and row is not None:
             for name in TALLY_NAMES:
                 if getattr(row, name) != values[name]:
                     setattr(row, name, values[name])
+            for name in wrong_facts:
+                setattr(row, name, cohort.get(name))
     if fix:
         db.session.flush()
     return drifts
@@ -357,10 +444,17 @@ def recount_tallies(*, fix: bool = False) -> list[TallyDrift]:
 
 def rebuild_tallies(connection) -> int:
     """Replace every tally with ``actual_tallies``, on ``connection`` (for data loaded without the services:
-    the seeds). Returns the rows written."""
+    the seeds), with their cohorts' facts. Returns the rows written."""
     connection.execute(delete(CohortTally))
+    facts = cohort_facts(connection.execute)
     rows = [
-        {"cohort_id": cohort_id, "gender": gender, "area": area, **values}
+        {
+            "cohort_id": cohort_id,
+            "gender": gender,
+            "area": area,
+            **values,
+            **{name: facts[cohort_id][name] for name in COHORT_FACTS},
+        }
         for (cohort_id, gender, area), values in actual_tallies(connection.execute).items()
     ]
     if rows:

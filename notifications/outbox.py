@@ -57,13 +57,16 @@ def queue(trainee: Trainee, kind: str, subject: str, body: str, *, enrollment: E
 
 def queue_many(messages: list[Message]) -> None:
     """Queue many messages in one multi-row INSERT (work on a whole list at once); never commits."""
+    if rows := queued_rows(messages):
+        db.session.execute(insert(OutboxMessage), rows)
+
+
+def queued_rows(messages: list[Message]) -> list[dict]:
+    """The ``outbox_message`` rows ``queue_many`` inserts for ``messages`` (with their time and idempotency
+    key), for a writer that inserts them itself (``enrollments.services.changes.write_open_place``)."""
     rows = [row for message in messages for row in outbox_rows(message)]
-    if rows:
-        now = utcnow()
-        db.session.execute(
-            insert(OutboxMessage),
-            [{**row, "created_at": now, "idempotency_key": new_idempotency_key()} for row in rows],
-        )
+    now = utcnow()
+    return [{**row, "created_at": now, "idempotency_key": new_idempotency_key()} for row in rows]
 
 
 def queue_sms(recipient: str, kind: str, body: str, *, trainee: Trainee | None = None) -> OutboxMessage:

@@ -21,6 +21,7 @@ import pytest
 import sqlalchemy as sa
 from api_helpers import bearer
 
+from audit.models import AuditEvent
 from courses.models import Cohort
 from enrollments import pools
 from enrollments.counters import recount
@@ -29,6 +30,7 @@ from enrollments.services import NotPossibleNow, apply
 from enrollments.services.applying import place_in_open_seat
 from enrollments.services.changes import insert_place
 from extensions import db
+from notifications.models import OutboxMessage
 from vocabulary import EnrollmentSource, EnrollmentStatus, Gender, Pool, Role
 
 MOST_STATEMENTS = 10
@@ -90,6 +92,59 @@ def test_an_application_for_an_open_seat_takes_at_most_ten_statements(client, re
     assert recount() == []
 
 
+def test_an_open_seat_is_written_in_one_statement_on_postgresql(client, reserved_cohort, applicant):
+    """The seat, the place, her record's stamp, the audit event and her message: five statements on SQLite, one
+    on PostgreSQL (``changes.write_open_place``). Before them: the token (her account and record), and the
+    cohort with her places (``auth.permissions.get_cohort_and_places_or_404``)."""
+    _, headers = applicant()
+    _, sent = apply_counted(client, reserved_cohort, headers)
+    reads = [statement for statement in sent if statement.upper().startswith("SELECT")]
+    writes = [statement for statement in sent if not statement.upper().startswith("SELECT")]
+    assert len(reads) == 2, listed(sent)
+    assert len(writes) == (1 if db.engine.dialect.name == "postgresql" else 5), listed(sent)
+
+
+def test_the_writes_of_an_open_seat_make_what_the_rules_say(client, reserved_cohort, applicant, make_user):
+    """Whether in one statement or five: her place, the seat counted (and her person counters), her record
+    marked with her first application and place, one audit event with the request's id, her message on each
+    channel she has, all naming the place."""
+    trainee_id, headers = applicant(email="asma@example.pk", gender=Gender.FEMALE)
+    response = client.post(
+        f"/api/v1/cohorts/{reserved_cohort}/enrollments", headers=headers | {"X-Request-ID": "apply-1"}, json={}
+    )
+    assert response.status_code == 201, response.get_json()
+    answer = response.get_json()
+    assert (answer["status"], answer["pool"], answer["source"], answer["reason"]) == ("enrolled", "open", "online", "")
+    assert answer["applied_at"] == answer["decided_at"]
+    place_id = answer["id"]
+    trainee = db.session.get(Trainee, trainee_id)
+    assert (trainee.first_application_id, trainee.first_place_id) == (place_id, place_id)
+    cohort = db.session.get(Cohort, reserved_cohort)
+    counted = (cohort.enrolled_count, cohort.women_count, cohort.applications_count, cohort.applicants_count)
+    assert counted == (1, 1, 1, 1)
+    assert (cohort.reached_count, cohort.reached_women_count, cohort.held_women) == (1, 1, 0)
+    event = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.object_type == "enrollment", AuditEvent.object_id == place_id)
+    ).one()
+    assert (event.action, event.actor_id, event.request_id, event.centre_id) == (
+        "enrollment.apply",
+        trainee.user_id,
+        "apply-1",
+        cohort.centre_id,
+    )
+    assert event.after == {"status": "enrolled", "cohort": cohort.code, "trainee_id": trainee_id}
+    messages = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.enrollment_id == place_id)).all()
+    assert sorted((message.channel.value, message.recipient) for message in messages) == [
+        ("email", "asma@example.pk"),
+        ("sms", trainee.phone),
+    ]
+    assert {(message.kind, message.trainee_id, message.subject) for message in messages} == {
+        ("enrollment.enrolled", trainee_id, "Markaz: You have a place")
+    }
+    assert len({message.idempotency_key for message in messages}) == 2
+    assert recount() == []
+
+
 def test_an_application_for_a_reserved_seat_takes_at_most_ten_statements(
     client, reserved_cohort, applicant, make_trainee
 ):
@@ -124,7 +179,7 @@ def test_a_second_application_is_answered_in_few_statements_and_writes_nothing(
         response = client.post(f"/api/v1/cohorts/{reserved_cohort}/enrollments", headers=headers, json={})
     assert response.status_code == 409
     assert response.get_json()["error"]["enrollment_id"] == first["id"]
-    assert len(sent) <= 4, listed(sent)  # token, cohort, her lock, her places
+    assert len(sent) <= 2, listed(sent)  # the token; the cohort with her places (hers among them)
     assert not [statement for statement in sent if not statement.upper().startswith("SELECT")], listed(sent)
     assert row_counts() == before
 

@@ -24,20 +24,24 @@ from pages import csv_notes, csv_rows, export_events, text
 from sqlalchemy import func, select, update
 
 import clock
+from api.catalogue import changed_details
 from attendance.services import take_attendance
 from auth.permissions import oversight_scope
 from certificates.models import Certificate
 from certificates.services import issue, reissue, revoke
-from courses.cohorts import change_status
+from courses.cohorts import change_status, update_cohort
+from courses.models import Cohort
 from enrollments import services
 from enrollments.services.changes import move
-from enrollments.tallies import TALLY_NAMES, CohortTally, keep_tallies, recount_tallies
+from enrollments.tallies import TALLY_NAMES, CohortTally, actual_tallies, keep_tallies, recount_tallies
 from enrollments.trainees import correct_trainee
 from extensions import db
 from oversight.completion_figures import COMPLETION_FIGURES, COMPLETION_KEYS
 from oversight.queries import CompletionFigures, completion_report, completion_totals
+from oversight.queries.capacity import _report_keys, reported_cohorts
+from oversight.queries.completion import CompletionRow
 from tests.api_helpers import api_error, bearer
-from vocabulary import Area, CohortStatus, EnrollmentStatus, Gender, Role, Shift, Track
+from vocabulary import Area, CohortStatus, EnrollmentStatus, Gender, Mode, Role, Shift, Track
 
 S = EnrollmentStatus
 FIRST = date(2026, 11, 2)
@@ -132,6 +136,84 @@ def by_key(rows):
 
 def test_the_tallies_equal_a_recount_after_every_kind_of_change(net):
     assert recount_tallies() == []
+
+
+def counted_report(scope, group_by: str, **filters) -> list[CompletionRow]:
+    """The report counted the long way: the tallies recounted from the enrollment and certificate tables
+    (``actual_tallies``) over the cohorts the capacity report selects from the cohort table
+    (``reported_cohorts``), grouped here. What the report reads from the tally rows' copies must equal it."""
+    keys, name = _report_keys(group_by)
+    labels = [*keys, *([name] if name is not None else [])]
+    period = [filters.pop(argument, None) for argument in ("province_code", "starts_from", "starts_to")]
+    selected = reported_cohorts(select(Cohort.id, *labels).select_from(Cohort), scope, *period, **filters)
+    groups = {row[0]: row[1:] for row in db.session.execute(selected)}
+    rows: dict[str, CompletionRow] = {}
+    for (cohort_id, gender, area), values in actual_tallies().items():
+        if cohort_id not in groups:
+            continue
+        group = groups[cohort_id]
+        key = "-".join(str(value.value if isinstance(value, Track) else value) for value in group[: len(keys)])
+        label = group[len(keys)] if name is not None else Track(group[0]).plain_label
+        row = rows.setdefault(key, CompletionRow(key, label))
+        for figures in (row.figures, row.by_gender[gender], row.by_area[area]):
+            figures.add(CompletionFigures(**values))
+    return [rows[key] for key in sorted(rows)]
+
+
+REPORT_FILTERS = [
+    {},
+    {"province_code": "SD"},
+    {"starts_from": date(2026, 11, 3)},
+    {"starts_to": date(2026, 11, 2)},
+    {"mode": Mode.ONLINE},
+    {"women_only": True},
+    {"camps": True},
+]
+
+
+def assert_the_report_is_the_count(net) -> None:
+    for role in ("admin", "punjab_overseer", "staff_b"):
+        scope = oversight_scope(net.users[role])
+        for group_by in ("province", "district", "centre", "track"):
+            for filters in REPORT_FILTERS:
+                expected = counted_report(scope, group_by, **dict(filters))
+                assert completion_report(scope, group_by, **filters) == expected, (role, group_by, filters)
+
+
+def test_the_report_equals_one_counted_from_the_tables_whatever_its_cohorts_become(net):
+    """The report reads the cohort's facts from the tally rows' copies: every change of a cohort that the
+    report filters by moves them (``copy_cohort_facts``), checked against a count from the tables each time."""
+    admin = oversight_scope(net.users["admin"])
+    assert_the_report_is_the_count(net)
+    assert completion_report(admin, "province", mode=Mode.ONLINE) == []
+
+    # Karachi's cohort goes online, women-only and a day later (the facts the filters read).
+    khi = net.khi
+    later = {"mode": Mode.ONLINE, "women_only": True, "starts_on": date(2026, 11, 3)}
+    update_cohort(khi, changed_details(khi, later), actor=net.staff_b)
+    db.session.commit()
+    assert recount_tallies() == []
+    for filters in ({"mode": Mode.ONLINE}, {"women_only": True}, {"starts_from": date(2026, 11, 3)}):
+        assert [row.key for row in completion_report(admin, "province", **filters)] == ["SD"]
+    assert_the_report_is_the_count(net)
+
+    # Lahore's finishes (the rule decides, certificates are issued); Karachi's is cancelled.
+    change_status(net.lhr, CohortStatus.FINISHED, actor=net.staff_a)
+    services.cancel_cohort(khi, actor=net.staff_b, reason="The lab flooded")
+    db.session.commit()
+    statuses = dict(db.session.execute(select(CohortTally.cohort_id, CohortTally.status).distinct()).all())
+    assert statuses == {net.lhr.id: CohortStatus.FINISHED, khi.id: CohortStatus.CANCELLED}
+    assert recount_tallies() == []
+    assert_the_report_is_the_count(net)
+
+
+def test_a_copied_fact_that_drifts_is_found_and_fixed_by_the_recount(net):
+    db.session.execute(update(CohortTally).where(CohortTally.cohort_id == net.khi.id).values(mode=Mode.HYBRID))
+    drifts = recount_tallies()
+    assert [(d.cohort_code, d.counter, d.stored, d.actual) for d in drifts] == [
+        ("KHI-1", "tally female/rural mode", Mode.HYBRID, Mode.ON_SITE)
+    ]
+    assert recount_tallies(fix=True) and recount_tallies() == []
 
 
 def test_the_figures_are_the_hand_count(net):

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
-from audit.events import record_many
+from audit.events import event_common, event_row, record_many
 from auth.models import UserAccount
 from auth.permissions import can_manage_cohort
 from courses.models import Cohort
@@ -17,16 +17,18 @@ from enrollments.counters import first_marks, person_deltas
 from enrollments.eligibility import unmet_requirements
 from enrollments.models import Enrollment, Trainee
 from enrollments.services.changes import (
+    NotWritten,
     audit_state,
     change_counters,
-    give_back_seat,
     insert_place,
     lock_cohort,
     lock_trainees,
+    place_state,
     stamp_trainee,
     take_seat,
+    write_open_place,
 )
-from enrollments.services.messages import message_for
+from enrollments.services.messages import message_for, new_place_message
 from enrollments.services.rules import (
     ApplicationsClosed,
     NotAllowed,
@@ -40,7 +42,7 @@ from enrollments.services.rules import (
     waitlist_position,
 )
 from extensions import db
-from notifications.outbox import queue_many
+from notifications.outbox import queue_many, queued_rows
 from vocabulary import WAITING_ADMISSIONS, Admission, EnrollmentSource, EnrollmentStatus, Pool
 
 S = EnrollmentStatus
@@ -93,11 +95,18 @@ def prospect(
     return Prospect("apply")
 
 
-def apply(trainee: Trainee, cohort: Cohort, *, actor: UserAccount, now: datetime | None = None) -> Placement:
-    """A trainee applies online for herself. See ``place`` for the rules."""
+def apply(
+    trainee: Trainee,
+    cohort: Cohort,
+    *,
+    actor: UserAccount,
+    now: datetime | None = None,
+    places: tuple[Enrollment | None, list[Enrollment]] | None = None,
+) -> Placement:
+    """A trainee applies online for herself. See ``place`` for the rules (and ``places``)."""
     if trainee.user_id is None or trainee.user_id != actor.id:
         raise NotAllowed(_("Only trainees can apply online, each for their own place."))
-    return place(trainee, cohort, actor=actor, source=EnrollmentSource.ONLINE, now=now)
+    return place(trainee, cohort, actor=actor, source=EnrollmentSource.ONLINE, now=now, places=places)
 
 
 def register(
@@ -116,7 +125,13 @@ def register(
 
 
 def place(
-    trainee: Trainee, cohort: Cohort, *, actor: UserAccount, source: EnrollmentSource, now: datetime | None = None
+    trainee: Trainee,
+    cohort: Cohort,
+    *,
+    actor: UserAccount,
+    source: EnrollmentSource,
+    now: datetime | None = None,
+    places: tuple[Enrollment | None, list[Enrollment]] | None = None,
 ) -> Placement:
     """Give ``trainee`` a place (or a place in line) in ``cohort``.
 
@@ -131,8 +146,13 @@ def place(
 
     Applications come by the thousand when a popular intake opens, all for the same few cohort rows: the
     common case, an open seat, is written without waiting for the cohort's lock (``place_in_open_seat``);
-    the rest locks the cohort and decides on its counters as they are (``place_locked``)."""
-    if (placement := place_in_open_seat(trainee, cohort, actor=actor, source=source, now=now)) is not None:
+    the rest locks the cohort and decides on its counters as they are (``place_locked``).
+
+    ``places``: her places as ``rules.places_of`` reads them, when the caller read them already (with the
+    cohort, after her record: ``auth.permissions.get_cohort_and_places_or_404``); only the quick way uses them
+    (see ``place_in_open_seat``), the locked way reads them again under the locks."""
+    placement = place_in_open_seat(trainee, cohort, actor=actor, source=source, now=now, places=places)
+    if placement is not None:
         return placement
     cohort = lock_cohort(cohort, now)
     # The time of application is read once the cohort is locked: applications are then timed in the
@@ -195,7 +215,13 @@ def place_locked(
 
 
 def place_in_open_seat(
-    trainee: Trainee, cohort: Cohort, *, actor: UserAccount, source: EnrollmentSource, now: datetime | None
+    trainee: Trainee,
+    cohort: Cohort,
+    *,
+    actor: UserAccount,
+    source: EnrollmentSource,
+    now: datetime | None,
+    places: tuple[Enrollment | None, list[Enrollment]] | None = None,
 ) -> Placement | None:
     """``place`` for the common case, without waiting for the cohort's lock until the seat is taken: a
     first-come cohort taking applications, an open seat free, nothing due on it (``waitlist.settle_due``),
@@ -209,10 +235,14 @@ def place_in_open_seat(
     (while an open seat is free nobody waits in line: a freed seat goes to the line at once). Her limits
     (places held, overlaps) were checked on her places as read; every place made for her stamps her record
     (``Trainee.updated_at``), and her record is written only if its stamp is still the one read before her
-    places were: a place made for her meanwhile sends her the locked way instead. Locks are taken in the
+    places were (``places``, read by the caller, must have been read after her record too: with the cohort,
+    after the token's statement read her record): a place made for her meanwhile sends her the locked way
+    instead. Locks are taken in the
     usual order: the cohort's row (the seat), then hers (the stamp). Her message and the audit event are
-    written after, as ``place`` writes them. Her place's time is read before the seat is taken, but only a
-    place in line needs its time to be in the order of the lock, and none is made here."""
+    written with them, as ``place`` writes them: all five writes are ``changes.write_open_place`` (one
+    statement on PostgreSQL), which writes nothing unless all are written. Her place's time is read before the
+    seat is taken, but only a place in line needs its time to be in the order of the lock, and none is made
+    here."""
     now = now or utcnow()
     if (
         cohort.admission is not Admission.FIRST_COME
@@ -222,7 +252,7 @@ def place_in_open_seat(
     ):
         return None
     stamp = trainee.updated_at  # read before her places: a place made for her since then changes it
-    existing, held = places_of(trainee, cohort)
+    existing, held = places if places is not None else places_of(trainee, cohort)
     if existing is not None:  # enrollments are never deleted: hers is there to stay
         return Placement(existing, created=False)
     to_trainee = trainee.user_id is not None and trainee.user_id == actor.id
@@ -234,20 +264,35 @@ def place_in_open_seat(
         return None  # refused: the locked way says why, on what it reads under the locks
     changes = counter_deltas(None, S.ENROLLED, trainee) | person_deltas(S.ENROLLED, trainee)
     changes.pop("enrolled_count")  # counted by take_seat
-    if not take_seat(cohort, Pool.OPEN, counting=changes, now=now, applying=True):
-        return None
-    enrollment = insert_place(
-        trainee, cohort, status=S.ENROLLED, source=source, applied_at=now, decided_at=now, pool=Pool.OPEN
+    written = write_open_place(
+        trainee,
+        cohort,
+        stamp=stamp,
+        counting=changes,
+        source=source,
+        now=now,
+        event=event_row(
+            event_common(actor, application_action(source), Enrollment.__tablename__),
+            new_place_change(trainee, cohort, S.ENROLLED),
+        ),
+        messages=queued_rows([new_place_message(trainee, cohort, S.ENROLLED.value)]),
     )
-    if enrollment is None:  # the same application, sent twice at once: the other one made her place
-        give_back_seat(cohort, changes, now)
+    if written is NotWritten.HAS_PLACE:  # the same application, sent twice at once: the other one made her place
         return Placement(find_enrollment(trainee, cohort), created=False)
-    if not stamp_trainee(trainee, stamp, dict.fromkeys(first_marks(changes), enrollment.id)):
-        db.session.delete(enrollment)
-        give_back_seat(cohort, changes, now)
+    if isinstance(written, NotWritten):
         return None
-    record_new_place(enrollment, actor=actor, source=source)
-    return Placement(enrollment, created=True)
+    return Placement(written, created=True)
+
+
+def application_action(source: EnrollmentSource) -> str:
+    """The audit event's action for a new place: applied online, or registered by staff."""
+    return "enrollment.apply" if source is EnrollmentSource.ONLINE else "enrollment.register"
+
+
+def new_place_change(trainee: Trainee, cohort: Cohort, status: EnrollmentStatus) -> dict:
+    """What the audit event of her new place in ``cohort`` keeps (as ``record_new_place`` writes it; its
+    ``object_id``, the place, is filled in by whoever writes it)."""
+    return {"after": place_state(status, cohort, trainee.id), "centre_id": cohort.centre_id}
 
 
 def record_new_place(
@@ -256,7 +301,6 @@ def record_new_place(
     """The audit event of a new place and her message about it (``position``: in line), as ``audit`` and
     ``tell`` write them, each in one INSERT of its own (no unit of work to go through: every application
     writes them)."""
-    action = "enrollment.apply" if source is EnrollmentSource.ONLINE else "enrollment.register"
     after = {"object_id": enrollment.id, "after": audit_state(enrollment), "centre_id": enrollment.cohort.centre_id}
-    record_many(actor, action, Enrollment.__tablename__, [after])
+    record_many(actor, application_action(source), Enrollment.__tablename__, [after])
     queue_many([message_for(enrollment, enrollment.status.value, position=position)])

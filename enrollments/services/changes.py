@@ -2,24 +2,46 @@
 cohort's counters in one UPDATE, a seat taken atomically (and the moment the last one went: ``filled_at``),
 the status moved, and its audit event."""
 
+import enum
 import functools
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Integer, Update, and_, bindparam, case, literal, or_, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    Table,
+    Update,
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from audit.events import record
+from audit.models import AuditEvent
 from auth.models import UserAccount
 from courses.models import Cohort, with_course_and_centre
 from database import UTCDateTime, get_locked, utcnow
 from enrollments import pools
-from enrollments.counters import count_person, left_training_delta, offer_deltas, pool_deltas
+from enrollments.counters import count_person, first_marks, left_training_delta, offer_deltas, pool_deltas
 from enrollments.counters import deltas as counter_deltas
 from enrollments.models import Enrollment, Trainee
 from enrollments.tallies import keep_tallies, loaded_tallies
 from extensions import db
-from vocabulary import RESERVED_POOLS, Admission, CohortStatus, EnrollmentStatus, Pool
+from notifications.models import OutboxMessage
+from vocabulary import RESERVED_POOLS, Admission, CohortStatus, EnrollmentSource, EnrollmentStatus, Pool
 
 S = EnrollmentStatus
 
@@ -237,7 +259,12 @@ def move(
 
 def audit_state(enrollment: Enrollment) -> dict:
     """What an enrollment's audit event keeps of it after the change."""
-    return {"status": enrollment.status.value, "cohort": enrollment.cohort.code, "trainee_id": enrollment.trainee_id}
+    return place_state(enrollment.status, enrollment.cohort, enrollment.trainee_id)
+
+
+def place_state(status: EnrollmentStatus, cohort: Cohort, trainee_id: int) -> dict:
+    """``audit_state`` of a place in ``status`` in ``cohort`` of the trainee ``trainee_id`` (a place not yet made)."""
+    return {"status": status.value, "cohort": cohort.code, "trainee_id": trainee_id}
 
 
 def audit(actor: UserAccount | None, action: str, enrollment: Enrollment, before: S | None, reason: str = "") -> None:
@@ -250,3 +277,224 @@ def audit(actor: UserAccount | None, action: str, enrollment: Enrollment, before
         reason=reason,
         centre_id=enrollment.cohort.centre_id,
     )
+
+
+class NotWritten(enum.Enum):
+    """Why ``write_open_place`` wrote nothing (everything it had begun is undone)."""
+
+    SEAT_GONE = "no open seat was free for an applicant at that moment"
+    HAS_PLACE = "she has a place in the cohort already, made meanwhile"
+    RECORD_CHANGED = "her record changed since it was read"
+
+
+def write_open_place(
+    trainee: Trainee,
+    cohort: Cohort,
+    *,
+    stamp: datetime,
+    counting: dict[str, int],
+    source: EnrollmentSource,
+    now: datetime,
+    event: dict,
+    messages: list[dict],
+) -> Enrollment | NotWritten:
+    """Give ``trainee`` an open seat of ``cohort`` as an applicant who holds no lock (``applying.place_in_open_seat``):
+    take the seat (``take_seat(..., applying=True)``, adding the ``counting`` deltas), insert her place (enrolled,
+    open pool, applied and decided at ``now``), stamp her record if its ``updated_at`` is still ``stamp``
+    (``stamp_trainee``: her first application and first place marked as ``counting`` says), and insert the
+    place's audit ``event`` and ``messages`` (rows as ``audit.events.event_row`` and
+    ``notifications.outbox.queued_rows`` make them, the place's id filled in here). Returns the place, or why
+    nothing was written (``NotWritten``), having undone what it had begun.
+
+    On PostgreSQL the five writes are ONE statement: data-modifying CTEs, each acting only on what the one
+    before returned (the seat's row, the new place, her stamped row), so that none is written unless the
+    ones before it were; the locks are taken in the usual order, the cohort's row then hers. Every
+    application pays for these writes, and one round trip costs the worker a fraction of five. Whether the
+    seat was taken and her record stamped comes back with the place. SQLite (which has no data-modifying
+    CTEs) runs them one by one, with the same outcome."""
+    marks = first_marks(counting)
+    if db.engine.dialect.name == "postgresql":
+        return write_open_place_at_once(trainee, cohort, stamp, counting, marks, source, now, event, messages)
+    if not take_seat(cohort, Pool.OPEN, counting=counting, now=now, applying=True):
+        return NotWritten.SEAT_GONE
+    enrollment = insert_place(
+        trainee, cohort, status=S.ENROLLED, source=source, applied_at=now, decided_at=now, pool=Pool.OPEN
+    )
+    if enrollment is None:  # the same application, sent twice at once: the other one made her place
+        give_back_seat(cohort, counting, now)
+        return NotWritten.HAS_PLACE
+    if not stamp_trainee(trainee, stamp, dict.fromkeys(marks, enrollment.id)):
+        db.session.delete(enrollment)
+        give_back_seat(cohort, counting, now)
+        return NotWritten.RECORD_CHANGED
+    db.session.execute(insert(AuditEvent), [event | {"object_id": enrollment.id}])
+    db.session.execute(insert(OutboxMessage), [message | {"enrollment_id": enrollment.id} for message in messages])
+    return enrollment
+
+
+def write_open_place_at_once(
+    trainee: Trainee,
+    cohort: Cohort,
+    stamp: datetime,
+    counting: dict[str, int],
+    marks: tuple[str, ...],
+    source: EnrollmentSource,
+    now: datetime,
+    event: dict,
+    messages: list[dict],
+) -> Enrollment | NotWritten:
+    """``write_open_place`` on PostgreSQL, in one statement (``open_place_statement``)."""
+    counters = tuple(sorted(name for name, delta in counting.items() if delta))
+    place = with_defaults(
+        Enrollment.__table__,
+        {"trainee_id": trainee.id, "status": S.ENROLLED, "source": source, "applied_at": now, "decided_at": now}
+        | {"pool": Pool.OPEN},
+    )
+    event = with_defaults(AuditEvent.__table__, event)
+    messages = [with_defaults(OutboxMessage.__table__, message) for message in messages]
+    place, event, *messages = (
+        {**row, **dict.fromkeys(row.keys() & ROW_TIMES, now)} for row in (place, event, *messages)
+    )
+    # Every message has the same columns (``queued_rows``): one SMS, and an email when she gave an address.
+    statement = open_place_statement(counters, marks, tuple(place), tuple(event), tuple(messages[0]), len(messages))
+    parameters = {
+        "cohort_id": cohort.id,
+        "now": now,
+        **{f"delta_{name}": counting[name] for name in counters},
+        "trainee_id": trainee.id,
+        "stamp": stamp,
+        "stamped_at": utcnow(),
+        **prefixed("place_", place),
+        **prefixed("event_", event),
+        **{
+            key: value
+            for number, message in enumerate(messages)
+            for key, value in prefixed(f"message{number}_", message).items()
+        },
+    }
+    row = db.session.execute(statement, parameters).one_or_none()
+    db.session.expire(cohort, list(seat_statement(Pool.OPEN, False, counters, True)[1]))
+    if row is None:  # the seat's UPDATE matched no row
+        return NotWritten.SEAT_GONE
+    place_id, stamped_at = row.place_id, row.stamped_at
+    if place_id is None:  # the same application, sent twice at once: the other one made her place
+        give_back_seat(cohort, counting, now)
+        return NotWritten.HAS_PLACE
+    if stamped_at is None:
+        db.session.execute(delete(Enrollment).where(Enrollment.id == place_id))
+        give_back_seat(cohort, counting, now)
+        return NotWritten.RECORD_CHANGED
+    for name, value in (dict.fromkeys(marks, place_id) | {"updated_at": stamped_at}).items():
+        set_committed_value(trainee, name, value)
+    # The place as written: the values sent, the database's own (its id, server defaults) as returned, and
+    # nothing else (NULL). Made persistent as if read, so that it is neither read nor written again.
+    values = dict.fromkeys(PLACE_COLUMNS) | place | {"cohort_id": cohort.id}
+    values |= {key: getattr(row, f"place_{key}") for key in PLACE_RETURNED}
+    enrollment = Enrollment(**values)
+    make_transient_to_detached(enrollment)
+    db.session.add(enrollment)
+    return enrollment
+
+
+PLACE_COLUMNS = tuple(column.key for column in Enrollment.__table__.columns)
+# What the database gives a new place that the statement does not send: its id, and what only a server
+# default sets (every column with a server default has a Python default too today, but one may come).
+PLACE_RETURNED = tuple(
+    column.key
+    for column in Enrollment.__table__.columns
+    if column.primary_key or (column.server_default is not None and column.default is None)
+)
+
+
+def with_defaults(table: Table, row: dict) -> dict:
+    """``row`` with the Python-side defaults of ``table``'s columns it does not give (an INSERT written as a
+    CTE gets none from the ORM)."""
+    defaults = {}
+    for column in table.columns:
+        if column.key not in row and column.default is not None:
+            default = column.default
+            defaults[column.key] = default.arg(None) if default.is_callable else default.arg
+    return row | defaults
+
+
+def prefixed(prefix: str, row: dict) -> dict:
+    """The parameters of ``row``'s values (its times are the statement's ``now``: ``ROW_TIMES``)."""
+    return {f"{prefix}{name}": value for name, value in row.items() if name not in ROW_TIMES}
+
+
+# The times of the new rows (the place's, its event's, its messages'): all the moment of the application, sent
+# once. Fewer parameters and a shorter statement let psycopg keep it parsed (it does not above 4096 characters
+# or 50 parameters), which saves the worker a re-parse of the statement's text on every application.
+ROW_TIMES = frozenset({"applied_at", "decided_at", "updated_at", "occurred_at", "created_at"})
+
+
+@functools.cache
+def open_place_statement(
+    counters: tuple[str, ...],
+    marks: tuple[str, ...],
+    place_columns: tuple[str, ...],
+    event: tuple[str, ...],
+    message_columns: tuple[str, ...],
+    message_count: int,
+) -> Select:
+    """``write_open_place_at_once``'s statement for one shape of call, built once: the seat's UPDATE
+    (``seat_statement``), the place's INSERT, her stamp's UPDATE, the event's and the messages' INSERTs, as
+    CTEs each selecting from the one before, and a SELECT of the place and her new stamp from the seat's row
+    (no row: no seat; no place: she had one; no stamp: her record changed). Parameters: those of
+    ``seat_statement``, ``trainee_id``, ``stamp`` and ``stamped_at``, and ``place_<column>``,
+    ``event_<column>`` and ``message<n>_<column>`` for the rows' columns."""
+    now = bindparam("now", type_=UTCDateTime())
+    seat_update, _ = seat_statement(Pool.OPEN, False, counters, True)
+    # A CTE cannot have the ORM fill in ``onupdate`` values: the row's updated_at is given.
+    seat = seat_update.values(updated_at=now).returning(Cohort.id).cte("seat")
+
+    enrollment = Enrollment.__table__
+    place = (
+        rows_from(enrollment, ["place_"], place_columns, {"cohort_id": seat.c.id}, seat, true())
+        .on_conflict_do_nothing(index_elements=[enrollment.c.trainee_id, enrollment.c.cohort_id])
+        .returning(*(enrollment.c[key] for key in PLACE_RETURNED))
+        .cte("place")
+    )
+    place_id = select(place.c.id).scalar_subquery()
+
+    trainees = Trainee.__table__
+    stamped = (
+        update(trainees)
+        .where(
+            trainees.c.id == bindparam("trainee_id", type_=Integer()),
+            trainees.c.updated_at == bindparam("stamp", type_=UTCDateTime()),
+            exists(select(place.c.id)),
+        )
+        .values({**dict.fromkeys(marks, place_id), "updated_at": bindparam("stamped_at", type_=UTCDateTime())})
+        .returning(trainees.c.updated_at)
+        .cte("stamped")
+    )
+    after_stamp = exists(select(stamped.c.updated_at))
+    event_rows = rows_from(AuditEvent.__table__, ["event_"], event, {"object_id": place.c.id}, place, after_stamp)
+    # The messages in one INSERT, in their order (the SMS first, as ``queue_many`` writes them).
+    prefixes = [f"message{number}_" for number in range(message_count)]
+    message_rows = rows_from(
+        OutboxMessage.__table__, prefixes, message_columns, {"enrollment_id": place.c.id}, place, after_stamp
+    )
+    writes = [
+        event_rows.returning(AuditEvent.__table__.c.id).cte("event"),
+        message_rows.returning(OutboxMessage.__table__.c.id).cte("messages"),
+    ]
+    answer = [*(place.c[key].label(f"place_{key}") for key in PLACE_RETURNED), stamped.c.updated_at.label("stamped_at")]
+    return select(*answer).select_from(seat.outerjoin(place, true()).outerjoin(stamped, true())).add_cte(*writes)
+
+
+def rows_from(table: Table, prefixes: list[str], columns: tuple[str, ...], derived: dict, source, where):
+    """An INSERT into ``table`` of one row per prefix for each row of ``source`` where ``where`` holds: the
+    ``derived`` columns from ``source``, the other ``columns`` from parameters named ``<prefix><column>`` (the
+    ``ROW_TIMES`` from ``now``), in the order of ``prefixes``."""
+    now = bindparam("now", type_=UTCDateTime())
+    rows = []
+    for prefix in prefixes:
+        values = {
+            name: now if name in ROW_TIMES else bindparam(f"{prefix}{name}", type_=table.c[name].type)
+            for name in columns
+        } | derived
+        rows.append(select(*values.values()).select_from(source).where(where))
+    query = rows[0] if len(rows) == 1 else union_all(*rows)
+    return postgresql.insert(table).from_select(list(values), query, include_defaults=False)

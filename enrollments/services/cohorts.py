@@ -20,6 +20,7 @@ from enrollments.services.decisions import require_manager
 from enrollments.services.messages import tell
 from enrollments.services.rules import EnrollmentRefused, NotPossibleNow, ReasonRequired
 from enrollments.services.waitlist import fill, next_in_line
+from enrollments.tallies import copy_cohort_facts
 from extensions import db
 from language import long_date, message_language
 from vocabulary import ACTIVE_ENROLLMENT_STATUSES, RESERVED_POOLS, CohortStatus, EnrollmentStatus, Mode, Pool
@@ -304,6 +305,7 @@ def cancel_cohort(cohort: Cohort, *, actor: UserAccount, reason: str, now: datet
     previous = cohort.status
     cohort.status = CohortStatus.CANCELLED
     db.session.flush()
+    copy_cohort_facts(cohort.id)  # its tally rows copy the status
     record(
         actor,
         "cohort.cancel",

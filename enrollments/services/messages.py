@@ -4,7 +4,8 @@ same transaction as the change (``notifications.outbox``)."""
 from flask_babel import format_number
 from flask_babel import gettext as _
 
-from enrollments.models import Enrollment
+from courses.models import Cohort
+from enrollments.models import Enrollment, Trainee
 from enrollments.services.rules import waitlist_position
 from language import deadline, long_date, message_language
 from notifications.outbox import Message, queue
@@ -25,16 +26,45 @@ def message_for(enrollment: Enrollment, kind: str, *, position: int | None = Non
     return Message(trainee, f"enrollment.{kind}", subject, body, enrollment.id)
 
 
+def new_place_message(trainee: Trainee, cohort: Cohort, kind: str) -> Message:
+    """The message ``message_for`` writes about her new place in ``cohort`` when it puts her in no line
+    (``kind``: ``"enrolled"`` or ``"pending"``), written before the place exists: for a writer that queues it
+    in the statement that makes the place (``changes.write_open_place``), which fills in its enrollment."""
+    with message_language(trainee.language):
+        subject, body = new_place_text(cohort, kind)
+        subject = _("Markaz: %(subject)s", subject=subject)
+    return Message(trainee, f"enrollment.{kind}", subject, body)
+
+
+def where_text(cohort: Cohort) -> str:
+    """The cohort as messages name it: course, centre and first day."""
+    return _(
+        "%(course)s at %(centre)s, starting %(starts)s",
+        course=cohort.course.title,
+        centre=cohort.centre.name,
+        starts=long_date(cohort.starts_on),
+    )
+
+
+def new_place_text(cohort: Cohort, kind: str) -> tuple[str, str]:
+    """Subject and body of the message about a new place in no line (``kind``: enrolled, pending)."""
+    where = where_text(cohort)
+    if kind == "enrolled":
+        return _("You have a place"), _("You have a place in %(where)s.", where=where)
+    if kind == "pending":
+        return _("Application received"), _(
+            "Your application for %(where)s is waiting for the centre's review.", where=where
+        )
+    raise ValueError(f"{kind!r} is not a new place in no line")
+
+
 def message_text(enrollment: Enrollment, kind: str, position: int | None) -> tuple[str, str]:
     """Subject and body of the message about ``kind``, in the current locale."""
     cohort = enrollment.cohort
-    names = {
-        "course": cohort.course.title,
-        "centre": cohort.centre.name,
-        "starts": long_date(cohort.starts_on),
-        "reason": enrollment.reason,
-    }
-    where = _("%(course)s at %(centre)s, starting %(starts)s", **names)
+    if kind in ("enrolled", "pending"):
+        return new_place_text(cohort, kind)
+    names = {"course": cohort.course.title, "reason": enrollment.reason}
+    where = where_text(cohort)
     if kind == "waitlisted":
         return _("You are on the waitlist"), _(
             "%(course)s is full. You are number %(position)s on the waitlist for %(where)s; "
@@ -50,12 +80,6 @@ def message_text(enrollment: Enrollment, kind: str, position: int | None) -> tup
             where=where,
             rank=format_number(enrollment.merit_rank),
             position=format_number(position),
-        )
-    if kind == "enrolled":
-        return _("You have a place"), _("You have a place in %(where)s.", where=where)
-    if kind == "pending":
-        return _("Application received"), _(
-            "Your application for %(where)s is waiting for the centre's review.", where=where
         )
     if kind == "promoted":
         return _("A seat is yours"), _("A seat freed up: you now have a place in %(where)s.", where=where)

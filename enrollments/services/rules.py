@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, tuple_
 from sqlalchemy.orm import joinedload
 
-from courses.models import Cohort
+from courses.models import Cohort, with_course_and_centre
 from enrollments.models import Enrollment, Trainee
 from extensions import db
 from refusals import Refusal
@@ -129,8 +129,38 @@ def places_of(trainee: Trainee, cohort: Cohort) -> tuple[Enrollment | None, list
     ``find_enrollment`` and ``active_places`` read), in one statement, their cohorts with them (for the
     overlap check)."""
     found = db.session.scalars(places_query(), {"trainee_id": trainee.id, "cohort_id": cohort.id}).all()
-    existing = next((place for place in found if place.cohort_id == cohort.id), None)
-    return existing, [place for place in found if place.cohort_id != cohort.id]
+    return split_places(found, cohort.id)
+
+
+def split_places(found: list[Enrollment], cohort_id: int) -> tuple[Enrollment | None, list[Enrollment]]:
+    """``places_of``'s answer from the places it reads: hers in the cohort ``cohort_id``, and the others."""
+    existing = next((place for place in found if place.cohort_id == cohort_id), None)
+    return existing, [place for place in found if place.cohort_id != cohort_id]
+
+
+def cohort_and_places(cohort_id: int, trainee: Trainee) -> tuple[Cohort | None, tuple[Enrollment | None, list]]:
+    """The cohort ``cohort_id`` with its course and centre (None: no such cohort), and ``trainee``'s places as
+    ``places_of`` reads them, in one statement: what an application through the API reads first (its loader:
+    ``auth.permissions.get_cohort_and_places_or_404``)."""
+    rows = db.session.execute(cohort_and_places_query(), {"cohort_id": cohort_id, "trainee_id": trainee.id}).all()
+    if not rows:
+        return None, (None, [])
+    return rows[0][0], split_places([place for _, place in rows if place is not None], cohort_id)
+
+
+@functools.cache
+def cohort_and_places_query() -> Select:
+    """``cohort_and_places``' query, built once: the cohort, and her places (``places_query``'s) joined to it."""
+    hers = and_(
+        Enrollment.trainee_id == bindparam("trainee_id"),
+        or_(Enrollment.cohort_id == Cohort.id, Enrollment.status.in_(ACTIVE_ENROLLMENT_STATUSES)),
+    )
+    return (
+        select(Cohort, Enrollment)
+        .where(Cohort.id == bindparam("cohort_id"))
+        .outerjoin(Enrollment, hers)
+        .options(*with_course_and_centre(), joinedload(Enrollment.cohort))
+    )
 
 
 @functools.cache

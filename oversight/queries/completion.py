@@ -2,23 +2,25 @@
 and backfilled seats, per province, district, centre or track, each split by gender and by area.
 
 Every figure is a sum of the tallies (``enrollments.tallies.CohortTally``: per cohort, gender and area), over
-the cohorts the capacity report selects (``capacity.reported_cohorts``: the same scope, period and filters):
-one pass over at most nine rows per cohort, never over the enrollments. What each figure means:
+the cohorts the capacity report selects (``capacity.reported_cohorts``: the same scope, period and filters,
+read from the cohort's facts each tally row copies): one pass over at most nine rows per cohort, never over
+the enrollments, nor over the cohort table. What each figure means:
 ``oversight.figures.COMPLETION_FIGURES``.
 """
 
 from dataclasses import dataclass, field
 from datetime import date
-from operator import add
+from operator import add, attrgetter
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, String, func, select, type_coerce
 
 from auth.permissions import OversightScope
-from courses.models import Cohort
+from centres.models import Centre, District, Province
+from courses.models import Course
 from enrollments.tallies import TALLY_NAMES, CohortTally
 from extensions import db
-from oversight.queries.capacity import _report_keys, ratio, reported_cohorts
-from vocabulary import Area, Gender, Mode, Track
+from oversight.queries.capacity import SELECTED_STATUSES, _report_keys, ratio, scoped
+from vocabulary import Area, CohortKind, Gender, Mode, Track
 
 
 @dataclass
@@ -102,6 +104,51 @@ class CompletionRow:
 SPLITS = ("gender", "area")
 
 
+# The sums a report reads, in ``TALLY_NAMES`` order: built once (building them cost as much as running them).
+SUMS = [func.sum(getattr(CohortTally, tally)) for tally in TALLY_NAMES]
+
+
+def reported_tallies(
+    stmt: Select,
+    scope: OversightScope,
+    province_code: str | None,
+    starts_from: date | None,
+    starts_to: date | None,
+    *,
+    district_id: int | None = None,
+    centre_id: int | None = None,
+    camps: bool = False,
+    women_only: bool = False,
+    mode: Mode | None = None,
+) -> Select:
+    """``stmt`` (with ``CohortTally`` in its FROM) joined to the centre, district and province, limited to the
+    tallies of the cohorts ``capacity.reported_cohorts`` selects with the same arguments, read from the facts
+    each tally row copies from its cohort (``enrollments.tallies.COHORT_FACTS``): no join to the cohort table."""
+    stmt = (
+        stmt.join(Centre, Centre.id == CohortTally.centre_id)
+        .join(District, District.id == Centre.district_id)
+        .join(Province, Province.id == District.province_id)
+        .where(CohortTally.status.in_(SELECTED_STATUSES))
+    )
+    if province_code is not None:
+        stmt = stmt.where(Province.code == province_code)
+    if starts_from is not None:
+        stmt = stmt.where(CohortTally.starts_on >= starts_from)
+    if starts_to is not None:
+        stmt = stmt.where(CohortTally.starts_on <= starts_to)
+    if district_id is not None:
+        stmt = stmt.where(District.id == district_id)
+    if centre_id is not None:
+        stmt = stmt.where(CohortTally.centre_id == centre_id)
+    if camps:
+        stmt = stmt.where(CohortTally.kind == CohortKind.CAMP)
+    if women_only:
+        stmt = stmt.where(CohortTally.women_only.is_(True))
+    if mode is not None:
+        stmt = stmt.where(CohortTally.mode == mode)
+    return scoped(stmt, scope)
+
+
 def completion_report(
     scope: OversightScope,
     group_by: str = "province",
@@ -118,18 +165,15 @@ def completion_report(
     """Attendance, assessment, completion, certificates, at risk and backfilled seats per province, district
     (key ``PROVINCE-DISTRICT``), centre or track, within ``scope``, over the cohorts ``capacity_report``
     selects with the same arguments, ordered by key; groups with nothing tallied are absent. Each row is
-    split by gender and by area. One query: the tallies summed by group, gender and area."""
+    split by gender and by area. One query over the tally table (joined to the small place tables, and to the
+    courses for tracks): the tallies summed by group, gender and area."""
     keys, name = _report_keys(group_by)
     labels = [*keys, *([name] if name is not None else [])]
-    stmt = reported_cohorts(
-        select(
-            *labels,
-            CohortTally.gender,
-            CohortTally.area,
-            *[func.sum(getattr(CohortTally, tally)) for tally in TALLY_NAMES],
-        )
-        .select_from(Cohort)
-        .join(CohortTally, CohortTally.cohort_id == Cohort.id),
+    stmt = select(*labels, *SPLIT_VALUES, *SUMS).select_from(CohortTally)
+    if group_by == "track":
+        stmt = stmt.join(Course, Course.id == CohortTally.course_id)
+    stmt = reported_tallies(
+        stmt,
         scope,
         province_code,
         starts_from,
@@ -140,39 +184,49 @@ def completion_report(
         women_only=women_only,
         mode=mode,
     ).group_by(*labels, CohortTally.gender, CohortTally.area)
-    width, first = len(keys), len(labels) + 2
-    # Sums per group, gender and area added up here as plain lists (``map(add, ...)``), made into figures once
-    # per group at the end: at 500 centres that is 4,500 rows, and a dataclass per row cost more than the query.
-    sums: dict[str, tuple[str, list[int], dict[Gender, list[int]], dict[Area, list[int]]]] = {}
-    zeros = [0] * len(TALLY_NAMES)
+    # Each group's sums by gender and by area are added up as the rows come (tuples added with ``map``, one
+    # C-level call per row and split), and made into figures once per group: at 500 centres the query gives
+    # 4,500 rows (group × gender × area), and per-row work in Python (figures, enum conversions) cost more
+    # than the query itself.
+    width = len(labels)
+    groups: dict[tuple, tuple[dict, dict]] = {}
     for row in db.session.connection().execute(stmt):
-        key = "-".join(str(value.value if isinstance(value, Track) else value) for value in row[:width])
-        if key not in sums:
-            label = row[width] if name is not None else Track(row[0]).plain_label
-            sums[key] = (label, zeros, {}, {})
-        label, total, genders, areas = sums[key]
-        values = [int(value or 0) for value in row[first:]]
-        gender, area = Gender(row[len(labels)]), Area(row[len(labels) + 1])
-        sums[key] = (label, list(map(add, total, values)), genders, areas)
-        genders[gender] = list(map(add, genders.get(gender, zeros), values))
-        areas[area] = list(map(add, areas.get(area, zeros), values))
-    return [figures_row(key, *sums[key]) for key in sorted(sums)]
+        group, gender, area, values = row[:width], row[width], row[width + 1], row[width + 2 :]
+        splits = groups.get(group)
+        if splits is None:
+            groups[group] = splits = ({}, {})
+        by_gender, by_area = splits
+        before = by_gender.get(gender)
+        by_gender[gender] = values if before is None else tuple(map(add, before, values))
+        before = by_area.get(area)
+        by_area[area] = values if before is None else tuple(map(add, before, values))
+    report = []
+    for group, (by_gender, by_area) in groups.items():
+        key = "-".join(str(value.value if isinstance(value, Track) else value) for value in group[: len(keys)])
+        label = group[len(keys)] if name is not None else Track(group[0]).plain_label
+        report.append(figures_row(key, label, by_gender, by_area))
+    report.sort(key=attrgetter("key"))
+    return report
 
 
-def as_figures(values: list[int]) -> CompletionFigures:
-    """Positional: ``CompletionFigures``' fields are ``TALLY_NAMES`` in order (a test holds them to it), and
-    naming them cost a third of the report's time at 500 centres."""
-    return CompletionFigures(*values)
+# Gender and area read as their plain values (no enum conversion per row): ``figures_row`` names them.
+SPLIT_VALUES = [type_coerce(CohortTally.gender, String), type_coerce(CohortTally.area, String)]
 
 
-def figures_row(key: str, label: str, total: list[int], genders: dict, areas: dict) -> CompletionRow:
-    zeros = [0] * len(TALLY_NAMES)
+def figures_row(key: str, label: str, by_gender: dict[str, tuple], by_area: dict[str, tuple]) -> CompletionRow:
+    """A report row from its sums by gender and by area (value → the ``TALLY_NAMES`` sums in order; absent:
+    nothing tallied): the total (the genders added up), and each gender and area. Positional:
+    ``CompletionFigures``' fields are ``TALLY_NAMES`` in order (a test holds them to it)."""
+    parts = iter(by_gender.values())
+    total = next(parts)
+    for part in parts:
+        total = tuple(map(add, total, part))
     return CompletionRow(
         key,
         label,
-        as_figures(total),
-        {gender: as_figures(genders.get(gender, zeros)) for gender in GENDERS},
-        {area: as_figures(areas.get(area, zeros)) for area in AREAS},
+        CompletionFigures(*total),
+        {gender: CompletionFigures(*by_gender.get(gender.value, ())) for gender in GENDERS},
+        {area: CompletionFigures(*by_area.get(area.value, ())) for area in AREAS},
     )
 
 
