@@ -295,29 +295,55 @@ def reported_cohorts(
     limited to the cohorts of ``scope`` a report selects (``SELECTED_STATUSES``: reported and cancelled), of
     ``province_code`` and starting within the period; and, when given, of one district or centre (by id),
     training camps only (whatever their rule), women-only cohorts only (whatever their kind), or one mode."""
-    stmt = (
-        stmt.join(Cohort.course)
-        .join(Cohort.centre)
-        .join(Centre.district)
-        .join(District.province)
-        .where(Cohort.status.in_(SELECTED_STATUSES))
+    stmt = stmt.join(Cohort.course).join(Cohort.centre).join(Centre.district).join(District.province)
+    return narrowed_to(
+        stmt,
+        Cohort,
+        scope,
+        province_code,
+        starts_from,
+        starts_to,
+        district_id=district_id,
+        centre_id=centre_id,
+        camps=camps,
+        women_only=women_only,
+        mode=mode,
     )
+
+
+def narrowed_to(
+    stmt: Select,
+    facts,
+    scope: OversightScope,
+    province_code: str | None,
+    starts_from: date | None,
+    starts_to: date | None,
+    *,
+    district_id: int | None,
+    centre_id: int | None,
+    camps: bool,
+    women_only: bool,
+    mode: Mode | None,
+) -> Select:
+    """``stmt`` (joined to District and Province) limited as ``reported_cohorts`` says, reading the cohort's
+    facts from ``facts``: ``Cohort`` itself, or a row that copies them (``CohortTally``: the same names)."""
+    stmt = stmt.where(facts.status.in_(SELECTED_STATUSES))
     if province_code is not None:
         stmt = stmt.where(Province.code == province_code)
     if starts_from is not None:
-        stmt = stmt.where(Cohort.starts_on >= starts_from)
+        stmt = stmt.where(facts.starts_on >= starts_from)
     if starts_to is not None:
-        stmt = stmt.where(Cohort.starts_on <= starts_to)
+        stmt = stmt.where(facts.starts_on <= starts_to)
     if district_id is not None:
         stmt = stmt.where(District.id == district_id)
     if centre_id is not None:
-        stmt = stmt.where(Cohort.centre_id == centre_id)
+        stmt = stmt.where(facts.centre_id == centre_id)
     if camps:
-        stmt = stmt.where(Cohort.kind == CohortKind.CAMP)
+        stmt = stmt.where(facts.kind == CohortKind.CAMP)
     if women_only:
-        stmt = stmt.where(Cohort.women_only.is_(True))
+        stmt = stmt.where(facts.women_only.is_(True))
     if mode is not None:
-        stmt = stmt.where(Cohort.mode == mode)
+        stmt = stmt.where(facts.mode == mode)
     return scoped(stmt, scope)
 
 

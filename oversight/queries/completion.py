@@ -19,8 +19,8 @@ from centres.models import Centre, District, Province
 from courses.models import Course
 from enrollments.tallies import TALLY_NAMES, CohortTally
 from extensions import db
-from oversight.queries.capacity import SELECTED_STATUSES, _report_keys, ratio, scoped
-from vocabulary import Area, CohortKind, Gender, Mode, Track
+from oversight.queries.capacity import _report_keys, narrowed_to, ratio
+from vocabulary import Area, Gender, Mode, Track
 
 
 @dataclass
@@ -128,25 +128,20 @@ def reported_tallies(
         stmt.join(Centre, Centre.id == CohortTally.centre_id)
         .join(District, District.id == Centre.district_id)
         .join(Province, Province.id == District.province_id)
-        .where(CohortTally.status.in_(SELECTED_STATUSES))
     )
-    if province_code is not None:
-        stmt = stmt.where(Province.code == province_code)
-    if starts_from is not None:
-        stmt = stmt.where(CohortTally.starts_on >= starts_from)
-    if starts_to is not None:
-        stmt = stmt.where(CohortTally.starts_on <= starts_to)
-    if district_id is not None:
-        stmt = stmt.where(District.id == district_id)
-    if centre_id is not None:
-        stmt = stmt.where(CohortTally.centre_id == centre_id)
-    if camps:
-        stmt = stmt.where(CohortTally.kind == CohortKind.CAMP)
-    if women_only:
-        stmt = stmt.where(CohortTally.women_only.is_(True))
-    if mode is not None:
-        stmt = stmt.where(CohortTally.mode == mode)
-    return scoped(stmt, scope)
+    return narrowed_to(
+        stmt,
+        CohortTally,
+        scope,
+        province_code,
+        starts_from,
+        starts_to,
+        district_id=district_id,
+        centre_id=centre_id,
+        camps=camps,
+        women_only=women_only,
+        mode=mode,
+    )
 
 
 def completion_report(
