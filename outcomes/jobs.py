@@ -188,60 +188,44 @@ def asked(today: date):
 
 def send_waves(now: datetime, finish: Callable[[], None]) -> int:
     """Queue the message of each open wave not yet sent (``sent_at``), once."""
-    today = local_today(now)
-    sent = 0
-    after_id = 0
-    while waves := claim(
-        select(OutcomeWave).where(OutcomeWave.id > after_id, OutcomeWave.sent_at.is_(None), asked(today)), now
-    ):
-        after_id = waves[-1].id
-        messages = []
-        for wave in waves:
-            won = db.session.execute(
-                update(OutcomeWave)
-                .where(OutcomeWave.id == wave.id, OutcomeWave.sent_at.is_(None))
-                .values(sent_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            if won.rowcount == 1:
-                messages.append(wave_message(wave, "asked"))
-        queue_many(messages)
-        finish()
-        sent += len(messages)
-    return sent
+    return queue_claimed(OutcomeWave.sent_at.is_(None), "sent_at", "asked", now, finish)
 
 
 def remind_waves(now: datetime, finish: Callable[[], None]) -> int:
     """Queue one reminder for each open wave still unanswered ``OUTCOME_REMINDER_DAYS`` after its message."""
-    today = local_today(now)
     sent_before = now - timedelta(days=current_app.config["OUTCOME_REMINDER_DAYS"])
-    reminded = 0
+    unanswered = and_(
+        OutcomeWave.sent_at <= sent_before,
+        OutcomeWave.reminded_at.is_(None),
+        ~exists().where(OutcomeAnswer.wave_id == OutcomeWave.id),
+    )
+    return queue_claimed(unanswered, "reminded_at", "reminder", now, finish)
+
+
+def queue_claimed(condition, stamp: str, kind: str, now: datetime, finish: Callable[[], None]) -> int:
+    """Queue the ``kind`` message of every open wave meeting ``condition``, once: batches claimed in id order,
+    each wave won by setting its ``stamp`` column (still empty) to ``now``, so that another host running the
+    same job at once sends none twice; ``finish`` ends each batch's transaction. Returns how many were queued."""
+    today = local_today(now)
+    column = getattr(OutcomeWave, stamp)
+    queued = 0
     after_id = 0
-    while waves := claim(
-        select(OutcomeWave).where(
-            OutcomeWave.id > after_id,
-            OutcomeWave.sent_at <= sent_before,
-            OutcomeWave.reminded_at.is_(None),
-            ~exists().where(OutcomeAnswer.wave_id == OutcomeWave.id),
-            asked(today),
-        ),
-        now,
-    ):
+    while waves := claim(select(OutcomeWave).where(OutcomeWave.id > after_id, condition, asked(today)), now):
         after_id = waves[-1].id
         messages = []
         for wave in waves:
             won = db.session.execute(
                 update(OutcomeWave)
-                .where(OutcomeWave.id == wave.id, OutcomeWave.reminded_at.is_(None))
-                .values(reminded_at=now)
+                .where(OutcomeWave.id == wave.id, column.is_(None))
+                .values({stamp: now})
                 .execution_options(synchronize_session=False)
             )
             if won.rowcount == 1:
-                messages.append(wave_message(wave, "reminder"))
+                messages.append(wave_message(wave, kind))
         queue_many(messages)
         finish()
-        reminded += len(messages)
-    return reminded
+        queued += len(messages)
+    return queued
 
 
 def wave_message(wave: OutcomeWave, kind: str) -> Message:
