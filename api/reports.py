@@ -34,7 +34,6 @@ from oversight.queries.outcomes import (
     WAVES,
     OutcomeRow,
     headline,
-    outcome_totals,
 )
 from oversight.queries.outcomes import outcomes_report as report_outcomes
 from vocabulary import Area, Gender, Mode
@@ -290,13 +289,9 @@ def outcomes_report(args: dict):
     Overseers see their scope (the nation, or their province: another province is refused), centre staff their
     own centres, admins everything. Figures resting on fewer than 5 answers are null."""
     scope = oversight_scope(current_user)
-    province_code = args.get("province")
-    if province_code is not None and scope.province_id is not None:
-        own = db.session.get(Province, scope.province_id)
-        if own.code != province_code:
-            abort(403, _("Your reports cover %(name)s (%(code)s) only.", name=place_name(own), code=own.code))
-    rows = report_outcomes(scope, args["wave"], args["group_by"], province_code=province_code)
-    total = outcome_totals(rows)
+    province_code = report_province(scope, args)
+    report = report_outcomes(scope, args["wave"], args["group_by"], province_code=province_code)
+    rows, total = report.rows, report.total
     return jsonify(
         {
             "wave": args["wave"],

@@ -73,12 +73,12 @@ def in_process(repeat: int, waves: list[int], province: str) -> dict:
             for wave in waves:
                 for group_by in GROUPINGS:
                     for _ in range(3):
-                        outcome_totals(outcomes_report(scope, wave, group_by))
+                        outcomes_report(scope, wave, group_by)
                     samples, cpu = [], []
                     for _ in range(repeat):
                         started, started_cpu = time.perf_counter(), time.process_time()
-                        rows = outcomes_report(scope, wave, group_by)
-                        total = outcome_totals(rows)
+                        report = outcomes_report(scope, wave, group_by)
+                        rows, total = report.rows, report.total
                         _figures = [
                             (row.earnings_median, row.women_gap_median, row.rural_gap_median) for row in [*rows, total]
                         ]

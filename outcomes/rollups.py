@@ -10,8 +10,12 @@ One ``outcome_rollup`` row per (wave months, ``province_id``, grouping, group ke
 - ``side``: ``all`` (every graduate of the group), ``women`` and ``men``, ``rural`` and ``urban`` (the sides of
   the report's gaps: transgender and semi-urban graduates are in ``all`` only);
 - the tally's counts and earnings total, and the earners' histogram as one column per bucket (``b00`` … ``b74``,
-  the buckets of ``outcomes.tallies``): a report reads a few hundred rows and needs every bucket of each, and a
-  column per bucket is added to with the same ``x = x + excluded.x`` on both databases.
+  the buckets of ``outcomes.tallies``): a column per bucket is added to with the same ``x = x + excluded.x`` on
+  both databases;
+- the earners' quartiles read from that histogram (``QUARTILES``: lower quartile, median, upper quartile in whole
+  PKR; NULL with no earner), written whenever the histogram moves, so that a report of 500 centres reads 13
+  columns of each row instead of 82 and estimates no quartile (the report's total, a sum of groups, still sums
+  the histograms of the few province rows: ``oversight.queries.outcomes``).
 
 A group's facts are the cohort's as they are now (its centre's province, district and partner type, its course
 and the course's track), as the per-cohort report joins them: ``add_cells`` looks them up when an answer or a
@@ -31,19 +35,33 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Column, Integer, Numeric, SmallInteger, String, Table, UniqueConstraint, and_, func, select
+from sqlalchemy import (
+    Column,
+    Integer,
+    Numeric,
+    SmallInteger,
+    String,
+    Table,
+    UniqueConstraint,
+    and_,
+    bindparam,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from centres.models import Centre, District
 from courses.models import Cohort, Course
 from extensions import db
-from outcomes.tallies import BUCKETS, COUNT_COLUMNS, outcome_tally, outcome_tally_bucket
+from outcomes.tallies import BUCKETS, COUNT_COLUMNS, outcome_tally, outcome_tally_bucket, quantiles
 from vocabulary import Area, Gender, PartnerType, Track
 
 NATIONAL = 0
 GROUPINGS = ("province", "district", "centre", "track", "course", "gender", "area", "partner", "month")
 HISTOGRAM = tuple(f"b{bucket:02d}" for bucket in range(BUCKETS))
-FIGURES = (*COUNT_COLUMNS, "earnings_pkr", *HISTOGRAM)
+FIGURES = (*COUNT_COLUMNS, "earnings_pkr", *HISTOGRAM)  # what a change adds to (deltas)
+QUARTILES = ("q1_pkr", "median_pkr", "q3_pkr")  # what the histogram gives (never added to)
 EARNINGS = len(COUNT_COLUMNS)  # where earnings_pkr is in FIGURES; the histogram follows it
 KEY = ("months", "province_id", "grouping", "group_key", "side")
 # The side of a gap a gender or an area is on (others: none).
@@ -61,6 +79,7 @@ outcome_rollup = Table(
     *(Column(name, Integer, nullable=False, server_default="0") for name in COUNT_COLUMNS),
     Column("earnings_pkr", Numeric(16, 2), nullable=False, server_default="0"),
     *(Column(name, Integer, nullable=False, server_default="0") for name in HISTOGRAM),
+    *(Column(name, Integer, nullable=True) for name in QUARTILES),
     UniqueConstraint(*KEY, name="uq_outcome_rollup_group"),
 )
 
@@ -126,26 +145,56 @@ def _joined(stmt):
 def upsert_rows(rows: dict[tuple, dict[str, Any]]) -> None:
     """Add each row's figures ({KEY values: {figure: delta}}) to the roll-up rows, creating the missing ones: one
     ``INSERT … ON CONFLICT DO UPDATE SET x = x + excluded.x`` executed for many rows at once per set of figures
-    changed, rows in key order (the order concurrent writers lock them in)."""
+    changed, rows in key order (the order concurrent writers lock them in). Rows whose histogram moved return
+    it, and their ``QUARTILES`` are written from it in one more statement: the rows are locked by this
+    transaction from the upsert on (PostgreSQL; SQLite has one writer), so what it returned is what commits."""
     by_columns: dict[tuple, list[dict[str, Any]]] = {}
     for key in sorted(rows):
         changes = {name: value for name, value in rows[key].items() if value}
         if changes:
             by_columns.setdefault(tuple(sorted(changes)), []).append(dict(zip(KEY, key, strict=True)) | changes)
     dialect = db.session.get_bind().dialect.name
+    moved: list[dict[str, Any]] = []
     for names, values in by_columns.items():
-        db.session.execute(_upsert(dialect, names), values)
+        histogram_moved = not HISTOGRAM_SET.isdisjoint(names)
+        result = db.session.execute(_upsert(dialect, names, histogram_moved), values)
+        if histogram_moved:
+            moved.extend(
+                {"row_id": row_id, **dict(zip(QUARTILES, quartiles_of(histogram), strict=True))}
+                for row_id, *histogram in result
+            )
+    if moved:
+        db.session.execute(SET_QUARTILES, moved)
+
+
+HISTOGRAM_SET = frozenset(HISTOGRAM)
+SET_QUARTILES = (
+    update(outcome_rollup)
+    .where(outcome_rollup.c.id == bindparam("row_id"))
+    .values({name: bindparam(name) for name in QUARTILES})
+)
 
 
 @lru_cache(maxsize=512)
-def _upsert(dialect: str, names: tuple[str, ...]):
+def _upsert(dialect: str, names: tuple[str, ...], returning_histogram: bool):
     """The upsert adding ``names``, built once: executed with a list of rows, the statement is compiled once and
-    run for each row (a multi-row VALUES statement was compiled anew each time: 60 ms an answer)."""
+    run for each row (a multi-row VALUES statement was compiled anew each time: 60 ms an answer). With
+    ``returning_histogram``, each row's id and histogram as they are after the addition."""
     insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert_for(outcome_rollup)
-    return statement.on_conflict_do_update(
+    statement = statement.on_conflict_do_update(
         index_elements=list(KEY), set_={name: outcome_rollup.c[name] + statement.excluded[name] for name in names}
     )
+    if returning_histogram:
+        statement = statement.returning(outcome_rollup.c.id, *(outcome_rollup.c[name] for name in HISTOGRAM))
+    return statement
+
+
+def quartiles_of(histogram: list[int] | tuple[int, ...]) -> tuple[int | None, int | None, int | None]:
+    """A roll-up row's ``QUARTILES``: the histogram's lower quartile, median and upper quartile in whole PKR
+    (``outcomes.tallies.quantiles``), None each when it holds no earner. Unsuppressed: the report hides them
+    when fewer than 5 earners stand behind them."""
+    return tuple(None if value is None else round(value) for value in quantiles(histogram))
 
 
 def add_cells(cells: Iterable[tuple[dict[str, Any], dict[str, Any]]]) -> None:
@@ -262,18 +311,21 @@ def recount_rollups(*, fix: bool = False, connection=None) -> list[RollupDrift]:
     them (missing rows created, rows with nothing behind them deleted). Flushes, never commits.
     ``connection``: where to run (default: the session; the scale seeds pass theirs)."""
     run = (connection or db.session).execute
-    computed = computed_rollups(connection=connection)
+    computed = {
+        key: [*figures, *quartiles_of(figures[EARNINGS + 1 :])]
+        for key, figures in computed_rollups(connection=connection).items()
+    }
     stored = {}
-    for row in run(select(*(outcome_rollup.c[name] for name in (*KEY, *FIGURES)))):
+    for row in run(select(*(outcome_rollup.c[name] for name in (*KEY, *FIGURES, *QUARTILES)))):
         stored[tuple(row[: len(KEY)])] = list(row[len(KEY) :])
-    empty = [0] * len(FIGURES)
+    empty = [0] * len(FIGURES) + [None] * len(QUARTILES)
     drifts, wrong = [], []
     for key in sorted(set(computed) | set(stored)):
         want, have = computed.get(key, empty), stored.get(key, empty)
         differ = tuple(
             name
-            for name, actual, kept in zip(FIGURES, want, have, strict=True)
-            if Decimal(actual).quantize(Decimal("0.01")) != Decimal(kept).quantize(Decimal("0.01"))
+            for name, actual, kept in zip((*FIGURES, *QUARTILES), want, have, strict=True)
+            if _differs(actual, kept)
         )
         if differ:
             drifts.append(RollupDrift(*key, differ))
@@ -284,7 +336,7 @@ def recount_rollups(*, fix: bool = False, connection=None) -> list[RollupDrift]:
                 where = and_(*(outcome_rollup.c[name] == value for name, value in zip(KEY, key, strict=True)))
                 run(outcome_rollup.delete().where(where))
         rows = [
-            dict(zip(KEY, key, strict=True)) | dict(zip(FIGURES, computed[key], strict=True))
+            dict(zip(KEY, key, strict=True)) | dict(zip((*FIGURES, *QUARTILES), computed[key], strict=True))
             for key in wrong
             if key in computed
         ]
@@ -295,13 +347,22 @@ def recount_rollups(*, fix: bool = False, connection=None) -> list[RollupDrift]:
     return drifts
 
 
+def _differs(actual: Any, kept: Any) -> bool:
+    """Whether a stored figure differs from the recounted one (money to the paisa; a quartile may be None)."""
+    if actual is None or kept is None:
+        return actual is not kept
+    return Decimal(actual).quantize(Decimal("0.01")) != Decimal(kept).quantize(Decimal("0.01"))
+
+
 __all__ = [
     "GROUPINGS",
     "HISTOGRAM",
     "NATIONAL",
+    "QUARTILES",
     "add_cells",
     "computed_rollups",
     "outcome_rollup",
+    "quartiles_of",
     "recount_rollups",
     "shift",
 ]

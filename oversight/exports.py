@@ -53,7 +53,7 @@ from oversight.queries import (
     report_totals,
     trainees_for_export,
 )
-from oversight.queries.outcomes import outcome_totals, outcomes_report
+from oversight.queries.outcomes import outcomes_report
 from oversight.routes import CHECKED, CODE, Problem, read_filters, thresholds
 from submitting import acting_user
 from vocabulary import Area, Education, Gender
@@ -373,8 +373,8 @@ def export_outcomes(fmt: str):
                 value=problem.value,
             )
         )
-    rows = outcomes_report(scope, filters.wave, filters.group_by, province_code=filters.province_code)
-    total = outcome_totals(rows)
+    report = outcomes_report(scope, filters.wave, filters.group_by, province_code=filters.province_code)
+    rows, total = report.rows, report.total
     table = Table(
         what="outcomes",
         title=f"Outcomes at {filters.wave} months by {filters.group_by}",

@@ -27,7 +27,6 @@ from oversight.queries.outcomes import (
     WAVES,
     OutcomeRow,
     headline,
-    outcome_totals,
     outcomes_report,
 )
 from oversight.routes import CODE, Problem
@@ -112,8 +111,8 @@ def group_places(group_by: str, rows: list[OutcomeRow]) -> dict[str, object]:
 def chart_json(scope: OversightScope, filters: OutcomeFilters) -> dict:
     """The charts' numbers: the earnings quartiles by track and the trend by cohort end month (suppressed
     figures as null: Chart.js leaves a gap)."""
-    by_track = outcomes_report(scope, filters.wave, "track", province_code=filters.province_code)
-    by_month = outcomes_report(scope, filters.wave, "month", province_code=filters.province_code)
+    by_track = outcomes_report(scope, filters.wave, "track", province_code=filters.province_code).rows
+    by_month = outcomes_report(scope, filters.wave, "month", province_code=filters.province_code).rows
     return {
         "earnings": {
             "labels": [Track(row.key).label for row in by_track],
@@ -146,8 +145,8 @@ def outcomes():
     definitions."""
     scope = oversight_scope(current_user)
     filters, problems = read_outcome_filters(scope)
-    rows = outcomes_report(scope, filters.wave, filters.group_by, province_code=filters.province_code)
-    total = outcome_totals(rows)
+    report = outcomes_report(scope, filters.wave, filters.group_by, province_code=filters.province_code)
+    rows, total = report.rows, report.total
     places = group_places(filters.group_by, rows)
     return render_template(
         "oversight/outcomes.html",

@@ -3,8 +3,10 @@ corrections, the national and provincial report read from the roll-ups equals th
 per-cohort tallies, figure for figure, in every wave, grouping and scope; the recount finds and fixes drift; a
 centre or course that changes group moves its graduates; and concurrent answers add up."""
 
+import importlib.util
 import random
 from datetime import date
+from pathlib import Path
 
 import pytest
 from outcome_world import EMPLOYED, FREELANCING, LOOKING, answer, graduate, make_wave
@@ -17,7 +19,7 @@ from courses.services import CourseDetails, update_course
 from enrollments.counters import recount
 from extensions import db
 from outcomes.models import OutcomeWave
-from outcomes.rollups import NATIONAL, outcome_rollup, recount_rollups
+from outcomes.rollups import NATIONAL, outcome_rollup, quartiles_of, recount_rollups
 from outcomes.tallies import recount_tallies
 from oversight.queries.outcomes import (
     OUTCOME_GROUPINGS,
@@ -27,6 +29,7 @@ from oversight.queries.outcomes import (
     outcomes_report,
     per_cohort,
     rolled_up,
+    rolled_up_total,
 )
 from vocabulary import Area, CohortStatus, EnrollmentStatus, Gender, PartnerType, Role, Track
 
@@ -50,8 +53,10 @@ ANSWERS = [
 
 
 def figures(row) -> tuple:
+    """Every figure of a row, and each side's sums and quartiles before suppression (a roll-up row keeps its
+    quartiles; a per-cohort row estimates them from its histogram)."""
     cells = tuple(
-        (cell.waves, cell.answers, cell.earning, cell.earnings_pkr, tuple(cell.histogram))
+        (cell.waves, cell.answers, cell.earning, cell.earnings_pkr, tuple(cell.estimated_quartiles))
         for cell in (row.all, row.women, row.men, row.rural, row.urban)
     )
     return (*(getattr(row, name) for name in FIGURES), cells)
@@ -124,11 +129,13 @@ def assert_same_reports(world) -> None:
             ]
             for province_id, scope, narrowing in cases:
                 expected = per_cohort(scope, wave, group_by, **narrowing)
-                found = outcomes_report(scope, wave, group_by, **narrowing)
+                report = outcomes_report(scope, wave, group_by, **narrowing)
+                found = report.rows
                 assert found == rolled_up(wave, group_by, province_id)
                 assert [figures(row) for row in found] == [figures(row) for row in expected], (wave, group_by)
-                total, expected_total = outcome_totals(found), outcome_totals(expected)
+                total, expected_total = report.total, outcome_totals(expected)
                 assert figures(total) == figures(expected_total)
+                assert total.all.histogram == expected_total.all.histogram
                 assert headline(total) == headline(expected_total)
     assert recount_rollups() == []
 
@@ -143,10 +150,11 @@ def test_the_rolled_up_report_equals_the_per_cohort_one(world):
 
 
 def test_narrowing_to_a_province_outside_the_scope_or_unknown_gives_nothing(world):
-    assert outcomes_report(OversightScope(province_id=world.punjab.id), 3, "centre", province_code="SD") == []
-    assert outcomes_report(OversightScope(), 3, "centre", province_code="XX") == []
+    outside = outcomes_report(OversightScope(province_id=world.punjab.id), 3, "centre", province_code="SD")
+    assert outside.rows == [] and outside.total.waves == 0
+    assert outcomes_report(OversightScope(), 3, "centre", province_code="XX").rows == []
     # Narrowing to the reader's own province is her province.
-    own = outcomes_report(OversightScope(province_id=world.punjab.id), 3, "centre", province_code="PB")
+    own = outcomes_report(OversightScope(province_id=world.punjab.id), 3, "centre", province_code="PB").rows
     assert [row.key for row in own] == [row.key for row in rolled_up(3, "centre", world.punjab.id)]
 
 
@@ -183,6 +191,14 @@ def test_the_recount_finds_roll_up_drift_and_fixes_it(app, world):
         .where(outcome_rollup.c.grouping == "track", outcome_rollup.c.side == "all")
         .values(answers=outcome_rollup.c.answers + 3, b10=outcome_rollup.c.b10 + 1)
     )
+    with_median = select(func.min(outcome_rollup.c.id)).where(
+        outcome_rollup.c.grouping == "centre", outcome_rollup.c.median_pkr.is_not(None)
+    )
+    db.session.execute(
+        update(outcome_rollup)
+        .where(outcome_rollup.c.id == with_median.scalar_subquery())
+        .values(median_pkr=outcome_rollup.c.median_pkr + 1)
+    )
     db.session.execute(
         outcome_rollup.delete().where(outcome_rollup.c.grouping == "month", outcome_rollup.c.province_id == NATIONAL)
     )
@@ -195,6 +211,7 @@ def test_the_recount_finds_roll_up_drift_and_fixes_it(app, world):
     assert {("track", "all", ("answers", "b10"))} <= {(d.grouping, d.side, d.figures) for d in drifts}
     assert any(d.grouping == "month" and d.province_id == NATIONAL for d in drifts)
     assert any(d.group_key == "999999" and d.figures == ("waves",) for d in drifts)
+    assert ("centre", ("median_pkr",)) in {(d.grouping, d.figures) for d in drifts}
     runner = app.test_cli_runner()
     result = runner.invoke(args=["oversight", "recount"])
     assert result.exit_code == 1 and "differ from the tallies" in result.output
@@ -237,6 +254,21 @@ def test_concurrent_answers_add_up(app, backend, make_cohort, make_trainee, make
     [national] = rolled_up(3, "province", NATIONAL)
     assert (national.all.waves, national.all.answers, national.all.earning) == (4, 4, 4)
     assert (national.women.answers, national.men.answers, national.rural.answers) == (3, 1, 4)
-    assert sum(national.all.histogram) == 4
+    # The kept quartiles are those of all four answers, whichever transaction wrote them last.
+    assert national.all.estimated_quartiles == list(quartiles_of(rolled_up_total(3, NATIONAL).all.histogram))
+    assert sum(rolled_up_total(3, NATIONAL).all.histogram) == 4
     assert national.all.earnings_pkr == 40_000 + 41_000 + 42_000 + 43_000
     assert recount_tallies() == [] and recount_rollups() == []
+
+
+def test_the_migration_fills_the_quartiles_as_the_code_estimates_them():
+    """The migration that adds the kept quartiles fills them with its own copy of the estimator: the same."""
+    path = next(Path(__file__).parent.parent.glob("migrations/versions/*_51d669ed220f_outcome_rollup_quartiles.py"))
+    spec = importlib.util.spec_from_file_location("quartiles_migration", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    rng = random.Random(18)
+    for _ in range(500):
+        histogram = [rng.choice((0, 0, 0, 1, 2, 7)) for _ in range(75)]
+        assert migration.quartiles(histogram) == list(quartiles_of(histogram))
+    assert migration.quartiles([0] * 75) == [None, None, None]

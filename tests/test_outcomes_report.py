@@ -13,7 +13,7 @@ from pytest import approx
 from auth.permissions import OversightScope
 from extensions import db
 from language import LANGUAGE_COOKIE
-from oversight.queries.outcomes import outcome_totals, outcomes_report
+from oversight.queries.outcomes import outcomes_report
 from tests.api_helpers import FORBIDDEN, UNAUTHORIZED, api_error, bearer
 from vocabulary import Area, CohortStatus, Gender, PartnerType, Role, Track
 
@@ -98,7 +98,8 @@ def by_key(rows) -> dict:
 
 
 def test_the_figures_match_the_hand_count(grads):
-    rows = by_key(outcomes_report(OversightScope(), 3, "province"))
+    report = outcomes_report(OversightScope(), 3, "province")
+    rows = by_key(report.rows)
     punjab, sindh = rows["PB"], rows["SD"]
     assert (punjab.waves, punjab.answers, punjab.response_rate) == (16, 14, approx(14 / 16))
     assert (punjab.share_working, punjab.share_freelancing, punjab.share_earning) == approx((11 / 14, 5 / 14, 10 / 14))
@@ -120,19 +121,19 @@ def test_the_figures_match_the_hand_count(grads):
     assert [sindh.answers, sindh.response_rate, sindh.share_working, sindh.share_earning, sindh.earnings_median] == [
         None
     ] * 5
-    total = outcome_totals(list(rows.values()))
+    total = report.total
     assert (total.waves, total.answers, total.reported_monthly_pkr) == (22, 18, 630_000)
 
 
 def test_suppression_at_four_and_five_answers(grads):
-    rows = by_key(outcomes_report(OversightScope(), 3, "centre"))
+    rows = by_key(outcomes_report(OversightScope(), 3, "centre").rows)
     multan, karachi = rows["PB-MUL-01"], rows["SD-KHS-01"]
     # Five answers: shown; but three earners: no quartiles.
     assert (multan.answers, multan.share_earning) == (5, approx(3 / 5))
     assert (multan.earners, multan.earnings_q1, multan.earnings_median, multan.earnings_q3) == (None,) * 4
     # Four answers: nothing that rests on the answers.
     assert karachi.answers is None and karachi.share_working is None and karachi.reported_monthly_pkr is None
-    genders = by_key(outcomes_report(OversightScope(), 3, "gender"))
+    genders = by_key(outcomes_report(OversightScope(), 3, "gender").rows)
     assert genders["male"].answers == 6 and genders["male"].earnings_median is None  # 2 earners
     assert genders["female"].earnings_median == approx(
         exact_median([20, 40, 60, 80, 100, 10, 15, 25, 50, 50, 50, 50]), rel=0.1
@@ -156,14 +157,15 @@ def exact_median(thousands: list[int]) -> int:
     ],
 )
 def test_every_grouping_adds_up_to_the_same_total(grads, group_by, keys):
-    rows = outcomes_report(OversightScope(), 3, group_by)
-    assert [row.key for row in rows] == keys
-    total = outcome_totals(rows)
+    report = outcomes_report(OversightScope(), 3, group_by)
+    assert [row.key for row in report.rows] == keys
+    total = report.total
     assert (total.waves, total.answers, total.all.earning) == (22, 18, 14)
 
 
 def test_other_waves_have_nothing_yet(grads):
-    assert outcomes_report(OversightScope(), 6, "province") == []
+    report = outcomes_report(OversightScope(), 6, "province")
+    assert report.rows == [] and report.total.waves == 0
 
 
 # The API -------------------------------------------------------------------------------------------------------

@@ -21,8 +21,8 @@ from auth.permissions import OversightScope
 from centres.models import Centre, District, Province
 from courses.models import Cohort, Course
 from extensions import db
-from outcomes.rollups import FIGURES, NATIONAL, outcome_rollup
-from outcomes.tallies import BUCKETS, COUNT_COLUMNS, outcome_tally, outcome_tally_bucket, quantiles
+from outcomes.rollups import FIGURES, NATIONAL, QUARTILES, outcome_rollup, quartiles_of
+from outcomes.tallies import BUCKETS, COUNT_COLUMNS, outcome_tally, outcome_tally_bucket
 from vocabulary import Area, Gender, PartnerType, Track
 
 SUPPRESS_BELOW = 5
@@ -38,7 +38,9 @@ def ratio(part: int, whole: int) -> float | None:
 
 @dataclass
 class Cell:
-    """Sums of tally rows: the counts (``outcomes.tallies.COUNT_COLUMNS``), the earnings total and the histogram."""
+    """Sums of tally rows: the counts (``outcomes.tallies.COUNT_COLUMNS``), the earnings total and the histogram
+    — or, read from a roll-up row, the quartiles the roll-up keeps instead of the histogram (``histogram`` None,
+    ``kept_quartiles`` set): such a cell is final, it cannot be added to another."""
 
     waves: int = 0
     answers: int = 0
@@ -47,7 +49,8 @@ class Cell:
     earning: int = 0
     earnings_answers: int = 0
     earnings_pkr: Decimal = Decimal(0)
-    histogram: list[int] = field(default_factory=lambda: [0] * BUCKETS)
+    histogram: list[int] | None = field(default_factory=lambda: [0] * BUCKETS)
+    kept_quartiles: tuple[int | None, ...] | None = None
 
     @classmethod
     def of(cls, values) -> "Cell":
@@ -55,11 +58,14 @@ class Cell:
         return cls(*counts, Decimal(values[len(COUNT_COLUMNS)] or 0))
 
     def __iadd__(self, other: "Cell") -> "Cell":
+        if self.histogram is None or other.histogram is None:
+            raise TypeError("a roll-up's cell keeps its quartiles, not its histogram: it cannot be summed")
         for name in COUNT_COLUMNS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.earnings_pkr += other.earnings_pkr
         self.histogram = list(map(add, self.histogram, other.histogram))
-        self.__dict__.pop("quartiles", None)  # computed from the sums before these
+        self.__dict__.pop("estimated_quartiles", None)  # computed from the sums before these
+        self.__dict__.pop("quartiles", None)
         return self
 
     def shown(self, value, sample: int):
@@ -74,12 +80,19 @@ class Cell:
         return self.shown(ratio(part, self.answers), self.answers)
 
     @cached_property
-    def quartiles(self) -> list[float | None]:
-        """The lower quartile, median and upper quartile of the earners' monthly earnings in whole PKR (None
-        each when fewer than 5 answers report earnings above 0)."""
+    def estimated_quartiles(self) -> list[int | None]:
+        """The lower quartile, median and upper quartile of the earners' monthly earnings in whole PKR, from the
+        histogram or as the roll-up kept them (None each with no earner), never suppressed."""
+        if self.histogram is None:
+            return list(self.kept_quartiles or (None, None, None))
+        return list(quartiles_of(self.histogram))
+
+    @cached_property
+    def quartiles(self) -> list[int | None]:
+        """``estimated_quartiles`` as shown: None each when fewer than 5 answers report earnings above 0."""
         if self.earning < SUPPRESS_BELOW:
             return [None, None, None]
-        return [round(value) for value in quantiles(self.histogram)]
+        return self.estimated_quartiles
 
 
 def gap(first: float | None, second: float | None) -> float | None:
@@ -289,6 +302,14 @@ def _pass(
     return stmt, len(keys), len(labels), name is not None
 
 
+@dataclass
+class OutcomesReport:
+    """The report's rows (ordered by key) and their total (key ``total``)."""
+
+    rows: list[OutcomeRow]
+    total: OutcomeRow
+
+
 def outcomes_report(
     scope: OversightScope,
     wave: int = 3,
@@ -296,45 +317,79 @@ def outcomes_report(
     *,
     province_code: str | None = None,
     centre_id: int | None = None,
-) -> list[OutcomeRow]:
+) -> OutcomesReport:
     """The outcomes of ``wave`` (3, 6 or 12 months) per group of ``group_by`` (``OUTCOME_GROUPINGS``; districts
     keyed ``PROVINCE-DISTRICT``, months ``YYYY-MM``), within ``scope`` (narrowed to a province by code or to a
-    centre by id when given), ordered by key; groups with no graduate asked are absent.
+    centre by id when given), ordered by key, and their total; groups with no graduate asked are absent.
 
     A national or provincial report (no centre in the scope or the narrowing) reads the roll-ups
-    (``outcomes.rollups``: one row per group and side, whatever the number of cohorts: ``rolled_up``); a
-    reader of a few centres, or a report narrowed to one centre, sums the per-cohort tallies
-    (``per_cohort``). Both give the same figures."""
+    (``outcomes.rollups``: one row per group and side, whatever the number of cohorts: ``rolled_up``), its
+    quartiles as the roll-ups keep them, and its total from the scope's province rows (every graduate is in one
+    province as in one group of any grouping; their histograms add up to the total's quartiles); a reader of a
+    few centres, or a report narrowed to one centre, sums the per-cohort tallies (``per_cohort``) and their
+    total. Both give the same figures."""
     if scope.centre_ids is None and centre_id is None:
         province_id = scope.province_id
         if province_code is not None:
             named = db.session.scalar(select(Province.id).where(Province.code == province_code))
             if named is None or (province_id is not None and named != province_id):
-                return []  # a province outside the reader's scope, or none: nothing, as the tallies would say
+                # A province outside the reader's scope, or none: nothing, as the tallies would say.
+                return OutcomesReport([], outcome_totals([]))
             province_id = named
-        return rolled_up(wave, group_by, NATIONAL if province_id is None else province_id)
-    return per_cohort(scope, wave, group_by, province_code=province_code, centre_id=centre_id)
+        scope_id = NATIONAL if province_id is None else province_id
+        return OutcomesReport(rolled_up(wave, group_by, scope_id), rolled_up_total(wave, scope_id))
+    rows = per_cohort(scope, wave, group_by, province_code=province_code, centre_id=centre_id)
+    return OutcomesReport(rows, outcome_totals(rows))
 
 
-ROLLUP_READ = (
-    select(outcome_rollup.c.group_key, outcome_rollup.c.side, *(outcome_rollup.c[name] for name in FIGURES))
-    .where(outcome_rollup.c.months == bindparam("wave"))
-    .where(outcome_rollup.c.province_id == bindparam("province_id"))
-    .where(outcome_rollup.c.grouping == bindparam("grouping"))
-)
-HISTOGRAM_AT = len(COUNT_COLUMNS) + 1  # where the histogram starts in a roll-up row's figures
+def _rollup_read(*figures: str):
+    return (
+        select(outcome_rollup.c.group_key, outcome_rollup.c.side, *(outcome_rollup.c[name] for name in figures))
+        .where(outcome_rollup.c.months == bindparam("wave"))
+        .where(outcome_rollup.c.province_id == bindparam("province_id"))
+        .where(outcome_rollup.c.grouping == bindparam("grouping"))
+    )
+
+
+# A report's rows: the counts, the earnings total and the kept quartiles (13 columns, not the 75 buckets).
+ROLLUP_READ = _rollup_read(*COUNT_COLUMNS, "earnings_pkr", *QUARTILES)
+# Its total's rows: the province rows with their histograms, to be summed.
+ROLLUP_HISTOGRAM_READ = _rollup_read(*FIGURES)
+HISTOGRAM_AT = len(COUNT_COLUMNS) + 1  # where the histogram (or the quartiles) start in a row's figures
+
+
+def _rollup_cells(read, wave: int, group_by: str, province_id: int) -> dict[str, dict[str, Cell]]:
+    """{group key: {side: cell}} of one scope's roll-up rows, read by ``ROLLUP_READ`` (cells with the kept
+    quartiles) or ``ROLLUP_HISTOGRAM_READ`` (cells with histograms)."""
+    cells: dict[str, dict[str, Cell]] = {}
+    parameters = {"wave": wave, "province_id": province_id, "grouping": group_by}
+    with_histograms = read is ROLLUP_HISTOGRAM_READ
+    for group_key, side, *figures in db.session.connection().execute(read, parameters):
+        cell = Cell.of(figures)
+        if with_histograms:
+            cell.histogram = list(figures[HISTOGRAM_AT:])
+        else:
+            cell.histogram, cell.kept_quartiles = None, tuple(figures[HISTOGRAM_AT:])
+        cells.setdefault(group_key, {})[side] = cell
+    return cells
+
+
+def rolled_up_total(wave: int, province_id: int) -> OutcomeRow:
+    """The total of any grouping's roll-up report of one scope: the sum of its province rows, side by side."""
+    rows = []
+    for sides in _rollup_cells(ROLLUP_HISTOGRAM_READ, wave, "province", province_id).values():
+        row = OutcomeRow("", "")
+        for side, cell in sides.items():
+            setattr(row, side, cell)
+        rows.append(row)
+    return outcome_totals(rows)
 
 
 def rolled_up(wave: int, group_by: str, province_id: int) -> list[OutcomeRow]:
-    """``outcomes_report`` from the roll-ups of one scope (``NATIONAL`` or a province's id): one row per group
-    and side (``all``, ``women``, ``men``, ``rural``, ``urban``), named from the live province, district, centre
-    or course."""
-    cells: dict[str, dict[str, Cell]] = {}
-    parameters = {"wave": wave, "province_id": province_id, "grouping": group_by}
-    for group_key, side, *figures in db.session.connection().execute(ROLLUP_READ, parameters):
-        cell = Cell.of(figures)
-        cell.histogram = list(figures[HISTOGRAM_AT:])
-        cells.setdefault(group_key, {})[side] = cell
+    """``outcomes_report``'s rows from the roll-ups of one scope (``NATIONAL`` or a province's id): one row per
+    group and side (``all``, ``women``, ``men``, ``rural``, ``urban``) with the quartiles the roll-ups keep, named
+    from the live province, district, centre or course."""
+    cells = _rollup_cells(ROLLUP_READ, wave, group_by, province_id)
     names = _names(group_by, [key for key, sides in cells.items() if _asked(sides.get("all"))])
     rows = []
     for group_key, (key, name) in names.items():
