@@ -104,6 +104,18 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     harness.NEXT_TEST[0] = nextitem
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A group of tests that must share a process (``xdist_group``: the demo seed, the two-host deployment) is
+    one group per database: xdist joins the names ("demo-seed_sqlite"), so each group holds one database's tests
+    alone and runs them in a row. Mixed, a process went from SQLite to PostgreSQL and back, and the module's
+    fixture (a minute of seeding) was built again at every turn; apart, the two run in two processes at once."""
+    for item in items:
+        backend = getattr(getattr(item, "callspec", None), "params", {}).get("backend")
+        if backend is not None and item.get_closest_marker("xdist_group") is not None:
+            item.add_marker(pytest.mark.xdist_group(backend))
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run database tests on every backend, or on those named by ``@pytest.mark.backends(...)``."""
     if "backend" in metafunc.fixturenames:

@@ -3,9 +3,12 @@
 and ``flask static collect`` lays out the hashed static files nginx serves. The configuration at work, in
 front of two app hosts, is tested by tests/test_two_hosts.py. No database: SQLite only, where needed."""
 
+import gc
 import gzip
+import importlib.util
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import brotli
@@ -138,3 +141,22 @@ def test_flask_static_collect_writes_the_app_static_files(app, tmp_path):
     collected = tmp_path / "static" / hashed_name("css/markaz.css", content_hash(stylesheet.read_bytes()))
     assert collected.read_bytes() == stylesheet.read_bytes() and Path(f"{collected}.br").exists()
     assert re.search(r"^\d+ files written, 0 already there", result.output)
+
+
+def test_gunicorn_started_here_freezes_each_workers_startup_objects():
+    """gunicorn reads ``gunicorn.conf.py`` from the working directory (the unit's, the Makefile's): its hook
+    moves a loaded worker's objects out of the collector's sight."""
+    root = Path(__file__).resolve().parent.parent
+    printed = subprocess.run(
+        [str(Path(sys.executable).parent / "gunicorn"), "--print-config", "app:create_app()"],
+        cwd=root, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert re.search(r"^post_worker_init\s+= <post_worker_init\(\)>", printed, re.MULTILINE)
+    spec = importlib.util.spec_from_file_location("gunicorn_settings", root / "gunicorn.conf.py")
+    settings = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(settings)
+    try:
+        settings.post_worker_init(worker=None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
