@@ -18,7 +18,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from flask import Flask, g, request
-from sqlalchemy import DateTime, Engine, Enum, Float, event, select
+from sqlalchemy import DateTime, Engine, Enum, Float, TextClause, event, select, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -105,6 +105,13 @@ def enum_type(enum_class: type[enum.Enum], name: str) -> Enum:
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
     )
+
+
+def where_set(column: str) -> dict[str, TextClause]:
+    """The keyword arguments of an ``Index`` on ``column`` that holds only the rows where it is set (a partial
+    index, on both databases): for a mostly empty column (see ``enrollments.models.Trainee``)."""
+    condition = text(f"{column} IS NOT NULL")
+    return {"sqlite_where": condition, "postgresql_where": condition}
 
 
 def configure_sqlite(engine: Engine) -> None:
