@@ -6,12 +6,14 @@ import text_input
 from config import Config
 from database import configure_sqlite, register_request_hooks
 from extensions import babel, csrf, db, limiter, login_manager, migrate
+from json_encoding import FastJSONProvider
 from language import select_locale
 
 
 def create_app(config: object | None = None) -> Flask:
     """Build the Markaz app from ``config`` (default: ``Config()``, read from the environment)."""
     app = Flask(__name__)
+    app.json = FastJSONProvider(app)
     app.config.from_object(config or Config())
     text_input.register(app)  # before any route: path segments with control characters match none
 
