@@ -42,11 +42,20 @@ def demo_command(if_empty: bool) -> None:
 @click.option("--centres", default=ScaleSize.centres, show_default=True, type=click.IntRange(min=1))
 @click.option("--trainees", default=ScaleSize.trainees, show_default=True, type=click.IntRange(min=1))
 @click.option("--enrollments", default=ScaleSize.enrollments, show_default=True, type=click.IntRange(min=0))
+@click.option(
+    "--graduates",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Then add past graduates up to this number, as `flask seed graduates --total` does (0: none).",
+)
 @click.option("--seed", "random_seed", default=DEFAULT_SEED, show_default=True, help="Same seed, same rows.")
-def scale_command(centres: int, trainees: int, enrollments: int, random_seed: int) -> None:
+def scale_command(centres: int, trainees: int, enrollments: int, graduates: int, random_seed: int) -> None:
     """Fill an EMPTY database (DATABASE_URL) at the programme's design size, with batched inserts (one commit):
     centres, ten cohorts each over three years, trainees, enrollments that keep every rule, and counters
-    that `flask oversight recount` agrees with. Prints progress and the time taken."""
+    that `flask oversight recount` agrees with; with --graduates, then the programme's past graduates with
+    their outcome answers (synthetic: `flask seed graduates`; a second commit). Prints progress and the time
+    taken."""
     size = ScaleSize(centres=centres, trainees=trainees, enrollments=enrollments)
     click.echo(
         f"Seeding {db.engine.url.render_as_string(hide_password=True)}: {centres:,} centres, "
@@ -57,6 +66,9 @@ def scale_command(centres: int, trainees: int, enrollments: int, random_seed: in
     except DatabaseNotEmpty as error:
         raise click.ClickException(str(error)) from None
     click.echo(describe(report))
+    if graduates:
+        click.echo(f"Adding graduates up to {graduates:,}.")
+        click.echo(describe_history(seed_graduates(graduates, seed=random_seed, echo=click.echo)))
 
 
 @seed_cli.command("graduates")

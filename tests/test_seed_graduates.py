@@ -93,3 +93,15 @@ def test_the_command_refuses_an_empty_database_and_a_bad_number(app, row_counts)
     assert bad.exit_code == 2 and "--total" in bad.output
     assert row_counts() == before
     assert count(Enrollment) == 0
+
+
+def test_flask_seed_scale_adds_the_graduates_asked_for(app):
+    """``flask seed scale --graduates N``: the design-size seed and then the past graduates, in one command."""
+    args = ["seed", "scale", "--centres", "5", "--trainees", "2000", "--enrollments", "6000", "--graduates", "400"]
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert "Adding graduates up to 400." in result.output
+    assert graduate_count(db.session.connection()) >= 400
+    assert count(OutcomeAnswer) > 0 and count(outcome_rollup) > 0
+    recounted = app.test_cli_runner().invoke(args=["oversight", "recount"])
+    assert (recounted.exit_code, recounted.output) == (0, "No drift.\n")
