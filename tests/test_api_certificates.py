@@ -12,6 +12,7 @@ from graduation import complete_by_rule
 from certificates import services
 from certificates.models import Certificate
 from certificates.numbers import new_number
+from clock import local_today
 from enrollments.counters import recount
 from extensions import db, limiter
 from vocabulary import CohortStatus, Role
@@ -72,7 +73,7 @@ def test_anyone_verifies_a_number(client, certificate, running):
         "cohort": running.code,
         "starts_on": running.starts_on.isoformat(),
         "ends_on": running.ends_on.isoformat(),
-        "issued_on": date.today().isoformat(),
+        "issued_on": local_today().isoformat(),
         "revoked_at": None,
         "revoked_reason": "",
         "replaced_by": None,

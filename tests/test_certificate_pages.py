@@ -16,6 +16,7 @@ from certificates import services
 from certificates.models import Certificate
 from certificates.numbers import new_number
 from certificates.routes import VERIFY_MAX_AGE
+from clock import local_today
 from enrollments.counters import recount
 from extensions import db, limiter
 from vocabulary import CertificateStatus, CohortStatus, EnrollmentStatus, Role
@@ -157,7 +158,7 @@ def test_a_revoked_certificate_says_when_and_why(client, certificate, staff):
     services.revoke(certificate, actor=staff, reason="Issued to the wrong trainee.")
     db.session.commit()
     page = shown(text(client.get(f"/verify/{certificate.number}")))
-    assert f"Revoked · This certificate was revoked on {date.today():%-d %b %Y}." in page
+    assert f"Revoked · This certificate was revoked on {local_today():%-d %b %Y}." in page
     assert "Reason: Issued to the wrong trainee." in page and "Valid ·" not in page
 
 

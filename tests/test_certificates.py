@@ -13,6 +13,7 @@ from pages import audit_events, shown
 from certificates import services
 from certificates.models import Certificate
 from certificates.numbers import ALPHABET, NotANumber, check_character, new_number, normalise_number
+from clock import local_today
 from enrollments.counters import recount
 from extensions import db
 from oversight.audit_sentences import describe
@@ -135,7 +136,7 @@ def test_completing_a_place_issues_its_certificate_with_the_facts_printed(comple
     assert certificate.partner_name == "University of the Punjab"
     assert (certificate.starts_on, certificate.ends_on) == (running.starts_on, running.ends_on)
     assert certificate.hours == 8 * 15  # 8 weeks, a weekday shift of 15 hours a week
-    assert certificate.issued_on == date.today()
+    assert certificate.issued_on == local_today()
     # Decided by the rule when the cohort finished: her result, then her certificate, then the cohort's status.
     assert [event.action for event in audit_events()[-3:]] == [
         "cohort.status",

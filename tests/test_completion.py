@@ -15,6 +15,7 @@ from attendance.calendar import class_days
 from attendance.services import take_attendance
 from audit.models import AuditEvent
 from certificates.models import Certificate
+from clock import local_today
 from courses.cohorts import change_status
 from enrollments.counters import recount
 from enrollments.models import Enrollment
@@ -100,7 +101,7 @@ def test_the_rule_at_its_edges(app, make_course, present, held, mark, expected):
 def test_late_counts_as_present_through_the_registers(running, enrolled, staff):
     """Attendance comes from the registers: a trainee late on 3 of 10 days and absent on 3 has 70%."""
     place = enrolled(present=0, held=0, full_name="Hina Late")
-    held = [day for day in class_days(running) if day <= date.today()][:10]
+    held = [day for day in class_days(running) if day <= local_today()][:10]
     for number, day in enumerate(held):
         absent, late = ([place.id], []) if number < 3 else ([], [place.id]) if number < 6 else ([], [])
         take_attendance(running, day, absent=absent, late=late, actor=staff)
