@@ -358,12 +358,12 @@ ROLLUP_HISTOGRAM_READ = _rollup_read(*FIGURES)
 HISTOGRAM_AT = len(COUNT_COLUMNS) + 1  # where the histogram (or the quartiles) start in a row's figures
 
 
-def _rollup_cells(read, wave: int, group_by: str, province_id: int) -> dict[str, dict[str, Cell]]:
+def _rollup_cells(wave: int, group_by: str, province_id: int, *, with_histograms: bool) -> dict[str, dict[str, Cell]]:
     """{group key: {side: cell}} of one scope's roll-up rows, read by ``ROLLUP_READ`` (cells with the kept
     quartiles) or ``ROLLUP_HISTOGRAM_READ`` (cells with histograms)."""
     cells: dict[str, dict[str, Cell]] = {}
     parameters = {"wave": wave, "province_id": province_id, "grouping": group_by}
-    with_histograms = read is ROLLUP_HISTOGRAM_READ
+    read = ROLLUP_HISTOGRAM_READ if with_histograms else ROLLUP_READ
     for group_key, side, *figures in db.session.connection().execute(read, parameters):
         cell = Cell.of(figures)
         if with_histograms:
@@ -377,7 +377,7 @@ def _rollup_cells(read, wave: int, group_by: str, province_id: int) -> dict[str,
 def rolled_up_total(wave: int, province_id: int) -> OutcomeRow:
     """The total of any grouping's roll-up report of one scope: the sum of its province rows, side by side."""
     rows = []
-    for sides in _rollup_cells(ROLLUP_HISTOGRAM_READ, wave, "province", province_id).values():
+    for sides in _rollup_cells(wave, "province", province_id, with_histograms=True).values():
         row = OutcomeRow("", "")
         for side, cell in sides.items():
             setattr(row, side, cell)
@@ -389,7 +389,7 @@ def rolled_up(wave: int, group_by: str, province_id: int) -> list[OutcomeRow]:
     """``outcomes_report``'s rows from the roll-ups of one scope (``NATIONAL`` or a province's id): one row per
     group and side (``all``, ``women``, ``men``, ``rural``, ``urban``) with the quartiles the roll-ups keep, named
     from the live province, district, centre or course."""
-    cells = _rollup_cells(ROLLUP_READ, wave, group_by, province_id)
+    cells = _rollup_cells(wave, group_by, province_id, with_histograms=False)
     names = _names(group_by, [key for key, sides in cells.items() if _asked(sides.get("all"))])
     rows = []
     for group_key, (key, name) in names.items():
